@@ -1,0 +1,46 @@
+/*
+ * sbuf.h - growable string buffer and string sanitising.
+ *
+ * A struct hw_sbuf is embedded (init/deinit). Appends that fail for lack of
+ * memory set ->oom and become no-ops, so formatting code can append freely
+ * and check once at the end with hw_sbuf_error().
+ */
+#ifndef HEAPWALK_SBUF_H
+#define HEAPWALK_SBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct hw_error;
+
+struct hw_sbuf {
+	char *buf; /* always NUL-terminated once anything was appended; may be NULL when empty */
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+
+void hw_sbuf_init(struct hw_sbuf *sb);
+void hw_sbuf_deinit(struct hw_sbuf *sb);
+void hw_sbuf_reset(struct hw_sbuf *sb); /* len = 0, keeps capacity */
+void hw_sbuf_append(struct hw_sbuf *sb, const char *s, size_t len);
+void hw_sbuf_puts(struct hw_sbuf *sb, const char *s);
+void hw_sbuf_putc(struct hw_sbuf *sb, char c);
+void hw_sbuf_printf(struct hw_sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "" when empty; valid until the next append. */
+const char *hw_sbuf_str(const struct hw_sbuf *sb);
+/* NULL, or a nomem error if any append failed. */
+struct hw_error *hw_sbuf_error(const struct hw_sbuf *sb);
+/* Hand over the buffer (caller frees); the sbuf is left empty. NULL on oom. */
+char *hw_sbuf_steal(struct hw_sbuf *sb);
+
+/*
+ * Sanitise bytes read from a target into a printable string: printable
+ * ASCII (0x20..0x7e) is kept, '\\' becomes "\\\\", every other byte becomes
+ * "\\xNN". Output is NUL-terminated and truncated to fit @cap (cap >= 1);
+ * input stops at the first NUL or after @len bytes. Returns the output length.
+ */
+size_t hw_sanitise(char *out, size_t cap, const char *in, size_t len);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * target.h - a target: one process image heapwalk reads (today: an ELF core
+ * file; later a live pid or a snapshot), with its address space, word size,
+ * executable and symbols.
+ *
+ * A target owns everything it opened: the mapped core, the on-disk files
+ * named by the core's NT_FILE note (opened read-only under the sysroot, only
+ * when they are ELF files whose build-id agrees with what the core saved of
+ * them), and the executable. No global state: two targets can be open at
+ * once.
+ *
+ * Not here: DWARF (debuginfo.h), heap layouts (layout.h).
+ */
+#ifndef HEAPWALK_TARGET_H
+#define HEAPWALK_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hw_error;
+struct hw_mem;
+struct hw_elf;
+
+/* One NT_FILE entry of a core. */
+struct hw_mapping {
+	uint64_t start;
+	uint64_t end;
+	uint64_t file_offset; /* bytes (NT_FILE pages already multiplied by the page size) */
+	char *path;           /* as recorded in the core, sanitised for printing */
+	char *opened_path;    /* the path actually opened (sysroot applied), NULL if not opened */
+	struct hw_elf *elf;   /* shared between mappings of the same file; NULL if not opened */
+	const char *status;   /* static text: "ok", "not found", "not an ELF file",
+				 "build-id differs from the core", "not a regular file", ... */
+};
+
+struct hw_target_opts {
+	const char *core_path;  /* required */
+	const char *exe_path;   /* NULL: the executable the core names (NT_FILE / auxv) */
+	const char *sysroot;    /* NULL or "": none; else prefix for every path the core names */
+};
+
+struct hw_target {
+	struct hw_mem *mem;  /* the address space */
+	unsigned word_size;  /* 4 or 8 */
+	unsigned elf_class;  /* ELFCLASS32 / ELFCLASS64 */
+	unsigned machine;    /* EM_* of the core */
+	int pid;             /* NT_PRSTATUS pr_pid of the first thread, 0 if unknown */
+	char comm[17];       /* NT_PRPSINFO pr_fname, sanitised ("" if none) */
+	char psargs[81];     /* NT_PRPSINFO pr_psargs, sanitised ("" if none) */
+	char *source_path;   /* the core file path as given */
+
+	struct hw_elf *exe;      /* the executable, NULL if it could not be opened */
+	char *exe_path;          /* path of the executable as opened (NULL if none) */
+	char *exe_path_in_core;  /* path the core names for it, sanitised (NULL if unknown) */
+	uint64_t exe_bias;       /* load bias: runtime address = link-time address + bias */
+	bool exe_build_id_checked; /* the core saved the exe's build-id and it matched */
+
+	struct hw_mapping *mappings; /* NT_FILE entries in core order */
+	size_t nmappings;
+
+	struct hw_target_private *priv;
+};
+
+/*
+ * Open a core file. Fails (HW_ERR_BAD_DATA) for a file that is not an ELF
+ * core of a supported class/endianness (little-endian ELFCLASS32/64); a
+ * truncated core opens, with the lost ranges marked missing ("core file
+ * truncated"). A missing executable is not an error here (exe stays NULL):
+ * callers decide. An explicit opts->exe_path that cannot be opened as an
+ * ELF file is an error. The caller owns *ret (hw_target_destroy).
+ */
+struct hw_error *hw_target_open_core(const struct hw_target_opts *opts, struct hw_target **ret);
+void hw_target_destroy(struct hw_target *t);
+
+/* Runtime address and size of a symbol of the executable (bias applied). HW_ERR_LOOKUP if absent. */
+struct hw_error *hw_target_symbol(const struct hw_target *t, const char *name, uint64_t *addr_ret,
+				  uint64_t *size_ret);
+
+/* Little-endian reads of target words; word = t->word_size bytes, zero-extended. */
+struct hw_error *hw_target_read_word(const struct hw_target *t, uint64_t addr, uint64_t *ret);
+struct hw_error *hw_target_read_u32(const struct hw_target *t, uint64_t addr, uint32_t *ret);
+struct hw_error *hw_target_read_u64(const struct hw_target *t, uint64_t addr, uint64_t *ret);
+
+/*
+ * Read a string at @addr and sanitise it (hw_sanitise) into @out of @cap
+ * bytes. Strings longer than the cap are cut. A fault is an error.
+ */
+struct hw_error *hw_target_read_string(const struct hw_target *t, uint64_t addr, char *out,
+				       size_t cap);
+
+/* The NT_FILE mapping containing @addr, or NULL. */
+const struct hw_mapping *hw_target_mapping_at(const struct hw_target *t, uint64_t addr);
+
+#endif

@@ -1,0 +1,1 @@
+/* fmt_kamailio.c */
