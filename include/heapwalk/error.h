@@ -55,6 +55,9 @@ struct hw_error *hw_error_nomem(void);
 struct hw_error *hw_error_context(struct hw_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Take the message (caller frees) and destroy the error; NULL on out of memory. */
+char *hw_error_steal_message(struct hw_error *err);
+
 /* Accepts NULL and the static nomem error. */
 void hw_error_destroy(struct hw_error *err);
 

@@ -107,3 +107,16 @@ void hw_error_destroy(struct hw_error *err)
 	free(err->message);
 	free(err);
 }
+
+char *hw_error_steal_message(struct hw_error *err)
+{
+	char *msg;
+
+	if (!err)
+		return NULL;
+	if (err == &nomem_error)
+		return strdup(err->message);
+	msg = err->message;
+	free(err);
+	return msg;
+}

@@ -1,0 +1,77 @@
+/*
+ * alloc.h - walking an allocator's heap as a stream of fragments.
+ *
+ * The walkers read the target through hw_mem (range-checked), never build
+ * a list of fragments, and bound every loop. Damage is reported as findings
+ * (check.h) and the walk stops at the first fragment it cannot step past;
+ * errors are only for failures to walk at all (the block header unreadable).
+ * Only q_malloc so far.
+ */
+#ifndef HEAPWALK_ALLOC_H
+#define HEAPWALK_ALLOC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "heapwalk/layout.h"
+
+struct hw_error;
+struct hw_target;
+struct hw_check;
+
+/* The block header's own counters. */
+struct hw_qm_header {
+	uint64_t block;
+	uint64_t type; /* 4.2+ only */
+	uint64_t size, used, real_used, max_real_used;
+	uint64_t ffrags; /* 4.2+ only */
+	bool has_type, has_ffrags;
+	uint64_t first_frag, last_frag_end;
+};
+
+/* One fragment as read from the target; strings stay target addresses. */
+struct hw_frag {
+	uint64_t index; /* 0-based, counting every fragment, as Kamailio does */
+	uint64_t addr;  /* header */
+	uint64_t user;  /* payload = addr + header size */
+	uint64_t size;  /* payload bytes */
+	bool used;
+	uint64_t free_link;               /* u.nxt_free word (0 when used) */
+	uint64_t file, func, mname, line; /* debug builds; 0 otherwise */
+	uint64_t check, end_check1, end_check2, end_size;
+};
+
+struct hw_walk_stats {
+	uint64_t frags, used_frags, free_frags;
+	uint64_t used_bytes, free_bytes;
+	uint64_t end;  /* address where the walk stopped */
+	bool complete; /* reached exactly the end of the heap */
+	bool stopped;  /* the callback asked to stop */
+};
+
+/* Return non-zero to stop the walk. */
+typedef int (*hw_frag_fn)(void *arg, const struct hw_frag *f);
+
+struct hw_error *hw_qm_read_header(const struct hw_target *t, const struct hw_qm_layout *l,
+				   uint64_t block, struct hw_qm_header *ret);
+
+/* Walk every fragment in address order. @ck receives findings. */
+struct hw_error *hw_qm_walk(const struct hw_target *t, const struct hw_qm_layout *l,
+			    const struct hw_qm_header *h, hw_frag_fn fn, void *arg,
+			    struct hw_check *ck, struct hw_walk_stats *ret);
+
+/* One non-empty free-hash bucket. */
+struct hw_qm_bucket {
+	uint64_t index;
+	uint64_t count;      /* elements found by following the list */
+	uint64_t no;         /* the bucket's own counter */
+	uint64_t first_size; /* size of the first element */
+};
+typedef int (*hw_bucket_fn)(void *arg, const struct hw_qm_bucket *b);
+
+/* Follow every free-hash list (bounded; cycles and bad links become findings). */
+struct hw_error *hw_qm_walk_free(const struct hw_target *t, const struct hw_qm_layout *l,
+				 const struct hw_qm_header *h, hw_bucket_fn fn, void *arg,
+				 struct hw_check *ck);
+
+#endif
