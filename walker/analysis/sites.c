@@ -1,1 +1,248 @@
-/* sites.c */
+/* sites.c - allocation-site aggregation and the target string cache. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapwalk/alloc.h"
+#include "heapwalk/error.h"
+#include "heapwalk/sites.h"
+#include "heapwalk/target.h"
+
+/* Longest string kept from the target (file names, function names). */
+#define STR_CAP 512
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+struct hw_strcache_slot {
+	uint64_t addr;
+	char *text; /* NULL: empty slot */
+};
+
+void hw_strcache_init(struct hw_strcache *sc, const struct hw_target *t)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->t = t;
+}
+
+void hw_strcache_deinit(struct hw_strcache *sc)
+{
+	for (size_t i = 0; i < sc->cap; i++)
+		free(sc->slots[i].text);
+	free(sc->slots);
+	memset(sc, 0, sizeof(*sc));
+}
+
+static bool strcache_grow(struct hw_strcache *sc)
+{
+	size_t cap = sc->cap ? sc->cap * 2 : 256;
+	struct hw_strcache_slot *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return false;
+	for (size_t i = 0; i < sc->cap; i++) {
+		struct hw_strcache_slot *o = &sc->slots[i];
+		size_t j;
+		if (!o->text)
+			continue;
+		for (j = mix(o->addr) & (cap - 1); slots[j].text; j = (j + 1) & (cap - 1))
+			;
+		slots[j] = *o;
+	}
+	free(sc->slots);
+	sc->slots = slots;
+	sc->cap = cap;
+	return true;
+}
+
+const char *hw_strcache_get(struct hw_strcache *sc, uint64_t addr)
+{
+	char buf[STR_CAP];
+	size_t j;
+	struct hw_error *err;
+
+	if (addr == 0)
+		return "(null)";
+	if ((sc->n + 1) * 2 > sc->cap && !strcache_grow(sc))
+		return "<out of memory>";
+	for (j = mix(addr) & (sc->cap - 1); sc->slots[j].text; j = (j + 1) & (sc->cap - 1))
+		if (sc->slots[j].addr == addr)
+			return sc->slots[j].text;
+	err = hw_target_read_string(sc->t, addr, buf, sizeof(buf));
+	if (err) {
+		snprintf(buf, sizeof(buf), "<unreadable 0x%" PRIx64 ">", addr);
+		hw_error_destroy(err);
+	}
+	sc->slots[j].text = strdup(buf);
+	if (!sc->slots[j].text)
+		return "<out of memory>";
+	sc->slots[j].addr = addr;
+	sc->n++;
+	return sc->slots[j].text;
+}
+
+void hw_sites_init(struct hw_sites *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void hw_sites_deinit(struct hw_sites *s)
+{
+	free(s->slots);
+	memset(s, 0, sizeof(*s));
+}
+
+static uint64_t site_hash(uint64_t file, uint64_t func, uint64_t line)
+{
+	return mix(file ^ mix(func ^ mix(line)));
+}
+
+/* Slots are empty when count == 0. */
+static bool sites_grow(struct hw_sites *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 1024;
+	struct hw_site *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return false;
+	for (size_t i = 0; i < s->cap; i++) {
+		struct hw_site *o = &s->slots[i];
+		size_t j;
+		if (!o->count)
+			continue;
+		for (j = site_hash(o->file, o->func, o->line) & (cap - 1); slots[j].count;
+		     j = (j + 1) & (cap - 1))
+			;
+		slots[j] = *o;
+	}
+	free(s->slots);
+	s->slots = slots;
+	s->cap = cap;
+	return true;
+}
+
+struct hw_error *hw_sites_add(struct hw_sites *s, const struct hw_frag *f)
+{
+	size_t j;
+	struct hw_site *e;
+
+	if ((s->n + 1) * 4 > s->cap * 3 && !sites_grow(s))
+		return hw_error_nomem();
+	for (j = site_hash(f->file, f->func, f->line) & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
+		e = &s->slots[j];
+		if (!e->count) {
+			e->file = f->file;
+			e->func = f->func;
+			e->line = f->line;
+			e->mname = f->mname;
+			e->first_seen = s->seq++;
+			s->n++;
+			break;
+		}
+		if (e->file == f->file && e->func == f->func && e->line == f->line)
+			break;
+	}
+	e->count++;
+	e->bytes += f->size;
+	s->frags++;
+	s->bytes += f->size;
+	return NULL;
+}
+
+void hw_sites_resolve(struct hw_sites *s, struct hw_strcache *sc)
+{
+	for (size_t i = 0; i < s->cap; i++) {
+		struct hw_site *e = &s->slots[i];
+		if (!e->count)
+			continue;
+		e->file_s = hw_strcache_get(sc, e->file);
+		e->func_s = hw_strcache_get(sc, e->func);
+		e->mname_s = e->mname ? hw_strcache_get(sc, e->mname) : "";
+	}
+}
+
+static int cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static int by_kamailio(const void *a, const void *b)
+{
+	const struct hw_site *x = *(const struct hw_site *const *)a;
+	const struct hw_site *y = *(const struct hw_site *const *)b;
+
+	return cmp_u64_desc(x->first_seen, y->first_seen);
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct hw_site *x = *(const struct hw_site *const *)a;
+	const struct hw_site *y = *(const struct hw_site *const *)b;
+	int c = cmp_u64_desc(x->bytes, y->bytes);
+
+	if (!c)
+		c = cmp_u64_desc(x->count, y->count);
+	return c ? c : -cmp_u64_desc(x->first_seen, y->first_seen);
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct hw_site *x = *(const struct hw_site *const *)a;
+	const struct hw_site *y = *(const struct hw_site *const *)b;
+	int c = cmp_u64_desc(x->count, y->count);
+
+	if (!c)
+		c = cmp_u64_desc(x->bytes, y->bytes);
+	return c ? c : -cmp_u64_desc(x->first_seen, y->first_seen);
+}
+
+static int by_site(const void *a, const void *b)
+{
+	const struct hw_site *x = *(const struct hw_site *const *)a;
+	const struct hw_site *y = *(const struct hw_site *const *)b;
+	int c = strcmp(x->file_s ? x->file_s : "", y->file_s ? y->file_s : "");
+
+	if (!c)
+		c = strcmp(x->func_s ? x->func_s : "", y->func_s ? y->func_s : "");
+	if (!c)
+		c = -cmp_u64_desc(x->line, y->line);
+	return c ? c : -cmp_u64_desc(x->first_seen, y->first_seen);
+}
+
+struct hw_error *hw_sites_sorted(const struct hw_sites *s, enum hw_site_order order,
+				 const struct hw_site ***ret, size_t *n_ret)
+{
+	const struct hw_site **v = calloc(s->n ? s->n : 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return hw_error_nomem();
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->slots[i].count)
+			v[n++] = &s->slots[i];
+	switch (order) {
+	case HW_ORDER_KAMAILIO:
+		qsort(v, n, sizeof(*v), by_kamailio);
+		break;
+	case HW_ORDER_BYTES:
+		qsort(v, n, sizeof(*v), by_bytes);
+		break;
+	case HW_ORDER_COUNT:
+		qsort(v, n, sizeof(*v), by_count);
+		break;
+	case HW_ORDER_SITE:
+		qsort(v, n, sizeof(*v), by_site);
+		break;
+	}
+	*ret = v;
+	*n_ret = n;
+	return NULL;
+}

@@ -1,0 +1,70 @@
+/*
+ * sites.h - allocation sites: fragments grouped by where they were
+ * allocated, and the strings that name those places.
+ *
+ * Sites are keyed by the raw target pointers (file, func) and the line, as
+ * Kamailio keys its own summaries, in an open-addressing table: memory is
+ * proportional to the number of distinct sites, never to fragments.
+ * Strings are read and sanitised once per distinct pointer (hw_strcache).
+ */
+#ifndef HEAPWALK_SITES_H
+#define HEAPWALK_SITES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hw_error;
+struct hw_target;
+struct hw_frag;
+
+/* Target string pointer -> sanitised text, read at most once each. */
+struct hw_strcache {
+	struct hw_strcache_slot *slots;
+	size_t cap, n;
+	const struct hw_target *t;
+};
+
+void hw_strcache_init(struct hw_strcache *sc, const struct hw_target *t);
+void hw_strcache_deinit(struct hw_strcache *sc);
+/*
+ * The text at @addr; "(null)" for 0 and "<unreadable 0x...>" when the
+ * target has no bytes there. Never NULL; valid until deinit.
+ */
+const char *hw_strcache_get(struct hw_strcache *sc, uint64_t addr);
+
+struct hw_site {
+	uint64_t file, func, line, mname; /* key: file, func, line (mname rides along) */
+	uint64_t count, bytes;
+	uint64_t first_seen; /* order of first appearance in the walk */
+	const char *file_s, *func_s, *mname_s; /* after hw_sites_resolve */
+};
+
+struct hw_sites {
+	struct hw_site *slots;
+	size_t cap, n;
+	uint64_t seq;
+	uint64_t frags, bytes; /* totals over all added fragments */
+};
+
+enum hw_site_order {
+	HW_ORDER_KAMAILIO, /* Kamailio's own: reverse order of first appearance */
+	HW_ORDER_BYTES,    /* bytes, then count, descending */
+	HW_ORDER_COUNT,    /* count, then bytes, descending */
+	HW_ORDER_SITE,     /* file, func, line ascending */
+};
+
+void hw_sites_init(struct hw_sites *s);
+void hw_sites_deinit(struct hw_sites *s);
+/* Count one fragment (used or free, the caller decides what to add). */
+struct hw_error *hw_sites_add(struct hw_sites *s, const struct hw_frag *f);
+/* Resolve the strings of every site through @sc. */
+void hw_sites_resolve(struct hw_sites *s, struct hw_strcache *sc);
+/*
+ * An array of pointers to the sites in @order (caller frees the array, not
+ * the sites). HW_ORDER_SITE needs hw_sites_resolve first.
+ */
+struct hw_error *hw_sites_sorted(const struct hw_sites *s, enum hw_site_order order,
+				 const struct hw_site ***ret, size_t *n_ret);
+
+#endif
