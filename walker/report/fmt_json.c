@@ -1,1 +1,277 @@
-/* fmt_json.c */
+/* fmt_json.c - JSON output, schema in doc/json-schema.md ("format_version": 1). */
+#include <inttypes.h>
+
+#include "heapwalk/report.h"
+#include "heapwalk/target.h"
+
+static void head(struct hw_report *r)
+{
+	const struct hw_target *t = r->t;
+	const struct hw_instance *in = r->inst;
+	struct hw_json *js = &r->json;
+
+	hw_json_init(js, r->out, true);
+	hw_json_begin_object(js);
+	hw_json_key(js, "format_version");
+	hw_json_u64(js, HW_JSON_FORMAT_VERSION);
+	hw_json_key(js, "command");
+	hw_json_string(js, r->command);
+	hw_json_key(js, "target");
+	hw_json_begin_object(js);
+	hw_json_key(js, "core");
+	hw_json_string(js, t->source_path);
+	hw_json_key(js, "pid");
+	hw_json_i64(js, t->pid);
+	hw_json_key(js, "comm");
+	hw_json_string(js, t->comm);
+	hw_json_key(js, "executable");
+	if (t->exe_path)
+		hw_json_string(js, t->exe_path);
+	else
+		hw_json_null(js);
+	hw_json_key(js, "word_size");
+	hw_json_u64(js, t->word_size);
+	hw_json_key(js, "version");
+	hw_json_string(js, in->version);
+	hw_json_key(js, "debug_build");
+	if (in->debug_known)
+		hw_json_bool(js, in->debug);
+	else
+		hw_json_null(js);
+	hw_json_key(js, "process_no");
+	if (in->has_process_no)
+		hw_json_i64(js, in->process_no);
+	else
+		hw_json_null(js);
+	hw_json_key(js, "process_desc");
+	if (in->has_pt)
+		hw_json_string(js, in->pt_desc);
+	else
+		hw_json_null(js);
+	hw_json_key(js, "debuginfo");
+	if (r->debuginfo_path)
+		hw_json_string(js, r->debuginfo_path);
+	else
+		hw_json_null(js);
+	hw_json_end_object(js);
+	hw_json_key(js, "pools");
+	hw_json_begin_array(js);
+}
+
+static void tail(struct hw_report *r)
+{
+	hw_json_end_array(&r->json);
+	hw_json_end_object(&r->json);
+	hw_json_finish(&r->json);
+}
+
+static void findings(struct hw_json *js, const struct hw_check *ck)
+{
+	hw_json_key(js, "findings_total");
+	hw_json_u64(js, ck->total);
+	hw_json_key(js, "findings");
+	hw_json_begin_array(js);
+	for (size_t i = 0; i < ck->n; i++) {
+		const struct hw_finding *f = &ck->items[i];
+		hw_json_begin_object(js);
+		hw_json_key(js, "severity");
+		hw_json_string(js, hw_severity_name(f->sev));
+		hw_json_key(js, "address");
+		hw_json_hex(js, f->addr);
+		hw_json_key(js, "index");
+		if (f->index != HW_NO_INDEX)
+			hw_json_u64(js, f->index);
+		else
+			hw_json_null(js);
+		hw_json_key(js, "message");
+		hw_json_string(js, f->message);
+		hw_json_end_object(js);
+	}
+	hw_json_end_array(js);
+}
+
+/* Opens the pool object and writes its common members; the caller closes it. */
+static void pool_open(struct hw_report *r, const struct hw_pool_report *pr)
+{
+	struct hw_json *js = &r->json;
+	const struct hw_pool *p = pr->pool;
+	const struct hw_qm_header *h = &pr->hdr;
+
+	hw_json_begin_object(js);
+	hw_json_key(js, "pool");
+	hw_json_string(js, p->name);
+	hw_json_key(js, "manager");
+	hw_json_string(js, p->manager);
+	hw_json_key(js, "pid");
+	hw_json_i64(js, r->t->pid);
+	hw_json_key(js, "block");
+	hw_json_hex(js, p->block);
+	hw_json_key(js, "layout");
+	if (p->usable)
+		hw_json_string(js, p->qm.source);
+	else
+		hw_json_null(js);
+	hw_json_key(js, "walked");
+	hw_json_bool(js, pr->walked);
+	if (!pr->walked) {
+		hw_json_key(js, "error");
+		hw_json_string(js, pr->error ? pr->error : "");
+		return;
+	}
+	hw_json_key(js, "heap_size");
+	hw_json_u64(js, h->size);
+	hw_json_key(js, "used");
+	hw_json_u64(js, h->used);
+	hw_json_key(js, "real_used");
+	hw_json_u64(js, h->real_used);
+	hw_json_key(js, "free");
+	hw_json_u64(js, h->size - h->real_used);
+	hw_json_key(js, "max_real_used");
+	hw_json_u64(js, h->max_real_used);
+	hw_json_key(js, "frags");
+	hw_json_begin_object(js);
+	hw_json_key(js, "total");
+	hw_json_u64(js, pr->walk.frags);
+	hw_json_key(js, "used");
+	hw_json_u64(js, pr->walk.used_frags);
+	hw_json_key(js, "free");
+	hw_json_u64(js, pr->walk.free_frags);
+	hw_json_key(js, "free_counter");
+	if (h->has_ffrags)
+		hw_json_u64(js, h->ffrags);
+	else
+		hw_json_null(js);
+	hw_json_end_object(js);
+	hw_json_key(js, "used_bytes_walked");
+	hw_json_u64(js, pr->walk.used_bytes);
+	hw_json_key(js, "free_bytes_walked");
+	hw_json_u64(js, pr->walk.free_bytes);
+	hw_json_key(js, "walk_complete");
+	hw_json_bool(js, pr->walk.complete);
+}
+
+static void info(struct hw_report *r)
+{
+	head(r);
+	for (size_t i = 0; i < r->npools; i++) {
+		const struct hw_pool_report *pr = &r->pools[i];
+		struct hw_json *js = &r->json;
+		pool_open(r, pr);
+		hw_json_key(js, "evidence");
+		hw_json_string(js, pr->pool->evidence);
+		if (pr->pool->usable) {
+			hw_json_key(js, "debug_layout");
+			hw_json_bool(js, pr->pool->qm.debug);
+			hw_json_key(js, "roundto");
+			hw_json_u64(js, pr->pool->qm.roundto);
+		}
+		hw_json_end_object(js);
+	}
+	tail(r);
+}
+
+static void stats(struct hw_report *r)
+{
+	head(r);
+	for (size_t i = 0; i < r->npools; i++) {
+		pool_open(r, &r->pools[i]);
+		if (r->pools[i].walked)
+			findings(&r->json, &r->pools[i].check);
+		hw_json_end_object(&r->json);
+	}
+	tail(r);
+}
+
+static void site_members(struct hw_json *js, const char *file, const char *func, uint64_t line,
+			 const char *module)
+{
+	hw_json_key(js, "file");
+	hw_json_string(js, file);
+	hw_json_key(js, "func");
+	hw_json_string(js, func);
+	hw_json_key(js, "line");
+	hw_json_u64(js, line);
+	hw_json_key(js, "module");
+	hw_json_string(js, module);
+}
+
+static void summary(struct hw_report *r)
+{
+	struct hw_json *js = &r->json;
+
+	head(r);
+	for (size_t i = 0; i < r->npools; i++) {
+		const struct hw_pool_report *pr = &r->pools[i];
+		pool_open(r, pr);
+		if (pr->walked) {
+			hw_json_key(js, "sites_available");
+			hw_json_bool(js, pr->pool->qm.debug);
+			hw_json_key(js, "sites_total");
+			hw_json_u64(js, pr->sites.n);
+			hw_json_key(js, "sites");
+			hw_json_begin_array(js);
+			for (size_t j = 0; pr->pool->qm.debug && j < pr->nrows; j++) {
+				const struct hw_site *s = pr->rows[j];
+				hw_json_begin_object(js);
+				hw_json_key(js, "count");
+				hw_json_u64(js, s->count);
+				hw_json_key(js, "bytes");
+				hw_json_u64(js, s->bytes);
+				site_members(js, s->file_s, s->func_s, s->line, s->mname_s);
+				hw_json_end_object(js);
+			}
+			hw_json_end_array(js);
+			findings(js, &pr->check);
+		}
+		hw_json_end_object(js);
+	}
+	tail(r);
+}
+
+static void frags_pool_begin(struct hw_report *r, struct hw_pool_report *pr)
+{
+	pool_open(r, pr);
+	hw_json_key(&r->json, "fragments");
+	hw_json_begin_array(&r->json);
+}
+
+static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw_frag *f)
+{
+	struct hw_json *js = &r->json;
+
+	hw_json_begin_object(js);
+	hw_json_key(js, "index");
+	hw_json_u64(js, f->index);
+	hw_json_key(js, "address");
+	hw_json_hex(js, f->user);
+	hw_json_key(js, "frag");
+	hw_json_hex(js, f->addr);
+	hw_json_key(js, "size");
+	hw_json_u64(js, f->size);
+	hw_json_key(js, "state");
+	hw_json_string(js, hw_report_state(f));
+	if (pr->pool->qm.debug)
+		site_members(js, hw_strcache_get(&r->strings, f->file),
+			     hw_strcache_get(&r->strings, f->func), f->line,
+			     f->mname ? hw_strcache_get(&r->strings, f->mname) : "");
+	hw_json_end_object(js);
+}
+
+static void frags_pool_end(struct hw_report *r, struct hw_pool_report *pr)
+{
+	hw_json_end_array(&r->json);
+	findings(&r->json, &pr->check);
+	hw_json_end_object(&r->json);
+}
+
+const struct hw_formatter hw_formatter_json = {
+	.name = "json",
+	.info = info,
+	.stats = stats,
+	.summary = summary,
+	.frags_begin = head,
+	.frags_pool_begin = frags_pool_begin,
+	.frag = frag,
+	.frags_pool_end = frags_pool_end,
+	.frags_end = tail,
+};

@@ -1,1 +1,251 @@
-/* fmt_text.c */
+/* fmt_text.c - plain text for people: the default format. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "heapwalk/elfsym.h"
+#include "heapwalk/report.h"
+#include "heapwalk/target.h"
+
+static void human(char *buf, size_t cap, uint64_t v)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double d = (double)v;
+	unsigned u = 0;
+
+	while (d >= 1024 && u < 4) {
+		d /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, cap, "%" PRIu64 " B", v);
+	else
+		snprintf(buf, cap, "%.1f %s", d, units[u]);
+}
+
+static void pool_title(struct hw_report *r, const struct hw_pool_report *pr)
+{
+	const struct hw_pool *p = pr->pool;
+
+	fprintf(r->out, "%s pool: %s, block 0x%" PRIx64 ", layout %s\n", p->name,
+		p->manager[0] ? p->manager : "unknown manager", p->block,
+		p->usable ? p->qm.source : "none");
+}
+
+static void print_findings(struct hw_report *r, const struct hw_pool_report *pr)
+{
+	const struct hw_check *ck = &pr->check;
+
+	if (!ck->total)
+		return;
+	fprintf(r->out, "  findings: %" PRIu64 " (%" PRIu64 " errors, %" PRIu64 " warnings)\n",
+		ck->total, ck->errors, ck->warnings);
+	for (size_t i = 0; i < ck->n; i++) {
+		const struct hw_finding *f = &ck->items[i];
+		fprintf(r->out, "    %s at 0x%" PRIx64, hw_severity_name(f->sev), f->addr);
+		if (f->index != HW_NO_INDEX)
+			fprintf(r->out, " (fragment %" PRIu64 ")", f->index);
+		fprintf(r->out, ": %s\n", f->message);
+	}
+	if (ck->total > ck->n)
+		fprintf(r->out, "    ... %" PRIu64 " more not shown\n", ck->total - ck->n);
+}
+
+static bool pool_unwalked(struct hw_report *r, const struct hw_pool_report *pr)
+{
+	/* The command already said why on stderr. */
+	(void)r;
+	return !pr->walked;
+}
+
+static void describe_target(struct hw_report *r)
+{
+	const struct hw_target *t = r->t;
+	const struct hw_instance *in = r->inst;
+
+	fprintf(r->out, "core:        %s\n", t->source_path ? t->source_path : "?");
+	fprintf(r->out, "process:     pid %d", t->pid);
+	if (t->comm[0])
+		fprintf(r->out, " (%s)", t->comm);
+	if (in->has_process_no)
+		fprintf(r->out, ", process_no %d", in->process_no);
+	if (in->has_pt)
+		fprintf(r->out, ", rank %d, \"%s\"", in->pt_rank, in->pt_desc);
+	fputc('\n', r->out);
+	if (t->psargs[0])
+		fprintf(r->out, "command:     %s\n", t->psargs);
+	fprintf(r->out, "executable:  %s", t->exe_path ? t->exe_path : "(not found)");
+	if (t->exe_path_in_core && (!t->exe_path || strcmp(t->exe_path, t->exe_path_in_core)))
+		fprintf(r->out, " (core names %s)", t->exe_path_in_core);
+	if (t->exe)
+		fprintf(r->out, ", load bias 0x%" PRIx64 "%s", t->exe_bias,
+			t->exe_build_id_checked ? ", build-id matches the core" : "");
+	fputc('\n', r->out);
+	fprintf(r->out, "arch:        %u-bit, ELF machine %u\n", t->word_size * 8, t->machine);
+	if (in->version[0])
+		fprintf(r->out, "version:     %s\n", in->version);
+	if (in->debug_known)
+		fprintf(r->out, "memory debug: %s\n",
+			in->debug ? "yes (DBG_SR_MEMORY: allocation sites recorded)" : "no");
+	if (r->debuginfo_path)
+		fprintf(r->out, "debug info:  dwarf:%s\n", r->debuginfo_path);
+	else
+		fprintf(r->out, "debug info:  none%s%s\n", r->debuginfo_problem ? " - " : "",
+			r->debuginfo_problem ? r->debuginfo_problem : "");
+}
+
+static void info(struct hw_report *r)
+{
+	size_t opened = 0;
+
+	describe_target(r);
+	for (size_t i = 0; i < r->t->nmappings; i++)
+		if (r->t->mappings[i].elf)
+			opened++;
+	fprintf(r->out, "files:       %zu mapped files named by the core, %zu read from disk\n",
+		r->t->nmappings, opened);
+	for (size_t i = 0; i < r->npools; i++) {
+		const struct hw_pool_report *pr = &r->pools[i];
+		const struct hw_pool *p = pr->pool;
+		fputc('\n', r->out);
+		fprintf(r->out, "%s pool\n", p->name);
+		fprintf(r->out, "  manager:   %s\n", p->manager[0] ? p->manager : "unknown");
+		if (p->root_symbol[0])
+			fprintf(r->out, "  found via: %s at 0x%" PRIx64 "\n", p->root_symbol, p->root);
+		fprintf(r->out, "  block:     0x%" PRIx64 "\n", p->block);
+		if (p->usable) {
+			const struct hw_qm_layout *l = &p->qm;
+			fprintf(r->out, "  layout:    %s (era %s, %s, %u-bit, ROUNDTO %u)\n", l->source,
+				hw_qm_era_name(l->era), l->debug ? "debug" : "non-debug",
+				l->word * 8, l->roundto);
+			fprintf(r->out,
+				"  sizes:     fragment header %u, trailer %u, block %u, first fragment "
+				"at +%u, %u hash buckets\n",
+				l->frag_size, l->end_size, l->block_size, l->first_off, l->hash_size);
+		}
+		if (p->evidence[0])
+			fprintf(r->out, "  evidence:  %s\n", p->evidence);
+		if (p->problem)
+			fprintf(r->out, "  problem:   %s\n", p->problem);
+		if (pr->walked)
+			fprintf(r->out, "  heap:      %" PRIu64 " bytes, %" PRIu64 " fragments, walk %s\n",
+				pr->hdr.size, pr->walk.frags,
+				pr->walk.complete ? "complete" : "incomplete");
+	}
+}
+
+static void stats(struct hw_report *r)
+{
+	char b1[32];
+
+	for (size_t i = 0; i < r->npools; i++) {
+		const struct hw_pool_report *pr = &r->pools[i];
+		const struct hw_qm_header *h = &pr->hdr;
+		const struct hw_walk_stats *w = &pr->walk;
+		if (i)
+			fputc('\n', r->out);
+		if (pool_unwalked(r, pr))
+			continue;
+		pool_title(r, pr);
+		human(b1, sizeof(b1), h->size);
+		fprintf(r->out, "  heap size      %12" PRIu64 "  (%s)\n", h->size, b1);
+		fprintf(r->out, "  used           %12" PRIu64 "  (%.1f%%)\n", h->used,
+			hw_report_pct(h->used, h->size));
+		fprintf(r->out, "  used+overhead  %12" PRIu64 "  (%.1f%%)\n", h->real_used,
+			hw_report_pct(h->real_used, h->size));
+		fprintf(r->out, "  free           %12" PRIu64 "  (%.1f%%)\n", h->size - h->real_used,
+			hw_report_pct(h->size - h->real_used, h->size));
+		fprintf(r->out, "  max used       %12" PRIu64 "  (%.1f%%)\n", h->max_real_used,
+			hw_report_pct(h->max_real_used, h->size));
+		fprintf(r->out,
+			"  fragments      %12" PRIu64 "  (%" PRIu64 " used, %" PRIu64 " free",
+			w->frags, w->used_frags, w->free_frags);
+		if (h->has_ffrags)
+			fprintf(r->out, "; block counts %" PRIu64 " free", h->ffrags);
+		fputs(")\n", r->out);
+		fprintf(r->out, "  walked bytes   %12" PRIu64 " used, %" PRIu64 " free\n",
+			w->used_bytes, w->free_bytes);
+		fprintf(r->out, "  walk           %s\n",
+			w->complete ? "complete, fragments tile the heap exactly"
+				    : "INCOMPLETE - see findings");
+		print_findings(r, pr);
+	}
+}
+
+static void summary(struct hw_report *r)
+{
+	char b1[32];
+
+	for (size_t i = 0; i < r->npools; i++) {
+		struct hw_pool_report *pr = &r->pools[i];
+		if (i)
+			fputc('\n', r->out);
+		if (pool_unwalked(r, pr))
+			continue;
+		pool_title(r, pr);
+		human(b1, sizeof(b1), pr->sites.bytes);
+		fprintf(r->out, "  %" PRIu64 " used fragments, %" PRIu64 " bytes (%s) at %zu sites\n",
+			pr->sites.frags, pr->sites.bytes, b1, pr->sites.n);
+		if (!pr->pool->qm.debug) {
+			fputs("  allocation sites need a debug build (DBG_SR_MEMORY); this one records "
+			      "none\n",
+			      r->out);
+			print_findings(r, pr);
+			continue;
+		}
+		fprintf(r->out, "  %8s %12s %6s  %-10s %s\n", "count", "bytes", "%", "module", "site");
+		for (size_t j = 0; j < pr->nrows; j++) {
+			const struct hw_site *s = pr->rows[j];
+			fprintf(r->out, "  %8" PRIu64 " %12" PRIu64 " %5.1f%%  %-10s %s: %s(%" PRIu64 ")\n",
+				s->count, s->bytes, hw_report_pct(s->bytes, pr->sites.bytes),
+				s->mname_s && s->mname_s[0] ? s->mname_s : "-", s->file_s, s->func_s,
+				s->line);
+		}
+		if (pr->nrows < pr->sites.n)
+			fprintf(r->out, "  ... %zu more sites (use --top)\n", pr->sites.n - pr->nrows);
+		print_findings(r, pr);
+	}
+}
+
+static void frags_pool_begin(struct hw_report *r, struct hw_pool_report *pr)
+{
+	if (!pr->walked)
+		return;
+	pool_title(r, pr);
+	fprintf(r->out, "  %8s  %-18s %10s  %-4s  %s\n", "index", "address", "size", "state",
+		pr->pool->qm.debug ? "site (free fragments: where freed)" : "");
+}
+
+static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw_frag *f)
+{
+	fprintf(r->out, "  %8" PRIu64 "  0x%-16" PRIx64 " %10" PRIu64 "  %-5s", f->index, f->user,
+		f->size, hw_report_state(f));
+	if (pr->pool->qm.debug)
+		fprintf(r->out, " %s: %s(%" PRIu64 ")", hw_strcache_get(&r->strings, f->file),
+			hw_strcache_get(&r->strings, f->func), f->line);
+	fputc('\n', r->out);
+}
+
+static void frags_pool_end(struct hw_report *r, struct hw_pool_report *pr)
+{
+	if (!pr->walked)
+		return;
+	print_findings(r, pr);
+	fputc('\n', r->out);
+}
+
+static void nothing(struct hw_report *r)
+{
+	(void)r;
+}
+
+const struct hw_formatter hw_formatter_text = {
+	.name = "text",
+	.info = info,
+	.stats = stats,
+	.summary = summary,
+	.frags_begin = nothing,
+	.frags_pool_begin = frags_pool_begin,
+	.frag = frag,
+	.frags_pool_end = frags_pool_end,
+	.frags_end = nothing,
+};

@@ -1,1 +1,90 @@
-/* report.c */
+/* report.c - report model helpers and the dispatch to the formatters. */
+#include <stdlib.h>
+
+#include "heapwalk/report.h"
+
+void hw_pool_report_deinit(struct hw_pool_report *pr)
+{
+	free(pr->error);
+	hw_check_deinit(&pr->check);
+	hw_sites_deinit(&pr->sites);
+	free(pr->rows);
+	free(pr->buckets);
+	pr->error = NULL;
+	pr->rows = NULL;
+	pr->buckets = NULL;
+}
+
+static const struct hw_formatter *formatter(const struct hw_report *r)
+{
+	switch (r->format) {
+	case HW_FMT_JSON:
+		return &hw_formatter_json;
+	case HW_FMT_CSV:
+		return &hw_formatter_csv;
+	case HW_FMT_KAMAILIO:
+		return &hw_formatter_kamailio;
+	default:
+		return &hw_formatter_text;
+	}
+}
+
+/* A formatter without an entry falls back to text for that command. */
+#define DISPATCH(fn, ...)                                                                          \
+	do {                                                                                       \
+		const struct hw_formatter *f_ = formatter(r);                                      \
+		if (f_->fn)                                                                        \
+			f_->fn(__VA_ARGS__);                                                       \
+		else if (hw_formatter_text.fn)                                                     \
+			hw_formatter_text.fn(__VA_ARGS__);                                         \
+	} while (0)
+
+void hw_fmt_info(struct hw_report *r)
+{
+	DISPATCH(info, r);
+}
+
+void hw_fmt_stats(struct hw_report *r)
+{
+	DISPATCH(stats, r);
+}
+
+void hw_fmt_summary(struct hw_report *r)
+{
+	DISPATCH(summary, r);
+}
+
+void hw_fmt_frags_begin(struct hw_report *r)
+{
+	DISPATCH(frags_begin, r);
+}
+
+void hw_fmt_frags_pool_begin(struct hw_report *r, struct hw_pool_report *pr)
+{
+	DISPATCH(frags_pool_begin, r, pr);
+}
+
+void hw_fmt_frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw_frag *f)
+{
+	DISPATCH(frag, r, pr, f);
+}
+
+void hw_fmt_frags_pool_end(struct hw_report *r, struct hw_pool_report *pr)
+{
+	DISPATCH(frags_pool_end, r, pr);
+}
+
+void hw_fmt_frags_end(struct hw_report *r)
+{
+	DISPATCH(frags_end, r);
+}
+
+const char *hw_report_state(const struct hw_frag *f)
+{
+	return f->used ? "used" : "free";
+}
+
+double hw_report_pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}

@@ -1,0 +1,97 @@
+/*
+ * report.h - the report model and its formatters.
+ *
+ * A command fills a struct hw_report (what the target is, per pool: the
+ * block header, walk totals, findings, sites) and hands it to a formatter;
+ * formatters print, nothing else does. Fragment lists are streamed: the
+ * frags formatter gets begin / one call per fragment / end, so listing a
+ * million fragments needs no list of them.
+ *
+ * Every string a formatter prints from the target was sanitised when it
+ * was read (hw_strcache); formatters escape again as their syntax needs
+ * (JSON strings, CSV quoting).
+ */
+#ifndef HEAPWALK_REPORT_H
+#define HEAPWALK_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "heapwalk/alloc.h"
+#include "heapwalk/check.h"
+#include "heapwalk/json.h"
+#include "heapwalk/pool.h"
+#include "heapwalk/sites.h"
+
+struct hw_target;
+
+/* The JSON schema version; bump on incompatible changes (doc/json-schema.md). */
+#define HW_JSON_FORMAT_VERSION 1
+
+enum hw_format { HW_FMT_TEXT, HW_FMT_JSON, HW_FMT_CSV, HW_FMT_KAMAILIO };
+
+struct hw_pool_report {
+	const struct hw_pool *pool;
+	bool walked;            /* header read and fragments walked */
+	char *error;            /* why not walked (owned), NULL if walked */
+	struct hw_qm_header hdr;
+	struct hw_walk_stats walk;
+	struct hw_check check;
+	/* summary */
+	struct hw_sites sites;
+	const struct hw_site **rows; /* sorted, cut to --top (owned array) */
+	size_t nrows;
+	/* frags: non-empty free buckets, collected after the walk (owned) */
+	struct hw_qm_bucket *buckets;
+	size_t nbuckets;
+};
+
+struct hw_report {
+	const char *command; /* "info", "stats", "summary", "frags" */
+	enum hw_format format;
+	FILE *out;
+	const struct hw_target *t;
+	const struct hw_instance *inst;
+	const char *debuginfo_path;    /* DWARF file used, NULL if none */
+	const char *debuginfo_problem; /* why none, NULL if not looked for or found */
+	struct hw_pool_report pools[HW_POOL_KIND_COUNT];
+	size_t npools;
+	struct hw_strcache strings;
+	/* frags streaming state */
+	struct hw_json json;
+	bool used_only; /* frags --used: Kamailio's mem_status_mode=0 */
+};
+
+void hw_pool_report_deinit(struct hw_pool_report *pr);
+
+void hw_fmt_info(struct hw_report *r);
+void hw_fmt_stats(struct hw_report *r);
+void hw_fmt_summary(struct hw_report *r);
+
+void hw_fmt_frags_begin(struct hw_report *r);
+void hw_fmt_frags_pool_begin(struct hw_report *r, struct hw_pool_report *pr);
+void hw_fmt_frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw_frag *f);
+void hw_fmt_frags_pool_end(struct hw_report *r, struct hw_pool_report *pr);
+void hw_fmt_frags_end(struct hw_report *r);
+
+/* Per-format entry points (one file each); the hw_fmt_* above dispatch. */
+struct hw_formatter {
+	const char *name;
+	void (*info)(struct hw_report *r);
+	void (*stats)(struct hw_report *r);
+	void (*summary)(struct hw_report *r);
+	void (*frags_begin)(struct hw_report *r);
+	void (*frags_pool_begin)(struct hw_report *r, struct hw_pool_report *pr);
+	void (*frag)(struct hw_report *r, struct hw_pool_report *pr, const struct hw_frag *f);
+	void (*frags_pool_end)(struct hw_report *r, struct hw_pool_report *pr);
+	void (*frags_end)(struct hw_report *r);
+};
+extern const struct hw_formatter hw_formatter_text, hw_formatter_json, hw_formatter_csv,
+	hw_formatter_kamailio;
+
+/* Helpers shared by the formatters. */
+const char *hw_report_state(const struct hw_frag *f); /* "used" / "free" */
+/* Percent of @part in @whole, 0 when whole is 0. */
+double hw_report_pct(uint64_t part, uint64_t whole);
+
+#endif
