@@ -1,0 +1,88 @@
+/* cmd_frags.c - 'heapwalk frags': the fragment list, streamed, with filters. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "heapwalk/error.h"
+
+struct frags_ctx {
+	struct hw_walk_ctx base;
+	struct hw_report *r;
+};
+
+static int emit(void *arg, const struct hw_frag *f)
+{
+	struct frags_ctx *c = arg;
+	const struct hw_cli *cli = c->base.cli;
+
+	if (f->index < cli->from)
+		return 0;
+	if (f->index > cli->to)
+		return 1; /* indices only grow: nothing more to show */
+	if ((cli->used_only && !f->used) || (cli->free_only && f->used))
+		return 0;
+	if (f->size < cli->min_size)
+		return 0;
+	if (cli->site) {
+		if (!c->base.pr->pool->qm.debug)
+			return 0;
+		if (!strstr(hw_strcache_get(&c->r->strings, f->file), cli->site) &&
+		    !strstr(hw_strcache_get(&c->r->strings, f->func), cli->site))
+			return 0;
+	}
+	hw_fmt_frag(c->r, c->base.pr, f);
+	return 0;
+}
+
+static int add_bucket(void *arg, const struct hw_qm_bucket *b)
+{
+	struct hw_pool_report *pr = arg;
+	/* At most hash_size buckets: grow to that bound once. */
+	if (!pr->buckets) {
+		pr->buckets = calloc(pr->pool->qm.hash_size, sizeof(*pr->buckets));
+		if (!pr->buckets)
+			return 1;
+	}
+	if (pr->nbuckets < pr->pool->qm.hash_size)
+		pr->buckets[pr->nbuckets++] = *b;
+	return 0;
+}
+
+int hw_cmd_frags(struct hw_cli *cli)
+{
+	struct hw_session s;
+	struct frags_ctx ctx = {.base = {.cli = cli}};
+	int rc = hw_session_open(cli, &s, "frags");
+
+	if (rc)
+		return rc;
+	ctx.base.s = &s;
+	ctx.r = &s.report;
+	s.report.used_only = cli->used_only;
+	hw_session_prepare_pools(cli, &s);
+	hw_fmt_frags_begin(&s.report);
+	for (size_t i = 0; i < s.report.npools; i++) {
+		struct hw_pool_report *pr = &s.report.pools[i];
+		struct hw_error *err;
+
+		hw_fmt_frags_pool_begin(&s.report, pr);
+		if (pr->walked) {
+			ctx.base.pr = pr;
+			err = hw_qm_walk(s.t, &pr->pool->qm, &pr->hdr, emit, &ctx, &pr->check,
+					 &pr->walk);
+			if (!err)
+				err = hw_qm_walk_free(s.t, &pr->pool->qm, &pr->hdr, add_bucket, pr,
+						      &pr->check);
+			if (err) {
+				hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
+				pr->walked = false;
+				pr->error = hw_error_steal_message(err);
+			}
+		}
+		hw_fmt_frags_pool_end(&s.report, pr);
+	}
+	hw_fmt_frags_end(&s.report);
+	rc = hw_session_exit_code(&s);
+	hw_session_close(&s);
+	return rc;
+}

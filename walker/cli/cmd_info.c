@@ -1,0 +1,18 @@
+/* cmd_info.c - 'heapwalk info': what the target is and how heapwalk reads it. */
+#include "cli.h"
+
+int hw_cmd_info(struct hw_cli *cli)
+{
+	struct hw_session s;
+	int rc = hw_session_open(cli, &s, "info");
+
+	if (rc)
+		return rc;
+	hw_session_prepare_pools(cli, &s);
+	/* A complete walk is cheap and tells whether the layout really fits. */
+	hw_session_walk(&s, NULL, NULL);
+	hw_fmt_info(&s.report);
+	rc = hw_session_exit_code(&s);
+	hw_session_close(&s);
+	return rc;
+}

@@ -1,0 +1,69 @@
+/* cmd_summary.c - 'heapwalk summary': used memory by allocation site. */
+#include <stdlib.h>
+
+#include "cli.h"
+#include "heapwalk/error.h"
+
+struct summary_ctx {
+	struct hw_walk_ctx base;
+	struct hw_error *err; /* first failure to count (out of memory) */
+};
+
+static int add_used(void *arg, const struct hw_frag *f)
+{
+	struct summary_ctx *c = arg;
+
+	if (!f->used)
+		return 0;
+	c->err = hw_sites_add(&c->base.pr->sites, f);
+	return c->err != NULL;
+}
+
+int hw_cmd_summary(struct hw_cli *cli)
+{
+	struct hw_session s;
+	struct summary_ctx ctx = {.base = {.cli = cli}};
+	enum hw_site_order order = cli->sort;
+	uint64_t top = cli->top;
+	int rc = hw_session_open(cli, &s, "summary");
+
+	if (rc)
+		return rc;
+	ctx.base.s = &s;
+	if (cli->format == HW_FMT_KAMAILIO && !cli->sort_given)
+		order = HW_ORDER_KAMAILIO;
+	if (cli->format == HW_FMT_TEXT && !cli->top_given)
+		top = 30;
+	hw_session_prepare_pools(cli, &s);
+	hw_session_walk(&s, add_used, &ctx.base);
+	if (ctx.err) {
+		hw_cli_warn("%s", ctx.err->message);
+		hw_error_destroy(ctx.err);
+		hw_session_close(&s);
+		return HW_EXIT_FATAL;
+	}
+	for (size_t i = 0; i < s.report.npools; i++) {
+		struct hw_pool_report *pr = &s.report.pools[i];
+		struct hw_error *err;
+		if (!pr->walked)
+			continue;
+		if (!pr->pool->qm.debug && cli->format != HW_FMT_TEXT)
+			hw_cli_warn("%s pool: allocation sites need a debug build (DBG_SR_MEMORY); "
+				    "this one records none",
+				    pr->pool->name);
+		hw_sites_resolve(&pr->sites, &s.report.strings);
+		err = hw_sites_sorted(&pr->sites, order, &pr->rows, &pr->nrows);
+		if (err) {
+			hw_cli_warn("%s", err->message);
+			hw_error_destroy(err);
+			hw_session_close(&s);
+			return HW_EXIT_FATAL;
+		}
+		if (top && pr->nrows > top)
+			pr->nrows = top;
+	}
+	hw_fmt_summary(&s.report);
+	rc = hw_session_exit_code(&s);
+	hw_session_close(&s);
+	return rc;
+}
