@@ -1,0 +1,52 @@
+/*
+ * qmheap.h - builds q_malloc heap images in memory for unit tests, for any
+ * layout, the way Kamailio lays them out: block header, tiled fragments
+ * with trailers and check patterns, free fragments in sorted circular
+ * bucket lists. Tests then break one thing at a time.
+ */
+#ifndef TESTS_QMHEAP_H
+#define TESTS_QMHEAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "heapwalk/layout.h"
+
+struct hw_target;
+
+struct qmh_frag {
+	uint64_t size;       /* payload, multiple of roundto */
+	bool used;
+	uint64_t file, func, mname, line; /* target addresses of strings (debug) */
+};
+
+struct qmheap {
+	struct hw_qm_layout l;
+	uint64_t base;   /* target address of the block */
+	uint8_t *buf;    /* the heap image */
+	uint64_t len;    /* block size (qm->size) */
+	uint64_t rodata; /* target address of the string area */
+	uint8_t *ro;
+	uint64_t rolen, roused;
+	struct hw_target *t;
+	uint64_t nfrags;
+};
+
+/* Allocate an empty image of @heap_len bytes (qmh_build does it when needed). */
+void qmh_init(struct qmheap *h, const struct hw_qm_layout *l, uint64_t heap_len);
+/* Lay out @n fragments; the last one is stretched to fill the heap (a free remainder). */
+void qmh_build(struct qmheap *h, const struct hw_qm_layout *l, const struct qmh_frag *frags,
+	       size_t n, uint64_t heap_len);
+/* Put a string in the string area; returns its target address. */
+uint64_t qmh_str(struct qmheap *h, const char *s);
+/* Create the target over the image (word size from the layout). */
+void qmh_target(struct qmheap *h);
+void qmh_free(struct qmheap *h);
+
+/* Raw access for corrupting. */
+void qmh_put_word(struct qmheap *h, uint64_t addr, uint64_t v);
+uint64_t qmh_get_word(struct qmheap *h, uint64_t addr);
+/* Header address of fragment @i. */
+uint64_t qmh_frag_addr(struct qmheap *h, size_t i);
+
+#endif

@@ -1,0 +1,129 @@
+/* test_base.c - error objects, string buffers, sanitising, JSON, findings. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "heapwalk/check.h"
+#include "heapwalk/error.h"
+#include "heapwalk/json.h"
+#include "heapwalk/sbuf.h"
+
+static void test_error_context(void **state)
+{
+	struct hw_error *err;
+
+	(void)state;
+	err = hw_error_fault(0x7f00, "cannot read %d bytes at 0x%x", 8, 0x7f00);
+	err = hw_error_context(err, "reading '%s'", "qm_block");
+	assert_int_equal(err->code, HW_ERR_FAULT);
+	assert_int_equal(err->addr, 0x7f00);
+	assert_string_equal(err->message, "reading 'qm_block': cannot read 8 bytes at 0x7f00");
+	hw_error_destroy(err);
+	err = hw_error_os(2, "cannot open %s", "/nonexistent");
+	assert_string_equal(err->message, "cannot open /nonexistent: No such file or directory");
+	hw_error_destroy(err);
+	assert_null(hw_error_context(NULL, "x"));
+	hw_error_destroy(NULL);
+	hw_error_destroy(hw_error_nomem());
+}
+
+static void test_sanitise(void **state)
+{
+	char out[32];
+
+	(void)state;
+	assert_int_equal(hw_sanitise(out, sizeof(out), "core: core/mem.c", 100), 16);
+	assert_string_equal(out, "core: core/mem.c");
+	hw_sanitise(out, sizeof(out), "a\x1b[31mb\\c\xff", 100);
+	assert_string_equal(out, "a\\x1b[31mb\\\\c\\xff");
+	/* truncation never splits an escape and always terminates */
+	hw_sanitise(out, 6, "ab\x01\x02", 100);
+	assert_string_equal(out, "ab");
+	hw_sanitise(out, sizeof(out), "abcdef", 3);
+	assert_string_equal(out, "abc");
+	assert_int_equal(hw_sanitise(out, 1, "abc", 3), 0);
+	assert_string_equal(out, "");
+}
+
+static void test_sbuf(void **state)
+{
+	struct hw_sbuf sb;
+	char *s;
+
+	(void)state;
+	hw_sbuf_init(&sb);
+	assert_string_equal(hw_sbuf_str(&sb), "");
+	for (int i = 0; i < 1000; i++)
+		hw_sbuf_printf(&sb, "%d,", i);
+	assert_null(hw_sbuf_error(&sb));
+	assert_int_equal(strncmp(hw_sbuf_str(&sb), "0,1,2,", 6), 0);
+	assert_int_equal(sb.len, strlen(sb.buf));
+	s = hw_sbuf_steal(&sb);
+	assert_non_null(s);
+	assert_null(sb.buf);
+	free(s);
+	hw_sbuf_deinit(&sb);
+}
+
+static void test_json(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct hw_json js;
+
+	(void)state;
+	hw_json_init(&js, f, false);
+	hw_json_begin_object(&js);
+	hw_json_key(&js, "a");
+	hw_json_u64(&js, 1);
+	hw_json_key(&js, "s");
+	hw_json_string(&js, "q\"\\\n\x01\xff\xc3\xa9");
+	hw_json_key(&js, "arr");
+	hw_json_begin_array(&js);
+	hw_json_hex(&js, 0x7f00);
+	hw_json_bool(&js, true);
+	hw_json_null(&js);
+	hw_json_begin_object(&js);
+	hw_json_end_object(&js);
+	hw_json_end_array(&js);
+	hw_json_end_object(&js);
+	hw_json_finish(&js);
+	fclose(f);
+	assert_string_equal(buf, "{\"a\":1,\"s\":\"q\\\"\\\\\\n\\u0001\\u00ff\xc3\xa9\",\"arr\":[\"0x7f00\",true,null,{}]}\n");
+	free(buf);
+}
+
+static void test_check(void **state)
+{
+	struct hw_check ck;
+
+	(void)state;
+	hw_check_init(&ck, 2);
+	hw_check_add(&ck, HW_SEV_ERROR, 0x10, 3, "bad %s", "thing");
+	hw_check_add(&ck, HW_SEV_WARNING, 0x20, HW_NO_INDEX, "odd");
+	hw_check_add(&ck, HW_SEV_ERROR, 0x30, 4, "dropped");
+	assert_int_equal(ck.n, 2);
+	assert_int_equal(ck.total, 3);
+	assert_int_equal(ck.errors, 2);
+	assert_int_equal(ck.warnings, 1);
+	assert_string_equal(ck.items[0].message, "bad thing");
+	assert_int_equal(ck.items[0].index, 3);
+	hw_check_deinit(&ck);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_error_context), cmocka_unit_test(test_sanitise),
+		cmocka_unit_test(test_sbuf),          cmocka_unit_test(test_json),
+		cmocka_unit_test(test_check),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
