@@ -1,0 +1,69 @@
+/*
+ * pool.h - finding the memory pools of a Kamailio target and recognising
+ * their manager and layout.
+ *
+ * Evidence, strongest first: DWARF struct layouts; the block's own
+ * fingerprint (first_frag - block, kamailio-memory.md §2.5); the version
+ * and compile flags strings the binary exports; the manager name in
+ * _pkg_root/_shm_root. Every pool records, in plain words, what was used.
+ */
+#ifndef HEAPWALK_POOL_H
+#define HEAPWALK_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heapwalk/layout.h"
+
+struct hw_error;
+struct hw_target;
+struct hw_dwarf;
+
+enum hw_pool_kind { HW_POOL_PKG, HW_POOL_SHM, HW_POOL_KIND_COUNT };
+
+struct hw_pool {
+	enum hw_pool_kind kind;
+	const char *name;    /* "pkg" / "shm" */
+	char manager[24];    /* "q_malloc", "f_malloc", "tlsf_malloc"; "" if unknown */
+	char root_symbol[16];/* "_pkg_root", "mem_block", ... */
+	uint64_t root;       /* address of that symbol */
+	uint64_t block;      /* the manager's block */
+	bool usable;         /* a layout was found and heapwalk can walk this pool */
+	char *problem;       /* why not usable (owned), NULL if usable */
+	struct hw_qm_layout qm;
+	char evidence[768];  /* '; '-separated reasons for manager and layout */
+};
+
+/* What the binary says about itself, all optional (empty / false when unknown). */
+struct hw_instance {
+	char version[96];  /* full_version, sanitised, trailing blanks removed */
+	int major, minor;  /* parsed from version, -1 if unknown */
+	char flags[512];   /* ver_flags, sanitised */
+	bool debug_known, debug; /* from the flags */
+	bool has_process_no;
+	int process_no;
+	bool has_pt;
+	int pt_pid, pt_rank;
+	char pt_desc[160];
+	uint64_t pkg_mem_size, shm_mem_size; /* 0 if unknown */
+};
+
+struct hw_discover_opts {
+	const char *layout_name; /* force a built-in profile (NULL: detect) */
+	bool no_debuginfo;       /* ignore DWARF even if @dw is given */
+};
+
+/*
+ * Read the instance description and locate both pools. A pool that cannot
+ * be walked is still returned, with usable=false and a problem text. Fails
+ * (HW_ERR_LOOKUP) only when the target shows no sign of Kamailio at all
+ * (none of _pkg_root, _shm_root, mem_block, shm_block). The caller owns
+ * the pools' problem strings (hw_pool_deinit).
+ */
+struct hw_error *hw_pools_discover(const struct hw_target *t, struct hw_dwarf *dw,
+				   const struct hw_discover_opts *opts, struct hw_instance *inst,
+				   struct hw_pool pools[HW_POOL_KIND_COUNT]);
+void hw_pool_deinit(struct hw_pool *pool);
+
+#endif
