@@ -214,9 +214,12 @@ static int parse_args(struct hw_cli *cli, int argc, char **argv)
 			for (f = 0; f < 4; f++)
 				if (!strcmp(arg, format_names[f]))
 					break;
-			if (f == 4 || !(c->formats & FMT(f)))
-				return hw_cli_usage_error(cli, "--format '%s' is not available for %s",
-							  arg, c->name);
+			if (f == 4)
+				return hw_cli_usage_error(
+					cli, "--format takes text, json, csv or kamailio, not '%s'", arg);
+			if (!(c->formats & FMT(f)))
+				return hw_cli_usage_error(cli, "--format %s is not available for %s", arg,
+							  c->name);
 			cli->format = (enum hw_format)f;
 			cli->format_given = true;
 			break;
@@ -288,7 +291,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc < 2) {
-		print_help(stderr);
+		fputs("heapwalk: no command given (see 'heapwalk --help')\n", stderr);
 		return HW_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
