@@ -15,7 +15,12 @@
 # Artefacts (log, core, expected bodies, heapwalk outputs) stay in
 # $HW_E2E_KEEP, else --artefacts DIR, else ./e2e-artefacts.
 # Environment: HW_E2E_REQUIRE=1 turns every skip into a failure (for CI that
-# has installed kamailio and gdb); KAMAILIO, KAMCMD, GDB override the tools.
+# has installed kamailio and gdb); KAMAILIO, KAMCMD, GDB override the tools;
+# KAMAILIO_MODDIR overrides the module directory (passed to kamailio as -L,
+# which takes precedence over the config's mpath), e.g. for a source build;
+# HW_E2E_EXPECT_LAYOUT=dwarf (or another layout source, e.g. profile) adds
+# checks that `heapwalk info` shows, for both pools, a layout line containing
+# "dwarf:" (resp. "<source>:"), i.e. that the layout came from that source.
 
 set -u
 set -o pipefail
@@ -25,7 +30,7 @@ KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
 KAMCMD=${KAMCMD:-$(command -v kamcmd || echo /usr/sbin/kamcmd)}
 GDB=${GDB:-$(command -v gdb || echo gdb)}
 PYTHON=${PYTHON:-$(command -v python3 || echo python3)}
-MODDIR=/usr/lib/x86_64-linux-gnu/kamailio/modules
+MODDIR=${KAMAILIO_MODDIR:-/usr/lib/x86_64-linux-gnu/kamailio/modules}
 HTSIZE=1500             # htable items created at startup (shm fragments)
 BURST=20                # rounds of REGISTER+OPTIONS+MESSAGE
 
@@ -147,7 +152,7 @@ start_kamailio() {
 	: >"$RUN/kamailio.log"
 	# MALLOC_PERTURB_ (set by meson test) would only scribble on free memory;
 	# keep Kamailio's environment plain.
-	env -u MALLOC_PERTURB_ "$KAMAILIO" -f "$HERE/kamailio.cfg" \
+	env -u MALLOC_PERTURB_ "$KAMAILIO" -f "$HERE/kamailio.cfg" -L "$MODDIR" \
 		-x qm -X qm -M 4 -m 16 -DD -E -Y "$RUN" -P "$RUN/kamailio.pid" \
 		-A "HW_PORT=$port" -A "HW_CTL=\"unix:$RUN/kamailio_ctl\"" \
 		-A "HW_HTSIZE=$HTSIZE" \
@@ -425,6 +430,24 @@ check() {
 	rm -f "$ART/diff-$name.txt"
 	log "ok $name"
 }
+# check_layout NAME INFO-OUTPUT: with HW_E2E_EXPECT_LAYOUT set, the layout
+# line of each pool section in `heapwalk info` names that source.
+check_layout() {
+	local name=$1 info=$2 p line
+	[ -n "${HW_E2E_EXPECT_LAYOUT:-}" ] || return 0
+	for p in pkg shm; do
+		CHECKS=$((CHECKS + 1))
+		line=$(awk -v sec="$p pool" '
+			/^[^ ]/ { in_sec = ($0 == sec) }
+			in_sec && /^ +layout:/ { print; exit }' "$info" 2>/dev/null)
+		if [ -f "$info" ] && printf '%s\n' "$line" | grep -qF "$HW_E2E_EXPECT_LAYOUT:"; then
+			log "ok $name-layout-$p ($(printf "%s" "$line" | sed "s/^ *layout: *//"))"
+		else
+			log "MISMATCH $name-layout-$p: expected a '$HW_E2E_EXPECT_LAYOUT:' layout, got: ${line:-no layout line in $info}"
+			FAILS=$((FAILS + 1))
+		fi
+	done
+}
 
 cat "$ART/expected-pkg-stats.txt" "$ART/expected-shm-stats.txt" >"$ART/expected-all-stats.txt"
 for variant in exe noexe; do
@@ -434,6 +457,7 @@ for variant in exe noexe; do
 		EXEOPT=()
 	fi
 	check "$variant-info" "" info --core "$CORE" "${EXEOPT[@]}"
+	check_layout "$variant-info" "$ART/actual-$variant-info.txt"
 	for p in pkg shm; do
 		check "$variant-stats-$p" "$ART/expected-$p-stats.txt" \
 			stats --core "$CORE" "${EXEOPT[@]}" --pool $p --format kamailio
