@@ -5,7 +5,10 @@
  * a list of fragments, and bound every loop. Damage is reported as findings
  * (check.h) and the walk stops at the first fragment it cannot step past;
  * errors are only for failures to walk at all (the block header unreadable).
- * Only q_malloc so far.
+ *
+ * Each manager is a struct hw_allocator (an ops table); callers pick one
+ * with hw_allocator_get(pool->mgr) and never care which it is. The
+ * hw_qm_* functions are q_malloc's implementation, public for unit tests.
  */
 #ifndef HEAPWALK_ALLOC_H
 #define HEAPWALK_ALLOC_H
@@ -14,19 +17,21 @@
 #include <stdint.h>
 
 #include "heapwalk/layout.h"
+#include "heapwalk/pool.h"
 
 struct hw_error;
 struct hw_target;
 struct hw_check;
 
-/* The block header's own counters. */
-struct hw_qm_header {
+/* The block header's own counters, whatever the manager. */
+struct hw_heap_header {
 	uint64_t block;
-	uint64_t type; /* 4.2+ only */
+	uint64_t type; /* 4.2+ only: 0 shm, 1 pkg */
 	uint64_t size, used, real_used, max_real_used;
-	uint64_t ffrags; /* 4.2+ only */
+	uint64_t ffrags; /* free-fragment counter (qm/fm ffrags 4.2+, tlsf fragments) */
 	bool has_type, has_ffrags;
-	uint64_t first_frag, last_frag_end;
+	uint64_t first_frag;    /* first fragment header */
+	uint64_t last_frag_end; /* qm: last_frag_end; fm: last_frag (sentinel) */
 };
 
 /* One fragment as read from the target; strings stay target addresses. */
@@ -53,25 +58,44 @@ struct hw_walk_stats {
 typedef int (*hw_frag_fn)(void *arg, const struct hw_frag *f);
 
 struct hw_error *hw_qm_read_header(const struct hw_target *t, const struct hw_qm_layout *l,
-				   uint64_t block, struct hw_qm_header *ret);
+				   uint64_t block, struct hw_heap_header *ret);
 
 /* Walk every fragment in address order. @ck receives findings. */
 struct hw_error *hw_qm_walk(const struct hw_target *t, const struct hw_qm_layout *l,
-			    const struct hw_qm_header *h, hw_frag_fn fn, void *arg,
+			    const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
 			    struct hw_check *ck, struct hw_walk_stats *ret);
 
-/* One non-empty free-hash bucket. */
-struct hw_qm_bucket {
+/* One non-empty free list (qm/fm hash bucket; tlsf: index = fl * 32 + sl). */
+struct hw_free_bucket {
 	uint64_t index;
 	uint64_t count;      /* elements found by following the list */
 	uint64_t no;         /* the bucket's own counter */
 	uint64_t first_size; /* size of the first element */
 };
-typedef int (*hw_bucket_fn)(void *arg, const struct hw_qm_bucket *b);
+typedef int (*hw_bucket_fn)(void *arg, const struct hw_free_bucket *b);
 
 /* Follow every free-hash list (bounded; cycles and bad links become findings). */
 struct hw_error *hw_qm_walk_free(const struct hw_target *t, const struct hw_qm_layout *l,
-				 const struct hw_qm_header *h, hw_bucket_fn fn, void *arg,
+				 const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
 				 struct hw_check *ck);
+
+/* A memory manager: how to read its header, walk its fragments and free lists. */
+struct hw_allocator {
+	const char *name; /* Kamailio's mname: "q_malloc" */
+	enum hw_manager id;
+	struct hw_error *(*read_header)(const struct hw_target *t, const struct hw_pool *p,
+					struct hw_heap_header *ret);
+	struct hw_error *(*walk)(const struct hw_target *t, const struct hw_pool *p,
+				 const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
+				 struct hw_check *ck, struct hw_walk_stats *ret);
+	struct hw_error *(*walk_free)(const struct hw_target *t, const struct hw_pool *p,
+				      const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
+				      struct hw_check *ck);
+};
+
+extern const struct hw_allocator hw_allocator_qm;
+
+/* The allocator for @mgr, or NULL if heapwalk cannot walk it. */
+const struct hw_allocator *hw_allocator_get(enum hw_manager mgr);
 
 #endif

@@ -15,6 +15,9 @@
 struct hw_error;
 struct hw_dwarf;
 
+/* The memory managers Kamailio can be built with. */
+enum hw_manager { HW_MGR_UNKNOWN, HW_MGR_QM, HW_MGR_FM, HW_MGR_TLSF };
+
 /* An offset that does not exist in this variant. */
 #define HW_NO_OFF UINT32_MAX
 

@@ -26,6 +26,7 @@ struct hw_pool {
 	enum hw_pool_kind kind;
 	const char *name;    /* "pkg" / "shm" */
 	char manager[24];    /* "q_malloc", "f_malloc", "tlsf_malloc"; "" if unknown */
+	enum hw_manager mgr; /* which layout below is filled (when usable) */
 	char root_symbol[16];/* "_pkg_root", "mem_block", ... */
 	uint64_t root;       /* address of that symbol */
 	uint64_t block;      /* the manager's block */
@@ -65,5 +66,10 @@ struct hw_error *hw_pools_discover(const struct hw_target *t, struct hw_dwarf *d
 				   const struct hw_discover_opts *opts, struct hw_instance *inst,
 				   struct hw_pool pools[HW_POOL_KIND_COUNT]);
 void hw_pool_deinit(struct hw_pool *pool);
+
+/* Whether the pool's layout records allocation sites (a debug build). */
+bool hw_pool_debug(const struct hw_pool *pool);
+/* "dwarf:/path" or "profile:NAME" of the pool's layout; "none" when not usable. */
+const char *hw_pool_layout_source(const struct hw_pool *pool);
 
 #endif

@@ -32,9 +32,10 @@ enum hw_format { HW_FMT_TEXT, HW_FMT_JSON, HW_FMT_CSV, HW_FMT_KAMAILIO };
 
 struct hw_pool_report {
 	const struct hw_pool *pool;
+	const struct hw_allocator *alloc; /* set when the pool is walked */
 	bool walked;            /* header read and fragments walked */
 	char *error;            /* why not walked (owned), NULL if walked */
-	struct hw_qm_header hdr;
+	struct hw_heap_header hdr;
 	struct hw_walk_stats walk;
 	struct hw_check check;
 	/* summary */
@@ -42,8 +43,8 @@ struct hw_pool_report {
 	const struct hw_site **rows; /* sorted, cut to --top (owned array) */
 	size_t nrows;
 	/* frags: non-empty free buckets, collected after the walk (owned) */
-	struct hw_qm_bucket *buckets;
-	size_t nbuckets;
+	struct hw_free_bucket *buckets;
+	size_t nbuckets, bucket_cap;
 };
 
 struct hw_report {

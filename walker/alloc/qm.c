@@ -21,11 +21,11 @@ static uint64_t word_at(const uint8_t *p, uint32_t off, uint32_t w)
 }
 
 struct hw_error *hw_qm_read_header(const struct hw_target *t, const struct hw_qm_layout *l,
-				   uint64_t block, struct hw_qm_header *ret)
+				   uint64_t block, struct hw_heap_header *ret)
 {
 	uint8_t buf[128];
 	uint32_t need = l->b_free_hash; /* every counter precedes the hash table */
-	struct hw_qm_header h;
+	struct hw_heap_header h;
 	struct hw_error *err;
 
 	if (need == 0 || need > sizeof(buf))
@@ -50,7 +50,7 @@ struct hw_error *hw_qm_read_header(const struct hw_target *t, const struct hw_qm
 }
 
 /* The end of the heap the fragments must tile exactly: block + size. */
-static bool heap_bounds(const struct hw_qm_layout *l, const struct hw_qm_header *h,
+static bool heap_bounds(const struct hw_qm_layout *l, const struct hw_heap_header *h,
 			uint64_t *start, uint64_t *end, struct hw_check *ck)
 {
 	uint64_t e;
@@ -76,7 +76,7 @@ static bool heap_bounds(const struct hw_qm_layout *l, const struct hw_qm_header 
  * A used delta alone is what Kamailio's qm_realloc shrink bookkeeping left
  * behind before 5.8.8 / 6.0.6 / 6.1.0 (kamailio-memory.md §2.10): say so.
  */
-static void check_counters(const struct hw_qm_header *h, const struct hw_walk_stats *st,
+static void check_counters(const struct hw_heap_header *h, const struct hw_walk_stats *st,
 			   struct hw_check *ck)
 {
 	if (h->used != st->used_bytes) {
@@ -98,7 +98,7 @@ static void check_counters(const struct hw_qm_header *h, const struct hw_walk_st
 }
 
 struct hw_error *hw_qm_walk(const struct hw_target *t, const struct hw_qm_layout *l,
-			    const struct hw_qm_header *h, hw_frag_fn fn, void *arg,
+			    const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
 			    struct hw_check *ck, struct hw_walk_stats *ret)
 {
 	const uint32_t hs = l->frag_size, es = l->end_size, w = l->word;
@@ -226,7 +226,7 @@ struct hw_error *hw_qm_walk(const struct hw_target *t, const struct hw_qm_layout
 }
 
 struct hw_error *hw_qm_walk_free(const struct hw_target *t, const struct hw_qm_layout *l,
-				 const struct hw_qm_header *h, hw_bucket_fn fn, void *arg,
+				 const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
 				 struct hw_check *ck)
 {
 	uint64_t start, end, limit;
@@ -235,7 +235,7 @@ struct hw_error *hw_qm_walk_free(const struct hw_target *t, const struct hw_qm_l
 		return NULL;
 	limit = (end - start) / ((uint64_t)l->frag_size + l->end_size) + 1;
 	for (uint64_t b = 0; b < l->hash_size; b++) {
-		struct hw_qm_bucket bk = {.index = b};
+		struct hw_free_bucket bk = {.index = b};
 		uint64_t head = h->block + l->b_free_hash + b * l->lnk_size;
 		uint64_t cur, no = 0;
 		struct hw_error *err;
@@ -292,3 +292,31 @@ struct hw_error *hw_qm_walk_free(const struct hw_target *t, const struct hw_qm_l
 	}
 	return NULL;
 }
+
+static struct hw_error *qm_read_header(const struct hw_target *t, const struct hw_pool *p,
+				       struct hw_heap_header *ret)
+{
+	return hw_qm_read_header(t, &p->qm, p->block, ret);
+}
+
+static struct hw_error *qm_walk(const struct hw_target *t, const struct hw_pool *p,
+				const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
+				struct hw_check *ck, struct hw_walk_stats *ret)
+{
+	return hw_qm_walk(t, &p->qm, h, fn, arg, ck, ret);
+}
+
+static struct hw_error *qm_walk_free(const struct hw_target *t, const struct hw_pool *p,
+				     const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
+				     struct hw_check *ck)
+{
+	return hw_qm_walk_free(t, &p->qm, h, fn, arg, ck);
+}
+
+const struct hw_allocator hw_allocator_qm = {
+	.name = "q_malloc",
+	.id = HW_MGR_QM,
+	.read_header = qm_read_header,
+	.walk = qm_walk,
+	.walk_free = qm_walk_free,
+};

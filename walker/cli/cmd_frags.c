@@ -24,7 +24,7 @@ static int emit(void *arg, const struct hw_frag *f)
 	if (f->size < cli->min_size)
 		return 0;
 	if (cli->site) {
-		if (!c->base.pr->pool->qm.debug)
+		if (!hw_pool_debug(c->base.pr->pool))
 			return 0;
 		if (!strstr(hw_strcache_get(&c->r->strings, f->file), cli->site) &&
 		    !strstr(hw_strcache_get(&c->r->strings, f->func), cli->site))
@@ -34,17 +34,20 @@ static int emit(void *arg, const struct hw_frag *f)
 	return 0;
 }
 
-static int add_bucket(void *arg, const struct hw_qm_bucket *b)
+static int add_bucket(void *arg, const struct hw_free_bucket *b)
 {
 	struct hw_pool_report *pr = arg;
-	/* At most hash_size buckets: grow to that bound once. */
-	if (!pr->buckets) {
-		pr->buckets = calloc(pr->pool->qm.hash_size, sizeof(*pr->buckets));
-		if (!pr->buckets)
+
+	/* Each list is reported once, so the array is bounded by the manager's list count. */
+	if (pr->nbuckets == pr->bucket_cap) {
+		size_t cap = pr->bucket_cap ? pr->bucket_cap * 2 : 64;
+		struct hw_free_bucket *nb = realloc(pr->buckets, cap * sizeof(*nb));
+		if (!nb)
 			return 1;
+		pr->buckets = nb;
+		pr->bucket_cap = cap;
 	}
-	if (pr->nbuckets < pr->pool->qm.hash_size)
-		pr->buckets[pr->nbuckets++] = *b;
+	pr->buckets[pr->nbuckets++] = *b;
 	return 0;
 }
 
@@ -68,11 +71,11 @@ int hw_cmd_frags(struct hw_cli *cli)
 		hw_fmt_frags_pool_begin(&s.report, pr);
 		if (pr->walked) {
 			ctx.base.pr = pr;
-			err = hw_qm_walk(s.t, &pr->pool->qm, &pr->hdr, emit, &ctx, &pr->check,
-					 &pr->walk);
+			err = pr->alloc->walk(s.t, pr->pool, &pr->hdr, emit, &ctx, &pr->check,
+					      &pr->walk);
 			if (!err)
-				err = hw_qm_walk_free(s.t, &pr->pool->qm, &pr->hdr, add_bucket, pr,
-						      &pr->check);
+				err = pr->alloc->walk_free(s.t, pr->pool, &pr->hdr, add_bucket, pr,
+							   &pr->check);
 			if (err) {
 				hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
 				pr->walked = false;

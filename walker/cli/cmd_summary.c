@@ -47,7 +47,7 @@ int hw_cmd_summary(struct hw_cli *cli)
 		struct hw_error *err;
 		if (!pr->walked)
 			continue;
-		if (!pr->pool->qm.debug && cli->format != HW_FMT_TEXT)
+		if (!hw_pool_debug(pr->pool) && cli->format != HW_FMT_TEXT)
 			hw_cli_warn("%s pool: allocation sites need a debug build (DBG_SR_MEMORY); "
 				    "this one records none",
 				    pr->pool->name);

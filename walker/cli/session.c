@@ -93,7 +93,13 @@ size_t hw_session_prepare_pools(struct hw_cli *cli, struct hw_session *s)
 			hw_cli_warn("%s pool: %s", pr->pool->name, pr->error ? pr->error : "");
 			continue;
 		}
-		err = hw_qm_read_header(s->t, &pr->pool->qm, pr->pool->block, &pr->hdr);
+		pr->alloc = hw_allocator_get(pr->pool->mgr);
+		if (!pr->alloc) {
+			pr->error = strdup("heapwalk cannot walk this memory manager yet");
+			hw_cli_warn("%s pool: %s", pr->pool->name, pr->error ? pr->error : "");
+			continue;
+		}
+		err = pr->alloc->read_header(s->t, pr->pool, &pr->hdr);
 		if (err) {
 			pr->error = strdup(err->message);
 			hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
@@ -116,7 +122,7 @@ void hw_session_walk(struct hw_session *s, hw_frag_fn fn, struct hw_walk_ctx *ct
 			continue;
 		if (ctx)
 			ctx->pr = pr;
-		err = hw_qm_walk(s->t, &pr->pool->qm, &pr->hdr, fn, ctx, &pr->check, &pr->walk);
+		err = pr->alloc->walk(s->t, pr->pool, &pr->hdr, fn, ctx, &pr->check, &pr->walk);
 		if (err) {
 			hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
 			pr->walked = false;

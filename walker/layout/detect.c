@@ -50,6 +50,18 @@ void hw_pool_deinit(struct hw_pool *pool)
 	pool->problem = NULL;
 }
 
+bool hw_pool_debug(const struct hw_pool *pool)
+{
+	return pool->usable && pool->mgr == HW_MGR_QM && pool->qm.debug;
+}
+
+const char *hw_pool_layout_source(const struct hw_pool *pool)
+{
+	if (!pool->usable)
+		return "none";
+	return pool->mgr == HW_MGR_QM ? pool->qm.source : "none";
+}
+
 /* Read a symbol's string contents (an array of char, e.g. full_version). */
 static bool read_sym_string(const struct hw_target *t, const char *sym, char *out, size_t cap)
 {
@@ -346,7 +358,13 @@ struct hw_error *hw_pools_discover(const struct hw_target *t, struct hw_dwarf *d
 		find_root(t, p, &kamailio);
 		if (p->problem)
 			continue;
-		if (p->manager[0] && strcmp(p->manager, "q_malloc") != 0) {
+		if (!p->manager[0] || !strcmp(p->manager, "q_malloc"))
+			p->mgr = HW_MGR_QM;
+		else if (!strcmp(p->manager, "f_malloc"))
+			p->mgr = HW_MGR_FM;
+		else if (!strcmp(p->manager, "tlsf_malloc"))
+			p->mgr = HW_MGR_TLSF;
+		if (p->mgr != HW_MGR_QM) {
 			set_problem(p, "the %s pool uses %s; this heapwalk walks q_malloc only", p->name,
 				    p->manager);
 			continue;

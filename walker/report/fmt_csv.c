@@ -29,7 +29,7 @@ static void stats(struct hw_report *r)
 	      r->out);
 	for (size_t i = 0; i < r->npools; i++) {
 		const struct hw_pool_report *pr = &r->pools[i];
-		const struct hw_qm_header *h = &pr->hdr;
+		const struct hw_heap_header *h = &pr->hdr;
 		if (!pr->walked)
 			continue;
 		fprintf(r->out,
@@ -47,7 +47,7 @@ static void summary(struct hw_report *r)
 	fputs("pool,count,bytes,module,file,func,line\n", r->out);
 	for (size_t i = 0; i < r->npools; i++) {
 		const struct hw_pool_report *pr = &r->pools[i];
-		if (!pr->walked || !pr->pool->qm.debug)
+		if (!pr->walked || !hw_pool_debug(pr->pool))
 			continue;
 		for (size_t j = 0; j < pr->nrows; j++) {
 			const struct hw_site *s = pr->rows[j];
@@ -72,7 +72,7 @@ static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 {
 	fprintf(r->out, "%s,%" PRIu64 ",0x%" PRIx64 ",0x%" PRIx64 ",%" PRIu64 ",%s,", pr->pool->name,
 		f->index, f->user, f->addr, f->size, hw_report_state(f));
-	if (pr->pool->qm.debug) {
+	if (hw_pool_debug(pr->pool)) {
 		field(r->out, f->mname ? hw_strcache_get(&r->strings, f->mname) : "");
 		fputc(',', r->out);
 		field(r->out, hw_strcache_get(&r->strings, f->file));

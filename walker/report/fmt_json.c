@@ -95,7 +95,7 @@ static void pool_open(struct hw_report *r, const struct hw_pool_report *pr)
 {
 	struct hw_json *js = &r->json;
 	const struct hw_pool *p = pr->pool;
-	const struct hw_qm_header *h = &pr->hdr;
+	const struct hw_heap_header *h = &pr->hdr;
 
 	hw_json_begin_object(js);
 	hw_json_key(js, "pool");
@@ -108,7 +108,7 @@ static void pool_open(struct hw_report *r, const struct hw_pool_report *pr)
 	hw_json_hex(js, p->block);
 	hw_json_key(js, "layout");
 	if (p->usable)
-		hw_json_string(js, p->qm.source);
+		hw_json_string(js, hw_pool_layout_source(p));
 	else
 		hw_json_null(js);
 	hw_json_key(js, "walked");
@@ -161,7 +161,7 @@ static void info(struct hw_report *r)
 		hw_json_string(js, pr->pool->evidence);
 		if (pr->pool->usable) {
 			hw_json_key(js, "debug_layout");
-			hw_json_bool(js, pr->pool->qm.debug);
+			hw_json_bool(js, hw_pool_debug(pr->pool));
 			hw_json_key(js, "roundto");
 			hw_json_u64(js, pr->pool->qm.roundto);
 		}
@@ -205,12 +205,12 @@ static void summary(struct hw_report *r)
 		pool_open(r, pr);
 		if (pr->walked) {
 			hw_json_key(js, "sites_available");
-			hw_json_bool(js, pr->pool->qm.debug);
+			hw_json_bool(js, hw_pool_debug(pr->pool));
 			hw_json_key(js, "sites_total");
 			hw_json_u64(js, pr->sites.n);
 			hw_json_key(js, "sites");
 			hw_json_begin_array(js);
-			for (size_t j = 0; pr->pool->qm.debug && j < pr->nrows; j++) {
+			for (size_t j = 0; hw_pool_debug(pr->pool) && j < pr->nrows; j++) {
 				const struct hw_site *s = pr->rows[j];
 				hw_json_begin_object(js);
 				hw_json_key(js, "count");
@@ -250,7 +250,7 @@ static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 	hw_json_u64(js, f->size);
 	hw_json_key(js, "state");
 	hw_json_string(js, hw_report_state(f));
-	if (pr->pool->qm.debug)
+	if (hw_pool_debug(pr->pool))
 		site_members(js, hw_strcache_get(&r->strings, f->file),
 			     hw_strcache_get(&r->strings, f->func), f->line,
 			     f->mname ? hw_strcache_get(&r->strings, f->mname) : "");

@@ -18,7 +18,7 @@ static void put_ptr(FILE *out, uint64_t p)
 
 static void status_header(struct hw_report *r, const struct hw_pool_report *pr)
 {
-	const struct hw_qm_header *h = &pr->hdr;
+	const struct hw_heap_header *h = &pr->hdr;
 
 	fputc('(', r->out);
 	put_ptr(r->out, h->block);
@@ -40,7 +40,7 @@ static void summary(struct hw_report *r)
 {
 	for (size_t i = 0; i < r->npools; i++) {
 		struct hw_pool_report *pr = &r->pools[i];
-		if (!pr->walked || !pr->pool->qm.debug)
+		if (!pr->walked || !hw_pool_debug(pr->pool))
 			continue;
 		fputs("summarizing all alloc'ed. fragments:\n", r->out);
 		for (size_t j = 0; j < pr->nrows; j++) {
@@ -92,7 +92,7 @@ static void frags_pool_end(struct hw_report *r, struct hw_pool_report *pr)
 		return;
 	fputs("dumping free list stats :\n", r->out);
 	for (size_t i = 0; i < pr->nbuckets; i++) {
-		const struct hw_qm_bucket *b = &pr->buckets[i];
+		const struct hw_free_bucket *b = &pr->buckets[i];
 		uint64_t lo = hw_qm_unhash(l, b->index);
 		uint64_t hi = b->index <= small ? lo : 2 * lo;
 		fprintf(r->out,

@@ -28,7 +28,7 @@ static void pool_title(struct hw_report *r, const struct hw_pool_report *pr)
 
 	fprintf(r->out, "%s pool: %s, block 0x%" PRIx64 ", layout %s\n", p->name,
 		p->manager[0] ? p->manager : "unknown manager", p->block,
-		p->usable ? p->qm.source : "none");
+		hw_pool_layout_source(p));
 }
 
 static void print_findings(struct hw_report *r, const struct hw_pool_report *pr)
@@ -139,7 +139,7 @@ static void stats(struct hw_report *r)
 
 	for (size_t i = 0; i < r->npools; i++) {
 		const struct hw_pool_report *pr = &r->pools[i];
-		const struct hw_qm_header *h = &pr->hdr;
+		const struct hw_heap_header *h = &pr->hdr;
 		const struct hw_walk_stats *w = &pr->walk;
 		if (i)
 			fputc('\n', r->out);
@@ -185,7 +185,7 @@ static void summary(struct hw_report *r)
 		human(b1, sizeof(b1), pr->sites.bytes);
 		fprintf(r->out, "  %" PRIu64 " used fragments, %" PRIu64 " bytes (%s) at %zu sites\n",
 			pr->sites.frags, pr->sites.bytes, b1, pr->sites.n);
-		if (!pr->pool->qm.debug) {
+		if (!hw_pool_debug(pr->pool)) {
 			fputs("  allocation sites need a debug build (DBG_SR_MEMORY); this one records "
 			      "none\n",
 			      r->out);
@@ -212,14 +212,14 @@ static void frags_pool_begin(struct hw_report *r, struct hw_pool_report *pr)
 		return;
 	pool_title(r, pr);
 	fprintf(r->out, "  %8s  %-18s %10s  %-4s  %s\n", "index", "address", "size", "state",
-		pr->pool->qm.debug ? "site (free fragments: where freed)" : "");
+		hw_pool_debug(pr->pool) ? "site (free fragments: where freed)" : "");
 }
 
 static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw_frag *f)
 {
 	fprintf(r->out, "  %8" PRIu64 "  0x%-16" PRIx64 " %10" PRIu64 "  %-5s", f->index, f->user,
 		f->size, hw_report_state(f));
-	if (pr->pool->qm.debug)
+	if (hw_pool_debug(pr->pool))
 		fprintf(r->out, " %s: %s(%" PRIu64 ")", hw_strcache_get(&r->strings, f->file),
 			hw_strcache_get(&r->strings, f->func), f->line);
 	fputc('\n', r->out);
