@@ -91,7 +91,7 @@ static int count_cb(void *arg, const struct hw_frag *f)
 static void walk(struct fixture *fx, struct hw_check *ck, struct hw_walk_stats *st,
 		 struct counted *c)
 {
-	struct hw_qm_header h;
+	struct hw_heap_header h;
 
 	assert_null(hw_qm_read_header(fx->h.t, &fx->h.l, fx->h.base, &h));
 	hw_check_init(ck, 50);
@@ -107,7 +107,7 @@ static void test_clean_walk_all_variants(void **state)
 		struct hw_check ck;
 		struct hw_walk_stats st;
 		struct counted c;
-		struct hw_qm_header h;
+		struct hw_heap_header h;
 
 		make(&fx, v);
 		walk(&fx, &ck, &st, &c);
@@ -137,7 +137,7 @@ static int add(void *arg, const struct hw_frag *f)
 static void test_sites_kamailio_order(void **state)
 {
 	struct fixture fx;
-	struct hw_qm_header h;
+	struct hw_heap_header h;
 	struct hw_check ck;
 	struct hw_walk_stats st;
 	struct hw_sites sites;
@@ -245,7 +245,7 @@ static void test_unreadable_middle(void **state)
 	struct hw_check ck;
 	struct hw_walk_stats st;
 	struct counted c;
-	struct hw_qm_header h;
+	struct hw_heap_header h;
 	uint64_t a;
 
 	(void)state;
@@ -274,7 +274,7 @@ struct buckets {
 	uint64_t n, elems;
 };
 
-static int bucket_cb(void *arg, const struct hw_qm_bucket *b)
+static int bucket_cb(void *arg, const struct hw_free_bucket *b)
 {
 	struct buckets *bs = arg;
 
@@ -286,7 +286,7 @@ static int bucket_cb(void *arg, const struct hw_qm_bucket *b)
 static void test_free_lists(void **state)
 {
 	struct fixture fx;
-	struct hw_qm_header h;
+	struct hw_heap_header h;
 	struct hw_check ck;
 	struct buckets bs = {0};
 	uint64_t a;
