@@ -1,4 +1,5 @@
 /* qm.c - the q_malloc walker: linear fragment walk and free-hash lists. */
+#include <endian.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -8,16 +9,20 @@
 #include "heapwalk/mem.h"
 #include "heapwalk/target.h"
 
-/* Little-endian word of @w bytes at @p + @off (off must be in range). */
-static uint64_t word_at(const uint8_t *p, uint32_t off, uint32_t w)
+/* Little-endian word of @w (4 or 8) bytes at @p + @off (off must be in range). */
+static inline uint64_t word_at(const uint8_t *p, uint32_t off, uint32_t w)
 {
-	uint64_t v = 0;
-
 	if (off == HW_NO_OFF)
 		return 0;
-	for (uint32_t i = w; i-- > 0;)
-		v = (v << 8) | p[off + i];
-	return v;
+	if (w == 8) {
+		uint64_t v;
+		memcpy(&v, p + off, 8);
+		return le64toh(v);
+	} else {
+		uint32_t v;
+		memcpy(&v, p + off, 4);
+		return le32toh(v);
+	}
 }
 
 struct hw_error *hw_qm_read_header(const struct hw_target *t, const struct hw_qm_layout *l,
