@@ -40,6 +40,7 @@ struct hw_frag {
 	uint64_t addr;  /* header */
 	uint64_t user;  /* payload = addr + header size */
 	uint64_t size;  /* payload bytes */
+	uint64_t span;  /* bytes from this header to the next one (header, payload, trailer) */
 	bool used;
 	uint64_t free_link;               /* u.nxt_free word (0 when used) */
 	uint64_t file, func, mname, line; /* debug builds; 0 otherwise */

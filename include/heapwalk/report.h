@@ -42,6 +42,8 @@ struct hw_pool_report {
 	struct hw_sites sites;
 	const struct hw_site **rows; /* sorted, cut to --top (owned array) */
 	size_t nrows;
+	/* map / report: the heap map and free-size histogram (owned, NULL if not made) */
+	struct hw_heapmap *map;
 	/* frags: non-empty free buckets, collected after the walk (owned) */
 	struct hw_free_bucket *buckets;
 	size_t nbuckets, bucket_cap;
@@ -66,6 +68,10 @@ struct hw_report {
 void hw_pool_report_deinit(struct hw_pool_report *pr);
 
 void hw_fmt_info(struct hw_report *r);
+/* A standalone SVG document of every walked pool's map. */
+void hw_fmt_map(struct hw_report *r);
+/* One self-contained HTML page: target, totals, maps, histograms, sites, findings. */
+void hw_fmt_html(struct hw_report *r);
 void hw_fmt_stats(struct hw_report *r);
 void hw_fmt_summary(struct hw_report *r);
 
@@ -89,6 +95,15 @@ struct hw_formatter {
 };
 extern const struct hw_formatter hw_formatter_text, hw_formatter_json, hw_formatter_csv,
 	hw_formatter_kamailio;
+
+/* SVG pieces shared by map and the HTML report (svg.c). */
+struct hw_heapmap;
+void hw_xml_escape(FILE *out, const char *s);
+void hw_svg_style(FILE *out);
+uint32_t hw_svg_heapmap_width(const struct hw_heapmap *m);
+uint32_t hw_svg_heapmap_height(const struct hw_heapmap *m);
+/* A <g> with the map drawn from y0 down, titled @title. */
+void hw_svg_heapmap(FILE *out, const struct hw_heapmap *m, const char *title, uint32_t y0);
 
 /* Helpers shared by the formatters. */
 const char *hw_report_state(const struct hw_frag *f); /* "used" / "free" */

@@ -185,6 +185,7 @@ struct hw_error *hw_qm_walk(const struct hw_target *t, const struct hw_qm_layout
 		f.end_check1 = word_at(ep, l->e_check1, w);
 		f.end_check2 = word_at(ep, l->e_check2, w);
 		f.end_size = word_at(ep, l->e_size, w);
+		f.span = (uint64_t)hs + size + es;
 
 		if (f.end_size != size)
 			hw_check_add(ck, HW_SEV_ERROR, addr, i,

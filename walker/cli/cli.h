@@ -27,6 +27,7 @@ enum {
 	OPT_FORMAT = 1 << 2,  /* --format */
 	OPT_SUMMARY = 1 << 3, /* --top --sort */
 	OPT_FRAGS = 1 << 4,   /* --used --free --from --to --min-size --site */
+	OPT_OUTPUT = 1 << 5,  /* -o/--output --cells */
 };
 
 struct hw_cli {
@@ -48,6 +49,9 @@ struct hw_cli {
 	uint64_t from, to; /* index range, inclusive */
 	uint64_t min_size;
 	const char *site;
+	/* map, report */
+	const char *output; /* NULL: stdout */
+	uint32_t cells;     /* heap map cells (0: default) */
 };
 
 struct hw_command {
@@ -107,5 +111,7 @@ int hw_cmd_stats(struct hw_cli *cli);
 int hw_cmd_summary(struct hw_cli *cli);
 int hw_cmd_frags(struct hw_cli *cli);
 int hw_cmd_profiles(struct hw_cli *cli);
+int hw_cmd_map(struct hw_cli *cli);
+int hw_cmd_report(struct hw_cli *cli);
 
 #endif

@@ -27,6 +27,12 @@ const struct hw_command hw_commands[] = {
 	 "                     [--min-size N] [--site TEXT]",
 	 OPT_TARGET | OPT_POOL | OPT_FORMAT | OPT_FRAGS, ALL_FORMATS, hw_cmd_frags},
 	{"profiles", "list the built-in layout profiles", "", 0, 0, hw_cmd_profiles},
+	{"map", "the heap as a picture (SVG): fragments in address order, coloured by module",
+	 "--core FILE [target options] [--pool P] [-o FILE.svg] [--cells N]",
+	 OPT_TARGET | OPT_POOL | OPT_OUTPUT, 0, hw_cmd_map},
+	{"report", "everything in one self-contained HTML page: totals, maps, sites, findings",
+	 "--core FILE [target options] [--pool P] [-o FILE.html] [--top N] [--cells N]",
+	 OPT_TARGET | OPT_POOL | OPT_OUTPUT | OPT_SUMMARY, 0, hw_cmd_report},
 	{NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -107,7 +113,7 @@ void hw_cli_warn(const char *fmt, ...)
 
 enum {
 	O_CORE = 256, O_EXE, O_SYSROOT, O_DEBUG_FILE, O_NO_DEBUGINFO, O_LAYOUT, O_POOL, O_FORMAT,
-	O_TOP, O_SORT, O_USED, O_FREE, O_FROM, O_TO, O_MIN_SIZE, O_SITE, O_HELP
+	O_TOP, O_SORT, O_USED, O_FREE, O_FROM, O_TO, O_MIN_SIZE, O_SITE, O_HELP, O_OUTPUT, O_CELLS
 };
 
 static const struct {
@@ -130,6 +136,8 @@ static const struct {
 	{{"to", required_argument, NULL, O_TO}, OPT_FRAGS},
 	{{"min-size", required_argument, NULL, O_MIN_SIZE}, OPT_FRAGS},
 	{{"site", required_argument, NULL, O_SITE}, OPT_FRAGS},
+	{{"output", required_argument, NULL, O_OUTPUT}, OPT_OUTPUT},
+	{{"cells", required_argument, NULL, O_CELLS}, OPT_OUTPUT},
 	{{"help", no_argument, NULL, O_HELP}, 0},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -161,8 +169,10 @@ static int parse_args(struct hw_cli *cli, int argc, char **argv)
 	memset(&longopts[NOPTIONS], 0, sizeof(longopts[0]));
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
 		const char *arg = optarg;
+		if (ch == 'o')
+			ch = O_OUTPUT; /* -o FILE is --output FILE */
 		if (ch == '?') {
 			const char *bad = argv[optind - 1];
 			return hw_cli_usage_error(cli, "unknown option '%s' (see 'heapwalk %s --help')",
@@ -265,6 +275,16 @@ static int parse_args(struct hw_cli *cli, int argc, char **argv)
 		case O_SITE:
 			cli->site = arg;
 			break;
+		case O_OUTPUT:
+			cli->output = arg;
+			break;
+		case O_CELLS: {
+			uint64_t v;
+			if (!parse_u64(arg, &v) || v < 16 || v > 65536)
+				return hw_cli_usage_error(cli, "--cells takes 16 to 65536, not '%s'", arg);
+			cli->cells = (uint32_t)v;
+			break;
+		}
 		default:
 			return hw_cli_usage_error(cli, "unexpected option");
 		}

@@ -1,6 +1,7 @@
 /* report.c - report model helpers and the dispatch to the formatters. */
 #include <stdlib.h>
 
+#include "heapwalk/heapmap.h"
 #include "heapwalk/report.h"
 
 void hw_pool_report_deinit(struct hw_pool_report *pr)
@@ -10,6 +11,11 @@ void hw_pool_report_deinit(struct hw_pool_report *pr)
 	hw_sites_deinit(&pr->sites);
 	free(pr->rows);
 	free(pr->buckets);
+	if (pr->map) {
+		hw_heapmap_deinit(pr->map);
+		free(pr->map);
+		pr->map = NULL;
+	}
 	pr->error = NULL;
 	pr->rows = NULL;
 	pr->buckets = NULL;

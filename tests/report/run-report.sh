@@ -1,0 +1,115 @@
+#!/bin/bash
+# run-report.sh - 'map' and 'report' on real cores: well-formed SVG/XHTML,
+# the same bytes on every run, totals and top sites equal to stats/summary,
+# and the page rendered by headless Chromium to a non-blank PNG.
+#
+# usage: run-report.sh HEAPWALK FIXTURE E2E-RUNNER
+HW=$1
+FX=$2
+E2E=$3
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../fixtures/lib.sh"
+
+PASS=0
+FAIL=0
+ok() { echo "ok   $*"; PASS=$((PASS + 1)); }
+bad() { echo "FAIL $*"; FAIL=$((FAIL + 1)); }
+
+command -v xmllint >/dev/null || skip "xmllint (libxml2-utils) not installed"
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+
+# render FILE.html OUT.png WIDTH: headless Chromium screenshot, as root without a sandbox
+render() {
+	rm -rf "$TMP/chrome"
+	timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$TMP/chrome" --window-size="$3,1600" --screenshot="$2" \
+		"file://$1" >"$TMP/chrome.log" 2>&1
+}
+
+check_core() { # check_core NAME CORE [heapwalk target options...]
+	local name=$1 core=$2
+	shift 2
+	local rc=0
+	"$HW" map --core "$core" "$@" -o "$TMP/$name-1.svg" 2>"$TMP/err" || rc=$?
+	"$HW" map --core "$core" "$@" -o "$TMP/$name-2.svg" 2>>"$TMP/err" || rc=$?
+	"$HW" report --core "$core" "$@" -o "$TMP/$name.html" 2>>"$TMP/err" || rc=$?
+	"$HW" stats --core "$core" "$@" --format json >"$TMP/$name-stats.json" 2>>"$TMP/err" || rc=$?
+	"$HW" summary --core "$core" "$@" --format json --top 50 >"$TMP/$name-summary.json" \
+		2>>"$TMP/err" || rc=$?
+	if [ $rc != 0 ]; then
+		bad "$name: heapwalk exit $rc: $(head -3 "$TMP/err")"
+		return
+	fi
+	if xmllint --noout "$TMP/$name-1.svg" && xmllint --noout "$TMP/$name.html"; then
+		ok "$name: map SVG and report page are well-formed XML"
+	else
+		bad "$name: not well-formed"
+	fi
+	if cmp -s "$TMP/$name-1.svg" "$TMP/$name-2.svg"; then
+		ok "$name: map identical across runs (stable colours)"
+	else
+		bad "$name: map differs between runs"
+	fi
+	if python3 "$HERE/check_report.py" "$TMP/$name.html" "$TMP/$name-stats.json" \
+		"$TMP/$name-summary.json" >"$TMP/cr.log" 2>&1; then
+		ok "$name: $(cat "$TMP/cr.log")"
+	else
+		bad "$name: report vs stats/summary: $(tail -3 "$TMP/cr.log")"
+	fi
+	if [ -z "$CHROMIUM" ]; then
+		echo "# $name: chromium not installed, rendering not checked"
+		return
+	fi
+	if render "$TMP/$name.html" "$TMP/$name.png" 1200 &&
+		python3 "$HERE/check_png.py" "$TMP/$name.png" 1200 1600 >"$TMP/png.log" 2>&1; then
+		ok "$name: rendered by Chromium: $(cat "$TMP/png.log")"
+	else
+		bad "$name: rendering: $(tail -3 "$TMP/chrome.log" "$TMP/png.log" 2>/dev/null)"
+	fi
+	# a phone-sized window still shows the page (no fixed widths force it blank)
+	if render "$TMP/$name.html" "$TMP/$name-phone.png" 390 &&
+		python3 "$HERE/check_png.py" "$TMP/$name-phone.png" 390 1600 >/dev/null 2>&1; then
+		ok "$name: renders in a phone-sized window"
+	else
+		bad "$name: phone-sized rendering"
+	fi
+}
+
+# 1. a fixture core
+start_fixture "$FX" --seed 3
+dump_core "$FX_PID" "$TMP/fx"
+stop_fixture
+check_core fixture "$CORE"
+
+# 2. a fragmented fixture heap: the holes must show in the rendered map
+start_fixture "$FX" --seed 4 --fragment 2400
+dump_core "$FX_PID" "$TMP/frag"
+stop_fixture
+if "$HW" map --core "$CORE" --pool pkg -o "$TMP/frag.svg" 2>"$TMP/err"; then
+	if [ -n "$CHROMIUM" ]; then
+		if render "$TMP/frag.svg" "$TMP/frag.png" 1000 &&
+			python3 "$HERE/check_png.py" "$TMP/frag.png" 1000 400 e8e8e8 >"$TMP/png.log" 2>&1; then
+			ok "fragmented heap: $(head -1 "$TMP/png.log")"
+		else
+			bad "fragmented heap: $(tail -3 "$TMP/png.log")"
+		fi
+	fi
+else
+	bad "fragmented heap: map failed: $(head -3 "$TMP/err")"
+fi
+
+# 3. Debian's kamailio, gcore'd at its own memory dump (the end-to-end runner prepares it)
+if bash "$E2E" --prepare-only "$TMP/kam" >"$TMP/e2e.log" 2>&1; then
+	check_core kamailio "$TMP/kam/core"
+else
+	rc=$?
+	if [ $rc = 77 ] && [ -z "${HW_E2E_REQUIRE:-}" ]; then
+		echo "# kamailio not available here: $(tail -1 "$TMP/e2e.log")"
+	else
+		bad "kamailio core could not be prepared: $(tail -3 "$TMP/e2e.log")"
+	fi
+fi
+
+echo "# $PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
