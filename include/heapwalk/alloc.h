@@ -32,6 +32,11 @@ struct hw_heap_header {
 	bool has_type, has_ffrags;
 	uint64_t first_frag;    /* first fragment header */
 	uint64_t last_frag_end; /* qm: last_frag_end; fm: last_frag (sentinel) */
+	/* tlsf: first_frag is the first block header, last_frag_end where the size-0
+	 * sentinel must be; max_frags its max_fragments */
+	bool no_counters; /* used/real_used/max_real_used not kept (old non-debug f_malloc) */
+	uint64_t max_frags;
+	bool has_max_frags;
 };
 
 /* One fragment as read from the target; strings stay target addresses. */
@@ -72,6 +77,7 @@ struct hw_free_bucket {
 	uint64_t count;      /* elements found by following the list */
 	uint64_t no;         /* the bucket's own counter */
 	uint64_t first_size; /* size of the first element */
+	uint64_t bytes;      /* sum of the listed sizes (fm, tlsf; 0 for qm) */
 };
 typedef int (*hw_bucket_fn)(void *arg, const struct hw_free_bucket *b);
 
@@ -95,6 +101,32 @@ struct hw_allocator {
 };
 
 extern const struct hw_allocator hw_allocator_qm;
+extern const struct hw_allocator hw_allocator_fm;
+extern const struct hw_allocator hw_allocator_tlsf;
+
+/*
+ * f_malloc (fm.c). Before 4.2 a fragment carries no free flag: the walk
+ * first follows every free list and keeps a sorted set of the listed
+ * addresses (memory proportional to the free fragments).
+ */
+struct hw_error *hw_fm_read_header(const struct hw_target *t, const struct hw_fm_layout *l,
+				   uint64_t block, struct hw_heap_header *ret);
+struct hw_error *hw_fm_walk(const struct hw_target *t, const struct hw_fm_layout *l,
+			    const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
+			    struct hw_check *ck, struct hw_walk_stats *ret);
+struct hw_error *hw_fm_walk_free(const struct hw_target *t, const struct hw_fm_layout *l,
+				 const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
+				 struct hw_check *ck);
+
+/* TLSF (tlsf.c): physical walk to the size-0 sentinel; lists index = fl * 32 + sl. */
+struct hw_error *hw_tlsf_read_header(const struct hw_target *t, const struct hw_tlsf_layout *l,
+				     uint64_t control, struct hw_heap_header *ret);
+struct hw_error *hw_tlsf_walk(const struct hw_target *t, const struct hw_tlsf_layout *l,
+			      const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
+			      struct hw_check *ck, struct hw_walk_stats *ret);
+struct hw_error *hw_tlsf_walk_free(const struct hw_target *t, const struct hw_tlsf_layout *l,
+				   const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
+				   struct hw_check *ck);
 
 /* The allocator for @mgr, or NULL if heapwalk cannot walk it. */
 const struct hw_allocator *hw_allocator_get(enum hw_manager mgr);

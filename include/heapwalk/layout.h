@@ -89,4 +89,97 @@ uint64_t hw_qm_hash(const struct hw_qm_layout *l, uint64_t size);
 /* Lower bound of bucket @h (UN_HASH). */
 uint64_t hw_qm_unhash(const struct hw_qm_layout *l, uint64_t h);
 
+/* Kamailio's name of a manager ("q_malloc", "f_malloc", "tlsf_malloc"), "" if unknown. */
+const char *hw_manager_name(enum hw_manager mgr);
+/* The manager a built-in profile name belongs to ("qm-...", "fm-...", "tlsf-..."). */
+enum hw_manager hw_profile_manager(const char *name);
+
+/* ---- f_malloc (kamailio-memory.md §3, §9.2) ---- */
+
+enum hw_fm_era {
+	HW_FM_ERA_SER, /* SER 0.9, OpenSER 1.x: free only via the lists, no bitmap */
+	HW_FM_ERA_OLD, /* Kamailio 3.0-4.1: adds the free bitmap */
+	HW_FM_ERA_42,  /* 4.2-4.3: prv_free, type and ffrags; the sentinel ends the walk */
+	HW_FM_ERA_44,  /* 4.4-5.7: is_free flag, doubly linked lists, mname, check in all builds */
+	HW_FM_ERA_58,  /* 5.8+: ROUNDTO 16, is_free first, reserved words */
+	HW_FM_ERA_COUNT
+};
+
+struct hw_fm_layout {
+	char name[64];    /* "fm-4.4-5.7-dbg-lp64" or "dwarf" */
+	char source[320]; /* "profile:NAME" or "dwarf:/path" */
+	enum hw_fm_era era;
+	uint32_t word, roundto;
+	bool debug;
+	bool stats; /* the block keeps used/real_used/max_real_used (debug, STATISTICS, MALLOC_STATS) */
+	/* struct fm_frag; f_link is the forward free-list link of the era (u or next_free) */
+	uint32_t frag_size, f_size, f_u, f_prv_free, f_is_free, f_is_free_size, f_next_free,
+		f_prev_free, f_link, f_file, f_func, f_mname, f_line, f_check, f_check_size;
+	/* struct fm_block */
+	uint32_t block_size, b_type, b_size, b_used, b_real_used, b_max_real_used, b_ffrags,
+		b_first_frag, b_last_frag, b_free_bitmap, b_free_hash;
+	uint32_t bitmap_words; /* 0: no bitmap */
+	/* struct fm_frag_lnk */
+	uint32_t lnk_size, l_first, l_no;
+	/* constants */
+	uint32_t hash_size, optimize, optimize_factor;
+	uint32_t first_off;     /* ROUNDUP(sizeof(fm_block)): expected first_frag - block */
+	uint32_t init_headers;  /* fragment headers in INIT_OVERHEAD: 1 (<= 4.1) or 2 */
+};
+
+const char *hw_fm_era_name(enum hw_fm_era era);
+/*
+ * Build a profile. @stats only matters for non-debug SER/OpenSER/3.0-4.1
+ * builds (debug builds and 4.2+ always keep the counters); roundto 0 = the
+ * era's default (5.8+ also 8 and 4). HW_ERR_INVALID_ARG if no such variant.
+ */
+struct hw_error *hw_fm_profile(enum hw_fm_era era, bool debug, bool stats, uint32_t word,
+			       uint32_t roundto, struct hw_fm_layout *ret);
+size_t hw_fm_profiles(struct hw_fm_layout *out, size_t cap);
+struct hw_error *hw_fm_profile_by_name(const char *name, struct hw_fm_layout *ret);
+/* From DWARF (struct fm_frag, fm_block, fm_frag_lnk). HW_ERR_LOOKUP if absent. */
+struct hw_error *hw_fm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
+					 struct hw_fm_layout *ret);
+uint64_t hw_fm_hash(const struct hw_fm_layout *l, uint64_t size);
+uint64_t hw_fm_unhash(const struct hw_fm_layout *l, uint64_t h);
+
+/* ---- TLSF (kamailio-memory.md §4, §9.3) ---- */
+
+enum hw_tlsf_era {
+	HW_TLSF_ERA_43, /* 4.3 (compile time, mem/tlsf.c): alloc_info {file, func, ulong line} */
+	HW_TLSF_ERA_44, /* 4.4 -> master: alloc_info {file, func, mname, uint line} */
+	HW_TLSF_ERA_COUNT
+};
+
+struct hw_tlsf_layout {
+	char name[64];
+	char source[320];
+	enum hw_tlsf_era era;
+	uint32_t word;
+	bool debug;
+	uint32_t align; /* ALIGN_SIZE: TLSF's ROUNDTO */
+	/* block_header_t */
+	uint32_t hdr_size, h_prev_phys, h_file, h_func, h_mname, h_line, h_line_size, h_size,
+		h_next_free, h_prev_free;
+	uint32_t start_offset; /* user pointer - header */
+	uint32_t overhead;     /* block_header_overhead: bytes a block costs besides its size */
+	uint32_t size_min;     /* block_size_min */
+	/* control_t */
+	uint32_t control_size, c_total_size, c_allocated, c_real_used, c_max_used, c_fragments,
+		c_max_fragments, c_fl_bitmap, c_sl_bitmap, c_blocks;
+	/* constants */
+	uint32_t fl_count, sl_count, sl_log2, fl_shift, fl_max;
+};
+
+const char *hw_tlsf_era_name(enum hw_tlsf_era era);
+struct hw_error *hw_tlsf_profile(enum hw_tlsf_era era, bool debug, uint32_t word,
+				 struct hw_tlsf_layout *ret);
+size_t hw_tlsf_profiles(struct hw_tlsf_layout *out, size_t cap);
+struct hw_error *hw_tlsf_profile_by_name(const char *name, struct hw_tlsf_layout *ret);
+/* From DWARF (block_header_t, control_t of tlsf_malloc.c). HW_ERR_LOOKUP if absent. */
+struct hw_error *hw_tlsf_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
+					   struct hw_tlsf_layout *ret);
+/* The free list (mapping_insert) a free block of @size belongs to. */
+void hw_tlsf_mapping(const struct hw_tlsf_layout *l, uint64_t size, uint32_t *fl, uint32_t *sl);
+
 #endif

@@ -34,6 +34,9 @@ struct hw_pool {
 	char *problem;       /* why not usable (owned), NULL if usable */
 	struct hw_qm_layout qm;
 	char evidence[768];  /* '; '-separated reasons for manager and layout */
+	struct hw_fm_layout fm;     /* mgr == HW_MGR_FM */
+	struct hw_tlsf_layout tlsf; /* mgr == HW_MGR_TLSF */
+	bool no_strings; /* no executable: site strings cannot be resolved */
 };
 
 /* What the binary says about itself, all optional (empty / false when unknown). */
@@ -53,6 +56,10 @@ struct hw_instance {
 struct hw_discover_opts {
 	const char *layout_name; /* force a built-in profile (NULL: detect) */
 	bool no_debuginfo;       /* ignore DWARF even if @dw is given */
+	enum hw_manager manager; /* force a manager (HW_MGR_UNKNOWN: detect) */
+	bool has_block;          /* walk the block at @block instead of looking for roots */
+	uint64_t block;
+	int block_kind;          /* the pool @block is (enum hw_pool_kind), -1: from its header */
 };
 
 /*
@@ -71,5 +78,16 @@ void hw_pool_deinit(struct hw_pool *pool);
 bool hw_pool_debug(const struct hw_pool *pool);
 /* "dwarf:/path" or "profile:NAME" of the pool's layout; "none" when not usable. */
 const char *hw_pool_layout_source(const struct hw_pool *pool);
+
+/* Plain facts about a usable pool's layout, whatever its manager. */
+struct hw_layout_facts {
+	const char *era;  /* "4.4-5.7", "4.4+", ... */
+	bool debug;
+	uint32_t word;    /* bytes */
+	uint32_t roundto; /* ROUNDTO (TLSF: ALIGN_SIZE) */
+	char sizes[256];  /* one line of the sizes that matter for this manager */
+};
+/* Fills @ret for a usable pool; returns false (and leaves @ret) when not usable. */
+bool hw_pool_layout_facts(const struct hw_pool *pool, struct hw_layout_facts *ret);
 
 #endif

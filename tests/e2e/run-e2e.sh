@@ -1,16 +1,20 @@
 #!/bin/bash
-# heapwalk end-to-end test against a real Kamailio (Debian 12's 5.6.3, q_malloc).
+# heapwalk end-to-end test against a real Kamailio (Debian 12's 5.6.3).
 #
-#   run-e2e.sh [--artefacts DIR] HEAPWALK     full test (exit 0 pass, 1 fail, 77 skip)
-#   run-e2e.sh --prepare-only DIR             only produce DIR/core and the expected
-#                                             bodies (no heapwalk needed)
+#   run-e2e.sh [--manager M] [--artefacts DIR] HEAPWALK   full test (exit 0 pass, 1 fail, 77 skip)
+#   run-e2e.sh [--manager M] --prepare-only DIR          only produce DIR/core and the expected
+#                                                        bodies (no heapwalk needed)
 #
+# --manager qm (default), fm or tlsf: Kamailio runs with -x M -X M.
 # Starts Kamailio on 127.0.0.1 with its own runtime dir, sends a little SIP
 # traffic, freezes one UDP worker with gdb inside mem_dump_pkg_cb (Kamailio has
-# just logged that worker's pkg qm_status + qm_sums), lets the frozen worker log
-# the shm qm_status + qm_sums under the shm lock, takes a core with gcore, then
-# resumes it. The message bodies Kamailio logged are the expected output of
-# `heapwalk {stats,summary,frags} --format kamailio` on that core.
+# just logged that worker's pkg status + sums: qm_status/qm_sums, fm_status/
+# fm_sums or tlsf_status/tlsf_sums), lets the frozen worker log the shm status
+# + sums under the shm lock, takes a core with gcore, then resumes it. The
+# message bodies Kamailio logged are the expected output of
+# `heapwalk {stats,summary,frags} --format kamailio` on that core (fm_status
+# lists no fragments: its frags body is the free-list dump; tlsf 4.4+ prints
+# the free-block matrix, which is both its stats and its frags body).
 #
 # Artefacts (log, core, expected bodies, heapwalk outputs) stay in
 # $HW_E2E_KEEP, else --artefacts DIR, else ./e2e-artefacts.
@@ -46,7 +50,7 @@ skip() {
 	exit 77
 }
 usage() {
-	echo "usage: $0 [--artefacts DIR] HEAPWALK | $0 --prepare-only DIR" >&2
+	echo "usage: $0 [--manager qm|fm|tlsf] [--artefacts DIR] HEAPWALK | $0 [--manager M] --prepare-only DIR" >&2
 	exit 64
 }
 
@@ -54,8 +58,10 @@ usage() {
 PREPARE_ONLY=0
 ART=""
 HEAPWALK=""
+MGR=qm
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--manager) [ $# -ge 2 ] || usage; MGR=$2; shift 2 ;;
 	--prepare-only) [ $# -ge 2 ] || usage; PREPARE_ONLY=1; ART=$2; shift 2 ;;
 	--artefacts) [ $# -ge 2 ] || usage; ART=$2; shift 2 ;;
 	-h|--help) usage ;;
@@ -70,6 +76,10 @@ if [ "$PREPARE_ONLY" = 0 ]; then
 	[ -x "$HEAPWALK" ] || fail "heapwalk binary '$HEAPWALK' is not executable"
 	HEAPWALK=$(cd "$(dirname "$HEAPWALK")" && pwd -P)/$(basename "$HEAPWALK")
 fi
+case "$MGR" in
+qm | fm | tlsf) ;;
+*) usage ;;
+esac
 
 # ---- prerequisites (missing tools or no ptrace = skip) ---------------------
 [ -x "$KAMAILIO" ] || skip "kamailio not installed ($KAMAILIO)"
@@ -154,7 +164,7 @@ start_kamailio() {
 	# MALLOC_PERTURB_ (set by meson test) would only scribble on free memory;
 	# keep Kamailio's environment plain.
 	env -u MALLOC_PERTURB_ "$KAMAILIO" -f "$HERE/kamailio.cfg" -L "$MODDIR" \
-		-x qm -X qm -M 4 -m 16 -DD -E -Y "$RUN" -P "$RUN/kamailio.pid" \
+		-x "$MGR" -X "$MGR" -M 4 -m 16 -DD -E -Y "$RUN" -P "$RUN/kamailio.pid" \
 		-A "HW_PORT=$port" -A "HW_CTL=\"unix:$RUN/kamailio_ctl\"" \
 		-A "HW_HTSIZE=$HTSIZE" \
 		</dev/null >"$RUN/kamailio.stdout" 2>>"$RUN/kamailio.log" &
@@ -207,10 +217,12 @@ log "$(cat "$ART/traffic.txt")"
 CORE=$ART/core
 SHMB='(*(void**)((char*)&_shm_root+16))'
 PKGB='(*(void**)((char*)&_pkg_root+16))'
-# Signatures (Kamailio 5.6 q_malloc.c): void qm_status(void *qmp),
-# void qm_sums(void *qmp), void qm_shm_glock(void *qmp) and
-# void qm_shm_gunlock(void *qmp) (the lock ones ignore their argument and
-# use the manager's own shm lock).
+# Signatures (Kamailio 5.6 q_malloc.c, f_malloc.c, tlsf_malloc.c):
+# void qm_status(void *), void qm_sums(void *), void qm_shm_glock(void *),
+# void qm_shm_gunlock(void *); the same for fm_*; tlsf_status(tlsf_t) and
+# tlsf_sums(tlsf_t) take the control block (tlsf_t is a void *), and
+# tlsf_shm_glock/tlsf_shm_gunlock(void *). The lock functions ignore their
+# argument and use the manager's own shm lock.
 cat >"$RUN/gdb.cmd" <<EOF
 set pagination off
 set confirm off
@@ -224,12 +236,12 @@ shell touch $RUN/gdb.hit
 bt 1
 finish
 printf "HW pkg_block=%p shm_block=%p process_no=%d\n", $PKGB, $SHMB, *(int*)&process_no
-call ((void(*)(void*))qm_shm_glock)($SHMB)
-call ((void(*)(void*))qm_status)($SHMB)
-call ((void(*)(void*))qm_sums)($SHMB)
+call ((void(*)(void*))${MGR}_shm_glock)($SHMB)
+call ((void(*)(void*))${MGR}_status)($SHMB)
+call ((void(*)(void*))${MGR}_sums)($SHMB)
 call ((int(*)(void*))fflush)(0)
 gcore $CORE
-call ((void(*)(void*))qm_shm_gunlock)($SHMB)
+call ((void(*)(void*))${MGR}_shm_gunlock)($SHMB)
 delete
 detach
 printf "HW done\n"
@@ -280,12 +292,38 @@ printf 'pid=%s process_no=%s pkg_block=%s shm_block=%s port=%s\n' \
 	"$WORKER" "$PROCNO" "$PKG_BLOCK" "$SHM_BLOCK" "$PORT" >"$ART/worker.txt"
 
 # ---- 4. extract the message bodies for that worker ------------------------------
-# Envelope (5.4+ on stderr): "<process_no>(<pid>) <LEVEL>: qm_status: qm_status(): <body>".
-# A message with an embedded newline (bucket lines) continues on a line with
-# no envelope that starts with a tab; one message is one write(2), so it
-# directly follows its first line.
+# Envelope (5.4+ on stderr): "<process_no>(<pid>) <LEVEL>: <prefix><function>(): <body>",
+# prefix and function per manager: qm_status:/qm_status() and qm_sums:/qm_sums();
+# fm_status:/fm_status() and fm_status:/fm_sums(); tlsf_status:/tlsf_status() and
+# tlsf_sums:/tlsf_sums(). A message with an embedded newline (bucket lines)
+# continues on a line with no envelope that starts with a tab; one message is
+# one write(2), so it directly follows its first line.
+case "$MGR" in
+qm)
+	ST_ENV='qm_status: qm_status[(][)]: '
+	SU_ENV='qm_sums: qm_sums[(][)]: '
+	ST_FIRST='^[(](0x[0-9a-f]+|[(]nil[)])[)]:$'
+	SU_FIRST='^summarizing all alloc.ed\. fragments:$'
+	ST_LAST='^-----------------------------$'
+	;;
+fm)
+	ST_ENV='fm_status: fm_status[(][)]: '
+	SU_ENV='fm_status: fm_sums[(][)]: '
+	ST_FIRST='^fm_status [(](0x[0-9a-f]+|[(]nil[)])[)]:$'
+	SU_FIRST='^summarizing all alloc.ed\. fragments:$'
+	ST_LAST='^-----------------------------$'
+	;;
+tlsf)
+	ST_ENV='tlsf_status: tlsf_status[(][)]: '
+	SU_ENV='tlsf_sums: tlsf_sums[(][)]: '
+	ST_FIRST='^status of pool [(](0x[0-9a-f]+|[(]nil[)])[)]:$'
+	SU_FIRST='^pool [(](0x[0-9a-f]+|[(]nil[)])[)] summarizing all alloc.ed\. fragments:$'
+	ST_LAST='^31[|]'
+	;;
+esac
 cp "$RUN/kamailio.log" "$ART/kamailio.log"
-awk -v pid="$WORKER" -v out="$ART" '
+awk -v pid="$WORKER" -v out="$ART" -v stenv="$ST_ENV" -v suenv="$SU_ENV" \
+	-v stfirst="$ST_FIRST" -v sufirst="$SU_FIRST" -v stlast="$ST_LAST" '
 	function emit(name, text) {
 		if (name != "")
 			print text > (out "/expected-" name ".txt")
@@ -293,8 +331,8 @@ awk -v pid="$WORKER" -v out="$ART" '
 	BEGIN {
 		started = 0; nst = 0; nsu = 0; scur = ""; ucur = ""; last = ""
 		dashes = "-----------------------------"
-		st_env = "^ *[0-9]+[(]" pid "[)] [A-Z]+: qm_status: qm_status[(][)]: "
-		su_env = "^ *[0-9]+[(]" pid "[)] [A-Z]+: qm_sums: qm_sums[(][)]: "
+		st_env = "^ *[0-9]+[(]" pid "[)] [A-Z]+: " stenv
+		su_env = "^ *[0-9]+[(]" pid "[)] [A-Z]+: " suenv
 	}
 	!started {
 		if (index($0, "(" pid ") ") &&
@@ -305,20 +343,20 @@ awk -v pid="$WORKER" -v out="$ART" '
 	$0 ~ st_env {
 		body = $0
 		sub(st_env, "", body)
-		if (body ~ /^[(](0x[0-9a-f]+|[(]nil[)])[)]:$/) {
+		if (body ~ stfirst) {
 			nst++
 			scur = (nst == 1) ? "pkg-status" : (nst == 2) ? "shm-status" : ""
 		}
 		emit(scur, body)
 		last = scur
-		if (body == dashes)
+		if (body ~ stlast)
 			scur = ""
 		next
 	}
 	$0 ~ su_env {
 		body = $0
 		sub(su_env, "", body)
-		if (body ~ /^summarizing all alloc.ed\. fragments:$/) {
+		if (body ~ sufirst) {
 			nsu++
 			ucur = (nsu == 1) ? "pkg-summary" : (nsu == 2) ? "shm-summary" : ""
 		}
@@ -339,40 +377,69 @@ awk -v pid="$WORKER" -v out="$ART" '
 
 for f in pkg-status shm-status pkg-summary shm-summary; do
 	[ -s "$ART/expected-$f.txt" ] || fail "no $f body for pid $WORKER in the log"
+done
+for f in pkg-summary shm-summary; do
 	[ "$(tail -n 1 "$ART/expected-$f.txt")" = "-----------------------------" ] ||
 		fail "expected-$f.txt is truncated (no trailing dashes line)"
 done
 for p in pkg shm; do
 	f=$ART/expected-$p-status.txt
-	head -n 4 "$f" >"$ART/expected-$p-stats.txt"
-	grep -qx "dumping all alloc'ed. fragments:" "$f" || fail "$f: no fragment list"
-	grep -qx "dumping free list stats :" "$f" || fail "$f: no free list stats"
-	[ "$(head -n 1 "$ART/expected-$p-summary.txt")" = "summarizing all alloc'ed. fragments:" ] ||
+	tail -n 1 "$f" | grep -Eq "$ST_LAST" || fail "$f is truncated (last line: $(tail -n 1 "$f"))"
+	head -n 1 "$ART/expected-$p-summary.txt" | grep -Eq "$SU_FIRST" ||
 		fail "expected-$p-summary.txt: unexpected first line"
+	case "$MGR" in
+	qm)
+		head -n 4 "$f" >"$ART/expected-$p-stats.txt"
+		grep -qx "dumping all alloc'ed. fragments:" "$f" || fail "$f: no fragment list"
+		grep -qx "dumping free list stats :" "$f" || fail "$f: no free list stats"
+		;;
+	fm)
+		head -n 4 "$f" >"$ART/expected-$p-stats.txt"
+		grep -qx "dumping free list:" "$f" || fail "$f: no free list dump"
+		grep -q "^TOTAL: " "$f" || fail "$f: no TOTAL line"
+		;;
+	tlsf)
+		# 4.4+: header, legend and the whole matrix are the status
+		cp "$f" "$ART/expected-$p-stats.txt"
+		[ "$(grep -Ec '^[ 0-9][0-9][|][.A-Z]+[|]$' "$f")" = 32 ] || fail "$f: no 32-row matrix"
+		;;
+	esac
 done
-[ "$(head -n 1 "$ART/expected-pkg-status.txt")" = "($PKG_BLOCK):" ] ||
+blk_of() { sed -n '1s/.*[(]\(0x[0-9a-f]*\|(nil)\)[)].*/\1/p' "$1"; }
+[ "$(blk_of "$ART/expected-pkg-status.txt")" = "$PKG_BLOCK" ] ||
 	fail "pkg status is not about the pkg block $PKG_BLOCK: $(head -n 1 "$ART/expected-pkg-status.txt")"
-[ "$(head -n 1 "$ART/expected-shm-status.txt")" = "($SHM_BLOCK):" ] ||
+[ "$(blk_of "$ART/expected-shm-status.txt")" = "$SHM_BLOCK" ] ||
 	fail "shm status is not about the shm block $SHM_BLOCK: $(head -n 1 "$ART/expected-shm-status.txt")"
-# Every fragment line is followed by its site and check lines (debug build),
-# and in the free-list stats each bucket line by its tab-started second line.
+# qm: every fragment line is followed by its site and check lines (debug
+# build); qm and fm: in the free-list stats each bucket line by its
+# tab-started second line.
 for p in pkg shm; do
-	awk -v f="$p" '
+	[ "$MGR" = tlsf ] && continue
+	awk -v f="$p" -v mgr="$MGR" '
 		/^ +[0-9]+\. [AN]  address=/ { n++; want = 2; next }
 		want == 2 { if ($0 !~ /^          (alloc.d|freed) from /) { print f ": bad site line " NR; bad = 1 } want = 1; next }
 		want == 1 { if ($0 !~ /^         start check=/) { print f ": bad check line " NR; bad = 1 } want = 0; next }
-		/^hash= / { h++; if ((getline l) <= 0 || l !~ /^\t\t bucket size: /) { print f ": bad bucket line " NR; bad = 1 } }
-		END { if (n < 10 || h < 1) { print f ": only " n " fragments, " h " buckets"; bad = 1 } exit bad }
+		/^hash ?= / { h++; if ((getline l) <= 0 || l !~ /^\t\t bucket size: /) { print f ": bad bucket line " NR; bad = 1 } }
+		END { if ((mgr == "qm" && n < 10) || h < 1) { print f ": only " n " fragments, " h " buckets"; bad = 1 } exit bad }
 	' "$ART/expected-$p-status.txt" >&2 || fail "malformed $p status body"
 done
 
-# The core must hold exactly the state that was dumped: read both qm_block
-# headers from the core with gdb and print them as qm_status does (5.6 LP64
-# qm_block: int type, then size, used, real_used, max_real_used as unsigned long).
+# The core must hold exactly the state that was dumped: read both block
+# headers from the core with gdb and print them as the status does (5.6-5.8
+# LP64: qm_block/fm_block start with type, then size, used, real_used,
+# max_real_used as unsigned long words; TLSF's control_t has the 64-byte
+# block_null, then total_size, allocated, real_used, max_used, fragments,
+# max_fragments as size_t).
 core_hdr() { # TAG BLOCK-EXPRESSION
 	local w="((unsigned long*)$2)"
-	printf 'printf "%s (%%p):\\n%s heap size= %%lu\\n%s used= %%lu, used+overhead=%%lu, free=%%lu\\n%s max used (+overhead)= %%lu\\n", %s, %s[1], %s[2], %s[3], %s[1]-%s[3], %s[4]\n' \
-		"$1" "$1" "$1" "$1" "$2" "$w" "$w" "$w" "$w" "$w" "$w"
+	case "$MGR" in
+	qm) printf 'printf "%s (%%p):\\n%s heap size= %%lu\\n%s used= %%lu, used+overhead=%%lu, free=%%lu\\n%s max used (+overhead)= %%lu\\n", %s, %s[1], %s[2], %s[3], %s[1]-%s[3], %s[4]\n' \
+		"$1" "$1" "$1" "$1" "$2" "$w" "$w" "$w" "$w" "$w" "$w" ;;
+	fm) printf 'printf "%s fm_status (%%p):\\n%s  heap size= %%ld\\n%s  used= %%lu, used+overhead=%%lu, free=%%lu\\n%s  max used (+overhead)= %%lu\\n", %s, %s[1], %s[2], %s[3], %s[1]-%s[3], %s[4]\n' \
+		"$1" "$1" "$1" "$1" "$2" "$w" "$w" "$w" "$w" "$w" "$w" ;;
+	tlsf) printf 'printf "%s status of pool (%%p):\\n%s heap size= %%lu\\n%s used= %%lu, used+overhead=%%lu, free=%%lu, fragments=%%lu\\n%s max used (+overhead)=%%lu, max fragments=%%lu\\n", %s, %s[8], %s[9], %s[10], %s[8]-%s[10], %s[12], %s[11], %s[13]\n' \
+		"$1" "$1" "$1" "$1" "$2" "$w" "$w" "$w" "$w" "$w" "$w" "$w" "$w" ;;
+	esac
 }
 {
 	echo "set pagination off"
@@ -385,8 +452,8 @@ core_hdr() { # TAG BLOCK-EXPRESSION
 sed -n 's/^HWpkg //p' "$RUN/core-check.out" >"$ART/core-pkg-stats.txt"
 sed -n 's/^HWshm //p' "$RUN/core-check.out" >"$ART/core-shm-stats.txt"
 for p in pkg shm; do
-	diff -u "$ART/expected-$p-stats.txt" "$ART/core-$p-stats.txt" >&2 ||
-		{ cat "$RUN/core-check.out" >&2; fail "the $p qm_block in the core differs from Kamailio's dump"; }
+	diff -u <(head -n 4 "$ART/expected-$p-stats.txt") "$ART/core-$p-stats.txt" >&2 ||
+		{ cat "$RUN/core-check.out" >&2; fail "the $p $MGR block in the core differs from Kamailio's dump"; }
 done
 log "extracted: pkg status $(wc -l <"$ART/expected-pkg-status.txt") lines, summary $(wc -l <"$ART/expected-pkg-summary.txt"); shm status $(wc -l <"$ART/expected-shm-status.txt"), summary $(wc -l <"$ART/expected-shm-summary.txt"); core headers match"
 

@@ -1,22 +1,47 @@
-/* cmd_profiles.c - 'heapwalk profiles': the built-in layouts. */
+/* cmd_profiles.c - 'heapwalk profiles': the built-in layouts of every manager. */
 #include <stdio.h>
 
 #include "cli.h"
 #include "heapwalk/layout.h"
 
+#define MAX_PROFILES 64
+
+static void row(const char *name, const char *mgr, const char *era, bool debug, uint32_t word,
+		uint32_t roundto, const char *header, uint32_t first)
+{
+	printf("%-30s %-5s %-9s %-5s %-4u %7u %-9s %9u\n", name, mgr, era, debug ? "yes" : "no",
+	       word * 8, roundto, header, first);
+}
+
 int hw_cmd_profiles(struct hw_cli *cli)
 {
-	struct hw_qm_layout all[64];
-	size_t n = hw_qm_profiles(all, 64);
+	static struct hw_qm_layout qm[MAX_PROFILES];
+	static struct hw_fm_layout fm[MAX_PROFILES];
+	static struct hw_tlsf_layout tlsf[MAX_PROFILES];
+	size_t n;
+	char hdr[24];
 
 	(void)cli;
-	printf("%-28s %-9s %-5s %-5s %7s %7s %6s %10s\n", "name", "era", "debug", "bits", "ROUNDTO",
-	       "header", "hash", "first_off");
-	for (size_t i = 0; i < n && i < 64; i++) {
-		const struct hw_qm_layout *l = &all[i];
-		printf("%-28s %-9s %-5s %-5u %7u %3u+%-3u %6u %10u\n", l->name,
-		       hw_qm_era_name(l->era), l->debug ? "yes" : "no", l->word * 8, l->roundto,
-		       l->frag_size, l->end_size, l->hash_size, l->first_off);
+	printf("%-30s %-5s %-9s %-5s %-4s %7s %-9s %9s\n", "name", "mgr", "era", "debug", "bits",
+	       "ROUNDTO", "header", "first_off");
+	n = hw_qm_profiles(qm, MAX_PROFILES);
+	for (size_t i = 0; i < n && i < MAX_PROFILES; i++) {
+		snprintf(hdr, sizeof(hdr), "%u+%u", qm[i].frag_size, qm[i].end_size);
+		row(qm[i].name, "qm", hw_qm_era_name(qm[i].era), qm[i].debug, qm[i].word,
+		    qm[i].roundto, hdr, qm[i].first_off);
+	}
+	n = hw_fm_profiles(fm, MAX_PROFILES);
+	for (size_t i = 0; i < n && i < MAX_PROFILES; i++) {
+		snprintf(hdr, sizeof(hdr), "%u", fm[i].frag_size);
+		row(fm[i].name, "fm", hw_fm_era_name(fm[i].era), fm[i].debug, fm[i].word,
+		    fm[i].roundto, hdr, fm[i].first_off);
+	}
+	/* TLSF: the first block header lies in the control structure's last word */
+	n = hw_tlsf_profiles(tlsf, MAX_PROFILES);
+	for (size_t i = 0; i < n && i < MAX_PROFILES; i++) {
+		snprintf(hdr, sizeof(hdr), "%u", tlsf[i].hdr_size);
+		row(tlsf[i].name, "tlsf", hw_tlsf_era_name(tlsf[i].era), tlsf[i].debug,
+		    tlsf[i].word, tlsf[i].align, hdr, tlsf[i].control_size - tlsf[i].word);
 	}
 	return HW_EXIT_OK;
 }

@@ -1,0 +1,573 @@
+/* fm.c - the f_malloc walker of every era: fragments, free state, free lists and bitmap. */
+#include <endian.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapwalk/alloc.h"
+#include "heapwalk/check.h"
+#include "heapwalk/error.h"
+#include "heapwalk/mem.h"
+#include "heapwalk/target.h"
+
+/* Little-endian value of @w (4 or 8) bytes at @p + @off; 0 for an absent field. */
+static inline uint64_t field(const uint8_t *p, uint32_t off, uint32_t w)
+{
+	if (off == HW_NO_OFF)
+		return 0;
+	if (w == 8) {
+		uint64_t v;
+		memcpy(&v, p + off, 8);
+		return le64toh(v);
+	} else {
+		uint32_t v;
+		memcpy(&v, p + off, 4);
+		return le32toh(v);
+	}
+}
+
+static uint32_t gcd(uint32_t a, uint32_t b)
+{
+	while (b) {
+		uint32_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+struct hw_error *hw_fm_read_header(const struct hw_target *t, const struct hw_fm_layout *l,
+				   uint64_t block, struct hw_heap_header *ret)
+{
+	const uint32_t offs[] = {l->b_type,	     l->b_size,	  l->b_used,	   l->b_real_used,
+				 l->b_max_real_used, l->b_ffrags, l->b_first_frag, l->b_last_frag};
+	uint8_t buf[128];
+	uint32_t need = 0;
+	struct hw_heap_header h;
+	struct hw_error *err;
+
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
+		if (offs[i] != HW_NO_OFF && offs[i] + l->word > need)
+			need = offs[i] + l->word;
+	if (need == 0 || need > sizeof(buf) || l->b_first_frag == HW_NO_OFF ||
+	    l->b_last_frag == HW_NO_OFF || l->b_size == HW_NO_OFF)
+		return hw_error_create(HW_ERR_INVALID_ARG, "f_malloc block header of %u bytes",
+				       need);
+	err = hw_mem_read(t->mem, buf, block, need);
+	if (err)
+		return hw_error_context(err, "cannot read 'fm_block' at 0x%" PRIx64, block);
+	memset(&h, 0, sizeof(h));
+	h.block = block;
+	h.has_type = l->b_type != HW_NO_OFF;
+	h.type = h.has_type ? field(buf, l->b_type, 4) : 0;
+	h.size = field(buf, l->b_size, l->word);
+	h.no_counters = l->b_used == HW_NO_OFF;
+	h.used = field(buf, l->b_used, l->word);
+	h.real_used = field(buf, l->b_real_used, l->word);
+	h.max_real_used = field(buf, l->b_max_real_used, l->word);
+	h.has_ffrags = l->b_ffrags != HW_NO_OFF;
+	h.ffrags = field(buf, l->b_ffrags, l->word);
+	h.first_frag = field(buf, l->b_first_frag, l->word);
+	h.last_frag_end = field(buf, l->b_last_frag, l->word);
+	*ret = h;
+	return NULL;
+}
+
+/*
+ * The region the fragments tile: [first_frag, end). Up to 4.1 the last
+ * fragment runs over the sentinel header to the block's end; since 4.2 the
+ * walk ends at the sentinel (kamailio-memory.md §3.4).
+ */
+static bool heap_bounds(const struct hw_fm_layout *l, const struct hw_heap_header *h,
+			uint64_t *start, uint64_t *end, struct hw_check *ck)
+{
+	uint64_t e, s_end;
+
+	if (__builtin_add_overflow(h->block, h->size, &e) || h->first_frag < h->block ||
+	    h->last_frag_end < h->first_frag || h->last_frag_end >= e ||
+	    __builtin_add_overflow(h->last_frag_end, l->frag_size, &s_end)) {
+		hw_check_add(ck, HW_SEV_ERROR, h->block, HW_NO_INDEX,
+			     "block header is implausible: size %" PRIu64 ", first_frag 0x%" PRIx64
+			     ", last_frag 0x%" PRIx64,
+			     h->size, h->first_frag, h->last_frag_end);
+		return false;
+	}
+	if (s_end != e)
+		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
+			     "the sentinel header at 0x%" PRIx64
+			     " does not end the heap at 0x%" PRIx64,
+			     h->last_frag_end, e);
+	*start = h->first_frag;
+	*end = l->era >= HW_FM_ERA_42 ? h->last_frag_end : s_end;
+	return true;
+}
+
+/* Read @len bytes of the target at @addr, through @buf when not directly visible. */
+static const uint8_t *view(const struct hw_target *t, uint64_t addr, uint32_t len, uint8_t *buf,
+			   struct hw_error **err)
+{
+	const uint8_t *p = hw_mem_peek(t->mem, addr, len);
+
+	*err = NULL;
+	if (p)
+		return p;
+	*err = hw_mem_read(t->mem, buf, addr, len);
+	return *err ? NULL : buf;
+}
+
+/* ---- free lists ---- */
+
+struct list_elem {
+	uint64_t addr, size;
+};
+typedef void (*elem_fn)(void *arg, uint64_t bucket, const struct list_elem *e);
+
+/*
+ * Follow the list of bucket @b, checking each element; @visit sees every
+ * element that could be read. *budget bounds the elements of all lists
+ * together (there cannot be more than fragments): a cycle eats it up, is
+ * reported once, and returns false so that the caller stops.
+ */
+static bool follow_list(const struct hw_target *t, const struct hw_fm_layout *l,
+			const struct hw_heap_header *h, uint64_t start, uint64_t end, uint64_t b,
+			uint64_t *budget, struct hw_check *ck, struct hw_free_bucket *bk,
+			elem_fn visit, void *arg)
+{
+	uint64_t head = h->block + l->b_free_hash + b * l->lnk_size;
+	uint64_t link_addr = head + l->l_first; /* the word that points at cur */
+	uint64_t cur, prev = 0, prev_size = 0, no = 0;
+	uint8_t buf[256];
+	struct hw_error *err;
+
+	memset(bk, 0, sizeof(*bk));
+	bk->index = b;
+	err = hw_target_read_word(t, link_addr, &cur);
+	if (!err)
+		err = hw_target_read_word(t, head + l->l_no, &no);
+	if (err) {
+		hw_check_add(ck, HW_SEV_ERROR, head, HW_NO_INDEX, "free bucket %" PRIu64 ": %s", b,
+			     err->message);
+		hw_error_destroy(err);
+		return true;
+	}
+	bk->no = no;
+	while (cur) {
+		const uint8_t *p;
+		uint64_t size, flag, back;
+		struct list_elem e;
+
+		if (*budget == 0) {
+			hw_check_add(ck, HW_SEV_ERROR, head, HW_NO_INDEX,
+				     "free bucket %" PRIu64 " does not end (a cycle?)", b);
+			return false;
+		}
+		(*budget)--;
+		if (cur < start || cur >= end || end - cur < l->frag_size) {
+			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+				     "free bucket %" PRIu64 " links to 0x%" PRIx64
+				     ", outside the heap",
+				     b, cur);
+			return true;
+		}
+		p = view(t, cur, l->frag_size, buf, &err);
+		if (!p) {
+			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+				     "free bucket %" PRIu64 ": %s", b, err->message);
+			hw_error_destroy(err);
+			return true;
+		}
+		size = field(p, l->f_size, l->word);
+		if (hw_fm_hash(l, size) != b)
+			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+				     "free fragment of %" PRIu64 " bytes listed in bucket %" PRIu64
+				     ", it belongs in %" PRIu64,
+				     size, b, hw_fm_hash(l, size));
+		if (bk->count && size > l->optimize && size < prev_size)
+			hw_check_add(ck, HW_SEV_WARNING, cur, HW_NO_INDEX,
+				     "free bucket %" PRIu64 " is not sorted by size", b);
+		if (l->era >= HW_FM_ERA_44) {
+			flag = field(p, l->f_is_free, l->f_is_free_size);
+			back = field(p, l->f_prev_free, l->word);
+			if (!flag)
+				hw_check_add(
+				    ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+				    "fragment on free bucket %" PRIu64 " is not marked free", b);
+			if (back != prev) {
+				/* the list is broken here: following it on only echoes that */
+				hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+					     "free bucket %" PRIu64 ": prev_free 0x%" PRIx64
+					     ", expected 0x%" PRIx64,
+					     b, back, prev);
+				return true;
+			}
+		} else if (l->era == HW_FM_ERA_42) {
+			back = field(p, l->f_prv_free, l->word);
+			if (back != link_addr) {
+				hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+					     "free bucket %" PRIu64 ": prv_free 0x%" PRIx64
+					     ", expected 0x%" PRIx64 " (the link that points here)",
+					     b, back, link_addr);
+				return true;
+			}
+		}
+		if (bk->count == 0)
+			bk->first_size = size;
+		bk->count++;
+		bk->bytes += size;
+		e.addr = cur;
+		e.size = size;
+		if (visit)
+			visit(arg, b, &e);
+		prev = cur;
+		prev_size = size;
+		link_addr = cur + l->f_link;
+		cur = field(p, l->f_link, l->word);
+	}
+	return true;
+}
+
+static uint64_t frag_limit(const struct hw_fm_layout *l, uint64_t start, uint64_t end)
+{
+	return (end - start) / l->frag_size + 1;
+}
+
+/* ---- the free set of eras without a free flag (<= 4.1) ---- */
+
+struct free_set {
+	uint64_t *a;
+	size_t n, cap;
+	bool nomem;
+};
+
+static void set_add(void *arg, uint64_t bucket, const struct list_elem *e)
+{
+	struct free_set *s = arg;
+
+	(void)bucket;
+	if (s->nomem)
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		uint64_t *na = realloc(s->a, cap * sizeof(*na));
+		if (!na) {
+			s->nomem = true;
+			return;
+		}
+		s->a = na;
+		s->cap = cap;
+	}
+	s->a[s->n++] = e->addr;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Every address on a free list, sorted and unique. List damage is only
+ * summarised here; walk_free reports it in detail.
+ */
+static struct hw_error *build_free_set(const struct hw_target *t, const struct hw_fm_layout *l,
+				       const struct hw_heap_header *h, uint64_t start, uint64_t end,
+				       struct free_set *s, struct hw_check *ck)
+{
+	struct hw_check scratch;
+	uint64_t budget = frag_limit(l, start, end);
+	size_t k = 0;
+
+	memset(s, 0, sizeof(*s));
+	hw_check_init(&scratch, 0);
+	for (uint64_t b = 0; b < l->hash_size; b++) {
+		struct hw_free_bucket bk;
+		if (!follow_list(t, l, h, start, end, b, &budget, &scratch, &bk, set_add, s))
+			break;
+	}
+	if (s->nomem) {
+		free(s->a);
+		memset(s, 0, sizeof(*s));
+		hw_check_deinit(&scratch);
+		return hw_error_create(HW_ERR_NOMEM, "out of memory collecting the free fragments");
+	}
+	if (scratch.errors)
+		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
+			     "the free lists are damaged (%" PRIu64 " problems, see 'frags'); "
+			     "fragments are free here only if a list reaches them",
+			     scratch.errors);
+	hw_check_deinit(&scratch);
+	if (s->n > 1)
+		qsort(s->a, s->n, sizeof(*s->a), cmp_u64);
+	for (size_t i = 0; i < s->n; i++)
+		if (!k || s->a[k - 1] != s->a[i])
+			s->a[k++] = s->a[i];
+	if (k != s->n)
+		hw_check_add(ck, HW_SEV_ERROR, h->block, HW_NO_INDEX,
+			     "%zu free-list entries repeat fragments listed before", s->n - k);
+	s->n = k;
+	return NULL;
+}
+
+/* ---- the linear walk ---- */
+
+static void check_counters(const struct hw_fm_layout *l, const struct hw_heap_header *h,
+			   const struct hw_walk_stats *st, struct hw_check *ck)
+{
+	uint64_t want;
+
+	if (h->has_ffrags && h->ffrags != st->free_frags)
+		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
+			     "the block counts %" PRIu64 " free fragments, the walk found %" PRIu64,
+			     h->ffrags, st->free_frags);
+	if (h->no_counters)
+		return;
+	if (h->used != st->used_bytes)
+		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
+			     "bookkeeping delta: the block counts %" PRIu64 " bytes used, the "
+			     "fragments hold %" PRIu64,
+			     h->used, st->used_bytes);
+	/* real_used = used + ROUNDUP(block) + headers of all fragments (+ the sentinel 4.2+) */
+	want = h->used + l->first_off + (st->frags + l->init_headers - 1) * l->frag_size;
+	if (h->real_used != want)
+		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
+			     "bookkeeping delta: used+overhead is %" PRIu64 ", the fragments "
+			     "account for %" PRIu64,
+			     h->real_used, want);
+}
+
+struct hw_error *hw_fm_walk(const struct hw_target *t, const struct hw_fm_layout *l,
+			    const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
+			    struct hw_check *ck, struct hw_walk_stats *ret)
+{
+	const uint32_t hs = l->frag_size, w = l->word;
+	const uint32_t grain = gcd(l->roundto, hs);
+	uint8_t hbuf[256];
+	struct hw_walk_stats st;
+	struct free_set fs = {0};
+	size_t fi = 0, matched = 0;
+	struct hw_frag f;
+	uint64_t addr, end, limit, stop;
+	struct hw_error *err;
+
+	if (hs > sizeof(hbuf) || hs == 0 || grain == 0)
+		return hw_error_create(HW_ERR_INVALID_ARG, "f_malloc fragment header of %u bytes",
+				       hs);
+	memset(&st, 0, sizeof(st));
+	memset(&f, 0, sizeof(f));
+	if (!heap_bounds(l, h, &addr, &end, ck)) {
+		st.end = h->first_frag;
+		*ret = st;
+		return NULL;
+	}
+	if (l->era < HW_FM_ERA_42) {
+		err = build_free_set(t, l, h, addr, end, &fs, ck);
+		if (err)
+			return err;
+	}
+	limit = frag_limit(l, addr, end);
+	/* <= 4.1: the loop runs while below the sentinel header, and ends at the heap end */
+	stop = l->era >= HW_FM_ERA_42 ? end : h->last_frag_end;
+
+	for (uint64_t i = 0; addr < stop; i++) {
+		const uint8_t *hp;
+		uint64_t size, next;
+
+		if (i >= limit) {
+			hw_check_add(ck, HW_SEV_ERROR, addr, i,
+				     "walk exceeded %" PRIu64 " fragments", limit);
+			break;
+		}
+		if (end - addr < hs) {
+			hw_check_add(ck, HW_SEV_ERROR, addr, i,
+				     "%" PRIu64
+				     " bytes left at the heap end, too few for a fragment",
+				     end - addr);
+			break;
+		}
+		hp = view(t, addr, hs, hbuf, &err);
+		if (!hp) {
+			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment header: %s",
+				     err->message);
+			hw_error_destroy(err);
+			break;
+		}
+		size = field(hp, l->f_size, w);
+		if (size > end - addr - hs || size % grain) {
+			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size %" PRIu64 " %s",
+				     size,
+				     size % grain ? "is not a multiple of the allocation grain"
+						  : "runs past the end of the heap");
+			break;
+		}
+		f.index = i;
+		f.addr = addr;
+		f.user = addr + hs;
+		f.size = size;
+		f.span = (uint64_t)hs + size;
+		f.free_link = field(hp, l->f_link, w);
+		switch (l->era) {
+		case HW_FM_ERA_44:
+		case HW_FM_ERA_58:
+			f.used = field(hp, l->f_is_free, l->f_is_free_size) == 0;
+			if (f.used && (f.free_link || field(hp, l->f_prev_free, w)))
+				hw_check_add(ck, HW_SEV_WARNING, addr, i,
+					     "used fragment still has free-list links");
+			break;
+		case HW_FM_ERA_42:
+			f.used = field(hp, l->f_prv_free, w) == 0;
+			break;
+		default:
+			while (fi < fs.n && fs.a[fi] < addr)
+				fi++;
+			f.used = !(fi < fs.n && fs.a[fi] == addr);
+			if (!f.used)
+				matched++;
+			else if (f.free_link)
+				hw_check_add(
+				    ck, HW_SEV_WARNING, addr, i,
+				    "nxt_free is set but no free list reaches this fragment");
+			break;
+		}
+		f.file = field(hp, l->f_file, w);
+		f.func = field(hp, l->f_func, w);
+		f.mname = field(hp, l->f_mname, w);
+		f.line = field(hp, l->f_line, w);
+		f.check = field(hp, l->f_check, l->f_check_size);
+		if (l->f_check != HW_NO_OFF && f.check != HW_QM_ST_CHECK)
+			hw_check_add(ck, HW_SEV_ERROR, addr, i,
+				     "start pattern 0x%" PRIx64 ", expected 0x%lx", f.check,
+				     HW_QM_ST_CHECK);
+
+		st.frags++;
+		if (f.used) {
+			st.used_frags++;
+			st.used_bytes += size;
+		} else {
+			st.free_frags++;
+			st.free_bytes += size;
+		}
+		next = addr + hs + size;
+		if (fn && fn(arg, &f)) {
+			st.stopped = true;
+			addr = next;
+			break;
+		}
+		addr = next;
+	}
+	st.end = addr;
+	st.complete = addr == end && !st.stopped;
+	if (st.complete && l->era >= HW_FM_ERA_42) {
+		/* the sentinel: size 0, not free, END_CHECK_PATTERN1 where a check exists */
+		const uint8_t *sp = view(t, end, hs, hbuf, &err);
+		if (!sp) {
+			hw_check_add(ck, HW_SEV_WARNING, end, HW_NO_INDEX, "sentinel: %s",
+				     err->message);
+			hw_error_destroy(err);
+		} else {
+			uint64_t ssize = field(sp, l->f_size, w);
+			uint64_t schk = field(sp, l->f_check, l->f_check_size);
+			if (ssize != 0)
+				hw_check_add(ck, HW_SEV_ERROR, end, HW_NO_INDEX,
+					     "the sentinel's size is %" PRIu64 ", not 0", ssize);
+			if (l->f_check != HW_NO_OFF && schk != HW_QM_END_CHECK1)
+				hw_check_add(ck, HW_SEV_ERROR, end, HW_NO_INDEX,
+					     "the sentinel's pattern is 0x%" PRIx64
+					     ", expected 0x%lx",
+					     schk, HW_QM_END_CHECK1);
+		}
+	}
+	if (st.complete && l->era < HW_FM_ERA_42 && matched != fs.n)
+		hw_check_add(ck, HW_SEV_ERROR, h->block, HW_NO_INDEX,
+			     "%zu free-list elements are not fragment starts", fs.n - matched);
+	if (st.complete)
+		check_counters(l, h, &st, ck);
+	free(fs.a);
+	*ret = st;
+	return NULL;
+}
+
+struct hw_error *hw_fm_walk_free(const struct hw_target *t, const struct hw_fm_layout *l,
+				 const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
+				 struct hw_check *ck)
+{
+	uint64_t start, end, budget, listed = 0, sum_no = 0;
+	uint8_t *bmp = NULL;
+	bool stop = false;
+
+	if (!heap_bounds(l, h, &start, &end, ck))
+		return NULL;
+	budget = frag_limit(l, start, end);
+	if (l->bitmap_words) {
+		size_t len = (size_t)l->bitmap_words * l->word;
+		struct hw_error *err;
+		bmp = malloc(len);
+		if (!bmp)
+			return hw_error_create(HW_ERR_NOMEM,
+					       "out of memory reading the free bitmap");
+		err = hw_mem_read(t->mem, bmp, h->block + l->b_free_bitmap, len);
+		if (err) {
+			hw_check_add(ck, HW_SEV_ERROR, h->block + l->b_free_bitmap, HW_NO_INDEX,
+				     "free bitmap: %s", err->message);
+			hw_error_destroy(err);
+			free(bmp);
+			bmp = NULL;
+		}
+	}
+	for (uint64_t b = 0; b < l->hash_size && !stop; b++) {
+		struct hw_free_bucket bk;
+
+		if (!follow_list(t, l, h, start, end, b, &budget, ck, &bk, NULL, NULL))
+			stop = true;
+		listed += bk.count;
+		sum_no += bk.no;
+		if (bk.count != bk.no)
+			hw_check_add(ck, HW_SEV_WARNING,
+				     h->block + l->b_free_hash + b * l->lnk_size, HW_NO_INDEX,
+				     "free bucket %" PRIu64 " lists %" PRIu64
+				     " fragments, its counter says %" PRIu64,
+				     b, bk.count, bk.no);
+		/* A listed bucket must have its bit; a stale set bit is harmless (lazy reset). */
+		if (bmp && bk.count && !((bmp[b / 8] >> (b % 8)) & 1))
+			hw_check_add(
+			    ck, HW_SEV_WARNING, h->block + l->b_free_bitmap, HW_NO_INDEX,
+			    "free bucket %" PRIu64 " is not empty but its bitmap bit is clear", b);
+		if (bk.count && fn && fn(arg, &bk))
+			stop = true;
+	}
+	if (!stop && h->has_ffrags && sum_no != h->ffrags)
+		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
+			     "the bucket counters add up to %" PRIu64 ", ffrags says %" PRIu64,
+			     sum_no, h->ffrags);
+	(void)listed;
+	free(bmp);
+	return NULL;
+}
+
+static struct hw_error *fm_read_header(const struct hw_target *t, const struct hw_pool *p,
+				       struct hw_heap_header *ret)
+{
+	return hw_fm_read_header(t, &p->fm, p->block, ret);
+}
+
+static struct hw_error *fm_walk(const struct hw_target *t, const struct hw_pool *p,
+				const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
+				struct hw_check *ck, struct hw_walk_stats *ret)
+{
+	return hw_fm_walk(t, &p->fm, h, fn, arg, ck, ret);
+}
+
+static struct hw_error *fm_walk_free(const struct hw_target *t, const struct hw_pool *p,
+				     const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
+				     struct hw_check *ck)
+{
+	return hw_fm_walk_free(t, &p->fm, h, fn, arg, ck);
+}
+
+const struct hw_allocator hw_allocator_fm = {
+    .name = "f_malloc",
+    .id = HW_MGR_FM,
+    .read_header = fm_read_header,
+    .walk = fm_walk,
+    .walk_free = fm_walk_free,
+};

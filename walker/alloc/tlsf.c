@@ -1,0 +1,424 @@
+/* tlsf.c - the TLSF walker: blocks up to the sentinel, the fl/sl free lists and bitmaps. */
+#include <endian.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapwalk/alloc.h"
+#include "heapwalk/check.h"
+#include "heapwalk/error.h"
+#include "heapwalk/mem.h"
+#include "heapwalk/target.h"
+
+static inline uint64_t field(const uint8_t *p, uint32_t off, uint32_t w)
+{
+	if (off == HW_NO_OFF)
+		return 0;
+	if (w == 8) {
+		uint64_t v;
+		memcpy(&v, p + off, 8);
+		return le64toh(v);
+	} else {
+		uint32_t v;
+		memcpy(&v, p + off, 4);
+		return le32toh(v);
+	}
+}
+
+#define FREE_BIT 1u
+#define PREV_FREE_BIT 2u
+
+struct hw_error *hw_tlsf_read_header(const struct hw_target *t, const struct hw_tlsf_layout *l,
+				     uint64_t control, struct hw_heap_header *ret)
+{
+	uint8_t buf[256];
+	uint32_t need = l->c_fl_bitmap; /* the six counters precede the bitmaps */
+	struct hw_heap_header h;
+	struct hw_error *err;
+	uint64_t first, sentinel;
+
+	if (need == 0 || need > sizeof(buf) || l->c_total_size == HW_NO_OFF ||
+	    l->c_total_size + l->word > need)
+		return hw_error_create(HW_ERR_INVALID_ARG, "TLSF control header of %u bytes", need);
+	err = hw_mem_read(t->mem, buf, control, need);
+	if (err)
+		return hw_error_context(err, "cannot read 'control_t' at 0x%" PRIx64, control);
+	memset(&h, 0, sizeof(h));
+	h.block = control;
+	h.size = field(buf, l->c_total_size, l->word);
+	h.used = field(buf, l->c_allocated, l->word);
+	h.real_used = field(buf, l->c_real_used, l->word);
+	h.max_real_used = field(buf, l->c_max_used, l->word);
+	h.has_ffrags = l->c_fragments != HW_NO_OFF;
+	h.ffrags = field(buf, l->c_fragments, l->word);
+	h.has_max_frags = l->c_max_fragments != HW_NO_OFF;
+	h.max_frags = field(buf, l->c_max_fragments, l->word);
+	/*
+	 * The first header's prev_phys word is the last word of control_t; the
+	 * sentinel sits where the pool's one big block (total_size - control
+	 * size bytes) would end (kamailio-memory.md §4.4).
+	 */
+	first = control + l->control_size - l->word;
+	if (__builtin_add_overflow(control, h.size, &sentinel) ||
+	    __builtin_add_overflow(sentinel, (uint64_t)l->start_offset, &sentinel) ||
+	    sentinel < 2ull * l->word)
+		sentinel = 0;
+	else
+		sentinel -= 2ull * l->word;
+	h.first_frag = first;
+	h.last_frag_end = sentinel;
+	*ret = h;
+	return NULL;
+}
+
+static bool heap_bounds(const struct hw_tlsf_layout *l, const struct hw_heap_header *h,
+			uint64_t *start, uint64_t *end, struct hw_check *ck)
+{
+	if (h->size < l->control_size || h->last_frag_end <= h->first_frag) {
+		hw_check_add(ck, HW_SEV_ERROR, h->block, HW_NO_INDEX,
+			     "control header is implausible: total_size %" PRIu64
+			     " (the control structure alone is %u bytes)",
+			     h->size, l->control_size);
+		return false;
+	}
+	*start = h->first_frag;
+	*end = h->last_frag_end;
+	return true;
+}
+
+static const uint8_t *view(const struct hw_target *t, uint64_t addr, uint32_t len, uint8_t *buf,
+			   struct hw_error **err)
+{
+	const uint8_t *p = hw_mem_peek(t->mem, addr, len);
+
+	*err = NULL;
+	if (p)
+		return p;
+	*err = hw_mem_read(t->mem, buf, addr, len);
+	return *err ? NULL : buf;
+}
+
+static uint64_t block_limit(const struct hw_tlsf_layout *l, uint64_t start, uint64_t end)
+{
+	return (end - start) / ((uint64_t)l->overhead + l->align) + 2;
+}
+
+static void check_counters(const struct hw_tlsf_layout *l, const struct hw_heap_header *h,
+			   const struct hw_walk_stats *st, struct hw_check *ck)
+{
+	uint64_t want;
+
+	if (h->has_ffrags && h->ffrags != st->free_frags)
+		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
+			     "the control counts %" PRIu64
+			     " free fragments, the walk found %" PRIu64,
+			     h->ffrags, st->free_frags);
+	/* 4.3 adds raw size words, status bits included: its byte counters drift by design. */
+	if (l->era == HW_TLSF_ERA_43)
+		return;
+	if (h->used != st->used_bytes)
+		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
+			     "bookkeeping delta: the control counts %" PRIu64 " bytes allocated, "
+			     "the used blocks hold %" PRIu64,
+			     h->used, st->used_bytes);
+	/* each used block is charged its size, its header up to the payload and one more word */
+	want = l->control_size + h->used + st->used_frags * ((uint64_t)l->start_offset + l->word);
+	if (h->real_used != want)
+		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
+			     "bookkeeping delta: used+overhead is %" PRIu64 ", the used blocks "
+			     "account for %" PRIu64,
+			     h->real_used, want);
+}
+
+struct hw_error *hw_tlsf_walk(const struct hw_target *t, const struct hw_tlsf_layout *l,
+			      const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
+			      struct hw_check *ck, struct hw_walk_stats *ret)
+{
+	const uint32_t w = l->word, so = l->start_offset;
+	uint8_t hbuf[256];
+	struct hw_walk_stats st;
+	struct hw_frag f;
+	uint64_t addr, end, limit;
+	bool prev_free = false, found_sentinel = false;
+
+	if (so > sizeof(hbuf) || l->hdr_size > sizeof(hbuf) || so <= w)
+		return hw_error_create(HW_ERR_INVALID_ARG, "TLSF block header of %u bytes", so);
+	memset(&st, 0, sizeof(st));
+	memset(&f, 0, sizeof(f));
+	if (!heap_bounds(l, h, &addr, &end, ck)) {
+		st.end = h->first_frag;
+		*ret = st;
+		return NULL;
+	}
+	limit = block_limit(l, addr, end);
+
+	for (uint64_t i = 0; addr <= end; i++) {
+		const uint8_t *hp;
+		struct hw_error *err;
+		uint64_t raw, size, next;
+
+		if (i >= limit) {
+			hw_check_add(ck, HW_SEV_ERROR, addr, i, "walk exceeded %" PRIu64 " blocks",
+				     limit);
+			break;
+		}
+		/* only prev_phys .. size belong to a used block; the rest is its payload */
+		hp = view(t, addr, so, hbuf, &err);
+		if (!hp) {
+			hw_check_add(ck, HW_SEV_ERROR, addr, i, "block header: %s", err->message);
+			hw_error_destroy(err);
+			break;
+		}
+		raw = field(hp, l->h_size, w);
+		size = raw & ~(uint64_t)3;
+		if (!!(raw & PREV_FREE_BIT) != prev_free)
+			hw_check_add(ck, HW_SEV_ERROR, addr, i,
+				     "prev-free bit is %d, but the previous block is %s",
+				     !!(raw & PREV_FREE_BIT), prev_free ? "free" : "used");
+		if (size == 0) {
+			found_sentinel = true;
+			if (raw & FREE_BIT)
+				hw_check_add(ck, HW_SEV_ERROR, addr, i,
+					     "the size-0 sentinel is marked free");
+			if (addr != end)
+				hw_check_add(ck, HW_SEV_WARNING, addr, i,
+					     "the sentinel is at 0x%" PRIx64
+					     ", total_size puts it at "
+					     "0x%" PRIx64,
+					     addr, end);
+			break;
+		}
+		if (size % l->align || size > end - addr) {
+			hw_check_add(ck, HW_SEV_ERROR, addr, i, "block size %" PRIu64 " %s", size,
+				     size % l->align ? "is not a multiple of ALIGN_SIZE"
+						     : "runs past the end of the pool");
+			break;
+		}
+		next = addr + so + size - w;
+		if (next > end) {
+			hw_check_add(ck, HW_SEV_ERROR, addr, i,
+				     "block size %" PRIu64 " runs past the end of the pool", size);
+			break;
+		}
+		f.index = i;
+		f.addr = addr;
+		f.user = addr + so;
+		f.size = size;
+		f.span = next - addr;
+		f.used = !(raw & FREE_BIT);
+		f.free_link = 0;
+		f.file = field(hp, l->h_file, w);
+		f.func = field(hp, l->h_func, w);
+		f.mname = field(hp, l->h_mname, w);
+		f.line = field(hp, l->h_line, l->h_line_size ? l->h_line_size : w);
+		/*
+		 * A split can leave a free remainder as small as the header minus the
+		 * overhead (3 words), below block_size_min in debug builds: the
+		 * least a block needs for its free links and the next prev_phys word.
+		 */
+		if (size < 3ull * w)
+			hw_check_add(ck, HW_SEV_ERROR, addr, i,
+				     "block size %" PRIu64 " is below the minimum %u", size, 3 * w);
+		if (!f.used) {
+			uint64_t back = 0;
+			if (prev_free)
+				hw_check_add(ck, HW_SEV_ERROR, addr, i,
+					     "two free blocks in a row (TLSF always coalesces)");
+			if (size >= 3ull * w) {
+				err = hw_target_read_word(t, addr + l->h_next_free, &f.free_link);
+				if (!err)
+					err = hw_target_read_word(t, next + l->h_prev_phys, &back);
+				if (err) {
+					hw_check_add(ck, HW_SEV_ERROR, addr, i, "free block: %s",
+						     err->message);
+					hw_error_destroy(err);
+				} else if (back != addr) {
+					hw_check_add(
+					    ck, HW_SEV_ERROR, next, i + 1,
+					    "prev_phys_block 0x%" PRIx64
+					    " does not point back to the free block 0x%" PRIx64,
+					    back, addr);
+				}
+			}
+		}
+		st.frags++;
+		if (f.used) {
+			st.used_frags++;
+			st.used_bytes += size;
+		} else {
+			st.free_frags++;
+			st.free_bytes += size;
+		}
+		prev_free = !f.used;
+		if (fn && fn(arg, &f)) {
+			st.stopped = true;
+			addr = next;
+			break;
+		}
+		addr = next;
+	}
+	st.end = addr;
+	st.complete = found_sentinel && !st.stopped;
+	if (!found_sentinel && !st.stopped && addr > end)
+		hw_check_add(ck, HW_SEV_ERROR, end, HW_NO_INDEX,
+			     "no size-0 sentinel ends the pool");
+	if (st.complete)
+		check_counters(l, h, &st, ck);
+	*ret = st;
+	return NULL;
+}
+
+struct hw_error *hw_tlsf_walk_free(const struct hw_target *t, const struct hw_tlsf_layout *l,
+				   const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
+				   struct hw_check *ck)
+{
+	const uint32_t w = l->word;
+	uint64_t start, end, budget, listed = 0;
+	uint32_t fl_bitmap;
+	uint32_t *sl_bitmap = NULL;
+	uint8_t *heads = NULL;
+	size_t nheads = (size_t)l->fl_count * l->sl_count;
+	struct hw_error *err;
+	bool stop = false;
+
+	if (!heap_bounds(l, h, &start, &end, ck))
+		return NULL;
+	budget = block_limit(l, start, end);
+	sl_bitmap = calloc(l->fl_count, sizeof(*sl_bitmap));
+	heads = malloc(nheads * w);
+	if (!sl_bitmap || !heads) {
+		free(sl_bitmap);
+		free(heads);
+		return hw_error_create(HW_ERR_NOMEM, "out of memory reading the TLSF free lists");
+	}
+	err = hw_target_read_u32(t, h->block + l->c_fl_bitmap, &fl_bitmap);
+	for (uint32_t i = 0; !err && i < l->fl_count; i++)
+		err = hw_target_read_u32(t, h->block + l->c_sl_bitmap + 4ull * i, &sl_bitmap[i]);
+	if (!err)
+		err = hw_mem_read(t->mem, heads, h->block + l->c_blocks, nheads * w);
+	if (err) {
+		hw_check_add(ck, HW_SEV_ERROR, h->block, HW_NO_INDEX, "free lists: %s",
+			     err->message);
+		hw_error_destroy(err);
+		goto out;
+	}
+	for (uint32_t fl = 0; fl < l->fl_count && !stop; fl++) {
+		bool fl_set = (fl_bitmap >> fl) & 1;
+		if (fl_set != (sl_bitmap[fl] != 0))
+			hw_check_add(ck, HW_SEV_ERROR, h->block + l->c_fl_bitmap, HW_NO_INDEX,
+				     "first-level bit %u is %d but second-level map %u is 0x%x", fl,
+				     fl_set, fl, sl_bitmap[fl]);
+		for (uint32_t sl = 0; sl < l->sl_count && !stop; sl++) {
+			struct hw_free_bucket bk = {.index = (uint64_t)fl * l->sl_count + sl};
+			uint64_t cur = field(heads, (uint32_t)(bk.index * w), w);
+			uint64_t prev = h->block; /* &control->block_null */
+			bool sl_set = (sl_bitmap[fl] >> sl) & 1;
+
+			if (sl_set != (cur != h->block))
+				hw_check_add(ck, HW_SEV_ERROR,
+					     h->block + l->c_blocks + bk.index * w, HW_NO_INDEX,
+					     "free list [%u][%u] is %s but its bitmap bit is %s",
+					     fl, sl, cur != h->block ? "not empty" : "empty",
+					     sl_set ? "set" : "clear");
+			while (cur != h->block) {
+				uint8_t buf[256];
+				const uint8_t *p;
+				uint64_t raw, size;
+				uint32_t mfl, msl;
+
+				if (budget == 0) {
+					hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+						     "free list [%u][%u] does not end (a cycle?)",
+						     fl, sl);
+					stop = true;
+					break;
+				}
+				budget--;
+				if (cur < start || cur >= end || end - cur < l->hdr_size) {
+					hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+						     "free list [%u][%u] links to 0x%" PRIx64
+						     ", outside the pool",
+						     fl, sl, cur);
+					break;
+				}
+				p = view(t, cur, l->hdr_size, buf, &err);
+				if (!p) {
+					hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+						     "free list [%u][%u]: %s", fl, sl,
+						     err->message);
+					hw_error_destroy(err);
+					break;
+				}
+				raw = field(p, l->h_size, w);
+				size = raw & ~(uint64_t)3;
+				if (!(raw & FREE_BIT))
+					hw_check_add(
+					    ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+					    "block on free list [%u][%u] is not marked free", fl,
+					    sl);
+				if (field(p, l->h_prev_free, w) != prev) {
+					/* the list is broken here: following it on only echoes that
+					 */
+					hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+						     "free list [%u][%u]: prev_free 0x%" PRIx64
+						     ", expected 0x%" PRIx64,
+						     fl, sl, field(p, l->h_prev_free, w), prev);
+					break;
+				}
+				hw_tlsf_mapping(l, size, &mfl, &msl);
+				if (mfl != fl || msl != sl)
+					hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+						     "free block of %" PRIu64
+						     " bytes on list [%u][%u], "
+						     "it belongs on [%u][%u]",
+						     size, fl, sl, mfl, msl);
+				if (bk.count == 0)
+					bk.first_size = size;
+				bk.count++;
+				bk.bytes += size;
+				prev = cur;
+				cur = field(p, l->h_next_free, w);
+			}
+			bk.no = bk.count; /* TLSF keeps no per-list counter */
+			listed += bk.count;
+			if (bk.count && fn && !stop && fn(arg, &bk))
+				stop = true;
+		}
+	}
+	if (!stop && h->has_ffrags && listed != h->ffrags)
+		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
+			     "the free lists hold %" PRIu64 " blocks, the control counts %" PRIu64,
+			     listed, h->ffrags);
+out:
+	free(sl_bitmap);
+	free(heads);
+	return NULL;
+}
+
+static struct hw_error *tlsf_read_header(const struct hw_target *t, const struct hw_pool *p,
+					 struct hw_heap_header *ret)
+{
+	return hw_tlsf_read_header(t, &p->tlsf, p->block, ret);
+}
+
+static struct hw_error *tlsf_walk(const struct hw_target *t, const struct hw_pool *p,
+				  const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
+				  struct hw_check *ck, struct hw_walk_stats *ret)
+{
+	return hw_tlsf_walk(t, &p->tlsf, h, fn, arg, ck, ret);
+}
+
+static struct hw_error *tlsf_walk_free(const struct hw_target *t, const struct hw_pool *p,
+				       const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
+				       struct hw_check *ck)
+{
+	return hw_tlsf_walk_free(t, &p->tlsf, h, fn, arg, ck);
+}
+
+const struct hw_allocator hw_allocator_tlsf = {
+    .name = "tlsf_malloc",
+    .id = HW_MGR_TLSF,
+    .read_header = tlsf_read_header,
+    .walk = tlsf_walk,
+    .walk_free = tlsf_walk_free,
+};
