@@ -11,7 +11,9 @@
  *   2. the executable itself, if it has .debug_info;
  *   3. /usr/lib/debug/.build-id/xx/yyyy.debug from the executable's build-id;
  *   4. .gnu_debuglink: <exe dir>/<name>, <exe dir>/.debug/<name>,
- *      /usr/lib/debug/<exe dir>/<name>.
+ *      /usr/lib/debug/<exe dir>/<name>;
+ *   5. when DEBUGINFOD_URLS is set, the servers it names (libdebuginfod, by
+ *      build-id; the dwz file too). Optional at build time.
  * A candidate whose build-id differs from the executable's is skipped.
  */
 #ifndef HEAPWALK_DEBUGINFO_H

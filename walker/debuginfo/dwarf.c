@@ -21,6 +21,7 @@
 #include "heapwalk/elfsym.h"
 #include "heapwalk/error.h"
 #include "heapwalk/sbuf.h"
+#include "debuginfod.h"
 
 /*
  * libdwarf API differences. 20210528 (Debian 12) defines no version macro;
@@ -1806,6 +1807,36 @@ static struct hw_error *try_build_id(struct search *s, const char *root, struct 
 			hex + 2);
 }
 
+/*
+ * The debug file for the build-id of @s from the debuginfod servers, when
+ * DEBUGINFOD_URLS is set (silently nothing otherwise). Checked like any
+ * other candidate.
+ */
+static struct hw_error *try_debuginfod(struct search *s, struct dwfile *f, bool *found)
+{
+	struct hw_error *err;
+	char *path = NULL, why[128];
+
+	*found = false;
+	if (!hw_debuginfod_wanted() || s->build_id_len < 2)
+		return NULL;
+	err = hw_debuginfod_find(s->build_id, s->build_id_len, &path, why, sizeof(why));
+	if (err)
+		return err;
+	if (!path) {
+		char hex[2 * MAX_BUILD_ID_LEN + 1];
+
+		hex_encode(hex, s->build_id, s->build_id_len);
+		if (s->tried.len)
+			hw_sbuf_puts(&s->tried, ", ");
+		hw_sbuf_printf(&s->tried, "debuginfod build-id %s [%s]", hex, why);
+		return NULL;
+	}
+	err = try_candidate(s, path, f, found);
+	free(path);
+	return err;
+}
+
 /* The directory part of @path ("." if none, "/" for the root); caller frees. */
 static char *dir_of(const char *path)
 {
@@ -1955,6 +1986,8 @@ static struct hw_error *open_alt(struct hw_dwarf *dw, const char *root)
 	}
 	if (!err && !found)
 		err = try_build_id(&s, root, &dw->file[ALT], &found);
+	if (!err && !found)
+		err = try_debuginfod(&s, &dw->file[ALT], &found);
 	if (!err && !found) {
 		struct printable p;
 
@@ -2098,6 +2131,9 @@ struct hw_error *hw_dwarf_find(const struct hw_elf *exe, const char *sysroot,
 	link = hw_elf_debuglink(exe);
 	if (!err && !found && link && debuglink_ok(link))
 		err = try_debuglink(&s, root, exe_path, link, &f, &found);
+	/* 4. debuginfod, by build-id, when DEBUGINFOD_URLS is set. */
+	if (!err && !found)
+		err = try_debuginfod(&s, &f, &found);
 
 	if (!err && !found) {
 		struct printable p;

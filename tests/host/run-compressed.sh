@@ -1,0 +1,109 @@
+#!/bin/bash
+# run-compressed.sh - a fixture core compressed with zstd, xz and lz4 (as
+# systemd-coredump stores them) gives the same output as the raw core; a
+# truncated or corrupt one fails with a clear error (exit 2); one that
+# decompresses beyond --max-core-size is refused.
+#
+# usage: run-compressed.sh HEAPWALK FIXTURE
+HW=$1
+FX=$2
+. "$(dirname "$0")/../fixtures/lib.sh"
+
+PASS=0
+FAIL=0
+ok() { echo "ok   $*"; PASS=$((PASS + 1)); }
+bad() { echo "FAIL $*"; FAIL=$((FAIL + 1)); }
+
+start_fixture "$FX" --seed 9
+dump_core "$FX_PID" "$TMP/core"
+stop_fixture
+C=$CORE
+
+# expect_fail NAME PATTERN ARGS...: exit 2, one line on stderr matching PATTERN
+expect_fail() {
+	local name=$1 pat=$2 rc=0
+	shift 2
+	"$HW" "$@" >"$TMP/f.out" 2>"$TMP/f.err" || rc=$?
+	if [ $rc = 2 ] && grep -qE "$pat" "$TMP/f.err" && [ "$(wc -l <"$TMP/f.err")" = 1 ]; then
+		ok "$name: exit 2: $(cat "$TMP/f.err")"
+	else
+		bad "$name: exit $rc: $(head -3 "$TMP/f.err")"
+	fi
+}
+
+for cmd in stats "summary --format json" "info --format json" "frags --format csv"; do
+	# shellcheck disable=SC2086
+	"$HW" $cmd --core "$C" >"$TMP/raw.out" 2>"$TMP/raw.err" || true
+	for z in zstd xz lz4; do
+		command -v $z >/dev/null || { echo "skip $z not installed"; continue; }
+		[ -f "$TMP/core.$z" ] || $z -q -c "$C" >"$TMP/core.$z" </dev/null
+		rc=0
+		# shellcheck disable=SC2086
+		"$HW" $cmd --core "$TMP/core.$z" >"$TMP/z.out" 2>"$TMP/z.err" || rc=$?
+		# the core's own path shows in info: compare with it replaced
+		sed "s|$TMP/core.$z|CORE|g" "$TMP/z.out" >"$TMP/z.cmp"
+		sed "s|$C|CORE|g" "$TMP/raw.out" >"$TMP/raw.cmp"
+		if [ $rc = 0 ] && cmp -s "$TMP/z.cmp" "$TMP/raw.cmp" && [ -s "$TMP/z.out" ]; then
+			ok "$cmd: the $z core ($(stat -c %s "$TMP/core.$z") bytes) gives the raw core's output"
+		else
+			bad "$cmd on the $z core: exit $rc, $(head -2 "$TMP/z.err")"
+			diff "$TMP/raw.cmp" "$TMP/z.cmp" | head -5
+		fi
+	done
+done
+
+# detected by content, not name: a zstd core called core.xz, a raw core called .zst
+if command -v zstd >/dev/null; then
+	cp "$TMP/core.zstd" "$TMP/misnamed.xz"
+	cp "$C" "$TMP/raw.zst"
+	"$HW" stats --core "$C" >"$TMP/a.out" 2>&1
+	if "$HW" stats --core "$TMP/misnamed.xz" >"$TMP/b.out" 2>&1 &&
+		"$HW" stats --core "$TMP/raw.zst" >"$TMP/c.out" 2>&1 &&
+		cmp -s "$TMP/a.out" "$TMP/b.out" && cmp -s "$TMP/a.out" "$TMP/c.out"; then
+		ok "recognised by magic bytes, whatever the name"
+	else
+		bad "misnamed files"
+	fi
+	# a zstd stream made of several frames (zstd -c a b)
+	head -c 1000000 "$C" >"$TMP/part1"
+	tail -c +1000001 "$C" >"$TMP/part2"
+	zstd -q -c "$TMP/part1" >"$TMP/multi.zst"
+	zstd -q -c "$TMP/part2" >>"$TMP/multi.zst"
+	if "$HW" stats --core "$TMP/multi.zst" >"$TMP/m.out" 2>&1 && cmp -s "$TMP/a.out" "$TMP/m.out"; then
+		ok "a zstd stream of two frames"
+	else
+		bad "a zstd stream of two frames: $(head -2 "$TMP/m.out")"
+	fi
+fi
+
+for z in zstd xz lz4; do
+	[ -f "$TMP/core.$z" ] || continue
+	size=$(stat -c %s "$TMP/core.$z")
+	head -c $((size / 2)) "$TMP/core.$z" >"$TMP/trunc.$z"
+	expect_fail "truncated $z" "$z stream truncated" stats --core "$TMP/trunc.$z"
+	python3 - "$TMP/core.$z" "$TMP/bad.$z" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+for i in range(len(d) // 3, len(d) // 3 + 200):
+    d[i] ^= 0x5A
+open(sys.argv[2], "wb").write(d)
+PY
+	expect_fail "corrupt $z" "corrupt $z stream|$z stream truncated" stats --core "$TMP/bad.$z"
+done
+
+# a small bomb: 128 MiB of zeros in a few KiB; refused past the limit, fine within it
+if command -v zstd >/dev/null; then
+	head -c 134217728 /dev/zero | zstd -q -c >"$TMP/bomb.zst"
+	expect_fail "zstd bomb over --max-core-size 32M" "more than 33554432 bytes" \
+		stats --core "$TMP/bomb.zst" --max-core-size 32M
+	# within the limit it decompresses (holes, no disk) and then is simply not an ELF core
+	expect_fail "zstd zeros within the limit" "not an ELF" stats --core "$TMP/bomb.zst"
+fi
+if command -v xz >/dev/null; then
+	head -c 134217728 /dev/zero | xz -T1 -q -c >"$TMP/bomb.xz"
+	expect_fail "xz bomb over --max-core-size 50M" "more than 52428800 bytes" \
+		stats --core "$TMP/bomb.xz" --max-core-size 50M
+fi
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
