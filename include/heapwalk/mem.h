@@ -82,4 +82,12 @@ struct hw_mem_segment_info {
 size_t hw_mem_segment_count(const struct hw_mem *mem);
 void hw_mem_segment_get(const struct hw_mem *mem, size_t i, struct hw_mem_segment_info *ret);
 
+/*
+ * A hint that [addr, addr+len) is about to be read once in address order
+ * (a heap walk): the kernel reads the mapped core pages behind it ahead of
+ * the walk (madvise MADV_SEQUENTIAL), which is what makes a cold-cache walk
+ * fast. Changes nothing readable; errors are ignored.
+ */
+void hw_mem_advise_sequential(const struct hw_mem *mem, uint64_t addr, uint64_t len);
+
 #endif

@@ -38,6 +38,7 @@ struct hw_target_opts {
 	const char *core_path;  /* required */
 	const char *exe_path;   /* NULL: the executable the core names (NT_FILE / auxv) */
 	const char *sysroot;    /* NULL or "": none; else prefix for every path the core names */
+	uint64_t max_core_size; /* a compressed core decompressing to more is refused; 0: 32 GiB */
 };
 
 struct hw_target {
@@ -63,12 +64,14 @@ struct hw_target {
 };
 
 /*
- * Open a core file. Fails (HW_ERR_BAD_DATA) for a file that is not an ELF
- * core of a supported class/endianness (little-endian ELFCLASS32/64); a
- * truncated core opens, with the lost ranges marked missing ("core file
- * truncated"). A missing executable is not an error here (exe stays NULL):
- * callers decide. An explicit opts->exe_path that cannot be opened as an
- * ELF file is an error. The caller owns *ret (hw_target_destroy).
+ * Open a core file, plain or compressed with zstd, xz or lz4 (recognised by
+ * its magic bytes; decompressed into an unlinked temporary file). Fails
+ * (HW_ERR_BAD_DATA) for a file that is not an ELF core of a supported
+ * class/endianness (little-endian ELFCLASS32/64); a truncated core opens,
+ * with the lost ranges marked missing ("core file truncated"). A missing
+ * executable is not an error here (exe stays NULL): callers decide. An
+ * explicit opts->exe_path that cannot be opened as an ELF file is an
+ * error. The caller owns *ret (hw_target_destroy).
  */
 struct hw_error *hw_target_open_core(const struct hw_target_opts *opts, struct hw_target **ret);
 void hw_target_destroy(struct hw_target *t);
@@ -91,5 +94,14 @@ struct hw_error *hw_target_read_string(const struct hw_target *t, uint64_t addr,
 
 /* The NT_FILE mapping containing @addr, or NULL. */
 const struct hw_mapping *hw_target_mapping_at(const struct hw_target *t, uint64_t addr);
+
+/*
+ * Open a running process: a snapshot of it (stopped briefly, every thread,
+ * unless @no_stop) opened like a core; see snapshot.h for instances and
+ * for control over the snapshot. @opts may be NULL (core_path is ignored).
+ * Errors as hw_snapshot_take. The caller owns *ret.
+ */
+struct hw_error *hw_target_open_pid(int pid, const struct hw_target_opts *opts, bool no_stop,
+				    struct hw_target **ret);
 
 #endif

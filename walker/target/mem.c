@@ -3,6 +3,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "heapwalk/error.h"
 #include "heapwalk/mem.h"
@@ -436,5 +438,31 @@ void hw_mem_segment_get(const struct hw_mem *mem, size_t i, struct hw_mem_segmen
 			return;
 		}
 		cur[best]++;
+	}
+}
+
+void hw_mem_advise_sequential(const struct hw_mem *mem, uint64_t addr, uint64_t len)
+{
+	uint64_t end = len > UINT64_MAX - addr ? UINT64_MAX : addr + len;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+
+	if (page == 0 || (page & (page - 1)))
+		return;
+	for (int l = 0; l < HW_MEM_LAYER_COUNT; l++) {
+		const struct seg_array *a = &mem->layer[l];
+		size_t i = find_le(a, addr);
+
+		for (i = i == SIZE_MAX ? 0 : i; i < a->n && a->v[i].start < end; i++) {
+			const struct seg *sg = &a->v[i];
+			uint64_t from = sg->start > addr ? sg->start : addr;
+			uint64_t to = sg->end < end ? sg->end : end;
+			uintptr_t p, q;
+
+			if (from >= to)
+				continue;
+			p = (uintptr_t)(sg->data + (from - sg->start)) & ~(page - 1);
+			q = (uintptr_t)(sg->data + (to - sg->start));
+			madvise((void *)p, q - p, MADV_SEQUENTIAL);
+		}
 	}
 }

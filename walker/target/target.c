@@ -17,6 +17,7 @@
 #include "heapwalk/sbuf.h"
 #include "heapwalk/target.h"
 #include "core.h"
+#include "decompress.h"
 
 #define DELETED_SUFFIX " (deleted)"
 #define WHY_FILE_UNAVAILABLE "mapped file not available"
@@ -94,8 +95,10 @@ static void hex(char *out, const uint8_t *id, size_t len)
 	out[2 * len] = '\0';
 }
 
-static struct hw_error *map_core(const char *path, struct hw_target_private *priv)
+static struct hw_error *map_core(const char *path, struct hw_target_private *priv,
+			       uint64_t max_core_size)
 {
+	struct hw_error *err;
 	struct stat st;
 	void *map;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -110,6 +113,11 @@ static struct hw_error *map_core(const char *path, struct hw_target_private *pri
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return hw_error_create(HW_ERR_BAD_DATA, "%s: not a regular file", path);
+	}
+	/* a zstd/xz/lz4 core (systemd-coredump) becomes a temporary plain one */
+	if ((err = hw_core_uncompressed(path, &fd, &st, max_core_size, NULL))) {
+		close(fd);
+		return err;
 	}
 	if (st.st_size < EI_NIDENT) {
 		close(fd);
@@ -530,7 +538,8 @@ struct hw_error *hw_target_open_core(const struct hw_target_opts *opts, struct h
 		err = hw_error_nomem();
 		goto fail;
 	}
-	if ((err = map_core(opts->core_path, t->priv)) || (err = hw_mem_create(&t->mem)))
+	if ((err = map_core(opts->core_path, t->priv, opts->max_core_size)) ||
+	    (err = hw_mem_create(&t->mem)))
 		goto fail;
 	if ((err = hw_core_parse(opts->core_path, t->priv->core_map, t->priv->core_size, t->mem,
 				 &core)))

@@ -1,0 +1,71 @@
+/*
+ * diagnose.h - a verdict about one pool, with the evidence behind it.
+ *
+ * The verdicts, checked in this order:
+ *   damaged       the walk found damage or did not reach the end: nothing
+ *                 below can be trusted;
+ *   leak suspect  growth data (two snapshots, watch) shows sites that grew;
+ *   fragmentation at least HW_DIAG_FRAG_MIN_FREE of the pool is free but the
+ *                 largest free fragment is less than HW_DIAG_FRAG_MAX_SHARE of
+ *                 the free memory and smaller than the probe request;
+ *   pool too small real_used (or max_real_used) at or above
+ *                 HW_DIAG_FULL_PCT of the pool and no growing site;
+ *   ok            none of the above.
+ * "Kernel or cache memory, not Kamailio" is the host command's business.
+ *
+ * Pure computation on numbers: no target access, no printing.
+ */
+#ifndef HEAPWALK_DIAGNOSE_H
+#define HEAPWALK_DIAGNOSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hw_frag_stats;
+
+#define HW_DIAG_FULL_PCT 90.0	      /* real_used / size (or max_real_used / size) */
+#define HW_DIAG_FRAG_MIN_FREE 0.20    /* free share of the pool */
+#define HW_DIAG_FRAG_MAX_SHARE 0.10   /* largest free fragment / free memory */
+#define HW_DIAG_DEFAULT_REQUEST 65536 /* probe request when none is given */
+
+enum hw_verdict {
+	HW_VERDICT_OK,
+	HW_VERDICT_TOO_SMALL,
+	HW_VERDICT_LEAK,
+	HW_VERDICT_FRAGMENTED,
+	HW_VERDICT_DAMAGED,
+};
+
+struct hw_diag_input {
+	uint64_t size, used, real_used, max_real_used;
+	bool no_counters;		  /* the manager keeps no used counters (old fm) */
+	const struct hw_frag_stats *frag; /* required */
+	uint64_t roundto;		  /* the manager's request rounding (1 if unknown) */
+	uint64_t request;		  /* probe request in bytes (0: HW_DIAG_DEFAULT_REQUEST) */
+	bool walk_complete;
+	uint64_t finding_errors;
+	/* growth between two snapshots, if known */
+	bool have_growth;
+	uint64_t growing_sites; /* sites whose bytes grew */
+	int64_t growth_bytes;	/* total used-bytes growth of those sites */
+	double growth_seconds;	/* time between the snapshots (0: unknown) */
+	const char *top_site;	/* the site that grew most (may be NULL) */
+	int64_t top_site_bytes;
+};
+
+#define HW_DIAG_MAX_EVIDENCE 8
+
+struct hw_diag_result {
+	enum hw_verdict verdict;
+	char headline[200];
+	char evidence[HW_DIAG_MAX_EVIDENCE][200];
+	size_t nevidence;
+	char advice[240];
+};
+
+void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out);
+/* "ok", "pool too small", "leak suspect", "fragmentation", "damaged". */
+const char *hw_verdict_name(enum hw_verdict v);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * multi.h - reports about several processes of one Kamailio instance and
+ * the live commands: `--all` (stats, summary, info), snapshot, diff, watch
+ * and diagnose. The models are filled by the CLI; the formatters here
+ * print them as text or JSON (format_version HW_JSON_FORMAT_VERSION) and
+ * do nothing else.
+ */
+#ifndef HEAPWALK_MULTI_H
+#define HEAPWALK_MULTI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "heapwalk/diagnose.h"
+#include "heapwalk/report.h"
+
+struct hw_diff;
+
+/* One process of an instance. */
+struct hw_multi_proc {
+	int pid, rank;	  /* rank -1 if unknown */
+	const char *desc; /* its pt[] description, "" if unknown (sanitised) */
+	bool in_pt;	  /* listed in the instance's process table */
+	bool stopped, was_stopped;
+	uint64_t stop_ns, copied, copied_while_stopped, unreadable, skipped_zero;
+	const char *error;	  /* why it could not be opened, NULL if report is valid */
+	struct hw_report *report; /* NULL when error, or when no pool of it was selected */
+};
+
+struct hw_multi {
+	const char *command; /* "stats", "summary", "info", "snapshot" */
+	enum hw_format format;
+	FILE *out;
+	const char *source; /* "live" or the snapshot file */
+	bool live, stopped;
+	uint64_t time_ns, wall_ns;
+	const char *version; /* "" if unknown */
+	bool has_process_count;
+	int process_count;
+	size_t npt;	       /* entries read from pt[] */
+	const int *pt_missing; /* pids pt[] lists that are not in the snapshot */
+	size_t npt_missing;
+	const struct hw_multi_proc *procs;
+	size_t nprocs;
+	uint64_t request; /* stats --request */
+	/* snapshot */
+	const char *file; /* the file written */
+	uint64_t file_bytes;
+};
+
+/* stats, summary or info of every process (by m->command). */
+void hw_fmt_multi(const struct hw_multi *m);
+/* stats or summary of every process as Prometheus gauges (fmt_prom.c). */
+void hw_fmt_multi_prometheus(const struct hw_multi *m);
+/* What snapshot did: per process stop time and bytes, the file. */
+void hw_fmt_snapshot(const struct hw_multi *m);
+
+/* diff */
+struct hw_diff_view {
+	const struct hw_diff *d;
+	const char *a_name, *b_name;
+	uint64_t a_time_ns, b_time_ns; /* 0 if unknown */
+	uint64_t top;		       /* rows per pool (0: all) */
+	enum hw_format format;
+	FILE *out;
+};
+void hw_fmt_diff(const struct hw_diff_view *v);
+
+/* watch: one site's values over the samples */
+struct hw_watch_series {
+	const char *pool;
+	int pid, rank;
+	const char *desc;
+	const char *file, *func, *module;
+	uint64_t line;
+	const uint64_t *count, *bytes; /* one per sample (0 where absent) */
+	bool growing;		       /* never shrank and grew overall: a leak suspect */
+	double bytes_per_min, count_per_min;
+};
+
+struct hw_watch_view {
+	size_t nsamples;
+	const uint64_t *t_ns;		      /* CLOCK_REALTIME of each sample */
+	const double *max_stop_ms;	      /* longest stop of any process per sample */
+	const struct hw_watch_series *series; /* the growing ones first, by bytes/min */
+	size_t nseries;
+	size_t ngrowing;
+	bool interrupted; /* ended by Ctrl-C */
+	bool stopped;	  /* snapshots taken with the processes stopped */
+	uint64_t top;
+	enum hw_format format;
+	FILE *out;
+};
+void hw_fmt_watch(const struct hw_watch_view *v);
+
+/* diagnose */
+struct hw_diag_item {
+	const char *pool;
+	int pid, rank;
+	const char *desc;
+	size_t also; /* more processes with the same verdict, folded into this one */
+	struct hw_diag_result res;
+};
+
+struct hw_diag_view {
+	const struct hw_diag_item *items;
+	size_t nitems;
+	const char *source;
+	bool live, stopped;
+	const char *growth; /* where growth data came from, NULL if none */
+	enum hw_format format;
+	FILE *out;
+};
+void hw_fmt_diagnose(const struct hw_diag_view *v);
+
+#endif

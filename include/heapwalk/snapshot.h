@@ -1,0 +1,127 @@
+/*
+ * snapshot.h - consistent copies of running processes, and the ELF core
+ * files heapwalk keeps them in.
+ *
+ * A snapshot stops the processes briefly (PTRACE_SEIZE + PTRACE_INTERRUPT,
+ * every thread), copies their writable memory, and lets them go again
+ * (PTRACE_DETACH, re-delivering any signal that arrived meanwhile) before
+ * anything is walked. The target is only ever read: COW-shared pages are
+ * read through /proc/PID/mem so that no page gets unshared, pages that were
+ * never touched are not read at all (no memory gets allocated in the
+ * target), and heapwalk's own signals are blocked while processes are held.
+ * If heapwalk dies anyway, the kernel releases its tracees.
+ *
+ * Each process becomes an ELF core image (the format gdb and the kernel
+ * write: PT_LOAD per mapping, NT_PRSTATUS per thread, NT_PRPSINFO,
+ * NT_AUXV, NT_FILE), kept in an anonymous memory file. A shared mapping
+ * (Kamailio's shm) is copied once, into the image of the first process of
+ * the list that maps it; the other images list it as not saved.
+ *
+ * The snapshot file (hw_snapshot_write) is the first process's image as a
+ * standard core, plus, hidden from other tools in program headers of types
+ * PT_HW_NOTE / PT_HW_LOAD (PT_LOOS range), the images of the other
+ * processes. gdb and `heapwalk --core FILE` read it as the first process;
+ * hw_snapshot_load gives back every process.
+ *
+ * Not here: finding pools (pool.h), walking (alloc.h).
+ */
+#ifndef HEAPWALK_SNAPSHOT_H
+#define HEAPWALK_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hw_error;
+struct hw_target;
+struct hw_target_opts;
+
+struct hw_snapshot_opts {
+	bool no_stop;		  /* copy while the processes run: torn reads possible */
+	unsigned stop_timeout_ms; /* how long a thread may take to stop; 0: 2000 */
+	uint64_t max_bytes;	  /* refuse to copy more than this; 0: 16 GiB */
+	/*
+	 * Processes held only while the shared mappings are copied (the rest
+	 * of a Kamailio instance, when one process is snapshotted): shm is
+	 * written by every process, so all of them must stand still.
+	 */
+	const int *also_stop;
+	size_t nalso_stop;
+	/* Keep the processes stopped this long after copying (tests of the release paths). */
+	unsigned hold_ms;
+};
+
+struct hw_snapshot_proc {
+	int pid, ppid;
+	char comm[17]; /* sanitised */
+	unsigned nthreads;
+	bool stopped;		       /* held while its memory was copied */
+	bool was_stopped;	       /* already stopped by a signal (SIGSTOP): left stopped */
+	uint64_t stop_ns;	       /* how long it was held by heapwalk */
+	uint64_t copied;	       /* bytes read from this process */
+	uint64_t copied_while_stopped; /* bytes read from any process while this one was held */
+	uint64_t shared_elsewhere;     /* bytes of shared mappings saved in another image */
+	uint64_t unreadable;	       /* bytes that could not be read (not saved) */
+	uint64_t skipped_zero; /* bytes never touched by the process, known zero, not read */
+	/* internal: the image */
+	int fd;	    /* memory file or file holding the image; -1 if none */
+	char *path; /* the image's own file (first process of a loaded file), or NULL */
+};
+
+struct hw_snapshot {
+	struct hw_snapshot_proc *procs;
+	size_t nprocs;
+	struct hw_snapshot_proc *held; /* the also_stop processes: pid, stop_ns */
+	size_t nheld;
+	bool stopped;	  /* taken with the processes stopped (not no_stop) */
+	bool live;	  /* taken now (false: loaded from a file) */
+	uint64_t time_ns; /* CLOCK_REALTIME when taken (0 if unknown) */
+	uint64_t wall_ns; /* from the first stop to the last release */
+	char *source;	  /* "live" or the file it was loaded from */
+};
+
+/*
+ * The Kamailio instance @pid belongs to: the topmost ancestor running the
+ * same executable file (the main process) and all its descendants running
+ * it, main first. Caller frees *pids_ret.
+ */
+struct hw_error *hw_instance_find(int pid, int **pids_ret, size_t *n_ret);
+
+/*
+ * Snapshot @n processes (distinct pids). All are stopped together; each is
+ * released as soon as its memory is copied. Errors: HW_ERR_OS with EPERM
+ * (no ptrace permission), ESRCH (no such process); HW_ERR_INVALID_ARG. A
+ * process that exits during the snapshot is an error. The caller owns
+ * *ret (hw_snapshot_destroy).
+ */
+struct hw_error *hw_snapshot_take(const int *pids, size_t n, const struct hw_snapshot_opts *opts,
+				  struct hw_snapshot **ret);
+
+/*
+ * Open process @i of the snapshot as a target. @topts may be NULL; its
+ * exe_path and sysroot are used, core_path is ignored (for a live snapshot
+ * the default sysroot is /proc/PID/root, so the files are those the process
+ * sees). The target does not depend on the snapshot afterwards.
+ */
+struct hw_error *hw_snapshot_open(const struct hw_snapshot *s, size_t i,
+				  const struct hw_target_opts *topts, struct hw_target **ret);
+
+/*
+ * Write the snapshot to @path as one ELF core file (see above); zero pages
+ * become holes. *bytes_ret (may be NULL) gets the file's size.
+ */
+struct hw_error *hw_snapshot_write(const struct hw_snapshot *s, const char *path,
+				   uint64_t *bytes_ret);
+
+/*
+ * Load a core file: a heapwalk snapshot file gives all its processes, any
+ * other core (gcore, kernel) one process.
+ */
+struct hw_error *hw_snapshot_load(const char *path, struct hw_snapshot **ret);
+
+/* The index of the process with @pid, or -1. */
+long hw_snapshot_find(const struct hw_snapshot *s, int pid);
+
+void hw_snapshot_destroy(struct hw_snapshot *s);
+
+#endif

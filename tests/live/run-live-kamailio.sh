@@ -1,0 +1,282 @@
+#!/bin/bash
+# heapwalk on a running Debian kamailio (q_malloc, 2 UDP workers, traffic):
+# `stats --pid MAIN --all` covers every process of pt[], each pkg walk is
+# consistent, shm equals a gcore taken at the same stop, every process runs
+# afterwards (also when heapwalk is SIGKILLed mid-snapshot), the stop time
+# per process stays within 20 ms per 64 MiB copied, snapshot files read
+# back (heapwalk --all, gdb), and diff names the planted growth first.
+#
+#   run-live-kamailio.sh HEAPWALK
+#
+# Exit 0 pass, 1 fail, 77 skip (no kamailio/kamcmd/python3, or no ptrace;
+# HW_E2E_REQUIRE=1 turns a skip into a failure). KEEP_TMP=1 keeps the
+# work directory. KAMAILIO, KAMCMD, KAMAILIO_MODDIR as in tests/e2e.
+
+set -u
+set -o pipefail
+
+HW=$1
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+E2E=$HERE/../e2e
+KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
+KAMCMD=${KAMCMD:-$(command -v kamcmd || echo /usr/sbin/kamcmd)}
+MODDIR=${KAMAILIO_MODDIR:-/usr/lib/x86_64-linux-gnu/kamailio/modules}
+PYTHON=${PYTHON:-$(command -v python3 || echo python3)}
+GDB=${GDB:-$(command -v gdb || true)}
+GCORE=${GCORE:-$(command -v gcore || true)}
+# Stop time allowed per process: 20 ms per 64 MiB copied while it was held,
+# plus a fixed allowance for stopping and resuming (ms).
+STOP_MS_PER_64MIB=20
+STOP_FIXED_MS=${HW_LIVE_STOP_FIXED_MS:-1.0}
+
+log() { printf 'live-kamailio: %s\n' "$*" >&2; }
+NFAIL=0
+NPASS=0
+pass() { NPASS=$((NPASS + 1)); log "ok: $*"; }
+fail() { NFAIL=$((NFAIL + 1)); log "FAIL: $*"; }
+die() { log "FAIL: $*"; exit 1; }
+skip() {
+	if [ "${HW_E2E_REQUIRE:-0}" = 1 ]; then die "(HW_E2E_REQUIRE=1, would skip) $*"; fi
+	log "SKIP: $*"
+	exit 77
+}
+
+[ -x "$HW" ] || die "no heapwalk at $HW"
+[ -x "$KAMAILIO" ] || skip "kamailio not installed ($KAMAILIO)"
+[ -x "$KAMCMD" ] || skip "kamcmd not installed"
+command -v "$PYTHON" >/dev/null || skip "python3 not installed"
+[ -d "$MODDIR" ] || skip "kamailio modules not found in $MODDIR"
+"$KAMAILIO" -v 2>/dev/null | grep -Eq '^version: kamailio 5\.[678]\.' ||
+	skip "this test expects kamailio 5.6 to 5.8"
+
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/hw-live-kam.XXXXXX") || exit 1
+KPID=""
+cleanup() {
+	local p
+	if [ -n "$KPID" ]; then
+		# nothing may stay stopped by a failed step
+		for p in $(pgrep -P "$KPID") "$KPID"; do kill -CONT "$p" 2>/dev/null; done
+		kill -TERM "$KPID" 2>/dev/null
+		for _ in $(seq 150); do kill -0 "$KPID" 2>/dev/null || break; sleep 0.1; done
+		kill -0 "$KPID" 2>/dev/null && kill -KILL "$KPID" 2>/dev/null
+		wait "$KPID" 2>/dev/null
+	fi
+	if [ "${KEEP_TMP:-0}" = 1 ]; then log "kept $RUN"; else rm -rf "$RUN"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+kamcmd_() { "$KAMCMD" -s "unixs:$RUN/kamailio_ctl" "$@"; }
+state() { awk '/^State:/{print $2}' "/proc/$1/status" 2>/dev/null; }
+tracer() { awk '/^TracerPid:/{print $2}' "/proc/$1/status" 2>/dev/null; }
+all_running() {
+	local p s bad=0
+	for p in $PIDS; do
+		s=$(state "$p")
+		if { [ "$s" != S ] && [ "$s" != R ]; } || [ "$(tracer "$p")" != 0 ]; then
+			log "pid $p: state '$s', tracer $(tracer "$p")"
+			bad=1
+		fi
+	done
+	return $bad
+}
+
+# ---- kamailio on loopback ----------------------------------------------------------
+PORT=""
+for _ in 1 2 3; do
+	PORT=$("$PYTHON" "$E2E/sipsend.py" freeport) || die "no free port"
+	: >"$RUN/kamailio.log"
+	env -u MALLOC_PERTURB_ "$KAMAILIO" -f "$E2E/kamailio.cfg" -L "$MODDIR" \
+		-x qm -X qm -M 4 -m 16 -DD -E -Y "$RUN" -P "$RUN/kamailio.pid" \
+		-A "HW_PORT=$PORT" -A "HW_CTL=\"unix:$RUN/kamailio_ctl\"" -A "HW_HTSIZE=1500" \
+		</dev/null >"$RUN/kamailio.stdout" 2>>"$RUN/kamailio.log" &
+	KPID=$!
+	ready=0
+	for _ in $(seq 200); do
+		kill -0 "$KPID" 2>/dev/null || break
+		if [ -S "$RUN/kamailio_ctl" ] && kamcmd_ core.psx >"$RUN/psx.txt" 2>/dev/null &&
+			grep -q 'DSC: ctl handler' "$RUN/psx.txt" &&
+			grep -q 'DSC: udp receiver child=1' "$RUN/psx.txt"; then
+			ready=1
+			break
+		fi
+		sleep 0.1
+	done
+	[ $ready = 1 ] && break
+	kill -0 "$KPID" 2>/dev/null && { tail -n 20 "$RUN/kamailio.log" >&2; die "kamailio not ready"; }
+	wait "$KPID" 2>/dev/null
+	KPID=""
+	grep -q 'Address already in use' "$RUN/kamailio.log" && continue
+	tail -n 30 "$RUN/kamailio.log" >&2
+	die "kamailio exited during startup"
+done
+[ -n "$KPID" ] || die "kamailio could not bind a port"
+PIDS=$(awk '/PID:/{print $2}' "$RUN/psx.txt" | tr '\n' ' ')
+NPROC=$(echo $PIDS | wc -w)
+WORKER=$(awk '/PID:/{p=$2} /DSC: udp receiver child=0 /{print p}' "$RUN/psx.txt")
+log "kamailio $KPID on udp:127.0.0.1:$PORT, $NPROC processes: $PIDS"
+"$PYTHON" "$E2E/sipsend.py" "$PORT" burst --count 20 --timeout 20 >"$RUN/traffic.txt" 2>&1 ||
+	die "no SIP replies: $(cat "$RUN/traffic.txt")"
+
+if ! "$HW" stats --pid "$KPID" --pool pkg >/dev/null 2>"$RUN/probe.err"; then
+	grep -qi 'not permitted\|already traced' "$RUN/probe.err" &&
+		skip "heapwalk may not trace processes here: $(cat "$RUN/probe.err")"
+	die "stats --pid failed: $(cat "$RUN/probe.err")"
+fi
+
+# ---- 1. stats --all: every pt[] process, consistent pkg walks, stop times -----------------
+check_all() { # ALL.JSON: coverage and consistency; prints the stop figures
+	"$PYTHON" - "$1" "$PIDS" "$STOP_MS_PER_64MIB" "$STOP_FIXED_MS" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+pids = sorted(int(x) for x in sys.argv[2].split())
+per64, fixed = float(sys.argv[3]), float(sys.argv[4])
+inst, procs = d["instance"], d["processes"]
+errs = []
+if sorted(p["pid"] for p in procs) != pids:
+    errs.append("processes %s, core.psx %s" % (sorted(p["pid"] for p in procs), pids))
+if inst["process_count"] != len(pids) or inst["pt_entries"] != len(pids) or inst["pt_missing"]:
+    errs.append("pt: count %s entries %s missing %s" % (inst["process_count"], inst["pt_entries"], inst["pt_missing"]))
+shm = 0
+worst = 0.0
+for p in procs:
+    if not p["in_pt"] or not p["desc"]:
+        errs.append("pid %d not labelled from pt[]" % p["pid"])
+    for pl in p["pools"]:
+        if not pl["walked"] or not pl["walk_complete"] or pl["findings_total"]:
+            errs.append("pid %d %s: walk %s, %s findings" % (p["pid"], pl["pool"], pl.get("walk_complete"), pl.get("findings_total")))
+        elif pl["used"] != pl["used_bytes_walked"] or pl["heap_size"] - pl["real_used"] != pl["free_bytes_walked"]:
+            errs.append("pid %d %s: header used %d, walked %d" % (p["pid"], pl["pool"], pl["used"], pl["used_bytes_walked"]))
+        shm += pl["pool"] == "shm"
+    if len([pl for pl in p["pools"] if pl["pool"] == "pkg"]) != 1:
+        errs.append("pid %d: no pkg pool" % p["pid"])
+    budget = fixed + per64 * p["copied_while_stopped"] / (64 << 20)
+    worst = max(worst, p["stop_ms"] / budget)
+if shm != 1:
+    errs.append("%d shm pools" % shm)
+print("stop ms per process:", " ".join("%d:%.2f/%.2f MiB" % (p["pid"], p["stop_ms"], p["copied_while_stopped"] / 1048576) for p in procs))
+print("worst stop/budget %.2f" % worst)
+for e in errs:
+    print("ERROR", e)
+sys.exit(1 if errs else (2 if worst > 1.0 else 0))
+EOF
+}
+best=""
+for i in 1 2 3 4 5; do
+	"$HW" stats --pid "$KPID" --all --format json >"$RUN/all.json" 2>"$RUN/all.err" || { cat "$RUN/all.err" >&2; fail "stats --all failed"; break; }
+	check_all "$RUN/all.json" >"$RUN/check.out"
+	rc=$?
+	all_running || fail "not every process runs after stats --all"
+	if [ $rc = 1 ]; then
+		cat "$RUN/check.out" >&2
+		fail "stats --all: coverage or consistency"
+		break
+	fi
+	[ $i = 1 ] && pass "stats --pid MAIN --all covers all $NPROC pt[] processes; every pkg walk complete, used == Σ used fragments"
+	log "$(tr '\n' ';' <"$RUN/check.out")"
+	[ $rc = 0 ] && best=$i && break
+done
+[ -n "$best" ] && pass "stop time per process within ${STOP_MS_PER_64MIB} ms per 64 MiB copied (+${STOP_FIXED_MS} ms) at run $best" ||
+	fail "stop time per process above ${STOP_MS_PER_64MIB} ms per 64 MiB copied in 5 runs"
+"$HW" stats --pid "$KPID" --all >"$RUN/all.txt" 2>/dev/null &&
+	grep -q "udp receiver child=1" "$RUN/all.txt" && pass "stats --all text lists the processes by role" ||
+	fail "stats --all text"
+
+# ---- 2. the same stop as a gcore --------------------------------------------------------
+if [ -n "$GCORE" ]; then
+	kill -STOP $PIDS
+	for p in $PIDS; do for _ in $(seq 100); do [ "$(state "$p")" = T ] && break; sleep 0.01; done; done
+	"$HW" stats --pid "$KPID" --all --format json >"$RUN/stopped.json" 2>/dev/null
+	"$HW" snapshot --pid "$KPID" --all -o "$RUN/snap.core" >/dev/null 2>"$RUN/snap.err"
+	"$GCORE" -o "$RUN/gc" "$KPID" >/dev/null 2>&1
+	"$GCORE" -o "$RUN/gc" "$WORKER" >/dev/null 2>&1
+	stopped_after=$(for p in $PIDS; do state "$p"; done | sort -u | tr -d '\n')
+	kill -CONT $PIDS
+	"$HW" stats --core "$RUN/gc.$KPID" --format json >"$RUN/gc-main.json" 2>/dev/null
+	"$HW" stats --core "$RUN/gc.$WORKER" --pool pkg --format json >"$RUN/gc-worker.json" 2>/dev/null
+	"$HW" stats --core "$RUN/snap.core" --all --format json >"$RUN/snap.json" 2>/dev/null
+	"$PYTHON" - "$RUN/stopped.json" "$RUN/gc-main.json" "$RUN/gc-worker.json" "$RUN/snap.json" "$KPID" "$WORKER" >"$RUN/cmp.out" <<'EOF'
+import json, sys
+live = json.load(open(sys.argv[1])); gm = json.load(open(sys.argv[2])); gw = json.load(open(sys.argv[3]))
+snap = json.load(open(sys.argv[4])); main, worker = int(sys.argv[5]), int(sys.argv[6])
+keys = ["heap_size", "used", "real_used", "max_real_used", "frags", "used_bytes_walked", "free_bytes_walked", "walk_complete"]
+def pool(procs, pid, name):
+    return [pl for p in procs if p["pid"] == pid for pl in p["pools"] if pl["pool"] == name][0]
+def same(a, b):
+    return all(a[k] == b[k] for k in keys)
+ok = True
+for name, a, b in [("shm", pool(live["processes"], main, "shm"), [p for p in gm["pools"] if p["pool"] == "shm"][0]),
+                   ("main pkg", pool(live["processes"], main, "pkg"), [p for p in gm["pools"] if p["pool"] == "pkg"][0]),
+                   ("worker pkg", pool(live["processes"], worker, "pkg"), gw["pools"][0])]:
+    print(name, "equal" if same(a, b) else "DIFFERENT %s" % [(k, a[k], b[k]) for k in keys if a[k] != b[k]])
+    ok &= same(a, b)
+for p in live["processes"]:
+    for pl in p["pools"]:
+        s = pool(snap["processes"], p["pid"], pl["pool"])
+        if not same(pl, s):
+            print("snapshot file pid %d %s differs" % (p["pid"], pl["pool"]))
+            ok = False
+print("snapshot file: %d processes" % len(snap["processes"]))
+ok &= len(snap["processes"]) == len(live["processes"])
+sys.exit(0 if ok else 1)
+EOF
+	if [ $? = 0 ]; then
+		pass "at the same stop: shm and pkg equal gcore's; the --all snapshot file reads back the same ($(tr '\n' ';' <"$RUN/cmp.out"))"
+	else
+		cat "$RUN/cmp.out" >&2
+		fail "live walk, gcore and snapshot file disagree"
+	fi
+	[ "$stopped_after" = T ] && pass "SIGSTOPped processes stay stopped after heapwalk" ||
+		fail "SIGSTOPped processes were left in states '$stopped_after'"
+	for p in $PIDS; do for _ in $(seq 100); do [ "$(state "$p")" != T ] && break; sleep 0.01; done; done
+	if [ -n "$GDB" ]; then
+		shmb=$("$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1])); print([pl["block"] for p in d["processes"] for pl in p["pools"] if pl["pool"]=="shm"][0])' "$RUN/snap.json")
+		"$GDB" -batch -nx -ex 'set debuginfod enabled off' -ex "x/4gx $shmb" "$KAMAILIO" "$RUN/snap.core" >"$RUN/gdb.out" 2>&1
+		grep -q "^$shmb:.*0x0000000001000000" "$RUN/gdb.out" &&
+			pass "gdb reads the shm block (16 MiB) from the snapshot file" ||
+			{ cat "$RUN/gdb.out" >&2; fail "gdb could not read the shm block $shmb"; }
+	fi
+	rm -f "$RUN"/gc.*
+else
+	log "no gcore: same-stop comparison skipped"
+fi
+all_running && pass "every process runs after the stopped-instance checks" || fail "a process is left stopped"
+
+# ---- 3. SIGKILL of heapwalk in the middle of a snapshot ---------------------------------
+HEAPWALK_TEST_HOLD_MS=3000 "$HW" stats --pid "$KPID" --all >/dev/null 2>&1 &
+H=$!
+held=""
+for _ in $(seq 300); do [ "$(state "$WORKER")" = t ] && held=1 && break; sleep 0.01; done
+kill -KILL $H
+wait $H 2>/dev/null
+ok=0
+for _ in $(seq 100); do all_running 2>/dev/null && ok=1 && break; sleep 0.02; done
+[ -n "$held" ] && [ $ok = 1 ] && "$PYTHON" "$E2E/sipsend.py" "$PORT" options --timeout 2 >/dev/null &&
+	pass "heapwalk SIGKILLed while holding the instance: every process runs and answers SIP" ||
+	fail "after SIGKILL mid-snapshot: held=$held running=$ok"
+
+# ---- 4. diff names the planted growth first ------------------------------------------
+# 25 new users register: 25 more contacts in usrloc, nothing else grows
+"$HW" snapshot --pid "$KPID" --all -o "$RUN/A.core" >/dev/null 2>&1
+"$PYTHON" "$HERE/sipreg.py" "$PORT" 25 --timeout 20 >"$RUN/traffic2.txt" 2>&1 ||
+	fail "REGISTERs not answered: $(cat "$RUN/traffic2.txt")"
+"$HW" snapshot --pid "$KPID" --all -o "$RUN/B.core" >/dev/null 2>&1
+"$HW" diff "$RUN/A.core" "$RUN/B.core" --pool shm --format json >"$RUN/diff.json" 2>"$RUN/diff.err" || fail "diff: $(cat "$RUN/diff.err")"
+"$PYTHON" - "$RUN/diff.json" 25 >"$RUN/diff.out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1])); n = int(sys.argv[2])
+sites = [p for p in d["pools"] if p["pool"] == "shm"][0]["sites"]
+top = sites[0]
+print("top:", top["module"], top["func"], "count %+d, bytes %+d" % (top["d_count"], top["d_bytes"]))
+ok = (top["module"] == "usrloc" and top["func"] == "new_ucontact" and top["d_count"] == n
+      and top["d_bytes"] == top["bytes_b"] - top["bytes_a"] and top["d_bytes"] > 0
+      and all(s["module"] == "usrloc" for s in sites if s["d_bytes"] > 0))
+sys.exit(0 if ok else 1)
+EOF
+[ $? = 0 ] && pass "diff after 25 new REGISTERs names usrloc first: $(cat "$RUN/diff.out")" ||
+	{ cat "$RUN/diff.out" "$RUN/traffic2.txt" >&2; fail "diff does not name the planted growth first"; }
+all_running || fail "not every process runs at the end"
+
+log "$NPASS passed, $NFAIL failed"
+[ $NFAIL = 0 ]

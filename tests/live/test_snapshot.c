@@ -1,0 +1,492 @@
+/* test_snapshot.c - snapshots of real processes: contents, COW left intact, release, snapshot
+ * files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "heapwalk/error.h"
+#include "heapwalk/mem.h"
+#include "heapwalk/snapshot.h"
+#include "heapwalk/target.h"
+
+#define SHARED_TOUCHED (64u << 10)
+#define PRIV_TOUCHED (512u << 10)
+
+static const char *helper_path;
+
+struct helper {
+	pid_t pid, child;
+	uint64_t shared, priv, marker;
+	int to_helper; /* its stdin */
+};
+
+static void fill(uint8_t *p, size_t n, uint8_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed + i * 7 + (i >> 12));
+}
+
+static void start(struct helper *h, bool fork_child)
+{
+	int in[2], out[2];
+	char line[128];
+	FILE *f;
+
+	memset(h, 0, sizeof(*h));
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	h->pid = fork();
+	assert_true(h->pid >= 0);
+	if (h->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execl(helper_path, helper_path, fork_child ? "fork" : "plain", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	h->to_helper = in[1];
+	f = fdopen(out[0], "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+		if (!strcmp(line, "ready\n"))
+			break;
+		if (sscanf(line, "child=%llu", &v) == 1)
+			h->child = (pid_t)v;
+		else if (sscanf(line, "shared=%llx", &v) == 1)
+			h->shared = v;
+		else if (sscanf(line, "priv=%llx", &v) == 1)
+			h->priv = v;
+		else if (sscanf(line, "marker=%llx", &v) == 1)
+			h->marker = v;
+	}
+	fclose(f);
+	assert_true(h->priv && h->shared && h->marker);
+	assert_true(!fork_child || h->child > 0);
+}
+
+static void stop_helper(struct helper *h)
+{
+	int st;
+
+	close(h->to_helper);
+	waitpid(h->pid, &st, 0);
+}
+
+/* A field of /proc/PID/status, or -1. */
+static long status_field(pid_t pid, const char *name)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, strlen(name)) && line[strlen(name)] == ':')
+			v = strtol(line + strlen(name) + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static char state_of(pid_t pid)
+{
+	char path[64], line[256], st = '?';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return '?';
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "State:", 6))
+			sscanf(line + 6, " %c", &st);
+	fclose(f);
+	return st;
+}
+
+/* Shared_Dirty + Private_Dirty of the mapping at @addr, in kB, as /proc/PID/smaps says. */
+static void dirty_of(pid_t pid, uint64_t addr, long *shared, long *priv)
+{
+	char path[64], line[512];
+	bool in = false;
+	FILE *f;
+
+	*shared = *priv = -1;
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long a, b;
+		if (sscanf(line, "%llx-%llx ", &a, &b) == 2) {
+			in = a == addr;
+			continue;
+		}
+		if (in && !strncmp(line, "Shared_Dirty:", 13))
+			*shared = strtol(line + 13, NULL, 10);
+		if (in && !strncmp(line, "Private_Dirty:", 14))
+			*priv = strtol(line + 14, NULL, 10);
+	}
+	fclose(f);
+}
+
+/* Skip when this machine forbids tracing (seccomp, yama 3, containers). */
+static bool can_trace(pid_t pid)
+{
+	int st;
+
+	if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) != 0)
+		return false;
+	ptrace(PTRACE_INTERRUPT, pid, NULL, NULL);
+	waitpid(pid, &st, __WALL);
+	ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	return true;
+}
+
+static void check_bytes(struct hw_target *t, uint64_t addr, size_t len, uint8_t seed)
+{
+	uint8_t *want = malloc(len), *got = malloc(len);
+
+	assert_non_null(want);
+	assert_non_null(got);
+	fill(want, len, seed);
+	assert_null(hw_mem_read(t->mem, got, addr, len));
+	assert_memory_equal(got, want, len);
+	free(want);
+	free(got);
+}
+
+static void check_zero(struct hw_target *t, uint64_t addr, size_t len)
+{
+	uint8_t *got = malloc(len);
+
+	assert_non_null(got);
+	assert_null(hw_mem_read(t->mem, got, addr, len));
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(got[i], 0);
+	free(got);
+}
+
+/* The helper and its child as two images: contents and where shm went. */
+static void check_pair(const struct hw_snapshot *s, const struct helper *h)
+{
+	struct hw_target *t0, *t1;
+	uint64_t v;
+	uint8_t b;
+	struct hw_error *err;
+
+	assert_int_equal(s->nprocs, 2);
+	assert_int_equal(s->procs[0].pid, h->pid);
+	assert_int_equal(s->procs[1].pid, h->child);
+	assert_null(hw_snapshot_open(s, 0, NULL, &t0));
+	assert_null(hw_snapshot_open(s, 1, NULL, &t1));
+	assert_int_equal(t0->pid, h->pid);
+	assert_int_equal(t1->pid, h->child);
+	/* private memory: the parent's, and the child's half that it rewrote */
+	check_bytes(t0, h->priv, PRIV_TOUCHED, 0x50);
+	check_bytes(t1, h->priv, PRIV_TOUCHED / 2, 0x50);
+	check_bytes(t1, h->priv + PRIV_TOUCHED / 2, PRIV_TOUCHED / 2, 0x43);
+	check_zero(t0, h->priv + PRIV_TOUCHED, 4096);
+	assert_null(hw_target_read_u64(t0, h->marker, &v));
+	assert_true(v == 0x1122334455667788ull);
+	assert_null(hw_target_read_u64(t1, h->marker, &v));
+	assert_true(v == 0x99);
+	/* the shared mapping: saved once, in the first image */
+	check_bytes(t0, h->shared, SHARED_TOUCHED, 0x53);
+	check_zero(t0, h->shared + SHARED_TOUCHED, 4096);
+	err = hw_mem_read(t1->mem, &b, h->shared, 1);
+	assert_non_null(err);
+	assert_int_equal(err->code, HW_ERR_FAULT);
+	assert_non_null(strstr(err->message, "not saved"));
+	hw_error_destroy(err);
+	hw_target_destroy(t0);
+	hw_target_destroy(t1);
+}
+
+static void test_take_pair(void **state)
+{
+	struct helper h;
+	struct hw_snapshot *s;
+	struct hw_snapshot_opts o = {0};
+	int pids[2];
+	long sd0, pd0, sd1, pd1, sd0b, pd0b, sd1b, pd1b;
+	char file[] = "/tmp/test-snapshot-XXXXXX";
+	int fd;
+	uint64_t bytes;
+
+	(void)state;
+	start(&h, true);
+	if (!can_trace(h.pid)) {
+		stop_helper(&h);
+		skip();
+	}
+	pids[0] = h.pid;
+	pids[1] = h.child;
+	dirty_of(h.pid, h.priv, &sd0, &pd0);
+	dirty_of(h.child, h.priv, &sd1, &pd1);
+	assert_null(hw_snapshot_take(pids, 2, &o, &s));
+	assert_true(s->stopped && s->live);
+	for (size_t i = 0; i < 2; i++) {
+		assert_true(s->procs[i].stopped);
+		assert_false(s->procs[i].was_stopped);
+		assert_true(s->procs[i].stop_ns > 0);
+		assert_true(s->procs[i].copied >= PRIV_TOUCHED / 2);
+		/* untouched memory is known zero and not read */
+		assert_true(s->procs[i].skipped_zero >= (3u << 20));
+		assert_int_equal(s->procs[i].unreadable, 0);
+	}
+	assert_true(s->procs[1].shared_elsewhere >= (1u << 20));
+	assert_true(s->procs[1].copied_while_stopped >= s->procs[0].copied_while_stopped);
+	/* strictly read-only: nothing was unshared, both run again, nobody traces them */
+	dirty_of(h.pid, h.priv, &sd0b, &pd0b);
+	dirty_of(h.child, h.priv, &sd1b, &pd1b);
+	assert_int_equal(sd0, sd0b);
+	assert_int_equal(pd0, pd0b);
+	assert_int_equal(sd1, sd1b);
+	assert_int_equal(pd1, pd1b);
+	assert_true(state_of(h.pid) == 'S' || state_of(h.pid) == 'R');
+	assert_true(state_of(h.child) == 'S' || state_of(h.child) == 'R');
+	assert_int_equal(status_field(h.pid, "TracerPid"), 0);
+	assert_int_equal(status_field(h.child, "TracerPid"), 0);
+	check_pair(s, &h);
+
+	/* the snapshot file gives back both processes */
+	fd = mkstemp(file);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_null(hw_snapshot_write(s, file, &bytes));
+	assert_true(bytes > PRIV_TOUCHED);
+	hw_snapshot_destroy(s);
+	assert_null(hw_snapshot_load(file, &s));
+	assert_false(s->live);
+	assert_true(s->stopped);
+	assert_true(s->procs[0].stop_ns > 0);
+	check_pair(s, &h);
+	hw_snapshot_destroy(s);
+	/* read as a plain core: the first process */
+	{
+		struct hw_target_opts to = {.core_path = file};
+		struct hw_target *t;
+		assert_null(hw_target_open_core(&to, &t));
+		assert_int_equal(t->pid, h.pid);
+		check_bytes(t, h.priv, PRIV_TOUCHED, 0x50);
+		hw_target_destroy(t);
+	}
+	unlink(file);
+	stop_helper(&h);
+}
+
+static void test_no_stop_and_stopped(void **state)
+{
+	struct helper h;
+	struct hw_snapshot *s;
+	struct hw_snapshot_opts o = {.no_stop = true};
+	struct hw_target *t;
+	int pid;
+
+	(void)state;
+	start(&h, false);
+	pid = h.pid;
+	assert_null(hw_snapshot_take(&pid, 1, &o, &s));
+	assert_false(s->stopped);
+	assert_false(s->procs[0].stopped);
+	assert_int_equal(s->procs[0].stop_ns, 0);
+	assert_null(hw_snapshot_open(s, 0, NULL, &t));
+	check_bytes(t, h.priv, PRIV_TOUCHED, 0x50);
+	hw_target_destroy(t);
+	hw_snapshot_destroy(s);
+	if (!can_trace(h.pid)) {
+		stop_helper(&h);
+		skip();
+	}
+	/* A process stopped by SIGSTOP is copied and left stopped. */
+	kill(h.pid, SIGSTOP);
+	for (int i = 0; i < 100 && state_of(h.pid) != 'T'; i++)
+		usleep(10000);
+	o.no_stop = false;
+	assert_null(hw_snapshot_take(&pid, 1, &o, &s));
+	assert_true(s->procs[0].was_stopped);
+	usleep(20000);
+	assert_int_equal(state_of(h.pid), 'T');
+	assert_int_equal(status_field(h.pid, "TracerPid"), 0);
+	hw_snapshot_destroy(s);
+	kill(h.pid, SIGCONT);
+	for (int i = 0; i < 100 && state_of(h.pid) == 'T'; i++)
+		usleep(10000);
+	assert_true(state_of(h.pid) != 'T');
+	/* hw_target_open_pid: the same through target.h */
+	assert_null(hw_target_open_pid(pid, NULL, false, &t));
+	check_bytes(t, h.priv, PRIV_TOUCHED, 0x50);
+	hw_target_destroy(t);
+	stop_helper(&h);
+}
+
+static void test_bad_requests(void **state)
+{
+	struct hw_snapshot *s;
+	struct hw_error *err;
+	int pids[2] = {getpid(), 0};
+	int *inst;
+	size_t n;
+	pid_t dead = fork();
+	int st;
+
+	(void)state;
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, &st, 0);
+	err = hw_snapshot_take(pids, 1, NULL, &s);
+	assert_non_null(err);
+	assert_int_equal(err->code, HW_ERR_INVALID_ARG);
+	hw_error_destroy(err);
+	err = hw_snapshot_take(pids, 0, NULL, &s);
+	assert_non_null(err);
+	hw_error_destroy(err);
+	pids[0] = pids[1] = getppid();
+	err = hw_snapshot_take(pids, 2, NULL, &s);
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "twice"));
+	hw_error_destroy(err);
+	pids[0] = dead;
+	err = hw_snapshot_take(pids, 1, NULL, &s);
+	assert_non_null(err);
+	assert_int_equal(err->code, HW_ERR_OS);
+	assert_int_equal(err->errnum, ESRCH);
+	hw_error_destroy(err);
+	err = hw_instance_find(dead, &inst, &n);
+	assert_non_null(err);
+	hw_error_destroy(err);
+	/* The instance of this test: itself (its parent runs another program). */
+	assert_null(hw_instance_find(getpid(), &inst, &n));
+	assert_true(n >= 1);
+	free(inst);
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/* Snapshot files are untrusted: damaged ones give errors or partial data, never a crash. */
+static void test_damaged_files(void **state)
+{
+	struct helper h;
+	struct hw_snapshot *s;
+	char file[] = "/tmp/test-snapshot-XXXXXX", bad[64];
+	int fd, pids[2];
+	uint8_t *data;
+	struct stat st;
+
+	(void)state;
+	start(&h, true);
+	if (!can_trace(h.pid)) {
+		stop_helper(&h);
+		skip();
+	}
+	pids[0] = h.pid;
+	pids[1] = h.child;
+	assert_null(hw_snapshot_take(pids, 2, NULL, &s));
+	fd = mkstemp(file);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_null(hw_snapshot_write(s, file, NULL));
+	hw_snapshot_destroy(s);
+	stop_helper(&h);
+	fd = open(file, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	data = malloc((size_t)st.st_size);
+	assert_non_null(data);
+	assert_int_equal(read(fd, data, (size_t)st.st_size), st.st_size);
+	close(fd);
+	snprintf(bad, sizeof(bad), "%s.bad", file);
+	/* Cut at many places; flip bytes all over the headers. */
+	for (size_t cut = 0; cut < (size_t)st.st_size; cut += (size_t)st.st_size / 17 + 1) {
+		struct hw_error *le;
+		write_file(bad, data, cut);
+		le = hw_snapshot_load(bad, &s);
+		if (le) {
+			hw_error_destroy(le);
+		} else {
+			for (size_t i = 0; i < s->nprocs; i++) {
+				struct hw_target *t;
+				struct hw_error *e = hw_snapshot_open(s, i, NULL, &t);
+				if (!e)
+					hw_target_destroy(t);
+				hw_error_destroy(e);
+			}
+			hw_snapshot_destroy(s);
+		}
+	}
+	write_file(bad, data, (size_t)st.st_size);
+	fd = open(bad, O_RDWR);
+	assert_true(fd >= 0);
+	for (size_t k = 0; k < 300; k++) {
+		size_t at = (k * 2654435761u) % 6144;
+		uint8_t b;
+		if (at >= (size_t)st.st_size)
+			continue;
+		b = (uint8_t)(data[at] ^ (uint8_t)(0x5a + k));
+		struct hw_error *le;
+		assert_int_equal(pwrite(fd, &b, 1, (off_t)at), 1);
+		le = hw_snapshot_load(bad, &s);
+		if (le) {
+			hw_error_destroy(le);
+		} else {
+			for (size_t i = 0; i < s->nprocs && k % 10 == 0; i++) {
+				struct hw_target *t;
+				struct hw_error *e = hw_snapshot_open(s, i, NULL, &t);
+				if (!e)
+					hw_target_destroy(t);
+				hw_error_destroy(e);
+			}
+			hw_snapshot_destroy(s);
+		}
+		assert_int_equal(pwrite(fd, &data[at], 1, (off_t)at), 1);
+	}
+	close(fd);
+	unlink(bad);
+	unlink(file);
+	free(data);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_take_pair),
+	    cmocka_unit_test(test_no_stop_and_stopped),
+	    cmocka_unit_test(test_bad_requests),
+	    cmocka_unit_test(test_damaged_files),
+	};
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s LIVE_HELPER\n", argv[0]);
+		return 2;
+	}
+	helper_path = argv[1];
+	if (argc > 2)
+		cmocka_set_test_filter(argv[2]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,153 @@
+/* diagnose.c - a verdict about one pool from its counters, fragmentation and growth. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "heapwalk/diagnose.h"
+#include "heapwalk/frag.h"
+
+const char *hw_verdict_name(enum hw_verdict v)
+{
+	switch (v) {
+	case HW_VERDICT_OK:
+		return "ok";
+	case HW_VERDICT_TOO_SMALL:
+		return "pool too small";
+	case HW_VERDICT_LEAK:
+		return "leak suspect";
+	case HW_VERDICT_FRAGMENTED:
+		return "fragmentation";
+	case HW_VERDICT_DAMAGED:
+		return "damaged";
+	}
+	return "?";
+}
+
+static void evidence(struct hw_diag_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void evidence(struct hw_diag_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nevidence == HW_DIAG_MAX_EVIDENCE)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->evidence[r->nevidence++], sizeof(r->evidence[0]), fmt, ap);
+	va_end(ap);
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static void human(char *buf, size_t cap, uint64_t v)
+{
+	if (v >= (1ull << 30))
+		snprintf(buf, cap, "%.1f GiB", (double)v / (double)(1ull << 30));
+	else if (v >= (1ull << 20))
+		snprintf(buf, cap, "%.1f MiB", (double)v / (double)(1ull << 20));
+	else if (v >= (1ull << 10))
+		snprintf(buf, cap, "%.1f KiB", (double)v / 1024.0);
+	else
+		snprintf(buf, cap, "%" PRIu64 " B", v);
+}
+
+void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out)
+{
+	const struct hw_frag_stats *fs = in->frag;
+	uint64_t request = in->request ? in->request : HW_DIAG_DEFAULT_REQUEST;
+	uint64_t free_bytes = in->no_counters		 ? fs->free_bytes
+			      : in->size > in->real_used ? in->size - in->real_used
+							 : 0;
+	double use =
+	    in->no_counters ? 100.0 - pct(fs->free_bytes, in->size) : pct(in->real_used, in->size);
+	double peak = in->no_counters ? use : pct(in->max_real_used, in->size);
+	bool fits = hw_frag_fits(fs, request, in->roundto);
+	char b1[32], b2[32], b3[32];
+
+	memset(out, 0, sizeof(*out));
+	human(b1, sizeof(b1), in->size);
+	human(b2, sizeof(b2), free_bytes);
+	evidence(out, "%.1f%% used (%s of %s free), peak %.1f%%", use, b2, b1, peak);
+	human(b1, sizeof(b1), fs->largest_free);
+	human(b3, sizeof(b3), request);
+	evidence(out,
+		 "largest free fragment %s of %" PRIu64 " free fragments; a request of %s "
+		 "would %s",
+		 b1, fs->free_frags, b3, fits ? "fit" : "NOT fit");
+
+	if (!in->walk_complete || in->finding_errors) {
+		out->verdict = HW_VERDICT_DAMAGED;
+		snprintf(out->headline, sizeof(out->headline),
+			 "heap damaged: %" PRIu64 " errors%s; the figures below may be wrong",
+			 in->finding_errors, in->walk_complete ? "" : ", walk incomplete");
+		snprintf(out->advice, sizeof(out->advice),
+			 "run 'heapwalk stats' for the findings (a snapshot taken with --no-stop "
+			 "can show torn fragments)");
+		return;
+	}
+	if (in->have_growth && in->growing_sites > 0 && in->growth_bytes > 0) {
+		human(b1, sizeof(b1), (uint64_t)in->growth_bytes);
+		out->verdict = HW_VERDICT_LEAK;
+		snprintf(out->headline, sizeof(out->headline),
+			 "leak suspect: %" PRIu64 " allocation sites grew by %s in total",
+			 in->growing_sites, b1);
+		if (in->top_site) {
+			human(b2, sizeof(b2),
+			      in->top_site_bytes > 0 ? (uint64_t)in->top_site_bytes : 0);
+			evidence(out, "grew most: %s (+%s)", in->top_site, b2);
+		}
+		if (in->growth_seconds > 0)
+			evidence(out, "growth rate %.0f bytes/min over %.0f s",
+				 (double)in->growth_bytes * 60.0 / in->growth_seconds,
+				 in->growth_seconds);
+		snprintf(out->advice, sizeof(out->advice),
+			 "confirm with 'heapwalk watch' over a longer time; a site that grows "
+			 "without bound is a leak");
+		return;
+	}
+	if (free_bytes >= (uint64_t)((double)in->size * HW_DIAG_FRAG_MIN_FREE) && free_bytes &&
+	    (double)fs->largest_free < (double)free_bytes * HW_DIAG_FRAG_MAX_SHARE && !fits) {
+		out->verdict = HW_VERDICT_FRAGMENTED;
+		snprintf(out->headline, sizeof(out->headline),
+			 "fragmentation: %.0f%% of the pool is free, but in pieces; the largest "
+			 "is %s",
+			 pct(free_bytes, in->size), b1);
+		evidence(out, "fragmentation index %.2f (0: one free block, 1: dust)",
+			 hw_frag_index(fs));
+		if (fs->join_runs) {
+			human(b2, sizeof(b2), fs->join_largest);
+			evidence(out,
+				 "%" PRIu64 " runs of adjacent free fragments (%" PRIu64
+				 " fragments): joining them (mem_join=1) would make a %s fragment",
+				 fs->join_runs, fs->join_frags, b2);
+		} else {
+			evidence(out,
+				 "no adjacent free fragments: joining (mem_join) would not help");
+		}
+		snprintf(out->advice, sizeof(out->advice),
+			 "large requests fail although memory is free; %sa bigger pool only delays "
+			 "it",
+			 fs->join_runs ? "set mem_join=1; " : "");
+		return;
+	}
+	if (!in->no_counters && (use >= HW_DIAG_FULL_PCT || peak >= HW_DIAG_FULL_PCT + 5.0)) {
+		out->verdict = HW_VERDICT_TOO_SMALL;
+		snprintf(out->headline, sizeof(out->headline),
+			 "pool too small: %.1f%% used (peak %.1f%%)%s", use, peak,
+			 in->have_growth ? " and no allocation site grows" : "");
+		if (!in->have_growth)
+			evidence(out, "no growth data: to rule out a leak, compare two snapshots "
+				      "(diff, watch, or diagnose --interval)");
+		snprintf(out->advice, sizeof(out->advice),
+			 "give Kamailio more memory for this pool (-m for shm, -M for pkg)");
+		return;
+	}
+	out->verdict = HW_VERDICT_OK;
+	snprintf(out->headline, sizeof(out->headline), "ok: %.1f%% used, largest free fragment %s",
+		 use, b1);
+	if (!in->have_growth)
+		evidence(out, "no growth data (one snapshot): leaks show only between two");
+}

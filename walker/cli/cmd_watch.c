@@ -1,0 +1,260 @@
+/* cmd_watch.c - 'heapwalk watch': periodic snapshots of a running instance; sites that keep
+ * growing. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "heapwalk/diff.h"
+#include "heapwalk/error.h"
+#include "heapwalk/multi.h"
+#include "instance.h"
+
+#define DEFAULT_INTERVAL 60.0
+#define DEFAULT_COUNT 10
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static uint64_t now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Sleep @s seconds unless interrupted. */
+static void nap(double s)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (!interrupted && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* One sample: a snapshot of the instance, walked into a diff side. */
+static int sample(struct hw_cli *cli, struct hw_diff_side *side, double *max_stop_ms)
+{
+	struct hw_inst in;
+	struct hw_error *err;
+	int rc = hw_inst_open(cli, &in, "watch", INST_ALL | INST_QUIET);
+
+	if (rc)
+		return rc;
+	*max_stop_ms = 0;
+	for (size_t i = 0; i < in.snap->nprocs; i++)
+		if ((double)in.snap->procs[i].stop_ns / 1e6 > *max_stop_ms)
+			*max_stop_ms = (double)in.snap->procs[i].stop_ns / 1e6;
+	for (size_t i = 0; i < in.n; i++) {
+		if (!in.p[i].open)
+			continue;
+		hw_session_prepare_pools(&in.p[i].cli, &in.p[i].s);
+		if (!hw_session_walk_sites(&in.p[i].s, &in.p[i].cli)) {
+			hw_inst_close(&in);
+			return HW_EXIT_FATAL;
+		}
+	}
+	err = hw_inst_to_side(&in, side);
+	hw_inst_close(&in);
+	if (err) {
+		hw_cli_warn("%s", err->message);
+		hw_error_destroy(err);
+		return HW_EXIT_FATAL;
+	}
+	return HW_EXIT_OK;
+}
+
+struct store {
+	struct hw_watch_series *v;
+	size_t n, cap;
+	uint64_t *values; /* 2 * nsamples per series: counts, then bytes */
+};
+
+static int cmp_series(const void *x, const void *y)
+{
+	const struct hw_watch_series *a = x, *b = y;
+
+	if (a->growing != b->growing)
+		return a->growing ? -1 : 1;
+	if (a->bytes_per_min != b->bytes_per_min)
+		return a->bytes_per_min > b->bytes_per_min ? -1 : 1;
+	return a->count_per_min > b->count_per_min ? -1 : a->count_per_min < b->count_per_min;
+}
+
+/*
+ * A series for every site of the last sample, with its values in every
+ * sample (0 where the site or the process was absent). Growing: never
+ * smaller than the sample before, and bigger at the end than at the start.
+ */
+static struct hw_error *build(const struct hw_diff_side *samples, size_t n, const uint64_t *t_ns,
+			      struct store *st, size_t *ngrowing)
+{
+	const struct hw_diff_side *last = &samples[n - 1];
+	double minutes = n > 1 ? ((double)t_ns[n - 1] - (double)t_ns[0]) / 60e9 : 0;
+	size_t total = 0, k = 0;
+
+	for (size_t p = 0; p < last->npools; p++)
+		total += last->pools[p].nsites;
+	st->v = calloc(total ? total : 1, sizeof(*st->v));
+	st->values = calloc((total ? total : 1) * 2 * n, sizeof(*st->values));
+	if (!st->v || !st->values)
+		return hw_error_nomem();
+	*ngrowing = 0;
+	for (size_t p = 0; p < last->npools; p++) {
+		const struct hw_diff_pool *lp = &last->pools[p];
+		for (size_t i = 0; i < lp->nsites; i++) {
+			const struct hw_diff_site *s = &lp->sites[i];
+			struct hw_watch_series *w = &st->v[k];
+			uint64_t *count = st->values + k * 2 * n, *bytes = count + n;
+			bool mono = true;
+			w->pool = lp->name;
+			w->pid = lp->pid;
+			w->rank = lp->rank;
+			w->desc = lp->desc;
+			w->file = s->file;
+			w->func = s->func;
+			w->module = s->module;
+			w->line = s->line;
+			w->count = count;
+			w->bytes = bytes;
+			for (size_t j = 0; j < n; j++) {
+				const struct hw_diff_pool *sp =
+				    hw_diff_side_find(&samples[j], lp->name, lp->pid);
+				const struct hw_diff_site *x =
+				    sp ? hw_diff_pool_find(sp, s->file, s->func, s->line, s->module)
+				       : NULL;
+				count[j] = x ? x->count : 0;
+				bytes[j] = x ? x->bytes : 0;
+				if (j && (bytes[j] < bytes[j - 1] || count[j] < count[j - 1]))
+					mono = false;
+			}
+			w->growing = n >= 2 && mono && bytes[n - 1] > bytes[0];
+			if (minutes > 0) {
+				w->bytes_per_min =
+				    ((double)bytes[n - 1] - (double)bytes[0]) / minutes;
+				w->count_per_min =
+				    ((double)count[n - 1] - (double)count[0]) / minutes;
+			}
+			if (w->growing)
+				(*ngrowing)++;
+			k++;
+		}
+	}
+	st->n = k;
+	qsort(st->v, st->n, sizeof(*st->v), cmp_series);
+	return NULL;
+}
+
+int hw_cmd_watch(struct hw_cli *cli)
+{
+	double interval = cli->interval > 0 ? cli->interval : DEFAULT_INTERVAL;
+	uint64_t count = cli->count;
+	struct hw_diff_side *samples;
+	uint64_t *t_ns;
+	double *stop_ms, start;
+	struct sigaction sa, old_int, old_term;
+	struct hw_watch_view v;
+	struct store st = {0};
+	struct hw_error *err;
+	size_t n = 0, ngrowing = 0;
+	bool tty = isatty(STDERR_FILENO);
+	int rc = HW_EXIT_OK;
+
+	if (cli->baseline)
+		return hw_cli_usage_error(cli, "--baseline applies to diagnose");
+	if (!count)
+		count =
+		    cli->duration > 0 ? (uint64_t)(cli->duration / interval) + 1 : DEFAULT_COUNT;
+	if (count > 100000)
+		count = 100000;
+	samples = calloc((size_t)count, sizeof(*samples));
+	t_ns = calloc((size_t)count, sizeof(*t_ns));
+	stop_ms = calloc((size_t)count, sizeof(*stop_ms));
+	if (!samples || !t_ns || !stop_ms) {
+		free(samples);
+		free(t_ns);
+		free(stop_ms);
+		hw_cli_warn("out of memory");
+		return HW_EXIT_FATAL;
+	}
+	/* Ctrl-C ends the watch; what was collected is still reported. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	start = (double)now_real() / 1e9;
+	while (n < count && !interrupted) {
+		if (n) {
+			double next = start + interval * (double)n, now = (double)now_real() / 1e9;
+			if (cli->duration > 0 && next - start > cli->duration)
+				break;
+			if (next > now)
+				nap(next - now);
+			if (interrupted)
+				break;
+		}
+		hw_diff_side_init(&samples[n]);
+		t_ns[n] = now_real();
+		rc = sample(cli, &samples[n], &stop_ms[n]);
+		if (rc) {
+			hw_diff_side_deinit(&samples[n]);
+			break;
+		}
+		n++;
+		if (tty)
+			fprintf(stderr, "\rheapwalk: watch: snapshot %zu/%llu, stopped %.2f ms%s",
+				n, (unsigned long long)count, stop_ms[n - 1],
+				n == count ? "\n" : "");
+	}
+	if (tty && n && n < count)
+		fputc('\n', stderr);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (n) {
+		err = build(samples, n, t_ns, &st, &ngrowing);
+		if (err) {
+			hw_cli_warn("%s", err->message);
+			hw_error_destroy(err);
+			rc = HW_EXIT_FATAL;
+		} else {
+			memset(&v, 0, sizeof(v));
+			v.nsamples = n;
+			v.t_ns = t_ns;
+			v.max_stop_ms = stop_ms;
+			v.series = st.v;
+			v.nseries = st.n;
+			v.ngrowing = ngrowing;
+			v.interrupted = interrupted != 0;
+			v.stopped = !cli->no_stop;
+			v.top = cli->top_given ? cli->top : cli->format == HW_FMT_TEXT ? 20 : 0;
+			v.format = cli->format;
+			v.out = stdout;
+			hw_fmt_watch(&v);
+			/* A watch cut short by Ctrl-C after some snapshots still succeeded. */
+			if (rc == HW_EXIT_OK && ngrowing)
+				rc = HW_EXIT_FINDINGS;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		hw_diff_side_deinit(&samples[i]);
+	free(st.v);
+	free(st.values);
+	free(samples);
+	free(t_ns);
+	free(stop_ms);
+	return rc;
+}

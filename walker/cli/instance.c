@@ -1,0 +1,583 @@
+/* instance.c - every process of a Kamailio instance: snapshot, sessions, pt[] labels, --all. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "heapwalk/diff.h"
+#include "heapwalk/error.h"
+#include "heapwalk/frag.h"
+#include "heapwalk/jsonin.h"
+#include "heapwalk/target.h"
+#include "instance.h"
+
+/* Process table entry layouts (struct process_table), tried in order. */
+static const struct {
+	unsigned size, rank, desc; /* rank 0: none */
+} pt_layouts[] = {
+    {148, 16, 20}, /* 4.4 .. 6.x with USE_TCP: pid, unix_sock, idx, status, rank, desc[128] */
+    {140, 0, 12},  /* older: pid, unix_sock, idx, desc[128] */
+};
+
+#define PT_MAX 4096
+
+static bool printable(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
+}
+
+/* pt[] and *process_count of the instance, read from the process whose image holds shm. */
+static void read_pt(struct hw_inst *in, const struct hw_target *t, int main_pid)
+{
+	uint64_t addr, pt, pc;
+	uint32_t count = 0;
+	struct hw_error *err;
+	int best = -1;
+
+	err = hw_target_symbol(t, "process_count", &addr, NULL);
+	if (!err)
+		err = hw_target_read_word(t, addr, &pc);
+	if (!err && pc)
+		err = hw_target_read_u32(t, pc, &count);
+	if (!err && pc && count > 0 && count <= PT_MAX) {
+		in->have_count = true;
+		in->process_count = (int)count;
+	}
+	hw_error_destroy(err);
+	err = hw_target_symbol(t, "pt", &addr, NULL);
+	if (!err)
+		err = hw_target_read_word(t, addr, &pt);
+	if (err || !pt || !in->have_count) {
+		hw_error_destroy(err);
+		return;
+	}
+	/* The layout whose first entry is the main process with a readable description. */
+	for (size_t l = 0; l < sizeof(pt_layouts) / sizeof(pt_layouts[0]) && best < 0; l++) {
+		uint32_t pid0;
+		char desc[160];
+		err = hw_target_read_u32(t, pt, &pid0);
+		if (!err)
+			err = hw_target_read_string(t, pt + pt_layouts[l].desc, desc, sizeof(desc));
+		if (!err && printable(desc) && (!main_pid || (int)pid0 == main_pid))
+			best = (int)l;
+		hw_error_destroy(err);
+	}
+	if (best < 0)
+		return;
+	in->pt_missing = calloc((size_t)in->process_count, sizeof(int));
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t e = pt + (uint64_t)i * pt_layouts[best].size;
+		uint32_t pid, rank = 0;
+		char desc[160];
+		bool found = false;
+		err = hw_target_read_u32(t, e, &pid);
+		if (!err && pt_layouts[best].rank)
+			err = hw_target_read_u32(t, e + pt_layouts[best].rank, &rank);
+		if (!err)
+			err = hw_target_read_string(t, e + pt_layouts[best].desc, desc, 129);
+		if (err) {
+			hw_error_destroy(err);
+			break;
+		}
+		in->npt++;
+		for (size_t k = 0; k < in->n; k++) {
+			struct hw_inst_proc *p = &in->p[k];
+			if (p->pid != (int)pid)
+				continue;
+			found = true;
+			p->in_pt = true;
+			p->rank = pt_layouts[best].rank ? (int)rank : -1;
+			snprintf(p->desc, sizeof(p->desc), "%s", desc);
+		}
+		/* Unused slots (pid 0) of a table sized for more processes are not missing. */
+		if (!found && pid && in->pt_missing)
+			in->pt_missing[in->npt_missing++] = (int)pid;
+	}
+}
+
+static void say_snapshot(const struct hw_snapshot *s, const char *command)
+{
+	uint64_t max = 0, copied = 0;
+
+	(void)command;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (s->procs[i].stop_ns > max)
+			max = s->procs[i].stop_ns;
+		copied += s->procs[i].copied;
+	}
+	if (!s->live)
+		return;
+	if (!s->stopped)
+		hw_cli_warn("%zu processes read without stopping them (--no-stop): torn reads are "
+			    "possible, findings may be artefacts",
+			    s->nprocs);
+	else
+		hw_cli_warn("%zu processes stopped together; the longest stop %.2f ms, %.1f MiB "
+			    "copied",
+			    s->nprocs, (double)max / 1e6, (double)copied / (double)(1 << 20));
+}
+
+int hw_inst_open(struct hw_cli *cli, struct hw_inst *in, const char *command, unsigned flags)
+{
+	struct hw_error *err = NULL;
+	struct hw_snapshot_opts so;
+	struct hw_dwarf *dw = NULL;
+	int *pids = NULL, main_pid = 0;
+	size_t npids = 0, nsel = 0;
+	long only = -1;
+
+	memset(in, 0, sizeof(*in));
+	if (cli->core) {
+		err = hw_snapshot_load(cli->core, &in->snap);
+		if (!err && !(flags & INST_ALL) && cli->pid) {
+			only = hw_snapshot_find(in->snap, cli->pid);
+			if (only < 0)
+				err = hw_error_create(HW_ERR_INVALID_ARG, "%s holds no process %d",
+						      cli->core, cli->pid);
+		} else if (!err && !(flags & INST_ALL)) {
+			only = 0;
+		}
+	} else {
+		hw_inst_snapshot_opts(cli, &so);
+		err = hw_check_kamailio(cli->pid, cli->exe);
+		if (!err)
+			err = hw_instance_find(cli->pid, &pids, &npids);
+		if (!err) {
+			main_pid = pids[0];
+			if (flags & INST_ALL) {
+				err = hw_snapshot_take(pids, npids, &so, &in->snap);
+			} else {
+				/* the others stand still while shm is copied */
+				size_t nalso = 0;
+				for (size_t i = 0; i < npids; i++)
+					if (pids[i] != cli->pid)
+						pids[nalso++] = pids[i];
+				so.also_stop = cli->pool_sel[HW_POOL_SHM] ? pids : NULL;
+				so.nalso_stop = cli->pool_sel[HW_POOL_SHM] ? nalso : 0;
+				err = hw_snapshot_take(&cli->pid, 1, &so, &in->snap);
+				only = 0;
+			}
+		}
+		free(pids);
+	}
+	if (err) {
+		hw_cli_warn("%s", err->message);
+		hw_error_destroy(err);
+		hw_inst_close(in);
+		return HW_EXIT_FATAL;
+	}
+	if (!(flags & INST_QUIET))
+		say_snapshot(in->snap, command);
+	if (!main_pid && in->snap->nprocs)
+		main_pid = in->snap->procs[0].pid;
+	in->n = only >= 0 ? 1 : in->snap->nprocs;
+	in->p = calloc(in->n, sizeof(*in->p));
+	if (!in->p) {
+		hw_cli_warn("out of memory");
+		hw_inst_close(in);
+		return HW_EXIT_FATAL;
+	}
+	for (size_t i = 0; i < in->n; i++) {
+		struct hw_inst_proc *p = &in->p[i];
+		size_t si = only >= 0 ? (size_t)only : i;
+		p->snap_idx = si;
+		p->pid = in->snap->procs[si].pid;
+		p->rank = -1;
+		p->cli = *cli;
+		/* shm is saved once, in the first image; the others show their pkg. */
+		if (si != 0)
+			p->cli.pool_sel[HW_POOL_SHM] = false;
+		p->selected = p->cli.pool_sel[HW_POOL_PKG] || p->cli.pool_sel[HW_POOL_SHM];
+	}
+	for (size_t i = 0; i < in->n; i++) {
+		struct hw_inst_proc *p = &in->p[i];
+		struct hw_cli c = p->cli;
+		struct hw_target *t;
+		int rc;
+		if (!p->selected && i != 0)
+			continue;
+		err = hw_snapshot_open(in->snap, p->snap_idx, NULL, &t);
+		if (err) {
+			hw_cli_warn("pid %d: %s", p->pid, err->message);
+			p->error = hw_error_steal_message(err);
+			continue;
+		}
+		if (!p->selected) {
+			/* Only to read pt[] from: keep no session. */
+			read_pt(in, t, main_pid);
+			hw_target_destroy(t);
+			continue;
+		}
+		c.given_target = t;
+		c.given_dw = dw;
+		c.pid = 0;
+		c.core = NULL;
+		rc = hw_session_open(&c, &p->s, command);
+		if (rc) {
+			if (c.given_target)
+				hw_target_destroy(c.given_target);
+			p->error = strdup("could not be opened (see above)");
+			continue;
+		}
+		p->open = true;
+		nsel++;
+		if (!dw && !p->s.dw_borrowed)
+			dw = p->s.dw;
+	}
+	/* Labels from pt[], in shm: read through the first process, which holds shm. */
+	if (in->n && in->p[0].open && in->p[0].snap_idx == 0)
+		read_pt(in, in->p[0].s.t, main_pid);
+	(void)nsel;
+	return HW_EXIT_OK;
+}
+
+void hw_inst_close(struct hw_inst *in)
+{
+	/* Sessions borrowing the first one's DWARF close before it. */
+	for (size_t i = in->n; i-- > 0;) {
+		if (in->p[i].open)
+			hw_session_close(&in->p[i].s);
+		free(in->p[i].error);
+	}
+	free(in->p);
+	free(in->pt_missing);
+	free(in->mp);
+	hw_snapshot_destroy(in->snap);
+	memset(in, 0, sizeof(*in));
+}
+
+void hw_inst_model(struct hw_inst *in, struct hw_cli *cli, const char *command)
+{
+	struct hw_multi *m = &in->m;
+	const struct hw_snapshot *s = in->snap;
+
+	in->mp = calloc(in->n ? in->n : 1, sizeof(*in->mp));
+	memset(m, 0, sizeof(*m));
+	m->command = command;
+	m->format = cli->format;
+	m->out = stdout;
+	m->source = s->source;
+	m->live = s->live;
+	m->stopped = s->stopped;
+	m->time_ns = s->time_ns;
+	m->wall_ns = s->wall_ns;
+	m->version = "";
+	m->has_process_count = in->have_count;
+	m->process_count = in->process_count;
+	m->npt = in->npt;
+	m->pt_missing = in->pt_missing;
+	m->npt_missing = in->npt_missing;
+	m->request = cli->request;
+	if (!in->mp)
+		return;
+	for (size_t i = 0; i < in->n; i++) {
+		struct hw_inst_proc *p = &in->p[i];
+		const struct hw_snapshot_proc *sp = &s->procs[p->snap_idx];
+		struct hw_multi_proc *q = &in->mp[i];
+		q->pid = p->pid;
+		q->rank = p->rank;
+		q->desc = p->desc;
+		q->in_pt = p->in_pt;
+		q->stopped = sp->stopped;
+		q->was_stopped = sp->was_stopped;
+		q->stop_ns = sp->stop_ns;
+		q->copied = sp->copied;
+		q->copied_while_stopped = sp->copied_while_stopped;
+		q->unreadable = sp->unreadable;
+		q->skipped_zero = sp->skipped_zero;
+		q->error = p->error;
+		q->report = p->open ? &p->s.report : NULL;
+		if (p->open && !m->version[0])
+			m->version = p->s.inst.version;
+		if (p->open)
+			p->s.report.request = cli->request;
+	}
+	m->procs = in->mp;
+	m->nprocs = in->n;
+}
+
+int hw_inst_exit_code(const struct hw_inst *in)
+{
+	int rc = HW_EXIT_OK;
+
+	for (size_t i = 0; i < in->n; i++) {
+		const struct hw_inst_proc *p = &in->p[i];
+		int r;
+		if (p->error)
+			return HW_EXIT_FATAL;
+		if (!p->open)
+			continue;
+		r = hw_session_exit_code(&p->s);
+		if (r == HW_EXIT_FATAL)
+			return r;
+		if (r > rc)
+			rc = r;
+	}
+	return rc;
+}
+
+/* ---- --all for info, stats, summary, frags ---- */
+
+struct frags_ctx {
+	struct hw_walk_ctx base;
+	struct hw_report *r;
+};
+
+static int emit(void *arg, const struct hw_frag *f)
+{
+	struct frags_ctx *c = arg;
+	const struct hw_cli *cli = c->base.cli;
+
+	if (f->index < cli->from)
+		return 0;
+	if (f->index > cli->to)
+		return 1;
+	if ((cli->used_only && !f->used) || (cli->free_only && f->used))
+		return 0;
+	if (f->size < cli->min_size)
+		return 0;
+	if (cli->site) {
+		if (!hw_pool_debug(c->base.pr->pool))
+			return 0;
+		if (!strstr(hw_strcache_get(&c->r->strings, f->file), cli->site) &&
+		    !strstr(hw_strcache_get(&c->r->strings, f->func), cli->site))
+			return 0;
+	}
+	hw_fmt_frag(c->r, c->base.pr, f);
+	return 0;
+}
+
+/* frags of one process, as 'heapwalk frags' lists them. */
+static void frags_one(struct hw_cli *cli, struct hw_session *s)
+{
+	struct frags_ctx ctx = {.base = {.cli = cli, .s = s}, .r = &s->report};
+
+	s->report.used_only = cli->used_only;
+	hw_fmt_frags_begin(&s->report);
+	for (size_t i = 0; i < s->report.npools; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
+		hw_fmt_frags_pool_begin(&s->report, pr);
+		if (pr->walked) {
+			struct hw_error *err;
+			ctx.base.pr = pr;
+			err = pr->alloc->walk(s->t, pr->pool, &pr->hdr, emit, &ctx, &pr->check,
+					      &pr->walk);
+			if (err) {
+				hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
+				pr->walked = false;
+				pr->error = hw_error_steal_message(err);
+			}
+		}
+		hw_fmt_frags_pool_end(&s->report, pr);
+	}
+	hw_fmt_frags_end(&s->report);
+}
+
+int hw_run_all(struct hw_cli *cli)
+{
+	const char *command = cli->cmd->name;
+	struct hw_inst in;
+	int rc;
+	bool stats = !strcmp(command, "stats"), summary = !strcmp(command, "summary");
+	bool info = !strcmp(command, "info"), frags = !strcmp(command, "frags");
+
+	if (!stats && !summary && !info && !frags)
+		return cli->cmd->run(cli); /* the live commands handle --all themselves */
+	if (frags && (cli->format == HW_FMT_JSON || cli->format == HW_FMT_CSV))
+		return hw_cli_usage_error(cli,
+					  "--all lists fragments as text or kamailio only; use "
+					  "--pid PID for one process in %s",
+					  cli->format == HW_FMT_JSON ? "json" : "csv");
+	if (summary && cli->format != HW_FMT_TEXT && cli->format != HW_FMT_JSON)
+		return hw_cli_usage_error(cli, "--all summarises as text or json");
+	if (stats && cli->format != HW_FMT_TEXT && cli->format != HW_FMT_JSON)
+		return hw_cli_usage_error(cli, "--all gives stats as text or json");
+	rc = hw_inst_open(cli, &in, command, INST_ALL);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < in.n; i++) {
+		struct hw_inst_proc *p = &in.p[i];
+		if (!p->open)
+			continue;
+		hw_session_prepare_pools(&p->cli, &p->s);
+		if (frags) {
+			printf("%s== pid %d%s%s ==\n", i ? "\n" : "", p->pid,
+			       p->desc[0] ? ": " : "", p->desc);
+			frags_one(&p->cli, &p->s);
+		} else if (stats) {
+			hw_session_walk_frag(&p->s);
+			hw_session_walk_free(&p->s);
+		} else if (summary) {
+			enum hw_site_order order = cli->sort;
+			uint64_t top =
+			    cli->format == HW_FMT_TEXT && !cli->top_given ? 30 : cli->top;
+			if (!hw_session_walk_sites(&p->s, &p->cli)) {
+				hw_inst_close(&in);
+				return HW_EXIT_FATAL;
+			}
+			for (size_t k = 0; k < p->s.report.npools; k++) {
+				struct hw_pool_report *pr = &p->s.report.pools[k];
+				struct hw_error *err;
+				if (!pr->walked)
+					continue;
+				err = hw_sites_sorted(&pr->sites, order, &pr->rows, &pr->nrows);
+				if (err) {
+					hw_cli_warn("%s", err->message);
+					hw_error_destroy(err);
+					hw_inst_close(&in);
+					return HW_EXIT_FATAL;
+				}
+				if (top && pr->nrows > top)
+					pr->nrows = top;
+			}
+		} else {
+			hw_session_walk(&p->s, NULL, NULL);
+		}
+	}
+	if (!frags) {
+		hw_inst_model(&in, cli, command);
+		hw_fmt_multi(&in.m);
+	}
+	rc = hw_inst_exit_code(&in);
+	hw_inst_close(&in);
+	return rc;
+}
+
+struct hw_error *hw_inst_to_side(const struct hw_inst *in, struct hw_diff_side *side)
+{
+	struct hw_error *err;
+
+	side->time_ns = in->snap->time_ns;
+	for (size_t i = 0; i < in->n; i++) {
+		const struct hw_inst_proc *p = &in->p[i];
+		if (!p->open)
+			continue;
+		for (size_t k = 0; k < p->s.report.npools; k++) {
+			const struct hw_pool_report *pr = &p->s.report.pools[k];
+			struct hw_diff_pool *dp;
+			if (!pr->walked)
+				continue;
+			if ((err = hw_diff_side_add_pool(side, pr->pool->name, p->pid, p->rank,
+							 p->desc, &dp)))
+				return err;
+			dp->has_header = true;
+			dp->size = pr->hdr.size;
+			dp->used = pr->hdr.used;
+			dp->real_used = pr->hdr.real_used;
+			dp->max_real_used = pr->hdr.max_real_used;
+			dp->frags = pr->walk.frags;
+			dp->free_frags = pr->walk.free_frags;
+			dp->sites_known = hw_pool_debug(pr->pool);
+			for (size_t j = 0; j < pr->sites.cap; j++) {
+				const struct hw_site *st = &pr->sites.slots[j];
+				if (!st->count)
+					continue;
+				if ((err = hw_diff_pool_add_site(
+					 dp, st->file_s, st->func_s, st->line,
+					 st->mname_s ? st->mname_s : "", st->count, st->bytes)))
+					return err;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Whether the file is JSON (its first non-blank byte is '{'). */
+static bool looks_json(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	int c = EOF;
+
+	if (!f)
+		return false;
+	for (int i = 0; i < 4096; i++) {
+		c = fgetc(f);
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+	}
+	fclose(f);
+	return c == '{';
+}
+
+int hw_diff_load(struct hw_cli *cli, const char *path, struct hw_diff_side *side)
+{
+	struct hw_error *err;
+	struct hw_inst in;
+	struct hw_cli c = *cli;
+	int rc;
+
+	if (!(side->source = strdup(path))) {
+		hw_cli_warn("out of memory");
+		return HW_EXIT_FATAL;
+	}
+	if (looks_json(path)) {
+		FILE *f = fopen(path, "rb");
+		char *buf = NULL;
+		size_t len = 0, cap = 0;
+		if (!f) {
+			hw_cli_warn("cannot open %s", path);
+			return HW_EXIT_FATAL;
+		}
+		for (;;) {
+			size_t n;
+			if (len == cap) {
+				char *nb;
+				if (cap >= HW_JSONIN_MAX_BYTES) {
+					fclose(f);
+					free(buf);
+					hw_cli_warn("%s: too large for a summary", path);
+					return HW_EXIT_FATAL;
+				}
+				cap = cap ? cap * 2 : 1 << 16;
+				nb = realloc(buf, cap);
+				if (!nb) {
+					fclose(f);
+					free(buf);
+					hw_cli_warn("out of memory");
+					return HW_EXIT_FATAL;
+				}
+				buf = nb;
+			}
+			n = fread(buf + len, 1, cap - len, f);
+			if (n == 0)
+				break;
+			len += n;
+		}
+		fclose(f);
+		err = hw_diff_side_from_json(side, buf, len, path);
+		free(buf);
+		if (err) {
+			hw_cli_warn("%s", err->message);
+			hw_error_destroy(err);
+			return HW_EXIT_FATAL;
+		}
+		return HW_EXIT_OK;
+	}
+	c.core = path;
+	c.pid = 0;
+	c.all = true;
+	if ((rc = hw_inst_open(&c, &in, "summary", INST_ALL | INST_QUIET)))
+		return rc;
+	for (size_t i = 0; i < in.n; i++)
+		if (in.p[i].open) {
+			hw_session_prepare_pools(&in.p[i].cli, &in.p[i].s);
+			if (!hw_session_walk_sites(&in.p[i].s, &in.p[i].cli)) {
+				hw_inst_close(&in);
+				return HW_EXIT_FATAL;
+			}
+		}
+	err = hw_inst_to_side(&in, side);
+	hw_inst_close(&in);
+	if (err) {
+		hw_cli_warn("%s", err->message);
+		hw_error_destroy(err);
+		return HW_EXIT_FATAL;
+	}
+	return HW_EXIT_OK;
+}

@@ -1,0 +1,929 @@
+/* fmt_live.c - text and JSON for --all, snapshot, diff, watch and diagnose (see multi.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "heapwalk/diff.h"
+#include "heapwalk/frag.h"
+#include "heapwalk/multi.h"
+#include "heapwalk/target.h"
+
+static void human(char *buf, size_t cap, uint64_t v)
+{
+	if (v >= (1ull << 30))
+		snprintf(buf, cap, "%.1f GiB", (double)v / (double)(1ull << 30));
+	else if (v >= (1ull << 20))
+		snprintf(buf, cap, "%.1f MiB", (double)v / (double)(1ull << 20));
+	else if (v >= (1ull << 10))
+		snprintf(buf, cap, "%.1f KiB", (double)v / 1024.0);
+	else
+		snprintf(buf, cap, "%" PRIu64 " B", v);
+}
+
+static void shuman(char *buf, size_t cap, int64_t v)
+{
+	char b[24];
+
+	human(b, sizeof(b), v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v);
+	if (cap > sizeof(b) + 1)
+		snprintf(buf, cap, "%s%s", v < 0 ? "-" : v > 0 ? "+" : "", b);
+	else if (cap)
+		buf[0] = '\0';
+}
+
+static void when(char *buf, size_t cap, uint64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+
+	if (!ns || !localtime_r(&t, &tm) || !strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, cap, "unknown time");
+}
+
+static const char *proc_label(const struct hw_multi_proc *p)
+{
+	return p->desc && p->desc[0] ? p->desc : p->in_pt ? "" : "(not in pt[])";
+}
+
+/* ---- shared JSON pieces ---- */
+
+static void json_findings(struct hw_json *js, const struct hw_check *ck)
+{
+	hw_json_key(js, "findings_total");
+	hw_json_u64(js, ck->total);
+	hw_json_key(js, "findings");
+	hw_json_begin_array(js);
+	for (size_t i = 0; i < ck->n; i++) {
+		const struct hw_finding *f = &ck->items[i];
+		hw_json_begin_object(js);
+		hw_json_key(js, "severity");
+		hw_json_string(js, hw_severity_name(f->sev));
+		hw_json_key(js, "address");
+		hw_json_hex(js, f->addr);
+		hw_json_key(js, "index");
+		if (f->index != HW_NO_INDEX)
+			hw_json_u64(js, f->index);
+		else
+			hw_json_null(js);
+		hw_json_key(js, "message");
+		hw_json_string(js, f->message);
+		hw_json_end_object(js);
+	}
+	hw_json_end_array(js);
+}
+
+/* A pool object with the members of the single-process JSON (doc/json-schema.md). */
+static void json_pool(struct hw_json *js, const struct hw_multi *m, const struct hw_report *r,
+		      const struct hw_pool_report *pr)
+{
+	const struct hw_pool *p = pr->pool;
+	const struct hw_heap_header *h = &pr->hdr;
+
+	hw_json_begin_object(js);
+	hw_json_key(js, "pool");
+	hw_json_string(js, p->name);
+	hw_json_key(js, "manager");
+	hw_json_string(js, p->manager);
+	hw_json_key(js, "pid");
+	hw_json_i64(js, r->t->pid);
+	hw_json_key(js, "block");
+	hw_json_hex(js, p->block);
+	hw_json_key(js, "layout");
+	if (p->usable)
+		hw_json_string(js, hw_pool_layout_source(p));
+	else
+		hw_json_null(js);
+	hw_json_key(js, "walked");
+	hw_json_bool(js, pr->walked);
+	if (!pr->walked) {
+		hw_json_key(js, "error");
+		hw_json_string(js, pr->error ? pr->error : "");
+		hw_json_end_object(js);
+		return;
+	}
+	hw_json_key(js, "heap_size");
+	hw_json_u64(js, h->size);
+	hw_json_key(js, "used");
+	hw_json_u64(js, h->used);
+	hw_json_key(js, "real_used");
+	hw_json_u64(js, h->real_used);
+	hw_json_key(js, "free");
+	hw_json_u64(js, h->size > h->real_used ? h->size - h->real_used : 0);
+	hw_json_key(js, "max_real_used");
+	hw_json_u64(js, h->max_real_used);
+	hw_json_key(js, "frags");
+	hw_json_begin_object(js);
+	hw_json_key(js, "total");
+	hw_json_u64(js, pr->walk.frags);
+	hw_json_key(js, "used");
+	hw_json_u64(js, pr->walk.used_frags);
+	hw_json_key(js, "free");
+	hw_json_u64(js, pr->walk.free_frags);
+	hw_json_key(js, "free_counter");
+	if (h->has_ffrags)
+		hw_json_u64(js, h->ffrags);
+	else
+		hw_json_null(js);
+	hw_json_end_object(js);
+	hw_json_key(js, "used_bytes_walked");
+	hw_json_u64(js, pr->walk.used_bytes);
+	hw_json_key(js, "free_bytes_walked");
+	hw_json_u64(js, pr->walk.free_bytes);
+	hw_json_key(js, "walk_complete");
+	hw_json_bool(js, pr->walk.complete);
+	if (!strcmp(m->command, "stats") && pr->frag)
+		hw_fmt_frag_json(js, pr, m->request);
+	if (!strcmp(m->command, "summary")) {
+		bool debug = hw_pool_debug(p);
+		hw_json_key(js, "sites_available");
+		hw_json_bool(js, debug);
+		hw_json_key(js, "sites_total");
+		hw_json_u64(js, pr->sites.n);
+		hw_json_key(js, "sites");
+		hw_json_begin_array(js);
+		for (size_t j = 0; debug && j < pr->nrows; j++) {
+			const struct hw_site *s = pr->rows[j];
+			hw_json_begin_object(js);
+			hw_json_key(js, "count");
+			hw_json_u64(js, s->count);
+			hw_json_key(js, "bytes");
+			hw_json_u64(js, s->bytes);
+			hw_json_key(js, "file");
+			hw_json_string(js, s->file_s);
+			hw_json_key(js, "func");
+			hw_json_string(js, s->func_s);
+			hw_json_key(js, "line");
+			hw_json_u64(js, s->line);
+			hw_json_key(js, "module");
+			hw_json_string(js, s->mname_s ? s->mname_s : "");
+			hw_json_end_object(js);
+		}
+		hw_json_end_array(js);
+	}
+	if (!strcmp(m->command, "info")) {
+		hw_json_key(js, "evidence");
+		hw_json_string(js, p->evidence);
+	}
+	json_findings(js, &pr->check);
+	hw_json_end_object(js);
+}
+
+static void json_instance(struct hw_json *js, const struct hw_multi *m)
+{
+	hw_json_key(js, "instance");
+	hw_json_begin_object(js);
+	hw_json_key(js, "source");
+	hw_json_string(js, m->source ? m->source : "");
+	hw_json_key(js, "live");
+	hw_json_bool(js, m->live);
+	hw_json_key(js, "stopped");
+	hw_json_bool(js, m->stopped);
+	hw_json_key(js, "time_ns");
+	hw_json_u64(js, m->time_ns);
+	hw_json_key(js, "wall_ms");
+	hw_json_double(js, (double)m->wall_ns / 1e6);
+	hw_json_key(js, "version");
+	hw_json_string(js, m->version ? m->version : "");
+	hw_json_key(js, "process_count");
+	if (m->has_process_count)
+		hw_json_i64(js, m->process_count);
+	else
+		hw_json_null(js);
+	hw_json_key(js, "pt_entries");
+	hw_json_u64(js, m->npt);
+	hw_json_key(js, "pt_missing");
+	hw_json_begin_array(js);
+	for (size_t i = 0; i < m->npt_missing; i++)
+		hw_json_i64(js, m->pt_missing[i]);
+	hw_json_end_array(js);
+	hw_json_end_object(js);
+}
+
+static void json_proc_head(struct hw_json *js, const struct hw_multi_proc *p)
+{
+	hw_json_key(js, "pid");
+	hw_json_i64(js, p->pid);
+	hw_json_key(js, "rank");
+	if (p->rank >= 0 || p->in_pt)
+		hw_json_i64(js, p->rank);
+	else
+		hw_json_null(js);
+	hw_json_key(js, "desc");
+	hw_json_string(js, p->desc ? p->desc : "");
+	hw_json_key(js, "in_pt");
+	hw_json_bool(js, p->in_pt);
+	hw_json_key(js, "stopped");
+	hw_json_bool(js, p->stopped);
+	hw_json_key(js, "was_stopped");
+	hw_json_bool(js, p->was_stopped);
+	hw_json_key(js, "stop_ms");
+	hw_json_double(js, (double)p->stop_ns / 1e6);
+	hw_json_key(js, "copied_bytes");
+	hw_json_u64(js, p->copied);
+	hw_json_key(js, "copied_while_stopped");
+	hw_json_u64(js, p->copied_while_stopped);
+	hw_json_key(js, "untouched_bytes");
+	hw_json_u64(js, p->skipped_zero);
+	hw_json_key(js, "unreadable_bytes");
+	hw_json_u64(js, p->unreadable);
+}
+
+/* Sum of one pool kind over every process. */
+struct totals {
+	size_t n;
+	uint64_t size, used, real_used, max_real_used, frags, free_frags, used_walked;
+};
+
+static void add_total(struct totals *t, const struct hw_pool_report *pr)
+{
+	t->n++;
+	t->size += pr->hdr.size;
+	t->used += pr->hdr.used;
+	t->real_used += pr->hdr.real_used;
+	t->max_real_used += pr->hdr.max_real_used;
+	t->frags += pr->walk.frags;
+	t->free_frags += pr->walk.free_frags;
+	t->used_walked += pr->walk.used_bytes;
+}
+
+static void totals_of(const struct hw_multi *m, const char *pool, struct totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct hw_report *r = m->procs[i].report;
+		for (size_t k = 0; r && k < r->npools; k++)
+			if (r->pools[k].walked && !strcmp(r->pools[k].pool->name, pool))
+				add_total(t, &r->pools[k]);
+	}
+}
+
+static void json_totals(struct hw_json *js, const struct hw_multi *m)
+{
+	static const char *const pools[] = {"pkg", "shm"};
+
+	hw_json_key(js, "totals");
+	hw_json_begin_object(js);
+	for (int k = 0; k < 2; k++) {
+		struct totals t;
+		totals_of(m, pools[k], &t);
+		hw_json_key(js, pools[k]);
+		hw_json_begin_object(js);
+		hw_json_key(js, "pools");
+		hw_json_u64(js, t.n);
+		hw_json_key(js, "heap_size");
+		hw_json_u64(js, t.size);
+		hw_json_key(js, "used");
+		hw_json_u64(js, t.used);
+		hw_json_key(js, "real_used");
+		hw_json_u64(js, t.real_used);
+		hw_json_key(js, "free");
+		hw_json_u64(js, t.size > t.real_used ? t.size - t.real_used : 0);
+		hw_json_key(js, "max_real_used");
+		hw_json_u64(js, t.max_real_used);
+		hw_json_key(js, "frags");
+		hw_json_u64(js, t.frags);
+		hw_json_key(js, "free_frags");
+		hw_json_u64(js, t.free_frags);
+		hw_json_end_object(js);
+	}
+	hw_json_end_object(js);
+}
+
+static void multi_json(const struct hw_multi *m)
+{
+	struct hw_json js;
+
+	hw_json_init(&js, m->out, true);
+	hw_json_begin_object(&js);
+	hw_json_key(&js, "format_version");
+	hw_json_u64(&js, HW_JSON_FORMAT_VERSION);
+	hw_json_key(&js, "command");
+	hw_json_string(&js, m->command);
+	json_instance(&js, m);
+	if (!strcmp(m->command, "snapshot")) {
+		hw_json_key(&js, "file");
+		hw_json_string(&js, m->file ? m->file : "");
+		hw_json_key(&js, "file_bytes");
+		hw_json_u64(&js, m->file_bytes);
+	}
+	hw_json_key(&js, "processes");
+	hw_json_begin_array(&js);
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct hw_multi_proc *p = &m->procs[i];
+		hw_json_begin_object(&js);
+		json_proc_head(&js, p);
+		if (p->error) {
+			hw_json_key(&js, "error");
+			hw_json_string(&js, p->error);
+		}
+		if (p->report) {
+			hw_json_key(&js, "pools");
+			hw_json_begin_array(&js);
+			for (size_t k = 0; k < p->report->npools; k++)
+				json_pool(&js, m, p->report, &p->report->pools[k]);
+			hw_json_end_array(&js);
+		}
+		hw_json_end_object(&js);
+	}
+	hw_json_end_array(&js);
+	if (!strcmp(m->command, "stats"))
+		json_totals(&js, m);
+	hw_json_end_object(&js);
+	hw_json_finish(&js);
+}
+
+/* ---- text ---- */
+
+static void text_head(const struct hw_multi *m)
+{
+	uint64_t copied = 0, max = 0, zero = 0;
+	char b1[32], b2[32], t[40];
+
+	for (size_t i = 0; i < m->nprocs; i++) {
+		copied += m->procs[i].copied;
+		zero += m->procs[i].skipped_zero;
+		if (m->procs[i].stop_ns > max)
+			max = m->procs[i].stop_ns;
+	}
+	fprintf(m->out, "instance   %s; %zu processes",
+		m->version && m->version[0] ? m->version : "version unknown", m->nprocs);
+	if (m->npt)
+		fprintf(m->out, ", pt[] lists %zu", m->npt);
+	if (m->has_process_count)
+		fprintf(m->out, " (process_count %d)", m->process_count);
+	fputc('\n', m->out);
+	human(b1, sizeof(b1), copied);
+	human(b2, sizeof(b2), zero);
+	when(t, sizeof(t), m->time_ns);
+	if (m->live && m->stopped)
+		fprintf(m->out,
+			"snapshot   live at %s, all stopped together: longest stop %.2f ms; %s "
+			"copied, %s never touched (not read)\n",
+			t, (double)max / 1e6, b1, b2);
+	else if (m->live)
+		fprintf(m->out,
+			"snapshot   live at %s, NOT stopped (--no-stop): torn reads possible; "
+			"%s copied\n",
+			t, b1);
+	else
+		fprintf(m->out, "snapshot   %s (%s, taken %s)\n", m->source ? m->source : "?", t,
+			m->stopped ? "with the processes stopped" : "without stopping");
+	if (m->npt_missing) {
+		fprintf(m->out,
+			"warning    pt[] lists %zu process%s not in the snapshot:", m->npt_missing,
+			m->npt_missing == 1 ? "" : "es");
+		for (size_t i = 0; i < m->npt_missing; i++)
+			fprintf(m->out, " %d", m->pt_missing[i]);
+		fputc('\n', m->out);
+	}
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i].error)
+			fprintf(m->out, "error      pid %d: %s\n", m->procs[i].pid,
+				m->procs[i].error);
+}
+
+/* The single-process text of one pool (the stats or summary lines), via a one-pool report. */
+static void text_pool(const struct hw_multi *m, const struct hw_report *r,
+		      const struct hw_pool_report *pr)
+{
+	struct hw_report one = *r;
+
+	one.pools[0] = *pr;
+	one.npools = 1;
+	one.out = m->out;
+	one.request = m->request;
+	if (!strcmp(m->command, "summary"))
+		hw_formatter_text.summary(&one);
+	else
+		hw_formatter_text.stats(&one);
+}
+
+static void stats_text(const struct hw_multi *m)
+{
+	struct totals t;
+	bool any = false;
+	char b[32];
+
+	text_head(m);
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct hw_report *r = m->procs[i].report;
+		for (size_t k = 0; r && k < r->npools; k++)
+			if (!strcmp(r->pools[k].pool->name, "shm") && r->pools[k].walked) {
+				fprintf(m->out, "\n(shm as seen from pid %d)\n", m->procs[i].pid);
+				text_pool(m, r, &r->pools[k]);
+			}
+	}
+	fprintf(m->out, "\npkg pools\n");
+	fprintf(m->out, "  %7s %4s  %-30s %8s %10s %10s %10s %6s %10s %7s %6s %10s  %s\n", "pid",
+		"rank", "process", "stop ms", "heap size", "used", "used+ovh", "free%", "max used",
+		"frags", "free", "largest", "walk");
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct hw_multi_proc *p = &m->procs[i];
+		const struct hw_report *r = p->report;
+		for (size_t k = 0; r && k < r->npools; k++) {
+			const struct hw_pool_report *pr = &r->pools[k];
+			const struct hw_heap_header *h = &pr->hdr;
+			const char *walk;
+			char rank[16];
+			if (strcmp(pr->pool->name, "pkg"))
+				continue;
+			any = true;
+			snprintf(rank, sizeof(rank), p->in_pt || p->rank >= 0 ? "%d" : "-",
+				 p->rank);
+			if (!pr->walked) {
+				fprintf(m->out, "  %7d %4s  %-30.30s %8.2f  not walked: %s\n",
+					p->pid, rank, proc_label(p), (double)p->stop_ns / 1e6,
+					pr->error ? pr->error : "?");
+				continue;
+			}
+			walk = !pr->walk.complete		? "INCOMPLETE"
+			       : pr->check.errors		? "damaged"
+			       : h->used != pr->walk.used_bytes ? "used!=walked"
+								: "ok";
+			fprintf(m->out,
+				"  %7d %4s  %-30.30s %8.2f %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+				" %5.1f%% %10" PRIu64 " %7" PRIu64 " %6" PRIu64 " %10" PRIu64
+				"  %s\n",
+				p->pid, rank, proc_label(p), (double)p->stop_ns / 1e6, h->size,
+				h->used, h->real_used,
+				hw_report_pct(h->size > h->real_used ? h->size - h->real_used : 0,
+					      h->size),
+				h->max_real_used, pr->walk.frags, pr->walk.free_frags,
+				pr->frag ? pr->frag->largest_free : 0, walk);
+		}
+	}
+	totals_of(m, "pkg", &t);
+	if (any) {
+		human(b, sizeof(b), t.size);
+		fprintf(m->out,
+			"  %-44s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %5.1f%% %10" PRIu64
+			" %7" PRIu64 " %6" PRIu64 "\n",
+			"total", t.size, t.used, t.real_used,
+			hw_report_pct(t.size > t.real_used ? t.size - t.real_used : 0, t.size),
+			t.max_real_used, t.frags, t.free_frags);
+	} else {
+		fprintf(m->out, "  (none selected)\n");
+	}
+	/* Damage is listed per pool below the table. */
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct hw_report *r = m->procs[i].report;
+		for (size_t k = 0; r && k < r->npools; k++) {
+			const struct hw_pool_report *pr = &r->pools[k];
+			if (strcmp(pr->pool->name, "pkg") || !pr->check.total)
+				continue;
+			fprintf(m->out, "\npid %d pkg: %" PRIu64 " findings (%" PRIu64 " errors)\n",
+				m->procs[i].pid, pr->check.total, pr->check.errors);
+			for (size_t f = 0; f < pr->check.n; f++)
+				fprintf(m->out, "    %s at 0x%" PRIx64 ": %s\n",
+					hw_severity_name(pr->check.items[f].sev),
+					pr->check.items[f].addr, pr->check.items[f].message);
+		}
+	}
+}
+
+static void summary_text(const struct hw_multi *m)
+{
+	text_head(m);
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct hw_multi_proc *p = &m->procs[i];
+		const struct hw_report *r = p->report;
+		if (!r)
+			continue;
+		fprintf(m->out, "\n== pid %d", p->pid);
+		if (p->rank >= 0)
+			fprintf(m->out, ", rank %d", p->rank);
+		if (proc_label(p)[0])
+			fprintf(m->out, ": %s", proc_label(p));
+		fputs(" ==\n", m->out);
+		for (size_t k = 0; k < r->npools; k++) {
+			if (k)
+				fputc('\n', m->out);
+			text_pool(m, r, &r->pools[k]);
+		}
+	}
+}
+
+static void info_text(const struct hw_multi *m)
+{
+	text_head(m);
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct hw_multi_proc *p = &m->procs[i];
+		const struct hw_report *r = p->report;
+		fprintf(m->out, "\npid %d", p->pid);
+		if (p->rank >= 0)
+			fprintf(m->out, ", rank %d", p->rank);
+		if (proc_label(p)[0])
+			fprintf(m->out, ": %s", proc_label(p));
+		fprintf(m->out, " (stopped %.2f ms, %" PRIu64 " bytes copied)\n",
+			(double)p->stop_ns / 1e6, p->copied);
+		for (size_t k = 0; r && k < r->npools; k++) {
+			const struct hw_pool_report *pr = &r->pools[k];
+			fprintf(m->out, "  %s: %s, block 0x%" PRIx64 ", layout %s", pr->pool->name,
+				pr->pool->manager[0] ? pr->pool->manager : "unknown manager",
+				pr->pool->block, hw_pool_layout_source(pr->pool));
+			if (pr->walked)
+				fprintf(m->out, ", %" PRIu64 " fragments, walk %s\n",
+					pr->walk.frags,
+					pr->walk.complete ? "complete" : "incomplete");
+			else
+				fprintf(m->out, ", not walked: %s\n", pr->error ? pr->error : "?");
+		}
+	}
+}
+
+void hw_fmt_multi(const struct hw_multi *m)
+{
+	if (m->format == HW_FMT_PROMETHEUS) {
+		hw_fmt_multi_prometheus(m);
+		return;
+	}
+	if (m->format == HW_FMT_JSON) {
+		multi_json(m);
+		return;
+	}
+	if (!strcmp(m->command, "summary"))
+		summary_text(m);
+	else if (!strcmp(m->command, "info"))
+		info_text(m);
+	else
+		stats_text(m);
+}
+
+void hw_fmt_snapshot(const struct hw_multi *m)
+{
+	char b1[32], b2[32];
+
+	if (m->format == HW_FMT_JSON) {
+		multi_json(m);
+		return;
+	}
+	human(b1, sizeof(b1), m->file_bytes);
+	fprintf(m->out, "wrote %s (%s, zero pages left as holes; %zu process%s)\n",
+		m->file ? m->file : "?", b1, m->nprocs, m->nprocs == 1 ? "" : "es");
+	fprintf(m->out, "  %7s %4s  %-30s %9s %12s %12s  %s\n", "pid", "rank", "process", "stop ms",
+		"copied", "untouched", "");
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct hw_multi_proc *p = &m->procs[i];
+		char rank[16];
+		snprintf(rank, sizeof(rank), p->in_pt || p->rank >= 0 ? "%d" : "-", p->rank);
+		human(b1, sizeof(b1), p->copied);
+		human(b2, sizeof(b2), p->skipped_zero);
+		fprintf(m->out, "  %7d %4s  %-30.30s %9.2f %12s %12s  %s%s\n", p->pid, rank,
+			proc_label(p), (double)p->stop_ns / 1e6, b1, b2,
+			!p->stopped	 ? "not stopped"
+			: p->was_stopped ? "was already stopped"
+					 : "",
+			p->unreadable ? " (some memory unreadable)" : "");
+	}
+	if (m->npt_missing)
+		fprintf(m->out, "warning: pt[] lists %zu processes not in the snapshot\n",
+			m->npt_missing);
+	fprintf(m->out,
+		"read it with: heapwalk stats --core %s [--all | --pid PID]; gdb "
+		"EXECUTABLE %s\n",
+		m->file ? m->file : "FILE", m->file ? m->file : "FILE");
+}
+
+/* ---- diff ---- */
+
+static void diff_pair_title(FILE *out, const struct hw_diff_pair *p)
+{
+	const struct hw_diff_pool *x = p->b ? p->b : p->a;
+
+	fprintf(out, "%s pool of pid %d", x->name, x->pid);
+	if (x->desc && x->desc[0])
+		fprintf(out, " (%s)", x->desc);
+	if (!p->a)
+		fputs(": only in B", out);
+	else if (!p->b)
+		fputs(": only in A", out);
+	fputc('\n', out);
+}
+
+void hw_fmt_diff(const struct hw_diff_view *v)
+{
+	const struct hw_diff *d = v->d;
+	char t1[40], t2[40];
+
+	if (v->format == HW_FMT_JSON) {
+		struct hw_json js;
+		hw_json_init(&js, v->out, true);
+		hw_json_begin_object(&js);
+		hw_json_key(&js, "format_version");
+		hw_json_u64(&js, HW_JSON_FORMAT_VERSION);
+		hw_json_key(&js, "command");
+		hw_json_string(&js, "diff");
+		hw_json_key(&js, "a");
+		hw_json_string(&js, v->a_name);
+		hw_json_key(&js, "b");
+		hw_json_string(&js, v->b_name);
+		hw_json_key(&js, "seconds");
+		if (v->a_time_ns && v->b_time_ns)
+			hw_json_double(&js, ((double)v->b_time_ns - (double)v->a_time_ns) / 1e9);
+		else
+			hw_json_null(&js);
+		hw_json_key(&js, "pools");
+		hw_json_begin_array(&js);
+		for (size_t k = 0; k < d->npairs; k++) {
+			const struct hw_diff_pair *p = &d->pairs[k];
+			const struct hw_diff_pool *x = p->b ? p->b : p->a;
+			hw_json_begin_object(&js);
+			hw_json_key(&js, "pool");
+			hw_json_string(&js, x->name);
+			hw_json_key(&js, "pid");
+			hw_json_i64(&js, x->pid);
+			hw_json_key(&js, "desc");
+			hw_json_string(&js, x->desc ? x->desc : "");
+			hw_json_key(&js, "in_a");
+			hw_json_bool(&js, p->a != NULL);
+			hw_json_key(&js, "in_b");
+			hw_json_bool(&js, p->b != NULL);
+			if (p->a && p->b && p->a->has_header && p->b->has_header) {
+				hw_json_key(&js, "d_used");
+				hw_json_i64(&js, (int64_t)(p->b->used - p->a->used));
+				hw_json_key(&js, "d_real_used");
+				hw_json_i64(&js, (int64_t)(p->b->real_used - p->a->real_used));
+				hw_json_key(&js, "d_frags");
+				hw_json_i64(&js, (int64_t)(p->b->frags - p->a->frags));
+			}
+			hw_json_key(&js, "sites_grown");
+			hw_json_u64(&js, p->grown);
+			hw_json_key(&js, "sites_new");
+			hw_json_u64(&js, p->added);
+			hw_json_key(&js, "sites_gone");
+			hw_json_u64(&js, p->gone);
+			hw_json_key(&js, "sites");
+			hw_json_begin_array(&js);
+			for (size_t i = 0; i < p->nrows && (!v->top || i < v->top); i++) {
+				const struct hw_diff_row *r = &p->rows[i];
+				const struct hw_diff_site *s = r->b ? r->b : r->a;
+				hw_json_begin_object(&js);
+				hw_json_key(&js, "change");
+				hw_json_string(&js, r->kind == HW_DIFF_NEW    ? "new"
+						    : r->kind == HW_DIFF_GONE ? "gone"
+									      : "changed");
+				hw_json_key(&js, "count_a");
+				hw_json_u64(&js, r->a ? r->a->count : 0);
+				hw_json_key(&js, "count_b");
+				hw_json_u64(&js, r->b ? r->b->count : 0);
+				hw_json_key(&js, "d_count");
+				hw_json_i64(&js, r->dcount);
+				hw_json_key(&js, "bytes_a");
+				hw_json_u64(&js, r->a ? r->a->bytes : 0);
+				hw_json_key(&js, "bytes_b");
+				hw_json_u64(&js, r->b ? r->b->bytes : 0);
+				hw_json_key(&js, "d_bytes");
+				hw_json_i64(&js, r->dbytes);
+				hw_json_key(&js, "file");
+				hw_json_string(&js, s->file);
+				hw_json_key(&js, "func");
+				hw_json_string(&js, s->func);
+				hw_json_key(&js, "line");
+				hw_json_u64(&js, s->line);
+				hw_json_key(&js, "module");
+				hw_json_string(&js, s->module);
+				hw_json_end_object(&js);
+			}
+			hw_json_end_array(&js);
+			hw_json_end_object(&js);
+		}
+		hw_json_end_array(&js);
+		hw_json_end_object(&js);
+		hw_json_finish(&js);
+		return;
+	}
+	when(t1, sizeof(t1), v->a_time_ns);
+	when(t2, sizeof(t2), v->b_time_ns);
+	fprintf(v->out, "A: %s (%s)\nB: %s (%s)", v->a_name, t1, v->b_name, t2);
+	if (v->a_time_ns && v->b_time_ns)
+		fprintf(v->out, ", %.0f s later",
+			((double)v->b_time_ns - (double)v->a_time_ns) / 1e9);
+	fputc('\n', v->out);
+	for (size_t k = 0; k < d->npairs; k++) {
+		const struct hw_diff_pair *p = &d->pairs[k];
+		char b1[40];
+		fputc('\n', v->out);
+		diff_pair_title(v->out, p);
+		if (p->a && p->b && p->a->has_header && p->b->has_header) {
+			shuman(b1, sizeof(b1), (int64_t)(p->b->real_used - p->a->real_used));
+			fprintf(v->out,
+				"  used %" PRIu64 " -> %" PRIu64 " (%+" PRId64
+				"), used+overhead %s, "
+				"fragments %" PRIu64 " -> %" PRIu64 "\n",
+				p->a->used, p->b->used, (int64_t)(p->b->used - p->a->used), b1,
+				p->a->frags, p->b->frags);
+		}
+		if ((p->a && !p->a->sites_known) || (p->b && !p->b->sites_known)) {
+			fputs("  allocation sites need a debug build (DBG_SR_MEMORY)\n", v->out);
+			continue;
+		}
+		if ((p->a && !p->a->sites_complete) || (p->b && !p->b->sites_complete))
+			fputs("  warning: an input lists only its top sites (--top): the deltas of "
+			      "the others are not known\n",
+			      v->out);
+		if (!p->nrows) {
+			fputs("  no site changed\n", v->out);
+			continue;
+		}
+		fprintf(v->out,
+			"  %u sites grew, %" PRIu64 " shrank; %" PRIu64 " new, %" PRIu64 " gone\n",
+			(unsigned)p->grown, p->shrunk, p->added, p->gone);
+		fprintf(v->out, "  %12s %9s %12s %9s  %-6s %-10s %s\n", "d bytes", "d count",
+			"bytes B", "count B", "", "module", "site");
+		for (size_t i = 0; i < p->nrows && (!v->top || i < v->top); i++) {
+			const struct hw_diff_row *r = &p->rows[i];
+			const struct hw_diff_site *s = r->b ? r->b : r->a;
+			fprintf(v->out,
+				"  %+12" PRId64 " %+9" PRId64 " %12" PRIu64 " %9" PRIu64
+				"  %-6s %-10s %s: %s(%" PRIu64 ")\n",
+				r->dbytes, r->dcount, r->b ? r->b->bytes : 0,
+				r->b ? r->b->count : 0,
+				r->kind == HW_DIFF_NEW	  ? "new"
+				: r->kind == HW_DIFF_GONE ? "gone"
+							  : "",
+				s->module[0] ? s->module : "-", s->file, s->func, s->line);
+		}
+		if (v->top && p->nrows > v->top)
+			fprintf(v->out, "  ... %zu more changed sites (use --top)\n",
+				p->nrows - v->top);
+	}
+}
+
+/* ---- watch ---- */
+
+void hw_fmt_watch(const struct hw_watch_view *v)
+{
+	size_t n = v->nsamples;
+	char t1[40], t2[40];
+
+	if (v->format == HW_FMT_JSON) {
+		struct hw_json js;
+		hw_json_init(&js, v->out, true);
+		hw_json_begin_object(&js);
+		hw_json_key(&js, "format_version");
+		hw_json_u64(&js, HW_JSON_FORMAT_VERSION);
+		hw_json_key(&js, "command");
+		hw_json_string(&js, "watch");
+		hw_json_key(&js, "interrupted");
+		hw_json_bool(&js, v->interrupted);
+		hw_json_key(&js, "stopped");
+		hw_json_bool(&js, v->stopped);
+		hw_json_key(&js, "samples");
+		hw_json_begin_array(&js);
+		for (size_t i = 0; i < n; i++) {
+			hw_json_begin_object(&js);
+			hw_json_key(&js, "time_ns");
+			hw_json_u64(&js, v->t_ns[i]);
+			hw_json_key(&js, "max_stop_ms");
+			hw_json_double(&js, v->max_stop_ms[i]);
+			hw_json_end_object(&js);
+		}
+		hw_json_end_array(&js);
+		hw_json_key(&js, "growing");
+		hw_json_begin_array(&js);
+		for (size_t i = 0; i < v->nseries && i < v->ngrowing && (!v->top || i < v->top);
+		     i++) {
+			const struct hw_watch_series *s = &v->series[i];
+			hw_json_begin_object(&js);
+			hw_json_key(&js, "pool");
+			hw_json_string(&js, s->pool);
+			hw_json_key(&js, "pid");
+			hw_json_i64(&js, s->pid);
+			hw_json_key(&js, "desc");
+			hw_json_string(&js, s->desc ? s->desc : "");
+			hw_json_key(&js, "file");
+			hw_json_string(&js, s->file);
+			hw_json_key(&js, "func");
+			hw_json_string(&js, s->func);
+			hw_json_key(&js, "line");
+			hw_json_u64(&js, s->line);
+			hw_json_key(&js, "module");
+			hw_json_string(&js, s->module);
+			hw_json_key(&js, "bytes_per_min");
+			hw_json_double(&js, s->bytes_per_min);
+			hw_json_key(&js, "count_per_min");
+			hw_json_double(&js, s->count_per_min);
+			hw_json_key(&js, "bytes");
+			hw_json_begin_array(&js);
+			for (size_t k = 0; k < n; k++)
+				hw_json_u64(&js, s->bytes[k]);
+			hw_json_end_array(&js);
+			hw_json_key(&js, "count");
+			hw_json_begin_array(&js);
+			for (size_t k = 0; k < n; k++)
+				hw_json_u64(&js, s->count[k]);
+			hw_json_end_array(&js);
+			hw_json_end_object(&js);
+		}
+		hw_json_end_array(&js);
+		hw_json_end_object(&js);
+		hw_json_finish(&js);
+		return;
+	}
+	if (!n) {
+		fputs("no snapshot was taken\n", v->out);
+		return;
+	}
+	when(t1, sizeof(t1), v->t_ns[0]);
+	when(t2, sizeof(t2), v->t_ns[n - 1]);
+	{
+		double worst = 0;
+		for (size_t i = 0; i < n; i++)
+			if (v->max_stop_ms[i] > worst)
+				worst = v->max_stop_ms[i];
+		fprintf(v->out, "%zu snapshots from %s to %s%s; longest stop %.2f ms\n", n, t1, t2,
+			v->interrupted ? " (interrupted)" : "", worst);
+	}
+	if (n < 3) {
+		fputs("fewer than 3 snapshots: growth cannot be told from noise\n", v->out);
+	}
+	if (!v->ngrowing) {
+		fputs("no allocation site grew steadily: no leak suspect\n", v->out);
+		return;
+	}
+	fprintf(v->out, "%zu sites grew at every snapshot (leak suspects), fastest first:\n",
+		v->ngrowing);
+	fprintf(v->out, "  %12s %10s %12s %9s  %-4s %7s  %-10s %s\n", "bytes/min", "count/min",
+		"bytes now", "count", "pool", "pid", "module", "site");
+	for (size_t i = 0; i < v->ngrowing && (!v->top || i < v->top); i++) {
+		const struct hw_watch_series *s = &v->series[i];
+		fprintf(v->out,
+			"  %12.0f %10.1f %12" PRIu64 " %9" PRIu64
+			"  %-4s %7d  %-10s %s: %s(%" PRIu64 ")\n",
+			s->bytes_per_min, s->count_per_min, s->bytes[n - 1], s->count[n - 1],
+			s->pool, s->pid, s->module[0] ? s->module : "-", s->file, s->func, s->line);
+	}
+}
+
+/* ---- diagnose ---- */
+
+void hw_fmt_diagnose(const struct hw_diag_view *v)
+{
+	if (v->format == HW_FMT_JSON) {
+		struct hw_json js;
+		hw_json_init(&js, v->out, true);
+		hw_json_begin_object(&js);
+		hw_json_key(&js, "format_version");
+		hw_json_u64(&js, HW_JSON_FORMAT_VERSION);
+		hw_json_key(&js, "command");
+		hw_json_string(&js, "diagnose");
+		hw_json_key(&js, "source");
+		hw_json_string(&js, v->source ? v->source : "");
+		hw_json_key(&js, "growth_data");
+		if (v->growth)
+			hw_json_string(&js, v->growth);
+		else
+			hw_json_null(&js);
+		hw_json_key(&js, "pools");
+		hw_json_begin_array(&js);
+		for (size_t i = 0; i < v->nitems; i++) {
+			const struct hw_diag_item *it = &v->items[i];
+			hw_json_begin_object(&js);
+			hw_json_key(&js, "pool");
+			hw_json_string(&js, it->pool);
+			hw_json_key(&js, "pid");
+			hw_json_i64(&js, it->pid);
+			hw_json_key(&js, "desc");
+			hw_json_string(&js, it->desc ? it->desc : "");
+			hw_json_key(&js, "same_verdict_processes");
+			hw_json_u64(&js, it->also);
+			hw_json_key(&js, "verdict");
+			hw_json_string(&js, hw_verdict_name(it->res.verdict));
+			hw_json_key(&js, "headline");
+			hw_json_string(&js, it->res.headline);
+			hw_json_key(&js, "evidence");
+			hw_json_begin_array(&js);
+			for (size_t k = 0; k < it->res.nevidence; k++)
+				hw_json_string(&js, it->res.evidence[k]);
+			hw_json_end_array(&js);
+			hw_json_key(&js, "advice");
+			hw_json_string(&js, it->res.advice);
+			hw_json_end_object(&js);
+		}
+		hw_json_end_array(&js);
+		hw_json_end_object(&js);
+		hw_json_finish(&js);
+		return;
+	}
+	fprintf(v->out, "%s%s\n", v->source ? v->source : "",
+		v->live ? (v->stopped ? " (stopped briefly while copied)" : " (not stopped)") : "");
+	fprintf(v->out, "growth data: %s\n\n", v->growth ? v->growth : "none (one snapshot)");
+	for (size_t i = 0; i < v->nitems; i++) {
+		const struct hw_diag_item *it = &v->items[i];
+		fprintf(v->out, "%s", it->pool);
+		if (it->pid)
+			fprintf(v->out, " of pid %d", it->pid);
+		if (it->desc && it->desc[0])
+			fprintf(v->out, " (%s)", it->desc);
+		if (it->also)
+			fprintf(v->out, " and %zu more process%s", it->also,
+				it->also == 1 ? "" : "es");
+		fprintf(v->out, ": %s\n", it->res.headline);
+		for (size_t k = 0; k < it->res.nevidence; k++)
+			fprintf(v->out, "  - %s\n", it->res.evidence[k]);
+		if (it->res.advice[0])
+			fprintf(v->out, "  => %s\n", it->res.advice);
+		fputc('\n', v->out);
+	}
+}

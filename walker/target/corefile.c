@@ -1,0 +1,833 @@
+/* corefile.c - ELF core images of snapshots: layout, parsing, and the multi-process snapshot file.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "heapwalk/error.h"
+#include "heapwalk/sbuf.h"
+#include "heapwalk/snapshot.h"
+#include "core.h"
+#include "live.h"
+
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC 1u
+#endif
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static uint64_t page_up(uint64_t v)
+{
+	return (v + IMG_PAGE - 1) & ~(uint64_t)(IMG_PAGE - 1);
+}
+
+size_t note_add(struct notebuf *nb, const char *name, uint32_t type, const void *desc,
+		size_t descsz)
+{
+	size_t namesz = strlen(name) + 1, need, off;
+
+	need = 12 + ((namesz + 3) & ~(size_t)3) + ((descsz + 3) & ~(size_t)3);
+	if (nb->oom || need > SIZE_MAX - nb->len)
+		goto oom;
+	if (nb->len + need > nb->cap) {
+		size_t cap = nb->cap ? nb->cap : 4096;
+		uint8_t *b;
+		while (cap < nb->len + need)
+			cap *= 2;
+		b = realloc(nb->buf, cap);
+		if (!b)
+			goto oom;
+		nb->buf = b;
+		nb->cap = cap;
+	}
+	memset(nb->buf + nb->len, 0, need);
+	put32(nb->buf + nb->len, (uint32_t)namesz);
+	put32(nb->buf + nb->len + 4, (uint32_t)descsz);
+	put32(nb->buf + nb->len + 8, type);
+	memcpy(nb->buf + nb->len + 12, name, namesz);
+	off = nb->len + 12 + ((namesz + 3) & ~(size_t)3);
+	if (desc && descsz)
+		memcpy(nb->buf + off, desc, descsz);
+	nb->len += need;
+	return off;
+oom:
+	nb->oom = true;
+	return 0;
+}
+
+static unsigned ehdr_size(unsigned cls)
+{
+	return cls == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+}
+
+static unsigned phdr_size(unsigned cls)
+{
+	return cls == ELFCLASS64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+}
+
+struct hw_error *img_layout(struct img_desc *d)
+{
+	uint64_t cur, limit = d->cls == ELFCLASS64 ? UINT64_MAX / 2 : UINT32_MAX;
+
+	if (d->nloads > IMG_MAX_LOADS)
+		return hw_error_create(HW_ERR_UNSUPPORTED,
+				       "%zu mappings: too many for one core file", d->nloads);
+	d->phoff = ehdr_size(d->cls);
+	d->notes_off = d->phoff + (1 + d->nloads) * (uint64_t)phdr_size(d->cls);
+	cur = page_up(d->notes_off + d->notes_len);
+	for (size_t i = 0; i < d->nloads; i++) {
+		struct img_load *l = &d->loads[i];
+		if (l->filesz > l->memsz)
+			l->filesz = l->memsz;
+		if (!l->filesz) {
+			l->offset = 0;
+			continue;
+		}
+		if (l->filesz > limit - cur)
+			return hw_error_create(HW_ERR_UNSUPPORTED, "core image too large");
+		l->offset = cur;
+		cur = page_up(cur + l->filesz);
+	}
+	d->size = cur;
+	return NULL;
+}
+
+static void put_ehdr(uint8_t *p, unsigned cls, unsigned machine, uint64_t phoff, unsigned phnum)
+{
+	memset(p, 0, ehdr_size(cls));
+	memcpy(p, ELFMAG, SELFMAG);
+	p[EI_CLASS] = (uint8_t)cls;
+	p[EI_DATA] = ELFDATA2LSB;
+	p[EI_VERSION] = EV_CURRENT;
+	p[EI_OSABI] = ELFOSABI_NONE;
+	if (cls == ELFCLASS64) {
+		put16(p + offsetof(Elf64_Ehdr, e_type), ET_CORE);
+		put16(p + offsetof(Elf64_Ehdr, e_machine), (uint16_t)machine);
+		put32(p + offsetof(Elf64_Ehdr, e_version), EV_CURRENT);
+		put64(p + offsetof(Elf64_Ehdr, e_phoff), phoff);
+		put16(p + offsetof(Elf64_Ehdr, e_ehsize), sizeof(Elf64_Ehdr));
+		put16(p + offsetof(Elf64_Ehdr, e_phentsize), sizeof(Elf64_Phdr));
+		put16(p + offsetof(Elf64_Ehdr, e_phnum), (uint16_t)phnum);
+	} else {
+		put16(p + offsetof(Elf32_Ehdr, e_type), ET_CORE);
+		put16(p + offsetof(Elf32_Ehdr, e_machine), (uint16_t)machine);
+		put32(p + offsetof(Elf32_Ehdr, e_version), EV_CURRENT);
+		put32(p + offsetof(Elf32_Ehdr, e_phoff), (uint32_t)phoff);
+		put16(p + offsetof(Elf32_Ehdr, e_ehsize), sizeof(Elf32_Ehdr));
+		put16(p + offsetof(Elf32_Ehdr, e_phentsize), sizeof(Elf32_Phdr));
+		put16(p + offsetof(Elf32_Ehdr, e_phnum), (uint16_t)phnum);
+	}
+}
+
+static void put_phdr(uint8_t *p, unsigned cls, uint32_t type, uint32_t flags, uint64_t off,
+		     uint64_t vaddr, uint64_t paddr, uint64_t filesz, uint64_t memsz,
+		     uint64_t align)
+{
+	if (cls == ELFCLASS64) {
+		put32(p + offsetof(Elf64_Phdr, p_type), type);
+		put32(p + offsetof(Elf64_Phdr, p_flags), flags);
+		put64(p + offsetof(Elf64_Phdr, p_offset), off);
+		put64(p + offsetof(Elf64_Phdr, p_vaddr), vaddr);
+		put64(p + offsetof(Elf64_Phdr, p_paddr), paddr);
+		put64(p + offsetof(Elf64_Phdr, p_filesz), filesz);
+		put64(p + offsetof(Elf64_Phdr, p_memsz), memsz);
+		put64(p + offsetof(Elf64_Phdr, p_align), align);
+	} else {
+		put32(p + offsetof(Elf32_Phdr, p_type), type);
+		put32(p + offsetof(Elf32_Phdr, p_offset), (uint32_t)off);
+		put32(p + offsetof(Elf32_Phdr, p_vaddr), (uint32_t)vaddr);
+		put32(p + offsetof(Elf32_Phdr, p_paddr), (uint32_t)paddr);
+		put32(p + offsetof(Elf32_Phdr, p_filesz), (uint32_t)filesz);
+		put32(p + offsetof(Elf32_Phdr, p_memsz), (uint32_t)memsz);
+		put32(p + offsetof(Elf32_Phdr, p_flags), flags);
+		put32(p + offsetof(Elf32_Phdr, p_align), (uint32_t)align);
+	}
+}
+
+void img_put_headers(const struct img_desc *d, uint8_t *buf)
+{
+	unsigned ps = phdr_size(d->cls);
+
+	put_ehdr(buf, d->cls, d->machine, d->phoff, (unsigned)(1 + d->nloads));
+	put_phdr(buf + d->phoff, d->cls, PT_NOTE, 0, d->notes_off, 0, 0, d->notes_len, 0, 4);
+	for (size_t i = 0; i < d->nloads; i++) {
+		const struct img_load *l = &d->loads[i];
+		put_phdr(buf + d->phoff + (1 + i) * ps, d->cls, PT_LOAD, l->flags, l->offset,
+			 l->vaddr, 0, l->filesz, l->memsz, IMG_PAGE);
+	}
+	if (d->notes_len && d->notes)
+		memcpy(buf + d->notes_off, d->notes, d->notes_len);
+}
+
+/* One program header, read in either class. */
+struct rphdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+static void get_phdr(const uint8_t *p, unsigned cls, struct rphdr *r)
+{
+	r->type = get32(p);
+	if (cls == ELFCLASS64) {
+		r->flags = get32(p + offsetof(Elf64_Phdr, p_flags));
+		r->offset = get64(p + offsetof(Elf64_Phdr, p_offset));
+		r->vaddr = get64(p + offsetof(Elf64_Phdr, p_vaddr));
+		r->paddr = get64(p + offsetof(Elf64_Phdr, p_paddr));
+		r->filesz = get64(p + offsetof(Elf64_Phdr, p_filesz));
+		r->memsz = get64(p + offsetof(Elf64_Phdr, p_memsz));
+		r->align = get64(p + offsetof(Elf64_Phdr, p_align));
+	} else {
+		r->flags = get32(p + offsetof(Elf32_Phdr, p_flags));
+		r->offset = get32(p + offsetof(Elf32_Phdr, p_offset));
+		r->vaddr = get32(p + offsetof(Elf32_Phdr, p_vaddr));
+		r->paddr = get32(p + offsetof(Elf32_Phdr, p_paddr));
+		r->filesz = get32(p + offsetof(Elf32_Phdr, p_filesz));
+		r->memsz = get32(p + offsetof(Elf32_Phdr, p_memsz));
+		r->align = get32(p + offsetof(Elf32_Phdr, p_align));
+	}
+}
+
+/* The program header table of an ELF core (untrusted): where and how many. */
+static struct hw_error *phdr_table(const uint8_t *map, size_t size, const char *what,
+				   unsigned *cls_ret, unsigned *machine_ret, uint64_t *phoff_ret,
+				   uint64_t *phnum_ret)
+{
+	unsigned cls, phentsize;
+	uint64_t phoff, phnum;
+
+	if (size < EI_NIDENT || memcmp(map, ELFMAG, SELFMAG) != 0)
+		return hw_error_create(HW_ERR_BAD_DATA, "%s: not an ELF file", what);
+	cls = map[EI_CLASS];
+	if ((cls != ELFCLASS32 && cls != ELFCLASS64) || map[EI_DATA] != ELFDATA2LSB ||
+	    size < ehdr_size(cls))
+		return hw_error_create(HW_ERR_BAD_DATA, "%s: unsupported ELF header", what);
+	if (cls == ELFCLASS64) {
+		if (get16(map + offsetof(Elf64_Ehdr, e_type)) != ET_CORE)
+			return hw_error_create(HW_ERR_BAD_DATA, "%s: not a core file", what);
+		*machine_ret = get16(map + offsetof(Elf64_Ehdr, e_machine));
+		phoff = get64(map + offsetof(Elf64_Ehdr, e_phoff));
+		phentsize = get16(map + offsetof(Elf64_Ehdr, e_phentsize));
+		phnum = get16(map + offsetof(Elf64_Ehdr, e_phnum));
+	} else {
+		if (get16(map + offsetof(Elf32_Ehdr, e_type)) != ET_CORE)
+			return hw_error_create(HW_ERR_BAD_DATA, "%s: not a core file", what);
+		*machine_ret = get16(map + offsetof(Elf32_Ehdr, e_machine));
+		phoff = get32(map + offsetof(Elf32_Ehdr, e_phoff));
+		phentsize = get16(map + offsetof(Elf32_Ehdr, e_phentsize));
+		phnum = get16(map + offsetof(Elf32_Ehdr, e_phnum));
+	}
+	if (phentsize != phdr_size(cls) || phnum == PN_XNUM || phoff > size ||
+	    phnum > (size - phoff) / phentsize)
+		return hw_error_create(HW_ERR_BAD_DATA, "%s: bad program header table", what);
+	*cls_ret = cls;
+	*phoff_ret = phoff;
+	*phnum_ret = phnum;
+	return NULL;
+}
+
+/* The bytes a segment saves, cut to the file: NULL if none. */
+static const uint8_t *seg_bytes(const uint8_t *map, size_t size, const struct rphdr *r,
+				uint64_t *len_ret)
+{
+	uint64_t len = r->filesz;
+
+	if (!len || r->offset >= size) {
+		*len_ret = 0;
+		return NULL;
+	}
+	if (len > size - r->offset)
+		len = size - r->offset;
+	*len_ret = len;
+	return map + r->offset;
+}
+
+struct hw_error *img_parse(const uint8_t *map, size_t size, const char *what, struct img_desc *ret)
+{
+	struct hw_error *err;
+	struct img_desc d;
+	uint64_t phoff, phnum;
+	bool have_notes = false;
+
+	memset(&d, 0, sizeof(d));
+	if ((err = phdr_table(map, size, what, &d.cls, &d.machine, &phoff, &phnum)))
+		return err;
+	d.loads = calloc(phnum ? (size_t)phnum : 1, sizeof(*d.loads));
+	if (!d.loads)
+		return hw_error_nomem();
+	for (uint64_t i = 0; i < phnum; i++) {
+		struct rphdr r;
+		uint64_t len;
+		const uint8_t *b;
+		get_phdr(map + phoff + i * phdr_size(d.cls), d.cls, &r);
+		b = seg_bytes(map, size, &r, &len);
+		if (r.type == PT_NOTE && !have_notes) {
+			have_notes = true;
+			d.notes = b;
+			d.notes_len = (size_t)len;
+			d.notes_align = r.align == 8 ? 8 : 4;
+		} else if (r.type == PT_LOAD) {
+			struct img_load *l = &d.loads[d.nloads++];
+			l->vaddr = r.vaddr;
+			l->memsz = r.memsz < r.filesz ? r.filesz : r.memsz;
+			l->filesz = len;
+			l->flags = r.flags;
+			l->src = b;
+		}
+	}
+	*ret = d;
+	return NULL;
+}
+
+/* key=value lines of a HEAPWALK note into the snapshot process record. */
+static void parse_proc_text(const uint8_t *desc, size_t len, struct hw_snapshot_proc *p)
+{
+	char buf[2048];
+	char *line, *save = NULL;
+
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	memcpy(buf, desc, len);
+	buf[len] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+		unsigned long long v;
+		if (!eq)
+			continue;
+		*eq = '\0';
+		v = strtoull(eq + 1, NULL, 10);
+		if (!strcmp(line, "pid") && v <= INT_MAX)
+			p->pid = (int)v;
+		else if (!strcmp(line, "ppid") && v <= INT_MAX)
+			p->ppid = (int)v;
+		else if (!strcmp(line, "threads") && v <= UINT_MAX)
+			p->nthreads = (unsigned)v;
+		else if (!strcmp(line, "stopped"))
+			p->stopped = v != 0;
+		else if (!strcmp(line, "was_stopped"))
+			p->was_stopped = v != 0;
+		else if (!strcmp(line, "stop_ns"))
+			p->stop_ns = v;
+		else if (!strcmp(line, "copied"))
+			p->copied = v;
+		else if (!strcmp(line, "copied_while_stopped"))
+			p->copied_while_stopped = v;
+		else if (!strcmp(line, "shared_elsewhere"))
+			p->shared_elsewhere = v;
+		else if (!strcmp(line, "unreadable"))
+			p->unreadable = v;
+		else if (!strcmp(line, "skipped_zero"))
+			p->skipped_zero = v;
+	}
+}
+
+void img_read_proc_notes(const uint8_t *notes, size_t len, size_t align, unsigned cls,
+			 struct hw_snapshot_proc *p)
+{
+	struct hw_note n;
+	size_t off = 0;
+	bool seen_status = false, seen_ps = false;
+
+	while (notes && hw_note_next(notes, len, align, &off, &n)) {
+		if (hw_note_name_is(&n, "CORE")) {
+			if (n.type == NT_PRSTATUS && !seen_status) {
+				size_t o = cls == ELFCLASS64 ? 32 : 24;
+				seen_status = true;
+				if (n.descsz >= o + 8) {
+					p->pid = (int)get32(n.desc + o);
+					p->ppid = (int)get32(n.desc + o + 4);
+				}
+			} else if (n.type == NT_PRSTATUS) {
+				p->nthreads++;
+			} else if (n.type == NT_PRPSINFO && !seen_ps) {
+				size_t o = n.descsz == 136 ? 40 : n.descsz == 128 ? 32 : 28;
+				seen_ps = true;
+				if (n.descsz >= o + 16)
+					hw_sanitise(p->comm, sizeof(p->comm),
+						    (const char *)n.desc + o, 16);
+			}
+		} else if (hw_note_name_is(&n, HW_NOTE_OWNER) && n.type == HW_NT_PROC) {
+			parse_proc_text(n.desc, n.descsz, p);
+		}
+	}
+	if (seen_status)
+		p->nthreads++;
+}
+
+struct hw_error *img_memfile(uint64_t size, int *fd_ret, uint8_t **map_ret)
+{
+	int fd;
+	uint8_t *map;
+
+	if (size == 0 || size > SIZE_MAX)
+		return hw_error_create(HW_ERR_INVALID_ARG, "image of %" PRIu64 " bytes", size);
+	fd = memfd_create("heapwalk-snapshot", MFD_CLOEXEC);
+	if (fd < 0) {
+		/* No memfd: an unlinked temporary file does the same. */
+		char tmpl[] = "/tmp/heapwalk-snapshot-XXXXXX";
+		fd = mkostemp(tmpl, O_CLOEXEC);
+		if (fd < 0)
+			return hw_error_os(errno, "cannot create a memory file for the snapshot");
+		unlink(tmpl);
+	}
+	if (ftruncate(fd, (off_t)size) != 0) {
+		int e = errno;
+		close(fd);
+		return hw_error_os(e, "cannot size the snapshot memory file to %" PRIu64 " bytes",
+				   size);
+	}
+	map = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		int e = errno;
+		close(fd);
+		return hw_error_os(e, "cannot map the snapshot memory file");
+	}
+	*fd_ret = fd;
+	*map_ret = map;
+	return NULL;
+}
+
+/* ---- the snapshot file ---- */
+
+/* Write @len bytes at @off, leaving all-zero pages as holes. */
+static struct hw_error *write_sparse(int fd, const char *path, const uint8_t *p, uint64_t len,
+				     uint64_t off)
+{
+	static const uint8_t zero[IMG_PAGE];
+	uint64_t pos = 0;
+
+	while (pos < len) {
+		uint64_t chunk = len - pos < IMG_PAGE ? len - pos : IMG_PAGE;
+		uint64_t run = 0;
+		/* Coalesce non-zero pages into one write. */
+		while (pos + run < len) {
+			uint64_t c = len - pos - run < IMG_PAGE ? len - pos - run : IMG_PAGE;
+			if (!memcmp(p + pos + run, zero, c))
+				break;
+			run += c;
+			if (run >= (8u << 20))
+				break;
+		}
+		if (!run) {
+			pos += chunk;
+			continue;
+		}
+		for (uint64_t done = 0; done < run;) {
+			ssize_t n = pwrite(fd, p + pos + done, (size_t)(run - done),
+					   (off_t)(off + pos + done));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return hw_error_os(n < 0 ? errno : EIO, "cannot write %s", path);
+			done += (uint64_t)n;
+		}
+		pos += run;
+	}
+	return NULL;
+}
+
+struct mapped {
+	uint8_t *map;
+	size_t size;
+};
+
+static struct hw_error *map_fd(int fd, const char *what, struct mapped *m)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return hw_error_os(errno, "cannot stat %s", what);
+	if (st.st_size <= 0 || (uint64_t)st.st_size > SIZE_MAX)
+		return hw_error_create(HW_ERR_BAD_DATA, "%s: empty or too large", what);
+	m->size = (size_t)st.st_size;
+	m->map = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m->map == MAP_FAILED)
+		return hw_error_os(errno, "cannot map %s", what);
+	return NULL;
+}
+
+static void snapshot_text(const struct hw_snapshot *s, struct hw_sbuf *sb)
+{
+	hw_sbuf_printf(
+	    sb, "processes=%zu\nstopped=%d\nlive=%d\ntime_ns=%" PRIu64 "\nwall_ns=%" PRIu64 "\n",
+	    s->nprocs, s->stopped ? 1 : 0, s->live ? 1 : 0, s->time_ns, s->wall_ns);
+}
+
+struct hw_error *hw_snapshot_write(const struct hw_snapshot *s, const char *path,
+				   uint64_t *bytes_ret)
+{
+	struct hw_error *err = NULL;
+	struct mapped *maps = NULL;
+	struct img_desc *d = NULL;
+	struct notebuf nb0 = {0};
+	struct hw_sbuf sb;
+	char *tmp = NULL;
+	uint8_t *head = NULL;
+	uint64_t phnum = 0, phoff, notes_off, cur, head_len;
+	unsigned ps;
+	int fd = -1;
+
+	hw_sbuf_init(&sb);
+	if (!s || s->nprocs == 0)
+		return hw_error_create(HW_ERR_INVALID_ARG, "empty snapshot");
+	maps = calloc(s->nprocs, sizeof(*maps));
+	d = calloc(s->nprocs, sizeof(*d));
+	if (!maps || !d) {
+		err = hw_error_nomem();
+		goto out;
+	}
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct hw_snapshot_proc *p = &s->procs[i];
+		char what[64];
+		int pfd = p->fd;
+		snprintf(what, sizeof(what), "the image of pid %d", p->pid);
+		if (pfd < 0 && p->path) {
+			pfd = open(p->path, O_RDONLY | O_CLOEXEC);
+			if (pfd < 0) {
+				err = hw_error_os(errno, "cannot open %s", p->path);
+				goto out;
+			}
+		}
+		if (pfd < 0) {
+			err = hw_error_create(HW_ERR_INVALID_ARG, "no image for pid %d", p->pid);
+			goto out;
+		}
+		err = map_fd(pfd, what, &maps[i]);
+		if (pfd != p->fd)
+			close(pfd);
+		if (err) {
+			maps[i].map = NULL;
+			goto out;
+		}
+		if ((err = img_parse(maps[i].map, maps[i].size, what, &d[i])))
+			goto out;
+		if (d[i].cls != d[0].cls) {
+			err = hw_error_create(HW_ERR_UNSUPPORTED,
+					      "processes of different ELF classes in one snapshot");
+			goto out;
+		}
+		phnum += 1 + d[i].nloads;
+	}
+	if (phnum >= PN_XNUM) {
+		err =
+		    hw_error_create(HW_ERR_UNSUPPORTED, "too many mappings for one snapshot file");
+		goto out;
+	}
+	/* The first image's notes, plus what the snapshot as a whole was. */
+	snapshot_text(s, &sb);
+	if ((err = hw_sbuf_error(&sb)))
+		goto out;
+	if (d[0].notes_len) {
+		/* Keep them as they are (4-byte aligned notes in images heapwalk writes). */
+		if (d[0].notes_align != 4) {
+			err = hw_error_create(HW_ERR_UNSUPPORTED,
+					      "%s: notes with 8-byte alignment cannot be combined",
+					      path);
+			goto out;
+		}
+		nb0.buf = malloc(d[0].notes_len);
+		if (!nb0.buf) {
+			err = hw_error_nomem();
+			goto out;
+		}
+		memcpy(nb0.buf, d[0].notes, d[0].notes_len);
+		nb0.len = nb0.cap = d[0].notes_len;
+	}
+	note_add(&nb0, HW_NOTE_OWNER, HW_NT_SNAPSHOT, hw_sbuf_str(&sb), sb.len);
+	if (nb0.oom) {
+		err = hw_error_nomem();
+		goto out;
+	}
+	/* Layout: headers, all notes, then every saved segment page-aligned. */
+	ps = phdr_size(d[0].cls);
+	phoff = ehdr_size(d[0].cls);
+	notes_off = phoff + phnum * ps;
+	cur = notes_off + nb0.len;
+	for (size_t i = 1; i < s->nprocs; i++)
+		cur += (d[i].notes_len + 3) & ~(uint64_t)3;
+	head_len = cur;
+	cur = page_up(cur);
+	for (size_t i = 0; i < s->nprocs; i++)
+		for (size_t k = 0; k < d[i].nloads; k++) {
+			struct img_load *l = &d[i].loads[k];
+			l->offset = l->filesz ? cur : 0;
+			cur = page_up(cur + l->filesz);
+		}
+	head = calloc(1, (size_t)head_len);
+	if (!head) {
+		err = hw_error_nomem();
+		goto out;
+	}
+	{
+		uint64_t ph = phoff, no = notes_off;
+		put_ehdr(head, d[0].cls, d[0].machine, phoff, (unsigned)phnum);
+		for (size_t i = 0; i < s->nprocs; i++) {
+			size_t nlen = i ? d[i].notes_len : nb0.len;
+			put_phdr(head + ph, d[0].cls, i ? PT_HW_NOTE : PT_NOTE, 0, no, 0, i, nlen,
+				 0, 4);
+			memcpy(head + no, i ? d[i].notes : nb0.buf, nlen);
+			ph += ps;
+			no += (nlen + 3) & ~(uint64_t)3;
+			for (size_t k = 0; k < d[i].nloads; k++) {
+				const struct img_load *l = &d[i].loads[k];
+				put_phdr(head + ph, d[0].cls, i ? PT_HW_LOAD : PT_LOAD, l->flags,
+					 l->offset, l->vaddr, i, l->filesz, l->memsz, IMG_PAGE);
+				ph += ps;
+			}
+		}
+	}
+	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
+		tmp = NULL;
+		err = hw_error_nomem();
+		goto out;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = hw_error_os(errno, "cannot create %s", tmp);
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)cur) != 0) {
+		err = hw_error_os(errno, "cannot size %s", tmp);
+		goto out;
+	}
+	if ((err = write_sparse(fd, tmp, head, head_len, 0)))
+		goto out;
+	for (size_t i = 0; i < s->nprocs; i++)
+		for (size_t k = 0; k < d[i].nloads; k++) {
+			const struct img_load *l = &d[i].loads[k];
+			if (l->filesz &&
+			    (err = write_sparse(fd, tmp, l->src, l->filesz, l->offset)))
+				goto out;
+		}
+	if (fsync(fd) != 0 && errno != EINVAL) {
+		err = hw_error_os(errno, "cannot write %s", tmp);
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		err = hw_error_os(errno, "cannot write %s", tmp);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		err = hw_error_os(errno, "cannot rename %s to %s", tmp, path);
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	if (bytes_ret)
+		*bytes_ret = cur;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	free(head);
+	free(nb0.buf);
+	hw_sbuf_deinit(&sb);
+	for (size_t i = 0; d && i < s->nprocs; i++)
+		free(d[i].loads);
+	for (size_t i = 0; maps && i < s->nprocs; i++)
+		if (maps[i].map)
+			munmap(maps[i].map, maps[i].size);
+	free(maps);
+	free(d);
+	return err;
+}
+
+/* A standard core image in a memory file from one hidden process of a snapshot file. */
+static struct hw_error *build_image(struct img_desc *d, int *fd_ret)
+{
+	struct hw_error *err;
+	uint8_t *map;
+	int fd;
+
+	if ((err = img_layout(d)) || (err = img_memfile(d->size, &fd, &map)))
+		return err;
+	img_put_headers(d, map);
+	for (size_t i = 0; i < d->nloads; i++)
+		if (d->loads[i].filesz)
+			memcpy(map + d->loads[i].offset, d->loads[i].src, d->loads[i].filesz);
+	munmap(map, (size_t)d->size);
+	*fd_ret = fd;
+	return NULL;
+}
+
+static void snapshot_from_text(const uint8_t *notes, size_t len, size_t align,
+			       struct hw_snapshot *s)
+{
+	struct hw_note n;
+	size_t off = 0;
+
+	while (notes && hw_note_next(notes, len, align, &off, &n)) {
+		char buf[512], *line, *save = NULL;
+		size_t l = n.descsz < sizeof(buf) - 1 ? n.descsz : sizeof(buf) - 1;
+		if (!hw_note_name_is(&n, HW_NOTE_OWNER) || n.type != HW_NT_SNAPSHOT)
+			continue;
+		memcpy(buf, n.desc, l);
+		buf[l] = '\0';
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char *eq = strchr(line, '=');
+			unsigned long long v;
+			if (!eq)
+				continue;
+			*eq = '\0';
+			v = strtoull(eq + 1, NULL, 10);
+			if (!strcmp(line, "stopped"))
+				s->stopped = v != 0;
+			else if (!strcmp(line, "time_ns"))
+				s->time_ns = v;
+			else if (!strcmp(line, "wall_ns"))
+				s->wall_ns = v;
+		}
+	}
+}
+
+struct hw_error *hw_snapshot_load(const char *path, struct hw_snapshot **ret)
+{
+	struct hw_error *err = NULL;
+	struct hw_snapshot *s;
+	struct mapped m = {0};
+	unsigned cls = 0, machine = 0;
+	uint64_t phoff = 0, phnum = 0, nhidden = 0;
+	int fd;
+
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->source = strdup(path))) {
+		free(s);
+		return hw_error_nomem();
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = hw_error_os(errno, "cannot open core file %s", path);
+		goto fail;
+	}
+	err = map_fd(fd, path, &m);
+	close(fd);
+	if (err) {
+		m.map = NULL;
+		goto fail;
+	}
+	/* Anything the core reader may still understand (compressed, odd) is one process. */
+	err = phdr_table(m.map, m.size, path, &cls, &machine, &phoff, &phnum);
+	if (!err) {
+		for (uint64_t i = 0; i < phnum; i++) {
+			struct rphdr r;
+			get_phdr(m.map + phoff + i * phdr_size(cls), cls, &r);
+			if (r.type == PT_HW_NOTE && r.paddr > nhidden && r.paddr <= 4096)
+				nhidden = r.paddr;
+		}
+	} else {
+		hw_error_destroy(err);
+		err = NULL;
+		phnum = 0;
+	}
+	s->procs = calloc((size_t)nhidden + 1, sizeof(*s->procs));
+	if (!s->procs) {
+		err = hw_error_nomem();
+		goto fail;
+	}
+	s->nprocs = (size_t)nhidden + 1;
+	for (size_t i = 0; i < s->nprocs; i++)
+		s->procs[i].fd = -1;
+	if (!(s->procs[0].path = strdup(path))) {
+		err = hw_error_nomem();
+		goto fail;
+	}
+	if (phnum) {
+		struct img_desc d0;
+		if (!img_parse(m.map, m.size, path, &d0)) {
+			img_read_proc_notes(d0.notes, d0.notes_len, d0.notes_align, d0.cls,
+					    &s->procs[0]);
+			snapshot_from_text(d0.notes, d0.notes_len, d0.notes_align, s);
+			free(d0.loads);
+		}
+	}
+	for (uint64_t k = 1; k <= nhidden; k++) {
+		struct img_desc d = {.cls = cls, .machine = machine, .notes_align = 4};
+		char what[64];
+		d.loads = calloc((size_t)phnum, sizeof(*d.loads));
+		if (!d.loads) {
+			err = hw_error_nomem();
+			goto fail;
+		}
+		for (uint64_t i = 0; i < phnum; i++) {
+			struct rphdr r;
+			uint64_t len;
+			const uint8_t *b;
+			get_phdr(m.map + phoff + i * phdr_size(cls), cls, &r);
+			if (r.paddr != k || (r.type != PT_HW_NOTE && r.type != PT_HW_LOAD))
+				continue;
+			b = seg_bytes(m.map, m.size, &r, &len);
+			if (r.type == PT_HW_NOTE) {
+				d.notes = b;
+				d.notes_len = (size_t)len;
+			} else {
+				struct img_load *l = &d.loads[d.nloads++];
+				l->vaddr = r.vaddr;
+				l->memsz = r.memsz < len ? len : r.memsz;
+				l->filesz = len;
+				l->flags = r.flags;
+				l->src = b;
+			}
+		}
+		snprintf(what, sizeof(what), "%s (process %" PRIu64 ")", path, k);
+		img_read_proc_notes(d.notes, d.notes_len, 4, cls, &s->procs[k]);
+		err = build_image(&d, &s->procs[k].fd);
+		free(d.loads);
+		if (err) {
+			err = hw_error_context(err, "%s", what);
+			goto fail;
+		}
+	}
+	munmap(m.map, m.size);
+	*ret = s;
+	return NULL;
+fail:
+	if (m.map)
+		munmap(m.map, m.size);
+	hw_snapshot_destroy(s);
+	return err;
+}
