@@ -24,11 +24,12 @@
 #include "heapwalk/sites.h"
 
 struct hw_target;
+struct hw_frag_stats;
 
 /* The JSON schema version; bump on incompatible changes (doc/json-schema.md). */
 #define HW_JSON_FORMAT_VERSION 1
 
-enum hw_format { HW_FMT_TEXT, HW_FMT_JSON, HW_FMT_CSV, HW_FMT_KAMAILIO };
+enum hw_format { HW_FMT_TEXT, HW_FMT_JSON, HW_FMT_CSV, HW_FMT_KAMAILIO, HW_FMT_GDB, HW_FMT_PROMETHEUS };
 
 struct hw_pool_report {
 	const struct hw_pool *pool;
@@ -47,6 +48,8 @@ struct hw_pool_report {
 	/* frags: non-empty free buckets, collected after the walk (owned) */
 	struct hw_free_bucket *buckets;
 	size_t nbuckets, bucket_cap;
+	/* stats: fragmentation figures (frag.h; owned), NULL if not computed */
+	struct hw_frag_stats *frag;
 };
 
 struct hw_report {
@@ -63,6 +66,8 @@ struct hw_report {
 	/* frags streaming state */
 	struct hw_json json;
 	bool used_only; /* frags --used: Kamailio's mem_status_mode=0 */
+	uint64_t request; /* stats --request N: say whether N bytes would fit (0: not asked) */
+	bool color;       /* text: ANSI colours (--color) */
 };
 
 void hw_pool_report_deinit(struct hw_pool_report *pr);
@@ -94,7 +99,7 @@ struct hw_formatter {
 	void (*frags_end)(struct hw_report *r);
 };
 extern const struct hw_formatter hw_formatter_text, hw_formatter_json, hw_formatter_csv,
-	hw_formatter_kamailio;
+	hw_formatter_kamailio, hw_formatter_prometheus;
 
 /* SVG pieces shared by map and the HTML report (svg.c). */
 struct hw_heapmap;
@@ -104,6 +109,26 @@ uint32_t hw_svg_heapmap_width(const struct hw_heapmap *m);
 uint32_t hw_svg_heapmap_height(const struct hw_heapmap *m);
 /* A <g> with the map drawn from y0 down, titled @title. */
 void hw_svg_heapmap(FILE *out, const struct hw_heapmap *m, const char *title, uint32_t y0);
+
+/*
+ * The host view (host.h), text or JSON: meminfo with its verdict, the
+ * Kamailio instances and what could not be read; or the slab caches as
+ * sorted by hw_slab_sort(@sort_key), the first @top (0: all). @color: ANSI
+ * colours in text.
+ */
+struct hw_host;
+void hw_fmt_host(const struct hw_host *h, enum hw_format fmt, FILE *out, bool color);
+void hw_fmt_host_slab(const struct hw_host *h, enum hw_format fmt, FILE *out, char sort_key,
+		      size_t top, bool color);
+
+/*
+ * Fragmentation figures of a pool (pr->frag, fmt_frag.c) for stats: text
+ * lines each starting with @indent, or members of the open pool object.
+ * @request (0: none) adds whether a request of that many bytes would fit.
+ */
+void hw_fmt_frag_text(FILE *out, const struct hw_pool_report *pr, uint64_t request,
+		      const char *indent);
+void hw_fmt_frag_json(struct hw_json *js, const struct hw_pool_report *pr, uint64_t request);
 
 /* Helpers shared by the formatters. */
 const char *hw_report_state(const struct hw_frag *f); /* "used" / "free" */

@@ -104,6 +104,41 @@ PY
 	then ok "json and csv agree with the kamailio format"; else bad "json/csv check"; fi
 fi
 
+# prometheus: well-formed exposition, the same numbers as JSON
+if run pm 0 summary --core "$C" --format prometheus --top 5; then
+	if python3 - "$TMP" <<'PY'
+import json, re, sys
+d = sys.argv[1]
+st = json.load(open(d + "/sj.out"))
+lines = open(d + "/pm.out").read().splitlines()
+typed, seen = set(), {}
+for ln in lines:
+    if ln.startswith("# HELP "):
+        continue
+    if ln.startswith("# TYPE "):
+        name, kind = ln.split()[2:4]
+        assert kind == "gauge" and name not in typed, ln
+        typed.add(name)
+        continue
+    m = re.fullmatch(r'([a-z_]+)\{((?:[a-z_]+="(?:[^"\\]|\\.)*",?)*)\} (\d+)', ln)
+    assert m, ln
+    assert m.group(1) in typed, ("sample before TYPE", ln)
+    labels = dict(re.findall(r'([a-z_]+)="((?:[^"\\]|\\.)*)"', m.group(2)))
+    seen.setdefault(m.group(1), []).append((labels, int(m.group(3))))
+for p in st["pools"]:
+    def val(metric):
+        return [v for l, v in seen[metric] if l["pool"] == p["pool"]][0]
+    assert val("heapwalk_pool_size_bytes") == p["heap_size"]
+    assert val("heapwalk_pool_used_bytes") == p["used"]
+    assert val("heapwalk_pool_free_bytes") == p["free"]
+    assert val("heapwalk_pool_used_fragments") == p["frags"]["used"]
+sites = seen["heapwalk_site_bytes"]
+assert len(sites) == 10 and all(l["file"] and l["func"] and l["line"] for l, v in sites)
+print("prometheus: %d metrics, %d site samples" % (len(typed), len(sites)))
+PY
+	then ok "prometheus exposition agrees with JSON"; else bad "prometheus exposition"; fi
+fi
+
 # frags filters: --from/--to, --used, --min-size, --site
 if run f1 0 frags --core "$C" --pool pkg --format csv --from 100 --to 199 &&
 	run f2 0 frags --core "$C" --pool pkg --format csv --used --min-size 1000 &&

@@ -12,14 +12,11 @@
 /* Longest string kept from the target (file names, function names). */
 #define STR_CAP 512
 
-static uint64_t mix(uint64_t x)
+/* Cheap enough to run per fragment: one multiply, high bits folded into the low ones. */
+static inline uint64_t mix(uint64_t x)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
+	x *= 0x9e3779b97f4a7c15ULL;
+	return x ^ (x >> 29) ^ (x >> 43);
 }
 
 struct hw_strcache_slot {
@@ -100,9 +97,16 @@ void hw_sites_deinit(struct hw_sites *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static uint64_t site_hash(uint64_t file, uint64_t func, uint64_t line)
+/*
+ * Per fragment, so cheap: three independent multiplies, then the high bits
+ * folded into the low ones the table index uses.
+ */
+static inline uint64_t site_hash(uint64_t file, uint64_t func, uint64_t line)
 {
-	return mix(file ^ mix(func ^ mix(line)));
+	uint64_t h = file * 0x9e3779b97f4a7c15ULL ^ func * 0xc2b2ae3d27d4eb4fULL ^
+		     line * 0x165667b19e3779f9ULL;
+
+	return h ^ (h >> 29) ^ (h >> 43);
 }
 
 /* Slots are empty when count == 0. */

@@ -6,8 +6,10 @@
 #ifndef HEAPWALK_CLI_H
 #define HEAPWALK_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "heapwalk/pool.h"
 #include "heapwalk/report.h"
@@ -28,6 +30,11 @@ enum {
 	OPT_SUMMARY = 1 << 3, /* --top --sort */
 	OPT_FRAGS = 1 << 4,   /* --used --free --from --to --min-size --site */
 	OPT_OUTPUT = 1 << 5,  /* -o/--output --cells */
+	OPT_HOST = 1 << 12,   /* --slab --proc */
+	OPT_LIVE = 1 << 20,   /* --pid --all --no-stop */
+	OPT_WATCH = 1 << 21,  /* --interval --count --duration */
+	OPT_DIAG = 1 << 22,   /* --request --baseline */
+	OPT_GROWTH = 1 << 26, /* --watch (report) */
 };
 
 struct hw_cli {
@@ -35,6 +42,9 @@ struct hw_cli {
 	/* target */
 	const char *core, *exe, *sysroot, *debug_file, *layout;
 	bool no_debuginfo;
+	enum hw_manager manager; /* --manager (HW_MGR_UNKNOWN: detect) */
+	bool block_given;        /* --block ADDR */
+	uint64_t block;
 	/* selection and output */
 	bool pool_sel[HW_POOL_KIND_COUNT];
 	enum hw_format format;
@@ -52,6 +62,27 @@ struct hw_cli {
 	/* map, report */
 	const char *output; /* NULL: stdout */
 	uint32_t cells;     /* heap map cells (0: default) */
+	/* host */
+	const char *proc_dir; /* --proc DIR (NULL: /proc) */
+	bool slab;            /* --slab */
+	char slab_sort;       /* --sort KEY with --slab: one of aclnopsu */
+	/* every command */
+	uint64_t max_core_size; /* --max-core-size: limit for compressed cores (0: default) */
+	bool color;             /* --color, NO_COLOR and the terminal, resolved */
+	/* live processes and instances (live.c, instance.c) */
+	int pid;              /* --pid: a running process (with --core: one of the file's) */
+	bool all;             /* --all: every process of the instance */
+	bool no_stop;         /* --no-stop: read without stopping */
+	double interval;      /* --interval seconds (watch, diagnose) */
+	uint64_t count;       /* --count samples (watch) */
+	double duration;      /* --duration seconds (watch) */
+	uint64_t request;     /* --request BYTES: would it fit (stats, diagnose) */
+	const char *baseline; /* --baseline FILE (diagnose) */
+	const char *operand[2]; /* diff A B, report A B */
+	bool watch;             /* report --watch: interval and count set */
+	/* set by instance.c: the session uses these instead of opening its own */
+	struct hw_target *given_target;
+	struct hw_dwarf *given_dw;
 };
 
 struct hw_command {
@@ -64,6 +95,42 @@ struct hw_command {
 };
 
 extern const struct hw_command hw_commands[];
+
+/*
+ * One option: the single source of its parsing, of every command's --help,
+ * of the man page and of the bash completion (doc.c).
+ */
+struct hw_option {
+	struct option o;
+	unsigned group;      /* OPT_* a command must accept; 0: every command */
+	const char *arg;     /* the value's name ("FILE", "DIR", "N"...), NULL for a flag */
+	const char *help;    /* what it does; '\n' where --help breaks the line */
+	char short_name;     /* also -X, or 0 */
+	const char *choices; /* NULL, or the values to complete, space-separated */
+};
+extern const struct hw_option hw_options[];
+extern const size_t hw_noptions;
+
+/* Headings for options of a group in a command's --help; others go under "Options". */
+struct hw_option_group {
+	unsigned group;
+	const char *title;
+};
+extern const struct hw_option_group hw_option_groups[]; /* ends with {0, NULL} */
+
+struct hw_exit_code {
+	int code;
+	const char *what;   /* a few words for --help */
+	const char *detail; /* a sentence for the man page */
+};
+extern const struct hw_exit_code hw_exit_codes[]; /* ends with what = NULL */
+
+/* doc.c: everything generated from the tables. */
+void hw_cli_print_help(FILE *out);
+void hw_cli_print_command_help(FILE *out, const struct hw_command *c);
+void hw_cli_print_man(FILE *out);
+/* -1 for a shell other than "bash" */
+int hw_cli_print_completion(FILE *out, const char *shell);
 
 /* Print "heapwalk: CMD: <message>" on stderr; return HW_EXIT_USAGE. */
 int hw_cli_usage_error(const struct hw_cli *cli, const char *fmt, ...)
@@ -79,6 +146,9 @@ struct hw_session {
 	struct hw_pool pools[HW_POOL_KIND_COUNT];
 	char *debuginfo_problem;
 	struct hw_report report;
+	bool dw_borrowed; /* dw belongs to someone else (instance.c shares one) */
+	bool no_progress; /* no progress line (the command streams to the terminal) */
+	struct hw_free_job *free_job; /* hw_session_walk_free_start's thread, NULL if none */
 };
 
 /* Open target, debug info, pools; set up the report. Returns an exit code (0 = go on). */
@@ -101,6 +171,28 @@ struct hw_walk_ctx {
  * A walk that fails outright marks the pool unwalked and says why on stderr.
  */
 void hw_session_walk(struct hw_session *s, hw_frag_fn fn, struct hw_walk_ctx *ctx);
+/*
+ * Walk one prepared pool (pr->alloc->walk into pr->check and pr->walk); a
+ * walk of more than a second shows a progress line when stderr is a
+ * terminal, unless s->no_progress.
+ */
+struct hw_error *hw_session_walk_pool(struct hw_session *s, struct hw_pool_report *pr,
+				      hw_frag_fn fn, void *arg);
+
+/* live.c: walk every prepared pool counting fragmentation figures (pr->frag, frag.h). */
+void hw_session_walk_frag(struct hw_session *s);
+/* live.c: the same, also adding used fragments to the pools' sites (resolved); false on nomem. */
+bool hw_session_walk_sites(struct hw_session *s, struct hw_cli *cli);
+/* Follow every walked pool's free lists, keeping the non-empty ones in pr->buckets. */
+void hw_session_walk_free(struct hw_session *s);
+/*
+ * The same on a second thread, started after prepare_pools and before the
+ * walk (which it overlaps); finish waits for it and leaves exactly what
+ * hw_session_walk_free after the walk would (findings after the walk's).
+ * Nothing between start and finish may touch pr->buckets.
+ */
+void hw_session_walk_free_start(struct hw_session *s);
+void hw_session_walk_free_finish(struct hw_session *s);
 
 /* The exit code the walked report deserves: 2 if a pool was not walked, 1 on findings, else 0. */
 int hw_session_exit_code(const struct hw_session *s);
@@ -111,7 +203,32 @@ int hw_cmd_stats(struct hw_cli *cli);
 int hw_cmd_summary(struct hw_cli *cli);
 int hw_cmd_frags(struct hw_cli *cli);
 int hw_cmd_profiles(struct hw_cli *cli);
+int hw_cmd_host(struct hw_cli *cli);
+
+/*
+ * Fold everything written to stdout from now on to @width columns
+ * (wrap.c): stdout is replaced until hw_wrap_end, which writes what is
+ * left and returns 0, or EOF when writing failed.
+ */
+int hw_wrap_stdout(unsigned width);
+int hw_wrap_end(void);
+int hw_cmd_snapshot(struct hw_cli *cli);
+int hw_cmd_diff(struct hw_cli *cli);
+int hw_cmd_watch(struct hw_cli *cli);
+int hw_cmd_diagnose(struct hw_cli *cli);
+
+/*
+ * live.c: open the target for --pid (a live snapshot, or with --core one
+ * process of a snapshot file); says on stderr how long it was stopped.
+ */
+struct hw_target_opts;
+struct hw_error *hw_live_open_target(struct hw_cli *cli, const struct hw_target_opts *topts,
+				     struct hw_target **ret);
+/* instance.c: info, stats, summary and frags over every process (--all). */
+int hw_run_all(struct hw_cli *cli);
 int hw_cmd_map(struct hw_cli *cli);
 int hw_cmd_report(struct hw_cli *cli);
+int hw_cmd_layout(struct hw_cli *cli);
+int hw_cmd_gdb(struct hw_cli *cli);
 
 #endif

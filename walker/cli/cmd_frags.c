@@ -1,6 +1,7 @@
 /* cmd_frags.c - 'heapwalk frags': the fragment list, streamed, with filters. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "heapwalk/error.h"
@@ -63,6 +64,8 @@ int hw_cmd_frags(struct hw_cli *cli)
 	ctx.r = &s.report;
 	s.report.used_only = cli->used_only;
 	hw_session_prepare_pools(cli, &s);
+	/* fragments stream to stdout: no progress line in between on the terminal */
+	s.no_progress = isatty(STDOUT_FILENO);
 	hw_fmt_frags_begin(&s.report);
 	for (size_t i = 0; i < s.report.npools; i++) {
 		struct hw_pool_report *pr = &s.report.pools[i];
@@ -71,8 +74,7 @@ int hw_cmd_frags(struct hw_cli *cli)
 		hw_fmt_frags_pool_begin(&s.report, pr);
 		if (pr->walked) {
 			ctx.base.pr = pr;
-			err = pr->alloc->walk(s.t, pr->pool, &pr->hdr, emit, &ctx, &pr->check,
-					      &pr->walk);
+			err = hw_session_walk_pool(&s, pr, emit, &ctx);
 			if (!err)
 				err = pr->alloc->walk_free(s.t, pr->pool, &pr->hdr, add_bucket, pr,
 							   &pr->check);

@@ -10,7 +10,13 @@ int hw_cmd_stats(struct hw_cli *cli)
 	if (rc)
 		return rc;
 	hw_session_prepare_pools(cli, &s);
-	hw_session_walk(&s, NULL, NULL);
+	/* the lists are checked too (on a second thread, overlapping the walk),
+	 * and feed TLSF's free-block matrix */
+	hw_session_walk_free_start(&s);
+	/* the totals, and the fragmentation figures on the way */
+	hw_session_walk_frag(&s);
+	s.report.request = cli->request;
+	hw_session_walk_free_finish(&s);
 	hw_fmt_stats(&s.report);
 	rc = hw_session_exit_code(&s);
 	hw_session_close(&s);

@@ -1,7 +1,11 @@
 /* session.c - opening a target for a command: core, executable, DWARF, pools. */
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "heapwalk/debuginfo.h"
@@ -14,24 +18,46 @@ int hw_session_open(struct hw_cli *cli, struct hw_session *s, const char *comman
 		.core_path = cli->core,
 		.exe_path = cli->exe,
 		.sysroot = cli->sysroot,
+		.max_core_size = cli->max_core_size,
 	};
 	struct hw_discover_opts dopts = {
 		.layout_name = cli->layout,
 		.no_debuginfo = cli->no_debuginfo,
+		.manager = cli->manager,
+		.has_block = cli->block_given,
+		.block = cli->block,
+		/* --pool pkg or shm says which pool a --block is; else its header does */
+		.block_kind = cli->pool_sel[HW_POOL_PKG] == cli->pool_sel[HW_POOL_SHM] ? -1
+			      : cli->pool_sel[HW_POOL_PKG]			 ? HW_POOL_PKG
+										 : HW_POOL_SHM,
 	};
 	struct hw_error *err;
 
 	memset(s, 0, sizeof(*s));
-	err = hw_target_open_core(&topts, &s->t);
+	if (cli->given_target) {
+		s->t = cli->given_target; /* the session owns it from here */
+		cli->given_target = NULL;
+		err = NULL;
+	} else if (cli->pid) {
+		err = hw_live_open_target(cli, &topts, &s->t);
+	} else {
+		err = hw_target_open_core(&topts, &s->t);
+	}
 	if (err) {
 		hw_cli_warn("%s", err->message);
 		hw_error_destroy(err);
 		return HW_EXIT_FATAL;
 	}
-	if (!s->t->exe) {
+	if (!s->t->exe && cli->block_given) {
+		/* The block's address stands in for the symbols; strings stay unresolved. */
+		hw_cli_warn("no executable (%s): walking the block given with --block; allocation "
+			    "sites show as addresses",
+			    s->t->exe_path_in_core ? s->t->exe_path_in_core : "the core names none");
+	} else if (!s->t->exe) {
 		if (s->t->exe_path_in_core)
 			hw_cli_warn("cannot open the executable %s that the core names; give it with "
-				    "--exe (and --sysroot for a core from another machine)",
+				    "--exe (and --sysroot for a core from another machine), or the "
+				    "block address with --block",
 				    s->t->exe_path_in_core);
 		else
 			hw_cli_warn("the core names no executable (are its notes missing? a truncated "
@@ -39,7 +65,10 @@ int hw_session_open(struct hw_cli *cli, struct hw_session *s, const char *comman
 		hw_session_close(s);
 		return HW_EXIT_FATAL;
 	}
-	if (!cli->no_debuginfo && !cli->layout) {
+	if (cli->given_dw && !cli->no_debuginfo && !cli->layout) {
+		s->dw = cli->given_dw;
+		s->dw_borrowed = true;
+	} else if (!cli->no_debuginfo && !cli->layout && (s->t->exe || cli->debug_file)) {
 		err = hw_dwarf_find(s->t->exe, cli->sysroot, cli->debug_file, &s->dw);
 		if (err) {
 			if (cli->debug_file) {
@@ -59,9 +88,13 @@ int hw_session_open(struct hw_cli *cli, struct hw_session *s, const char *comman
 		hw_session_close(s);
 		return HW_EXIT_FATAL;
 	}
+	if (cli->block_given)
+		for (int k = 0; k < HW_POOL_KIND_COUNT; k++)
+			cli->pool_sel[k] = !strcmp(s->pools[k].root_symbol, "--block");
 	s->report.command = command;
 	s->report.format = cli->format;
 	s->report.out = stdout;
+	s->report.color = cli->color;
 	s->report.t = s->t;
 	s->report.inst = &s->inst;
 	s->report.debuginfo_path = s->dw ? hw_dwarf_path(s->dw) : NULL;
@@ -112,6 +145,76 @@ size_t hw_session_prepare_pools(struct hw_cli *cli, struct hw_session *s)
 	return ready;
 }
 
+/*
+ * Progress on a terminal: a walk that takes more than a second shows how
+ * far it is on stderr, and wipes the line when done. Nothing when stderr is
+ * not a terminal (pipes, files, scripts reading JSON).
+ */
+struct progress {
+	hw_frag_fn fn;
+	void *arg;
+	const char *pool;
+	uint64_t first, span; /* the address range the walk covers */
+	uint64_t n, next;     /* fragments seen; when to look at the clock again */
+	struct timespec t0;
+	double after; /* seconds of walking before the first line */
+	double shown; /* seconds into the walk of the last line; < 0: none yet */
+};
+
+#define PROGRESS_EVERY 65536 /* fragments between looks at the clock */
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int progress_frag(void *arg, const struct hw_frag *f)
+{
+	struct progress *p = arg;
+
+	if (++p->n >= p->next) {
+		double t = seconds_since(&p->t0);
+
+		p->next = p->n + PROGRESS_EVERY;
+		if (t >= p->after && (p->shown < 0 || t - p->shown >= 0.25)) {
+			double pct = 0;
+
+			if (p->span && f->addr >= p->first)
+				pct = 100.0 * (double)(f->addr - p->first) / (double)p->span;
+			fprintf(stderr, "\rheapwalk: walking the %s pool: %5.1f%%, %" PRIu64 " fragments",
+				p->pool, pct > 100 ? 100.0 : pct, p->n);
+			p->shown = t;
+		}
+	}
+	return p->fn ? p->fn(p->arg, f) : 0;
+}
+
+struct hw_error *hw_session_walk_pool(struct hw_session *s, struct hw_pool_report *pr,
+				      hw_frag_fn fn, void *arg)
+{
+	struct progress p = {.fn = fn, .arg = arg, .pool = pr->pool->name, .next = 1, .after = 1.0,
+			     .shown = -1};
+	/* for tests: HEAPWALK_PROGRESS_AFTER=0 shows the line at once */
+	const char *after = getenv("HEAPWALK_PROGRESS_AFTER");
+	struct hw_error *err;
+
+	if (s->no_progress || !isatty(STDERR_FILENO))
+		return pr->alloc->walk(s->t, pr->pool, &pr->hdr, fn, arg, &pr->check, &pr->walk);
+	if (after && *after)
+		p.after = strtod(after, NULL);
+	p.first = pr->hdr.first_frag;
+	if (pr->hdr.last_frag_end > p.first)
+		p.span = pr->hdr.last_frag_end - p.first;
+	clock_gettime(CLOCK_MONOTONIC, &p.t0);
+	err = pr->alloc->walk(s->t, pr->pool, &pr->hdr, progress_frag, &p, &pr->check, &pr->walk);
+	if (p.shown >= 0)
+		fputs("\r\033[K", stderr);
+	return err;
+}
+
 void hw_session_walk(struct hw_session *s, hw_frag_fn fn, struct hw_walk_ctx *ctx)
 {
 	for (size_t i = 0; i < s->report.npools; i++) {
@@ -122,13 +225,151 @@ void hw_session_walk(struct hw_session *s, hw_frag_fn fn, struct hw_walk_ctx *ct
 			continue;
 		if (ctx)
 			ctx->pr = pr;
-		err = pr->alloc->walk(s->t, pr->pool, &pr->hdr, fn, ctx, &pr->check, &pr->walk);
+		err = hw_session_walk_pool(s, pr, fn, ctx);
 		if (err) {
 			hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
 			pr->walked = false;
 			pr->error = hw_error_steal_message(err);
 		}
 	}
+}
+
+static int add_bucket(void *arg, const struct hw_free_bucket *b)
+{
+	struct hw_pool_report *pr = arg;
+
+	/* Each list is reported once, so the array is bounded by the manager's list count. */
+	if (pr->nbuckets == pr->bucket_cap) {
+		size_t cap = pr->bucket_cap ? pr->bucket_cap * 2 : 64;
+		struct hw_free_bucket *nb = realloc(pr->buckets, cap * sizeof(*nb));
+		if (!nb)
+			return 1;
+		pr->buckets = nb;
+		pr->bucket_cap = cap;
+	}
+	pr->buckets[pr->nbuckets++] = *b;
+	return 0;
+}
+
+void hw_session_walk_free(struct hw_session *s)
+{
+	for (size_t i = 0; i < s->report.npools; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
+		struct hw_error *err;
+
+		if (!pr->walked)
+			continue;
+		pr->nbuckets = 0;
+		err = pr->alloc->walk_free(s->t, pr->pool, &pr->hdr, add_bucket, pr, &pr->check);
+		if (err) {
+			hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
+			pr->walked = false;
+			pr->error = hw_error_steal_message(err);
+		}
+	}
+}
+
+/*
+ * The free lists on a second thread while the fragments are walked: list
+ * elements lie anywhere in the heap, so following them is one cache miss
+ * each, and that waiting overlaps the walk's streaming instead of adding
+ * to it. The thread reads only what prepare_pools set up (target, pool,
+ * header), writes only pr->buckets and its own findings, and says
+ * nothing; finish merges as if the lists had been followed after the walk.
+ */
+struct hw_free_job {
+	struct hw_session *s;
+	pthread_t thread;
+	bool todo[HW_POOL_KIND_COUNT];
+	struct hw_check check[HW_POOL_KIND_COUNT];
+	char *error[HW_POOL_KIND_COUNT];
+};
+
+static void *free_job_run(void *arg)
+{
+	struct hw_free_job *job = arg;
+	struct hw_session *s = job->s;
+
+	for (size_t i = 0; i < s->report.npools; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
+		struct hw_error *err;
+
+		if (!job->todo[i])
+			continue;
+		pr->nbuckets = 0;
+		err = pr->alloc->walk_free(s->t, pr->pool, &pr->hdr, add_bucket, pr, &job->check[i]);
+		if (err)
+			job->error[i] = hw_error_steal_message(err);
+	}
+	return NULL;
+}
+
+void hw_session_walk_free_start(struct hw_session *s)
+{
+	struct hw_free_job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return; /* finish follows the lists itself */
+	job->s = s;
+	for (size_t i = 0; i < s->report.npools; i++) {
+		job->todo[i] = s->report.pools[i].walked;
+		hw_check_init(&job->check[i], s->report.pools[i].check.max);
+	}
+	if (pthread_create(&job->thread, NULL, free_job_run, job)) {
+		for (size_t i = 0; i < s->report.npools; i++)
+			hw_check_deinit(&job->check[i]);
+		free(job);
+		return;
+	}
+	s->free_job = job;
+}
+
+/* Findings of @src after those of @dst, kept and counted as if added there in order. */
+static void check_append(struct hw_check *dst, const struct hw_check *src)
+{
+	uint64_t errors = 0, warnings = 0;
+
+	for (size_t k = 0; k < src->n; k++) {
+		const struct hw_finding *f = &src->items[k];
+		hw_check_add(dst, f->sev, f->addr, f->index, "%s", f->message);
+		errors += f->sev == HW_SEV_ERROR;
+		warnings += f->sev == HW_SEV_WARNING;
+	}
+	/* those src counted but did not keep */
+	dst->total += src->total - src->n;
+	dst->errors += src->errors - errors;
+	dst->warnings += src->warnings - warnings;
+}
+
+void hw_session_walk_free_finish(struct hw_session *s)
+{
+	struct hw_free_job *job = s->free_job;
+
+	if (!job) {
+		hw_session_walk_free(s);
+		return;
+	}
+	pthread_join(job->thread, NULL);
+	s->free_job = NULL;
+	for (size_t i = 0; i < s->report.npools; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
+
+		if (job->todo[i] && !pr->walked) {
+			/* the walk failed: in sequence the lists would not have been followed */
+			pr->nbuckets = 0;
+		} else if (job->todo[i]) {
+			check_append(&pr->check, &job->check[i]);
+			if (job->error[i]) {
+				hw_cli_warn("%s pool: %s", pr->pool->name, job->error[i]);
+				pr->walked = false;
+				pr->error = job->error[i];
+				job->error[i] = NULL;
+			}
+		}
+		free(job->error[i]);
+		hw_check_deinit(&job->check[i]);
+	}
+	free(job);
 }
 
 int hw_session_exit_code(const struct hw_session *s)
@@ -147,13 +388,23 @@ int hw_session_exit_code(const struct hw_session *s)
 
 void hw_session_close(struct hw_session *s)
 {
+	if (s->free_job) { /* a path that skipped finish: wait, keep nothing */
+		pthread_join(s->free_job->thread, NULL);
+		for (int k = 0; k < HW_POOL_KIND_COUNT; k++) {
+			hw_check_deinit(&s->free_job->check[k]);
+			free(s->free_job->error[k]);
+		}
+		free(s->free_job);
+		s->free_job = NULL;
+	}
 	for (size_t i = 0; i < s->report.npools; i++)
 		hw_pool_report_deinit(&s->report.pools[i]);
 	hw_strcache_deinit(&s->report.strings);
 	for (int k = 0; k < HW_POOL_KIND_COUNT; k++)
 		hw_pool_deinit(&s->pools[k]);
 	free(s->debuginfo_problem);
-	hw_dwarf_close(s->dw);
+	if (!s->dw_borrowed)
+		hw_dwarf_close(s->dw);
 	hw_target_destroy(s->t);
 	memset(s, 0, sizeof(*s));
 }

@@ -219,6 +219,35 @@ static void findings(FILE *out, const struct hw_check *ck)
 	fputs("</ul>\n", out);
 }
 
+/* A walked pool's block, totals, map, histogram, sites and findings (or why it was not walked). */
+static void pool_body(FILE *out, const struct hw_pool_report *pr, const char *map_title)
+{
+	if (!pr->walked) {
+		fputs("<p class=\"err\">Not walked: ", out);
+		esc(out, pr->error);
+		fputs("</p>", out);
+		return;
+	}
+	fprintf(out, "<p class=\"sub\">block 0x%" PRIx64 ", layout ", pr->hdr.block);
+	esc(out, hw_pool_layout_source(pr->pool));
+	fputs("</p>\n", out);
+	totals(out, pr);
+	if (pr->map) {
+		fputs("<h3>Heap map</h3>\n<div class=\"wrap\">", out);
+		fprintf(out,
+			"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" "
+			"viewBox=\"0 0 %u %u\" role=\"img\" aria-label=\"heap map\">\n",
+			hw_svg_heapmap_width(pr->map), hw_svg_heapmap_height(pr->map),
+			hw_svg_heapmap_width(pr->map), hw_svg_heapmap_height(pr->map));
+		hw_svg_style(out);
+		hw_svg_heapmap(out, pr->map, map_title, 0);
+		fputs("</svg></div>\n", out);
+		histogram(out, pr->map);
+	}
+	sites(out, pr);
+	findings(out, &pr->check);
+}
+
 void hw_fmt_html(struct hw_report *r)
 {
 	FILE *out = r->out;
@@ -239,30 +268,7 @@ void hw_fmt_html(struct hw_report *r)
 			pr->pool->name);
 		esc(out, pr->pool->manager[0] ? pr->pool->manager : "unknown manager");
 		fputs(")</h2>\n", out);
-		if (!pr->walked) {
-			fputs("<p class=\"err\">Not walked: ", out);
-			esc(out, pr->error);
-			fputs("</p></section>\n", out);
-			continue;
-		}
-		fprintf(out, "<p class=\"sub\">block 0x%" PRIx64 ", layout ", pr->hdr.block);
-		esc(out, hw_pool_layout_source(pr->pool));
-		fputs("</p>\n", out);
-		totals(out, pr);
-		if (pr->map) {
-			fputs("<h3>Heap map</h3>\n<div class=\"wrap\">", out);
-			fprintf(out,
-				"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" "
-				"viewBox=\"0 0 %u %u\" role=\"img\" aria-label=\"heap map\">\n",
-				hw_svg_heapmap_width(pr->map), hw_svg_heapmap_height(pr->map),
-				hw_svg_heapmap_width(pr->map), hw_svg_heapmap_height(pr->map));
-			hw_svg_style(out);
-			hw_svg_heapmap(out, pr->map, pr->pool->name, 0);
-			fputs("</svg></div>\n", out);
-			histogram(out, pr->map);
-		}
-		sites(out, pr);
-		findings(out, &pr->check);
+		pool_body(out, pr, pr->pool->name);
 		fputs("</section>\n", out);
 	}
 	fprintf(out, "<script>\n%s</script>\n</body></html>\n", script);

@@ -152,6 +152,8 @@ static void pool_open(struct hw_report *r, const struct hw_pool_report *pr)
 
 static void info(struct hw_report *r)
 {
+	struct hw_layout_facts lf;
+
 	head(r);
 	for (size_t i = 0; i < r->npools; i++) {
 		const struct hw_pool_report *pr = &r->pools[i];
@@ -159,11 +161,17 @@ static void info(struct hw_report *r)
 		pool_open(r, pr);
 		hw_json_key(js, "evidence");
 		hw_json_string(js, pr->pool->evidence);
-		if (pr->pool->usable) {
+		if (hw_pool_layout_facts(pr->pool, &lf)) {
 			hw_json_key(js, "debug_layout");
 			hw_json_bool(js, hw_pool_debug(pr->pool));
 			hw_json_key(js, "roundto");
-			hw_json_u64(js, pr->pool->qm.roundto);
+			hw_json_u64(js, lf.roundto);
+			hw_json_key(js, "era");
+			hw_json_string(js, lf.era);
+			hw_json_key(js, "layout_word_size");
+			hw_json_u64(js, lf.word);
+			hw_json_key(js, "sites_resolvable");
+			hw_json_bool(js, lf.debug && !pr->pool->no_strings);
 		}
 		hw_json_end_object(js);
 	}
@@ -175,6 +183,8 @@ static void stats(struct hw_report *r)
 	head(r);
 	for (size_t i = 0; i < r->npools; i++) {
 		pool_open(r, &r->pools[i]);
+		if (r->pools[i].walked && r->pools[i].frag)
+			hw_fmt_frag_json(&r->json, &r->pools[i], r->request);
 		if (r->pools[i].walked)
 			findings(&r->json, &r->pools[i].check);
 		hw_json_end_object(&r->json);

@@ -26,7 +26,8 @@ static void pool_title(struct hw_report *r, const struct hw_pool_report *pr)
 {
 	const struct hw_pool *p = pr->pool;
 
-	fprintf(r->out, "%s pool: %s, block 0x%" PRIx64 ", layout %s\n", p->name,
+	fprintf(r->out, "%s%s pool%s: %s, block 0x%" PRIx64 ", layout %s\n",
+		r->color ? "\033[1m" : "", p->name, r->color ? "\033[0m" : "",
 		p->manager[0] ? p->manager : "unknown manager", p->block,
 		hw_pool_layout_source(p));
 }
@@ -41,7 +42,14 @@ static void print_findings(struct hw_report *r, const struct hw_pool_report *pr)
 		ck->total, ck->errors, ck->warnings);
 	for (size_t i = 0; i < ck->n; i++) {
 		const struct hw_finding *f = &ck->items[i];
-		fprintf(r->out, "    %s at 0x%" PRIx64, hw_severity_name(f->sev), f->addr);
+		const char *on = "";
+
+		if (r->color && f->sev == HW_SEV_ERROR)
+			on = "\033[31m";
+		else if (r->color && f->sev == HW_SEV_WARNING)
+			on = "\033[33m";
+		fprintf(r->out, "    %s%s%s at 0x%" PRIx64, on, hw_severity_name(f->sev),
+			*on ? "\033[0m" : "", f->addr);
 		if (f->index != HW_NO_INDEX)
 			fprintf(r->out, " (fragment %" PRIu64 ")", f->index);
 		fprintf(r->out, ": %s\n", f->message);
@@ -96,6 +104,7 @@ static void describe_target(struct hw_report *r)
 static void info(struct hw_report *r)
 {
 	size_t opened = 0;
+	struct hw_layout_facts lf;
 
 	describe_target(r);
 	for (size_t i = 0; i < r->t->nmappings; i++)
@@ -109,18 +118,24 @@ static void info(struct hw_report *r)
 		fputc('\n', r->out);
 		fprintf(r->out, "%s pool\n", p->name);
 		fprintf(r->out, "  manager:   %s\n", p->manager[0] ? p->manager : "unknown");
-		if (p->root_symbol[0])
+		if (p->root_symbol[0] && p->root)
 			fprintf(r->out, "  found via: %s at 0x%" PRIx64 "\n", p->root_symbol, p->root);
+		else if (p->root_symbol[0])
+			fprintf(r->out, "  found via: %s\n", p->root_symbol);
 		fprintf(r->out, "  block:     0x%" PRIx64 "\n", p->block);
-		if (p->usable) {
-			const struct hw_qm_layout *l = &p->qm;
-			fprintf(r->out, "  layout:    %s (era %s, %s, %u-bit, ROUNDTO %u)\n", l->source,
-				hw_qm_era_name(l->era), l->debug ? "debug" : "non-debug",
-				l->word * 8, l->roundto);
-			fprintf(r->out,
-				"  sizes:     fragment header %u, trailer %u, block %u, first fragment "
-				"at +%u, %u hash buckets\n",
-				l->frag_size, l->end_size, l->block_size, l->first_off, l->hash_size);
+		if (hw_pool_layout_facts(p, &lf)) {
+			fprintf(r->out, "  layout:    %s (era %s, %s, %u-bit, ROUNDTO %u)\n",
+				hw_pool_layout_source(p), lf.era, lf.debug ? "debug" : "non-debug",
+				lf.word * 8, lf.roundto);
+			fprintf(r->out, "  sizes:     %s\n", lf.sizes);
+			if (!lf.debug)
+				fputs("  sites:     none recorded: allocation sites need a debug build "
+				      "(DBG_SR_MEMORY)\n",
+				      r->out);
+			else if (p->no_strings)
+				fputs("  sites:     recorded, but their strings cannot be resolved "
+				      "without the executable\n",
+				      r->out);
 		}
 		if (p->evidence[0])
 			fprintf(r->out, "  evidence:  %s\n", p->evidence);
@@ -148,6 +163,12 @@ static void stats(struct hw_report *r)
 		pool_title(r, pr);
 		human(b1, sizeof(b1), h->size);
 		fprintf(r->out, "  heap size      %12" PRIu64 "  (%s)\n", h->size, b1);
+		if (h->no_counters) {
+			/* old non-debug f_malloc keeps no counters: give what the walk found */
+			fprintf(r->out, "  used           %12s  (this build keeps no counters; the walk "
+					"found %" PRIu64 " bytes)\n",
+				"-", w->used_bytes);
+		} else {
 		fprintf(r->out, "  used           %12" PRIu64 "  (%.1f%%)\n", h->used,
 			hw_report_pct(h->used, h->size));
 		fprintf(r->out, "  used+overhead  %12" PRIu64 "  (%.1f%%)\n", h->real_used,
@@ -156,6 +177,7 @@ static void stats(struct hw_report *r)
 			hw_report_pct(h->size - h->real_used, h->size));
 		fprintf(r->out, "  max used       %12" PRIu64 "  (%.1f%%)\n", h->max_real_used,
 			hw_report_pct(h->max_real_used, h->size));
+		}
 		fprintf(r->out,
 			"  fragments      %12" PRIu64 "  (%" PRIu64 " used, %" PRIu64 " free",
 			w->frags, w->used_frags, w->free_frags);
@@ -167,6 +189,8 @@ static void stats(struct hw_report *r)
 		fprintf(r->out, "  walk           %s\n",
 			w->complete ? "complete, fragments tile the heap exactly"
 				    : "INCOMPLETE - see findings");
+		if (pr->frag)
+			hw_fmt_frag_text(r->out, pr, r->request, "  ");
 		print_findings(r, pr);
 	}
 }

@@ -11,6 +11,8 @@ void hw_pool_report_deinit(struct hw_pool_report *pr)
 	hw_sites_deinit(&pr->sites);
 	free(pr->rows);
 	free(pr->buckets);
+	free(pr->frag);
+	pr->frag = NULL;
 	if (pr->map) {
 		hw_heapmap_deinit(pr->map);
 		free(pr->map);
@@ -30,6 +32,8 @@ static const struct hw_formatter *formatter(const struct hw_report *r)
 		return &hw_formatter_csv;
 	case HW_FMT_KAMAILIO:
 		return &hw_formatter_kamailio;
+	case HW_FMT_PROMETHEUS:
+		return &hw_formatter_prometheus;
 	default:
 		return &hw_formatter_text;
 	}
