@@ -1,0 +1,440 @@
+/* gen-gdb.c - writes the generated parts of heapwalk.gdb: profiles.gdb (the built-in layouts and the fingerprint tests) and loops.gdb (the unrolled walk loops). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gdb_emit.h"
+#include "heapwalk/layout.h"
+
+#define CAP 128
+
+/* The C type gdb must read a field of @size bytes with. */
+static const char *int_type(unsigned size)
+{
+	return size == 8 ? "unsigned long long" : size == 4 ? "unsigned int" : "unsigned long";
+}
+
+/*
+ * gdb command names take letters, digits, '-', '_' and '.': a '+' in a
+ * profile name ("fm-5.8+-dbg-lp64") becomes '_' in the command name;
+ * hw-layout maps the name the same way.
+ */
+static const char *cmd_name(const char *name)
+{
+	static char buf[80];
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < sizeof(buf); i++)
+		buf[i] = name[i] == '+' ? '_' : name[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+static void profile_head(const char *name)
+{
+	printf("define hw-profile %s\n", cmd_name(name));
+}
+
+static void profile_doc(const char *name, const char *doc)
+{
+	const char *cmd = cmd_name(name);
+
+	printf("end\ndocument hw-profile %s\n%s%s%s%s\nend\n\n", cmd, doc,
+	       strcmp(cmd, name) ? " Name: " : "", strcmp(cmd, name) ? name : "",
+	       strcmp(cmd, name) ? " (hw-layout takes either spelling)." : "");
+}
+
+static void qm_profiles(void)
+{
+	struct hw_qm_layout all[CAP];
+	size_t n = hw_qm_profiles(all, CAP);
+	char doc[256];
+
+	for (size_t i = 0; i < n && i < CAP; i++) {
+		const struct hw_qm_layout *l = &all[i];
+		profile_head(l->name);
+		hw_gdb_emit_qm(stdout, "  ", l, l->source);
+		snprintf(doc, sizeof(doc),
+			 "q_malloc %s, %s, %u-bit: header %u + trailer %u bytes, ROUNDTO %u, "
+			 "first fragment at block + %u.",
+			 hw_qm_era_name(l->era), l->debug ? "debug build" : "non-debug build",
+			 l->word * 8, l->frag_size, l->end_size, l->roundto, l->first_off);
+		profile_doc(l->name, doc);
+	}
+	/*
+	 * Newest era first, so that eras whose walk layout is the same (4.2-4.3 and
+	 * 4.4-5.7 non-debug) resolve to the newer name. A debug profile also needs
+	 * the first fragment's start pattern, which tells 5.8 from master.
+	 */
+	printf("define hw-internal fp-qm\n  set $hw_found = 0\n");
+	for (size_t k = n < CAP ? n : CAP; k-- > 0;) {
+		const struct hw_qm_layout *l = &all[k];
+		printf("  if $hw_found == 0 && $hw_ptr == %u && *(unsigned long *)($hw_block + %u) - "
+		       "$hw_block == %u",
+		       l->word, l->b_first_frag, l->first_off);
+		if (l->debug)
+			printf(" && *(unsigned long *)($hw_block + %u + %u) == 0xf0f0f0f0", l->first_off,
+			       l->f_check);
+		printf("\n    hw-profile %s\n    set $hw_found = 1\n  end\n", cmd_name(l->name));
+	}
+	printf("end\ndocument hw-internal fp-qm\n(internal) Pick the q_malloc profile whose "
+	       "first_frag offset (and start pattern) the block at $hw_block shows; "
+	       "$hw_found = 1 if one fits.\nend\n\n");
+}
+
+static void fm_profiles(void)
+{
+	struct hw_fm_layout all[CAP];
+	size_t n = hw_fm_profiles(all, CAP);
+	char doc[256];
+
+	for (size_t i = 0; i < n && i < CAP; i++) {
+		const struct hw_fm_layout *l = &all[i];
+		profile_head(l->name);
+		hw_gdb_emit_fm(stdout, "  ", l, l->source);
+		snprintf(doc, sizeof(doc),
+			 "f_malloc %s, %s%s, %u-bit: header %u bytes, ROUNDTO %u, first fragment "
+			 "at block + %u.",
+			 hw_fm_era_name(l->era), l->debug ? "debug build" : "non-debug build",
+			 l->stats ? "" : " without counters", l->word * 8, l->frag_size, l->roundto,
+			 l->first_off);
+		profile_doc(l->name, doc);
+	}
+	/* Debug and non-debug 4.2+ share the offset: the start pattern's place tells them apart. */
+	printf("define hw-internal fp-fm\n  set $hw_found = 0\n");
+	for (size_t k = n < CAP ? n : CAP; k-- > 0;) {
+		const struct hw_fm_layout *l = &all[k];
+		printf("  if $hw_found == 0 && $hw_ptr == %u && *(unsigned long *)($hw_block + %u) - "
+		       "$hw_block == %u",
+		       l->word, l->b_first_frag, l->first_off);
+		if (l->f_check != HW_NO_OFF)
+			printf(" && *(%s *)($hw_block + %u + %u) == 0xf0f0f0f0",
+			       int_type(l->f_check_size), l->first_off, l->f_check);
+		printf("\n    hw-profile %s\n    set $hw_found = 1\n  end\n", cmd_name(l->name));
+	}
+	printf("end\ndocument hw-internal fp-fm\n(internal) Pick the f_malloc profile whose "
+	       "first_frag offset (and start pattern) the block at $hw_block shows; "
+	       "$hw_found = 1 if one fits.\nend\n\n");
+}
+
+static void tlsf_profiles(void)
+{
+	struct hw_tlsf_layout all[CAP];
+	size_t n = hw_tlsf_profiles(all, CAP);
+	char doc[256];
+
+	for (size_t i = 0; i < n && i < CAP; i++) {
+		const struct hw_tlsf_layout *l = &all[i];
+		profile_head(l->name);
+		hw_gdb_emit_tlsf(stdout, "  ", l, l->source);
+		snprintf(doc, sizeof(doc),
+			 "TLSF %s, %s, %u-bit: block header %u bytes (user data at +%u), "
+			 "control_t %u bytes.",
+			 hw_tlsf_era_name(l->era), l->debug ? "debug build" : "non-debug build",
+			 l->word * 8, l->hdr_size, l->start_offset, l->control_size);
+		profile_doc(l->name, doc);
+	}
+	/*
+	 * TLSF keeps no first-fragment pointer: a layout fits when total_size
+	 * and real_used are plausible where it puts them and the first block
+	 * header (control + sizeof(control_t) - one word) has a plausible size.
+	 */
+	printf("define hw-internal fp-tlsf\n  set $hw_found = 0\n");
+	for (size_t k = n < CAP ? n : CAP; k-- > 0;) {
+		const struct hw_tlsf_layout *l = &all[k];
+		printf("  if $hw_found == 0 && $hw_ptr == %u && *(unsigned long *)($hw_block + %u) > "
+		       "%u && *(unsigned long *)($hw_block + %u) < %s && *(unsigned long *)($hw_block "
+		       "+ %u) <= *(unsigned long *)($hw_block + %u)",
+		       l->word, l->c_total_size, l->control_size, l->c_total_size,
+		       l->word == 8 ? "0x10000000000" : "0xffffffff", l->c_real_used, l->c_total_size);
+		printf(" && (*(unsigned long *)($hw_block + %u + %u) & ~3) >= %u && (*(unsigned long "
+		       "*)($hw_block + %u + %u) & ~3) <= *(unsigned long *)($hw_block + %u)",
+		       l->control_size - l->word, l->h_size, l->size_min, l->control_size - l->word,
+		       l->h_size, l->c_total_size);
+		printf("\n    hw-profile %s\n    set $hw_found = 1\n  end\n", cmd_name(l->name));
+	}
+	printf("end\ndocument hw-internal fp-tlsf\n(internal) Pick the TLSF profile under which "
+	       "the control block at $hw_block reads plausibly; $hw_found = 1 if one fits.\nend\n\n");
+}
+
+/* ---- loops.gdb ---- */
+
+/*
+ * The walk loops. gdb parses a `while` condition once per execution of the
+ * `while` command but every body line on every pass, so these loops do all
+ * per-fragment work in the condition and keep a single printf as the body.
+ * To skip fragments that are not printed without running the body, the
+ * condition repeats the one-fragment step UNROLL times (each step's "not
+ * shown" branch is the next step); when all of them skip, the inner loop
+ * ends and the outer loop starts it again. The outer loop ends at the heap
+ * end ($hw_fin), at a bad size ($hw_bad) or after index $hw_to.
+ *
+ * The steps read only generic variables, which hw-qm.gdb, hw-fm.gdb and
+ * hw-tlsf.gdb set up for their manager before calling a loop:
+ *   $hw_nx   the next fragment (header address); $hw_i its index - 1
+ *   $hw_lfe  fragments start below this (q_malloc/f_malloc)
+ *   $hw_end  no fragment may end after this
+ *   $hw_hsz  no size may reach this (the heap size)
+ *   $hw_H    user pointer - header
+ *   $hw_he   next header - header - size
+ *   $hw_osz  offset of the size word (TLSF; low two bits are flags)
+ *   $hw_ou   offset of the word that is 0 when the fragment is used
+ *   $hw_ofile, $hw_ofunc, $hw_oline   debug fields
+ * and leave $hw_f, $hw_i at the last fragment looked at.
+ */
+
+#define UNROLL 4
+
+/* Free-list tails hw-fm.gdb can track (f_malloc up to 4.1). */
+#define TAILS_CAP 1024
+
+/* The next-step placeholder inside a step template. */
+#define NEXT "@NEXT@"
+
+/* q_malloc / f_malloc: size at offset 0, next = f + he + size, heap ends at lfe. */
+static const char step_frag[] =
+	"(($hw_f = $hw_nx) < $hw_lfe ? (($hw_i = $hw_i + 1) <= $hw_to ? "
+	"(($hw_sz = *(unsigned long *)$hw_f) < $hw_hsz ? "
+	"(($hw_nx = $hw_f + $hw_he + $hw_sz) <= $hw_end ? "
+	"(@SHOW@ ? (@SET@, 1) : " NEXT ") : ($hw_bad = 1, 0)) : ($hw_bad = 1, 0)) : 0) : ($hw_fin = 1, 0))";
+
+/* TLSF: size word with two flag bits; a zero size is the sentinel that ends the pool. */
+static const char step_tlsf[] =
+	"((($hw_sz = *(unsigned long *)(($hw_f = $hw_nx) + $hw_osz) & ~3) != 0) ? "
+	"(($hw_i = $hw_i + 1) <= $hw_to ? ($hw_sz < $hw_hsz ? "
+	"(($hw_nx = $hw_f + $hw_he + $hw_sz) <= $hw_end ? "
+	"(@SHOW@ ? (@SET@, 1) : " NEXT ") : ($hw_bad = 1, 0)) : ($hw_bad = 1, 0)) : 0) : ($hw_fin = 1, 0))";
+
+struct flavour {
+	const char *name;  /* loop name part */
+	const char *step;  /* step_frag or step_tlsf */
+	const char *used;  /* expression: the fragment at $hw_f is used */
+	const char *line;  /* expression: its line field */
+};
+
+static const struct flavour flavours[] = {
+	/* q_malloc (u word), f_malloc 4.2-4.3 (prv_free), <= 4.1 (u.nxt_free), 5.8+ (is_free) */
+	{"word", step_frag, "*(unsigned long *)($hw_f + $hw_ou) == 0",
+	 "*(unsigned long *)($hw_f + $hw_oline)"},
+	/*
+	 * f_malloc <= 4.1: no free flag; u.nxt_free is set in every free fragment
+	 * but the last of its list. hw-fm.gdb collects those list tails, sorted,
+	 * in $hw_tl[0..$hw_tn), $hw_ti the next one the walk can meet.
+	 */
+	{"fmold", step_frag,
+	 "(*(unsigned long *)($hw_f + $hw_ou) != 0 ? 0 : $hw_ti < $hw_tn ? ($hw_tl[$hw_ti] == $hw_f ? "
+	 "($hw_ti = $hw_ti + 1, 0) : 1) : 1)",
+	 "*(unsigned long *)($hw_f + $hw_oline)"},
+	/* f_malloc 4.4-5.7: unsigned int is_free */
+	{"int", step_frag, "*(unsigned int *)($hw_f + $hw_ou) == 0",
+	 "*(unsigned long *)($hw_f + $hw_oline)"},
+	/* TLSF 4.4+: bit 0 of size is "free"; unsigned int line */
+	{"tlsf", step_tlsf, "(*(unsigned long *)($hw_f + $hw_osz) & 1) == 0",
+	 "*(unsigned int *)($hw_f + $hw_oline)"},
+	/* TLSF 4.3: unsigned long line */
+	{"tlsf43", step_tlsf, "(*(unsigned long *)($hw_f + $hw_osz) & 1) == 0",
+	 "*(unsigned long *)($hw_f + $hw_oline)"},
+};
+
+struct mode {
+	const char *name;
+	const char *doc;
+	int all;   /* show free fragments too */
+	int debug; /* read and print the site */
+	const char *body;
+};
+
+static const struct mode modes[] = {
+	{"used", "used fragments, with their sites", 0, 1,
+	 "printf \"  %8lld  0x%-16lx %10lu  used  %s: %s(%lu)\\n\", $hw_i, $hw_u, $hw_sz, $hw_fi, "
+	 "$hw_fu, $hw_ln"},
+	{"used-nd", "used fragments (non-debug build)", 0, 0,
+	 "printf \"  %8lld  0x%-16lx %10lu  used \\n\", $hw_i, $hw_u, $hw_sz"},
+	{"all", "all fragments, with their sites", 1, 1,
+	 "printf \"  %8lld  0x%-16lx %10lu  %s  %s: %s(%lu)\\n\", $hw_i, $hw_u, $hw_sz, $hw_st, "
+	 "$hw_fi, $hw_fu, $hw_ln"},
+	{"all-nd", "all fragments (non-debug build)", 1, 0,
+	 "printf \"  %8lld  0x%-16lx %10lu  %s \\n\", $hw_i, $hw_u, $hw_sz, $hw_st"},
+	{"sums", "the site of each used fragment", 0, 1,
+	 "printf \"%s: %s(%lu)\\n\", $hw_fi, $hw_fu, $hw_ln"},
+};
+
+/* @s with every @key replaced by @val (caller frees). */
+static char *replace(const char *s, const char *key, const char *val)
+{
+	size_t kl = strlen(key), vl = strlen(val), n = 0;
+	const char *p;
+	char *out, *o;
+
+	for (p = s; (p = strstr(p, key)); p += kl)
+		n++;
+	out = malloc(strlen(s) + n * vl + 1);
+	if (!out) {
+		perror("gen-gdb");
+		exit(1);
+	}
+	for (o = out; (p = strstr(s, key)); s = p + kl) {
+		memcpy(o, s, (size_t)(p - s));
+		o += p - s;
+		memcpy(o, val, vl);
+		o += vl;
+	}
+	strcpy(o, s);
+	return out;
+}
+
+/* The loop pair of one flavour and mode, printing with @body. */
+static void loop_body(const char *indent, const char *cond, const char *body)
+{
+	printf("%swhile $hw_bad == 0 && $hw_fin == 0 && $hw_i < $hw_to\n", indent);
+	printf("%s  while %s\n", indent, cond);
+	printf("%s    %s\n", indent, body);
+	printf("%s  end\n%send\n", indent, indent);
+}
+
+static void loop(const struct flavour *f, const struct mode *m)
+{
+	char set[512];
+	char *step, *tmp, *cond, *ptr_body;
+	int unroll = m->all ? 1 : UNROLL;
+
+	snprintf(set, sizeof(set), "$hw_u = $hw_f + $hw_H%s%s%s%s%s", m->all ? ", $hw_st = " : "",
+		 m->all ? f->used : "", m->all ? " ? $hw_s_used : $hw_s_free" : "",
+		 m->debug ? ", $hw_fi = *(char **)($hw_f + $hw_ofile), $hw_fu = *(char **)($hw_f + "
+			    "$hw_ofunc), $hw_ln = "
+			  : "",
+		 m->debug ? f->line : "");
+	tmp = replace(f->step, "@SHOW@", m->all ? "1" : f->used);
+	step = replace(tmp, "@SET@", set);
+	free(tmp);
+	cond = strdup("0");
+	for (int k = 0; k < unroll && cond; k++) {
+		tmp = replace(step, NEXT, cond);
+		free(cond);
+		cond = tmp;
+	}
+	printf("define hw-internal loop-%s-%s\n", f->name, m->name);
+	if (m->debug) {
+		/* hw-strings off: the site strings' addresses instead of the strings */
+		tmp = replace(m->body, "%s: %s(%lu)", "0x%lx: 0x%lx(%lu)");
+		ptr_body = tmp;
+		printf("  if $hw_strings\n");
+		loop_body("    ", cond, m->body);
+		printf("  else\n");
+		loop_body("    ", cond, ptr_body);
+		printf("  end\n");
+		free(ptr_body);
+	} else {
+		loop_body("  ", cond, m->body);
+	}
+	printf("end\n");
+	printf("document hw-internal loop-%s-%s\n(internal) Walk from $hw_nx printing %s.\nend\n\n",
+	       f->name, m->name, m->doc);
+	free(step);
+	free(cond);
+}
+
+/* Walk to fragment index $hw_from without printing: the condition alone, no body. */
+static void skip_loop(const char *name, const char *step_tmpl)
+{
+	char *tmp = replace(step_tmpl, "@SHOW@", "0");
+	char *step = replace(tmp, "@SET@", "0");
+	char *cond = replace(step, NEXT, "1");
+
+	printf("define hw-internal loop-%s-skip\n", name);
+	printf("  while $hw_i + 1 < $hw_from ? %s : 0\n  end\nend\n", cond);
+	printf("document hw-internal loop-%s-skip\n(internal) Walk from $hw_nx to fragment index "
+	       "$hw_from.\nend\n\n",
+	       name);
+	free(tmp);
+	free(step);
+	free(cond);
+}
+
+static int gen_loops(void)
+{
+	puts("# loops.gdb - the walk loops of heapwalk.gdb, one per manager flavour and");
+	puts("# output; generated at build time by gen-gdb (see there for how they work).");
+	puts("# Do not edit.");
+	puts("");
+	/*
+	 * gdb can only modify arrays it created itself (an array read from the
+	 * target stays tied to target memory), so hw-fm.gdb's list of free-list
+	 * tails starts from this literal.
+	 */
+	printf("define hw-internal tails-array\n  set $hw_tcap = %d\n  set $hw_tl = {", TAILS_CAP);
+	for (int i = 0; i < TAILS_CAP; i++)
+		printf("%s0UL", i ? ", " : "");
+	printf("}\nend\ndocument hw-internal tails-array\n(internal) A fresh array of %d zeros in "
+	       "$hw_tl.\nend\n\n",
+	       TAILS_CAP);
+	skip_loop("frag", step_frag);
+	skip_loop("tlsf", step_tlsf);
+	for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++)
+		for (size_t j = 0; j < sizeof(modes) / sizeof(modes[0]); j++)
+			loop(&flavours[i], &modes[j]);
+	return ferror(stdout) ? 1 : 0;
+}
+
+static void dump_field(void *arg, const char *name, uint32_t value)
+{
+	(void)value;
+	printf("  printf \"set $hw_%s_%s = %%d\\n\", $hw_%s_%s\n", (const char *)arg, name,
+	       (const char *)arg, name);
+}
+
+/* hw-internal dump-<mgr>: the layout variables as 'heapwalk layout --format gdb' writes them. */
+static void dump_cmd(enum hw_manager mgr, const void *layout)
+{
+	const char *p = hw_gdb_layout_fields(mgr, layout, NULL, NULL);
+
+	printf("define hw-internal dump-%s\n", p);
+	printf("  printf \"set $hw_%s_era = %%d\\n\", $hw_%s_era\n", p, p);
+	printf("  printf \"set $hw_%s_debug = %%d\\n\", $hw_%s_debug\n", p, p);
+	if (mgr == HW_MGR_FM)
+		printf("  printf \"set $hw_fm_stats = %%d\\n\", $hw_fm_stats\n");
+	hw_gdb_layout_fields(mgr, layout, dump_field, (void *)p);
+	printf("end\ndocument hw-internal dump-%s\n(internal) Print the %s layout variables "
+	       "as set commands.\nend\n\n",
+	       p, p);
+}
+
+static int gen_profiles(void)
+{
+	puts("# profiles.gdb - heapwalk's built-in layout profiles as gdb commands, and the");
+	puts("# fingerprint tests that pick one for a block. Generated at build time by");
+	puts("# gen-gdb from the table 'heapwalk profiles' prints; do not edit.");
+	puts("");
+	puts("define-prefix hw-profile");
+	puts("document hw-profile");
+	puts("The built-in layout profiles, by the names 'heapwalk profiles' prints.");
+	puts("Select one with 'hw-layout NAME'; 'help hw-profile' lists them all.");
+	puts("'hw-profile NAME' alone only sets the layout variables.");
+	puts("end");
+	puts("");
+	qm_profiles();
+	fm_profiles();
+	tlsf_profiles();
+	{
+		struct hw_qm_layout q;
+		struct hw_fm_layout f;
+		struct hw_tlsf_layout t;
+		memset(&q, 0, sizeof(q));
+		memset(&f, 0, sizeof(f));
+		memset(&t, 0, sizeof(t));
+		dump_cmd(HW_MGR_QM, &q);
+		dump_cmd(HW_MGR_FM, &f);
+		dump_cmd(HW_MGR_TLSF, &t);
+	}
+	return ferror(stdout) ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "profiles"))
+		return gen_profiles();
+	if (argc == 2 && !strcmp(argv[1], "loops"))
+		return gen_loops();
+	fputs("usage: gen-gdb profiles|loops\n", stderr);
+	return 64;
+}
