@@ -50,6 +50,7 @@ struct hw_frag {
 	uint64_t free_link;               /* u.nxt_free word (0 when used) */
 	uint64_t file, func, mname, line; /* debug builds; 0 otherwise */
 	uint64_t check, end_check1, end_check2, end_size;
+	uint64_t gaps; /* resynchronised walks: gaps skipped before this fragment (index relative if > 0) */
 };
 
 struct hw_walk_stats {
@@ -58,6 +59,7 @@ struct hw_walk_stats {
 	uint64_t end;  /* address where the walk stopped */
 	bool complete; /* reached exactly the end of the heap */
 	bool stopped;  /* the callback asked to stop */
+	uint64_t gaps, gap_bytes; /* resynchronised walks: ranges skipped and their bytes */
 };
 
 /* Return non-zero to stop the walk. */
@@ -130,5 +132,67 @@ struct hw_error *hw_tlsf_walk_free(const struct hw_target *t, const struct hw_tl
 
 /* The allocator for @mgr, or NULL if heapwalk cannot walk it. */
 const struct hw_allocator *hw_allocator_get(enum hw_manager mgr);
+
+/*
+ * Options of a walk (the *_opts entry points; the plain ones are these
+ * with everything off). Used by check, addr, refs and leaks.
+ */
+struct hw_walk_opts {
+	/*
+	 * After a fragment the walk cannot step past, scan forward (at the
+	 * manager's alignment, at most to the heap end) for the next plausible
+	 * fragment header (check pattern where the layout has one, sane size,
+	 * consistent trailer or following header), report the skipped range
+	 * as a finding and go on. Fragment indices after a gap are relative:
+	 * the gap's fragments are not counted. Off: the walk stops at the
+	 * damage, as stats and summary expect.
+	 */
+	bool resync;
+	/* each skipped range [from, to), in walk order (may be NULL) */
+	void (*gap)(void *arg, uint64_t from, uint64_t to);
+	void *gap_arg;
+	/*
+	 * walk_free: check every listed element (its bucket, the order, the
+	 * back links, cycles found at once, the sum of the counters) and keep
+	 * following the other lists after a broken one.
+	 */
+	bool deep;
+	/* walk_free: every list element that could be read, in list order (may be NULL) */
+	void (*elem)(void *arg, uint64_t bucket, uint64_t addr, uint64_t size);
+	void *elem_arg;
+};
+
+struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_layout *l,
+				 const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				 hw_frag_fn fn, void *arg, struct hw_check *ck,
+				 struct hw_walk_stats *ret);
+struct hw_error *hw_qm_walk_free_opts(const struct hw_target *t, const struct hw_qm_layout *l,
+				      const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				      hw_bucket_fn fn, void *arg, struct hw_check *ck);
+struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_layout *l,
+				 const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				 hw_frag_fn fn, void *arg, struct hw_check *ck,
+				 struct hw_walk_stats *ret);
+struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw_fm_layout *l,
+				      const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				      hw_bucket_fn fn, void *arg, struct hw_check *ck);
+struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tlsf_layout *l,
+				   const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				   hw_frag_fn fn, void *arg, struct hw_check *ck,
+				   struct hw_walk_stats *ret);
+struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t,
+					const struct hw_tlsf_layout *l,
+					const struct hw_heap_header *h,
+					const struct hw_walk_opts *o, hw_bucket_fn fn, void *arg,
+					struct hw_check *ck);
+
+/* The pool's walk / free-list walk with options, whatever its manager (@o may be NULL). */
+struct hw_error *hw_alloc_walk(const struct hw_target *t, const struct hw_pool *p,
+			       const struct hw_heap_header *h, const struct hw_walk_opts *o,
+			       hw_frag_fn fn, void *arg, struct hw_check *ck,
+			       struct hw_walk_stats *ret);
+struct hw_error *hw_alloc_walk_free(const struct hw_target *t, const struct hw_pool *p,
+				    const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				    hw_bucket_fn fn, void *arg, struct hw_check *ck);
 
 #endif

@@ -9,6 +9,7 @@
 #include "heapwalk/error.h"
 #include "heapwalk/mem.h"
 #include "heapwalk/target.h"
+#include "resync.h"
 
 /* Little-endian value of @w (4 or 8) bytes at @p + @off; 0 for an absent field. */
 static inline uint64_t field(const uint8_t *p, uint32_t off, uint32_t w)
@@ -128,11 +129,37 @@ typedef void (*elem_fn)(void *arg, uint64_t bucket, const struct list_elem *e);
  * together (there cannot be more than fragments): a cycle eats it up, is
  * reported once, and returns false so that the caller stops.
  */
-static bool follow_list(const struct hw_target *t, const struct hw_fm_layout *l,
-			const struct hw_heap_header *h, uint64_t start, uint64_t end, uint64_t b,
-			uint64_t *budget, struct hw_check *ck, struct hw_free_bucket *bk,
-			elem_fn visit, void *arg)
+/*
+ * With @o->deep a cycle is found as soon as it closes (and reported as one,
+ * the other lists still followed), and every element goes to @o->elem.
+ */
+static uint64_t frag_limit(const struct hw_fm_layout *l, uint64_t start, uint64_t end)
 {
+	return (end - start) / l->frag_size + 1;
+}
+
+struct link_reader {
+	const struct hw_target *t;
+	uint32_t off, w;
+};
+
+static bool read_link(void *ctx, uint64_t a, uint64_t *ret)
+{
+	const struct link_reader *r = ctx;
+
+	return hw_resync_word(r->t, a + r->off, r->w, ret);
+}
+
+static bool follow_list_opts(const struct hw_target *t, const struct hw_fm_layout *l,
+			     const struct hw_heap_header *h, uint64_t start, uint64_t end,
+			     uint64_t b, uint64_t *budget, struct hw_check *ck,
+			     struct hw_free_bucket *bk, elem_fn visit, void *arg,
+			     const struct hw_walk_opts *o)
+{
+	uint64_t first;
+	const bool deep = o && o->deep;
+	bool back_reported = false;
+	struct hw_cycle cyc;
 	uint64_t head = h->block + l->b_free_hash + b * l->lnk_size;
 	uint64_t link_addr = head + l->l_first; /* the word that points at cur */
 	uint64_t cur, prev = 0, prev_size = 0, no = 0;
@@ -151,11 +178,30 @@ static bool follow_list(const struct hw_target *t, const struct hw_fm_layout *l,
 		return true;
 	}
 	bk->no = no;
+	hw_cycle_init(&cyc);
+	first = cur;
 	while (cur) {
 		const uint8_t *p;
 		uint64_t size, flag, back;
 		struct list_elem e;
 
+		if (deep && hw_cycle_step(&cyc, cur)) {
+			struct link_reader rd = {t, l->f_link, l->word};
+			uint64_t closer, entry, len;
+			if (hw_cycle_locate(first, read_link, &rd, frag_limit(l, start, end), &closer,
+					    &entry, &len))
+				hw_check_add(ck, HW_SEV_ERROR, closer, HW_NO_INDEX,
+					     "free bucket %" PRIu64 " runs in a cycle: 0x%" PRIx64
+					     " links back to 0x%" PRIx64
+					     ", already on the list (a cycle of %" PRIu64 ")",
+					     b, closer, entry, len);
+			else
+				hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+					     "free bucket %" PRIu64 " runs in a cycle: 0x%" PRIx64
+					     " comes round again after %" PRIu64 " elements",
+					     b, cur, bk->count);
+			return true;
+		}
 		if (*budget == 0) {
 			hw_check_add(ck, HW_SEV_ERROR, head, HW_NO_INDEX,
 				     "free bucket %" PRIu64 " does not end (a cycle?)", b);
@@ -163,7 +209,8 @@ static bool follow_list(const struct hw_target *t, const struct hw_fm_layout *l,
 		}
 		(*budget)--;
 		if (cur < start || cur >= end || end - cur < l->frag_size) {
-			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+			/* said where the bad link is: the element before, or the bucket */
+			hw_check_add(ck, HW_SEV_ERROR, prev ? prev : head, HW_NO_INDEX,
 				     "free bucket %" PRIu64 " links to 0x%" PRIx64
 				     ", outside the heap",
 				     b, cur);
@@ -177,6 +224,8 @@ static bool follow_list(const struct hw_target *t, const struct hw_fm_layout *l,
 			return true;
 		}
 		size = field(p, l->f_size, l->word);
+		if (o && o->elem)
+			o->elem(o->elem_arg, b, cur, size);
 		if (hw_fm_hash(l, size) != b)
 			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
 				     "free fragment of %" PRIu64 " bytes listed in bucket %" PRIu64
@@ -192,13 +241,16 @@ static bool follow_list(const struct hw_target *t, const struct hw_fm_layout *l,
 				hw_check_add(
 				    ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
 				    "fragment on free bucket %" PRIu64 " is not marked free", b);
-			if (back != prev) {
-				/* the list is broken here: following it on only echoes that */
+			if (back != prev && !back_reported) {
+				/* the list is broken here: following it on only echoes that, but
+				 * check (deep) follows it on to find a cycle */
 				hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
 					     "free bucket %" PRIu64 ": prev_free 0x%" PRIx64
 					     ", expected 0x%" PRIx64,
 					     b, back, prev);
-				return true;
+				if (!deep)
+					return true;
+				back_reported = true;
 			}
 		} else if (l->era == HW_FM_ERA_42) {
 			back = field(p, l->f_prv_free, l->word);
@@ -226,10 +278,6 @@ static bool follow_list(const struct hw_target *t, const struct hw_fm_layout *l,
 	return true;
 }
 
-static uint64_t frag_limit(const struct hw_fm_layout *l, uint64_t start, uint64_t end)
-{
-	return (end - start) / l->frag_size + 1;
-}
 
 /* ---- the free set of eras without a free flag (<= 4.1) ---- */
 
@@ -237,6 +285,7 @@ struct free_set {
 	uint64_t *a;
 	size_t n, cap;
 	bool nomem;
+	bool damaged; /* some list could not be followed to its end */
 };
 
 static void set_add(void *arg, uint64_t bucket, const struct list_elem *e)
@@ -282,7 +331,10 @@ static struct hw_error *build_free_set(const struct hw_target *t, const struct h
 	hw_check_init(&scratch, 0);
 	for (uint64_t b = 0; b < l->hash_size; b++) {
 		struct hw_free_bucket bk;
-		if (!follow_list(t, l, h, start, end, b, &budget, &scratch, &bk, set_add, s))
+		/* cycles found at once, so that one does not eat every other list's budget */
+		static const struct hw_walk_opts brent = {.deep = true};
+		if (!follow_list_opts(t, l, h, start, end, b, &budget, &scratch, &bk, set_add, s,
+				      &brent))
 			break;
 	}
 	if (s->nomem) {
@@ -291,6 +343,7 @@ static struct hw_error *build_free_set(const struct hw_target *t, const struct h
 		hw_check_deinit(&scratch);
 		return hw_error_create(HW_ERR_NOMEM, "out of memory collecting the free fragments");
 	}
+	s->damaged = scratch.errors > 0;
 	if (scratch.errors)
 		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
 			     "the free lists are damaged (%" PRIu64 " problems, see 'frags'); "
@@ -336,16 +389,101 @@ static void check_counters(const struct hw_fm_layout *l, const struct hw_heap_he
 			     h->real_used, want);
 }
 
+/* Resynchronisation: what a plausible fragment header looks like. */
+struct fm_probe {
+	const struct hw_target *t;
+	const struct hw_fm_layout *l;
+	uint64_t block, end, grain;
+	int depth;
+};
+
+/* A pointer a free-list word may hold: none, or into the block (heads) or the heap. */
+static bool fm_link_ok(const struct fm_probe *p, uint64_t v)
+{
+	return v == 0 || (v >= p->block && v < p->end + p->l->frag_size);
+}
+
+/*
+ * A fragment at @a with a non-zero size, a multiple of the grain inside the
+ * heap, the start pattern where the layout has one, a free flag and links
+ * as its era keeps them; and so for the @depth fragments after it (or it
+ * ends the heap).
+ */
+static bool fm_plausible_depth(const struct fm_probe *p, uint64_t a, int depth)
+{
+	const struct hw_fm_layout *l = p->l;
+	const uint64_t hs = l->frag_size;
+	uint8_t buf[256];
+	struct hw_error *err;
+	const uint8_t *hp;
+	uint64_t size;
+
+	for (;;) {
+		if (a > p->end || p->end - a < hs)
+			return false;
+		hp = view(p->t, a, (uint32_t)hs, buf, &err);
+		if (!hp) {
+			hw_error_destroy(err);
+			return false;
+		}
+		size = field(hp, l->f_size, l->word);
+		if (size == 0 || size % p->grain || size > p->end - a - hs)
+			return false;
+		if (l->f_check != HW_NO_OFF &&
+		    field(hp, l->f_check, l->f_check_size) != HW_QM_ST_CHECK)
+			return false;
+		switch (l->era) {
+		case HW_FM_ERA_44:
+		case HW_FM_ERA_58: {
+			uint64_t fl = field(hp, l->f_is_free, l->f_is_free_size);
+			uint64_t nx = field(hp, l->f_next_free, l->word);
+			uint64_t pv = field(hp, l->f_prev_free, l->word);
+			if (fl > 1 || (!fl && (nx || pv)) || !fm_link_ok(p, nx) || !fm_link_ok(p, pv))
+				return false;
+			break;
+		}
+		case HW_FM_ERA_42:
+			if (!fm_link_ok(p, field(hp, l->f_prv_free, l->word)))
+				return false;
+			break;
+		default:
+			if (!fm_link_ok(p, field(hp, l->f_u, l->word)))
+				return false;
+			break;
+		}
+		a += hs + size;
+		if (a == p->end || depth-- <= 0)
+			return true;
+	}
+}
+
+static bool fm_plausible(void *ctx, uint64_t a)
+{
+	const struct fm_probe *p = ctx;
+
+	return fm_plausible_depth(p, a, p->depth);
+}
+
 struct hw_error *hw_fm_walk(const struct hw_target *t, const struct hw_fm_layout *l,
 			    const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
 			    struct hw_check *ck, struct hw_walk_stats *ret)
 {
+	return hw_fm_walk_opts(t, l, h, NULL, fn, arg, ck, ret);
+}
+
+struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_layout *l,
+				 const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				 hw_frag_fn fn, void *arg, struct hw_check *ck,
+				 struct hw_walk_stats *ret)
+{
+	const bool resync = o && o->resync;
 	const uint32_t hs = l->frag_size, w = l->word;
 	const uint32_t grain = gcd(l->roundto, hs);
 	uint8_t hbuf[256];
 	struct hw_walk_stats st;
 	struct free_set fs = {0};
 	size_t fi = 0, matched = 0;
+	uint64_t unreached = 0;
 	struct hw_frag f;
 	uint64_t addr, end, limit, stop;
 	struct hw_error *err;
@@ -366,8 +504,12 @@ struct hw_error *hw_fm_walk(const struct hw_target *t, const struct hw_fm_layout
 			return err;
 	}
 	limit = frag_limit(l, addr, end);
+	if (resync)
+		limit *= 2; /* a gap and the fragment found after it: two steps */
 	/* <= 4.1: the loop runs while below the sentinel header, and ends at the heap end */
 	stop = l->era >= HW_FM_ERA_42 ? end : h->last_frag_end;
+	struct fm_probe probe = {.t = t, .l = l, .block = h->block, .end = end, .grain = grain,
+				 .depth = l->f_check != HW_NO_OFF ? 1 : 2};
 
 	for (uint64_t i = 0; addr < stop; i++) {
 		const uint8_t *hp;
@@ -383,14 +525,14 @@ struct hw_error *hw_fm_walk(const struct hw_target *t, const struct hw_fm_layout
 				     "%" PRIu64
 				     " bytes left at the heap end, too few for a fragment",
 				     end - addr);
-			break;
+			goto damaged;
 		}
 		hp = view(t, addr, hs, hbuf, &err);
 		if (!hp) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment header: %s",
 				     err->message);
 			hw_error_destroy(err);
-			break;
+			goto damaged;
 		}
 		size = field(hp, l->f_size, w);
 		if (size > end - addr - hs || size % grain) {
@@ -398,7 +540,7 @@ struct hw_error *hw_fm_walk(const struct hw_target *t, const struct hw_fm_layout
 				     size,
 				     size % grain ? "is not a multiple of the allocation grain"
 						  : "runs past the end of the heap");
-			break;
+			goto damaged;
 		}
 		f.index = i;
 		f.addr = addr;
@@ -423,6 +565,8 @@ struct hw_error *hw_fm_walk(const struct hw_target *t, const struct hw_fm_layout
 			f.used = !(fi < fs.n && fs.a[fi] == addr);
 			if (!f.used)
 				matched++;
+			else if (f.free_link && fs.damaged)
+				unreached++; /* the lists' damage is said once, below */
 			else if (f.free_link)
 				hw_check_add(
 				    ck, HW_SEV_WARNING, addr, i,
@@ -438,6 +582,14 @@ struct hw_error *hw_fm_walk(const struct hw_target *t, const struct hw_fm_layout
 			hw_check_add(ck, HW_SEV_ERROR, addr, i,
 				     "start pattern 0x%" PRIx64 ", expected 0x%lx", f.check,
 				     HW_QM_ST_CHECK);
+		f.gaps = st.gaps;
+		/* a doubtful header counts only if it leads to another plausible one */
+		if (resync && (size == 0 || (l->f_check != HW_NO_OFF && f.check != HW_QM_ST_CHECK)) &&
+		    addr + hs + size != end && !fm_plausible_depth(&probe, addr + hs + size, 0)) {
+			if (size == 0)
+				hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size 0");
+			goto damaged;
+		}
 
 		st.frags++;
 		if (f.used) {
@@ -454,9 +606,17 @@ struct hw_error *hw_fm_walk(const struct hw_target *t, const struct hw_fm_layout
 			break;
 		}
 		addr = next;
+		continue;
+	damaged:
+		if (!resync)
+			break;
+		addr = hw_resync_gap(t, o, ck, &st, i, h->first_frag, addr, stop, grain, hs,
+				     fm_plausible, &probe, "f_malloc fragment header");
+		if (addr >= stop)
+			addr = end; /* the gap runs to the heap's end */
 	}
 	st.end = addr;
-	st.complete = addr == end && !st.stopped;
+	st.complete = addr == end && !st.stopped && !st.gaps;
 	if (st.complete && l->era >= HW_FM_ERA_42) {
 		/* the sentinel: size 0, not free, END_CHECK_PATTERN1 where a check exists */
 		const uint8_t *sp = view(t, end, hs, hbuf, &err);
@@ -477,6 +637,11 @@ struct hw_error *hw_fm_walk(const struct hw_target *t, const struct hw_fm_layout
 					     schk, HW_QM_END_CHECK1);
 		}
 	}
+	if (unreached)
+		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
+			     "%" PRIu64 " fragments have nxt_free set but no free list reaches them "
+			     "(the lists are damaged)",
+			     unreached);
 	if (st.complete && l->era < HW_FM_ERA_42 && matched != fs.n)
 		hw_check_add(ck, HW_SEV_ERROR, h->block, HW_NO_INDEX,
 			     "%zu free-list elements are not fragment starts", fs.n - matched);
@@ -490,6 +655,13 @@ struct hw_error *hw_fm_walk(const struct hw_target *t, const struct hw_fm_layout
 struct hw_error *hw_fm_walk_free(const struct hw_target *t, const struct hw_fm_layout *l,
 				 const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
 				 struct hw_check *ck)
+{
+	return hw_fm_walk_free_opts(t, l, h, NULL, fn, arg, ck);
+}
+
+struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw_fm_layout *l,
+				      const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				      hw_bucket_fn fn, void *arg, struct hw_check *ck)
 {
 	uint64_t start, end, budget, listed = 0, sum_no = 0;
 	uint8_t *bmp = NULL;
@@ -517,7 +689,7 @@ struct hw_error *hw_fm_walk_free(const struct hw_target *t, const struct hw_fm_l
 	for (uint64_t b = 0; b < l->hash_size && !stop; b++) {
 		struct hw_free_bucket bk;
 
-		if (!follow_list(t, l, h, start, end, b, &budget, ck, &bk, NULL, NULL))
+		if (!follow_list_opts(t, l, h, start, end, b, &budget, ck, &bk, NULL, NULL, o))
 			stop = true;
 		listed += bk.count;
 		sum_no += bk.no;

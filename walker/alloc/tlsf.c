@@ -9,6 +9,7 @@
 #include "heapwalk/error.h"
 #include "heapwalk/mem.h"
 #include "heapwalk/target.h"
+#include "resync.h"
 
 static inline uint64_t field(const uint8_t *p, uint32_t off, uint32_t w)
 {
@@ -98,6 +99,16 @@ static const uint8_t *view(const struct hw_target *t, uint64_t addr, uint32_t le
 	return *err ? NULL : buf;
 }
 
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t r = a % b;
+		a = b;
+		b = r;
+	}
+	return a ? a : 1;
+}
+
 static uint64_t block_limit(const struct hw_tlsf_layout *l, uint64_t start, uint64_t end)
 {
 	return (end - start) / ((uint64_t)l->overhead + l->align) + 2;
@@ -130,10 +141,76 @@ static void check_counters(const struct hw_tlsf_layout *l, const struct hw_heap_
 			     h->real_used, want);
 }
 
+/* Resynchronisation: what a plausible block header looks like. */
+struct tlsf_probe {
+	const struct hw_target *t;
+	const struct hw_tlsf_layout *l;
+	uint64_t control, start, end;
+	int depth;
+};
+
+/*
+ * A block at @a whose size is a multiple of ALIGN_SIZE, at least three
+ * words, inside the pool; whose next block carries its free bit as the
+ * prev-free bit; which, when free, the next block links back to and whose
+ * list links point at the control or into the pool; and so for the @depth
+ * blocks after it (the size-0 sentinel ends the chain).
+ */
+static bool tlsf_plausible_depth(const struct tlsf_probe *p, uint64_t a, int depth)
+{
+	const struct hw_tlsf_layout *l = p->l;
+	const uint32_t w = l->word;
+	uint64_t raw, size, next, nraw, v;
+
+	for (;;) {
+		if (a > p->end || p->end - a < l->start_offset ||
+		    !hw_resync_word(p->t, a + l->h_size, w, &raw))
+			return false;
+		size = raw & ~(uint64_t)3;
+		if (size == 0)
+			return a == p->end && !(raw & FREE_BIT);
+		if (size % l->align || size < 3ull * w || size > p->end - a)
+			return false;
+		next = a + l->start_offset + size - w;
+		if (next > p->end || !hw_resync_word(p->t, next + l->h_size, w, &nraw) ||
+		    !!(nraw & PREV_FREE_BIT) != !!(raw & FREE_BIT))
+			return false;
+		if (raw & FREE_BIT) {
+			if (!hw_resync_word(p->t, next + l->h_prev_phys, w, &v) || v != a)
+				return false;
+			for (int k = 0; k < 2; k++) {
+				uint32_t off = k ? l->h_prev_free : l->h_next_free;
+				if (!hw_resync_word(p->t, a + off, w, &v) ||
+				    (v != p->control && (v < p->start || v >= p->end)))
+					return false;
+			}
+		}
+		if (depth-- <= 0)
+			return true;
+		a = next;
+	}
+}
+
+static bool tlsf_plausible(void *ctx, uint64_t a)
+{
+	const struct tlsf_probe *p = ctx;
+
+	return tlsf_plausible_depth(p, a, p->depth);
+}
+
 struct hw_error *hw_tlsf_walk(const struct hw_target *t, const struct hw_tlsf_layout *l,
 			      const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
 			      struct hw_check *ck, struct hw_walk_stats *ret)
 {
+	return hw_tlsf_walk_opts(t, l, h, NULL, fn, arg, ck, ret);
+}
+
+struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tlsf_layout *l,
+				   const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				   hw_frag_fn fn, void *arg, struct hw_check *ck,
+				   struct hw_walk_stats *ret)
+{
+	const bool resync = o && o->resync;
 	const uint32_t w = l->word, so = l->start_offset;
 	uint8_t hbuf[256];
 	struct hw_walk_stats st;
@@ -151,6 +228,11 @@ struct hw_error *hw_tlsf_walk(const struct hw_target *t, const struct hw_tlsf_la
 		return NULL;
 	}
 	limit = block_limit(l, addr, end);
+	if (resync)
+		limit *= 2; /* a gap and the block found after it: two steps */
+	struct tlsf_probe probe = {.t = t, .l = l, .control = h->block, .start = addr, .end = end,
+				   .depth = 2};
+	bool after_gap = false;
 
 	for (uint64_t i = 0; addr <= end; i++) {
 		const uint8_t *hp;
@@ -167,11 +249,18 @@ struct hw_error *hw_tlsf_walk(const struct hw_target *t, const struct hw_tlsf_la
 		if (!hp) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i, "block header: %s", err->message);
 			hw_error_destroy(err);
-			break;
+			goto damaged;
 		}
 		raw = field(hp, l->h_size, w);
 		size = raw & ~(uint64_t)3;
-		if (!!(raw & PREV_FREE_BIT) != prev_free)
+		if (resync && size == 0 && addr != end) {
+			hw_check_add(ck, HW_SEV_ERROR, addr, i,
+				     "block size 0 at 0x%" PRIx64 ", before the sentinel's place 0x%" PRIx64,
+				     addr, end);
+			goto damaged;
+		}
+		/* after a gap the previous block is unknown */
+		if (!after_gap && !!(raw & PREV_FREE_BIT) != prev_free)
 			hw_check_add(ck, HW_SEV_ERROR, addr, i,
 				     "prev-free bit is %d, but the previous block is %s",
 				     !!(raw & PREV_FREE_BIT), prev_free ? "free" : "used");
@@ -192,14 +281,20 @@ struct hw_error *hw_tlsf_walk(const struct hw_target *t, const struct hw_tlsf_la
 			hw_check_add(ck, HW_SEV_ERROR, addr, i, "block size %" PRIu64 " %s", size,
 				     size % l->align ? "is not a multiple of ALIGN_SIZE"
 						     : "runs past the end of the pool");
-			break;
+			goto damaged;
 		}
 		next = addr + so + size - w;
 		if (next > end) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i,
 				     "block size %" PRIu64 " runs past the end of the pool", size);
-			break;
+			goto damaged;
 		}
+		if (resync && size < 3ull * w) {
+			hw_check_add(ck, HW_SEV_ERROR, addr, i,
+				     "block size %" PRIu64 " is below the minimum %u", size, 3 * w);
+			goto damaged;
+		}
+		after_gap = false;
 		f.index = i;
 		f.addr = addr;
 		f.user = addr + so;
@@ -211,6 +306,7 @@ struct hw_error *hw_tlsf_walk(const struct hw_target *t, const struct hw_tlsf_la
 		f.func = field(hp, l->h_func, w);
 		f.mname = field(hp, l->h_mname, w);
 		f.line = field(hp, l->h_line, l->h_line_size ? l->h_line_size : w);
+		f.gaps = st.gaps;
 		/*
 		 * A split can leave a free remainder as small as the header minus the
 		 * overhead (3 words), below block_size_min in debug builds: the
@@ -256,9 +352,19 @@ struct hw_error *hw_tlsf_walk(const struct hw_target *t, const struct hw_tlsf_la
 			break;
 		}
 		addr = next;
+		continue;
+	damaged:
+		if (!resync || addr >= end)
+			break;
+		/* the scan stops short of the sentinel's place, which the loop then reads */
+		addr = hw_resync_gap(t, o, ck, &st, i, h->first_frag, addr, end,
+				     gcd64(l->align, (uint64_t)so - w), so, tlsf_plausible, &probe,
+				     "TLSF block header");
+		after_gap = true;
+		prev_free = false;
 	}
 	st.end = addr;
-	st.complete = found_sentinel && !st.stopped;
+	st.complete = found_sentinel && !st.stopped && !st.gaps;
 	if (!found_sentinel && !st.stopped && addr > end)
 		hw_check_add(ck, HW_SEV_ERROR, end, HW_NO_INDEX,
 			     "no size-0 sentinel ends the pool");
@@ -272,6 +378,28 @@ struct hw_error *hw_tlsf_walk_free(const struct hw_target *t, const struct hw_tl
 				   const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
 				   struct hw_check *ck)
 {
+	return hw_tlsf_walk_free_opts(t, l, h, NULL, fn, arg, ck);
+}
+
+struct link_reader {
+	const struct hw_target *t;
+	uint32_t off, w;
+};
+
+static bool read_link(void *ctx, uint64_t a, uint64_t *ret)
+{
+	const struct link_reader *r = ctx;
+
+	return hw_resync_word(r->t, a + r->off, r->w, ret);
+}
+
+struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t,
+					const struct hw_tlsf_layout *l,
+					const struct hw_heap_header *h,
+					const struct hw_walk_opts *o, hw_bucket_fn fn, void *arg,
+					struct hw_check *ck)
+{
+	const bool deep = o && o->deep;
 	const uint32_t w = l->word;
 	uint64_t start, end, budget, listed = 0;
 	uint32_t fl_bitmap;
@@ -313,6 +441,11 @@ struct hw_error *hw_tlsf_walk_free(const struct hw_target *t, const struct hw_tl
 			uint64_t cur = field(heads, (uint32_t)(bk.index * w), w);
 			uint64_t prev = h->block; /* &control->block_null */
 			bool sl_set = (sl_bitmap[fl] >> sl) & 1;
+			struct hw_cycle cyc;
+			const uint64_t first = cur;
+			bool back_reported = false;
+
+			hw_cycle_init(&cyc);
 
 			if (sl_set != (cur != h->block))
 				hw_check_add(ck, HW_SEV_ERROR,
@@ -326,6 +459,24 @@ struct hw_error *hw_tlsf_walk_free(const struct hw_target *t, const struct hw_tl
 				uint64_t raw, size;
 				uint32_t mfl, msl;
 
+				if (deep && hw_cycle_step(&cyc, cur)) {
+					struct link_reader rd = {t, l->h_next_free, w};
+					uint64_t closer, entry, len;
+					if (hw_cycle_locate(first, read_link, &rd,
+							    block_limit(l, start, end), &closer,
+							    &entry, &len))
+						hw_check_add(ck, HW_SEV_ERROR, closer, HW_NO_INDEX,
+							     "free list [%u][%u] runs in a cycle: 0x%" PRIx64
+							     " links back to 0x%" PRIx64 ", already on the "
+							     "list (a cycle of %" PRIu64 ")",
+							     fl, sl, closer, entry, len);
+					else
+						hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+							     "free list [%u][%u] runs in a cycle: 0x%" PRIx64
+							     " comes round again after %" PRIu64 " elements",
+							     fl, sl, cur, bk.count);
+					break;
+				}
 				if (budget == 0) {
 					hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
 						     "free list [%u][%u] does not end (a cycle?)",
@@ -335,7 +486,12 @@ struct hw_error *hw_tlsf_walk_free(const struct hw_target *t, const struct hw_tl
 				}
 				budget--;
 				if (cur < start || cur >= end || end - cur < l->hdr_size) {
-					hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+					/* said where the bad link is: the block before, or the head */
+					hw_check_add(ck, HW_SEV_ERROR,
+						     prev != h->block ? prev
+								      : h->block + l->c_blocks +
+									    bk.index * w,
+						     HW_NO_INDEX,
 						     "free list [%u][%u] links to 0x%" PRIx64
 						     ", outside the pool",
 						     fl, sl, cur);
@@ -351,19 +507,23 @@ struct hw_error *hw_tlsf_walk_free(const struct hw_target *t, const struct hw_tl
 				}
 				raw = field(p, l->h_size, w);
 				size = raw & ~(uint64_t)3;
+				if (o && o->elem)
+					o->elem(o->elem_arg, bk.index, cur, size);
 				if (!(raw & FREE_BIT))
 					hw_check_add(
 					    ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
 					    "block on free list [%u][%u] is not marked free", fl,
 					    sl);
-				if (field(p, l->h_prev_free, w) != prev) {
-					/* the list is broken here: following it on only echoes that
-					 */
+				if (field(p, l->h_prev_free, w) != prev && !back_reported) {
+					/* the list is broken here: following it on only echoes that,
+					 * but check (deep) follows it on to find a cycle */
 					hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
 						     "free list [%u][%u]: prev_free 0x%" PRIx64
 						     ", expected 0x%" PRIx64,
 						     fl, sl, field(p, l->h_prev_free, w), prev);
-					break;
+					if (!deep)
+						break;
+					back_reported = true;
 				}
 				hw_tlsf_mapping(l, size, &mfl, &msl);
 				if (mfl != fl || msl != sl)

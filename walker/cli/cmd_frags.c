@@ -63,6 +63,8 @@ int hw_cmd_frags(struct hw_cli *cli)
 	ctx.base.s = &s;
 	ctx.r = &s.report;
 	s.report.used_only = cli->used_only;
+	s.report.hexdump = cli->hexdump;
+	s.report.show_strings = cli->strings;
 	hw_session_prepare_pools(cli, &s);
 	/* fragments stream to stdout: no progress line in between on the terminal */
 	s.no_progress = isatty(STDOUT_FILENO);

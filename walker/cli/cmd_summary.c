@@ -2,7 +2,9 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "heapwalk/classify.h"
 #include "heapwalk/error.h"
+#include "heapwalk/locate.h"
 
 struct summary_ctx {
 	struct hw_walk_ctx base;
@@ -16,6 +18,9 @@ static int add_used(void *arg, const struct hw_frag *f)
 	if (!f->used)
 		return 0;
 	c->err = hw_sites_add(&c->base.pr->sites, f);
+	/* --classify: what the fragment holds, counted under its site */
+	if (!c->err && c->base.pr->classify)
+		c->err = hw_classify_add(c->base.pr->classify, c->base.s->t, f);
 	return c->err != NULL;
 }
 
@@ -35,6 +40,21 @@ int hw_cmd_summary(struct hw_cli *cli)
 	if (cli->format == HW_FMT_TEXT && !cli->top_given)
 		top = 30;
 	hw_session_prepare_pools(cli, &s);
+	for (size_t i = 0; cli->classify && i < s.report.npools; i++) {
+		struct hw_pool_report *pr = &s.report.pools[i];
+		struct hw_error *err;
+		if (!pr->walked)
+			continue;
+		err = hw_classify_create(&pr->classify);
+		if (err) {
+			hw_cli_warn("%s", err->message);
+			hw_error_destroy(err);
+			hw_session_close(&s);
+			return HW_EXIT_FATAL;
+		}
+		hw_classify_set_heap(pr->classify, pr->hdr.block,
+				     hw_pool_heap_end(pr->pool, &pr->hdr));
+	}
 	hw_session_walk(&s, add_used, &ctx.base);
 	if (ctx.err) {
 		hw_cli_warn("%s", ctx.err->message);

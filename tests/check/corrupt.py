@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""corrupt.py - copies of a real core damaged one way at a time; 'heapwalk check'
+must name the damage at the right address, walk on past it where it can,
+exit 1, and never crash or hang (each run bounded with timeout).
+
+usage: corrupt.py HEAPWALK CORE EXE POOL WORKDIR
+
+The damage is placed from heapwalk's own view of the intact core (frags and
+layout as JSON), then written into a copy with corelib.Core.
+"""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from corelib import Core  # noqa: E402
+
+HW, CORE, EXE, POOL, WORK = sys.argv[1:6]
+TIMEOUT = 120
+passed = failed = 0
+
+
+def run(args, core, exe=True):
+    cmd = ["timeout", str(TIMEOUT), HW] + args + ["--core", core]
+    if exe and EXE != "-":
+        cmd += ["--exe", EXE]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def result(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok   %s" % name)
+    else:
+        failed += 1
+        print("FAIL %s%s" % (name, ": " + detail if detail else ""))
+
+
+def check_json(core, name, exe=True, extra=()):
+    rc, out, err = run(["check", "--pool", POOL, "--format", "json"] + list(extra), core, exe)
+    if rc >= 124:
+        result(name, False, "exit %d (crash, signal or hang): %s" % (rc, err.strip()[:300]))
+        return rc, None
+    try:
+        return rc, json.loads(out)["pools"][0]
+    except (ValueError, KeyError, IndexError):
+        result(name, False, "exit %d, no JSON: %s %s" % (rc, out[:200], err.strip()[:300]))
+        return rc, None
+
+
+def finding(pool, sev, addr, text):
+    for f in pool.get("findings", []):
+        if f["severity"] == sev and (addr is None or int(f["address"], 16) == addr) and text in f["message"]:
+            return f
+    return None
+
+
+def describe(pool):
+    return "; ".join("%s at %s: %s" % (f["severity"], f["address"], f["message"])
+                     for f in pool.get("findings", [])[:6])
+
+
+# ---- the intact core: layout, fragments, the clean check ----
+rc, out, err = run(["layout", "--pool", POOL, "--format", "json"], CORE)
+if rc != 0:
+    print("FAIL layout of the intact core: exit %d %s" % (rc, err))
+    sys.exit(1)
+lay = json.loads(out)["pools"][0]
+L = lay["layout"]["fields"]
+MGR = lay["manager"]
+BLOCK = int(lay["block"], 16)
+rc, out, err = run(["frags", "--pool", POOL, "--format", "json"], CORE)
+frags = json.loads(out)["pools"][0]["fragments"]
+W = L["word"]
+DEBUG = lay["layout"]["debug"]
+rc0, clean = check_json(CORE, "intact core")
+result("check of the intact core: exit 0, no errors", clean is not None and rc0 == 0 and clean["errors"] == 0,
+       "exit %d: %s" % (rc0, describe(clean) if clean else ""))
+
+if MGR == "q_malloc":
+    HS, TS, SIZE_OFF, LINK_OFF = L["frag_size"], L["end_size"], L["f_size"], L["f_u"]
+    ALIGN = L["roundto"]
+elif MGR == "f_malloc":
+    HS, TS, SIZE_OFF, LINK_OFF = L["frag_size"], 0, L["f_size"], L["f_link"]
+    ALIGN = L["roundto"]
+else:
+    HS, TS, SIZE_OFF, LINK_OFF = L["start_offset"], 0, L["h_size"], L["h_next_free"]
+    ALIGN = L["align"]
+
+
+def frag_addr(f):
+    return int(f["frag"], 16)
+
+
+def heap_end(c):
+    if MGR == "q_malloc":
+        return BLOCK + c.word(BLOCK + L["b_size"])
+    if MGR == "f_malloc":
+        return c.word(BLOCK + L["b_last_frag"])
+    return BLOCK + c.word(BLOCK + L["c_total_size"]) + L["start_offset"] - 2 * W
+
+
+# a used fragment a third of the way in, with neighbours
+i = len(frags) // 3
+while not (frags[i]["state"] == "used" and 0 < i < len(frags) - 2):
+    i += 1
+U, NEXT = frags[i], frags[i + 1]
+A, A_NEXT = frag_addr(U), frag_addr(NEXT)
+# a free fragment (not the last one) for the list damage
+F = next((f for f in frags[len(frags) // 4:] if f["state"] == "free"), None) or \
+    next(f for f in frags if f["state"] == "free")
+FA = frag_addr(F)
+# a used fragment with a payload of 1100+ bytes, for the text without NUL
+BIG = next((f for f in frags if f["state"] == "used" and f["size"] >= 1100 and f is not U), None)
+print("# %s %s pool, block 0x%x: damage at fragment %d (0x%x), next 0x%x; free 0x%x" %
+      (MGR, POOL, BLOCK, U["index"], A, A_NEXT, FA))
+
+n = 0
+
+
+def damaged(name, edit, truncate=None):
+    global n
+    n += 1
+    c = Core(CORE)
+    edit(c)
+    path = os.path.join(WORK, "damaged-%d.core" % n)
+    c.save(path, truncate)
+    return path, c
+
+
+def expect(name, core, sev, addr, text, resync_to=None, exit_code=1, exe=True, extra=()):
+    rc, pool = check_json(core, name, exe, extra)
+    if pool is None:
+        return
+    f = finding(pool, sev, addr, text)
+    why = []
+    if rc != exit_code:
+        why.append("exit %d, want %d" % (rc, exit_code))
+    if not f:
+        why.append("no %s at 0x%x containing %r" % (sev, addr, text) if addr is not None else
+                   "no %s containing %r" % (sev, text))
+    if resync_to is not None:
+        gaps = pool.get("skipped", [])
+        if not any(int(g["to"], 16) == resync_to and int(g["from"], 16) == addr for g in gaps):
+            why.append("no skipped range 0x%x-0x%x (have %s)" % (addr, resync_to, gaps))
+        elif pool["frags"]["total"] < len(frags) - 2:
+            why.append("walk did not go on: %d fragments of %d" % (pool["frags"]["total"], len(frags)))
+    result(name, not why, "; ".join(why) + " | " + describe(pool) if why else "")
+
+
+def set_size(c, a, v):
+    old = c.word(a + SIZE_OFF)
+    c.put_word(a + SIZE_OFF, v | (old & 3 if MGR == "tlsf_malloc" else 0))
+
+
+# 1 zero size
+p, _ = damaged("zero", lambda c: set_size(c, A, 0))
+expect("zero size at 0x%x: reported, walk resynchronises" % A, p, "error", A,
+       "size 0", resync_to=A_NEXT)
+# 2 huge size
+huge = (1 << (8 * W - 2)) // ALIGN * ALIGN
+p, _ = damaged("huge", lambda c: set_size(c, A, huge))
+expect("huge size at 0x%x: reported, walk resynchronises" % A, p, "error", A,
+       "runs past the end", resync_to=A_NEXT)
+# 3 a size that points just past the block
+c0 = Core(CORE)
+past = (heap_end(c0) - A + ALIGN) // ALIGN * ALIGN
+p, _ = damaged("past", lambda c: set_size(c, A, past))
+expect("size %d past the block at 0x%x: reported, walk resynchronises" % (past, A), p, "error", A,
+       "runs past the end", resync_to=A_NEXT)
+# 4 overwritten check patterns
+if MGR == "q_malloc" and DEBUG:
+    p, _ = damaged("start", lambda c: c.put_word(A + L["f_check"], 0x41414141))
+    expect("start pattern overwritten at 0x%x" % A, p, "error", A,
+           "start pattern 0x41414141, expected 0xf0f0f0f0")
+    T = A + HS + U["size"]
+    p, _ = damaged("end", lambda c: (c.put_word(T + L["e_check1"], 0x42424242),
+                                     c.put_word(T + L["e_check2"], 0x43434343)))
+    expect("end patterns overwritten at 0x%x" % T, p, "error", T,
+           "end patterns 0x42424242, 0x43434343, expected 0xc0c0c0c0, 0xabcdefed")
+elif MGR == "f_malloc" and L["f_check"] is not None:
+    def put_check(c):
+        o = c.offset(A + L["f_check"])
+        c.b[o:o + L["f_check_size"]] = (0x41414141).to_bytes(L["f_check_size"], "little")
+    p, _ = damaged("start", put_check)
+    expect("check pattern overwritten at 0x%x" % A, p, "error", A,
+           "start pattern 0x41414141, expected 0xf0f0f0f0")
+else:
+    print("# %s %s has no check patterns: that damage does not apply" % (MGR, "debug" if DEBUG else "non-debug"))
+# 5 a free-list cycle: the free fragment links to itself
+p, _ = damaged("cycle", lambda c: c.put_word(FA + LINK_OFF, FA))
+expect("free-list cycle at 0x%x" % FA, p, "error", FA, "links back to 0x%x, already on the list" % FA)
+# 6 a free-list pointer out of the block
+bad = 0xdead0000 if W == 4 else 0xdeadbeef000
+p, _ = damaged("outside", lambda c: c.put_word(FA + LINK_OFF, bad))
+expect("free-list pointer 0x%x outside the block, at 0x%x" % (bad, FA), p, "error", FA,
+       "links to 0x%x, outside the" % bad)
+# 7 a truncated core: cut in the middle of the pool (the notes, last in the file, go too)
+off = Core(CORE).offset(A)
+p, _ = damaged("truncated", lambda c: None, truncate=off)
+# the notes are gone (no load bias for the symbols): the block is given
+expect("core truncated at the fragment 0x%x (with --exe --block)" % A, p, "error", A,
+       "core file truncated", extra=["--block", hex(BLOCK)])
+rc, out, err = run(["check", "--pool", POOL], p, exe=False)
+result("truncated core without --exe: exit 1 or 2 with a message, no crash",
+       rc in (1, 2) and err.strip() != "", "exit %d: %s" % (rc, err.strip()[:200]))
+# 8 a PT_LOAD with p_filesz < p_memsz: the pool's tail not saved
+def shrink(c):
+    _i, _off, va, _fs, _ms = c.load_of(A)
+    c.set_filesz(A, A - va)
+p, _ = damaged("filesz", shrink)
+expect("PT_LOAD p_filesz ends at 0x%x" % A, p, "error", A, "memory not saved in core file")
+# 9 NT_FILE lying about a file: the executable's entry names another program
+exe_in_core = json.loads(run(["info", "--pool", POOL, "--format", "json"], CORE)[1])["target"]["executable"]
+liar = None
+for cand in ("/bin/true", "/bin/ls", "/usr/bin/env"):
+    if os.path.exists(cand) and exe_in_core and len(cand) <= len(exe_in_core):
+        liar = cand
+        break
+if liar:
+    p, _ = damaged("ntfile", lambda c: c.rename_file(exe_in_core, liar))
+    rc, out, err = run(["check", "--pool", POOL], p, exe=False)
+    result("NT_FILE names %s for the executable: exit 2, says which file" % liar,
+           rc == 2 and liar in err, "exit %d: %s" % (rc, err.strip()[:300]))
+    rc, pool = check_json(p, "NT_FILE lie, --exe given")
+    if pool is not None:
+        result("NT_FILE lie with --exe: the heap checks clean (exit 0)", rc == 0 and pool["errors"] == 0,
+               "exit %d: %s" % (rc, describe(pool)))
+    rc, out, err = run(["info", "--format", "json"], p, exe=False)
+    result("NT_FILE lie: info exits 0 or 2 without crashing", rc in (0, 2), "exit %d" % rc)
+else:
+    print("# no other program to name in NT_FILE: that damage is not tried")
+# 10 a site text without NUL: the file pointer aims at 1100 bytes of 'A'
+if DEBUG and BIG and MGR != "tlsf_malloc" or (DEBUG and BIG):
+    text_at = int(BIG["address"], 16)
+    file_off = {"q_malloc": "f_file", "f_malloc": "f_file"}.get(MGR, "h_file")
+    p, _ = damaged("nonul", lambda c: (c.put_bytes(text_at, b"A" * 1100),
+                                       c.put_word(A + L[file_off], text_at)))
+    expect("site text without NUL for the fragment at 0x%x" % A, p, "error", A,
+           "file pointer 0x%x leads to 1024 bytes without a NUL" % text_at)
+    rc, out, err = run(["frags", "--pool", POOL, "--from", str(U["index"]), "--to", str(U["index"])], p)
+    result("frags prints the unterminated site text cut and sanitised", rc in (0, 1) and "AAAA" in out
+           and len(max(out.splitlines(), key=len)) < 600, "exit %d" % rc)
+else:
+    print("# non-debug build: no site texts, that damage does not apply")
+# addr on a free fragment's user address names where it was freed
+rc, out, err = run(["addr", "--format", "json", "--pool", POOL, F["address"]], CORE)
+try:
+    j = json.loads(out)
+    ok = rc == 0 and j["location"] == "fragment" and j["fragment"]["state"] == "free"
+    if DEBUG:
+        ok = ok and j["fragment"]["site_kind"] == "freed" and j["fragment"]["func"] == F["func"]
+    result("addr %s (a free fragment) names where it was freed (%s)" % (F["address"], F.get("func")), ok,
+           out[:300])
+except ValueError:
+    result("addr on a free fragment", False, "exit %d %s" % (rc, err[:200]))
+# addr inside the damaged range of copy 1 (zero size)
+rc, out, err = run(["addr", "--format", "json", "--pool", POOL, hex(A + HS + 8)],
+                   os.path.join(WORK, "damaged-1.core"))
+try:
+    j = json.loads(out)
+    result("addr inside the skipped range names the range and its neighbours",
+           j["location"] == "damaged_range" and int(j["damaged_range"]["from"], 16) == A
+           and int(j["next"]["frag"], 16) == A_NEXT, out[:300])
+except ValueError:
+    result("addr inside a damaged range", False, "exit %d %s" % (rc, err[:200]))
+
+print("# %d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)

@@ -1,0 +1,438 @@
+/* fmt_check.c - text and JSON for check and addr: findings with where they lie. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "heapwalk/locate.h"
+#include "heapwalk/report.h"
+#include "heapwalk/target.h"
+
+static bool has_sites(const struct hw_pool_report *pr)
+{
+	return pr && hw_pool_debug(pr->pool);
+}
+
+void hw_fmt_brief_text(struct hw_report *r, const struct hw_pool_report *pr,
+		       const struct hw_frag_brief *b)
+{
+	fprintf(r->out, "fragment %" PRIu64 "%s at 0x%" PRIx64 " (payload 0x%" PRIx64 ", %" PRIu64
+			" bytes), %s",
+		b->index, b->gaps ? " (relative)" : "", b->addr, b->user, b->size,
+		b->used ? "used" : "free");
+	if (has_sites(pr))
+		fprintf(r->out, ", %s %s: %s(%" PRIu64 ")", b->used ? "allocated at" : "freed at",
+			hw_strcache_get(&r->strings, b->file), hw_strcache_get(&r->strings, b->func),
+			b->line);
+}
+
+void hw_fmt_brief_json(struct hw_report *r, const struct hw_pool_report *pr,
+		       const struct hw_frag_brief *b)
+{
+	struct hw_json *js = &r->json;
+
+	if (!b->valid) {
+		hw_json_null(js);
+		return;
+	}
+	hw_json_begin_object(js);
+	hw_json_key(js, "index");
+	hw_json_u64(js, b->index);
+	hw_json_key(js, "index_relative");
+	hw_json_bool(js, b->gaps != 0);
+	hw_json_key(js, "frag");
+	hw_json_hex(js, b->addr);
+	hw_json_key(js, "address");
+	hw_json_hex(js, b->user);
+	hw_json_key(js, "size");
+	hw_json_u64(js, b->size);
+	hw_json_key(js, "state");
+	hw_json_string(js, b->used ? "used" : "free");
+	if (has_sites(pr)) {
+		hw_json_key(js, "site_kind");
+		hw_json_string(js, b->used ? "allocated" : "freed");
+		hw_json_key(js, "file");
+		hw_json_string(js, hw_strcache_get(&r->strings, b->file));
+		hw_json_key(js, "func");
+		hw_json_string(js, hw_strcache_get(&r->strings, b->func));
+		hw_json_key(js, "line");
+		hw_json_u64(js, b->line);
+		hw_json_key(js, "module");
+		hw_json_string(js, b->mname ? hw_strcache_get(&r->strings, b->mname) : "");
+	}
+	hw_json_end_object(js);
+}
+
+static void json_head(struct hw_report *r)
+{
+	const struct hw_target *t = r->t;
+	struct hw_json *js = &r->json;
+
+	hw_json_init(js, r->out, true);
+	hw_json_begin_object(js);
+	hw_json_key(js, "format_version");
+	hw_json_u64(js, HW_JSON_FORMAT_VERSION);
+	hw_json_key(js, "command");
+	hw_json_string(js, r->command);
+	hw_json_key(js, "target");
+	hw_json_begin_object(js);
+	hw_json_key(js, "core");
+	hw_json_string(js, t->source_path);
+	hw_json_key(js, "pid");
+	hw_json_i64(js, t->pid);
+	hw_json_key(js, "executable");
+	if (t->exe_path)
+		hw_json_string(js, t->exe_path);
+	else
+		hw_json_null(js);
+	hw_json_key(js, "word_size");
+	hw_json_u64(js, t->word_size);
+	hw_json_end_object(js);
+}
+
+static void json_pool_members(struct hw_report *r, const struct hw_pool_report *pr)
+{
+	struct hw_json *js = &r->json;
+
+	hw_json_key(js, "pool");
+	hw_json_string(js, pr->pool->name);
+	hw_json_key(js, "manager");
+	hw_json_string(js, pr->pool->manager);
+	hw_json_key(js, "block");
+	hw_json_hex(js, pr->pool->block);
+	hw_json_key(js, "layout");
+	if (pr->pool->usable)
+		hw_json_string(js, hw_pool_layout_source(pr->pool));
+	else
+		hw_json_null(js);
+	hw_json_key(js, "walked");
+	hw_json_bool(js, pr->walked);
+	if (!pr->walked) {
+		hw_json_key(js, "error");
+		hw_json_string(js, pr->error ? pr->error : "");
+	}
+}
+
+static const char *part_name(enum hw_loc_part p)
+{
+	return p == HW_PART_HEADER ? "header" : p == HW_PART_PAYLOAD ? "payload" : "trailer";
+}
+
+/* The lines under a finding (text): the fragment it is in, and those around it. */
+static void where_text(struct hw_report *r, const struct hw_pool_report *pr,
+		       const struct hw_location *l, const char *indent)
+{
+	switch (l->kind) {
+	case HW_LOC_FRAG:
+		fprintf(r->out, "%sin:     ", indent);
+		hw_fmt_brief_text(r, pr, &l->frag);
+		fputc('\n', r->out);
+		break;
+	case HW_LOC_GAP:
+		fprintf(r->out, "%sin:     the damaged range 0x%" PRIx64 "-0x%" PRIx64
+				" the walk skipped\n",
+			indent, l->gap_from, l->gap_to);
+		break;
+	case HW_LOC_BLOCK:
+		fprintf(r->out, "%sin:     the %s block header (free lists, counters)\n", indent,
+			pr->pool->manager);
+		return;
+	default:
+		return;
+	}
+	if (l->prev.valid) {
+		fprintf(r->out, "%sbefore: ", indent);
+		hw_fmt_brief_text(r, pr, &l->prev);
+		fputc('\n', r->out);
+	}
+	if (l->next.valid) {
+		fprintf(r->out, "%safter:  ", indent);
+		hw_fmt_brief_text(r, pr, &l->next);
+		fputc('\n', r->out);
+	}
+}
+
+static void where_json(struct hw_report *r, const struct hw_pool_report *pr,
+		       const struct hw_location *l)
+{
+	struct hw_json *js = &r->json;
+	static const char *const kinds[] = {"none", "block_header", "fragment", "damaged_range",
+					    "unwalked"};
+
+	hw_json_key(js, "location");
+	hw_json_string(js, kinds[l->kind]);
+	if (l->kind == HW_LOC_FRAG) {
+		hw_json_key(js, "part");
+		hw_json_string(js, part_name(l->part));
+	}
+	if (l->kind == HW_LOC_GAP) {
+		hw_json_key(js, "damaged_range");
+		hw_json_begin_object(js);
+		hw_json_key(js, "from");
+		hw_json_hex(js, l->gap_from);
+		hw_json_key(js, "to");
+		hw_json_hex(js, l->gap_to);
+		hw_json_end_object(js);
+	}
+	hw_json_key(js, "fragment");
+	if (l->kind == HW_LOC_FRAG)
+		hw_fmt_brief_json(r, pr, &l->frag);
+	else
+		hw_json_null(js);
+	hw_json_key(js, "previous");
+	hw_fmt_brief_json(r, pr, &l->prev);
+	hw_json_key(js, "next");
+	hw_fmt_brief_json(r, pr, &l->next);
+}
+
+static void check_text(struct hw_report *r, const struct hw_check_pool *cp, size_t n)
+{
+	uint64_t errors = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct hw_check_pool *c = &cp[i];
+		const struct hw_pool_report *pr = c->pr;
+		const struct hw_check *ck = &pr->check;
+
+		if (i)
+			fputc('\n', r->out);
+		if (!pr->walked)
+			continue;
+		fprintf(r->out, "%s pool: %s, block 0x%" PRIx64 ", layout %s\n", pr->pool->name,
+			pr->pool->manager[0] ? pr->pool->manager : "unknown manager",
+			pr->pool->block, hw_pool_layout_source(pr->pool));
+		fprintf(r->out,
+			"  walk:        %" PRIu64 " fragments (%" PRIu64 " used, %" PRIu64 " free)",
+			pr->walk.frags, pr->walk.used_frags, pr->walk.free_frags);
+		if (pr->walk.gaps)
+			fprintf(r->out,
+				", %" PRIu64 " damaged range%s skipped (%" PRIu64
+				" bytes); fragment indices after a skipped range are relative",
+				pr->walk.gaps, pr->walk.gaps == 1 ? "" : "s", pr->walk.gap_bytes);
+		else if (pr->walk.complete)
+			fputs(", tiling the heap exactly", r->out);
+		fputc('\n', r->out);
+		for (size_t g = 0; g < c->ngaps; g++)
+			fprintf(r->out, "  skipped:     0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " bytes)\n",
+				c->gaps[g].from, c->gaps[g].to, c->gaps[g].to - c->gaps[g].from);
+		fprintf(r->out, "  free lists:  %" PRIu64 " elements followed\n", c->listed);
+		if (has_sites(pr))
+			fprintf(r->out, "  site texts:  %" PRIu64 " distinct pointers checked\n",
+				c->strings_checked);
+		if (!ck->total) {
+			fputs("  result:      ok, no damage found\n", r->out);
+			continue;
+		}
+		fprintf(r->out, "  findings:    %" PRIu64 " (%" PRIu64 " errors, %" PRIu64 " warnings)\n",
+			ck->total, ck->errors, ck->warnings);
+		for (size_t k = 0; k < ck->n; k++) {
+			const struct hw_finding *f = &ck->items[k];
+			const char *on = "", *off = "";
+
+			if (r->color && f->sev == HW_SEV_ERROR)
+				on = "\033[31m", off = "\033[0m";
+			else if (r->color && f->sev == HW_SEV_WARNING)
+				on = "\033[33m", off = "\033[0m";
+			fprintf(r->out, "    %s%s%s at 0x%" PRIx64, on, hw_severity_name(f->sev), off,
+				f->addr);
+			if (f->index != HW_NO_INDEX)
+				fprintf(r->out, " (fragment %" PRIu64 ")", f->index);
+			fprintf(r->out, ": %s\n", f->message);
+			if (c->where)
+				where_text(r, pr, &c->where[k], "        ");
+		}
+		if (ck->total > ck->n)
+			fprintf(r->out, "    ... %" PRIu64 " more not shown\n", ck->total - ck->n);
+		errors += ck->errors;
+		fprintf(r->out, "  result:      %s\n",
+			ck->errors ? "DAMAGED (see the errors above)"
+				   : "no damage; warnings only (bookkeeping, transient states)");
+	}
+	(void)errors;
+}
+
+static void check_json(struct hw_report *r, const struct hw_check_pool *cp, size_t n)
+{
+	struct hw_json *js = &r->json;
+
+	json_head(r);
+	hw_json_key(js, "pools");
+	hw_json_begin_array(js);
+	for (size_t i = 0; i < n; i++) {
+		const struct hw_check_pool *c = &cp[i];
+		const struct hw_pool_report *pr = c->pr;
+		const struct hw_check *ck = &pr->check;
+
+		hw_json_begin_object(js);
+		json_pool_members(r, pr);
+		if (pr->walked) {
+			hw_json_key(js, "frags");
+			hw_json_begin_object(js);
+			hw_json_key(js, "total");
+			hw_json_u64(js, pr->walk.frags);
+			hw_json_key(js, "used");
+			hw_json_u64(js, pr->walk.used_frags);
+			hw_json_key(js, "free");
+			hw_json_u64(js, pr->walk.free_frags);
+			hw_json_end_object(js);
+			hw_json_key(js, "walk_complete");
+			hw_json_bool(js, pr->walk.complete);
+			hw_json_key(js, "skipped");
+			hw_json_begin_array(js);
+			for (size_t g = 0; g < c->ngaps; g++) {
+				hw_json_begin_object(js);
+				hw_json_key(js, "from");
+				hw_json_hex(js, c->gaps[g].from);
+				hw_json_key(js, "to");
+				hw_json_hex(js, c->gaps[g].to);
+				hw_json_key(js, "bytes");
+				hw_json_u64(js, c->gaps[g].to - c->gaps[g].from);
+				hw_json_end_object(js);
+			}
+			hw_json_end_array(js);
+			hw_json_key(js, "free_list_elements");
+			hw_json_u64(js, c->listed);
+			hw_json_key(js, "site_pointers_checked");
+			hw_json_u64(js, c->strings_checked);
+			hw_json_key(js, "errors");
+			hw_json_u64(js, ck->errors);
+			hw_json_key(js, "warnings");
+			hw_json_u64(js, ck->warnings);
+			hw_json_key(js, "findings_total");
+			hw_json_u64(js, ck->total);
+			hw_json_key(js, "findings");
+			hw_json_begin_array(js);
+			for (size_t k = 0; k < ck->n; k++) {
+				const struct hw_finding *f = &ck->items[k];
+				hw_json_begin_object(js);
+				hw_json_key(js, "severity");
+				hw_json_string(js, hw_severity_name(f->sev));
+				hw_json_key(js, "address");
+				hw_json_hex(js, f->addr);
+				hw_json_key(js, "index");
+				if (f->index != HW_NO_INDEX)
+					hw_json_u64(js, f->index);
+				else
+					hw_json_null(js);
+				hw_json_key(js, "message");
+				hw_json_string(js, f->message);
+				if (c->where)
+					where_json(r, pr, &c->where[k]);
+				hw_json_end_object(js);
+			}
+			hw_json_end_array(js);
+		}
+		hw_json_end_object(js);
+	}
+	hw_json_end_array(js);
+	hw_json_end_object(js);
+	hw_json_finish(js);
+}
+
+void hw_fmt_check(struct hw_report *r, const struct hw_check_pool *cp, size_t n)
+{
+	if (r->format == HW_FMT_JSON)
+		check_json(r, cp, n);
+	else
+		check_text(r, cp, n);
+}
+
+static const char *kind_text(enum hw_loc_kind k)
+{
+	switch (k) {
+	case HW_LOC_BLOCK:
+		return "the block header";
+	case HW_LOC_FRAG:
+		return "a fragment";
+	case HW_LOC_GAP:
+		return "a damaged range";
+	case HW_LOC_UNWALKED:
+		return "the heap, past where the walk ended";
+	default:
+		return "nothing heapwalk walks";
+	}
+}
+
+void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
+		 const struct hw_location *loc, const char *elsewhere)
+{
+	if (r->format == HW_FMT_JSON) {
+		struct hw_json *js = &r->json;
+
+		json_head(r);
+		hw_json_key(js, "address");
+		hw_json_hex(js, loc->addr);
+		hw_json_key(js, "pool");
+		if (pr)
+			hw_json_string(js, pr->pool->name);
+		else
+			hw_json_null(js);
+		if (pr) {
+			hw_json_key(js, "manager");
+			hw_json_string(js, pr->pool->manager);
+			if (loc->kind == HW_LOC_FRAG) {
+				hw_json_key(js, "offset");
+				hw_json_i64(js, (int64_t)loc->offset);
+			}
+			where_json(r, pr, loc);
+		} else {
+			hw_json_key(js, "location");
+			hw_json_string(js, "none");
+		}
+		hw_json_key(js, "elsewhere");
+		if (elsewhere)
+			hw_json_string(js, elsewhere);
+		else
+			hw_json_null(js);
+		hw_json_end_object(js);
+		hw_json_finish(js);
+		return;
+	}
+	fprintf(r->out, "address 0x%" PRIx64 ": ", loc->addr);
+	if (!pr) {
+		fprintf(r->out, "in no Kamailio pool%s%s\n", elsewhere ? "; " : "",
+			elsewhere ? elsewhere : "");
+		return;
+	}
+	fprintf(r->out, "in the %s pool (%s), in %s\n", pr->pool->name, pr->pool->manager,
+		kind_text(loc->kind));
+	if (loc->kind == HW_LOC_FRAG) {
+		const struct hw_frag_brief *b = &loc->frag;
+		int64_t off = (int64_t)loc->offset;
+		fprintf(r->out, "  fragment:  %" PRIu64 "%s, header 0x%" PRIx64 ", payload 0x%" PRIx64
+				", %" PRIu64 " bytes\n",
+			b->index, b->gaps ? " (index relative: counted after a damaged range)" : "",
+			b->addr, b->user, b->size);
+		if (loc->part == HW_PART_PAYLOAD)
+			fprintf(r->out, "  position:  payload + %" PRId64 "\n", off);
+		else if (loc->part == HW_PART_HEADER)
+			fprintf(r->out, "  position:  in the fragment header (payload %" PRId64 ")\n",
+				off);
+		else
+			fprintf(r->out, "  position:  past the payload, in the trailer (payload + %" PRId64
+					")\n",
+				off);
+		fprintf(r->out, "  state:     %s\n",
+			b->used ? "used (allocated)" : "free (a pointer to it is a use after free)");
+		if (has_sites(pr))
+			fprintf(r->out, "  %s %s: %s(%" PRIu64 ")%s%s\n",
+				b->used ? "allocated:" : "freed at: ",
+				hw_strcache_get(&r->strings, b->file),
+				hw_strcache_get(&r->strings, b->func), b->line, b->mname ? ", module " : "",
+				b->mname ? hw_strcache_get(&r->strings, b->mname) : "");
+		else
+			fputs("  site:      not recorded (allocation sites need a debug build)\n", r->out);
+	} else if (loc->kind == HW_LOC_GAP) {
+		fprintf(r->out, "  damaged:   0x%" PRIx64 "-0x%" PRIx64
+				" could not be walked; no fragment header found in it\n",
+			loc->gap_from, loc->gap_to);
+	}
+	if (loc->prev.valid) {
+		fputs("  previous:  ", r->out);
+		hw_fmt_brief_text(r, pr, &loc->prev);
+		fputc('\n', r->out);
+	}
+	if (loc->next.valid) {
+		fputs("  next:      ", r->out);
+		hw_fmt_brief_text(r, pr, &loc->next);
+		fputc('\n', r->out);
+	}
+}

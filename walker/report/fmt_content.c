@@ -1,0 +1,212 @@
+/* fmt_content.c - fragment contents for frags (--hexdump, --strings) and summary --classify. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "heapwalk/classify.h"
+#include "heapwalk/error.h"
+#include "heapwalk/mem.h"
+#include "heapwalk/report.h"
+#include "heapwalk/target.h"
+
+/* Bytes --strings looks at in one payload. */
+#define STRINGS_MAX (64u * 1024)
+/* Characters of one string shown; longer ones are cut with "...". */
+#define STRING_SHOW 200
+#define STRING_MIN 4
+
+static bool printable(uint8_t c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+
+/* @len bytes of the payload at @addr: in place, or copied into @buf; NULL if unreadable. */
+static const uint8_t *payload(const struct hw_target *t, uint64_t addr, size_t len, uint8_t *buf)
+{
+	const uint8_t *p = hw_mem_peek(t->mem, addr, len);
+	struct hw_error *err;
+
+	if (p)
+		return p;
+	err = hw_mem_read(t->mem, buf, addr, len);
+	if (err) {
+		hw_error_destroy(err);
+		return NULL;
+	}
+	return buf;
+}
+
+static uint8_t content_buf[STRINGS_MAX > (1u << 20) ? STRINGS_MAX : (1u << 20)];
+
+void hw_fmt_content_text(struct hw_report *r, const struct hw_frag *f, const char *indent)
+{
+	if (r->hexdump) {
+		size_t n = f->size < r->hexdump ? (size_t)f->size : (size_t)r->hexdump;
+		const uint8_t *p = n ? payload(r->t, f->user, n, content_buf) : content_buf;
+
+		if (!p) {
+			fprintf(r->out, "%s(payload not in the core)\n", indent);
+		} else {
+			for (size_t off = 0; off < n; off += 16) {
+				fprintf(r->out, "%s%08zx ", indent, off);
+				for (size_t i = 0; i < 16; i++) {
+					if (i == 8)
+						fputc(' ', r->out);
+					if (off + i < n)
+						fprintf(r->out, " %02x", p[off + i]);
+					else
+						fputs("   ", r->out);
+				}
+				fputs("  |", r->out);
+				for (size_t i = 0; i < 16 && off + i < n; i++)
+					fputc(printable(p[off + i]) ? p[off + i] : '.', r->out);
+				fputs("|\n", r->out);
+			}
+			if (f->size > n)
+				fprintf(r->out, "%s... %" PRIu64 " more bytes\n", indent, f->size - n);
+		}
+	}
+	if (r->show_strings) {
+		size_t n = f->size < STRINGS_MAX ? (size_t)f->size : STRINGS_MAX;
+		const uint8_t *p = n ? payload(r->t, f->user, n, content_buf) : content_buf;
+		size_t i = 0;
+
+		if (!p) {
+			if (!r->hexdump)
+				fprintf(r->out, "%s(payload not in the core)\n", indent);
+			return;
+		}
+		while (i < n) {
+			size_t s = i;
+			while (i < n && printable(p[i]))
+				i++;
+			if (i - s >= STRING_MIN) {
+				size_t k = i - s > STRING_SHOW ? STRING_SHOW : i - s;
+				fprintf(r->out, "%s\"", indent);
+				for (size_t j = 0; j < k; j++) {
+					if (p[s + j] == '"' || p[s + j] == '\\')
+						fputc('\\', r->out);
+					fputc(p[s + j], r->out);
+				}
+				fprintf(r->out, "\"%s (at +%zu)\n", i - s > k ? "..." : "", s);
+			}
+			i++;
+		}
+	}
+}
+
+void hw_fmt_content_json(struct hw_report *r, const struct hw_frag *f)
+{
+	struct hw_json *js = &r->json;
+
+	if (r->hexdump) {
+		size_t n = f->size < r->hexdump ? (size_t)f->size : (size_t)r->hexdump;
+		const uint8_t *p = n ? payload(r->t, f->user, n, content_buf) : content_buf;
+		static char hex[2 * (1u << 20) + 1];
+
+		hw_json_key(js, "hexdump");
+		if (!p) {
+			hw_json_null(js);
+		} else {
+			static const char digits[] = "0123456789abcdef";
+			for (size_t i = 0; i < n; i++) {
+				hex[2 * i] = digits[p[i] >> 4];
+				hex[2 * i + 1] = digits[p[i] & 15];
+			}
+			hex[2 * n] = '\0';
+			hw_json_string(js, hex);
+		}
+	}
+	if (r->show_strings) {
+		size_t n = f->size < STRINGS_MAX ? (size_t)f->size : STRINGS_MAX;
+		const uint8_t *p = n ? payload(r->t, f->user, n, content_buf) : content_buf;
+		size_t i = 0;
+		char s[STRING_SHOW + 1];
+
+		hw_json_key(js, "strings");
+		if (!p) {
+			hw_json_null(js);
+			return;
+		}
+		hw_json_begin_array(js);
+		while (i < n) {
+			size_t st = i;
+			while (i < n && printable(p[i]))
+				i++;
+			if (i - st >= STRING_MIN) {
+				size_t k = i - st > STRING_SHOW ? STRING_SHOW : i - st;
+				memcpy(s, p + st, k);
+				s[k] = '\0';
+				hw_json_string(js, s);
+			}
+			i++;
+		}
+		hw_json_end_array(js);
+	}
+}
+
+void hw_fmt_classify_text(struct hw_report *r, const struct hw_pool_report *pr,
+			  const struct hw_site *s, const char *indent)
+{
+	char buf[256];
+
+	if (!pr->classify)
+		return;
+	hw_classify_describe(hw_classify_site(pr->classify, s->file, s->func, s->line), buf,
+			     sizeof(buf));
+	fprintf(r->out, "%sholds: %s\n", indent, buf);
+}
+
+static void counts_json(struct hw_json *js, const struct hw_content_counts *c)
+{
+	hw_json_begin_object(js);
+	hw_json_key(js, "main");
+	if (c && c->total)
+		hw_json_string(js, hw_content_key(hw_classify_main(c)));
+	else
+		hw_json_null(js);
+	for (int k = 0; k < HW_CONTENT_COUNT; k++) {
+		hw_json_key(js, hw_content_key((enum hw_content)k));
+		hw_json_u64(js, c ? c->count[k] : 0);
+	}
+	hw_json_key(js, "sip_start_lines");
+	hw_json_begin_object(js);
+	for (int i = 0; c && i < HW_CLASSIFY_LABELS && c->sip[i].n; i++) {
+		hw_json_key(js, c->sip[i].label);
+		hw_json_u64(js, c->sip[i].n);
+	}
+	if (c && c->sip_other) {
+		hw_json_key(js, "other");
+		hw_json_u64(js, c->sip_other);
+	}
+	hw_json_end_object(js);
+	hw_json_end_object(js);
+}
+
+void hw_fmt_classify_json(struct hw_report *r, const struct hw_pool_report *pr,
+			  const struct hw_site *s)
+{
+	if (!pr->classify)
+		return;
+	hw_json_key(&r->json, "content");
+	counts_json(&r->json, hw_classify_site(pr->classify, s->file, s->func, s->line));
+}
+
+void hw_fmt_classify_total_text(struct hw_report *r, const struct hw_pool_report *pr,
+				const char *indent)
+{
+	char buf[256];
+
+	if (!pr->classify)
+		return;
+	hw_classify_describe(hw_classify_total(pr->classify), buf, sizeof(buf));
+	fprintf(r->out, "%sused fragments hold: %s\n", indent, buf);
+}
+
+void hw_fmt_classify_total_json(struct hw_report *r, const struct hw_pool_report *pr)
+{
+	if (!pr->classify)
+		return;
+	hw_json_key(&r->json, "content");
+	counts_json(&r->json, hw_classify_total(pr->classify));
+}
