@@ -115,4 +115,15 @@ struct hw_diag_view {
 };
 void hw_fmt_diagnose(const struct hw_diag_view *v);
 
+/*
+ * The HTML page of an instance (`report --all`, `--watch`, `report A B`;
+ * fmt_html.c), written to m->out: every process's pkg in one table with
+ * totals, shm once, each process's pkg in detail (m->procs' reports with
+ * their maps and sites). With @growth (NULL: none), first the leak
+ * suspects (its growing series) and a line chart per growing site;
+ * @baseline names the earlier input of `report A B` (NULL for a watch).
+ */
+void hw_fmt_html_multi(const struct hw_multi *m, const struct hw_watch_view *growth,
+		       const char *baseline);
+
 #endif

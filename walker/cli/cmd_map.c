@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "heapwalk/error.h"
 #include "heapwalk/heapmap.h"
+#include "page.h"
 
 struct map_ctx {
 	struct hw_walk_ctx base;
@@ -28,8 +29,63 @@ static int feed(void *arg, const struct hw_frag *f)
 	return 0;
 }
 
-/* Open -o FILE (or keep stdout); on failure say so and return NULL. */
-static FILE *open_output(const struct hw_cli *cli)
+int hw_page_walk(struct hw_session *s, uint32_t pkg_cells, uint32_t shm_cells, bool sites,
+		 uint64_t top)
+{
+	struct map_ctx ctx = {.base = {.s = s}, .sites = sites};
+
+	for (size_t i = 0; i < s->report.npools; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
+		uint64_t end = pr->hdr.block + pr->hdr.size;
+		struct hw_error *err;
+		if (!pr->walked || pr->map)
+			continue;
+		pr->map = calloc(1, sizeof(*pr->map));
+		if (!pr->map) {
+			hw_cli_warn("out of memory");
+			return HW_EXIT_FATAL;
+		}
+		err = hw_heapmap_init(pr->map, pr->hdr.first_frag, end,
+				      pr->pool->kind == HW_POOL_SHM ? shm_cells : pkg_cells, 128,
+				      hw_pool_debug(pr->pool), &s->report.strings);
+		if (err) {
+			hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
+			hw_error_destroy(err);
+			free(pr->map);
+			pr->map = NULL;
+		}
+	}
+	hw_session_walk(s, feed, &ctx.base);
+	if (ctx.err) {
+		hw_cli_warn("%s", ctx.err->message);
+		hw_error_destroy(ctx.err);
+		return HW_EXIT_FATAL;
+	}
+	for (size_t i = 0; i < s->report.npools; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
+		struct hw_error *err;
+		if (!pr->walked)
+			continue;
+		if (pr->map && !pr->walk.complete)
+			hw_heapmap_damaged(pr->map, pr->walk.end);
+		if (!sites)
+			continue;
+		hw_sites_resolve(&pr->sites, &s->report.strings);
+		free(pr->rows);
+		pr->rows = NULL;
+		err = hw_sites_sorted(&pr->sites, HW_ORDER_BYTES, &pr->rows, &pr->nrows);
+		if (err) {
+			hw_cli_warn("%s", err->message);
+			hw_error_destroy(err);
+			return HW_EXIT_FATAL;
+		}
+		if (top && pr->nrows > top)
+			pr->nrows = top;
+	}
+	return HW_EXIT_OK;
+}
+
+FILE *hw_page_open(const struct hw_cli *cli)
 {
 	FILE *f;
 
@@ -41,65 +97,31 @@ static FILE *open_output(const struct hw_cli *cli)
 	return f;
 }
 
+int hw_page_close(const struct hw_cli *cli, FILE *out)
+{
+	if (out != stdout && fclose(out) != 0) {
+		hw_cli_warn("cannot write %s: %s", cli->output, strerror(errno));
+		return HW_EXIT_FATAL;
+	}
+	return HW_EXIT_OK;
+}
+
 static int run(struct hw_cli *cli, bool html)
 {
 	struct hw_session s;
-	struct map_ctx ctx = {.base = {.cli = cli}, .sites = html};
 	FILE *out;
 	int rc = hw_session_open(cli, &s, html ? "report" : "map");
 
 	if (rc)
 		return rc;
-	ctx.base.s = &s;
 	hw_session_prepare_pools(cli, &s);
-	for (size_t i = 0; i < s.report.npools; i++) {
-		struct hw_pool_report *pr = &s.report.pools[i];
-		uint64_t end = pr->hdr.block + pr->hdr.size;
-		struct hw_error *err;
-		if (!pr->walked)
-			continue;
-		pr->map = calloc(1, sizeof(*pr->map));
-		if (!pr->map) {
-			hw_session_close(&s);
-			return HW_EXIT_FATAL;
-		}
-		err = hw_heapmap_init(pr->map, pr->hdr.first_frag, end, cli->cells ? cli->cells : 8192,
-				      128, hw_pool_debug(pr->pool), &s.report.strings);
-		if (err) {
-			hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
-			hw_error_destroy(err);
-			free(pr->map);
-			pr->map = NULL;
-		}
-	}
-	hw_session_walk(&s, feed, &ctx.base);
-	if (ctx.err) {
-		hw_cli_warn("%s", ctx.err->message);
-		hw_error_destroy(ctx.err);
+	rc = hw_page_walk(&s, cli->cells ? cli->cells : 8192, cli->cells ? cli->cells : 8192, html,
+			  cli->top ? cli->top : 50);
+	if (rc) {
 		hw_session_close(&s);
-		return HW_EXIT_FATAL;
+		return rc;
 	}
-	for (size_t i = 0; i < s.report.npools; i++) {
-		struct hw_pool_report *pr = &s.report.pools[i];
-		struct hw_error *err;
-		if (!pr->walked)
-			continue;
-		if (pr->map && !pr->walk.complete)
-			hw_heapmap_damaged(pr->map, pr->walk.end);
-		if (!html)
-			continue;
-		hw_sites_resolve(&pr->sites, &s.report.strings);
-		err = hw_sites_sorted(&pr->sites, HW_ORDER_BYTES, &pr->rows, &pr->nrows);
-		if (err) {
-			hw_cli_warn("%s", err->message);
-			hw_error_destroy(err);
-			hw_session_close(&s);
-			return HW_EXIT_FATAL;
-		}
-		if (pr->nrows > (cli->top ? cli->top : 50))
-			pr->nrows = cli->top ? cli->top : 50;
-	}
-	out = open_output(cli);
+	out = hw_page_open(cli);
 	if (!out) {
 		hw_session_close(&s);
 		return HW_EXIT_FATAL;
@@ -109,12 +131,9 @@ static int run(struct hw_cli *cli, bool html)
 		hw_fmt_html(&s.report);
 	else
 		hw_fmt_map(&s.report);
-	if (out != stdout && fclose(out) != 0) {
-		hw_cli_warn("cannot write %s: %s", cli->output, strerror(errno));
-		hw_session_close(&s);
-		return HW_EXIT_FATAL;
-	}
-	rc = hw_session_exit_code(&s);
+	rc = hw_page_close(cli, out);
+	if (!rc)
+		rc = hw_session_exit_code(&s);
 	hw_session_close(&s);
 	return rc;
 }
@@ -126,5 +145,8 @@ int hw_cmd_map(struct hw_cli *cli)
 
 int hw_cmd_report(struct hw_cli *cli)
 {
+	/* an instance, a watch, or two inputs: cmd_report.c */
+	if (cli->all || cli->watch || cli->operand[0])
+		return hw_report_instance(cli);
 	return run(cli, true);
 }

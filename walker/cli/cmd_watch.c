@@ -14,6 +14,7 @@
 #include "heapwalk/error.h"
 #include "heapwalk/multi.h"
 #include "instance.h"
+#include "watch.h"
 
 #define DEFAULT_INTERVAL 60.0
 #define DEFAULT_COUNT 10
@@ -46,11 +47,12 @@ static void nap(double s)
 }
 
 /* One sample: a snapshot of the instance, walked into a diff side. */
-static int sample(struct hw_cli *cli, struct hw_diff_side *side, double *max_stop_ms)
+static int sample(struct hw_cli *cli, struct hw_diff_side *side, double *max_stop_ms,
+		  const struct hw_watch_hook *hook)
 {
 	struct hw_inst in;
 	struct hw_error *err;
-	int rc = hw_inst_open(cli, &in, "watch", INST_ALL | INST_QUIET);
+	int rc = hw_inst_open(cli, &in, cli->cmd->name, INST_ALL | INST_QUIET);
 
 	if (rc)
 		return rc;
@@ -58,17 +60,25 @@ static int sample(struct hw_cli *cli, struct hw_diff_side *side, double *max_sto
 	for (size_t i = 0; i < in.snap->nprocs; i++)
 		if ((double)in.snap->procs[i].stop_ns / 1e6 > *max_stop_ms)
 			*max_stop_ms = (double)in.snap->procs[i].stop_ns / 1e6;
-	for (size_t i = 0; i < in.n; i++) {
-		if (!in.p[i].open)
-			continue;
-		hw_session_prepare_pools(&in.p[i].cli, &in.p[i].s);
-		if (!hw_session_walk_sites(&in.p[i].s, &in.p[i].cli)) {
+	if (hook && hook->walk) {
+		if (!hook->walk(cli, &in, hook->arg)) {
 			hw_inst_close(&in);
 			return HW_EXIT_FATAL;
 		}
+	} else {
+		for (size_t i = 0; i < in.n; i++) {
+			if (!in.p[i].open)
+				continue;
+			hw_session_prepare_pools(&in.p[i].cli, &in.p[i].s);
+			if (!hw_session_walk_sites(&in.p[i].s, &in.p[i].cli)) {
+				hw_inst_close(&in);
+				return HW_EXIT_FATAL;
+			}
+		}
 	}
 	err = hw_inst_to_side(&in, side);
-	hw_inst_close(&in);
+	if (!(!err && hook && hook->keep && hook->keep(&in, hook->arg)))
+		hw_inst_close(&in);
 	if (err) {
 		hw_cli_warn("%s", err->message);
 		hw_error_destroy(err);
@@ -76,12 +86,6 @@ static int sample(struct hw_cli *cli, struct hw_diff_side *side, double *max_sto
 	}
 	return HW_EXIT_OK;
 }
-
-struct store {
-	struct hw_watch_series *v;
-	size_t n, cap;
-	uint64_t *values; /* 2 * nsamples per series: counts, then bytes */
-};
 
 static int cmp_series(const void *x, const void *y)
 {
@@ -99,8 +103,8 @@ static int cmp_series(const void *x, const void *y)
  * sample (0 where the site or the process was absent). Growing: never
  * smaller than the sample before, and bigger at the end than at the start.
  */
-static struct hw_error *build(const struct hw_diff_side *samples, size_t n, const uint64_t *t_ns,
-			      struct store *st, size_t *ngrowing)
+struct hw_error *hw_watch_build(const struct hw_diff_side *samples, size_t n, const uint64_t *t_ns,
+				struct hw_watch_store *st, size_t *ngrowing)
 {
 	const struct hw_diff_side *last = &samples[n - 1];
 	double minutes = n > 1 ? ((double)t_ns[n - 1] - (double)t_ns[0]) / 60e9 : 0;
@@ -158,7 +162,7 @@ static struct hw_error *build(const struct hw_diff_side *samples, size_t n, cons
 	return NULL;
 }
 
-int hw_cmd_watch(struct hw_cli *cli)
+int hw_watch_collect(struct hw_cli *cli, const struct hw_watch_hook *hook, struct hw_watch_run *run)
 {
 	double interval = cli->interval > 0 ? cli->interval : DEFAULT_INTERVAL;
 	uint64_t count = cli->count;
@@ -166,15 +170,11 @@ int hw_cmd_watch(struct hw_cli *cli)
 	uint64_t *t_ns;
 	double *stop_ms, start;
 	struct sigaction sa, old_int, old_term;
-	struct hw_watch_view v;
-	struct store st = {0};
-	struct hw_error *err;
-	size_t n = 0, ngrowing = 0;
+	size_t n = 0;
 	bool tty = isatty(STDERR_FILENO);
 	int rc = HW_EXIT_OK;
 
-	if (cli->baseline)
-		return hw_cli_usage_error(cli, "--baseline applies to diagnose");
+	memset(run, 0, sizeof(*run));
 	if (!count)
 		count =
 		    cli->duration > 0 ? (uint64_t)(cli->duration / interval) + 1 : DEFAULT_COUNT;
@@ -209,36 +209,73 @@ int hw_cmd_watch(struct hw_cli *cli)
 		}
 		hw_diff_side_init(&samples[n]);
 		t_ns[n] = now_real();
-		rc = sample(cli, &samples[n], &stop_ms[n]);
+		rc = sample(cli, &samples[n], &stop_ms[n], hook);
 		if (rc) {
 			hw_diff_side_deinit(&samples[n]);
 			break;
 		}
 		n++;
 		if (tty)
-			fprintf(stderr, "\rheapwalk: watch: snapshot %zu/%llu, stopped %.2f ms%s",
-				n, (unsigned long long)count, stop_ms[n - 1],
+			fprintf(stderr, "\rheapwalk: %s: snapshot %zu/%llu, stopped %.2f ms%s",
+				cli->cmd->name, n, (unsigned long long)count, stop_ms[n - 1],
 				n == count ? "\n" : "");
 	}
 	if (tty && n && n < count)
 		fputc('\n', stderr);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	if (n) {
-		err = build(samples, n, t_ns, &st, &ngrowing);
+	run->n = n;
+	run->samples = samples;
+	run->t_ns = t_ns;
+	run->stop_ms = stop_ms;
+	run->interrupted = interrupted != 0;
+	return rc;
+}
+
+void hw_watch_run_deinit(struct hw_watch_run *run)
+{
+	for (size_t i = 0; i < run->n; i++)
+		hw_diff_side_deinit(&run->samples[i]);
+	free(run->samples);
+	free(run->t_ns);
+	free(run->stop_ms);
+	memset(run, 0, sizeof(*run));
+}
+
+void hw_watch_store_deinit(struct hw_watch_store *st)
+{
+	free(st->v);
+	free(st->values);
+	memset(st, 0, sizeof(*st));
+}
+
+int hw_cmd_watch(struct hw_cli *cli)
+{
+	struct hw_watch_run run;
+	struct hw_watch_view v;
+	struct hw_watch_store st = {0};
+	struct hw_error *err;
+	size_t ngrowing = 0;
+	int rc;
+
+	if (cli->baseline)
+		return hw_cli_usage_error(cli, "--baseline applies to diagnose");
+	rc = hw_watch_collect(cli, NULL, &run);
+	if (run.n) {
+		err = hw_watch_build(run.samples, run.n, run.t_ns, &st, &ngrowing);
 		if (err) {
 			hw_cli_warn("%s", err->message);
 			hw_error_destroy(err);
 			rc = HW_EXIT_FATAL;
 		} else {
 			memset(&v, 0, sizeof(v));
-			v.nsamples = n;
-			v.t_ns = t_ns;
-			v.max_stop_ms = stop_ms;
+			v.nsamples = run.n;
+			v.t_ns = run.t_ns;
+			v.max_stop_ms = run.stop_ms;
 			v.series = st.v;
 			v.nseries = st.n;
 			v.ngrowing = ngrowing;
-			v.interrupted = interrupted != 0;
+			v.interrupted = run.interrupted;
 			v.stopped = !cli->no_stop;
 			v.top = cli->top_given ? cli->top : cli->format == HW_FMT_TEXT ? 20 : 0;
 			v.format = cli->format;
@@ -249,12 +286,7 @@ int hw_cmd_watch(struct hw_cli *cli)
 				rc = HW_EXIT_FINDINGS;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		hw_diff_side_deinit(&samples[i]);
-	free(st.v);
-	free(st.values);
-	free(samples);
-	free(t_ns);
-	free(stop_ms);
+	hw_watch_run_deinit(&run);
+	hw_watch_store_deinit(&st);
 	return rc;
 }

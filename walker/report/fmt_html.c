@@ -5,8 +5,10 @@
  */
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 #include "heapwalk/heapmap.h"
+#include "heapwalk/multi.h"
 #include "heapwalk/report.h"
 #include "heapwalk/target.h"
 
@@ -23,12 +25,28 @@ static const char css[] =
 	"svg{max-width:100%;height:auto}\n"
 	"@media print{th{cursor:auto}.noprint{display:none}h2{break-before:page}}\n";
 
+/* The instance page's additions: charts in a grid that folds to one column on a phone. */
+static const char css_multi[] =
+	"td.n{white-space:nowrap}.nav a{margin-right:12px}\n"
+	"details.proc{margin:6px 0;border:1px solid #ddd;padding:4px 8px}\n"
+	"details.proc>summary{cursor:pointer}tfoot th,tfoot td{font-weight:bold;"
+	"border-top:2px solid #ccc}\n"
+	".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px}\n"
+	"figure.chart{margin:0;border:1px solid #ddd;padding:6px}figcaption{font-size:12px;"
+	"overflow-wrap:anywhere}\n"
+	"@media print{figure.chart,tr{break-inside:avoid}details.proc{border:0}}\n";
+
+/* Printing opens every folded section. */
+static const char script_print[] =
+	"window.addEventListener('beforeprint',function(){"
+	"document.querySelectorAll('details').forEach(function(d){d.open=true;});});\n";
+
 /* Sort a table by a clicked header; numbers by their data-v value. */
 static const char script[] =
-	"document.querySelectorAll('table.sort th').forEach(function(th,i){th.onclick=function(){"
+	"document.querySelectorAll('table.sort thead th').forEach(function(th){th.onclick=function(){"
 	"var t=th.closest('table'),b=t.tBodies[0],rows=Array.from(b.rows),"
 	"num=th.classList.contains('n'),asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';"
-	"rows.sort(function(x,y){var a=x.cells[i],c=y.cells[i];"
+	"var i=th.cellIndex;rows.sort(function(x,y){var a=x.cells[i],c=y.cells[i];"
 	"var r=num?(+a.dataset.v)-(+c.dataset.v):a.textContent.localeCompare(c.textContent);"
 	"return asc?r:-r;});rows.forEach(function(r){b.appendChild(r);});};});\n";
 
@@ -305,4 +323,560 @@ void hw_fmt_map(struct hw_report *r)
 		h += hw_svg_heapmap_height(pr->map);
 	}
 	fputs("</svg>\n", r->out);
+}
+
+/* ---- the instance page: processes, shm once, each process's pkg; growth ---- */
+
+/* "+1.5 KiB" / "-12 B" */
+static void shuman(char *buf, size_t cap, int64_t v)
+{
+	char b[32];
+
+	human(b, sizeof(b), v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v);
+	snprintf(buf, cap, "%s%s", v < 0 ? "-" : v > 0 ? "+" : "", b);
+}
+
+/* CLOCK_REALTIME nanoseconds as UTC, "" when unknown. */
+static void utc(char *buf, size_t cap, uint64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+
+	if (!ns || !gmtime_r(&t, &tm) || !strftime(buf, cap, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, cap, "%s", "");
+}
+
+static void span_text(char *buf, size_t cap, double s)
+{
+	if (s < 120)
+		snprintf(buf, cap, "%.1f s", s);
+	else if (s < 7200)
+		snprintf(buf, cap, "%.1f min", s / 60);
+	else
+		snprintf(buf, cap, "%.1f h", s / 3600);
+}
+
+static const struct hw_pool_report *find_pool(const struct hw_report *r, const char *name)
+{
+	for (size_t k = 0; r && k < r->npools; k++)
+		if (!strcmp(r->pools[k].pool->name, name))
+			return &r->pools[k];
+	return NULL;
+}
+
+/* The process's pt[] label, else its command name. */
+static const char *proc_label(const struct hw_multi_proc *p)
+{
+	if (p->desc && p->desc[0])
+		return p->desc;
+	if (p->report && p->report->t->comm[0])
+		return p->report->t->comm;
+	return "";
+}
+
+/* One numeric cell: human-readable text, the exact value in data-v and the title. */
+static void cell_bytes(FILE *out, const char *key, uint64_t v)
+{
+	char h[32];
+
+	human(h, sizeof(h), v);
+	fprintf(out,
+		"<td class=\"n\" data-k=\"%s\" data-v=\"%" PRIu64 "\" title=\"%" PRIu64
+		" bytes\">%s</td>",
+		key, v, v, h);
+}
+
+static void instance_section(FILE *out, const struct hw_multi *m)
+{
+	const struct hw_report *first = NULL;
+	uint64_t max_stop = 0;
+	char b[64];
+
+	for (size_t i = 0; i < m->nprocs; i++) {
+		if (!first && m->procs[i].report)
+			first = m->procs[i].report;
+		if (m->procs[i].stop_ns > max_stop)
+			max_stop = m->procs[i].stop_ns;
+	}
+	fputs(
+	    "<h2 id=\"instance\">Instance</h2><div class=\"wrap\"><table>\n<tr><th>source</th><td>",
+	    out);
+	if (m->live)
+		fprintf(out, "running processes, pid %d and its instance",
+			m->nprocs ? m->procs[0].pid : 0);
+	else
+		esc(out, m->source);
+	fputs("</td></tr>\n", out);
+	utc(b, sizeof(b), m->time_ns);
+	if (b[0])
+		fprintf(out, "<tr><th>taken</th><td>%s</td></tr>\n", b);
+	fprintf(out, "<tr><th>processes</th><td>%zu", m->nprocs);
+	if (m->has_process_count)
+		fprintf(out, " (the process table lists %d)", m->process_count);
+	if (m->npt_missing) {
+		fputs(", <span class=\"warn\">not in the snapshot:", out);
+		for (size_t i = 0; i < m->npt_missing; i++)
+			fprintf(out, " %d", m->pt_missing[i]);
+		fputs("</span>", out);
+	}
+	fputs("</td></tr>\n", out);
+	if (m->live) {
+		if (m->stopped)
+			fprintf(
+			    out,
+			    "<tr><th>stopped</th><td>all together while copied; the longest stop "
+			    "%.2f ms, %.2f ms from the first stop to the last release</td></tr>\n",
+			    (double)max_stop / 1e6, (double)m->wall_ns / 1e6);
+		else
+			fputs(
+			    "<tr><th>stopped</th><td class=\"warn\">no (--no-stop): torn reads are "
+			    "possible, findings may be artefacts</td></tr>\n",
+			    out);
+	}
+	fputs("<tr><th>version</th><td>", out);
+	esc(out, m->version && m->version[0] ? m->version : "unknown");
+	fputs("</td></tr>\n", out);
+	if (first) {
+		fputs("<tr><th>executable</th><td>", out);
+		esc(out, first->t->exe_path ? first->t->exe_path : "(not found)");
+		fprintf(out, "</td></tr>\n<tr><th>memory debug</th><td>%s</td></tr>\n",
+			first->inst->debug_known
+			    ? (first->inst->debug ? "yes (allocation sites recorded)" : "no")
+			    : "unknown");
+		fputs("<tr><th>debug info</th><td>", out);
+		esc(out, first->debuginfo_path ? first->debuginfo_path : "none (built-in layouts)");
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</table></div>\n", out);
+}
+
+/* The walk state of a pool, in words. */
+static void walk_state(FILE *out, const struct hw_multi_proc *p, const struct hw_pool_report *pr)
+{
+	fputs("<td data-k=\"walk\">", out);
+	if (p->error) {
+		fputs("<span class=\"err\">could not be opened: ", out);
+		esc(out, p->error);
+		fputs("</span>", out);
+	} else if (!pr) {
+		fputs("-", out);
+	} else if (!pr->walked) {
+		fputs("<span class=\"err\">not walked: ", out);
+		esc(out, pr->error);
+		fputs("</span>", out);
+	} else if (!pr->walk.complete) {
+		fprintf(out, "<span class=\"err\">incomplete, %" PRIu64 " findings</span>",
+			pr->check.total);
+	} else if (pr->check.total) {
+		fprintf(out, "<span class=\"warn\">complete, %" PRIu64 " findings</span>",
+			pr->check.total);
+	} else {
+		fputs("complete", out);
+	}
+	fputs("</td>", out);
+}
+
+static void processes_section(FILE *out, const struct hw_multi *m)
+{
+	uint64_t size = 0, used = 0, real = 0, max = 0, frags = 0, maxstop = 0;
+	size_t n = 0, complete = 0;
+
+	fputs("<h2 id=\"processes\">Processes: pkg</h2>\n", out);
+	fputs(
+	    "<p class=\"sub\">Each process's private pool; click a pid for its details, a heading "
+	    "to sort.</p>\n",
+	    out);
+	fputs("<div class=\"wrap\"><table class=\"sort procs\"><thead><tr><th class=\"n\">pid</th>"
+	      "<th class=\"n\">rank</th><th>process</th><th class=\"n\">heap size</th>"
+	      "<th class=\"n\">used</th><th class=\"n\">used+overhead</th><th class=\"n\">free</th>"
+	      "<th class=\"n\">max used</th><th class=\"n\">fragments</th><th>walk</th>",
+	      out);
+	if (m->live)
+		fputs("<th class=\"n\">stopped ms</th>", out);
+	fputs("</tr></thead><tbody>\n", out);
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct hw_multi_proc *p = &m->procs[i];
+		const struct hw_pool_report *pr = find_pool(p->report, "pkg");
+		fprintf(out, "<tr class=\"proc\" data-pid=\"%d\" data-rank=\"%d\">", p->pid,
+			p->rank >= 0 || p->in_pt ? p->rank : -1);
+		if (pr && pr->walked)
+			fprintf(out,
+				"<td class=\"n\" data-v=\"%d\"><a href=\"#pkg-%d\">%d</a></td>",
+				p->pid, p->pid, p->pid);
+		else
+			fprintf(out, "<td class=\"n\" data-v=\"%d\">%d</td>", p->pid, p->pid);
+		if (p->rank >= 0 || p->in_pt)
+			fprintf(out, "<td class=\"n\" data-v=\"%d\">%d</td>", p->rank, p->rank);
+		else
+			fputs("<td class=\"n\" data-v=\"-1\">-</td>", out);
+		fputs("<td data-k=\"desc\">", out);
+		esc(out, proc_label(p));
+		fputs("</td>", out);
+		if (pr && pr->walked) {
+			const struct hw_heap_header *h = &pr->hdr;
+			uint64_t fr = h->size > h->real_used ? h->size - h->real_used : 0;
+			cell_bytes(out, "size", h->size);
+			cell_bytes(out, "used", h->used);
+			cell_bytes(out, "real_used", h->real_used);
+			cell_bytes(out, "free", fr);
+			cell_bytes(out, "max_real_used", h->max_real_used);
+			fprintf(out,
+				"<td class=\"n\" data-k=\"frags\" data-v=\"%" PRIu64
+				"\" title=\"%" PRIu64 " used, %" PRIu64 " free\">%" PRIu64 "</td>",
+				pr->walk.frags, pr->walk.used_frags, pr->walk.free_frags,
+				pr->walk.frags);
+			n++;
+			complete += pr->walk.complete;
+			size += h->size;
+			used += h->used;
+			real += h->real_used;
+			max += h->max_real_used;
+			frags += pr->walk.frags;
+		} else {
+			for (int k = 0; k < 6; k++)
+				fputs("<td class=\"n\" data-v=\"0\"></td>", out);
+		}
+		walk_state(out, p, pr);
+		if (m->live)
+			fprintf(out, "<td class=\"n\" data-k=\"stop_ms\" data-v=\"%.3f\">%.2f</td>",
+				(double)p->stop_ns / 1e6, (double)p->stop_ns / 1e6);
+		if (p->stop_ns > maxstop)
+			maxstop = p->stop_ns;
+		fputs("</tr>\n", out);
+	}
+	fputs("</tbody><tfoot><tr class=\"total\">", out);
+	fprintf(out, "<td colspan=\"3\">all %zu pkg pools</td>", n);
+	cell_bytes(out, "size", size);
+	cell_bytes(out, "used", used);
+	cell_bytes(out, "real_used", real);
+	cell_bytes(out, "free", size > real ? size - real : 0);
+	cell_bytes(out, "max_real_used", max);
+	fprintf(out, "<td class=\"n\" data-k=\"frags\" data-v=\"%" PRIu64 "\">%" PRIu64 "</td>",
+		frags, frags);
+	fprintf(out, "<td>%zu of %zu complete</td>", complete, n);
+	if (m->live)
+		fprintf(out, "<td class=\"n\">max %.2f</td>", (double)maxstop / 1e6);
+	fputs("</tr></tfoot></table></div>\n", out);
+}
+
+/* shm, from the process whose image holds it (the first). */
+static void shm_section(FILE *out, const struct hw_multi *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct hw_pool_report *pr = find_pool(m->procs[i].report, "shm");
+		if (!pr)
+			continue;
+		fputs("<section class=\"pool\" id=\"pool-shm\">\n<h2>shm pool (", out);
+		esc(out, pr->pool->manager[0] ? pr->pool->manager : "unknown manager");
+		fprintf(
+		    out,
+		    ")</h2>\n<p class=\"sub\">Shared by every process of the instance; read once, "
+		    "through pid %d.</p>\n",
+		    m->procs[i].pid);
+		pool_body(out, pr, "shm");
+		fputs("</section>\n", out);
+		return;
+	}
+}
+
+static void pkg_details(FILE *out, const struct hw_multi *m)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct hw_multi_proc *p = &m->procs[i];
+		const struct hw_pool_report *pr = find_pool(p->report, "pkg");
+		char title[96], h1[32], h2[32];
+		if (!pr || !pr->walked)
+			continue;
+		if (!any)
+			fputs("<h2 id=\"pkg\">pkg of each process</h2>\n", out);
+		any = true;
+		human(h1, sizeof(h1), pr->hdr.used);
+		human(h2, sizeof(h2), pr->hdr.size);
+		fprintf(out, "<details class=\"proc\" id=\"pkg-%d\"><summary>pid %d", p->pid,
+			p->pid);
+		if (p->rank >= 0 || p->in_pt)
+			fprintf(out, ", rank %d", p->rank);
+		fputs(": ", out);
+		esc(out, proc_label(p));
+		fprintf(out, " - %s used of %s", h1, h2);
+		if (!pr->walk.complete || pr->check.total)
+			fprintf(out, ", <span class=\"err\">%" PRIu64 " findings</span>",
+				pr->check.total);
+		fputs("</summary>\n<div class=\"pool\">\n<h3>pkg pool (", out);
+		esc(out, pr->pool->manager[0] ? pr->pool->manager : "unknown manager");
+		fputs(")</h3>\n", out);
+		snprintf(title, sizeof(title), "pkg pool, pid %d", p->pid);
+		pool_body(out, pr, title);
+		fputs("</div></details>\n", out);
+	}
+}
+
+/* Pixels of the growth charts. */
+#define CW 320
+#define CH 150
+#define CL 58 /* left margin: the byte labels */
+#define CR 10
+#define CT 12
+#define CB 30
+
+/* Where sample @j goes across a chart, 0..1: by its time, or evenly spaced. */
+static double xpos(const struct hw_watch_view *g, size_t j, bool timed, double span)
+{
+	double x;
+
+	if (g->nsamples < 2)
+		return 0.5;
+	if (!timed)
+		return (double)j / (double)(g->nsamples - 1);
+	/* a clock stepped back keeps its points inside the chart */
+	x = ((double)g->t_ns[j] - (double)g->t_ns[0]) / 1e9 / span;
+	return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/* One site's bytes over the samples; a point per sample with its count on hover. */
+static void chart(FILE *out, const struct hw_watch_view *g, const struct hw_watch_series *s,
+		  size_t rank)
+{
+	size_t n = g->nsamples;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	bool timed = g->t_ns && g->t_ns[0] && g->t_ns[n - 1] > g->t_ns[0];
+	double span = timed ? (double)(g->t_ns[n - 1] - g->t_ns[0]) / 1e9 : 0, ylo, yhi;
+	char colour[8], b1[32], b2[32];
+
+	for (size_t j = 0; j < n; j++) {
+		if (s->bytes[j] < lo)
+			lo = s->bytes[j];
+		if (s->bytes[j] > hi)
+			hi = s->bytes[j];
+	}
+	ylo = (double)lo;
+	yhi = (double)hi;
+	if (yhi - ylo < 1) {
+		ylo -= 1;
+		yhi += 1;
+	}
+	hw_heapmap_colour(s->module && s->module[0] ? s->module : "core", colour);
+	fprintf(out, "<figure class=\"chart\" id=\"chart-%zu\"><figcaption><b>#%zu</b> %s, pid %d",
+		rank, rank, s->pool, s->pid);
+	if (s->desc && s->desc[0]) {
+		fputs(" (", out);
+		esc(out, s->desc);
+		fputs(")", out);
+	}
+	fputs(": ", out);
+	if (s->module && s->module[0]) {
+		esc(out, s->module);
+		fputs(" ", out);
+	}
+	esc(out, s->file);
+	fputs(": ", out);
+	esc(out, s->func);
+	fprintf(out, "(%" PRIu64 ")</figcaption>\n", s->line);
+	fprintf(
+	    out,
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d "
+	    "%d\" role=\"img\" aria-label=\"bytes over time\">\n",
+	    CW, CH, CW, CH);
+	hw_svg_style(out);
+	fprintf(out,
+		"<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
+		"stroke=\"#ccc\"/>\n",
+		CL, CT, CW - CL - CR, CH - CT - CB);
+	human(b1, sizeof(b1), hi);
+	human(b2, sizeof(b2), lo);
+	fprintf(out,
+		"<text x=\"%d\" y=\"%d\" class=\"l\" text-anchor=\"end\">%s</text>\n<text x=\"%d\" "
+		"y=\"%d\" class=\"l\" text-anchor=\"end\">%s</text>\n",
+		CL - 4, CT + 9, b1, CL - 4, CH - CB, b2);
+	if (timed) {
+		span_text(b1, sizeof(b1), span);
+		fprintf(out,
+			"<text x=\"%d\" y=\"%d\" class=\"l\">0</text><text x=\"%d\" y=\"%d\" "
+			"class=\"l\" "
+			"text-anchor=\"end\">%s</text>\n",
+			CL, CH - CB + 14, CW - CR, CH - CB + 14, b1);
+	} else {
+		fprintf(
+		    out,
+		    "<text x=\"%d\" y=\"%d\" class=\"l\">snapshot 1</text><text x=\"%d\" y=\"%d\" "
+		    "class=\"l\" text-anchor=\"end\">snapshot %zu</text>\n",
+		    CL, CH - CB + 14, CW - CR, CH - CB + 14, n);
+	}
+	fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"l\">bytes over %s</text>\n", CL, CH - 4,
+		timed ? "time" : "the snapshots");
+	fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", colour);
+	for (size_t j = 0; j < n; j++) {
+		double fx = xpos(g, j, timed, span);
+		double fy = ((double)s->bytes[j] - ylo) / (yhi - ylo);
+		fprintf(out, "%s%.1f,%.1f", j ? " " : "", CL + fx * (CW - CL - CR),
+			CH - CB - fy * (CH - CT - CB));
+	}
+	fputs("\"/>\n", out);
+	for (size_t j = 0; j < n; j++) {
+		double fx = xpos(g, j, timed, span);
+		double fy = ((double)s->bytes[j] - ylo) / (yhi - ylo);
+		fprintf(out,
+			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>snapshot %zu",
+			CL + fx * (CW - CL - CR), CH - CB - fy * (CH - CT - CB), colour, j + 1);
+		if (timed) {
+			span_text(b1, sizeof(b1), fx * span);
+			fprintf(out, " (+%s)", b1);
+		}
+		fprintf(out, ": %" PRIu64 " bytes in %" PRIu64 " fragments</title></circle>\n",
+			s->bytes[j], s->count[j]);
+	}
+	fputs("</svg></figure>\n", out);
+}
+
+/* Charts shown at most; the table lists up to growth->top suspects (0: 50). */
+#define MAX_CHARTS 12
+
+static void growth_section(FILE *out, const struct hw_watch_view *g, const char *baseline,
+			   const char *latest)
+{
+	size_t n = g->nsamples, shown;
+	bool timed = g->t_ns && n > 1 && g->t_ns[0] && g->t_ns[n - 1] > g->t_ns[0];
+	uint64_t top = g->top ? g->top : 50;
+	double maxstop = 0;
+	char b1[64], b2[64], b3[32];
+
+	fputs("<section id=\"growth\"><h2>Growth</h2>\n<p class=\"sub\">", out);
+	if (baseline) {
+		fputs("From ", out);
+		esc(out, baseline);
+		utc(b1, sizeof(b1), g->t_ns ? g->t_ns[0] : 0);
+		if (b1[0])
+			fprintf(out, " (%s)", b1);
+		fputs(" to ", out);
+		esc(out, latest);
+		utc(b1, sizeof(b1), g->t_ns && n ? g->t_ns[n - 1] : 0);
+		if (b1[0])
+			fprintf(out, " (%s)", b1);
+		if (timed) {
+			span_text(b3, sizeof(b3), (double)(g->t_ns[n - 1] - g->t_ns[0]) / 1e9);
+			fprintf(out, ", %s apart", b3);
+		}
+		fputs(". Processes are matched by pid, else by rank and description.", out);
+	} else {
+		utc(b1, sizeof(b1), g->t_ns && n ? g->t_ns[0] : 0);
+		utc(b2, sizeof(b2), g->t_ns && n ? g->t_ns[n - 1] : 0);
+		span_text(b3, sizeof(b3), timed ? (double)(g->t_ns[n - 1] - g->t_ns[0]) / 1e9 : 0);
+		fprintf(out, "%zu snapshots of the running instance over %s, %s to %s", n, b3, b1,
+			b2);
+		for (size_t j = 0; g->max_stop_ms && j < n; j++)
+			if (g->max_stop_ms[j] > maxstop)
+				maxstop = g->max_stop_ms[j];
+		if (g->stopped)
+			fprintf(out, "; no process was stopped for more than %.2f ms", maxstop);
+		else
+			fputs("; read without stopping (--no-stop)", out);
+		fputs(".", out);
+		if (g->interrupted)
+			fputs(" <span class=\"warn\">Interrupted before the last snapshot.</span>",
+			      out);
+	}
+	fputs("</p>\n<h3>Leak suspects</h3>\n", out);
+	if (!g->ngrowing) {
+		fprintf(out, "<p>No leak suspects: no site grew %s.</p>\n",
+			n > 2 ? "without ever shrinking" : "between the two snapshots");
+	} else {
+		fprintf(out,
+			"<p>%zu site%s never shrank and grew overall (per pool and process), the "
+			"fastest first%s.</p>\n",
+			g->ngrowing, g->ngrowing == 1 ? "" : "s",
+			g->ngrowing > top ? "; the slower ones are not listed" : "");
+		fputs("<div class=\"wrap\"><table class=\"sort suspects\"><thead><tr>"
+		      "<th class=\"n\">#</th><th>pool</th><th class=\"n\">pid</th><th>process</th>"
+		      "<th class=\"n\">grew</th><th class=\"n\">per minute</th>"
+		      "<th class=\"n\">fragments</th><th class=\"n\">now</th><th>module</th>"
+		      "<th>site</th></tr></thead><tbody>\n",
+		      out);
+		shown = g->ngrowing < top ? g->ngrowing : (size_t)top;
+		for (size_t i = 0; i < shown; i++) {
+			const struct hw_watch_series *s = &g->series[i];
+			int64_t db = (int64_t)(s->bytes[n - 1] - s->bytes[0]);
+			int64_t dc = (int64_t)(s->count[n - 1] - s->count[0]);
+			shuman(b1, sizeof(b1), db);
+			fprintf(out, "<tr class=\"suspect\"><td class=\"n\" data-v=\"%zu\">",
+				i + 1);
+			if (i < MAX_CHARTS)
+				fprintf(out, "<a href=\"#chart-%zu\">%zu</a>", i + 1, i + 1);
+			else
+				fprintf(out, "%zu", i + 1);
+			fprintf(out,
+				"</td><td data-k=\"pool\">%s</td><td class=\"n\" data-k=\"pid\" "
+				"data-v=\"%d\">%d</td><td>",
+				s->pool, s->pid, s->pid);
+			esc(out, s->desc ? s->desc : "");
+			fprintf(out,
+				"</td><td class=\"n\" data-k=\"d_bytes\" data-v=\"%" PRId64
+				"\">%s</td>",
+				db, b1);
+			if (timed) {
+				human(b2, sizeof(b2),
+				      s->bytes_per_min > 0 ? (uint64_t)s->bytes_per_min : 0);
+				fprintf(out,
+					"<td class=\"n\" data-k=\"bytes_per_min\" "
+					"data-v=\"%.1f\">%s/min"
+					"</td>",
+					s->bytes_per_min, b2);
+			} else {
+				fputs(
+				    "<td class=\"n\" data-k=\"bytes_per_min\" data-v=\"0\">-</td>",
+				    out);
+			}
+			fprintf(out,
+				"<td class=\"n\" data-k=\"d_count\" data-v=\"%" PRId64
+				"\">%+" PRId64 "</td>",
+				dc, dc);
+			cell_bytes(out, "bytes", s->bytes[n - 1]);
+			fputs("<td>", out);
+			esc(out, s->module && s->module[0] ? s->module : "-");
+			fputs("</td><td data-k=\"site\">", out);
+			esc(out, s->file);
+			fputs(": ", out);
+			esc(out, s->func);
+			fprintf(out, "(%" PRIu64 ")</td></tr>\n", s->line);
+		}
+		fputs("</tbody></table></div>\n", out);
+		fputs("<h3>Growth over time</h3>\n<div class=\"charts\">\n", out);
+		for (size_t i = 0; i < g->ngrowing && i < MAX_CHARTS; i++)
+			chart(out, g, &g->series[i], i + 1);
+		fputs("</div>\n", out);
+	}
+	fputs("</section>\n", out);
+}
+
+void hw_fmt_html_multi(const struct hw_multi *m, const struct hw_watch_view *growth,
+		       const char *baseline)
+{
+	FILE *out = m->out;
+	const char *source = m->live ? "a running instance" : m->source ? m->source : "";
+
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
+	      out);
+	fputs("Kamailio memory: ", out);
+	esc(out, source);
+	fprintf(out, "</title>\n<style>\n%s%s</style></head><body>\n", css, css_multi);
+	fputs("<h1>Kamailio memory report</h1>\n<p class=\"sub\">made by heapwalk from ", out);
+	esc(out, source);
+	fprintf(out, ", %zu process%s", m->nprocs, m->nprocs == 1 ? "" : "es");
+	if (growth)
+		fprintf(out, ", growth over %zu snapshots", growth->nsamples);
+	fputs("</p>\n<p class=\"noprint nav\">", out);
+	if (growth)
+		fputs("<a href=\"#growth\">growth</a> ", out);
+	fputs("<a href=\"#processes\">processes</a> <a href=\"#pool-shm\">shm</a> <a "
+	      "href=\"#pkg\">pkg of each process</a></p>\n",
+	      out);
+	instance_section(out, m);
+	if (growth)
+		growth_section(out, growth, baseline, source);
+	processes_section(out, m);
+	shm_section(out, m);
+	pkg_details(out, m);
+	fprintf(out, "<script>\n%s%s</script>\n</body></html>\n", script, script_print);
 }

@@ -1,0 +1,330 @@
+/* cmd_report.c - 'heapwalk report' of a whole instance, with growth (--watch, or A B). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "heapwalk/diff.h"
+#include "heapwalk/error.h"
+#include "heapwalk/multi.h"
+#include "instance.h"
+#include "page.h"
+#include "watch.h"
+
+/* Sites per pool in the tables unless --top. */
+#define DEFAULT_TOP 50
+
+/* Maps and sites of every open process: shm as big as the single page's, each pkg smaller. */
+static bool walk_instance(struct hw_cli *cli, struct hw_inst *in, void *arg)
+{
+	uint32_t shm_cells = cli->cells ? cli->cells : 8192;
+	uint32_t pkg_cells = cli->cells ? cli->cells : HW_PAGE_PROC_CELLS;
+	uint64_t top = cli->top ? cli->top : DEFAULT_TOP;
+
+	(void)arg;
+	for (size_t i = 0; i < in->n; i++) {
+		struct hw_inst_proc *p = &in->p[i];
+		if (!p->open)
+			continue;
+		hw_session_prepare_pools(&p->cli, &p->s);
+		if (hw_page_walk(&p->s, pkg_cells, shm_cells, true, top))
+			return false;
+	}
+	return true;
+}
+
+/* The instance of the latest sample of a watch. */
+struct latest {
+	struct hw_inst in;
+	bool have;
+};
+
+static bool keep_latest(struct hw_inst *in, void *arg)
+{
+	struct latest *l = arg;
+
+	if (l->have)
+		hw_inst_close(&l->in);
+	l->in = *in;
+	l->have = true;
+	return true;
+}
+
+/* Write the page of @in (walked); an exit code. */
+static int render(struct hw_cli *cli, struct hw_inst *in, const struct hw_watch_view *growth,
+		  const char *baseline)
+{
+	FILE *out;
+	int rc;
+
+	hw_inst_model(in, cli, "report");
+	if (!in->mp) {
+		hw_cli_warn("out of memory");
+		return HW_EXIT_FATAL;
+	}
+	out = hw_page_open(cli);
+	if (!out)
+		return HW_EXIT_FATAL;
+	in->m.out = out;
+	hw_fmt_html_multi(&in->m, growth, baseline);
+	rc = hw_page_close(cli, out);
+	return rc ? rc : hw_inst_exit_code(in);
+}
+
+/* The worse of two exit codes (2 over 1 over 0). */
+static int worse(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+static int report_all(struct hw_cli *cli)
+{
+	struct hw_inst in;
+	int rc = hw_inst_open(cli, &in, "report", INST_ALL);
+
+	if (rc)
+		return rc;
+	rc = walk_instance(cli, &in, NULL) ? render(cli, &in, NULL, NULL) : HW_EXIT_FATAL;
+	hw_inst_close(&in);
+	return rc;
+}
+
+static void fill_view(struct hw_watch_view *v, const struct hw_cli *cli, size_t n,
+		      const uint64_t *t_ns, const struct hw_watch_series *series, size_t nseries,
+		      size_t ngrowing)
+{
+	memset(v, 0, sizeof(*v));
+	v->nsamples = n;
+	v->t_ns = t_ns;
+	v->series = series;
+	v->nseries = nseries;
+	v->ngrowing = ngrowing;
+	v->stopped = !cli->no_stop;
+	v->top = cli->top_given ? cli->top : DEFAULT_TOP;
+	v->format = cli->format;
+}
+
+static int report_watch(struct hw_cli *cli)
+{
+	struct latest l = {.have = false};
+	struct hw_watch_hook hook = {.walk = walk_instance, .keep = keep_latest, .arg = &l};
+	struct hw_watch_run run;
+	struct hw_watch_store st = {0};
+	struct hw_watch_view v;
+	struct hw_error *err;
+	size_t ngrowing = 0;
+	int rc = hw_watch_collect(cli, &hook, &run);
+
+	/* A watch cut short (Ctrl-C, or a later snapshot failed) still shows what it has. */
+	if (run.n && l.have) {
+		err = hw_watch_build(run.samples, run.n, run.t_ns, &st, &ngrowing);
+		if (err) {
+			hw_cli_warn("%s", err->message);
+			hw_error_destroy(err);
+			rc = HW_EXIT_FATAL;
+		} else {
+			fill_view(&v, cli, run.n, run.t_ns, st.v, st.n, ngrowing);
+			v.max_stop_ms = run.stop_ms;
+			v.interrupted = run.interrupted;
+			rc = worse(rc, render(cli, &l.in, &v, NULL));
+			if (ngrowing)
+				rc = worse(rc, HW_EXIT_FINDINGS);
+		}
+	} else if (!rc) {
+		hw_cli_warn("interrupted before the first snapshot: no page written");
+		rc = HW_EXIT_FATAL;
+	}
+	if (l.have)
+		hw_inst_close(&l.in);
+	hw_watch_run_deinit(&run);
+	hw_watch_store_deinit(&st);
+	return rc;
+}
+
+/* The pools --pool selected. */
+static bool selected(const struct hw_diff_pool *p, void *arg)
+{
+	const struct hw_cli *cli = arg;
+
+	return (!strcmp(p->name, "pkg") && cli->pool_sel[HW_POOL_PKG]) ||
+	       (!strcmp(p->name, "shm") && cli->pool_sel[HW_POOL_SHM]);
+}
+
+/* Whether @path starts (after blanks) with '{': a JSON summary, not a core. */
+static bool is_json(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	int c = EOF;
+
+	if (!f)
+		return false;
+	for (int i = 0; i < 4096; i++) {
+		c = fgetc(f);
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+	}
+	fclose(f);
+	return c == '{';
+}
+
+static int by_growth(const void *x, const void *y)
+{
+	const struct hw_watch_series *a = x, *b = y;
+	int64_t da = (int64_t)(a->bytes[1] - a->bytes[0]),
+		db = (int64_t)(b->bytes[1] - b->bytes[0]);
+
+	if (da != db)
+		return da > db ? -1 : 1;
+	da = (int64_t)(a->count[1] - a->count[0]);
+	db = (int64_t)(b->count[1] - b->count[0]);
+	return da > db ? -1 : da < db;
+}
+
+/*
+ * The sites that grew from A to B without losing fragments, as two-point
+ * series of B's pools (paired by hw_diff_compute: pid, else rank and
+ * description), the most grown first. @values holds 4 per series.
+ */
+static struct hw_error *growth_series(const struct hw_diff *d, const uint64_t t_ns[2],
+				      struct hw_watch_series **ret, uint64_t **values_ret,
+				      size_t *n_ret)
+{
+	double minutes = t_ns[0] && t_ns[1] > t_ns[0] ? (double)(t_ns[1] - t_ns[0]) / 60e9 : 0;
+	struct hw_watch_series *v;
+	uint64_t *values;
+	size_t total = 0, k = 0;
+
+	for (size_t i = 0; i < d->npairs; i++)
+		total += d->pairs[i].nrows;
+	v = calloc(total ? total : 1, sizeof(*v));
+	values = calloc((total ? total : 1) * 4, sizeof(*values));
+	if (!v || !values) {
+		free(v);
+		free(values);
+		return hw_error_nomem();
+	}
+	for (size_t i = 0; i < d->npairs; i++) {
+		const struct hw_diff_pair *pp = &d->pairs[i];
+		if (!pp->a || !pp->b)
+			continue; /* a pool on one side only has nothing to compare with */
+		for (size_t j = 0; j < pp->nrows; j++) {
+			const struct hw_diff_row *r = &pp->rows[j];
+			const struct hw_diff_site *s = r->b ? r->b : r->a;
+			struct hw_watch_series *w = &v[k];
+			uint64_t *count = values + 4 * k, *bytes = count + 2;
+			count[0] = r->a ? r->a->count : 0;
+			bytes[0] = r->a ? r->a->bytes : 0;
+			count[1] = r->b ? r->b->count : 0;
+			bytes[1] = r->b ? r->b->bytes : 0;
+			if (!(bytes[1] > bytes[0] && count[1] >= count[0]))
+				continue;
+			w->pool = pp->b->name;
+			w->pid = pp->b->pid;
+			w->rank = pp->b->rank;
+			w->desc = pp->b->desc;
+			w->file = s->file;
+			w->func = s->func;
+			w->module = s->module;
+			w->line = s->line;
+			w->count = count;
+			w->bytes = bytes;
+			w->growing = true;
+			if (minutes > 0) {
+				w->bytes_per_min = (double)(bytes[1] - bytes[0]) / minutes;
+				w->count_per_min = (double)(count[1] - count[0]) / minutes;
+			}
+			k++;
+		}
+	}
+	qsort(v, k, sizeof(*v), by_growth);
+	*ret = v;
+	*values_ret = values;
+	*n_ret = k;
+	return NULL;
+}
+
+static int report_two(struct hw_cli *cli)
+{
+	const char *a_path = cli->operand[0], *b_path = cli->operand[1];
+	struct hw_diff_side a, b;
+	struct hw_diff d = {0};
+	struct hw_cli c = *cli;
+	struct hw_inst in;
+	struct hw_watch_series *series = NULL;
+	struct hw_watch_view v;
+	struct hw_error *err = NULL;
+	uint64_t *values = NULL, t_ns[2];
+	size_t n = 0;
+	bool have_inst = false, have_diff = false;
+	int rc;
+
+	if (is_json(b_path))
+		return hw_cli_usage_error(
+		    cli, "the second input must be a core or snapshot file (the page "
+			 "shows its heap); the first may be a summary JSON");
+	hw_diff_side_init(&a);
+	hw_diff_side_init(&b);
+	rc = hw_diff_load(cli, a_path, &a);
+	if (!rc) {
+		c.core = b_path;
+		c.pid = 0;
+		c.all = true;
+		rc = hw_inst_open(&c, &in, "report", INST_ALL | INST_QUIET);
+		have_inst = !rc;
+	}
+	if (!rc && !walk_instance(&c, &in, NULL))
+		rc = HW_EXIT_FATAL;
+	if (!rc) {
+		b.source = strdup(b_path);
+		err = b.source ? hw_inst_to_side(&in, &b) : hw_error_nomem();
+		if (!err) {
+			hw_diff_side_filter(&a, selected, cli);
+			hw_diff_side_filter(&b, selected, cli);
+			err = hw_diff_compute(&a, &b, &d);
+			have_diff = !err;
+		}
+		t_ns[0] = a.time_ns;
+		t_ns[1] = b.time_ns;
+		if (!err)
+			err = growth_series(&d, t_ns, &series, &values, &n);
+		if (err) {
+			hw_cli_warn("%s", err->message);
+			hw_error_destroy(err);
+			rc = HW_EXIT_FATAL;
+		}
+	}
+	if (!rc) {
+		fill_view(&v, cli, 2, t_ns, series, n, n);
+		rc = render(cli, &in, &v, a_path);
+		if (n)
+			rc = worse(rc, HW_EXIT_FINDINGS);
+	}
+	free(series);
+	free(values);
+	if (have_diff)
+		hw_diff_deinit(&d);
+	if (have_inst)
+		hw_inst_close(&in);
+	hw_diff_side_deinit(&a);
+	hw_diff_side_deinit(&b);
+	return rc;
+}
+
+int hw_report_instance(struct hw_cli *cli)
+{
+	if (cli->operand[0]) {
+		if (cli->core || cli->pid || cli->watch)
+			return hw_cli_usage_error(cli,
+						  "report A B compares two inputs; --core, --pid "
+						  "and --watch do not apply");
+		return report_two(cli);
+	}
+	if (cli->watch) {
+		if (!cli->pid || cli->core)
+			return hw_cli_usage_error(
+			    cli, "--watch snapshots a running instance: give --pid PID (for saved "
+				 "snapshots: report A B)");
+		return report_watch(cli);
+	}
+	return report_all(cli);
+}
