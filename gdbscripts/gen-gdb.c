@@ -1,4 +1,4 @@
-/* gen-gdb.c - writes the generated parts of heapwalk.gdb: profiles.gdb (the built-in layouts and the fingerprint tests) and loops.gdb (the unrolled walk loops). */
+/* gen-gdb.c - writes heapwalk.gdb's generated parts: profiles.gdb, loops.gdb, loops-ptr.gdb. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +35,64 @@ static void profile_head(const char *name)
 	printf("define hw-profile %s\n", cmd_name(name));
 }
 
+/*
+ * A profile's values as one array literal, handed to hw-internal apply-<p>
+ * (below), which sets the variables 'heapwalk layout --format gdb' writes:
+ * the same values, far fewer bytes for gdb to read when it loads the file.
+ */
+static void value_field(void *arg, const char *name, uint32_t v)
+{
+	(void)name;
+	(void)arg;
+	if (v == HW_NO_OFF)
+		printf(", -1");
+	else
+		printf(", %u", v);
+}
+
+static void profile_values(enum hw_manager mgr, const void *layout, int era, int debug, int stats,
+			   const char *name, const char *src)
+{
+	const char *p = hw_gdb_layout_fields(mgr, layout, NULL, NULL);
+
+	printf("  set $hw_v = {%d, %d", era, debug);
+	if (mgr == HW_MGR_FM)
+		printf(", %d", stats);
+	hw_gdb_layout_fields(mgr, layout, value_field, NULL);
+	printf("}\n  hw-internal apply-%s\n  set $hw_layout_name = ", p);
+	hw_gdb_emit_string(stdout, name);
+	printf("\n  set $hw_layout_src = ");
+	hw_gdb_emit_string(stdout, src);
+	putchar('\n');
+}
+
+struct apply_ctx {
+	const char *p;
+	int i;
+};
+
+static void apply_field(void *arg, const char *name, uint32_t v)
+{
+	struct apply_ctx *c = arg;
+
+	(void)v;
+	printf(", $hw_%s_%s = $hw_v[%d]", c->p, name, c->i++);
+}
+
+static void apply_cmd(enum hw_manager mgr, const void *layout)
+{
+	struct apply_ctx c = {hw_gdb_layout_fields(mgr, layout, NULL, NULL), 2};
+
+	printf("define hw-internal apply-%s\n  set $hw_mgr = %d\n", c.p, (int)mgr);
+	printf("  set $hw_%s_era = $hw_v[0], $hw_%s_debug = $hw_v[1]", c.p, c.p);
+	if (mgr == HW_MGR_FM)
+		printf(", $hw_fm_stats = $hw_v[%d]", c.i++);
+	hw_gdb_layout_fields(mgr, layout, apply_field, &c);
+	printf("\nend\ndocument hw-internal apply-%s\n(internal) Set the %s layout variables from "
+	       "the array $hw_v of a profile.\nend\n\n",
+	       c.p, c.p);
+}
+
 static void profile_doc(const char *name, const char *doc)
 {
 	const char *cmd = cmd_name(name);
@@ -53,7 +111,7 @@ static void qm_profiles(void)
 	for (size_t i = 0; i < n && i < CAP; i++) {
 		const struct hw_qm_layout *l = &all[i];
 		profile_head(l->name);
-		hw_gdb_emit_qm(stdout, "  ", l, l->source);
+		profile_values(HW_MGR_QM, l, (int)l->era, l->debug, 0, l->name, l->source);
 		snprintf(doc, sizeof(doc),
 			 "q_malloc %s, %s, %u-bit: header %u + trailer %u bytes, ROUNDTO %u, "
 			 "first fragment at block + %u.",
@@ -69,12 +127,13 @@ static void qm_profiles(void)
 	printf("define hw-internal fp-qm\n  set $hw_found = 0\n");
 	for (size_t k = n < CAP ? n : CAP; k-- > 0;) {
 		const struct hw_qm_layout *l = &all[k];
-		printf("  if $hw_found == 0 && $hw_ptr == %u && *(unsigned long *)($hw_block + %u) - "
-		       "$hw_block == %u",
-		       l->word, l->b_first_frag, l->first_off);
+		printf(
+		    "  if $hw_found == 0 && $hw_ptr == %u && *(unsigned long *)($hw_block + %u) - "
+		    "$hw_block == %u",
+		    l->word, l->b_first_frag, l->first_off);
 		if (l->debug)
-			printf(" && *(unsigned long *)($hw_block + %u + %u) == 0xf0f0f0f0", l->first_off,
-			       l->f_check);
+			printf(" && *(unsigned long *)($hw_block + %u + %u) == 0xf0f0f0f0",
+			       l->first_off, l->f_check);
 		printf("\n    hw-profile %s\n    set $hw_found = 1\n  end\n", cmd_name(l->name));
 	}
 	printf("end\ndocument hw-internal fp-qm\n(internal) Pick the q_malloc profile whose "
@@ -91,7 +150,7 @@ static void fm_profiles(void)
 	for (size_t i = 0; i < n && i < CAP; i++) {
 		const struct hw_fm_layout *l = &all[i];
 		profile_head(l->name);
-		hw_gdb_emit_fm(stdout, "  ", l, l->source);
+		profile_values(HW_MGR_FM, l, (int)l->era, l->debug, l->stats, l->name, l->source);
 		snprintf(doc, sizeof(doc),
 			 "f_malloc %s, %s%s, %u-bit: header %u bytes, ROUNDTO %u, first fragment "
 			 "at block + %u.",
@@ -100,18 +159,27 @@ static void fm_profiles(void)
 			 l->first_off);
 		profile_doc(l->name, doc);
 	}
-	/* Debug and non-debug 4.2+ share the offset: the start pattern's place tells them apart. */
+	/*
+	 * Debug and non-debug builds of one era can share the offset: the start
+	 * pattern's place tells them apart, so the profiles that test one come
+	 * first (pass 0), then those that cannot (pass 1).
+	 */
 	printf("define hw-internal fp-fm\n  set $hw_found = 0\n");
-	for (size_t k = n < CAP ? n : CAP; k-- > 0;) {
-		const struct hw_fm_layout *l = &all[k];
-		printf("  if $hw_found == 0 && $hw_ptr == %u && *(unsigned long *)($hw_block + %u) - "
-		       "$hw_block == %u",
-		       l->word, l->b_first_frag, l->first_off);
-		if (l->f_check != HW_NO_OFF)
-			printf(" && *(%s *)($hw_block + %u + %u) == 0xf0f0f0f0",
-			       int_type(l->f_check_size), l->first_off, l->f_check);
-		printf("\n    hw-profile %s\n    set $hw_found = 1\n  end\n", cmd_name(l->name));
-	}
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = n < CAP ? n : CAP; k-- > 0;) {
+			const struct hw_fm_layout *l = &all[k];
+			if ((l->f_check != HW_NO_OFF) != (pass == 0))
+				continue;
+			printf("  if $hw_found == 0 && $hw_ptr == %u && *(unsigned long "
+			       "*)($hw_block + %u) - "
+			       "$hw_block == %u",
+			       l->word, l->b_first_frag, l->first_off);
+			if (l->f_check != HW_NO_OFF)
+				printf(" && *(%s *)($hw_block + %u + %u) == 0xf0f0f0f0",
+				       int_type(l->f_check_size), l->first_off, l->f_check);
+			printf("\n    hw-profile %s\n    set $hw_found = 1\n  end\n",
+			       cmd_name(l->name));
+		}
 	printf("end\ndocument hw-internal fp-fm\n(internal) Pick the f_malloc profile whose "
 	       "first_frag offset (and start pattern) the block at $hw_block shows; "
 	       "$hw_found = 1 if one fits.\nend\n\n");
@@ -126,7 +194,7 @@ static void tlsf_profiles(void)
 	for (size_t i = 0; i < n && i < CAP; i++) {
 		const struct hw_tlsf_layout *l = &all[i];
 		profile_head(l->name);
-		hw_gdb_emit_tlsf(stdout, "  ", l, l->source);
+		profile_values(HW_MGR_TLSF, l, (int)l->era, l->debug, 0, l->name, l->source);
 		snprintf(doc, sizeof(doc),
 			 "TLSF %s, %s, %u-bit: block header %u bytes (user data at +%u), "
 			 "control_t %u bytes.",
@@ -142,19 +210,22 @@ static void tlsf_profiles(void)
 	printf("define hw-internal fp-tlsf\n  set $hw_found = 0\n");
 	for (size_t k = n < CAP ? n : CAP; k-- > 0;) {
 		const struct hw_tlsf_layout *l = &all[k];
-		printf("  if $hw_found == 0 && $hw_ptr == %u && *(unsigned long *)($hw_block + %u) > "
-		       "%u && *(unsigned long *)($hw_block + %u) < %s && *(unsigned long *)($hw_block "
-		       "+ %u) <= *(unsigned long *)($hw_block + %u)",
-		       l->word, l->c_total_size, l->control_size, l->c_total_size,
-		       l->word == 8 ? "0x10000000000" : "0xffffffff", l->c_real_used, l->c_total_size);
-		printf(" && (*(unsigned long *)($hw_block + %u + %u) & ~3) >= %u && (*(unsigned long "
-		       "*)($hw_block + %u + %u) & ~3) <= *(unsigned long *)($hw_block + %u)",
-		       l->control_size - l->word, l->h_size, l->size_min, l->control_size - l->word,
-		       l->h_size, l->c_total_size);
+		printf(
+		    "  if $hw_found == 0 && $hw_ptr == %u && *(unsigned long *)($hw_block + %u) > "
+		    "%u && *(unsigned long *)($hw_block + %u) < %s && *(unsigned long *)($hw_block "
+		    "+ %u) <= *(unsigned long *)($hw_block + %u)",
+		    l->word, l->c_total_size, l->control_size, l->c_total_size,
+		    l->word == 8 ? "0x10000000000" : "0xffffffff", l->c_real_used, l->c_total_size);
+		printf(
+		    " && (*(unsigned long *)($hw_block + %u + %u) & ~3) >= %u && (*(unsigned long "
+		    "*)($hw_block + %u + %u) & ~3) <= *(unsigned long *)($hw_block + %u)",
+		    l->control_size - l->word, l->h_size, l->size_min, l->control_size - l->word,
+		    l->h_size, l->c_total_size);
 		printf("\n    hw-profile %s\n    set $hw_found = 1\n  end\n", cmd_name(l->name));
 	}
-	printf("end\ndocument hw-internal fp-tlsf\n(internal) Pick the TLSF profile under which "
-	       "the control block at $hw_block reads plausibly; $hw_found = 1 if one fits.\nend\n\n");
+	printf(
+	    "end\ndocument hw-internal fp-tlsf\n(internal) Pick the TLSF profile under which "
+	    "the control block at $hw_block reads plausibly; $hw_found = 1 if one fits.\nend\n\n");
 }
 
 /* ---- loops.gdb ---- */
@@ -180,6 +251,7 @@ static void tlsf_profiles(void)
  *   $hw_osz  offset of the size word (TLSF; low two bits are flags)
  *   $hw_ou   offset of the word that is 0 when the fragment is used
  *   $hw_ofile, $hw_ofunc, $hw_oline   debug fields
+ *   $hw_ock  offset of the start pattern (q_malloc, f_malloc debug builds)
  * and leave $hw_f, $hw_i at the last fragment looked at.
  */
 
@@ -193,47 +265,56 @@ static void tlsf_profiles(void)
 
 /* q_malloc / f_malloc: size at offset 0, next = f + he + size, heap ends at lfe. */
 static const char step_frag[] =
-	"(($hw_f = $hw_nx) < $hw_lfe ? (($hw_i = $hw_i + 1) <= $hw_to ? "
-	"(($hw_sz = *(unsigned long *)$hw_f) < $hw_hsz ? "
-	"(($hw_nx = $hw_f + $hw_he + $hw_sz) <= $hw_end ? "
-	"(@SHOW@ ? (@SET@, 1) : " NEXT ") : ($hw_bad = 1, 0)) : ($hw_bad = 1, 0)) : 0) : ($hw_fin = 1, 0))";
+    "(($hw_f = $hw_nx) < $hw_lfe ? (($hw_i = $hw_i + 1) <= $hw_to ? "
+    "(($hw_sz = *(unsigned long *)$hw_f) < $hw_hsz ? "
+    "(($hw_nx = $hw_f + $hw_he + $hw_sz) <= $hw_end ? "
+    "(@SHOW@ ? (@SET@, 1) : " NEXT
+    ") : ($hw_bad = 1, 0)) : ($hw_bad = 1, 0)) : 0) : ($hw_fin = 1, 0))";
 
 /* TLSF: size word with two flag bits; a zero size is the sentinel that ends the pool. */
 static const char step_tlsf[] =
-	"((($hw_sz = *(unsigned long *)(($hw_f = $hw_nx) + $hw_osz) & ~3) != 0) ? "
-	"(($hw_i = $hw_i + 1) <= $hw_to ? ($hw_sz < $hw_hsz ? "
-	"(($hw_nx = $hw_f + $hw_he + $hw_sz) <= $hw_end ? "
-	"(@SHOW@ ? (@SET@, 1) : " NEXT ") : ($hw_bad = 1, 0)) : ($hw_bad = 1, 0)) : 0) : ($hw_fin = 1, 0))";
+    "((($hw_sz = *(unsigned long *)(($hw_f = $hw_nx) + $hw_osz) & ~3) != 0) ? "
+    "(($hw_i = $hw_i + 1) <= $hw_to ? ($hw_sz < $hw_hsz ? "
+    "(($hw_nx = $hw_f + $hw_he + $hw_sz) <= $hw_end ? "
+    "(@SHOW@ ? (@SET@, 1) : " NEXT
+    ") : ($hw_bad = 1, 0)) : ($hw_bad = 1, 0)) : 0) : ($hw_fin = 1, 0))";
 
 struct flavour {
-	const char *name;  /* loop name part */
-	const char *step;  /* step_frag or step_tlsf */
-	const char *used;  /* expression: the fragment at $hw_f is used */
-	const char *line;  /* expression: its line field */
+	const char *name; /* loop name part */
+	const char *step; /* step_frag or step_tlsf */
+	const char *used; /* expression: the fragment at $hw_f is used */
+	const char *line; /* expression: its line field */
+	/*
+	 * expression: the header carries its start pattern. Only then are its
+	 * site pointers read: a walk that left the fragment grid (a damaged
+	 * size) would otherwise hand printf a wild pointer, and gdb stops a
+	 * command at the first unreadable string.
+	 */
+	const char *good;
 };
 
 static const struct flavour flavours[] = {
-	/* q_malloc (u word), f_malloc 4.2-4.3 (prv_free), <= 4.1 (u.nxt_free), 5.8+ (is_free) */
-	{"word", step_frag, "*(unsigned long *)($hw_f + $hw_ou) == 0",
-	 "*(unsigned long *)($hw_f + $hw_oline)"},
-	/*
-	 * f_malloc <= 4.1: no free flag; u.nxt_free is set in every free fragment
-	 * but the last of its list. hw-fm.gdb collects those list tails, sorted,
-	 * in $hw_tl[0..$hw_tn), $hw_ti the next one the walk can meet.
-	 */
-	{"fmold", step_frag,
-	 "(*(unsigned long *)($hw_f + $hw_ou) != 0 ? 0 : $hw_ti < $hw_tn ? ($hw_tl[$hw_ti] == $hw_f ? "
-	 "($hw_ti = $hw_ti + 1, 0) : 1) : 1)",
-	 "*(unsigned long *)($hw_f + $hw_oline)"},
-	/* f_malloc 4.4-5.7: unsigned int is_free */
-	{"int", step_frag, "*(unsigned int *)($hw_f + $hw_ou) == 0",
-	 "*(unsigned long *)($hw_f + $hw_oline)"},
-	/* TLSF 4.4+: bit 0 of size is "free"; unsigned int line */
-	{"tlsf", step_tlsf, "(*(unsigned long *)($hw_f + $hw_osz) & 1) == 0",
-	 "*(unsigned int *)($hw_f + $hw_oline)"},
-	/* TLSF 4.3: unsigned long line */
-	{"tlsf43", step_tlsf, "(*(unsigned long *)($hw_f + $hw_osz) & 1) == 0",
-	 "*(unsigned long *)($hw_f + $hw_oline)"},
+    /* q_malloc (u word), f_malloc 4.2-4.3 (prv_free), <= 4.1 (u.nxt_free), 5.8+ (is_free) */
+    {"word", step_frag, "*(unsigned long *)($hw_f + $hw_ou) == 0",
+     "*(unsigned long *)($hw_f + $hw_oline)", "*(unsigned long *)($hw_f + $hw_ock) == 0xf0f0f0f0"},
+    /*
+     * f_malloc <= 4.1: no free flag; u.nxt_free is set in every free fragment
+     * but the last of its list. hw-fm.gdb collects those list tails, sorted,
+     * in $hw_tl[0..$hw_tn), $hw_ti the next one the walk can meet.
+     */
+    {"fmold", step_frag,
+     "(*(unsigned long *)($hw_f + $hw_ou) != 0 ? 0 : $hw_ti < $hw_tn ? ($hw_tl[$hw_ti] == $hw_f ? "
+     "($hw_ti = $hw_ti + 1, 0) : 1) : 1)",
+     "*(unsigned long *)($hw_f + $hw_oline)", "*(unsigned long *)($hw_f + $hw_ock) == 0xf0f0f0f0"},
+    /* f_malloc 4.4-5.7: unsigned int is_free */
+    {"int", step_frag, "*(unsigned int *)($hw_f + $hw_ou) == 0",
+     "*(unsigned long *)($hw_f + $hw_oline)", "*(unsigned int *)($hw_f + $hw_ock) == 0xf0f0f0f0"},
+    /* TLSF 4.4+: bit 0 of size is "free"; unsigned int line */
+    {"tlsf", step_tlsf, "(*(unsigned long *)($hw_f + $hw_osz) & 1) == 0",
+     "*(unsigned int *)($hw_f + $hw_oline)", "1"},
+    /* TLSF 4.3: unsigned long line */
+    {"tlsf43", step_tlsf, "(*(unsigned long *)($hw_f + $hw_osz) & 1) == 0",
+     "*(unsigned long *)($hw_f + $hw_oline)", "1"},
 };
 
 struct mode {
@@ -245,18 +326,18 @@ struct mode {
 };
 
 static const struct mode modes[] = {
-	{"used", "used fragments, with their sites", 0, 1,
-	 "printf \"  %8lld  0x%-16lx %10lu  used  %s: %s(%lu)\\n\", $hw_i, $hw_u, $hw_sz, $hw_fi, "
-	 "$hw_fu, $hw_ln"},
-	{"used-nd", "used fragments (non-debug build)", 0, 0,
-	 "printf \"  %8lld  0x%-16lx %10lu  used \\n\", $hw_i, $hw_u, $hw_sz"},
-	{"all", "all fragments, with their sites", 1, 1,
-	 "printf \"  %8lld  0x%-16lx %10lu  %s  %s: %s(%lu)\\n\", $hw_i, $hw_u, $hw_sz, $hw_st, "
-	 "$hw_fi, $hw_fu, $hw_ln"},
-	{"all-nd", "all fragments (non-debug build)", 1, 0,
-	 "printf \"  %8lld  0x%-16lx %10lu  %s \\n\", $hw_i, $hw_u, $hw_sz, $hw_st"},
-	{"sums", "the site of each used fragment", 0, 1,
-	 "printf \"%s: %s(%lu)\\n\", $hw_fi, $hw_fu, $hw_ln"},
+    {"used", "used fragments, with their sites", 0, 1,
+     "printf \"  %8lld  0x%-16lx %10lu  used  %s: %s(%lu)\\n\", $hw_i, $hw_u, $hw_sz, $hw_fi, "
+     "$hw_fu, $hw_ln"},
+    {"used-nd", "used fragments (non-debug build)", 0, 0,
+     "printf \"  %8lld  0x%-16lx %10lu  used \\n\", $hw_i, $hw_u, $hw_sz"},
+    {"all", "all fragments, with their sites", 1, 1,
+     "printf \"  %8lld  0x%-16lx %10lu  %s  %s: %s(%lu)\\n\", $hw_i, $hw_u, $hw_sz, $hw_st, "
+     "$hw_fi, $hw_fu, $hw_ln"},
+    {"all-nd", "all fragments (non-debug build)", 1, 0,
+     "printf \"  %8lld  0x%-16lx %10lu  %s \\n\", $hw_i, $hw_u, $hw_sz, $hw_st"},
+    {"sums", "the site of each used fragment", 0, 1,
+     "printf \"%s: %s(%lu)\\n\", $hw_fi, $hw_fu, $hw_ln"},
 };
 
 /* @s with every @key replaced by @val (caller frees). */
@@ -292,18 +373,24 @@ static void loop_body(const char *indent, const char *cond, const char *body)
 	printf("%s  end\n%send\n", indent, indent);
 }
 
-static void loop(const struct flavour *f, const struct mode *m)
+/* The unrolled condition of one flavour and mode; @bad: what a site reads as in a damaged header.
+ */
+static char *condition(const struct flavour *f, const struct mode *m, const char *bad)
 {
-	char set[512];
-	char *step, *tmp, *cond, *ptr_body;
+	char set[1024];
+	char *step, *tmp, *cond;
 	int unroll = m->all ? 1 : UNROLL;
 
-	snprintf(set, sizeof(set), "$hw_u = $hw_f + $hw_H%s%s%s%s%s", m->all ? ", $hw_st = " : "",
-		 m->all ? f->used : "", m->all ? " ? $hw_s_used : $hw_s_free" : "",
-		 m->debug ? ", $hw_fi = *(char **)($hw_f + $hw_ofile), $hw_fu = *(char **)($hw_f + "
-			    "$hw_ofunc), $hw_ln = "
-			  : "",
-		 m->debug ? f->line : "");
+	snprintf(set, sizeof(set), "$hw_u = $hw_f + $hw_H%s%s%s", m->all ? ", $hw_st = " : "",
+		 m->all ? f->used : "", m->all ? " ? $hw_s_used : $hw_s_free" : "");
+	if (m->debug) {
+		size_t n = strlen(set);
+		snprintf(
+		    set + n, sizeof(set) - n,
+		    ", (%s) ? ($hw_fi = *(char **)($hw_f + $hw_ofile), $hw_fu = *(char **)($hw_f "
+		    "+ $hw_ofunc)) : ($hw_fi = %s, $hw_fu = %s), $hw_ln = %s",
+		    f->good, bad, bad, f->line);
+	}
 	tmp = replace(f->step, "@SHOW@", m->all ? "1" : f->used);
 	step = replace(tmp, "@SET@", set);
 	free(tmp);
@@ -313,25 +400,24 @@ static void loop(const struct flavour *f, const struct mode *m)
 		free(cond);
 		cond = tmp;
 	}
-	printf("define hw-internal loop-%s-%s\n", f->name, m->name);
-	if (m->debug) {
-		/* hw-strings off: the site strings' addresses instead of the strings */
-		tmp = replace(m->body, "%s: %s(%lu)", "0x%lx: 0x%lx(%lu)");
-		ptr_body = tmp;
-		printf("  if $hw_strings\n");
-		loop_body("    ", cond, m->body);
-		printf("  else\n");
-		loop_body("    ", cond, ptr_body);
-		printf("  end\n");
-		free(ptr_body);
-	} else {
-		loop_body("  ", cond, m->body);
-	}
-	printf("end\n");
-	printf("document hw-internal loop-%s-%s\n(internal) Walk from $hw_nx printing %s.\nend\n\n",
-	       f->name, m->name, m->doc);
 	free(step);
+	return cond;
+}
+
+/* @ptr: print the site strings' addresses instead of the strings (hw-strings off). */
+static void loop(const struct flavour *f, const struct mode *m, int ptr)
+{
+	char *cond = condition(f, m, ptr ? "(char *)0" : "$hw_s_bad");
+	char *body = ptr ? replace(m->body, "%s: %s(%lu)", "0x%lx: 0x%lx(%lu)") : strdup(m->body);
+
+	printf("define hw-internal loop-%s-%s\n", f->name, m->name);
+	loop_body("  ", cond, body);
+	printf("end\n");
+	printf(
+	    "document hw-internal loop-%s-%s\n(internal) Walk from $hw_nx printing %s%s.\nend\n\n",
+	    f->name, m->name, m->doc, ptr ? " (sites as addresses)" : "");
 	free(cond);
+	free(body);
 }
 
 /* Walk to fragment index $hw_from without printing: the condition alone, no body. */
@@ -349,6 +435,20 @@ static void skip_loop(const char *name, const char *step_tmpl)
 	free(tmp);
 	free(step);
 	free(cond);
+}
+
+/* loops-ptr.gdb: the debug loops again, printing site addresses; hw-strings off sources it. */
+static int gen_loops_ptr(void)
+{
+	puts("# loops-ptr.gdb - the walk loops of loops.gdb that print allocation sites,");
+	puts("# printing the addresses of the site strings instead; 'hw-strings off'");
+	puts("# sources it, 'hw-strings on' sources loops.gdb again. Generated by gen-gdb.");
+	puts("");
+	for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++)
+		for (size_t j = 0; j < sizeof(modes) / sizeof(modes[0]); j++)
+			if (modes[j].debug)
+				loop(&flavours[i], &modes[j], 1);
+	return ferror(stdout) ? 1 : 0;
 }
 
 static int gen_loops(void)
@@ -372,7 +472,7 @@ static int gen_loops(void)
 	skip_loop("tlsf", step_tlsf);
 	for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++)
 		for (size_t j = 0; j < sizeof(modes) / sizeof(modes[0]); j++)
-			loop(&flavours[i], &modes[j]);
+			loop(&flavours[i], &modes[j], 0);
 	return ferror(stdout) ? 1 : 0;
 }
 
@@ -412,6 +512,17 @@ static int gen_profiles(void)
 	puts("'hw-profile NAME' alone only sets the layout variables.");
 	puts("end");
 	puts("");
+	{
+		struct hw_qm_layout q;
+		struct hw_fm_layout f;
+		struct hw_tlsf_layout t;
+		memset(&q, 0, sizeof(q));
+		memset(&f, 0, sizeof(f));
+		memset(&t, 0, sizeof(t));
+		apply_cmd(HW_MGR_QM, &q);
+		apply_cmd(HW_MGR_FM, &f);
+		apply_cmd(HW_MGR_TLSF, &t);
+	}
 	qm_profiles();
 	fm_profiles();
 	tlsf_profiles();
@@ -435,6 +546,8 @@ int main(int argc, char **argv)
 		return gen_profiles();
 	if (argc == 2 && !strcmp(argv[1], "loops"))
 		return gen_loops();
-	fputs("usage: gen-gdb profiles|loops\n", stderr);
+	if (argc == 2 && !strcmp(argv[1], "loops-ptr"))
+		return gen_loops_ptr();
+	fputs("usage: gen-gdb profiles|loops|loops-ptr\n", stderr);
 	return 64;
 }

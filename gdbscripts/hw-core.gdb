@@ -18,7 +18,7 @@
 # Conventions: public commands are hw-<verb>; helpers are subcommands of
 # hw-internal; all state lives in $hw_* convenience variables.
 #   $hw_ok        a pool is selected and its layout known
-#   $hw_pool      0 pkg, 1 shm, 2 a block given by address
+#   $hw_pool      0 pkg, 1 shm; $hw_explicit: the block was given by address
 #   $hw_block     the manager's block (qm_block, fm_block, tlsf control_t)
 #   $hw_mgr       1 q_malloc, 2 f_malloc, 3 tlsf
 #   $hw_forced    0 detect, 1 the profile hw-layout chose, 2 DWARF
@@ -35,6 +35,7 @@ if $_isvoid($hw_ok)
   set $hw_block = 0
   set $hw_mgr = 0
   set $hw_forced = 0
+  set $hw_explicit = 0
   set $hw_layout_name = "none"
   set $hw_layout_src = "none"
 end
@@ -53,6 +54,9 @@ set $hw_s_false = "false"
 set $hw_s_header = "header"
 set $hw_s_payload = "payload"
 set $hw_s_trailer = "trailer"
+set $hw_s_bad = "<damaged header>"
+set $hw_s_lp64 = "lp64"
+set $hw_s_ilp32 = "ilp32"
 
 # gdb evaluates the right side of && once without side effects (to learn
 # its type) before it decides whether to evaluate it, so every variable a
@@ -198,36 +202,39 @@ define hw-internal select
   set $hw_block = 0
   set $hw_cli = 0
   set $hw_found = 0
+  set $hw_explicit = $arg1
+  if $arg0 == 0 && !$_isvoid($hw_cli_pkg)
+    set $hw_cli = $hw_cli_pkg
+  end
+  if $arg0 == 1 && !$_isvoid($hw_cli_shm)
+    set $hw_cli = $hw_cli_shm
+  end
   if $arg1
-    set $hw_pool = 2
     set $hw_block = (unsigned long)($arg2)
-  else
-    if $arg0 == 0 && !$_isvoid($hw_cli_pkg)
-      set $hw_cli = $hw_cli_pkg
+  end
+  # the layout file from 'heapwalk layout' knows the block and its layout
+  if $hw_cli && $hw_forced == 0
+    if $arg0 == 0
+      hw-cli-pkg
+    else
+      hw-cli-shm
     end
-    if $arg0 == 1 && !$_isvoid($hw_cli_shm)
-      set $hw_cli = $hw_cli_shm
-    end
-    if $hw_cli && $hw_forced == 0
-      if $arg0 == 0
-        hw-cli-pkg
-      else
-        hw-cli-shm
-      end
+    if !$arg1 || $hw_block == $hw_cli_block
       set $hw_block = $hw_cli_block
       set $hw_sel_mgr = $hw_mgr
       set $hw_how = 4
+    end
+  end
+  if !$arg1 && $hw_how == 0
+    if $arg0 == 0
+      set $hw_root = (unsigned long)&_pkg_root
     else
-      if $arg0 == 0
-        set $hw_root = (unsigned long)&_pkg_root
-      else
-        set $hw_root = (unsigned long)&_shm_root
-      end
-      set $hw_name = *(unsigned long *)$hw_root
-      set $hw_block = *(unsigned long *)($hw_root + 2 * $hw_ptr)
-      if $hw_name != 0
-        hw-internal mgr-from-name
-      end
+      set $hw_root = (unsigned long)&_shm_root
+    end
+    set $hw_name = *(unsigned long *)$hw_root
+    set $hw_block = *(unsigned long *)($hw_root + 2 * $hw_ptr)
+    if $hw_name != 0
+      hw-internal mgr-from-name
     end
   end
   if $hw_block == 0
@@ -240,19 +247,24 @@ define hw-internal select
       end
       set $hw_sel_mgr = $hw_mgr
     end
-    if $hw_how == 0 && $hw_forced == 2
-      if $hw_sel_mgr == 0
-        printf "hw: which manager? DWARF needs the pool's root name; give a profile with hw-layout NAME\n"
-      else
-        hw-internal dwarf
-        set $hw_how = 2
+    # a block given by address has no name: the fingerprint tells the manager
+    if $hw_how == 0 && $hw_sel_mgr == 0
+      hw-internal fingerprint
+      if $hw_found
+        set $hw_how = 3
+        set $hw_sel_mgr = $hw_mgr
       end
     end
-    if $hw_how == 0 && $hw_sel_mgr != 0
-      hw-internal dwarf-probe
-      if $hw_has_dwarf
+    if $hw_sel_mgr != 0 && ($hw_how == 0 || $hw_how == 3)
+      if $hw_forced == 2
         hw-internal dwarf
         set $hw_how = 2
+      else
+        hw-internal dwarf-probe
+        if $hw_has_dwarf
+          hw-internal dwarf
+          set $hw_how = 2
+        end
       end
     end
     if $hw_how == 0
@@ -260,6 +272,9 @@ define hw-internal select
       if $hw_found
         set $hw_how = 3
       end
+    end
+    if $hw_explicit && ($hw_how == 2 || $hw_how == 3)
+      hw-internal old-era
     end
     if $hw_how == 0
       printf "hw: block 0x%lx matches no built-in layout; choose one: hw-layout NAME (help hw-profile), or source the output of 'heapwalk layout --format gdb'\n", $hw_block
@@ -276,13 +291,12 @@ end
 define hw-internal describe
   if $hw_pool == 0
     printf "hw: pkg pool"
-    printf " (process_no %d)", *(int *)&process_no
+    if !$hw_explicit
+      printf " (process_no %d)", *(int *)&process_no
+    end
   end
   if $hw_pool == 1
     printf "hw: shm pool"
-  end
-  if $hw_pool == 2
-    printf "hw: pool"
   end
   if $hw_mgr == 1
     printf ": q_malloc"
@@ -320,11 +334,63 @@ document hw-internal describe
 (internal) Say which pool, manager, block and layout are selected, and check the layout fits.
 end
 
+# A block given by address belongs to a Kamailio before 4.4 (later ones
+# have _pkg_root/_shm_root). Non-debug builds of 4.2-4.3 and 4.4+ share
+# their q_malloc layout, and TLSF 4.3 and 4.4+ theirs; the era still
+# decides what Kamailio's own status dump looks like (TLSF: a block list,
+# not the free-list matrix).
+define hw-internal old-era
+  # nested: the other manager's variables may not exist
+  if $hw_mgr == 1
+    if !$hw_qm_debug && $hw_qm_era == 2
+      if $hw_how == 3
+        eval "hw-profile qm-4.2-4.3-nodbg-%s", $hw_ptr == 8 ? $hw_s_lp64 : $hw_s_ilp32
+      end
+      set $hw_qm_era = 1
+    end
+  end
+  if $hw_mgr == 3
+    if !$hw_tlsf_debug && $hw_tlsf_era == 1
+      if $hw_how == 3
+        eval "hw-profile tlsf-4.3-nodbg-%s", $hw_ptr == 8 ? $hw_s_lp64 : $hw_s_ilp32
+      end
+      set $hw_tlsf_era = 0
+    end
+  end
+end
+document hw-internal old-era
+(internal) Set the era of a layout found for a block given by address (Kamailio before 4.4).
+end
+
 define hw-pkg
   if $argc == 0
     hw-internal select 0 0
   else
-    hw-internal select 0 1 $arg0
+    if $argc == 1
+      set $hw_arg = (unsigned long)($arg0)
+    end
+    if $argc == 2
+      set $hw_arg = (unsigned long)($arg0 $arg1)
+    end
+    if $argc == 3
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2)
+    end
+    if $argc == 4
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3)
+    end
+    if $argc == 5
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3 $arg4)
+    end
+    if $argc == 6
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3 $arg4 $arg5)
+    end
+    if $argc == 7
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3 $arg4 $arg5 $arg6)
+    end
+    if $argc == 8
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3 $arg4 $arg5 $arg6 $arg7)
+    end
+    hw-internal select 0 1 $hw_arg
   end
 end
 document hw-pkg
@@ -335,7 +401,8 @@ manager (q_malloc, f_malloc, tlsf) from its name, and takes the layout from,
 in this order: hw-layout NAME if you chose one; the output of
 'heapwalk layout --format gdb' if you sourced it; gdb's debug info (struct
 offsets read once); the block's own fingerprint (first_frag - block).
-BLOCK: an address, for older versions without _pkg_root, e.g.
+BLOCK: an address (an expression, up to 8 words), for versions before
+4.4, which have no _pkg_root, e.g.
   hw-pkg *(unsigned long *)&mem_block
 Each process has its own pkg pool: select the process (core) first.
 end
@@ -344,7 +411,31 @@ define hw-shm
   if $argc == 0
     hw-internal select 1 0
   else
-    hw-internal select 1 1 $arg0
+    if $argc == 1
+      set $hw_arg = (unsigned long)($arg0)
+    end
+    if $argc == 2
+      set $hw_arg = (unsigned long)($arg0 $arg1)
+    end
+    if $argc == 3
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2)
+    end
+    if $argc == 4
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3)
+    end
+    if $argc == 5
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3 $arg4)
+    end
+    if $argc == 6
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3 $arg4 $arg5)
+    end
+    if $argc == 7
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3 $arg4 $arg5 $arg6)
+    end
+    if $argc == 8
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3 $arg4 $arg5 $arg6 $arg7)
+    end
+    hw-internal select 1 1 $hw_arg
   end
 end
 document hw-shm
@@ -430,14 +521,9 @@ document hw-internal layout-set
 end
 
 define hw-internal reselect
-  if $hw_ok && $hw_pool == 0
-    hw-pkg
-  end
-  if $hw_ok && $hw_pool == 1
-    hw-shm
-  end
-  if $hw_ok && $hw_pool == 2
-    hw-internal select 2 1 $hw_block
+  if $hw_ok
+    set $hw_rb = $hw_block
+    hw-internal select $hw_pool $hw_explicit $hw_rb
   end
 end
 document hw-internal reselect
@@ -632,8 +718,36 @@ end
 
 define hw-addr
   hw-internal need
+  if $hw_go && $argc == 0
+    printf "hw: which address? usage: hw-addr ADDRESS\n"
+    set $hw_go = 0
+  end
   if $hw_go
-    set $hw_a = (unsigned long)($arg0)
+    if $argc == 1
+      set $hw_arg = (unsigned long)($arg0)
+    end
+    if $argc == 2
+      set $hw_arg = (unsigned long)($arg0 $arg1)
+    end
+    if $argc == 3
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2)
+    end
+    if $argc == 4
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3)
+    end
+    if $argc == 5
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3 $arg4)
+    end
+    if $argc == 6
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3 $arg4 $arg5)
+    end
+    if $argc == 7
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3 $arg4 $arg5 $arg6)
+    end
+    if $argc == 8
+      set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3 $arg4 $arg5 $arg6 $arg7)
+    end
+    set $hw_a = $hw_arg
     if $hw_mgr == 1
       hw-internal qm-addr
     end
@@ -648,6 +762,7 @@ end
 document hw-addr
 Tell which fragment of the selected pool holds an address.
 Usage: hw-addr ADDRESS
+ADDRESS: an expression (up to 8 words), e.g. hw-addr $rdi or hw-addr 0x7f0a1c2d3e40.
 Prints the fragment (index, header, user pointer, size), whether it is used
 or free, and where it was allocated or freed (debug builds).
 end
@@ -656,6 +771,11 @@ define hw-strings
   if $argc == 1
     set $hw_s = "$arg0"
     set $hw_strings = sizeof($hw_s) == 3 ? $hw_s[0] == 'o' && $hw_s[1] == 'n' : 0
+    # the walk loops that print sites come in two sets (see gen-gdb.c)
+    eval "with confirm off -- source %s/loops.gdb", $hw_gen_dir
+    if !$hw_strings
+      eval "with confirm off -- source %s/loops-ptr.gdb", $hw_gen_dir
+    end
   end
   if $hw_strings
     printf "hw: sites are printed as text (file: func(line))\n"

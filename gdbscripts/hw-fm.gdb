@@ -231,6 +231,7 @@ define hw-internal fm-setup
   set $hw_ofile = $hw_fm_f_file
   set $hw_ofunc = $hw_fm_f_func
   set $hw_oline = $hw_fm_f_line
+  set $hw_ock = $hw_fm_f_check
   set $hw_nx = $hw_first
   set $hw_i = (long long)-1
   set $hw_fin = 0
@@ -411,14 +412,21 @@ define hw-internal fm-show
     printf ", nxt_free 0x%lx", *(unsigned long *)($hw_sf + $hw_fm_f_u)
   end
   printf "\n"
-  if $hw_fm_debug && $hw_strings
+  set $hw_sgood = 1
+  if $hw_fm_f_check >= 0
+    set $hw_sgood = ($hw_fm_f_check_size == 4 ? *(unsigned int *)($hw_sf + $hw_fm_f_check) : *(unsigned long *)($hw_sf + $hw_fm_f_check)) == 0xf0f0f0f0
+  end
+  if $hw_fm_debug && !$hw_sgood
+    printf "    the header is damaged (no start pattern): its site is not read\n"
+  end
+  if $hw_fm_debug && $hw_strings && $hw_sgood
     printf "    site %s: %s(%ld)", *(char **)($hw_sf + $hw_fm_f_file), *(char **)($hw_sf + $hw_fm_f_func), *(long *)($hw_sf + $hw_fm_f_line)
     if $hw_fm_f_mname >= 0
       printf ", module %s", *(char **)($hw_sf + $hw_fm_f_mname)
     end
     printf "\n"
   end
-  if $hw_fm_debug && !$hw_strings
+  if $hw_fm_debug && !$hw_strings && $hw_sgood
     printf "    site 0x%lx: 0x%lx(%ld)\n", *(unsigned long *)($hw_sf + $hw_fm_f_file), *(unsigned long *)($hw_sf + $hw_fm_f_func), *(long *)($hw_sf + $hw_fm_f_line)
   end
   if $hw_fm_f_check >= 0

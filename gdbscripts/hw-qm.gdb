@@ -149,6 +149,7 @@ define hw-internal qm-setup
   set $hw_ofile = $hw_qm_f_file
   set $hw_ofunc = $hw_qm_f_func
   set $hw_oline = $hw_qm_f_line
+  set $hw_ock = $hw_qm_f_check
   set $hw_nx = $hw_first
   set $hw_i = (long long)-1
   set $hw_fin = 0
@@ -296,13 +297,17 @@ define hw-internal qm-show
   set $hw_sok = $hw_lfe - $hw_sf >= $hw_qm_frag_size && $hw_ssz <= $hw_lfe - $hw_sf - $hw_qm_frag_size
   printf "  fragment %lld at 0x%lx: user pointer 0x%lx, size %lu, %s\n", $hw_si, $hw_sf, $hw_sf + $hw_qm_frag_size, $hw_ssz, $hw_sused ? $hw_s_used : $hw_s_free
   if $hw_qm_debug
-    if $hw_strings
-      printf "    %s from %s: %s(%ld)", $hw_sused ? $hw_s_allocd : $hw_s_freed, *(char **)($hw_sf + $hw_qm_f_file), *(char **)($hw_sf + $hw_qm_f_func), *(long *)($hw_sf + $hw_qm_f_line)
-      if $hw_qm_f_mname >= 0
-        printf ", module %s", *(char **)($hw_sf + $hw_qm_f_mname)
-      end
+    if *(unsigned long *)($hw_sf + $hw_qm_f_check) != 0xf0f0f0f0
+      printf "    the header is damaged: its site is not read"
     else
-      printf "    %s from 0x%lx: 0x%lx(%ld)", $hw_sused ? $hw_s_allocd : $hw_s_freed, *(unsigned long *)($hw_sf + $hw_qm_f_file), *(unsigned long *)($hw_sf + $hw_qm_f_func), *(long *)($hw_sf + $hw_qm_f_line)
+      if $hw_strings
+        printf "    %s from %s: %s(%ld)", $hw_sused ? $hw_s_allocd : $hw_s_freed, *(char **)($hw_sf + $hw_qm_f_file), *(char **)($hw_sf + $hw_qm_f_func), *(long *)($hw_sf + $hw_qm_f_line)
+        if $hw_qm_f_mname >= 0
+          printf ", module %s", *(char **)($hw_sf + $hw_qm_f_mname)
+        end
+      else
+        printf "    %s from 0x%lx: 0x%lx(%ld)", $hw_sused ? $hw_s_allocd : $hw_s_freed, *(unsigned long *)($hw_sf + $hw_qm_f_file), *(unsigned long *)($hw_sf + $hw_qm_f_func), *(long *)($hw_sf + $hw_qm_f_line)
+      end
     end
     printf "\n    start check %lx", *(unsigned long *)($hw_sf + $hw_qm_f_check)
   else

@@ -165,6 +165,7 @@ define hw-internal tlsf-setup
   set $hw_ofile = $hw_tlsf_h_file
   set $hw_ofunc = $hw_tlsf_h_func
   set $hw_oline = $hw_tlsf_h_line
+  set $hw_ock = 0
   set $hw_nx = $hw_first
   set $hw_i = (long long)-1
   set $hw_fin = 0

@@ -50,6 +50,8 @@ struct hw_pool_report {
 	size_t nbuckets, bucket_cap;
 	/* stats: fragmentation figures (frag.h; owned), NULL if not computed */
 	struct hw_frag_stats *frag;
+	/* summary --classify: what each site's fragments hold (classify.h; owned), or NULL */
+	struct hw_classify *classify;
 };
 
 struct hw_report {
@@ -68,6 +70,9 @@ struct hw_report {
 	bool used_only; /* frags --used: Kamailio's mem_status_mode=0 */
 	uint64_t request; /* stats --request N: say whether N bytes would fit (0: not asked) */
 	bool color;       /* text: ANSI colours (--color) */
+	/* frags: --hexdump N (0: none) and --strings: each payload's content (fmt_content.c) */
+	uint64_t hexdump;
+	bool show_strings;
 };
 
 void hw_pool_report_deinit(struct hw_pool_report *pr);
@@ -134,5 +139,46 @@ void hw_fmt_frag_json(struct hw_json *js, const struct hw_pool_report *pr, uint6
 const char *hw_report_state(const struct hw_frag *f); /* "used" / "free" */
 /* Percent of @part in @whole, 0 when whole is 0. */
 double hw_report_pct(uint64_t part, uint64_t whole);
+
+/* ---- integrity and forensics (fmt_check.c): check, addr, refs, leaks ---- */
+struct hw_location;
+
+/* check: what one pool's check found besides pr->check, and where each finding lies. */
+struct hw_check_pool {
+	struct hw_pool_report *pr;
+	uint64_t listed;	   /* free-list elements followed */
+	uint64_t strings_checked;  /* distinct site-string pointers verified */
+	struct hw_location *where; /* one per kept finding of pr->check (NULL: not located) */
+	struct hw_check_gap {
+		uint64_t from, to;
+	} *gaps; /* the ranges the resynchronised walk skipped */
+	size_t ngaps;
+};
+void hw_fmt_check(struct hw_report *r, const struct hw_check_pool *cp, size_t n);
+
+/*
+ * addr: where @loc (in pool @pr, NULL if in none) lies; @elsewhere says
+ * what holds the address when no pool does (a mapped file, the stack...).
+ */
+void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
+		 const struct hw_location *loc, const char *elsewhere);
+/* One fragment, as check, addr, refs and leaks describe it (text, no newline). */
+struct hw_frag_brief;
+void hw_fmt_brief_text(struct hw_report *r, const struct hw_pool_report *pr,
+		       const struct hw_frag_brief *b);
+void hw_fmt_brief_json(struct hw_report *r, const struct hw_pool_report *pr,
+		       const struct hw_frag_brief *b);
+
+/* Content (fmt_content.c): a fragment's bytes as r->hexdump / r->show_strings ask, text or JSON members. */
+void hw_fmt_content_text(struct hw_report *r, const struct hw_frag *f, const char *indent);
+void hw_fmt_content_json(struct hw_report *r, const struct hw_frag *f);
+/* summary --classify: a site's "holds:" line, or its "content" member; the pool's total. */
+void hw_fmt_classify_text(struct hw_report *r, const struct hw_pool_report *pr,
+			  const struct hw_site *s, const char *indent);
+void hw_fmt_classify_json(struct hw_report *r, const struct hw_pool_report *pr,
+			  const struct hw_site *s);
+void hw_fmt_classify_total_text(struct hw_report *r, const struct hw_pool_report *pr,
+				const char *indent);
+void hw_fmt_classify_total_json(struct hw_report *r, const struct hw_pool_report *pr);
 
 #endif

@@ -35,6 +35,8 @@ enum {
 	OPT_WATCH = 1 << 21,  /* --interval --count --duration */
 	OPT_DIAG = 1 << 22,   /* --request --baseline */
 	OPT_GROWTH = 1 << 26, /* --watch (report) */
+	OPT_CONTENT = 1 << 28,  /* --hexdump --strings (frags) */
+	OPT_CLASSIFY = 1 << 29, /* --classify (summary) */
 };
 
 struct hw_cli {
@@ -79,6 +81,9 @@ struct hw_cli {
 	uint64_t request;     /* --request BYTES: would it fit (stats, diagnose) */
 	const char *baseline; /* --baseline FILE (diagnose) */
 	const char *operand[2]; /* diff A B, report A B */
+	/* content (frags, summary): --hexdump N bytes (0: none), --strings, --classify */
+	uint64_t hexdump;
+	bool strings, classify;
 	bool watch;             /* report --watch: interval and count set */
 	/* set by instance.c: the session uses these instead of opening its own */
 	struct hw_target *given_target;
@@ -148,7 +153,7 @@ struct hw_session {
 	struct hw_report report;
 	bool dw_borrowed; /* dw belongs to someone else (instance.c shares one) */
 	bool no_progress; /* no progress line (the command streams to the terminal) */
-	struct hw_free_job *free_job; /* hw_session_walk_free_start's thread, NULL if none */
+	struct hw_free_job *free_job; /* hw_session_walk_free_start's work, NULL if none */
 };
 
 /* Open target, debug info, pools; set up the report. Returns an exit code (0 = go on). */
@@ -186,10 +191,12 @@ bool hw_session_walk_sites(struct hw_session *s, struct hw_cli *cli);
 /* Follow every walked pool's free lists, keeping the non-empty ones in pr->buckets. */
 void hw_session_walk_free(struct hw_session *s);
 /*
- * The same on a second thread, started after prepare_pools and before the
- * walk (which it overlaps); finish waits for it and leaves exactly what
- * hw_session_walk_free after the walk would (findings after the walk's).
- * Nothing between start and finish may touch pr->buckets.
+ * The same overlapping the walk: started after prepare_pools and before the
+ * walk, q_malloc lists are followed a step per fragment of the walk
+ * (hw_free_lanes), the other managers' on a second thread; finish completes
+ * them and leaves exactly what hw_session_walk_free after the walk would
+ * (findings after the walk's). Nothing between start and finish may touch
+ * pr->buckets.
  */
 void hw_session_walk_free_start(struct hw_session *s);
 void hw_session_walk_free_finish(struct hw_session *s);
@@ -230,5 +237,12 @@ int hw_cmd_map(struct hw_cli *cli);
 int hw_cmd_report(struct hw_cli *cli);
 int hw_cmd_layout(struct hw_cli *cli);
 int hw_cmd_gdb(struct hw_cli *cli);
+/* integrity and forensics */
+int hw_cmd_check(struct hw_cli *cli);
+int hw_cmd_addr(struct hw_cli *cli);
+int hw_cmd_refs(struct hw_cli *cli);
+int hw_cmd_leaks(struct hw_cli *cli);
+/* An address operand: hex, 0x optional (cmd_addr.c). */
+bool hw_cli_parse_addr(const char *s, uint64_t *ret);
 
 #endif

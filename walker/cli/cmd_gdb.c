@@ -1,4 +1,4 @@
-/* cmd_gdb.c - 'heapwalk gdb': the gdb `source` line for heapwalk's gdb commands (gdbscripts/heapwalk.gdb). */
+/* cmd_gdb.c - 'heapwalk gdb': the gdb `source` line for heapwalk.gdb (gdbscripts/). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +49,8 @@ int hw_cmd_gdb(struct hw_cli *cli)
 
 	(void)cli;
 	if (!find_script(path, sizeof(path), tried, sizeof(tried))) {
-		hw_cli_warn("cannot find heapwalk.gdb (looked for %s)", tried[0] ? tried : "nothing");
+		hw_cli_warn("cannot find heapwalk.gdb (looked for %s)",
+			    tried[0] ? tried : "nothing");
 		return HW_EXIT_FATAL;
 	}
 	printf("source %s\n", path);

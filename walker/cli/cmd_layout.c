@@ -1,4 +1,4 @@
-/* cmd_layout.c - 'heapwalk layout': the layout heapwalk detected per pool, as text, JSON or gdb commands for heapwalk.gdb. */
+/* cmd_layout.c - 'heapwalk layout': each pool's layout as text, JSON or gdb commands. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -224,9 +224,10 @@ static void print_gdb(const struct hw_session *s, const struct hw_cli *cli)
 			break;
 		}
 		printf("  set $hw_cli_block = 0x%" PRIx64 "\nend\n", p->block);
-		printf("document hw-cli-%s\n(from heapwalk layout) Set the %s pool's layout (%s) and "
-		       "block.\nend\n",
-		       p->name, p->name, layout_name(p));
+		printf(
+		    "document hw-cli-%s\n(from heapwalk layout) Set the %s pool's layout (%s) and "
+		    "block.\nend\n",
+		    p->name, p->name, layout_name(p));
 		printf("set $hw_cli_%s = 1\n", p->name);
 	}
 }

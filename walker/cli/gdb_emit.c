@@ -9,6 +9,7 @@ struct field {
 	size_t off; /* of a uint32_t in the layout struct */
 };
 
+/* clang-format off */
 #define QM(n) {#n, offsetof(struct hw_qm_layout, n)}
 static const struct field qm_fields[] = {
 	QM(word),	     QM(roundto),	  QM(frag_size),     QM(f_size),
@@ -46,6 +47,7 @@ static const struct field tlsf_fields[] = {
 	TL(c_blocks),	 TL(fl_count),	     TL(sl_count),	TL(sl_log2),
 	TL(fl_shift),	 TL(fl_max),
 };
+/* clang-format on */
 
 void hw_gdb_emit_string(FILE *out, const char *s)
 {

@@ -23,13 +23,15 @@ const struct hw_command hw_commands[] = {
 	 "--core FILE [target options] [--pool P] [--format F]", OPT_TARGET | OPT_POOL | OPT_FORMAT |
 	 OPT_LIVE | OPT_DIAG, ALL_FORMATS | FMT(HW_FMT_PROMETHEUS), hw_cmd_stats},
 	{"summary", "used memory grouped by allocation site (file, function, line, module)",
-	 "--core FILE [target options] [--pool P] [--format F] [--top N] [--sort bytes|count|site]",
-	 OPT_TARGET | OPT_POOL | OPT_FORMAT | OPT_SUMMARY | OPT_LIVE, ALL_FORMATS | FMT(HW_FMT_PROMETHEUS),
-	 hw_cmd_summary},
+	 "--core FILE [target options] [--pool P] [--format F] [--top N] [--sort bytes|count|site]\n"
+	 "                     [--classify]",
+	 OPT_TARGET | OPT_POOL | OPT_FORMAT | OPT_SUMMARY | OPT_LIVE | OPT_CLASSIFY,
+	 ALL_FORMATS | FMT(HW_FMT_PROMETHEUS), hw_cmd_summary},
 	{"frags", "the fragment list, with filters",
 	 "--core FILE [target options] [--pool P] [--format F] [--used|--free] [--from N] [--to N]\n"
-	 "                     [--min-size N] [--site TEXT]",
-	 OPT_TARGET | OPT_POOL | OPT_FORMAT | OPT_FRAGS | OPT_LIVE, ALL_FORMATS, hw_cmd_frags},
+	 "                     [--min-size N] [--site TEXT] [--hexdump N] [--strings]",
+	 OPT_TARGET | OPT_POOL | OPT_FORMAT | OPT_FRAGS | OPT_LIVE | OPT_CONTENT, ALL_FORMATS,
+	 hw_cmd_frags},
 	{"snapshot", "stop a running Kamailio briefly and save it as a core file (gdb reads it too)",
 	 "--pid PID [--all] -o FILE [--no-stop] [--format text|json]",
 	 OPT_LIVE | OPT_OUTPUT | OPT_FORMAT, FMT(HW_FMT_TEXT) | FMT(HW_FMT_JSON), hw_cmd_snapshot},
@@ -51,7 +53,7 @@ const struct hw_command hw_commands[] = {
 	{"map", "the heap as a picture (SVG): fragments in address order, coloured by module",
 	 "--core FILE [target options] [--pool P] [-o FILE.svg] [--cells N]",
 	 OPT_TARGET | OPT_POOL | OPT_OUTPUT, 0, hw_cmd_map},
-	{"report", "everything in one self-contained HTML page: totals, maps, sites, findings",
+	{"report", "everything in one self-contained HTML page: totals, maps, sites, findings, growth",
 	 "--core FILE [target options] [--pool P] [-o FILE.html] [--top N] [--cells N]\n"
 	 "                     | --pid PID --all [--watch SxN] [-o FILE.html] | A B [-o FILE.html]",
 	 OPT_TARGET | OPT_POOL | OPT_OUTPUT | OPT_SUMMARY | OPT_LIVE | OPT_GROWTH, 0, hw_cmd_report},
@@ -64,6 +66,19 @@ const struct hw_command hw_commands[] = {
 	 hw_cmd_layout},
 	{"gdb", "print the gdb 'source' line for heapwalk's gdb commands (hw-stats, hw-used, ...)", "",
 	 0, 0, hw_cmd_gdb},
+	{"check", "every integrity check of the heap; walks past damage and says where it is",
+	 "--core FILE [target options] [--pool P] [--format text|json]",
+	 OPT_TARGET | OPT_POOL | OPT_FORMAT, FMT(HW_FMT_TEXT) | FMT(HW_FMT_JSON), hw_cmd_check},
+	{"addr", "the fragment holding ADDR: used or free, allocated or freed where, neighbours",
+	 "--core FILE [target options] [--pool P] [--format text|json] ADDR",
+	 OPT_TARGET | OPT_POOL | OPT_FORMAT, FMT(HW_FMT_TEXT) | FMT(HW_FMT_JSON), hw_cmd_addr},
+	{"refs", "who points into the fragment holding ADDR (globals, stacks, other fragments)",
+	 "--core FILE [target options] [--pool P] [--format text|json] ADDR",
+	 OPT_TARGET | OPT_POOL | OPT_FORMAT, FMT(HW_FMT_TEXT) | FMT(HW_FMT_JSON), hw_cmd_refs},
+	{"leaks", "used fragments nothing points to, by site: leak candidates (conservative)",
+	 "--core FILE [target options] [--pool P] [--format text|json] [--top N]",
+	 OPT_TARGET | OPT_POOL | OPT_FORMAT | OPT_SUMMARY, FMT(HW_FMT_TEXT) | FMT(HW_FMT_JSON),
+	 hw_cmd_leaks},
 	{NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -112,6 +127,9 @@ enum { O_PID = 1024, O_ALL, O_NO_STOP, O_INTERVAL, O_COUNT, O_DURATION, O_REQUES
 
 /* report with growth */
 enum { O_WATCH = 4096 };
+
+/* content of fragments (frags, summary) */
+enum { O_HEXDUMP = 8192, O_STRINGS, O_CLASSIFY };
 
 /* The options: parsing, every --help, the man page and the completion come from here. */
 const struct hw_option hw_options[] = {
@@ -239,6 +257,19 @@ const struct hw_option hw_options[] = {
 	 "N snapshots S seconds apart (60x10; S may be a fraction):\n"
 	 "the page adds leak suspects and growth charts per site",
 	 0, NULL},
+	{{"hexdump", required_argument, NULL, O_HEXDUMP}, OPT_CONTENT, "N",
+	 "frags: the first N bytes of each payload, as hexdump -C\n"
+	 "shows them (json: a hex string)",
+	 0, NULL},
+	{{"strings", no_argument, NULL, O_STRINGS}, OPT_CONTENT, NULL,
+	 "frags: the printable texts (4+ characters) in each payload,\n"
+	 "as strings(1) finds them (the first 64 KiB)",
+	 0, NULL},
+	{{"classify", no_argument, NULL, O_CLASSIFY}, OPT_CLASSIFY, NULL,
+	 "summary: what each site's fragments mostly hold (SIP\n"
+	 "messages by start line, SIP URIs, str structs, zeroed\n"
+	 "memory, text, binary)",
+	 0, NULL},
 	{{"help", no_argument, NULL, O_HELP}, 0, NULL,
 	 "this help",
 	 0, NULL},
@@ -249,7 +280,7 @@ const size_t hw_noptions = sizeof(hw_options) / sizeof(hw_options[0]);
 /* Headings of a command's --help and of the man page; other groups go under "Options". */
 const struct hw_option_group hw_option_groups[] = {
 	{OPT_TARGET, "Target options"},
-	{OPT_LIVE, "Live processes"},
+	{OPT_LIVE | OPT_GROWTH, "Live processes"},
 	{OPT_POOL | OPT_FORMAT | OPT_OUTPUT, "Selection and output"},
 	{OPT_HOST, "Host view"},
 	{0, NULL},
@@ -548,6 +579,18 @@ static int parse_args(struct hw_cli *cli, int argc, char **argv)
 		case O_BASELINE:
 			cli->baseline = arg;
 			break;
+		case O_HEXDUMP:
+			if (!parse_size(arg, &cli->hexdump) || cli->hexdump == 0 ||
+			    cli->hexdump > (1u << 20))
+				return hw_cli_usage_error(
+					cli, "--hexdump takes a byte count from 1 to 1M, not '%s'", arg);
+			break;
+		case O_STRINGS:
+			cli->strings = true;
+			break;
+		case O_CLASSIFY:
+			cli->classify = true;
+			break;
 		case O_WATCH: {
 			char *end;
 			double v;
@@ -583,6 +626,18 @@ static int parse_args(struct hw_cli *cli, int argc, char **argv)
 		cli->operand[1] = argv[optind + 1];
 		optind = argc;
 	}
+	/* addr ADDR, refs ADDR */
+	if (c->run == hw_cmd_addr || c->run == hw_cmd_refs) {
+		if (argc - optind != 1)
+			return hw_cli_usage_error(cli, "needs one address: ADDR (hex)");
+		cli->operand[0] = argv[optind];
+		optind = argc;
+	}
+	if ((cli->hexdump || cli->strings) && cli->format != HW_FMT_TEXT &&
+	    cli->format != HW_FMT_JSON)
+		return hw_cli_usage_error(cli, "--hexdump and --strings need --format text or json");
+	if (cli->classify && cli->format != HW_FMT_TEXT && cli->format != HW_FMT_JSON)
+		return hw_cli_usage_error(cli, "--classify needs --format text or json");
 	if (optind < argc)
 		return hw_cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
 	if ((c->opts & OPT_HOST) && !cli->slab && (cli->sort_given || cli->top_given))

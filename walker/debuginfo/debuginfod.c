@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #ifdef HW_HAVE_DEBUGINFOD
+#include <dlfcn.h>
 #include <elfutils/debuginfod.h>
 #endif
 
@@ -18,6 +19,42 @@ bool hw_debuginfod_wanted(void)
 
 	return urls && urls[strspn(urls, " \t")] != '\0';
 }
+
+#ifdef HW_HAVE_DEBUGINFOD
+/*
+ * libdebuginfod is loaded when a lookup is wanted, not linked: it brings
+ * curl, TLS and Kerberos, whose loading and initialisation cost every run
+ * milliseconds (as much as walking a million fragments). Never unloaded:
+ * the library may keep state of its own. What dlopen holds is the loader's,
+ * not ours, so there is no global state here.
+ */
+struct dfd_api {
+	debuginfod_client *(*begin)(void);
+	int (*find)(debuginfod_client *c, const unsigned char *id, int len, char **path);
+	void (*end)(debuginfod_client *c);
+};
+
+static bool dfd_load(struct dfd_api *api, char *why, size_t cap)
+{
+	static const char lib[] = "libdebuginfod.so.1";
+	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		const char *e = dlerror();
+		snprintf(why, cap, "cannot load %s: %s", lib, e ? e : "not found");
+		return false;
+	}
+	/* POSIX: a function pointer is read from dlsym's object pointer this way */
+	*(void **)&api->begin = dlsym(h, "debuginfod_begin");
+	*(void **)&api->find = dlsym(h, "debuginfod_find_debuginfo");
+	*(void **)&api->end = dlsym(h, "debuginfod_end");
+	if (!api->begin || !api->find || !api->end) {
+		snprintf(why, cap, "%s lacks the debuginfod client functions", lib);
+		return false;
+	}
+	return true;
+}
+#endif
 
 struct hw_error *hw_debuginfod_find(const uint8_t *build_id, size_t len, char **path_ret, char *why,
 				    size_t cap)
@@ -33,16 +70,20 @@ struct hw_error *hw_debuginfod_find(const uint8_t *build_id, size_t len, char **
 	}
 #ifdef HW_HAVE_DEBUGINFOD
 	{
-		debuginfod_client *c = debuginfod_begin();
+		struct dfd_api api;
+		debuginfod_client *c;
 		char *path = NULL;
 		int fd;
 
+		if (!dfd_load(&api, why, cap))
+			return NULL;
+		c = api.begin();
 		if (!c) {
 			snprintf(why, cap, "cannot start a debuginfod client");
 			return NULL;
 		}
-		fd = debuginfod_find_debuginfo(c, build_id, (int)len, &path);
-		debuginfod_end(c);
+		fd = api.find(c, build_id, (int)len, &path);
+		api.end(c);
 		if (fd < 0) {
 			if (fd == -ENOMEM)
 				return hw_error_nomem();

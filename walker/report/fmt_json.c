@@ -228,9 +228,11 @@ static void summary(struct hw_report *r)
 				hw_json_key(js, "bytes");
 				hw_json_u64(js, s->bytes);
 				site_members(js, s->file_s, s->func_s, s->line, s->mname_s);
+				hw_fmt_classify_json(r, pr, s);
 				hw_json_end_object(js);
 			}
 			hw_json_end_array(js);
+			hw_fmt_classify_total_json(r, pr);
 			findings(js, &pr->check);
 		}
 		hw_json_end_object(js);
@@ -264,6 +266,8 @@ static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 		site_members(js, hw_strcache_get(&r->strings, f->file),
 			     hw_strcache_get(&r->strings, f->func), f->line,
 			     f->mname ? hw_strcache_get(&r->strings, f->mname) : "");
+	if (r->hexdump || r->show_strings)
+		hw_fmt_content_json(r, f);
 	hw_json_end_object(js);
 }
 

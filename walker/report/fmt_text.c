@@ -223,9 +223,11 @@ static void summary(struct hw_report *r)
 				s->count, s->bytes, hw_report_pct(s->bytes, pr->sites.bytes),
 				s->mname_s && s->mname_s[0] ? s->mname_s : "-", s->file_s, s->func_s,
 				s->line);
+			hw_fmt_classify_text(r, pr, s, "                                          ");
 		}
 		if (pr->nrows < pr->sites.n)
 			fprintf(r->out, "  ... %zu more sites (use --top)\n", pr->sites.n - pr->nrows);
+		hw_fmt_classify_total_text(r, pr, "  ");
 		print_findings(r, pr);
 	}
 }
@@ -247,6 +249,8 @@ static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 		fprintf(r->out, " %s: %s(%" PRIu64 ")", hw_strcache_get(&r->strings, f->file),
 			hw_strcache_get(&r->strings, f->func), f->line);
 	fputc('\n', r->out);
+	if (r->hexdump || r->show_strings)
+		hw_fmt_content_text(r, f, "            ");
 }
 
 static void frags_pool_end(struct hw_report *r, struct hw_pool_report *pr)

@@ -1,6 +1,7 @@
 /* report.c - report model helpers and the dispatch to the formatters. */
 #include <stdlib.h>
 
+#include "heapwalk/classify.h"
 #include "heapwalk/heapmap.h"
 #include "heapwalk/report.h"
 
@@ -13,6 +14,8 @@ void hw_pool_report_deinit(struct hw_pool_report *pr)
 	free(pr->buckets);
 	free(pr->frag);
 	pr->frag = NULL;
+	hw_classify_destroy(pr->classify);
+	pr->classify = NULL;
 	if (pr->map) {
 		hw_heapmap_deinit(pr->map);
 		free(pr->map);
