@@ -11,7 +11,7 @@ struct bench_site {
 	void *(*alloc)(unsigned int k, size_t size);
 	unsigned int k;
 	unsigned long min, max; /* request sizes, bytes (log-uniform) */
-	unsigned int weight;    /* relative frequency */
+	unsigned int weight;	/* relative frequency */
 	void (*release)(void *p);
 };
 

@@ -1,4 +1,4 @@
-/* gen.c - bench heap generator: a big Kamailio-like shm heap laid out by a fixture allocator (q_malloc, f_malloc, TLSF). */
+/* gen.c - bench heap generator: big Kamailio-like shm heaps from the fixture allocators. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

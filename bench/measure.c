@@ -1,4 +1,4 @@
-/* measure.c - run a command and report its wall time, CPU time and peak anonymous memory as JSON. */
+/* measure.c - run a command; report wall time, CPU time and peak anonymous memory as JSON. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -70,7 +70,9 @@ int main(int argc, char **argv)
 		argi++;
 	}
 	if (argi >= argc || strcmp(argv[argi], "--") || argi + 1 >= argc || interval_us <= 0) {
-		fprintf(stderr, "usage: %s [--stdout FILE] [--result FILE] [--interval USEC] -- COMMAND [ARGS...]\n",
+		fprintf(stderr,
+			"usage: %s [--stdout FILE] [--result FILE] [--interval USEC] -- COMMAND "
+			"[ARGS...]\n",
 			argv[0]);
 		return 64;
 	}

@@ -1,4 +1,4 @@
-/* probe.c - the limit probe: map a core, step a heap's fragment headers by their size field, nothing else. */
+/* probe.c - the limit probe: step a heap's fragment headers by their size field, nothing else. */
 #include <elf.h>
 #include <fcntl.h>
 #include <inttypes.h>

@@ -1,4 +1,4 @@
-/* test_qm_paths.c - the q_malloc walker's in-place fast paths agree with its segment-by-segment reads; CSV lines. */
+/* test_qm_paths.c - q_malloc in-place fast paths agree with piecewise reads; CSV frag lines. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,8 +33,8 @@ static const struct {
 	bool debug;
 	uint32_t word;
 } variants[] = {
-	{HW_QM_ERA_44, true, 8}, {HW_QM_ERA_44, false, 8}, {HW_QM_ERA_44, true, 4},
-	{HW_QM_ERA_58, true, 8}, {HW_QM_ERA_58, false, 4},
+    {HW_QM_ERA_44, true, 8}, {HW_QM_ERA_44, false, 8}, {HW_QM_ERA_44, true, 4},
+    {HW_QM_ERA_58, true, 8}, {HW_QM_ERA_58, false, 4},
 };
 
 /* Every other fragment free (so none are neighbours), sizes cycling through NSIZES values. */
@@ -325,8 +325,10 @@ static void test_csv_frag_line(void **state)
 	hw_fmt_frag(&r, &r.pools[0], &f);
 	fclose(r.out);
 	snprintf(want, sizeof(want),
-		 "shm,0,0x%llx,0x%llx,64,used,mod,\"mod: a,b.c\",\"say \"\"hi\"\"\",18446744073709551615\n"
-		 "shm,1234567890123,0xffffffffffffffff,0x0,0,free,,\"mod: a,b.c\",\"say \"\"hi\"\"\",0\n",
+		 "shm,0,0x%llx,0x%llx,64,used,mod,\"mod: a,b.c\",\"say "
+		 "\"\"hi\"\"\",18446744073709551615\n"
+		 "shm,1234567890123,0xffffffffffffffff,0x0,0,free,,\"mod: a,b.c\",\"say "
+		 "\"\"hi\"\"\",0\n",
 		 (unsigned long long)(qmh_frag_addr(&h, 0) + l.frag_size),
 		 (unsigned long long)qmh_frag_addr(&h, 0));
 	assert_string_equal(text, want);
@@ -375,10 +377,10 @@ static void test_advise_is_harmless(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_walk_paths_agree),
-		cmocka_unit_test(test_free_paths_agree),
-		cmocka_unit_test(test_csv_frag_line),
-		cmocka_unit_test(test_advise_is_harmless),
+	    cmocka_unit_test(test_walk_paths_agree),
+	    cmocka_unit_test(test_free_paths_agree),
+	    cmocka_unit_test(test_csv_frag_line),
+	    cmocka_unit_test(test_advise_is_harmless),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
