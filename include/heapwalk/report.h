@@ -136,6 +136,8 @@ void hw_fmt_frag_text(FILE *out, const struct hw_pool_report *pr, uint64_t reque
 void hw_fmt_frag_json(struct hw_json *js, const struct hw_pool_report *pr, uint64_t request);
 
 /* Helpers shared by the formatters. */
+/* "findings_total" and the "findings" array of a pool object (fmt_json.c). */
+void hw_json_findings(struct hw_json *js, const struct hw_check *ck);
 const char *hw_report_state(const struct hw_frag *f); /* "used" / "free" */
 /* Percent of @part in @whole, 0 when whole is 0. */
 double hw_report_pct(uint64_t part, uint64_t whole);

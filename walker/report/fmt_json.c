@@ -65,7 +65,7 @@ static void tail(struct hw_report *r)
 	hw_json_finish(&r->json);
 }
 
-static void findings(struct hw_json *js, const struct hw_check *ck)
+void hw_json_findings(struct hw_json *js, const struct hw_check *ck)
 {
 	hw_json_key(js, "findings_total");
 	hw_json_u64(js, ck->total);
@@ -186,7 +186,7 @@ static void stats(struct hw_report *r)
 		if (r->pools[i].walked && r->pools[i].frag)
 			hw_fmt_frag_json(&r->json, &r->pools[i], r->request);
 		if (r->pools[i].walked)
-			findings(&r->json, &r->pools[i].check);
+			hw_json_findings(&r->json, &r->pools[i].check);
 		hw_json_end_object(&r->json);
 	}
 	tail(r);
@@ -233,7 +233,7 @@ static void summary(struct hw_report *r)
 			}
 			hw_json_end_array(js);
 			hw_fmt_classify_total_json(r, pr);
-			findings(js, &pr->check);
+			hw_json_findings(js, &pr->check);
 		}
 		hw_json_end_object(js);
 	}
@@ -274,7 +274,7 @@ static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 static void frags_pool_end(struct hw_report *r, struct hw_pool_report *pr)
 {
 	hw_json_end_array(&r->json);
-	findings(&r->json, &pr->check);
+	hw_json_findings(&r->json, &pr->check);
 	hw_json_end_object(&r->json);
 }
 

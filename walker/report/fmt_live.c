@@ -48,31 +48,6 @@ static const char *proc_label(const struct hw_multi_proc *p)
 
 /* ---- shared JSON pieces ---- */
 
-static void json_findings(struct hw_json *js, const struct hw_check *ck)
-{
-	hw_json_key(js, "findings_total");
-	hw_json_u64(js, ck->total);
-	hw_json_key(js, "findings");
-	hw_json_begin_array(js);
-	for (size_t i = 0; i < ck->n; i++) {
-		const struct hw_finding *f = &ck->items[i];
-		hw_json_begin_object(js);
-		hw_json_key(js, "severity");
-		hw_json_string(js, hw_severity_name(f->sev));
-		hw_json_key(js, "address");
-		hw_json_hex(js, f->addr);
-		hw_json_key(js, "index");
-		if (f->index != HW_NO_INDEX)
-			hw_json_u64(js, f->index);
-		else
-			hw_json_null(js);
-		hw_json_key(js, "message");
-		hw_json_string(js, f->message);
-		hw_json_end_object(js);
-	}
-	hw_json_end_array(js);
-}
-
 /* A pool object with the members of the single-process JSON (doc/json-schema.md). */
 static void json_pool(struct hw_json *js, const struct hw_multi *m, const struct hw_report *r,
 		      const struct hw_pool_report *pr)
@@ -165,7 +140,7 @@ static void json_pool(struct hw_json *js, const struct hw_multi *m, const struct
 		hw_json_key(js, "evidence");
 		hw_json_string(js, p->evidence);
 	}
-	json_findings(js, &pr->check);
+	hw_json_findings(js, &pr->check);
 	hw_json_end_object(js);
 }
 
