@@ -59,6 +59,7 @@ struct hw_walk_stats {
 	uint64_t end;  /* address where the walk stopped */
 	bool complete; /* reached exactly the end of the heap */
 	bool stopped;  /* the callback asked to stop */
+	bool met;      /* reached exactly hw_walk_opts.meet */
 	uint64_t gaps, gap_bytes; /* resynchronised walks: ranges skipped and their bytes */
 };
 
@@ -160,8 +161,21 @@ struct hw_walk_opts {
 	/* walk_free: every list element that could be read, in list order (may be NULL) */
 	void (*elem)(void *arg, uint64_t bucket, uint64_t addr, uint64_t size);
 	void *elem_arg;
+	/*
+	 * A split walk (hw_alloc_split_point; not with resync). from: start at
+	 * this header instead of the first fragment; indices count from 0
+	 * there, the block's counters are not checked (hw_alloc_walk_join
+	 * does). meet: stop on reaching exactly this address and set
+	 * hw_walk_stats.met; a walk that steps over it goes on to the end.
+	 */
+	uint64_t from, meet;
 };
 
+/* q_malloc's split point and end-of-walk counter checks (see hw_alloc_split_point). */
+struct hw_error *hw_qm_split_point(const struct hw_target *t, const struct hw_qm_layout *l,
+				   const struct hw_heap_header *h, uint64_t *ret);
+void hw_qm_check_counters(const struct hw_heap_header *h, const struct hw_walk_stats *st,
+			  struct hw_check *ck);
 struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_layout *l,
 				 const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				 hw_frag_fn fn, void *arg, struct hw_check *ck,
@@ -185,6 +199,25 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t,
 					const struct hw_heap_header *h,
 					const struct hw_walk_opts *o, hw_bucket_fn fn, void *arg,
 					struct hw_check *ck);
+
+/*
+ * Where a walk can be split in two: a plausible fragment header near the
+ * middle of the heap, found by scanning (bounded). The two halves are
+ * walked at once, the first with meet = *ret, the second with from = *ret;
+ * the split was right only if the first one meets it (a header lookalike
+ * in user data is never met: the second half's results are then
+ * dropped). HW_ERR_UNSUPPORTED when the manager or the memory does not
+ * allow it (q_malloc heaps in one mapped piece only).
+ */
+struct hw_error *hw_alloc_split_point(const struct hw_target *t, const struct hw_pool *p,
+				      const struct hw_heap_header *h, uint64_t *ret);
+/*
+ * @a += @b, the halves of a split walk (@a met @b's start); then the
+ * checks a whole walk makes at its end (the block's counters) into @ck.
+ */
+void hw_alloc_walk_join(const struct hw_pool *p, const struct hw_heap_header *h,
+			struct hw_walk_stats *a, const struct hw_walk_stats *b,
+			struct hw_check *ck);
 
 /* The pool's walk / free-list walk with options, whatever its manager (@o may be NULL). */
 struct hw_error *hw_alloc_walk(const struct hw_target *t, const struct hw_pool *p,

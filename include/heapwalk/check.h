@@ -33,6 +33,12 @@ void hw_check_deinit(struct hw_check *ck);
 /* Never fails: when memory runs out the finding is counted but not kept. */
 void hw_check_add(struct hw_check *ck, enum hw_severity sev, uint64_t addr, uint64_t index,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/*
+ * Move @src's findings after @dst's (as far as @dst keeps them), their
+ * fragment indices shifted by @index_offset, and count them all; @src is
+ * left empty (deinitialised).
+ */
+void hw_check_append(struct hw_check *dst, struct hw_check *src, uint64_t index_offset);
 const char *hw_severity_name(enum hw_severity sev);
 
 #endif

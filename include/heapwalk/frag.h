@@ -32,11 +32,26 @@ struct hw_frag_stats {
 	/* walk state */
 	bool prev_free;
 	uint64_t prev_index, run_first_user, run_frags, run_end;
+	/*
+	 * The second half of a split walk (hw_frag_stats_init_half): a run of
+	 * free fragments it starts with may continue the first half's last
+	 * run, so it is kept here instead of counted (head_open: still going).
+	 */
+	bool half, head_open;
+	uint64_t head_first_user, head_frags, head_end;
 };
 
 void hw_frag_stats_init(struct hw_frag_stats *fs);
 /* Count one fragment; fragments must come in walk (address) order. */
 void hw_frag_stats_add(struct hw_frag_stats *fs, const struct hw_frag *f);
+/* For the second half of a split walk (see hw_frag_stats_join). */
+void hw_frag_stats_init_half(struct hw_frag_stats *fs);
+/*
+ * @a += @b: @b counted the fragments right after @a's last one (the halves
+ * of a split walk, neither finished). The result is what one walk over
+ * both would have counted.
+ */
+void hw_frag_stats_join(struct hw_frag_stats *a, const struct hw_frag_stats *b);
 /* Close the last run; call once after the walk. */
 void hw_frag_stats_finish(struct hw_frag_stats *fs);
 

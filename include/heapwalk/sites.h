@@ -58,6 +58,12 @@ void hw_sites_init(struct hw_sites *s);
 void hw_sites_deinit(struct hw_sites *s);
 /* Count one fragment (used or free, the caller decides what to add). */
 struct hw_error *hw_sites_add(struct hw_sites *s, const struct hw_frag *f);
+/*
+ * Add @src's sites to @dst as if @src's fragments had been added after
+ * @dst's (the second half of a split walk): first appearances keep their
+ * order.
+ */
+struct hw_error *hw_sites_merge(struct hw_sites *dst, const struct hw_sites *src);
 /* Resolve the strings of every site through @sc. */
 void hw_sites_resolve(struct hw_sites *s, struct hw_strcache *sc);
 /*

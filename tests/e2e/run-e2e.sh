@@ -540,6 +540,12 @@ for variant in exe noexe; do
 		stats --core "$CORE" "${EXEOPT[@]}" --pool all --format kamailio
 done
 
+# the same summaries with each pool's walk split in two halves on two threads
+for p in pkg shm; do
+	HEAPWALK_SPLIT_MIN=0 check "split-summary-$p" "$ART/expected-$p-summary.txt" \
+		summary --core "$CORE" --exe "$KAMAILIO" --pool $p --format kamailio
+done
+
 if [ $FAILS != 0 ]; then
 	echo "failed $FAILS of $CHECKS" >"$ART/RESULT"
 	fail "$FAILS of $CHECKS heapwalk checks failed"

@@ -47,3 +47,31 @@ struct hw_error *hw_alloc_walk_free(const struct hw_target *t, const struct hw_p
 		return hw_error_create(HW_ERR_UNSUPPORTED, "heapwalk cannot walk this memory manager");
 	}
 }
+
+struct hw_error *hw_alloc_split_point(const struct hw_target *t, const struct hw_pool *p,
+				      const struct hw_heap_header *h, uint64_t *ret)
+{
+	if (p->mgr != HW_MGR_QM)
+		return hw_error_create(HW_ERR_UNSUPPORTED, "no split walk for %s",
+				       p->manager[0] ? p->manager : "this memory manager");
+	return hw_qm_split_point(t, &p->qm, h, ret);
+}
+
+void hw_alloc_walk_join(const struct hw_pool *p, const struct hw_heap_header *h,
+			struct hw_walk_stats *a, const struct hw_walk_stats *b,
+			struct hw_check *ck)
+{
+	a->frags += b->frags;
+	a->used_frags += b->used_frags;
+	a->free_frags += b->free_frags;
+	a->used_bytes += b->used_bytes;
+	a->free_bytes += b->free_bytes;
+	a->gaps += b->gaps;
+	a->gap_bytes += b->gap_bytes;
+	a->end = b->end;
+	a->complete = b->complete;
+	a->stopped = b->stopped;
+	a->met = false;
+	if (a->complete && p->mgr == HW_MGR_QM)
+		hw_qm_check_counters(h, a, ck);
+}

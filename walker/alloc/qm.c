@@ -83,8 +83,8 @@ static bool heap_bounds(const struct hw_qm_layout *l, const struct hw_heap_heade
  * A used delta alone is what Kamailio's qm_realloc shrink bookkeeping left
  * behind before 5.8.8 / 6.0.6 / 6.1.0 (kamailio-memory.md §2.10): say so.
  */
-static void check_counters(const struct hw_heap_header *h, const struct hw_walk_stats *st,
-			   struct hw_check *ck)
+void hw_qm_check_counters(const struct hw_heap_header *h, const struct hw_walk_stats *st,
+			  struct hw_check *ck)
 {
 	if (h->used != st->used_bytes) {
 		uint64_t d = h->used > st->used_bytes ? h->used - st->used_bytes
@@ -202,7 +202,7 @@ static inline __attribute__((always_inline)) uint64_t word_w(const uint8_t *p, u
  */
 static inline __attribute__((always_inline)) uint64_t
 walk_inplace(const struct hw_qm_layout *l, const uint8_t *base, uint64_t start, uint64_t end,
-	     uint64_t limit, hw_frag_fn fn, void *arg, struct hw_check *ck,
+	     uint64_t limit, uint64_t meet, hw_frag_fn fn, void *arg, struct hw_check *ck,
 	     struct hw_walk_stats *st, unsigned W)
 {
 	const uint32_t hs = l->frag_size, es = l->end_size;
@@ -220,6 +220,10 @@ walk_inplace(const struct hw_qm_layout *l, const uint8_t *base, uint64_t start, 
 		uint64_t size, eaddr, ahead, used;
 		bool misaligned;
 
+		if (__builtin_expect(addr == meet, 0)) {
+			st->met = true;
+			break;
+		}
 		if (i >= limit) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i, "walk exceeded %" PRIu64 " fragments",
 				     limit);
@@ -303,6 +307,7 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 				 struct hw_walk_stats *ret)
 {
 	const bool resync = o && o->resync;
+	const uint64_t from = o ? o->from : 0, meet = o ? o->meet : 0;
 	struct qm_probe probe = {.t = t, .l = l, .block = h->block, .depth = l->debug ? 1 : 2};
 	const uint32_t hs = l->frag_size, es = l->end_size, w = l->word;
 	/* the layout in locals: the callback could alias *l, so the compiler would reload it */
@@ -322,7 +327,22 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 				       hs, es);
 	memset(&st, 0, sizeof(st));
 	memset(&f, 0, sizeof(f));
-	if (!heap_bounds(l, h, &addr, &end, ck)) {
+	if ((from || meet) && resync)
+		return hw_error_create(HW_ERR_INVALID_ARG, "a split walk cannot resynchronise");
+	if (from) {
+		/* the second half: the first half reports the block header */
+		struct hw_check scratch;
+		bool ok;
+
+		hw_check_init(&scratch, 0);
+		ok = heap_bounds(l, h, &addr, &end, &scratch);
+		hw_check_deinit(&scratch);
+		if (!ok || from < addr || from >= end)
+			return hw_error_create(HW_ERR_INVALID_ARG,
+					       "split point 0x%" PRIx64 " is not inside the heap",
+					       from);
+		addr = from;
+	} else if (!heap_bounds(l, h, &addr, &end, ck)) {
 		st.end = h->first_frag;
 		*ret = st;
 		return NULL;
@@ -342,10 +362,13 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 	start = pf = addr;
 	hw_mem_advise_sequential(t->mem, addr, end - addr);
 	if (base && !resync) {
-		addr = w == 8 ? walk_inplace(l, base, start, end, limit, fn, arg, ck, &st, 8)
-			      : walk_inplace(l, base, start, end, limit, fn, arg, ck, &st, 4);
+		addr = w == 8 ? walk_inplace(l, base, start, end, limit, meet, fn, arg, ck, &st, 8)
+			      : walk_inplace(l, base, start, end, limit, meet, fn, arg, ck, &st, 4);
 		goto done;
 	}
+	if (from || meet)
+		return hw_error_create(HW_ERR_UNSUPPORTED,
+				       "a split walk needs the heap in one piece of memory");
 
 	for (uint64_t i = 0; addr < end; i++) {
 		const uint8_t *hp, *ep;
@@ -475,10 +498,46 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 done:
 	st.end = addr;
 	st.complete = addr == end && !st.stopped && !st.gaps;
-	if (st.complete)
-		check_counters(h, &st, ck);
+	if (st.complete && !from)
+		hw_qm_check_counters(h, &st, ck);
 	*ret = st;
 	return NULL;
+}
+
+/* Scanned for a split point at most this far past the middle. */
+#define SPLIT_SCAN (4u << 20)
+
+struct hw_error *hw_qm_split_point(const struct hw_target *t, const struct hw_qm_layout *l,
+				   const struct hw_heap_header *h, uint64_t *ret)
+{
+	const uint32_t hs = l->frag_size, es = l->end_size;
+	struct qm_probe probe = {.t = t, .l = l, .block = h->block, .depth = 4};
+	struct hw_check scratch;
+	uint64_t start, end, step, a, stop;
+	bool ok;
+
+	if (hs == 0 || es == 0)
+		return hw_error_create(HW_ERR_INVALID_ARG, "q_malloc fragment layout %u+%u bytes",
+				       hs, es);
+	hw_check_init(&scratch, 0);
+	ok = heap_bounds(l, h, &start, &end, &scratch);
+	hw_check_deinit(&scratch);
+	if (!ok || !hw_mem_peek(t->mem, start, end - start))
+		return hw_error_create(HW_ERR_UNSUPPORTED,
+				       "the heap is not in one piece of memory: no split walk");
+	/* every header lies at first_frag + a multiple of this */
+	step = gcd64(l->roundto ? l->roundto : 1, (uint64_t)hs + es);
+	a = start + (end - start) / 2 / step * step;
+	stop = end - a > SPLIT_SCAN ? a + SPLIT_SCAN : end;
+	probe.end = end;
+	for (; a < stop; a += step) {
+		if (a > start && qm_plausible(&probe, a)) {
+			*ret = a;
+			return NULL;
+		}
+	}
+	return hw_error_create(HW_ERR_UNSUPPORTED,
+			       "no fragment header found near the middle: no split walk");
 }
 
 /*

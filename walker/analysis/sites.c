@@ -133,31 +133,68 @@ static bool sites_grow(struct hw_sites *s)
 	return true;
 }
 
-struct hw_error *hw_sites_add(struct hw_sites *s, const struct hw_frag *f)
+/* The slot of (file, func, line), claimed (count still 0) if new; NULL when out of memory. */
+static inline struct hw_site *site_slot(struct hw_sites *s, uint64_t file, uint64_t func,
+					uint64_t line)
 {
-	size_t j;
 	struct hw_site *e;
 
 	if ((s->n + 1) * 4 > s->cap * 3 && !sites_grow(s))
-		return hw_error_nomem();
-	for (j = site_hash(f->file, f->func, f->line) & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
+		return NULL;
+	for (size_t j = site_hash(file, func, line) & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
 		e = &s->slots[j];
-		if (!e->count) {
-			e->file = f->file;
-			e->func = f->func;
-			e->line = f->line;
-			e->mname = f->mname;
-			e->first_seen = s->seq++;
-			s->n++;
-			break;
-		}
-		if (e->file == f->file && e->func == f->func && e->line == f->line)
-			break;
+		if (!e->count || (e->file == file && e->func == func && e->line == line))
+			return e;
+	}
+}
+
+struct hw_error *hw_sites_add(struct hw_sites *s, const struct hw_frag *f)
+{
+	struct hw_site *e = site_slot(s, f->file, f->func, f->line);
+
+	if (!e)
+		return hw_error_nomem();
+	if (!e->count) {
+		e->file = f->file;
+		e->func = f->func;
+		e->line = f->line;
+		e->mname = f->mname;
+		e->first_seen = s->seq++;
+		s->n++;
 	}
 	e->count++;
 	e->bytes += f->size;
 	s->frags++;
 	s->bytes += f->size;
+	return NULL;
+}
+
+struct hw_error *hw_sites_merge(struct hw_sites *dst, const struct hw_sites *src)
+{
+	const uint64_t base = dst->seq;
+
+	for (size_t i = 0; i < src->cap; i++) {
+		const struct hw_site *o = &src->slots[i];
+		struct hw_site *e;
+
+		if (!o->count)
+			continue;
+		e = site_slot(dst, o->file, o->func, o->line);
+		if (!e)
+			return hw_error_nomem();
+		if (!e->count) {
+			*e = *o;
+			e->count = 0;
+			e->bytes = 0;
+			e->first_seen = base + o->first_seen;
+			dst->n++;
+		}
+		e->count += o->count;
+		e->bytes += o->bytes;
+	}
+	dst->seq = base + src->seq;
+	dst->frags += src->frags;
+	dst->bytes += src->bytes;
 	return NULL;
 }
 

@@ -61,3 +61,29 @@ const char *hw_severity_name(enum hw_severity sev)
 		return "error";
 	}
 }
+
+void hw_check_append(struct hw_check *dst, struct hw_check *src, uint64_t index_offset)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		struct hw_finding *it = &src->items[i];
+
+		if (it->index != HW_NO_INDEX)
+			it->index += index_offset;
+		if (dst->n == dst->cap && dst->n < dst->max) {
+			size_t cap = dst->cap ? dst->cap * 2 : 16;
+			struct hw_finding *items = realloc(dst->items, cap * sizeof(*items));
+			if (items) {
+				dst->items = items;
+				dst->cap = cap;
+			}
+		}
+		if (dst->n < dst->max && dst->n < dst->cap) {
+			dst->items[dst->n++] = *it;
+			it->message = NULL;
+		}
+	}
+	dst->total += src->total;
+	dst->errors += src->errors;
+	dst->warnings += src->warnings;
+	hw_check_deinit(src);
+}

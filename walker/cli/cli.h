@@ -177,6 +177,26 @@ struct hw_walk_ctx {
  */
 void hw_session_walk(struct hw_session *s, hw_frag_fn fn, struct hw_walk_ctx *ctx);
 /*
+ * A walk whose callback state can be split in two and joined again: the
+ * second half of a large pool is walked on another thread with a context
+ * of its own (fork; NULL: walk on one thread), folded into @ctx after the
+ * first (join) or dropped when the split was wrong (drop).
+ */
+struct hw_split_ops {
+	hw_frag_fn fn;
+	void *(*fork)(struct hw_walk_ctx *ctx);
+	void (*join)(struct hw_walk_ctx *ctx, void *half);
+	void (*drop)(void *half);
+};
+/*
+ * hw_session_walk for such a walk: large q_malloc pools (64 MiB or more,
+ * in one piece of memory) are walked on two threads, the results exactly
+ * those of one walk (the unit and cli tests compare them); the rest as
+ * hw_session_walk does. HEAPWALK_THREADS=1 keeps to one thread.
+ */
+void hw_session_walk_split(struct hw_session *s, const struct hw_split_ops *ops,
+			   struct hw_walk_ctx *ctx);
+/*
  * Walk one prepared pool (pr->alloc->walk into pr->check and pr->walk); a
  * walk of more than a second shows a progress line when stderr is a
  * terminal, unless s->no_progress.

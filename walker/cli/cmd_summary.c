@@ -24,6 +24,53 @@ static int add_used(void *arg, const struct hw_frag *f)
 	return c->err != NULL;
 }
 
+/* The second half of a split walk: its own sites (the pool report is only a holder for them). */
+struct summary_half {
+	struct summary_ctx c;
+	struct hw_pool_report pr;
+};
+
+static void *summary_fork(struct hw_walk_ctx *ctx)
+{
+	struct summary_half *h;
+
+	if (ctx->pr->classify) /* --classify keeps to one thread */
+		return NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->c.base = *ctx;
+	h->c.base.pr = &h->pr;
+	hw_sites_init(&h->pr.sites);
+	return &h->c;
+}
+
+static void summary_drop(void *half)
+{
+	struct summary_half *h = half;
+
+	hw_error_destroy(h->c.err);
+	hw_sites_deinit(&h->pr.sites);
+	free(h);
+}
+
+static void summary_join(struct hw_walk_ctx *ctx, void *half)
+{
+	struct summary_ctx *c = (struct summary_ctx *)ctx;
+	struct summary_half *h = half;
+
+	if (!c->err) {
+		c->err = h->c.err;
+		h->c.err = NULL;
+	}
+	if (!c->err)
+		c->err = hw_sites_merge(&ctx->pr->sites, &h->pr.sites);
+	summary_drop(h);
+}
+
+static const struct hw_split_ops summary_split = {
+    .fn = add_used, .fork = summary_fork, .join = summary_join, .drop = summary_drop};
+
 int hw_cmd_summary(struct hw_cli *cli)
 {
 	struct hw_session s;
@@ -55,7 +102,7 @@ int hw_cmd_summary(struct hw_cli *cli)
 		hw_classify_set_heap(pr->classify, pr->hdr.block,
 				     hw_pool_heap_end(pr->pool, &pr->hdr));
 	}
-	hw_session_walk(&s, add_used, &ctx.base);
+	hw_session_walk_split(&s, &summary_split, &ctx.base);
 	if (ctx.err) {
 		hw_cli_warn("%s", ctx.err->message);
 		hw_error_destroy(ctx.err);

@@ -179,9 +179,49 @@ static int count_frag(void *arg, const struct hw_frag *f)
 {
 	struct hw_walk_ctx *ctx = arg;
 
-	hw_frag_stats_add(ctx->pr->frag, f);
+	if (ctx->pr->frag) /* NULL: no memory for the figures */
+		hw_frag_stats_add(ctx->pr->frag, f);
 	return 0;
 }
+
+/* The second half of a split walk: fragmentation figures of its own. */
+struct frag_half {
+	struct hw_walk_ctx base;
+	struct hw_pool_report pr;
+	struct hw_frag_stats fs;
+};
+
+static void *frag_fork(struct hw_walk_ctx *ctx)
+{
+	struct frag_half *h;
+
+	if (!ctx->pr->frag)
+		return NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->base = *ctx;
+	h->base.pr = &h->pr;
+	h->pr.frag = &h->fs;
+	hw_frag_stats_init_half(&h->fs);
+	return &h->base;
+}
+
+static void frag_drop(void *half)
+{
+	free(half);
+}
+
+static void frag_join(struct hw_walk_ctx *ctx, void *half)
+{
+	struct frag_half *h = half;
+
+	hw_frag_stats_join(ctx->pr->frag, &h->fs);
+	free(h);
+}
+
+static const struct hw_split_ops frag_split = {
+    .fn = count_frag, .fork = frag_fork, .join = frag_join, .drop = frag_drop};
 
 void hw_session_walk_frag(struct hw_session *s)
 {
@@ -195,7 +235,7 @@ void hw_session_walk_frag(struct hw_session *s)
 		if (pr->frag)
 			hw_frag_stats_init(pr->frag);
 	}
-	hw_session_walk(s, count_frag, &ctx);
+	hw_session_walk_split(s, &frag_split, &ctx);
 	for (size_t i = 0; i < s->report.npools; i++)
 		if (s->report.pools[i].frag)
 			hw_frag_stats_finish(s->report.pools[i].frag);
