@@ -168,6 +168,11 @@ void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
 struct hw_frag_brief;
 void hw_fmt_brief_text(struct hw_report *r, const struct hw_pool_report *pr,
 		       const struct hw_frag_brief *b);
+/*
+ * Opens a command's JSON document: format_version, command (r->command) and
+ * the target object; the caller adds its members and closes it.
+ */
+void hw_fmt_json_head(struct hw_report *r);
 void hw_fmt_brief_json(struct hw_report *r, const struct hw_pool_report *pr,
 		       const struct hw_frag_brief *b);
 

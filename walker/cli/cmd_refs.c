@@ -117,12 +117,7 @@ static void refs_output(struct hw_session *s, struct hw_pool_report *in,
 
 	if (r->format == HW_FMT_JSON) {
 		struct hw_json *js = &r->json;
-		hw_json_init(js, r->out, true);
-		hw_json_begin_object(js);
-		hw_json_key(js, "format_version");
-		hw_json_u64(js, HW_JSON_FORMAT_VERSION);
-		hw_json_key(js, "command");
-		hw_json_string(js, "refs");
+		hw_fmt_json_head(r);
 		hw_json_key(js, "address");
 		hw_json_hex(js, loc->addr);
 		hw_json_key(js, "pool");
@@ -409,12 +404,7 @@ static void leaks_output(struct hw_session *s, struct pool_leaks *pl)
 
 	if (r->format == HW_FMT_JSON) {
 		struct hw_json *js = &r->json;
-		hw_json_init(js, r->out, true);
-		hw_json_begin_object(js);
-		hw_json_key(js, "format_version");
-		hw_json_u64(js, HW_JSON_FORMAT_VERSION);
-		hw_json_key(js, "command");
-		hw_json_string(js, "leaks");
+		hw_fmt_json_head(r);
 		hw_json_key(js, "conservative");
 		hw_json_string(js, CONSERVATIVE_NOTE);
 		hw_json_key(js, "pools");

@@ -61,7 +61,7 @@ void hw_fmt_brief_json(struct hw_report *r, const struct hw_pool_report *pr,
 	hw_json_end_object(js);
 }
 
-static void json_head(struct hw_report *r)
+void hw_fmt_json_head(struct hw_report *r)
 {
 	const struct hw_target *t = r->t;
 	struct hw_json *js = &r->json;
@@ -253,7 +253,7 @@ static void check_json(struct hw_report *r, const struct hw_check_pool *cp, size
 {
 	struct hw_json *js = &r->json;
 
-	json_head(r);
+	hw_fmt_json_head(r);
 	hw_json_key(js, "pools");
 	hw_json_begin_array(js);
 	for (size_t i = 0; i < n; i++) {
@@ -357,7 +357,7 @@ void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
 	if (r->format == HW_FMT_JSON) {
 		struct hw_json *js = &r->json;
 
-		json_head(r);
+		hw_fmt_json_head(r);
 		hw_json_key(js, "address");
 		hw_json_hex(js, loc->addr);
 		hw_json_key(js, "pool");
