@@ -513,7 +513,7 @@ struct hw_error *hw_qm_split_point(const struct hw_target *t, const struct hw_qm
 	const uint32_t hs = l->frag_size, es = l->end_size;
 	struct qm_probe probe = {.t = t, .l = l, .block = h->block, .depth = 4};
 	struct hw_check scratch;
-	uint64_t start, end, step, a, stop;
+	uint64_t start, end, step, a, stop, work_end, last = 0;
 	bool ok;
 
 	if (hs == 0 || es == 0)
@@ -525,11 +525,25 @@ struct hw_error *hw_qm_split_point(const struct hw_target *t, const struct hw_qm
 	if (!ok || !hw_mem_peek(t->mem, start, end - start))
 		return hw_error_create(HW_ERR_UNSUPPORTED,
 				       "the heap is not in one piece of memory: no split walk");
+	probe.end = end;
+	if (end - start < 2 * ((uint64_t)hs + es))
+		return hw_error_create(HW_ERR_UNSUPPORTED, "heap too small to split");
 	/* every header lies at first_frag + a multiple of this */
 	step = gcd64(l->roundto ? l->roundto : 1, (uint64_t)hs + es);
-	a = start + (end - start) / 2 / step * step;
+	/*
+	 * Heaps fill from the start and usually end in one big free fragment:
+	 * halve the work, not the address range, by leaving that last fragment
+	 * (found from its trailer, which ends the heap) out of the middle.
+	 */
+	work_end = end;
+	if (hw_resync_word(t, end - es + l->e_size, l->word, &last) && last < end - start &&
+	    end - start - last >= (uint64_t)hs + es) {
+		uint64_t lh = end - es - last - hs;
+		if (lh > start && (lh - start) % step == 0 && qm_plausible_depth(&probe, lh, 0))
+			work_end = lh;
+	}
+	a = start + (work_end - start) / 2 / step * step;
 	stop = end - a > SPLIT_SCAN ? a + SPLIT_SCAN : end;
-	probe.end = end;
 	for (; a < stop; a += step) {
 		if (a > start && qm_plausible(&probe, a)) {
 			*ret = a;

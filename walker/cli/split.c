@@ -68,6 +68,9 @@ static struct hw_error *walk_split(struct hw_session *s, struct hw_pool_report *
 	*done = false;
 	err = hw_alloc_split_point(s->t, pr->pool, &pr->hdr, &at);
 	if (err) {
+		if (getenv("HEAPWALK_SPLIT_MIN")) /* the tests' knob: say why not */
+			fprintf(stderr, "heapwalk: %s pool: no split: %s\n", pr->pool->name,
+				err->message);
 		hw_error_destroy(err); /* no split: the usual walk */
 		return NULL;
 	}

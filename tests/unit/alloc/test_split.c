@@ -51,8 +51,11 @@ static uint64_t rnd(uint64_t *s)
 	return *s >> 33;
 }
 
-/* @big: fragment index made 64 KiB (placed to cover the middle), or NFRAGS for none. */
-static void make(struct fixture *fx, unsigned v, size_t big)
+/*
+ * @big: fragment index made 64 KiB (placed to cover the middle), or NFRAGS
+ * for none; @tail: bytes added to the last fragment (a big free tail).
+ */
+static void make(struct fixture *fx, unsigned v, size_t big, uint64_t tail)
 {
 	struct hw_qm_layout l;
 	uint64_t files[NSITES], funcs[NSITES], mod, seed = 42 + v, len;
@@ -69,6 +72,8 @@ static void make(struct fixture *fx, unsigned v, size_t big)
 		f->used = rnd(&seed) % 4 != 0 || i == big;
 		len += f->size + l.frag_size + l.end_size;
 	}
+	fx->frags[NFRAGS - 1].used = false;
+	len += tail;
 	qmh_init(&fx->h, &l, len);
 	mod = qmh_str(&fx->h, "core");
 	for (unsigned s = 0; s < NSITES; s++) {
@@ -195,13 +200,42 @@ static void test_healthy(void **state)
 		struct result one, two;
 		uint64_t at, mid;
 
-		make(&fx, v, NFRAGS);
+		make(&fx, v, NFRAGS, 0);
 		assert_null(hw_alloc_split_point(fx.h.t, &fx.pool, &fx.hdr, &at));
 		assert_true(is_header(&fx, at));
-		mid = fx.hdr.first_frag + (fx.h.base + fx.h.len - fx.hdr.first_frag) / 2;
+		/* the middle of the work: the last fragment (a free tail, usually) left out */
+		mid = fx.hdr.first_frag + (qmh_frag_addr(&fx.h, NFRAGS - 1) - fx.hdr.first_frag) / 2;
 		assert_true(at >= mid && at - mid < 4096);
 		walk_one(&fx, &one);
 		assert_true(one.st.complete);
+		assert_true(walk_split(&fx, &two, at));
+		assert_same(&one, &two);
+		res_deinit(&one);
+		res_deinit(&two);
+		qmh_free(&fx.h);
+	}
+}
+
+/*
+ * A heap that is mostly one free tail (as a young Kamailio's is): the split
+ * halves the fragments before the tail, not the address range.
+ */
+static void test_free_tail(void **state)
+{
+	(void)state;
+	for (unsigned v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+		struct fixture fx;
+		struct result one, two;
+		uint64_t at, last;
+
+		make(&fx, v, NFRAGS, 8u << 20);
+		last = qmh_frag_addr(&fx.h, NFRAGS - 1);
+		assert_true(fx.h.base + fx.h.len - last > (8u << 20));
+		assert_null(hw_alloc_split_point(fx.h.t, &fx.pool, &fx.hdr, &at));
+		assert_true(is_header(&fx, at));
+		assert_true(at < last);
+		assert_true(at >= fx.hdr.first_frag + (last - fx.hdr.first_frag) / 2);
+		walk_one(&fx, &one);
 		assert_true(walk_split(&fx, &two, at));
 		assert_same(&one, &two);
 		res_deinit(&one);
@@ -221,7 +255,7 @@ static void test_damage(void **state)
 		size_t k;
 		bool met;
 
-		make(&fx, 0, NFRAGS);
+		make(&fx, 0, NFRAGS, 0);
 		assert_null(hw_alloc_split_point(fx.h.t, &fx.pool, &fx.hdr, &at));
 		k = where == 0 ? NFRAGS / 4 : NFRAGS * 3 / 4;
 		bad = qmh_frag_addr(&fx.h, k);
@@ -260,12 +294,12 @@ static void test_lookalike(void **state)
 		size_t big = 0;
 
 		/* find the fragment that covers the middle once laid out, make it the big one */
-		make(&fx, v, NFRAGS);
+		make(&fx, v, NFRAGS, 0);
 		mid = fx.hdr.first_frag + (fx.h.base + fx.h.len - fx.hdr.first_frag) / 2;
 		while (big + 1 < NFRAGS && qmh_frag_addr(&fx.h, big + 1) <= mid)
 			big++;
 		qmh_free(&fx.h);
-		make(&fx, v, big);
+		make(&fx, v, big, 0);
 		mid = fx.hdr.first_frag + (fx.h.base + fx.h.len - fx.hdr.first_frag) / 2;
 		big_user = qmh_frag_addr(&fx.h, big) + fx.pool.qm.frag_size;
 		big_end = big_user + 65536;
@@ -382,6 +416,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_healthy),
+	    cmocka_unit_test(test_free_tail),
 	    cmocka_unit_test(test_damage),
 	    cmocka_unit_test(test_lookalike),
 	    cmocka_unit_test(test_check_append),
