@@ -183,6 +183,51 @@ done
 	grep -q "udp receiver child=1" "$RUN/all.txt" && pass "stats --all text lists the processes by role" ||
 	fail "stats --all text"
 
+# ---- 1b. the forensic commands on a live process -----------------------------------------
+rc=0
+"$HW" check --pid "$WORKER" --format json >"$RUN/check.json" 2>"$RUN/check.err" || rc=$?
+if [ $rc = 0 ] && "$PYTHON" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["command"] == "check" and d["target"]["pid"] == int(sys.argv[2])
+assert sorted(p["pool"] for p in d["pools"]) == ["pkg", "shm"]
+for p in d["pools"]:
+    assert p["walked"] and p["walk_complete"] and p["errors"] == 0, p
+    assert p["free_list_elements"] == p["frags"]["free"], p
+' "$RUN/check.json" "$WORKER" 2>"$RUN/check.py.err"; then
+	pass "check --pid WORKER: both pools walked completely, every free fragment on its list, no error"
+else
+	fail "check --pid: exit $rc: $(head -c 400 "$RUN/check.err" "$RUN/check.py.err")"
+fi
+rc=0
+"$HW" check --pid "$KPID" --all >/dev/null 2>"$RUN/check-all.err" || rc=$?
+[ $rc = 64 ] && [ "$(wc -l <"$RUN/check-all.err")" = 1 ] && pass "check --all: one line, exit 64" ||
+	fail "check --pid --all: exit $rc: $(cat "$RUN/check-all.err")"
+freed=$("$HW" frags --pid "$WORKER" --pool pkg --free --format json 2>/dev/null | "$PYTHON" -c '
+import json, sys
+fr = json.load(sys.stdin)["pools"][0]["fragments"]
+f = [x for x in fr if x.get("func")] or fr
+print(f[0]["address"], f[0].get("func", ""))')
+if [ -n "$freed" ] && "$HW" addr --pid "$WORKER" "${freed%% *}" >"$RUN/addr.out" 2>/dev/null &&
+	grep -q "state: *free" "$RUN/addr.out" && grep -q "freed at: .*${freed#* }" "$RUN/addr.out"; then
+	pass "addr --pid on a free pkg fragment names where it was freed (${freed#* })"
+else
+	fail "addr --pid ${freed%% *}: $(head -5 "$RUN/addr.out" 2>/dev/null)"
+fi
+if "$HW" leaks --pid "$KPID" --pool shm --format json >"$RUN/leaks.json" 2>/dev/null &&
+	"$PYTHON" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["pools"][0]
+assert d["command"] == "leaks" and p["pool"] == "shm" and p["walked"]
+assert 0 <= p["leak_frags"] < p["used_frags"], p
+' "$RUN/leaks.json"; then
+	pass "leaks --pid MAIN --pool shm: a walked pool, leak candidates fewer than the used fragments"
+else
+	fail "leaks --pid: $(head -c 300 "$RUN/leaks.json")"
+fi
+all_running && pass "every process runs after check/addr/leaks --pid" || fail "a process is left stopped"
+
 # ---- 2. the same stop as a gcore --------------------------------------------------------
 if [ -n "$GCORE" ]; then
 	kill -STOP $PIDS

@@ -387,6 +387,11 @@ int hw_run_all(struct hw_cli *cli)
 	bool stats = !strcmp(command, "stats"), summary = !strcmp(command, "summary");
 	bool info = !strcmp(command, "info"), frags = !strcmp(command, "frags");
 
+	if (!strcmp(command, "check") || !strcmp(command, "addr") || !strcmp(command, "refs") ||
+	    !strcmp(command, "leaks"))
+		return hw_cli_usage_error(cli, "%s reads one process at a time: give --pid PID "
+					       "without --all (shm is the same in every process)",
+					  command);
 	if (!stats && !summary && !info && !frags)
 		return cli->cmd->run(cli); /* the live commands handle --all themselves */
 	if (frags && (cli->format == HW_FMT_JSON || cli->format == HW_FMT_CSV))
