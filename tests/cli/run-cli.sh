@@ -201,22 +201,17 @@ fi
 
 # a pool walked in two halves on two threads gives exactly the one-thread output
 for core in "$C" "$TMP/damaged.core"; do
-	HEAPWALK_THREADS=1 "$HW" stats --core "$core" --exe "$FX" --format json >"$TMP/t1.out" 2>&1
-	HEAPWALK_SPLIT_MIN=0 "$HW" stats --core "$core" --exe "$FX" --format json >"$TMP/t2.out" 2>"$TMP/t2.err"
-	if cmp -s "$TMP/t1.out" "$TMP/t2.out" && grep -q '"join_runs"\|"largest_free"' "$TMP/t1.out" &&
-		grep -q 'shm pool: split at 0x[0-9a-f]*, the halves met' "$TMP/t2.err"; then
-		ok "stats split in two: same output ($(basename "$core"))"
-	else
-		bad "stats split in two differs ($(basename "$core")): $(diff "$TMP/t1.out" "$TMP/t2.out" | head -5)"
-	fi
-	HEAPWALK_THREADS=1 "$HW" summary --core "$core" --exe "$FX" --format json >"$TMP/s1.out" 2>&1
-	HEAPWALK_SPLIT_MIN=0 "$HW" summary --core "$core" --exe "$FX" --format json >"$TMP/s2.out" 2>"$TMP/s2.err"
-	if cmp -s "$TMP/s1.out" "$TMP/s2.out" && grep -q '"sites"' "$TMP/s1.out" &&
-		grep -q 'shm pool: split at 0x[0-9a-f]*, the halves met' "$TMP/s2.err"; then
-		ok "summary split in two: same output ($(basename "$core"))"
-	else
-		bad "summary split in two differs ($(basename "$core")): $(diff "$TMP/s1.out" "$TMP/s2.out" | head -5)"
-	fi
+	for cmd in stats summary; do
+		HEAPWALK_THREADS=1 "$HW" $cmd --core "$core" --exe "$FX" --format json >"$TMP/t1.out" 2>&1
+		HEAPWALK_SPLIT_MIN=0 "$HW" $cmd --core "$core" --exe "$FX" --format json >"$TMP/t2.out" \
+			2>"$TMP/t2.err"
+		if cmp -s "$TMP/t1.out" "$TMP/t2.out" && grep -q '"largest_free"\|"sites"' "$TMP/t1.out" &&
+			grep -q 'shm pool: split at 0x[0-9a-f]*, the halves met' "$TMP/t2.err"; then
+			ok "$cmd split in two: same output ($(basename "$core"))"
+		else
+			bad "$cmd split in two differs ($(basename "$core")): $(diff "$TMP/t1.out" "$TMP/t2.out" | head -5)"
+		fi
+	done
 done
 
 echo "# $PASS passed, $FAIL failed"
