@@ -22,40 +22,8 @@
 #include "heapwalk/error.h"
 #include "heapwalk/sbuf.h"
 #include "debuginfod.h"
-
-/*
- * libdwarf API differences. 20210528 (Debian 12) defines no version macro;
- * 0.x and later define DW_LIBDWARF_VERSION_MAJOR, dropped the access
- * argument of dwarf_init_b and the error argument of dwarf_finish, and from
- * 0.9 on offer dwarf_next_cu_header_e / dwarf_siblingof_c.
- */
-#if defined(DW_LIBDWARF_VERSION_MAJOR)
-#define HW_DW_API_0X 1
-#if DW_LIBDWARF_VERSION_MAJOR > 0 || DW_LIBDWARF_VERSION_MINOR >= 9
-#define HW_DW_API_CU_DIE 1
-#endif
-#endif
-
-static int compat_init_fd(int fd, Dwarf_Debug *dbg, Dwarf_Error *de)
-{
-#ifdef HW_DW_API_0X
-	return dwarf_init_b(fd, DW_GROUPNUMBER_ANY, NULL, NULL, dbg, de);
-#else
-	return dwarf_init_b(fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL, dbg, de);
-#endif
-}
-
-static void compat_finish(Dwarf_Debug dbg)
-{
-#ifdef HW_DW_API_0X
-	dwarf_finish(dbg);
-#else
-	Dwarf_Error de = NULL;
-
-	if (dwarf_finish(dbg, &de) == DW_DLV_ERROR)
-		dwarf_dealloc(NULL, de, DW_DLA_ERROR);
-#endif
-}
+#include "dwobj.h"
+#include "dwscan.h"
 
 /* Next unit of .debug_info and its unit DIE (caller owns *cu_die; NULL if the unit has none). */
 static int compat_next_cu(Dwarf_Debug dbg, Dwarf_Die *cu_die, Dwarf_Error *de)
@@ -97,15 +65,18 @@ static int compat_sibling(Dwarf_Debug dbg, Dwarf_Die die, Dwarf_Die *ret, Dwarf_
 
 /* Bounds on untrusted DWARF. */
 enum {
-	MAX_UNITS = 1 << 20,	/* units in one .debug_info */
-	MAX_TOP_DIES = 1 << 24, /* top-level DIEs indexed, all units together */
-	MAX_CHILDREN = 1 << 16, /* children of one struct or array DIE */
-	MAX_TYPE_CHAIN = 16,	/* typedefs and qualifiers followed in a row */
-	MAX_TYPE_DEPTH = 8,	/* nesting of array element types */
-	MAX_ANON_DEPTH = 4,	/* nesting of anonymous struct/union members */
-	MAX_PATH_DEPTH = 8,	/* components of a dotted member path */
-	MAX_PATH_LEN = 512,	/* bytes of a dotted member path */
-	MAX_NAME_LEN = 4096,	/* longer DWARF names are not indexed */
+	MAX_UNITS = 1 << 20,	   /* units in one .debug_info */
+	MAX_TOP_DIES = 1 << 24,	   /* top-level DIEs indexed, all units together */
+	MAX_UNIT_ERRORS = 64,	   /* damaged top-level DIEs before the rest of a unit is skipped */
+	MAX_FILE_ERRORS = 1024,	   /* damaged DIEs and units before the rest of a file is skipped */
+	MAX_QUERY_STEPS = 1 << 18, /* DIEs one query (struct, variable) may visit */
+	MAX_CHILDREN = 1 << 16,	   /* children of one struct or array DIE */
+	MAX_TYPE_CHAIN = 16,	   /* typedefs and qualifiers followed in a row */
+	MAX_TYPE_DEPTH = 8,	   /* nesting of array element types */
+	MAX_ANON_DEPTH = 4,	   /* nesting of anonymous struct/union members */
+	MAX_PATH_DEPTH = 8,	   /* components of a dotted member path */
+	MAX_PATH_LEN = 512,	   /* bytes of a dotted member path */
+	MAX_NAME_LEN = 4096,	   /* longer DWARF names are not indexed */
 	MAX_DEBUGLINK_LEN = 255,
 	MAX_BUILD_ID_LEN = 64,
 };
@@ -116,7 +87,9 @@ enum { MAIN, ALT, NFILES };
 struct dwfile {
 	char *path;
 	int fd;
-	Dwarf_Debug dbg; /* NULL: not open */
+	struct hw_dwobj *obj;	/* the sections libdwarf reads */
+	struct hw_dwscan *scan; /* the DIEs libdwarf may be pointed at */
+	Dwarf_Debug dbg;	/* NULL: not open */
 	bool big_endian;
 };
 
@@ -157,7 +130,9 @@ struct hw_dwarf {
 	struct dwfile file[NFILES];
 	char *alt_problem; /* why a wanted dwz file is not open, or NULL */
 	bool indexed;
-	char *index_problem; /* first problem met while indexing; the index is then partial */
+	char *index_problem;	/* first problem met while indexing; the index is then partial */
+	unsigned long problems; /* how many were met */
+	unsigned long steps;	/* DIEs visited by the current query (MAX_QUERY_STEPS) */
 	struct name_index idx;
 };
 
@@ -233,6 +208,11 @@ static struct hw_error *die_at(struct hw_dwarf *dw, struct ref ref, struct die *
 	if (!dw->file[ref.fi].dbg)
 		return hw_error_create(HW_ERR_NO_DEBUGINFO, "DWARF refers into a dwz file: %s",
 				       dw->alt_problem ? dw->alt_problem : "none is linked");
+	if (!hw_dwscan_die_ok(dw->file[ref.fi].scan, ref.off))
+		return hw_error_create(
+		    HW_ERR_BAD_DATA,
+		    "DWARF reference to 0x%llx: no DIE of a sound unit starts there",
+		    (unsigned long long)ref.off);
 	res = dwarf_offdie_b(dw->file[ref.fi].dbg, ref.off, 1, &d, &de);
 	if (res == DW_DLV_ERROR)
 		return dw_error(dw, ref.fi, de, "reading DIE at 0x%llx",
@@ -562,11 +542,19 @@ static bool read_uleb(const uint8_t *p, uint64_t len, uint64_t *pos, uint64_t *r
 
 /* ---- iterating children, owning one DIE at a time ---- */
 
+/*
+ * A child follows its parent and each sibling the one before it in
+ * .debug_info: offsets strictly increase, so a DW_AT_sibling that points
+ * back (to itself, or to an earlier DIE) ends the iteration with an error
+ * instead of going round forever.
+ */
 struct die_iter {
 	struct die parent; /* borrowed */
 	Dwarf_Die cur;	   /* owned */
+	Dwarf_Off last;	   /* offset of cur, or of the parent before the first child */
 	unsigned long n, max;
 	bool done;
+	bool budget; /* counts against dw->steps (queries; the index has its own bounds) */
 };
 
 static void iter_init(struct die_iter *it, struct die parent, unsigned long max)
@@ -574,6 +562,7 @@ static void iter_init(struct die_iter *it, struct die parent, unsigned long max)
 	memset(it, 0, sizeof(*it));
 	it->parent = parent;
 	it->max = max;
+	it->budget = true;
 }
 
 /* *ret = next child (owned by the iterator), ret->d NULL at the end. */
@@ -581,6 +570,7 @@ static struct hw_error *iter_next(struct hw_dwarf *dw, struct die_iter *it, stru
 {
 	Dwarf_Error de = NULL;
 	Dwarf_Die next = NULL;
+	Dwarf_Off off = 0;
 	int res;
 
 	ret->d = NULL;
@@ -590,16 +580,42 @@ static struct hw_error *iter_next(struct hw_dwarf *dw, struct die_iter *it, stru
 	if (it->n >= it->max)
 		return hw_error_create(HW_ERR_BAD_DATA, "DIE 0x%llx has more than %lu children",
 				       die_off(dw, it->parent), it->max);
-	if (!it->cur)
+	if (it->budget && ++dw->steps > MAX_QUERY_STEPS)
+		return hw_error_create(HW_ERR_BAD_DATA,
+				       "DWARF too convoluted: more than %d DIEs visited for one "
+				       "query (at the children of DIE 0x%llx)",
+				       MAX_QUERY_STEPS, die_off(dw, it->parent));
+	if (!it->cur) {
+		if (dwarf_dieoffset(it->parent.d, &it->last, &de) != DW_DLV_OK)
+			return dw_error(dw, it->parent.fi, de, "reading the offset of a DIE");
 		res = dwarf_child(it->parent.d, &next, &de);
-	else
+	} else {
 		res = compat_sibling(dw->file[it->parent.fi].dbg, it->cur, &next, &de);
+	}
 	if (res == DW_DLV_ERROR)
 		return dw_error(dw, it->parent.fi, de, "reading children of DIE 0x%llx",
 				die_off(dw, it->parent));
+	if (res == DW_DLV_OK && dwarf_dieoffset(next, &off, &de) != DW_DLV_OK) {
+		dwarf_dealloc_die(next);
+		return dw_error(dw, it->parent.fi, de, "reading the offset of a DIE");
+	}
+	if (res == DW_DLV_OK && !hw_dwscan_die_ok(dw->file[it->parent.fi].scan, off)) {
+		dwarf_dealloc_die(next);
+		return hw_error_create(
+		    HW_ERR_BAD_DATA,
+		    "DIE chain under 0x%llx leads to 0x%llx, not a DIE of a sound unit",
+		    die_off(dw, it->parent), (unsigned long long)off);
+	}
+	if (res == DW_DLV_OK && off <= it->last) {
+		dwarf_dealloc_die(next);
+		return hw_error_create(
+		    HW_ERR_BAD_DATA, "DIE chain under 0x%llx goes back from 0x%llx to 0x%llx",
+		    die_off(dw, it->parent), (unsigned long long)it->last, (unsigned long long)off);
+	}
 	if (it->cur)
 		dwarf_dealloc_die(it->cur);
 	it->cur = res == DW_DLV_OK ? next : NULL;
+	it->last = off;
 	it->done = !it->cur;
 	it->n++;
 	ret->d = it->cur;
@@ -804,28 +820,48 @@ static struct hw_error *index_die(struct hw_dwarf *dw, struct die die)
 
 static void note_problem(struct hw_dwarf *dw, struct hw_error *err)
 {
+	dw->problems++;
 	if (!dw->index_problem)
 		dw->index_problem = strdup(err->message);
 	hw_error_destroy(err);
 }
 
-/* Index the top-level DIEs of one file; *total counts DIEs over all files. */
+/*
+ * Index the top-level DIEs of one file; *total counts DIEs over all files.
+ * Damage costs the DIE concerned, MAX_UNIT_ERRORS of them the rest of the
+ * unit, MAX_FILE_ERRORS (DIEs and units) the rest of the file.
+ */
 static struct hw_error *index_file(struct hw_dwarf *dw, unsigned fi, unsigned long *total)
 {
 	struct printable pp;
 	const char *path = printable(&pp, dw->file[fi].path); /* the dwz path comes from a file */
+	unsigned long file_errors = 0, rejected;
+	const char *why = NULL;
 	unsigned units;
 
+	rejected = hw_dwscan_rejected(dw->file[fi].scan, &why);
+	if (rejected)
+		note_problem(dw, hw_error_create(HW_ERR_BAD_DATA,
+						 "%s: %lu malformed unit%s skipped, the first: %s",
+						 path, rejected, rejected == 1 ? "" : "s", why));
 	for (units = 0;; units++) {
 		struct die_iter it;
 		struct hw_error *err = NULL;
 		Dwarf_Error de = NULL;
 		struct die cu = {.fi = fi}, die;
+		unsigned unit_errors = 0;
 		int res;
 
 		if (units >= MAX_UNITS) {
 			note_problem(dw, hw_error_create(HW_ERR_BAD_DATA, "%s: more than %d units",
 							 path, MAX_UNITS));
+			return NULL;
+		}
+		if (file_errors >= MAX_FILE_ERRORS) {
+			note_problem(dw, hw_error_create(HW_ERR_BAD_DATA,
+							 "%s: %lu damaged DIEs or units, the rest "
+							 "(from unit %u) skipped",
+							 path, file_errors, units));
 			return NULL;
 		}
 		res = compat_next_cu(dw->file[fi].dbg, &cu.d, &de);
@@ -838,7 +874,13 @@ static struct hw_error *index_file(struct hw_dwarf *dw, unsigned fi, unsigned lo
 			return NULL;
 		if (!cu.d)
 			continue;
+		if (!hw_dwscan_die_ok(dw->file[fi].scan, die_off(dw, cu))) {
+			/* noted above, with the first one's reason */
+			die_release(&cu);
+			continue;
+		}
 		iter_init(&it, cu, MAX_TOP_DIES);
+		it.budget = false;
 		for (;;) {
 			err = iter_next(dw, &it, &die);
 			if (err || !die.d)
@@ -850,9 +892,17 @@ static struct hw_error *index_file(struct hw_dwarf *dw, unsigned fi, unsigned lo
 			}
 			err = index_die(dw, die);
 			if (err && err->code != HW_ERR_NOMEM) {
-				/* One bad DIE costs only itself. */
+				/* One bad DIE costs only itself, up to a point. */
 				note_problem(dw, hw_error_context(err, "%s: unit %u", path, units));
 				err = NULL;
+				file_errors++;
+				if (++unit_errors >= MAX_UNIT_ERRORS) {
+					err = hw_error_create(HW_ERR_BAD_DATA,
+							      "%u damaged DIEs, the rest of the "
+							      "unit skipped",
+							      unit_errors);
+					break;
+				}
 			}
 			if (err)
 				break;
@@ -861,8 +911,10 @@ static struct hw_error *index_file(struct hw_dwarf *dw, unsigned fi, unsigned lo
 		die_release(&cu);
 		if (err && err->code == HW_ERR_NOMEM)
 			return err;
-		if (err)
+		if (err) {
 			note_problem(dw, hw_error_context(err, "%s: unit %u", path, units));
+			file_errors++;
+		}
 		if (*total > MAX_TOP_DIES)
 			return NULL;
 	}
@@ -900,9 +952,10 @@ static struct hw_error *not_found(struct hw_dwarf *dw, const char *what, const c
 	struct printable p;
 
 	if (dw->index_problem)
-		return hw_error_create(HW_ERR_DWARF,
-				       "%s '%s' not found in %s (index incomplete: %s)", what,
-				       printable(&p, name), dw->file[MAIN].path, dw->index_problem);
+		return hw_error_create(
+		    HW_ERR_DWARF, "%s '%s' not found in %s (index incomplete, %lu problem%s: %s)",
+		    what, printable(&p, name), dw->file[MAIN].path, dw->problems,
+		    dw->problems == 1 ? "" : "s", dw->index_problem);
 	return hw_error_create(HW_ERR_LOOKUP, "%s '%s' not found in %s", what, printable(&p, name),
 			       dw->file[MAIN].path);
 }
@@ -1446,6 +1499,7 @@ struct hw_error *hw_dwarf_struct(struct hw_dwarf *dw, const char *name, uint64_t
 	err = build_index(dw);
 	if (err)
 		return err;
+	dw->steps = 0;
 	e = index_find(&dw->idx, name);
 	if (!e || !(e->has & (HAS_TAG | HAS_TYPEDEF)))
 		return not_found(dw, "struct", name);
@@ -1576,6 +1630,7 @@ struct hw_error *hw_dwarf_variable(struct hw_dwarf *dw, const char *name, uint64
 	err = build_index(dw);
 	if (err)
 		return err;
+	dw->steps = 0;
 	e = index_find(&dw->idx, name);
 	if (!e || !(e->has & HAS_VAR))
 		return not_found(dw, "variable", name);
@@ -1601,7 +1656,9 @@ const char *hw_dwarf_path(const struct hw_dwarf *dw)
 static void file_close(struct dwfile *f)
 {
 	if (f->dbg)
-		compat_finish(f->dbg);
+		hw_dwobj_finish(f->dbg);
+	hw_dwscan_destroy(f->scan);
+	hw_dwobj_close(f->obj);
 	if (f->fd >= 0)
 		close(f->fd);
 	free(f->path);
@@ -1633,6 +1690,18 @@ static bool has_section(Dwarf_Debug dbg, const char *name)
 	if (res == DW_DLV_ERROR)
 		dwarf_dealloc(dbg, de, DW_DLA_ERROR);
 	return res == DW_DLV_OK && size > 0;
+}
+
+/* Check the DIE streams of @f's units before libdwarf walks any (dwscan.h). */
+static struct hw_error *scan_file(struct dwfile *f)
+{
+	const uint8_t *info, *abbrev;
+	uint64_t info_size, abbrev_size;
+
+	hw_dwobj_section(f->obj, ".debug_info", &info, &info_size);
+	hw_dwobj_section(f->obj, ".debug_abbrev", &abbrev, &abbrev_size);
+	return hw_dwscan_build(info, info_size, abbrev, abbrev_size, hw_dwobj_big_endian(f->obj),
+			       &f->scan);
 }
 
 /*
@@ -1670,7 +1739,10 @@ static struct hw_error *file_open(const char *path, struct dwfile *f)
 		goto fail;
 	}
 	f->big_endian = ident[EI_DATA] == ELFDATA2MSB;
-	res = compat_init_fd(f->fd, &f->dbg, &de);
+	err = hw_dwobj_open(f->fd, path, &f->obj);
+	if (err)
+		goto fail;
+	res = hw_dwobj_init(f->obj, &f->dbg, &de);
 	if (res == DW_DLV_ERROR) {
 		f->dbg = NULL;
 		err = dw_error(NULL, MAIN, de, "cannot read DWARF of %s", path);
@@ -1681,10 +1753,13 @@ static struct hw_error *file_open(const char *path, struct dwfile *f)
 		err = hw_error_create(HW_ERR_NO_DEBUGINFO, "no DWARF in %s", path);
 		goto fail;
 	}
-	if (!has_section(f->dbg, ".debug_info") && !has_section(f->dbg, ".zdebug_info")) {
+	if (!has_section(f->dbg, ".debug_info")) {
 		err = hw_error_create(HW_ERR_NO_DEBUGINFO, "no .debug_info in %s", path);
 		goto fail;
 	}
+	err = scan_file(f);
+	if (err)
+		goto fail;
 	return NULL;
 fail:
 	file_close(f);
