@@ -184,7 +184,8 @@ static struct hw_error *parse_table(const uint8_t *abbrev, uint64_t size, uint64
 			return hw_error_nomem();
 		t->abbrevs[t->nabbrevs++] = a;
 	}
-	qsort(t->abbrevs, t->nabbrevs, sizeof(*t->abbrevs), abbrev_cmp);
+	if (t->nabbrevs > 1) /* qsort wants a non-NULL array */
+		qsort(t->abbrevs, t->nabbrevs, sizeof(*t->abbrevs), abbrev_cmp);
 	for (i = 1; i < t->nabbrevs; i++)
 		if (t->abbrevs[i].code == t->abbrevs[i - 1].code)
 			goto out;
