@@ -61,33 +61,6 @@ void hw_fmt_brief_json(struct hw_report *r, const struct hw_pool_report *pr,
 	hw_json_end_object(js);
 }
 
-void hw_fmt_json_head(struct hw_report *r)
-{
-	const struct hw_target *t = r->t;
-	struct hw_json *js = &r->json;
-
-	hw_json_init(js, r->out, true);
-	hw_json_begin_object(js);
-	hw_json_key(js, "format_version");
-	hw_json_u64(js, HW_JSON_FORMAT_VERSION);
-	hw_json_key(js, "command");
-	hw_json_string(js, r->command);
-	hw_json_key(js, "target");
-	hw_json_begin_object(js);
-	hw_json_key(js, "core");
-	hw_json_string(js, t->source_path);
-	hw_json_key(js, "pid");
-	hw_json_i64(js, t->pid);
-	hw_json_key(js, "executable");
-	if (t->exe_path)
-		hw_json_string(js, t->exe_path);
-	else
-		hw_json_null(js);
-	hw_json_key(js, "word_size");
-	hw_json_u64(js, t->word_size);
-	hw_json_end_object(js);
-}
-
 static void json_pool_members(struct hw_report *r, const struct hw_pool_report *pr)
 {
 	struct hw_json *js = &r->json;

@@ -4,7 +4,7 @@
 #include "heapwalk/report.h"
 #include "heapwalk/target.h"
 
-static void head(struct hw_report *r)
+void hw_fmt_json_head(struct hw_report *r)
 {
 	const struct hw_target *t = r->t;
 	const struct hw_instance *in = r->inst;
@@ -54,8 +54,14 @@ static void head(struct hw_report *r)
 	else
 		hw_json_null(js);
 	hw_json_end_object(js);
-	hw_json_key(js, "pools");
-	hw_json_begin_array(js);
+}
+
+/* The head of the commands that list pools: the document opened, "pools" begun. */
+static void head(struct hw_report *r)
+{
+	hw_fmt_json_head(r);
+	hw_json_key(&r->json, "pools");
+	hw_json_begin_array(&r->json);
 }
 
 static void tail(struct hw_report *r)
