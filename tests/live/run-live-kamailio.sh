@@ -25,8 +25,13 @@ PYTHON=${PYTHON:-$(command -v python3 || echo python3)}
 GDB=${GDB:-$(command -v gdb || true)}
 GCORE=${GCORE:-$(command -v gcore || true)}
 # Stop time allowed per process: 20 ms per 64 MiB copied while it was held,
-# plus a fixed allowance for stopping and resuming (ms).
+# plus a fixed allowance for stopping and resuming (ms). A sanitised build
+# (HW_SANITIZED=1) runs its copy loop instrumented: it must still report the
+# figures, within 4 times the bound (a gross regression, such as walking
+# while the processes are held, is still caught). bench/run measures the
+# shipped build.
 STOP_MS_PER_64MIB=20
+[ "${HW_SANITIZED:-0}" = 1 ] && STOP_MS_PER_64MIB=80
 STOP_FIXED_MS=${HW_LIVE_STOP_FIXED_MS:-1.0}
 
 log() { printf 'live-kamailio: %s\n' "$*" >&2; }
