@@ -410,12 +410,31 @@ static void loop(const struct flavour *f, const struct mode *m, int ptr)
 	char *cond = condition(f, m, ptr ? "(char *)0" : "$hw_s_bad");
 	char *body = ptr ? replace(m->body, "%s: %s(%lu)", "0x%lx: 0x%lx(%lu)") : strdup(m->body);
 
-	printf("define hw-internal loop-%s-%s\n", f->name, m->name);
+	printf("define hw-internal loop-%s-%s-1\n", f->name, m->name);
 	loop_body("  ", cond, body);
-	printf("end\n");
-	printf(
-	    "document hw-internal loop-%s-%s\n(internal) Walk from $hw_nx printing %s%s.\nend\n\n",
-	    f->name, m->name, m->doc, ptr ? " (sites as addresses)" : "");
+	printf("  set $hw_chunk_ok = 1\nend\n");
+	printf("document hw-internal loop-%s-%s-1\n(internal) Walk from $hw_nx to index $hw_to "
+	       "printing %s%s.\nend\n\n",
+	       f->name, m->name, m->doc, ptr ? " (sites as addresses)" : "");
+	/* The driver: see hw-internal chunk-begin in hw-core.gdb. */
+	printf("define hw-internal loop-%s-%s\n", f->name, m->name);
+	printf("  hw-internal chunk-begin\n"
+	       "  while $hw_more\n"
+	       "    hw-internal chunk-save\n"
+	       "    if $hw_cap\n"
+	       "      frame apply -1 -q -s hw-internal loop-%s-%s-1\n"
+	       "    end\n"
+	       "    if !$hw_chunk_ok\n"
+	       "      hw-internal chunk-restore\n"
+	       "      hw-internal loop-%s-%s-1\n"
+	       "    end\n"
+	       "    hw-internal chunk-next\n"
+	       "  end\n"
+	       "end\n",
+	       f->name, m->name, f->name, m->name);
+	printf("document hw-internal loop-%s-%s\n(internal) Walk from $hw_nx printing %s%s, "
+	       "in chunks.\nend\n\n",
+	       f->name, m->name, m->doc, ptr ? " (sites as addresses)" : "");
 	free(cond);
 	free(body);
 }

@@ -42,6 +42,10 @@ end
 if $_isvoid($hw_strings)
   set $hw_strings = 1
 end
+if $_isvoid($hw_stream)
+  set $hw_stream = 0
+end
+set $hw_chunk = 4096
 # Strings for printf: a string literal in an expression needs a live
 # process (gdb copies it into the inferior); convenience variables do not.
 set $hw_s_used = "used"
@@ -92,6 +96,65 @@ define hw-internal init
 end
 document hw-internal init
 (internal) Give every walk variable a value of its kind.
+end
+
+# The listing loops (loops.gdb) run in chunks of $hw_chunk fragment indices.
+# Each chunk runs under `frame apply -1 -q -s`, which collects the chunk's
+# output in memory and prints it at once (gdb otherwise writes every piece
+# of every printf line to the terminal separately), in the outermost frame
+# (where gdb finds the block for each parsed line fastest) and restores the
+# user's frame afterwards. If the chunk stops on an error (an unreadable
+# string, say), it runs again from its start without being collected, so
+# its lines and then the error appear as they would otherwise.
+# 'hw-stream on' prints every line as it is found instead.
+define hw-internal chunk-begin
+  set $hw_to_all = $hw_to
+  set $hw_cap = $hw_stream == 0 && $_thread != 0
+  set $hw_more = 1
+  if $hw_cap
+    set $hw_to = $hw_i + $hw_chunk < $hw_to_all ? $hw_i + $hw_chunk : $hw_to_all
+  end
+end
+document hw-internal chunk-begin
+(internal) Start a chunked listing walk up to index $hw_to.
+end
+
+define hw-internal chunk-save
+  set $hw_chunk_ok = 0
+  set $hw_c_nx = $hw_nx
+  set $hw_c_i = $hw_i
+  set $hw_c_ti = $hw_ti
+end
+document hw-internal chunk-save
+(internal) Remember where a chunk starts.
+end
+
+define hw-internal chunk-restore
+  set $hw_nx = $hw_c_nx
+  set $hw_i = $hw_c_i
+  set $hw_ti = $hw_c_ti
+  set $hw_fin = 0
+  set $hw_bad = 0
+end
+document hw-internal chunk-restore
+(internal) Go back to the start of a chunk that stopped on an error.
+end
+
+# A chunk that ran out of indices leaves $hw_i one past its last index,
+# with $hw_nx still at that fragment: step back and go on.
+define hw-internal chunk-next
+  set $hw_more = $hw_bad == 0 && $hw_fin == 0 && $hw_to < $hw_to_all
+  if $hw_more
+    if $hw_i > $hw_to
+      set $hw_i = $hw_i - 1
+    end
+    set $hw_to = $hw_i + $hw_chunk < $hw_to_all ? $hw_i + $hw_chunk : $hw_to_all
+  else
+    set $hw_to = $hw_to_all
+  end
+end
+document hw-internal chunk-next
+(internal) Set up the next chunk of a listing walk, or end it ($hw_more = 0).
 end
 
 # After a walk: say why it stopped early, if it did. $hw_stop is where a
@@ -794,6 +857,25 @@ module files are missing here. Counting with hw-sums still works: it
 then groups by the strings' addresses, as Kamailio's own summary does.
 end
 
+define hw-stream
+  if $argc == 1
+    set $hw_s = "$arg0"
+    set $hw_stream = sizeof($hw_s) == 3 ? $hw_s[0] == 'o' && $hw_s[1] == 'n' : 0
+  end
+  if $hw_stream
+    printf "hw: listings print each line as they find it\n"
+  else
+    printf "hw: listings print in batches of %d fragments\n", $hw_chunk
+  end
+end
+document hw-stream
+Show or choose how hw-used, hw-frags and hw-sums print.
+Usage: hw-stream [on|off]
+off (the default): in batches of 4096 fragments; gdb collects a batch's
+lines and prints them at once, which is several times faster.
+on: every line as soon as it is found.
+end
+
 define hw-help
   printf "heapwalk gdb commands (help CMD for details):\n"
   printf "  hw-pkg, hw-shm [BLOCK]   select this process's pkg pool / the shm pool\n"
@@ -807,6 +889,7 @@ define hw-help
   printf "  hw-check                 verify patterns, sizes and tiling\n"
   printf "  hw-addr ADDRESS          the fragment that holds ADDRESS\n"
   printf "  hw-strings [on|off]      print sites as text (default) or as string addresses\n"
+  printf "  hw-stream [on|off]       print listings line by line, or in batches (default)\n"
 end
 document hw-help
 List the heapwalk gdb commands.

@@ -14,6 +14,8 @@
 #            fragment grid; hw-check names the fragment, hw-used ends
 #   cycle    a free fragment's list link points to itself: hw-free says
 #            the list does not return to its head, after a bounded walk
+#   string   a used fragment's file pointer points nowhere: hw-used lists
+#            the fragments before it, then gdb's error, in batches or not
 # A hang is a failure (gdb_run's timeout). Exit 0 pass, 1 fail, 77 skip.
 
 HW=$1
@@ -104,6 +106,30 @@ grep -q 'the list does not return to its head within [0-9]* steps' "$TMP/cycle-a
 frag_lines <"$TMP/cycle-a.used" | wc -l >"$TMP/cycle.n"
 [ "$(cat "$TMP/cycle.n")" = "$(awk '$4 == "N"' "$TMP/list" | wc -l)" ] &&
 	ok "cycle: hw-used still lists every used fragment" || bad "cycle: hw-used"
+
+# string: a used fragment's file pointer points nowhere. gdb stops the
+# listing there with its error, after the lines before it: the same whether
+# the lines are collected in batches (the default) or streamed.
+damage string $((UF + 16)) 0x10
+for m in off on; do
+	printf 'set pagination off\nset width 0\nset confirm off\nset debuginfod enabled off\nsource %s\nhw-shm\nhw-stream %s\nhw-used\n' \
+		"$GDBSCRIPT" "$m" >"$TMP/string-$m.gdb"
+	timeout 60 gdb -batch -nx -x "$TMP/string-$m.gdb" "$FX" "$TMP/string.core" >"$TMP/string-$m.out" 2>"$TMP/string-$m.err"
+	frag_lines <"$TMP/string-$m.out" >"$TMP/string-$m.lines"
+done
+awk -v n="$UI" '$1 < n && $4 == "N" { c++ } END { print c + 0 }' "$TMP/list" >"$TMP/string.want"
+# (gdb prints what it has of the failing line: fragment $UI up to its site)
+if [ "$(awk -v n="$UI" '$1 < n' "$TMP/string-off.lines" | wc -l)" = "$(cat "$TMP/string.want")" ] &&
+	[ "$(awk 'END { print $1 }' "$TMP/string-off.lines")" = "$UI" ] &&
+	grep -q 'Cannot access memory at address 0x10$' "$TMP/string-off.err"; then
+	ok "string: hw-used lists the $(cat "$TMP/string.want") used fragments before $UI, then gdb's error"
+else
+	bad "string: hw-used listed $(wc -l <"$TMP/string-off.lines") lines, want $(cat "$TMP/string.want") and the start of $UI's, then the error"
+	tail -2 "$TMP/string-off.out" "$TMP/string-off.err" | sed 's/^/  /'
+fi
+same "$TMP/string-on.lines" "$TMP/string-off.lines" "string: hw-used in batches = streamed, up to the error"
+grep -q 'Cannot access memory at address 0x10$' "$TMP/string-on.err" &&
+	ok "string: streamed, gdb's error too" || bad "string: streamed hw-used did not stop with the error"
 
 echo "# $PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

@@ -51,8 +51,25 @@ fi
 CMDS=()
 full_cmds dwarf "$SEL_PKG" "$MGR"
 CMDS+=("@@dump" "hw-internal dump-$MGR" "@@strings" "hw-strings off" "@@ptr.used" hw-used "hw-strings on")
+# the listings in chunks of 7 fragments (chunk boundaries everywhere), and streamed
+CMDS+=("set \$hw_chunk = 7" "@@chunk.frags" hw-frags "@@chunk.used" hw-used "@@chunk.range" "hw-used 3 17"
+	"@@chunk.sums" hw-sums "@@chunk.soff" "hw-strings off" "@@chunk.ptr" hw-used "@@chunk.son" "hw-strings on"
+	"set \$hw_chunk = 4096"
+	"@@stream.mode" "hw-stream on" "@@stream.frags" hw-frags "@@stream.used" hw-used "@@stream.sums" hw-sums
+	"@@batch.mode" "hw-stream off")
 gdb_run A "$FX" "$CORE" "${CMDS[@]}"
 check_full A dwarf "$CORE" pkg "$MGR" "$KIND" "from gdb's debug info"
+for s in frags used range sums; do
+	same "$TMP/A.dwarf.$s" "$TMP/A.chunk.$s" "hw-${s/range/used 3 17} in chunks of 7 fragments = in one chunk"
+done
+frag_lines <"$TMP/A.ptr.used" >"$TMP/A.ptr.lines"
+frag_lines <"$TMP/A.chunk.ptr" >"$TMP/A.chunk.ptr.lines"
+same "$TMP/A.ptr.lines" "$TMP/A.chunk.ptr.lines" "hw-strings off: hw-used in chunks of 7 fragments = in one chunk"
+for s in frags used sums; do
+	same "$TMP/A.dwarf.$s" "$TMP/A.stream.$s" "hw-stream on: hw-$s prints the same"
+done
+grep -q 'each line as they find it' "$TMP/A.stream.mode" && grep -q 'in batches of 4096 fragments' "$TMP/A.batch.mode" &&
+	ok "hw-stream on/off says which" || bad "hw-stream on/off: $(cat "$TMP/A.stream.mode" "$TMP/A.batch.mode")"
 "$HW" layout --core "$CORE" --pool pkg --format gdb 2>/dev/null | sed 's/^ *//' |
 	grep "^set \$hw_${MGR}_" >"$TMP/dump.cli"
 same "$TMP/dump.cli" "$TMP/A.dump" "the layout gdb read from DWARF = heapwalk layout's"
