@@ -246,6 +246,26 @@ if DEBUG and BIG and MGR != "tlsf_malloc" or (DEBUG and BIG):
            and len(max(out.splitlines(), key=len)) < 600, "exit %d" % rc)
 else:
     print("# non-debug build: no site texts, that damage does not apply")
+# 11 a used fragment marked free: the free lists are intact, but the walk
+# finds a free fragment that none of them holds
+def mark_free(c):
+    if MGR == "q_malloc":
+        c.put_word(A + L["f_u"], FA)
+    elif MGR == "f_malloc" and L.get("f_is_free") is not None:
+        o = c.offset(A + L["f_is_free"])
+        c.b[o:o + L["f_is_free_size"]] = (1).to_bytes(L["f_is_free_size"], "little")
+    elif MGR == "f_malloc":
+        c.put_word(A + L["f_prv_free"], FA)
+    else:
+        c.put_word(A + SIZE_OFF, c.word(A + SIZE_OFF) | 1)
+
+
+if MGR == "f_malloc" and L.get("f_is_free") is None and L.get("f_prv_free") is None:
+    print("# f_malloc up to 4.1 marks no fragment free: a lost free fragment does not apply")
+else:
+    p, _ = damaged("lost", mark_free)
+    expect("used fragment at 0x%x marked free: on no free list" % A, p, "error", A,
+           "free fragment of %d bytes is on no free list" % U["size"])
 # addr on a free fragment's user address names where it was freed
 rc, out, err = run(["addr", "--format", "json", "--pool", POOL, F["address"]], CORE)
 try:

@@ -14,6 +14,38 @@ struct listed {
 	uint64_t addr, bucket;
 };
 
+/*
+ * A multiset of addresses in constant space: how many, and two sums of
+ * differently mixed values. The free lists and the walk's free fragments
+ * agree on it exactly when they hold the same fragments (short of a
+ * 128-bit collision).
+ */
+struct addr_sum {
+	uint64_t n, s1, s2;
+};
+
+static uint64_t mix(uint64_t v, uint64_t k1, uint64_t k2)
+{
+	v ^= v >> 33;
+	v *= k1;
+	v ^= v >> 29;
+	v *= k2;
+	v ^= v >> 32;
+	return v;
+}
+
+static void addr_sum_add(struct addr_sum *m, uint64_t a)
+{
+	m->n++;
+	m->s1 += mix(a, 0xff51afd7ed558ccdull, 0xc4ceb9fe1a85ec53ull);
+	m->s2 += mix(a ^ 0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull);
+}
+
+static bool addr_sum_eq(const struct addr_sum *a, const struct addr_sum *b)
+{
+	return a->n == b->n && a->s1 == b->s1 && a->s2 == b->s2;
+}
+
 /* Distinct site-string pointers already verified (open addressing, 0 = empty). */
 struct ptrset {
 	uint64_t *a;
@@ -24,6 +56,8 @@ struct check_ctx {
 	struct hw_check_pool *cp;
 	struct hw_report *r;
 	const struct hw_target *t;
+	bool keep; /* keep the elements and match them with the walk, fragment by fragment */
+	struct addr_sum on_lists, free_walked;
 	struct listed *list;
 	size_t nlist, caplist, li;
 	bool list_full;
@@ -41,7 +75,8 @@ static void on_elem(void *arg, uint64_t bucket, uint64_t addr, uint64_t size)
 
 	(void)size;
 	c->cp->listed++;
-	if (c->list_full || c->nomem)
+	addr_sum_add(&c->on_lists, addr);
+	if (!c->keep || c->list_full || c->nomem)
 		return;
 	if (c->nlist == c->caplist) {
 		size_t cap = c->caplist ? c->caplist * 2 : 1024;
@@ -174,6 +209,11 @@ static int on_frag(void *arg, const struct hw_frag *f)
 	struct check_ctx *c = arg;
 	bool listed = false, twice = false;
 
+	if (!c->keep) {
+		if (!f->used)
+			addr_sum_add(&c->free_walked, f->addr);
+		goto strings;
+	}
 	/* list elements below this fragment that no fragment started at */
 	while (c->li < c->nlist && c->list[c->li].addr < f->addr) {
 		if (in_gap(c, c->list[c->li].addr)) {
@@ -211,6 +251,7 @@ static int on_frag(void *arg, const struct hw_frag *f)
 				     "the allocator)",
 				     f->size);
 	}
+strings:
 	if (hw_pool_debug(c->cp->pr->pool) && !c->cp->pr->pool->no_strings) {
 		check_site_text(c, f, "file", f->file);
 		check_site_text(c, f, "func", f->func);
@@ -256,16 +297,30 @@ static void qm_real_used(const struct hw_pool_report *pr, struct hw_check *ck)
 		     h->real_used, want);
 }
 
-static struct hw_error *check_pool(struct hw_session *s, struct hw_check_pool *cp)
+/*
+ * One pass of check over a pool. Without @keep, the free lists and the
+ * walk are compared as multisets (struct addr_sum), in memory that does not
+ * grow with the heap; *@clean says whether that settled it: the lists
+ * followed without a finding, and they hold exactly the fragments the walk
+ * found free. Otherwise check_pool runs the pass again with @keep, which
+ * keeps every list element to name each one the walk disagrees with.
+ */
+static struct hw_error *check_pass(struct hw_session *s, struct hw_check_pool *cp, bool keep,
+				   bool *clean)
 {
 	struct hw_pool_report *pr = cp->pr;
-	struct check_ctx c = {.cp = cp, .r = &s->report, .t = s->t, .ck = &pr->check};
+	struct check_ctx c = {.cp = cp, .r = &s->report, .t = s->t, .ck = &pr->check, .keep = keep};
 	struct hw_walk_opts o = {.resync = true, .gap = on_gap, .gap_arg = &c, .deep = true,
 				 .elem = on_elem, .elem_arg = &c};
 	struct hw_check lists;
 	struct hw_error *err;
-	size_t n;
 
+	*clean = false;
+	cp->listed = 0;
+	cp->strings_checked = 0;
+	free(cp->gaps);
+	cp->gaps = NULL;
+	cp->ngaps = 0;
 	c.by_flag = !(pr->pool->mgr == HW_MGR_FM && pr->pool->fm.era < HW_FM_ERA_42);
 	/* check lists every finding (the other commands keep the first hundred) */
 	hw_check_deinit(&pr->check);
@@ -278,7 +333,12 @@ static struct hw_error *check_pool(struct hw_session *s, struct hw_check_pool *c
 	c.lists_broken = lists.errors > 0;
 	if (!err)
 		err = hw_alloc_walk(s->t, pr->pool, &pr->hdr, &o, on_frag, &c, &pr->check, &pr->walk);
-	if (!err) {
+	if (!err && !keep)
+		*clean = c.by_flag && lists.errors == 0 && !c.nomem &&
+			 addr_sum_eq(&c.on_lists, &c.free_walked);
+	if (!err && !keep && !*clean) {
+		/* check_pool runs the pass again and reports that one */
+	} else if (!err) {
 		for (; c.li < c.nlist; c.li++)
 			if (!in_gap(&c, c.list[c.li].addr) && c.list[c.li].addr < pr->walk.end)
 				hw_check_add(&pr->check, HW_SEV_ERROR, c.list[c.li].addr, HW_NO_INDEX,
@@ -303,6 +363,19 @@ static struct hw_error *check_pool(struct hw_session *s, struct hw_check_pool *c
 	free(c.seen.a);
 	if (!err && c.nomem)
 		err = hw_error_nomem();
+	return err;
+}
+
+static struct hw_error *check_pool(struct hw_session *s, struct hw_check_pool *cp)
+{
+	struct hw_pool_report *pr = cp->pr;
+	struct hw_error *err;
+	bool clean;
+	size_t n;
+
+	err = check_pass(s, cp, false, &clean);
+	if (!err && !clean)
+		err = check_pass(s, cp, true, &clean);
 	if (err)
 		return err;
 	/* where each finding lies, and the fragments around it */
