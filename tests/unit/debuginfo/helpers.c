@@ -63,6 +63,11 @@ bool th_build_inputs(const char *exe, const char *facts, const char *flags)
 		  "'%s/cu_def.c' >'%s.log' 2>&1",
 		  HW_TEST_CC, flags, in, exe, in, in, in, exe) != 0)
 		return false;
+#ifdef HW_TEST_RUN32
+	/* an i386 program: natively, or under qemu-i386 on a kernel without ia32 */
+	if (strstr(flags, "-m32"))
+		return th_sh("'%s' '%s' >'%s' 2>>'%s.log'", HW_TEST_RUN32, exe, facts, exe) == 0;
+#endif
 	return th_sh("'%s' >'%s' 2>>'%s.log'", exe, facts, exe) == 0;
 }
 

@@ -8,6 +8,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "fx_selfcore.h"
+
 #define HEAP_SIZE 16384
 
 /* A pointer (in .data) to a literal in .rodata, which cores do not save. */
@@ -18,7 +20,9 @@ uint32_t hw_helper_magic = 0xfeedc0deu;
 
 /*
  * Prints "pid &hw_helper_heap hw_helper_heap &hw_helper_str hw_helper_str"
- * and waits to be killed. With "abort", dumps core through the kernel instead.
+ * and waits to be killed. With "abort", dumps core through the kernel instead;
+ * with "selfcore PATH", first writes a core of itself to PATH (fx_selfcore.c:
+ * for a run under qemu-user, where gcore cannot attach).
  */
 int main(int argc, char **argv)
 {
@@ -31,6 +35,10 @@ int main(int argc, char **argv)
 	/* Let gcore, a sibling, attach under Yama's ptrace_scope 1. */
 	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
 #endif
+	if (argc > 2 && strcmp(argv[1], "selfcore") == 0 && fx_self_core(argv[2], argc, argv) != 0) {
+		perror(argv[2]);
+		return 1;
+	}
 	printf("%ld %p %p %p %p\n", (long)getpid(), (void *)&hw_helper_heap, (void *)hw_helper_heap,
 	       (void *)&hw_helper_str, (void *)hw_helper_str);
 	fflush(stdout);

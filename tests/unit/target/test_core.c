@@ -2,7 +2,10 @@
  * test_core.c - hw_target_open_core on real cores of a helper process (gcore, 64- and
  * 32-bit, and a kernel core where the system writes one) and on hostile cores.
  *
- * Exits 77 (skip) only when gcore is missing or ptrace is not permitted.
+ * With --only32, the 32-bit helper alone: gcore'd where the kernel runs i386
+ * programs, else run under qemu-i386 and cored by itself (fx_selfcore.c).
+ * Exits 77 (skip) only when gcore is missing or ptrace is not permitted, or
+ * (--only32) when this machine runs no i386 program at all.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -142,8 +145,12 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 
 /* ---- helpers: processes ---- */
 
-/* Start a helper (in @cwd if given) and read its self-description. */
-static bool spawn_helper(const char *path, const char *arg, const char *cwd, struct run *r)
+/*
+ * Start a helper (in @cwd if given; through @emulator, e.g. qemu-i386, if
+ * given) with up to two arguments, and read its self-description.
+ */
+static bool spawn_helper_via(const char *emulator, const char *path, const char *arg,
+			     const char *arg2, const char *cwd, struct run *r)
 {
 	int fds[2];
 	char line[512];
@@ -163,7 +170,10 @@ static bool spawn_helper(const char *path, const char *arg, const char *cwd, str
 		close(fds[1]);
 		if (cwd && chdir(cwd) != 0)
 			_exit(126);
-		execl(path, path, arg, (char *)NULL);
+		if (emulator)
+			execlp(emulator, emulator, path, arg, arg2, (char *)NULL);
+		else
+			execl(path, path, arg, arg2, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -178,6 +188,11 @@ static bool spawn_helper(const char *path, const char *arg, const char *cwd, str
 	if (!realpath(path, r->exe_real))
 		ok = false;
 	return ok;
+}
+
+static bool spawn_helper(const char *path, const char *arg, const char *cwd, struct run *r)
+{
+	return spawn_helper_via(NULL, path, arg, NULL, cwd, r);
 }
 
 static void reap(struct run *r)
@@ -648,8 +663,6 @@ static void test_gcore32(void **state)
 	struct hw_target *t;
 
 	(void)state;
-	if (!h32.have_core)
-		skip();
 	t = open_core(h32.core, NULL, NULL);
 	assert_int_equal(t->pid, h32.core_pid);
 	assert_string_equal(t->comm, "core_helper32");
@@ -1041,8 +1054,12 @@ static void test_corruption_smoke(void **state)
 {
 	(void)state;
 	corrupt_core(&h64, 200);
-	if (h32.have_core)
-		corrupt_core(&h32, 100);
+}
+
+static void test_corruption_smoke32(void **state)
+{
+	(void)state;
+	corrupt_core(&h32, 100);
 }
 
 static void cleanup(void)
@@ -1053,43 +1070,121 @@ static void cleanup(void)
 		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * How the 32-bit helper runs here: "native", "qemu" or "none", as
+ * fixtures/run-i386.in decides (HW_I386 forces a way).
+ */
+static void i386_mode(const char *run32, char *out, size_t cap)
+{
+	char cmd[PATH_MAX + 16];
+	FILE *p;
+
+	fmt(out, cap, "none");
+	if (!run32)
+		return;
+	fmt(cmd, sizeof(cmd), "'%s' --mode", run32);
+	p = popen(cmd, "r");
+	if (!p)
+		return;
+	if (!fgets(out, (int)cap, p))
+		fmt(out, cap, "none");
+	out[strcspn(out, "\n")] = '\0';
+	pclose(p);
+}
+
+/*
+ * The 32-bit helper's core: gcore where the kernel runs it; under qemu-i386
+ * (no ia32 emulation) the helper writes its own core (fx_selfcore.c) before
+ * it describes itself. Returns 77 when neither can run it.
+ */
+static int core32(const char *run32)
+{
+	char mode[32], path[PATH_MAX];
+
+	i386_mode(run32, mode, sizeof(mode));
+	printf("# 32-bit helper runs: %s\n", mode);
+	if (strcmp(mode, "native") == 0) {
+		if (!find_gcore()) {
+			fprintf(stderr, "SKIP: gcore not found in PATH\n");
+			return 77;
+		}
+		if (!spawn_helper(helper32_path, NULL, NULL, &h32) || !run_gcore(&h32, "g32"))
+			return 1;
+	} else if (strcmp(mode, "qemu") == 0) {
+		tmp_path(path, sizeof(path), "self32");
+		if (!spawn_helper_via("qemu-i386", helper32_path, "selfcore", path, NULL, &h32))
+			return 1;
+		fmt(h32.core, sizeof(h32.core), "%s", path);
+		h32.have_core = access(path, R_OK) == 0;
+		if (!h32.have_core)
+			return 1;
+	} else {
+		fprintf(stderr, "SKIP: this machine runs no i386 program (no ia32, no qemu-i386)\n");
+		return 77;
+	}
+	reap(&h32);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_gcore_basics),     cmocka_unit_test(test_gcore_without_files),
 	    cmocka_unit_test(test_not_saved),	     cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_explicit_exe),     cmocka_unit_test(test_sysroot),
-	    cmocka_unit_test(test_gcore32),	     cmocka_unit_test(test_kernel_core),
-	    cmocka_unit_test(test_hostile_nt_file),  cmocka_unit_test(test_bad_cores),
-	    cmocka_unit_test(test_corruption_smoke),
+	    cmocka_unit_test(test_kernel_core),	     cmocka_unit_test(test_hostile_nt_file),
+	    cmocka_unit_test(test_bad_cores),	     cmocka_unit_test(test_corruption_smoke),
 	};
-	const char *base = getenv("TMPDIR");
+	const struct CMUnitTest tests32[] = {
+	    cmocka_unit_test(test_gcore32),
+	    cmocka_unit_test(test_corruption_smoke32),
+	};
+	const char *base = getenv("TMPDIR"), *run32 = NULL;
+	bool only32 = false;
 	int rc;
 
-	static char abs[3][PATH_MAX];
+	static char abs[4][PATH_MAX];
 
 	/* Absolute paths: helpers are started in other directories. */
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--helper") == 0)
-			helper_path = realpath(argv[i + 1], abs[0]);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--only32") == 0)
+			only32 = true;
+		else if (i + 1 >= argc)
+			break;
+		else if (strcmp(argv[i], "--helper") == 0)
+			helper_path = realpath(argv[++i], abs[0]);
 		else if (strcmp(argv[i], "--helper32") == 0)
-			helper32_path = realpath(argv[i + 1], abs[1]);
+			helper32_path = realpath(argv[++i], abs[1]);
 		else if (strcmp(argv[i], "--fixture") == 0)
-			fixture_path = realpath(argv[i + 1], abs[2]);
+			fixture_path = realpath(argv[++i], abs[2]);
+		else if (strcmp(argv[i], "--run32") == 0)
+			run32 = realpath(argv[++i], abs[3]);
 	}
-	if (!helper_path || !fixture_path) {
-		fprintf(stderr, "usage: %s --helper PATH --fixture PATH [--helper32 PATH]\n",
-			argv[0]);
+	if (!helper_path || !fixture_path || (only32 && !helper32_path)) {
+		fprintf(stderr,
+			"usage: %s --helper PATH --fixture PATH [--helper32 PATH]\n"
+			"       %s --only32 --helper PATH --fixture PATH --helper32 PATH --run32 PATH\n",
+			argv[0], argv[0]);
 		return 2;
-	}
-	if (!find_gcore()) {
-		fprintf(stderr, "SKIP: gcore not found in PATH\n");
-		return 77;
 	}
 	fmt(tmpdir, sizeof(tmpdir), "%s/hw-test-core-XXXXXX", base && *base ? base : "/tmp");
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
 		return 1;
+	}
+	if (only32) {
+		rc = core32(run32);
+		if (rc == 0)
+			rc = cmocka_run_group_tests(tests32, NULL, NULL);
+		else if (rc == 1)
+			fprintf(stderr, "cannot take a core of %s\n", helper32_path);
+		cleanup();
+		return rc;
+	}
+	if (!find_gcore()) {
+		fprintf(stderr, "SKIP: gcore not found in PATH\n");
+		cleanup();
+		return 77;
 	}
 	if (!spawn_helper(helper_path, NULL, NULL, &h64)) {
 		fprintf(stderr, "cannot start %s\n", helper_path);
@@ -1106,14 +1201,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	reap(&h64);
-	if (helper32_path) {
-		if (!spawn_helper(helper32_path, NULL, NULL, &h32) || !run_gcore(&h32, "g32")) {
-			fprintf(stderr, "cannot take a core of %s\n", helper32_path);
-			cleanup();
-			return 1;
-		}
-		reap(&h32);
-	}
 	kernel_core();
 
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
