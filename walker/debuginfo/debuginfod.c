@@ -101,6 +101,7 @@ struct hw_error *hw_debuginfod_find(const uint8_t *build_id, size_t len, char **
 		return NULL;
 	}
 #else
+	(void)build_id;
 	snprintf(why, cap, "heapwalk built without libdebuginfod");
 	return NULL;
 #endif

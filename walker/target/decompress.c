@@ -63,6 +63,10 @@ const char *hw_compressed_format(const uint8_t *head, size_t len)
 	return NULL;
 }
 
+/* The stream helpers below serve the decoders; a build with none has no use for them. */
+#if defined(HW_HAVE_ZSTD) || defined(HW_HAVE_LZMA) || defined(HW_HAVE_LZ4)
+#define HW_HAVE_DECODER 1
+
 /* Read up to IN_CHUNK bytes into src->buf; *n_ret = 0 at the end of the file. */
 static struct hw_error *source_read(struct source *src, size_t *n_ret)
 {
@@ -144,6 +148,7 @@ static struct hw_error *corrupt(const struct source *src, const struct sink *out
 			       " bytes decompressed before it)",
 			       src->path, src->format, at, why, out->total);
 }
+#endif /* a decoder */
 
 #ifdef HW_HAVE_ZSTD
 static struct hw_error *run_zstd(struct source *src, struct sink *out)
