@@ -15,20 +15,9 @@
 #                                compare the sections of session NAME with the
 #                                CLI on CORE; WANT: text the pool's description
 #                                line must show (where the layout came from)
-# ok / bad MESSAGE               count a result
+# ok / bad MESSAGE, finish        tests/lib/harness.sh
 
-PASS=${PASS:-0}
-FAIL=${FAIL:-0}
-
-ok() {
-	echo "ok   $*"
-	PASS=$((PASS + 1))
-}
-
-bad() {
-	echo "FAIL $*"
-	FAIL=$((FAIL + 1))
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 
 gdb_run() {
 	local name=$1 exe=$2 core=$3

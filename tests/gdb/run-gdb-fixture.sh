@@ -99,5 +99,4 @@ check_light B fingerprint "$CORE" shm "recognised from the block"
 check_light B hw-layout "$CORE" pkg "chosen with hw-layout"
 check_light B cli-layout "$CORE" shm "heapwalk layout: profile:"
 
-echo "# $PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+finish

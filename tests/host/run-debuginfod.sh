@@ -15,10 +15,6 @@ HAVE=$3
 command -v python3 >/dev/null || skip "python3 not installed"
 command -v objcopy >/dev/null || skip "objcopy not installed"
 
-PASS=0
-FAIL=0
-ok() { echo "ok   $*"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $*"; FAIL=$((FAIL + 1)); }
 SERVER=
 
 stop_server() {
@@ -134,5 +130,4 @@ else
 	bad "server without the file: $(grep -i "debug info" "$TMP/c.out")"
 fi
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+finish

@@ -14,10 +14,7 @@ MESON=${4:-}
 BUILD=${5:-}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hw-docs.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-PASS=0
-FAIL=0
-ok() { echo "ok   $*"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $*"; FAIL=$((FAIL + 1)); }
+. "$(dirname "$0")/../lib/harness.sh"
 
 # the generated files are what the binary prints now
 "$HW" --man >"$TMP/man.now" && cmp -s "$TMP/man.now" "$MAN" && ok "heapwalk.1 is 'heapwalk --man'" ||
@@ -128,5 +125,4 @@ print(o["prefix"], o["bindir"], o["mandir"], o["datadir"])')
 	fi
 fi
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+finish

@@ -10,10 +10,7 @@ DATA=$2
 EXP=$3
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hw-host.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-PASS=0
-FAIL=0
-ok() { echo "ok   $*"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $*"; FAIL=$((FAIL + 1)); }
+. "$(dirname "$0")/../lib/harness.sh"
 
 # run NAME WANT-RC ARGS... (in DATA, so the proc dir prints as a relative path)
 run() {
@@ -202,5 +199,4 @@ for args in "host --sort c" "host --top 3" "host --slab --sort x" "host --slab -
 	fi
 done
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+finish

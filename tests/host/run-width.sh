@@ -8,11 +8,6 @@ HW=$1
 FX=$2
 . "$(dirname "$0")/../fixtures/lib.sh"
 
-PASS=0
-FAIL=0
-ok() { echo "ok   $*"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $*"; FAIL=$((FAIL + 1)); }
-
 start_fixture "$FX" --seed 21
 dump_core "$FX_PID" "$TMP/core"
 stop_fixture
@@ -82,5 +77,4 @@ rc=0
 "$HW" stats --core "$C" --width 10 >/dev/null 2>&1 || rc=$?
 [ $rc = 64 ] && ok "--width 10: usage error" || bad "--width 10: exit $rc"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+finish

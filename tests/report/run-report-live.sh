@@ -16,23 +16,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 E2E=$HERE/../e2e
 . "$HERE/../fixtures/lib.sh"
 
-PASS=0
-FAIL=0
-ok() { echo "ok   $*"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $*"; FAIL=$((FAIL + 1)); }
-
 command -v xmllint >/dev/null || skip "xmllint (libxml2-utils) not installed"
 command -v python3 >/dev/null || skip "python3 not installed"
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-
-# render FILE.html OUT.png WIDTH: headless Chromium screenshot, as root without a sandbox
-render() {
-	rm -rf "$TMP/chrome"
-	timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-		--disable-background-networking --disable-component-update --disable-sync \
-		--user-data-dir="$TMP/chrome" --window-size="$3,1600" --screenshot="$2" \
-		"file://$1" >"$TMP/chrome.log" 2>&1
-}
 
 # page NAME [phone]: well-formed, nothing fetched, rendered (also at a phone's width)
 page() {
@@ -49,14 +35,14 @@ page() {
 		echo "# $name: chromium not installed, rendering not checked"
 		return
 	fi
-	if render "$f" "$TMP/$name.png" 1200 &&
+	if render_html "$f" "$TMP/$name.png" 1200 &&
 		python3 "$HERE/check_png.py" "$TMP/$name.png" 1200 1600 >"$TMP/png.log" 2>&1; then
 		ok "$name: rendered by Chromium: $(cat "$TMP/png.log")"
 	else
 		bad "$name: rendering: $(tail -3 "$TMP/chrome.log" "$TMP/png.log" 2>/dev/null)"
 	fi
 	[ "${2:-}" = phone ] || return
-	if render "$f" "$TMP/$name-phone.png" 390 &&
+	if render_html "$f" "$TMP/$name-phone.png" 390 &&
 		python3 "$HERE/check_png.py" "$TMP/$name-phone.png" 390 1600 >/dev/null 2>&1; then
 		ok "$name: renders in a phone-sized window"
 	else
@@ -280,5 +266,4 @@ else
 	echo "# kamailio 5.6-5.8 not installed: many-process instance not checked"
 fi
 
-echo "# $PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+finish

@@ -10,22 +10,8 @@ E2E=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../fixtures/lib.sh"
 
-PASS=0
-FAIL=0
-ok() { echo "ok   $*"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $*"; FAIL=$((FAIL + 1)); }
-
 command -v xmllint >/dev/null || skip "xmllint (libxml2-utils) not installed"
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-
-# render FILE.html OUT.png WIDTH: headless Chromium screenshot, as root without a sandbox
-render() {
-	rm -rf "$TMP/chrome"
-	timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-		--disable-background-networking --disable-component-update --disable-sync \
-		--user-data-dir="$TMP/chrome" --window-size="$3,1600" --screenshot="$2" \
-		"file://$1" >"$TMP/chrome.log" 2>&1
-}
 
 check_core() { # check_core NAME CORE [heapwalk target options...]
 	local name=$1 core=$2
@@ -61,14 +47,14 @@ check_core() { # check_core NAME CORE [heapwalk target options...]
 		echo "# $name: chromium not installed, rendering not checked"
 		return
 	fi
-	if render "$TMP/$name.html" "$TMP/$name.png" 1200 &&
+	if render_html "$TMP/$name.html" "$TMP/$name.png" 1200 &&
 		python3 "$HERE/check_png.py" "$TMP/$name.png" 1200 1600 >"$TMP/png.log" 2>&1; then
 		ok "$name: rendered by Chromium: $(cat "$TMP/png.log")"
 	else
 		bad "$name: rendering: $(tail -3 "$TMP/chrome.log" "$TMP/png.log" 2>/dev/null)"
 	fi
 	# a phone-sized window still shows the page (no fixed widths force it blank)
-	if render "$TMP/$name.html" "$TMP/$name-phone.png" 390 &&
+	if render_html "$TMP/$name.html" "$TMP/$name-phone.png" 390 &&
 		python3 "$HERE/check_png.py" "$TMP/$name-phone.png" 390 1600 >/dev/null 2>&1; then
 		ok "$name: renders in a phone-sized window"
 	else
@@ -88,7 +74,7 @@ dump_core "$FX_PID" "$TMP/frag"
 stop_fixture
 if "$HW" map --core "$CORE" --pool pkg -o "$TMP/frag.svg" 2>"$TMP/err"; then
 	if [ -n "$CHROMIUM" ]; then
-		if render "$TMP/frag.svg" "$TMP/frag.png" 1000 &&
+		if render_html "$TMP/frag.svg" "$TMP/frag.png" 1000 &&
 			python3 "$HERE/check_png.py" "$TMP/frag.png" 1000 400 e8e8e8 >"$TMP/png.log" 2>&1; then
 			ok "fragmented heap: $(head -1 "$TMP/png.log")"
 		else
@@ -111,5 +97,4 @@ else
 	fi
 fi
 
-echo "# $PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+finish
