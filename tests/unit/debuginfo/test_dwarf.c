@@ -14,6 +14,7 @@
 #include "heapwalk/error.h"
 
 #include "helpers.h"
+#include "testfile.h"
 
 static char *tmp;
 
@@ -234,30 +235,11 @@ struct blob {
 static struct blob slurp(const char *path)
 {
 	struct blob b = {0};
-	FILE *f = fopen(path, "rb");
-	long n;
 
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	b.len = (size_t)n;
-	b.p = malloc(b.len);
-	assert_non_null(b.p);
-	assert_int_equal(fread(b.p, 1, b.len, f), b.len);
-	fclose(f);
+	b.p = tu_slurp(path, &b.len);
 	return b;
 }
 
-static void spit(const char *path, const unsigned char *p, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(p, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
 
 /* File range of section @name of the ELF64 image @b (test inputs are trusted). */
 static void section(const struct blob *b, const char *name, size_t *off, size_t *len)
@@ -345,7 +327,7 @@ static void test_corrupt_unit_header(void **state)
 	section(&b, ".debug_info", &off, &len);
 	assert_true(len > 16);
 	memcpy(b.p + off, "\xf0\xff\xff\xff", 4); /* unit length far beyond the section */
-	spit(path, b.p, b.len);
+	tu_spit(path, b.p, b.len);
 	failed = ask_everything(path, &opened);
 	if (opened)
 		assert_int_equal(failed,
@@ -355,7 +337,7 @@ static void test_corrupt_unit_header(void **state)
 	free(b.p);
 	b = slurp(exe5);
 	memcpy(b.p + off + 4, "\x63\x00", 2);
-	spit(path, b.p, b.len);
+	tu_spit(path, b.p, b.len);
 	failed = ask_everything(path, &opened);
 	if (opened)
 		assert_true(failed > 0);
@@ -373,14 +355,14 @@ static void test_corrupt_unit_header(void **state)
 				sh[i].sh_size = (uint64_t)b.len * 4;
 		}
 	}
-	spit(path, b.p, b.len);
+	tu_spit(path, b.p, b.len);
 	failed = ask_everything(path, &opened);
 	assert_true(!opened || failed > 0);
 
 	/* Truncated in the middle of the DWARF. */
 	free(b.p);
 	b = slurp(exe5);
-	spit(path, b.p, off + len / 2);
+	tu_spit(path, b.p, off + len / 2);
 	ask_everything(path, &opened);
 
 	free(b.p);
@@ -417,7 +399,7 @@ static void test_corrupt_random(void **state)
 			rng ^= rng << 17;
 			work[off + (rng >> 16) % len] ^= (unsigned char)(1u << (rng % 8));
 		}
-		spit(path, work, pristine.len);
+		tu_spit(path, work, pristine.len);
 		failures += ask_everything(path, &opened);
 		opened_count += opened;
 	}

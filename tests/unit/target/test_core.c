@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testfile.h"
+
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
@@ -74,33 +76,6 @@ static void tmp_path(char *out, size_t cap, const char *name)
 	fmt(out, cap, "%s/%s", tmpdir, name);
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	buf = malloc((size_t)n);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static void spit(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
 
 static void mkdirs(const char *path)
 {
@@ -122,13 +97,13 @@ static void plant(const char *root, const char *abs, const char *src)
 {
 	char dst[PATH_MAX], dir[PATH_MAX];
 	size_t len;
-	uint8_t *data = slurp(src, &len);
+	uint8_t *data = tu_slurp(src, &len);
 
 	fmt(dst, sizeof(dst), "%s%s", root, abs);
 	fmt(dir, sizeof(dir), "%s", dst);
 	*strrchr(dir, '/') = '\0';
 	mkdirs(dir);
-	spit(dst, data, len);
+	tu_spit(dst, data, len);
 	free(data);
 }
 
@@ -539,7 +514,7 @@ static void test_gcore_without_files(void **state)
 static void test_not_saved(void **state)
 {
 	size_t len, i;
-	uint8_t *img = slurp(h64.core, &len);
+	uint8_t *img = tu_slurp(h64.core, &len);
 	char path[PATH_MAX];
 	Elf64_Phdr ph;
 	struct hw_target *t;
@@ -551,7 +526,7 @@ static void test_not_saved(void **state)
 	ph.p_filesz = h64.heap + 256 - ph.p_vaddr;
 	put_phdr(img, i, &ph);
 	tmp_path(path, sizeof(path), "notsaved.core");
-	spit(path, img, len);
+	tu_spit(path, img, len);
 	free(img);
 
 	t = open_core(path, NULL, NULL);
@@ -567,7 +542,7 @@ static void test_not_saved(void **state)
 static void test_truncated(void **state)
 {
 	size_t len, i;
-	uint8_t *img = slurp(h64.core, &len);
+	uint8_t *img = tu_slurp(h64.core, &len);
 	char path[PATH_MAX];
 	Elf64_Phdr ph;
 	struct hw_target *t;
@@ -579,7 +554,7 @@ static void test_truncated(void **state)
 	cut = ph.p_offset + (h64.heap + 512 - ph.p_vaddr);
 	assert_true(cut < len);
 	tmp_path(path, sizeof(path), "truncated.core");
-	spit(path, img, (size_t)cut);
+	tu_spit(path, img, (size_t)cut);
 	free(img);
 
 	t = open_core(path, NULL, NULL);
@@ -690,7 +665,7 @@ static void test_kernel_core(void **state)
 	if (!hk.have_core)
 		skip();
 	/* The kernel records unsaved file pages as p_filesz < p_memsz. */
-	img = slurp(hk.core, &len);
+	img = tu_slurp(hk.core, &len);
 	for (size_t i = 0; i < phnum(img); i++) {
 		Elf64_Phdr ph = get_phdr(img, i);
 		if (ph.p_type == PT_LOAD && ph.p_filesz < ph.p_memsz)
@@ -790,7 +765,7 @@ static void write_fake_core(const char *path, const struct fake_file *files, siz
 	ph[1].p_memsz = 4096;
 	memcpy(img, &eh, sizeof(eh));
 	memcpy(img + sizeof(eh), ph, sizeof(ph));
-	spit(path, img, data_off + 256);
+	tu_spit(path, img, data_off + 256);
 }
 
 static const struct hw_mapping *mapping_starting(const struct hw_target *t, uint64_t start)
@@ -887,26 +862,26 @@ static void test_bad_cores(void **state)
 	expect_open_error("/", NULL, HW_ERR_BAD_DATA, "not a regular file");
 	expect_open_error("/nonexistent/core", NULL, HW_ERR_OS, "/nonexistent/core");
 	tmp_path(path, sizeof(path), "bad.core");
-	spit(path, "", 0);
+	tu_spit(path, "", 0);
 	expect_open_error(path, NULL, HW_ERR_BAD_DATA, "not an ELF file");
-	spit(path, be, sizeof(be));
+	tu_spit(path, be, sizeof(be));
 	expect_open_error(path, NULL, HW_ERR_UNSUPPORTED, "big-endian");
 
 	/* Program headers outside the file. */
 	write_fake_core(path, files, 1, 0, 0);
-	img = slurp(path, &len);
+	img = tu_slurp(path, &len);
 	memcpy(&eh, img, sizeof(eh));
 	eh.e_phoff = len - 8;
 	memcpy(img, &eh, sizeof(eh));
-	spit(path, img, len);
+	tu_spit(path, img, len);
 	expect_open_error(path, NULL, HW_ERR_BAD_DATA, "outside the file");
 
 	/* Two PT_LOADs over the same addresses. */
 	write_fake_core(path, files, 1, 0, 0);
-	img = (free(img), slurp(path, &len));
+	img = (free(img), tu_slurp(path, &len));
 	ph = get_phdr(img, 1);
 	put_phdr(img, 0, &ph);
-	spit(path, img, len);
+	tu_spit(path, img, len);
 	expect_open_error(path, NULL, HW_ERR_BAD_DATA, "overlap");
 
 	/* A PT_LOAD wrapping around the address space. */
@@ -914,7 +889,7 @@ static void test_bad_cores(void **state)
 	put_phdr(img, 1, &ph);
 	ph.p_type = PT_NULL;
 	put_phdr(img, 0, &ph);
-	spit(path, img, len);
+	tu_spit(path, img, len);
 	expect_open_error(path, NULL, HW_ERR_BAD_DATA, "wraps");
 	free(img);
 
@@ -997,7 +972,7 @@ static void find_targets(const uint8_t *img, size_t len, struct targets *tg)
 static void corrupt_core(const struct run *r, int n)
 {
 	size_t len;
-	uint8_t *img = slurp(r->core, &len), *copy = malloc(len);
+	uint8_t *img = tu_slurp(r->core, &len), *copy = malloc(len);
 	char path[PATH_MAX], s[64];
 	struct targets tg;
 	int opened = 0;
@@ -1025,7 +1000,7 @@ static void corrupt_core(const struct run *r, int n)
 			}
 			copy[pos] = (uint8_t)rng();
 		}
-		spit(path, copy, len);
+		tu_spit(path, copy, len);
 		err = hw_target_open_core(&opts, &t);
 		if (err) {
 			assert_null(t);

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testfile.h"
+
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,33 +22,6 @@
 static const char *fixture_path, *stripped_path, *helper32_path;
 static char tmpdir[256];
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	buf = malloc((size_t)n);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static void spit(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
 
 static void tmp_path(char *out, size_t cap, const char *name)
 {
@@ -236,16 +211,16 @@ static void test_not_elf(void **state)
 	expect_open_error("/nonexistent/heapwalk-test", HW_ERR_OS, "/nonexistent/heapwalk-test");
 
 	tmp_path(path, sizeof(path), "empty");
-	spit(path, "", 0);
+	tu_spit(path, "", 0);
 	expect_open_error(path, HW_ERR_BAD_DATA, "not an ELF file");
 	tmp_path(path, sizeof(path), "bigendian");
-	spit(path, be, sizeof(be));
+	tu_spit(path, be, sizeof(be));
 	expect_open_error(path, HW_ERR_UNSUPPORTED, "big-endian");
 	tmp_path(path, sizeof(path), "badclass");
-	spit(path, badclass, sizeof(badclass));
+	tu_spit(path, badclass, sizeof(badclass));
 	expect_open_error(path, HW_ERR_BAD_DATA, "class");
 	tmp_path(path, sizeof(path), "short");
-	spit(path, shorthdr, sizeof(shorthdr));
+	tu_spit(path, shorthdr, sizeof(shorthdr));
 	expect_open_error(path, HW_ERR_BAD_DATA, "truncated");
 	for (const char *const *n =
 		 (const char *const[]){"empty", "bigendian", "badclass", "short", NULL};
@@ -284,13 +259,13 @@ static void try_damaged(const char *path)
 static void test_truncated_copies(void **state)
 {
 	size_t len;
-	uint8_t *img = slurp(fixture_path, &len);
+	uint8_t *img = tu_slurp(fixture_path, &len);
 	char path[512];
 
 	(void)state;
 	tmp_path(path, sizeof(path), "truncated");
 	for (size_t cut = 0; cut < len; cut += cut < 256 ? 7 : 61) {
-		spit(path, img, cut);
+		tu_spit(path, img, cut);
 		try_damaged(path);
 	}
 	unlink(path);
@@ -311,7 +286,7 @@ static uint64_t rng(void)
 static void test_corrupt_headers(void **state)
 {
 	size_t len;
-	uint8_t *img = slurp(fixture_path, &len), *copy = malloc(len);
+	uint8_t *img = tu_slurp(fixture_path, &len), *copy = malloc(len);
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
 	char path[512];
 	size_t phend, shoff, shend;
@@ -341,7 +316,7 @@ static void test_corrupt_headers(void **state)
 			}
 			copy[pos] = (uint8_t)rng();
 		}
-		spit(path, copy, len);
+		tu_spit(path, copy, len);
 		try_damaged(path);
 	}
 	unlink(path);
