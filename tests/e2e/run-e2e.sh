@@ -157,51 +157,19 @@ fi
 kamcmd_() { "$KAMCMD" -s "unixs:$RUN/kamailio_ctl" "$@"; }
 
 # ---- 1. start kamailio --------------------------------------------------------
-start_kamailio() {
-	local port=$1
-	KPID=""
-	: >"$RUN/kamailio.log"
-	# MALLOC_PERTURB_ (set by meson test) would only scribble on free memory;
-	# keep Kamailio's environment plain.
-	env -u MALLOC_PERTURB_ "$KAMAILIO" -f "$HERE/kamailio.cfg" -L "$MODDIR" \
-		-x "$MGR" -X "$MGR" -M 4 -m 16 -DD -E -Y "$RUN" -P "$RUN/kamailio.pid" \
-		-A "HW_PORT=$port" -A "HW_CTL=\"unix:$RUN/kamailio_ctl\"" \
-		-A "HW_HTSIZE=$HTSIZE" \
-		</dev/null >"$RUN/kamailio.stdout" 2>>"$RUN/kamailio.log" &
-	KPID=$!
-	for _ in $(seq 200); do
-		kill -0 "$KPID" 2>/dev/null || return 1
-		if [ -S "$RUN/kamailio_ctl" ] &&
-			kamcmd_ core.psx >"$RUN/psx.txt" 2>/dev/null &&
-			grep -q 'DSC: ctl handler' "$RUN/psx.txt" &&
-			grep -q 'DSC: udp receiver child=1' "$RUN/psx.txt"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 2
-}
-
-PORT=""
-for _ in 1 2 3; do
-	PORT=$("$PYTHON" "$HERE/sipsend.py" freeport) || fail "cannot find a free UDP port"
-	start_kamailio "$PORT"
-	rc=$?
-	[ $rc = 0 ] && break
-	if [ $rc = 2 ]; then
-		tail -n 20 "$RUN/kamailio.log" >&2
-		fail "kamailio (pid $KPID) did not become ready within 20 s"
-	fi
-	wait "$KPID" 2>/dev/null
-	KPID=""
-	if grep -q 'bind\|Address already in use' "$RUN/kamailio.log"; then
-		log "port $PORT was taken meanwhile, retrying"
-		continue
-	fi
+. "$HERE/lib-kamailio.sh"
+kamailio_start "$RUN" "$MGR" "$HTSIZE"
+case $? in
+0) ;;
+2)
+	tail -n 20 "$RUN/kamailio.log" >&2
+	fail "kamailio (pid $KPID) did not become ready within 20 s"
+	;;
+*)
 	tail -n 30 "$RUN/kamailio.log" >&2
-	fail "kamailio exited during startup (log above)"
-done
-[ -n "$KPID" ] || fail "kamailio could not bind a UDP port after 3 attempts"
+	fail "kamailio exited during startup, or found no free UDP port in 3 tries (log above)"
+	;;
+esac
 cp "$RUN/psx.txt" "$ART/psx.txt"
 CHILDREN=$(awk '/PID:/{print $2}' "$RUN/psx.txt" | tr '\n' ' ')
 WORKER=$(awk '/PID:/{p=$2} /DSC: udp receiver child=0 /{print p}' "$RUN/psx.txt")

@@ -81,35 +81,19 @@ all_running() {
 }
 
 # ---- kamailio on loopback ----------------------------------------------------------
-PORT=""
-for _ in 1 2 3; do
-	PORT=$("$PYTHON" "$E2E/sipsend.py" freeport) || die "no free port"
-	: >"$RUN/kamailio.log"
-	env -u MALLOC_PERTURB_ "$KAMAILIO" -f "$E2E/kamailio.cfg" -L "$MODDIR" \
-		-x qm -X qm -M 4 -m 16 -DD -E -Y "$RUN" -P "$RUN/kamailio.pid" \
-		-A "HW_PORT=$PORT" -A "HW_CTL=\"unix:$RUN/kamailio_ctl\"" -A "HW_HTSIZE=1500" \
-		</dev/null >"$RUN/kamailio.stdout" 2>>"$RUN/kamailio.log" &
-	KPID=$!
-	ready=0
-	for _ in $(seq 200); do
-		kill -0 "$KPID" 2>/dev/null || break
-		if [ -S "$RUN/kamailio_ctl" ] && kamcmd_ core.psx >"$RUN/psx.txt" 2>/dev/null &&
-			grep -q 'DSC: ctl handler' "$RUN/psx.txt" &&
-			grep -q 'DSC: udp receiver child=1' "$RUN/psx.txt"; then
-			ready=1
-			break
-		fi
-		sleep 0.1
-	done
-	[ $ready = 1 ] && break
-	kill -0 "$KPID" 2>/dev/null && { tail -n 20 "$RUN/kamailio.log" >&2; die "kamailio not ready"; }
-	wait "$KPID" 2>/dev/null
-	KPID=""
-	grep -q 'Address already in use' "$RUN/kamailio.log" && continue
+. "$E2E/lib-kamailio.sh"
+kamailio_start "$RUN" qm 1500
+case $? in
+0) ;;
+2)
+	tail -n 20 "$RUN/kamailio.log" >&2
+	die "kamailio not ready"
+	;;
+*)
 	tail -n 30 "$RUN/kamailio.log" >&2
-	die "kamailio exited during startup"
-done
-[ -n "$KPID" ] || die "kamailio could not bind a port"
+	die "kamailio exited during startup, or found no free UDP port in 3 tries"
+	;;
+esac
 PIDS=$(awk '/PID:/{print $2}' "$RUN/psx.txt" | tr '\n' ' ')
 NPROC=$(echo $PIDS | wc -w)
 WORKER=$(awk '/PID:/{p=$2} /DSC: udp receiver child=0 /{print p}' "$RUN/psx.txt")

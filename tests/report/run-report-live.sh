@@ -15,10 +15,10 @@ FX=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 E2E=$HERE/../e2e
 . "$HERE/../fixtures/lib.sh"
+. "$HERE/lib-report.sh"
 
 command -v xmllint >/dev/null || skip "xmllint (libxml2-utils) not installed"
 command -v python3 >/dev/null || skip "python3 not installed"
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 
 # page NAME [phone]: well-formed, nothing fetched, rendered (also at a phone's width)
 page() {
@@ -31,23 +31,7 @@ page() {
 	if grep -Eq '(src|href)="(https?:)?//' "$f"; then
 		bad "$name: the page refers to the network"
 	fi
-	if [ -z "$CHROMIUM" ]; then
-		echo "# $name: chromium not installed, rendering not checked"
-		return
-	fi
-	if render_html "$f" "$TMP/$name.png" 1200 &&
-		python3 "$HERE/check_png.py" "$TMP/$name.png" 1200 1600 >"$TMP/png.log" 2>&1; then
-		ok "$name: rendered by Chromium: $(cat "$TMP/png.log")"
-	else
-		bad "$name: rendering: $(tail -3 "$TMP/chrome.log" "$TMP/png.log" 2>/dev/null)"
-	fi
-	[ "${2:-}" = phone ] || return
-	if render_html "$f" "$TMP/$name-phone.png" 390 &&
-		python3 "$HERE/check_png.py" "$TMP/$name-phone.png" 390 1600 >/dev/null 2>&1; then
-		ok "$name: renders in a phone-sized window"
-	else
-		bad "$name: phone-sized rendering"
-	fi
+	rendered "$name" "$f" "${2:-}"
 }
 
 # site JSON FUNC: "count bytes" of the pkg site FUNC in a summary JSON (0 0 if absent)
@@ -197,43 +181,15 @@ stop_fixture 2>/dev/null || true
 KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
 KAMCMD=${KAMCMD:-$(command -v kamcmd || echo /usr/sbin/kamcmd)}
 MODDIR=${KAMAILIO_MODDIR:-/usr/lib/x86_64-linux-gnu/kamailio/modules}
+PYTHON=${PYTHON:-$(command -v python3 || echo python3)}
 KPID=""
-stop_kamailio() {
-	[ -n "$KPID" ] || return
-	kill -TERM "$KPID" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$KPID" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$KPID" 2>/dev/null
-	wait "$KPID" 2>/dev/null
-	KPID=""
-}
-trap 'stop_kamailio; cleanup' EXIT
+. "$E2E/lib-kamailio.sh"
+trap 'kamailio_stop; cleanup' EXIT
 if [ -x "$KAMAILIO" ] && [ -x "$KAMCMD" ] && [ -d "$MODDIR" ] &&
 	"$KAMAILIO" -v 2>/dev/null | grep -Eq '^version: kamailio 5\.[678]\.'; then
 	K=$TMP/kam
 	mkdir -p "$K"
-	for _ in 1 2 3; do
-		PORT=$(python3 "$E2E/sipsend.py" freeport) || break
-		: >"$K/kamailio.log"
-		env -u MALLOC_PERTURB_ "$KAMAILIO" -f "$E2E/kamailio.cfg" -L "$MODDIR" \
-			-x qm -X qm -M 4 -m 16 -DD -E -Y "$K" -P "$K/kamailio.pid" \
-			-A "HW_PORT=$PORT" -A "HW_CTL=\"unix:$K/kamailio_ctl\"" -A "HW_HTSIZE=1500" \
-			</dev/null >"$K/kamailio.stdout" 2>>"$K/kamailio.log" &
-		KPID=$!
-		ready=0
-		for _ in $(seq 200); do
-			kill -0 "$KPID" 2>/dev/null || break
-			if [ -S "$K/kamailio_ctl" ] &&
-				"$KAMCMD" -s "unixs:$K/kamailio_ctl" core.psx >"$K/psx.txt" 2>/dev/null &&
-				grep -q 'DSC: udp receiver child=1' "$K/psx.txt"; then
-				ready=1
-				break
-			fi
-			sleep 0.1
-		done
-		[ $ready = 1 ] && break
-		stop_kamailio
-		grep -q 'Address already in use' "$K/kamailio.log" || break
-	done
+	kamailio_start "$K" qm 1500 || kamailio_stop
 	if [ -n "$KPID" ]; then
 		python3 "$E2E/sipsend.py" "$PORT" burst --count 20 --timeout 20 >/dev/null 2>&1
 		NPROC=$(grep -c 'PID:' "$K/psx.txt")
@@ -256,7 +212,7 @@ if [ -x "$KAMAILIO" ] && [ -x "$KAMCMD" ] && [ -d "$MODDIR" ] &&
 			xmllint --noout "$TMP/kam-live.html" 2>/dev/null &&
 			ok "kamailio live: $n processes in the table, with stop times" ||
 			bad "kamailio live: exit $rc, $n of $NPROC processes"
-		stop_kamailio
+		kamailio_stop
 	else
 		[ -n "${HW_E2E_REQUIRE:-}" ] && bad "kamailio did not start: $(tail -3 "$K/kamailio.log")"
 		echo "# kamailio did not start: $(tail -1 "$K/kamailio.log")"

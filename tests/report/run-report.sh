@@ -9,9 +9,9 @@ FX=$2
 E2E=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../fixtures/lib.sh"
+. "$HERE/lib-report.sh"
 
 command -v xmllint >/dev/null || skip "xmllint (libxml2-utils) not installed"
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 
 check_core() { # check_core NAME CORE [heapwalk target options...]
 	local name=$1 core=$2
@@ -43,23 +43,7 @@ check_core() { # check_core NAME CORE [heapwalk target options...]
 	else
 		bad "$name: report vs stats/summary: $(tail -3 "$TMP/cr.log")"
 	fi
-	if [ -z "$CHROMIUM" ]; then
-		echo "# $name: chromium not installed, rendering not checked"
-		return
-	fi
-	if render_html "$TMP/$name.html" "$TMP/$name.png" 1200 &&
-		python3 "$HERE/check_png.py" "$TMP/$name.png" 1200 1600 >"$TMP/png.log" 2>&1; then
-		ok "$name: rendered by Chromium: $(cat "$TMP/png.log")"
-	else
-		bad "$name: rendering: $(tail -3 "$TMP/chrome.log" "$TMP/png.log" 2>/dev/null)"
-	fi
-	# a phone-sized window still shows the page (no fixed widths force it blank)
-	if render_html "$TMP/$name.html" "$TMP/$name-phone.png" 390 &&
-		python3 "$HERE/check_png.py" "$TMP/$name-phone.png" 390 1600 >/dev/null 2>&1; then
-		ok "$name: renders in a phone-sized window"
-	else
-		bad "$name: phone-sized rendering"
-	fi
+	rendered "$name" "$TMP/$name.html" phone
 }
 
 # 1. a fixture core
