@@ -14,6 +14,8 @@
 #                                 1 when it exited during startup (see
 #                                 DIR/kamailio.log); 2 when it runs but was not
 #                                 ready within 20 s (KPID stays set)
+# kamailio_up DIR MGR HTSIZE      kamailio_start; when it fails, the log's tail
+#                                 and the reason on stderr, and returns 1
 # kamailio_stop                   SIGTERM, up to 15 s, then SIGKILL; empties KPID
 
 KAM_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -48,6 +50,22 @@ kamailio_start() {
 		# the port was taken meanwhile: another one
 		grep -q 'bind\|Address already in use' "$dir/kamailio.log" || return 1
 	done
+	return 1
+}
+
+kamailio_up() {
+	kamailio_start "$@"
+	case $? in
+	0) return 0 ;;
+	2)
+		tail -n 20 "$1/kamailio.log" >&2
+		echo "kamailio (pid $KPID) did not become ready within 20 s" >&2
+		;;
+	*)
+		tail -n 30 "$1/kamailio.log" >&2
+		echo "kamailio exited during startup, or found no free UDP port in 3 tries" >&2
+		;;
+	esac
 	return 1
 }
 

@@ -158,18 +158,7 @@ kamcmd_() { "$KAMCMD" -s "unixs:$RUN/kamailio_ctl" "$@"; }
 
 # ---- 1. start kamailio --------------------------------------------------------
 . "$HERE/lib-kamailio.sh"
-kamailio_start "$RUN" "$MGR" "$HTSIZE"
-case $? in
-0) ;;
-2)
-	tail -n 20 "$RUN/kamailio.log" >&2
-	fail "kamailio (pid $KPID) did not become ready within 20 s"
-	;;
-*)
-	tail -n 30 "$RUN/kamailio.log" >&2
-	fail "kamailio exited during startup, or found no free UDP port in 3 tries (log above)"
-	;;
-esac
+kamailio_up "$RUN" "$MGR" "$HTSIZE" || fail "kamailio did not start (above)"
 cp "$RUN/psx.txt" "$ART/psx.txt"
 CHILDREN=$(awk '/PID:/{print $2}' "$RUN/psx.txt" | tr '\n' ' ')
 WORKER=$(awk '/PID:/{p=$2} /DSC: udp receiver child=0 /{print p}' "$RUN/psx.txt")

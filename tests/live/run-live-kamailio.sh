@@ -82,18 +82,7 @@ all_running() {
 
 # ---- kamailio on loopback ----------------------------------------------------------
 . "$E2E/lib-kamailio.sh"
-kamailio_start "$RUN" qm 1500
-case $? in
-0) ;;
-2)
-	tail -n 20 "$RUN/kamailio.log" >&2
-	die "kamailio not ready"
-	;;
-*)
-	tail -n 30 "$RUN/kamailio.log" >&2
-	die "kamailio exited during startup, or found no free UDP port in 3 tries"
-	;;
-esac
+kamailio_up "$RUN" qm 1500 || die "kamailio did not start (above)"
 PIDS=$(awk '/PID:/{print $2}' "$RUN/psx.txt" | tr '\n' ' ')
 NPROC=$(echo $PIDS | wc -w)
 WORKER=$(awk '/PID:/{p=$2} /DSC: udp receiver child=0 /{print p}' "$RUN/psx.txt")

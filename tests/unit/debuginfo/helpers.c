@@ -55,6 +55,27 @@ int th_sh(const char *fmt, ...)
 	return WEXITSTATUS(st);
 }
 
+int th_group_teardown(void **state)
+{
+	th_rmtree(*state);
+	free(*state);
+	*state = NULL;
+	return 0;
+}
+
+char *th_path(const char *fmt, ...)
+{
+	char *p = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	assert_true(n > 0);
+	return p;
+}
+
 bool th_build_inputs(const char *exe, const char *facts, const char *flags)
 {
 	const char *in = HW_TEST_INPUTS;

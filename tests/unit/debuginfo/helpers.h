@@ -11,6 +11,15 @@ struct hw_dwarf;
 char *th_tmpdir(void);
 void th_rmtree(const char *dir);
 
+/*
+ * A cmocka group teardown for a group whose setup put its th_tmpdir() in
+ * *state: removes and frees it.
+ */
+int th_group_teardown(void **state);
+
+/* A path (or any string) built from @fmt, asserted; the caller frees it. */
+char *th_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Run a shell command built from @fmt; returns its exit status (-1 if it did not exit). */
 int th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -14,7 +14,7 @@
 #include "heapwalk/error.h"
 
 #include "helpers.h"
-#include "testfile.h"
+#include "testutil.h"
 
 static char *tmp;
 

@@ -30,10 +30,10 @@ static int build(const char *name, const char *flags)
 
 static int group_setup(void **state)
 {
-	(void)state;
 	tmp = th_tmpdir();
 	if (!tmp)
 		return -1;
+	*state = tmp; /* th_group_teardown removes it */
 	/*
 	 * a, b: share test.debug, linked by the absolute name ALT_NAME;
 	 * c, d: share common.debug, linked by a relative name;
@@ -54,29 +54,6 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	th_rmtree(tmp);
-	free(tmp);
-	return 0;
-}
-
-static char *path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *path(const char *fmt, ...)
-{
-	char *p = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&p, fmt, ap);
-	va_end(ap);
-	assert_true(n > 0);
-	return p;
-}
-
 static struct hw_dwarf *open_debug(const char *sysroot, const char *file)
 {
 	struct hw_dwarf *dw = NULL;
@@ -90,7 +67,7 @@ static struct hw_dwarf *open_debug(const char *sysroot, const char *file)
 /* A sysroot with the file <tmp>/@file at @dest (or none if @file is NULL). */
 static char *sysroot_with(const char *tag, const char *file, const char *dest)
 {
-	char *sr = path("%s/sr-%s", tmp, tag);
+	char *sr = th_path("%s/sr-%s", tmp, tag);
 
 	assert_int_equal(th_sh("mkdir -p '%s'", sr), 0);
 	if (file)
@@ -102,7 +79,7 @@ static char *sysroot_with(const char *tag, const char *file, const char *dest)
 
 static void check_all(struct hw_dwarf *dw, const char *prog)
 {
-	char *facts = path("%s/%s.facts", tmp, prog);
+	char *facts = th_path("%s/%s.facts", tmp, prog);
 
 	assert_true(th_check_facts(dw, facts) >= 80);
 	free(facts);
@@ -111,7 +88,7 @@ static void check_all(struct hw_dwarf *dw, const char *prog)
 static void test_absolute_link_in_sysroot(void **state)
 {
 	char *sr = sysroot_with("abs", "test.debug", ALT_NAME);
-	char *a = path("%s/a", tmp), *b = path("%s/b", tmp);
+	char *a = th_path("%s/a", tmp), *b = th_path("%s/b", tmp);
 	struct hw_dwarf *dw;
 
 	(void)state;
@@ -128,7 +105,7 @@ static void test_absolute_link_in_sysroot(void **state)
 
 static void test_relative_link(void **state)
 {
-	char *c = path("%s/c", tmp);
+	char *c = th_path("%s/c", tmp);
 	struct hw_dwarf *dw;
 
 	(void)state;
@@ -143,7 +120,7 @@ static void test_build_id_fallback(void **state)
 	struct hw_elf *elf = NULL;
 	const uint8_t *id;
 	size_t len = 0, i;
-	char hex[129], *dest, *sr, *multi = path("%s/test.debug", tmp), *a = path("%s/a", tmp);
+	char hex[129], *dest, *sr, *multi = th_path("%s/test.debug", tmp), *a = th_path("%s/a", tmp);
 	struct hw_dwarf *dw;
 
 	(void)state;
@@ -154,7 +131,7 @@ static void test_build_id_fallback(void **state)
 	for (i = 0; i < len; i++)
 		sprintf(hex + 2 * i, "%02x", id[i]);
 	hw_elf_close(elf);
-	dest = path("/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
+	dest = th_path("/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
 	sr = sysroot_with("bid", "test.debug", dest);
 	dw = open_debug(sr, a);
 	check_all(dw, "a");
@@ -168,7 +145,7 @@ static void test_build_id_fallback(void **state)
 /* Without its dwz file, a debug file opens but questions about shared types fail, saying why. */
 static void expect_alt_problem(const char *sr, const char *needle)
 {
-	char *a = path("%s/a", tmp);
+	char *a = th_path("%s/a", tmp);
 	struct hw_dwarf *dw = open_debug(sr, a);
 	struct hw_error *err;
 	uint64_t v = 99;
@@ -191,7 +168,7 @@ static void expect_alt_problem(const char *sr, const char *needle)
 static void test_missing_alt(void **state)
 {
 	char *sr = sysroot_with("none", NULL, NULL);
-	char *needle = path("%s" ALT_NAME " [not found]", sr);
+	char *needle = th_path("%s" ALT_NAME " [not found]", sr);
 
 	(void)state;
 	expect_alt_problem(sr, needle);
@@ -202,7 +179,7 @@ static void test_missing_alt(void **state)
 static void test_alt_of_another_build(void **state)
 {
 	char *sr = sysroot_with("other", "other.debug", ALT_NAME);
-	char *needle = path("%s" ALT_NAME " [build-id mismatch]", sr);
+	char *needle = th_path("%s" ALT_NAME " [build-id mismatch]", sr);
 
 	(void)state;
 	expect_alt_problem(sr, needle);
@@ -222,5 +199,5 @@ int main(void)
 		printf("# dwz is not installed; skipping\n");
 		return 77;
 	}
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, th_group_teardown);
 }

@@ -25,10 +25,10 @@ static unsigned sysroot_no;
 
 static int group_setup(void **state)
 {
-	(void)state;
 	tmp = th_tmpdir();
 	if (!tmp)
 		return -1;
+	*state = tmp; /* th_group_teardown removes it */
 	/* full: with DWARF, build-id A; other: same program, build-id B; noid: no build-id. */
 	if (th_sh("cd '%s' && %s -gdwarf-5 -Wl,--build-id=0x%s -I'%s' -o full '%s'/cu_decl.c "
 		  "'%s'/cu_main.c '%s'/cu_def.c && ./full >full.facts",
@@ -53,14 +53,6 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	th_rmtree(tmp);
-	free(tmp);
-	return 0;
-}
-
 /* A new sysroot holding @exe_file at /usr/sbin/prog; returns its path (caller frees). */
 static char *new_sysroot(const char *exe_file)
 {
@@ -72,6 +64,9 @@ static char *new_sysroot(const char *exe_file)
 	    0);
 	return sr;
 }
+
+/* Debug info is found at <sr>@where for the stripped program in @sr (freed here). */
+static void found_in(char *sr, const char *where);
 
 /* Copy <tmp>/@file to <sr>/@dest (directories created). */
 static void place(const char *sr, const char *file, const char *dest)
@@ -183,9 +178,17 @@ static void test_nothing_found(void **state)
 	free(sr);
 }
 
+static void found_in(char *sr, const char *where)
+{
+	struct hw_elf *exe = open_exe(sr);
+
+	expect_found(exe, sr, where);
+	hw_elf_close(exe);
+	free(sr);
+}
+
 static void test_build_id_dir(void **state)
 {
-	struct hw_elf *exe;
 	char *sr;
 
 	(void)state;
@@ -193,10 +196,7 @@ static void test_build_id_dir(void **state)
 	place(sr, "prog.debug", ID_A_PATH);
 	/* A debuglink candidate exists too; the build-id file comes first. */
 	place(sr, "prog.debug", "/usr/sbin/prog.debug");
-	exe = open_exe(sr);
-	expect_found(exe, sr, ID_A_PATH);
-	hw_elf_close(exe);
-	free(sr);
+	found_in(sr, ID_A_PATH);
 }
 
 static void test_debuglink_places(void **state)
@@ -211,13 +211,9 @@ static void test_debuglink_places(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
 		char *sr = new_sysroot("stripped");
-		struct hw_elf *exe;
 
 		place(sr, "prog.debug", where[i]);
-		exe = open_exe(sr);
-		expect_found(exe, sr, where[i]);
-		hw_elf_close(exe);
-		free(sr);
+		found_in(sr, where[i]);
 	}
 }
 
@@ -327,5 +323,5 @@ int main(void)
 	    cmocka_unit_test(test_no_sysroot_no_build_id),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, th_group_teardown);
 }

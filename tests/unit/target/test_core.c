@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "testfile.h"
+#include "testutil.h"
 
 #include <dirent.h>
 #include <elf.h>
@@ -912,10 +912,7 @@ static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
+	return tu_rng(&rng_state);
 }
 
 /* Byte ranges worth damaging in a core image: headers, notes, the notes heapwalk parses. */

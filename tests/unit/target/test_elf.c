@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "testfile.h"
+#include "testutil.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -276,10 +276,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
+	return tu_rng(&rng_state);
 }
 
 /* Overwrite random bytes of the ELF header, program headers and section headers. */

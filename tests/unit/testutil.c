@@ -1,4 +1,4 @@
-/* testfile.c - whole files in and out, for the unit tests. */
+/* testutil.c - small helpers of the unit tests. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "testfile.h"
+#include "testutil.h"
 
 uint8_t *tu_slurp(const char *path, size_t *len)
 {
@@ -35,4 +35,12 @@ void tu_spit(const char *path, const void *data, size_t len)
 	assert_non_null(f);
 	assert_int_equal(fwrite(data, 1, len, f), len);
 	assert_int_equal(fclose(f), 0);
+}
+
+uint64_t tu_rng(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
 }
