@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""smoke.py - meson test: bench/run on a 10k-fragment heap writes valid JSON; the progress line.
+"""smoke.py - meson test: bench/run on a 10k-fragment heap writes valid JSON (with a
+--baseline); the progress line.
 
 Usage: smoke.py BUILD_DIR
 
@@ -34,7 +35,8 @@ def main():
         r = subprocess.run([sys.executable, os.path.join(HERE, "run"), "--build", build,
                             "--cache", os.path.join(tmp, "cache"), "--sizes", "10k",
                             "--managers", "qm", "--reps", "1", "--json", out, "--no-gdb",
-                            "--quiet-gen"], capture_output=True, text=True)
+                            "--quiet-gen", "--baseline", os.path.join(build, "heapwalk")],
+                           capture_output=True, text=True)
         print(r.stdout)
         print(r.stderr, file=sys.stderr)
         if not os.path.exists(out):
@@ -70,6 +72,10 @@ def main():
                 fail("%s exited %s" % (x["name"], x["exit"]))
         if [x for x in h["results"] if x["name"] == "probe"][0]["ratio_to_probe"] != 1.0:
             fail("the probe's own ratio is not 1")
+        # --baseline (here the same binary): a '[base]' row and a ratio per heapwalk command
+        base = sorted(v["name"] for v in h.get("vs_baseline", []))
+        if base != sorted(n for n in names if n + " [base]" in names) or "stats" not in base:
+            fail("--baseline: ratios for %s, rows %s" % (base, names))
 
         # The progress line: on a terminal (forced at once), wiped at the end; never in a pipe.
         d = os.path.join(tmp, "cache", "qm-56-dbg-10k")
