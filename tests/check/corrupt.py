@@ -44,6 +44,9 @@ def check_json(core, name, exe=True, extra=()):
     if rc >= 124:
         result(name, False, "exit %d (crash, signal or hang): %s" % (rc, err.strip()[:300]))
         return rc, None
+    if rc == 70:  # heapwalk-checked: the JSON does not match doc/heapwalk.schema.json
+        result(name, False, "JSON not as the schema says: %s" % err.strip()[-400:])
+        return rc, None
     try:
         return rc, json.loads(out)["pools"][0]
     except (ValueError, KeyError, IndexError):

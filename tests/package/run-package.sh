@@ -67,7 +67,8 @@ pv=$(dpkg-deb -f "$DEB" Version)
 dpkg-deb -c "$DEB" | awk '{print $6}' >"$TMP/files"
 for f in ./usr/bin/heapwalk ./usr/share/man/man1/heapwalk.1.gz \
 	./usr/share/bash-completion/completions/heapwalk ./usr/share/heapwalk/gdb/heapwalk.gdb \
-	./usr/share/heapwalk/gdb/profiles.gdb ./usr/share/gdb/auto-load/usr/sbin/kamailio-gdb.gdb; do
+	./usr/share/heapwalk/gdb/profiles.gdb ./usr/share/gdb/auto-load/usr/sbin/kamailio-gdb.gdb \
+	./usr/share/heapwalk/heapwalk.schema.json; do
 	grep -qx "$f" "$TMP/files" && ok "installs $f" || bad "does not install $f"
 done
 dpkg-deb -f "$DEB" Depends | grep -q 'libdwarf' && ok "Depends (shlibs): $(dpkg-deb -f "$DEB" Depends)" ||
