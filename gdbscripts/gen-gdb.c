@@ -525,6 +525,51 @@ static const struct gdb_mgr {
 };
 #define NMGRS (sizeof(gdb_mgrs) / sizeof(gdb_mgrs[0]))
 
+/*
+ * What hw-core.gdb asks of the selected manager, by $hw_mgr: eval "hw-internal
+ * m%d-OP", $hw_mgr runs the manager's hw-internal <key>-OP (hw-<key>.gdb),
+ * with the arguments the caller gives (nargs). m0-OP (no manager) does nothing.
+ */
+static const struct gdb_op {
+	const char *name;
+	int nargs;
+} gdb_ops[] = {
+	{"verify", 0}, {"old-era", 0}, {"stats", 0}, {"list", 1},
+	{"status", 0}, {"free", 0},    {"check", 0}, {"addr", 0},
+};
+
+static void dispatch_cmd(int id, const char *op, const char *body, const char *doc)
+{
+	printf("define hw-internal m%d-%s\n%send\ndocument hw-internal m%d-%s\n(internal) %s\nend\n\n",
+	       id, op, body, id, op, doc);
+}
+
+/* The dispatch table: per manager and operation one command. */
+static void gen_dispatch(void)
+{
+	char body[160], doc[160];
+
+	for (size_t op = 0; op < sizeof(gdb_ops) / sizeof(gdb_ops[0]); op++) {
+		snprintf(doc, sizeof(doc), "No manager selected: nothing to %s.", gdb_ops[op].name);
+		dispatch_cmd(0, gdb_ops[op].name, "", doc);
+	}
+	dispatch_cmd(0, "name", "", "No manager selected: no name.");
+	for (size_t i = 0; i < NMGRS; i++) {
+		const struct hw_allocator *a = gdb_mgrs[i].a;
+		for (size_t op = 0; op < sizeof(gdb_ops) / sizeof(gdb_ops[0]); op++) {
+			snprintf(body, sizeof(body), "  hw-internal %s-%s%s\n", a->key,
+				 gdb_ops[op].name, gdb_ops[op].nargs ? " $arg0" : "");
+			snprintf(doc, sizeof(doc), "hw-internal %s-%s for $hw_mgr %d (%s).", a->key,
+				 gdb_ops[op].name, a->gdb_id, a->name);
+			dispatch_cmd(a->gdb_id, gdb_ops[op].name, body, doc);
+		}
+		snprintf(body, sizeof(body), "  printf \": %s\"\n", a->name);
+		snprintf(doc, sizeof(doc), "Print \": %s\", the name of $hw_mgr %d.", a->name,
+			 a->gdb_id);
+		dispatch_cmd(a->gdb_id, "name", body, doc);
+	}
+}
+
 /* Every profile of @m: one hw-profile command each, then the fingerprint tests. */
 static int mgr_profiles(const struct gdb_mgr *m)
 {
@@ -580,6 +625,7 @@ static int gen_profiles(void)
 			return 1;
 	if (each_mgr(dump_cmd))
 		return 1;
+	gen_dispatch();
 	return ferror(stdout) ? 1 : 0;
 }
 

@@ -361,15 +361,7 @@ define hw-internal describe
   if $hw_pool == 1
     printf "hw: shm pool"
   end
-  if $hw_mgr == 1
-    printf ": q_malloc"
-  end
-  if $hw_mgr == 2
-    printf ": f_malloc"
-  end
-  if $hw_mgr == 3
-    printf ": tlsf_malloc"
-  end
+  eval "hw-internal m%d-name", $hw_mgr
   printf ", block 0x%lx, layout %s", $hw_block, $hw_layout_name
   if $hw_how == 1
     printf " (chosen with hw-layout)\n"
@@ -383,15 +375,7 @@ define hw-internal describe
   if $hw_how == 4
     printf " (%s)\n", $hw_layout_src
   end
-  if $hw_mgr == 1
-    hw-internal qm-verify
-  end
-  if $hw_mgr == 2
-    hw-internal fm-verify
-  end
-  if $hw_mgr == 3
-    hw-internal tlsf-verify
-  end
+  eval "hw-internal m%d-verify", $hw_mgr
 end
 document hw-internal describe
 (internal) Say which pool, manager, block and layout are selected, and check the layout fits.
@@ -403,23 +387,8 @@ end
 # decides what Kamailio's own status dump looks like (TLSF: a block list,
 # not the free-list matrix).
 define hw-internal old-era
-  # nested: the other manager's variables may not exist
-  if $hw_mgr == 1
-    if !$hw_qm_debug && $hw_qm_era == 2
-      if $hw_how == 3
-        eval "hw-profile qm-4.2-4.3-nodbg-%s", $hw_ptr == 8 ? $hw_s_lp64 : $hw_s_ilp32
-      end
-      set $hw_qm_era = 1
-    end
-  end
-  if $hw_mgr == 3
-    if !$hw_tlsf_debug && $hw_tlsf_era == 1
-      if $hw_how == 3
-        eval "hw-profile tlsf-4.3-nodbg-%s", $hw_ptr == 8 ? $hw_s_lp64 : $hw_s_ilp32
-      end
-      set $hw_tlsf_era = 0
-    end
-  end
+  # each manager's own (the other managers' variables may not exist)
+  eval "hw-internal m%d-old-era", $hw_mgr
 end
 document hw-internal old-era
 (internal) Set the era of a layout found for a block given by address (Kamailio before 4.4).
@@ -595,14 +564,8 @@ end
 
 define hw-stats
   hw-internal need
-  if $hw_go && $hw_mgr == 1
-    hw-internal qm-stats
-  end
-  if $hw_go && $hw_mgr == 2
-    hw-internal fm-stats
-  end
-  if $hw_go && $hw_mgr == 3
-    hw-internal tlsf-stats
+  if $hw_go
+    eval "hw-internal m%d-stats", $hw_mgr
   end
 end
 document hw-stats
@@ -693,15 +656,7 @@ Needs a debug build (DBG_SR_MEMORY).
 end
 
 define hw-internal list
-  if $hw_mgr == 1
-    hw-internal qm-list $arg0
-  end
-  if $hw_mgr == 2
-    hw-internal fm-list $arg0
-  end
-  if $hw_mgr == 3
-    hw-internal tlsf-list $arg0
-  end
+  eval "hw-internal m%d-list $arg0", $hw_mgr
 end
 document hw-internal list
 (internal) List fragments $hw_from..$hw_to: 0 all, 1 used only, 2 sites of used ones.
@@ -714,15 +669,7 @@ define hw-status
     if $argc >= 1
       set $hw_status_all = $arg0
     end
-    if $hw_mgr == 1
-      hw-internal qm-status
-    end
-    if $hw_mgr == 2
-      hw-internal fm-status
-    end
-    if $hw_mgr == 3
-      hw-internal tlsf-status
-    end
+    eval "hw-internal m%d-status", $hw_mgr
   end
 end
 document hw-status
@@ -737,14 +684,8 @@ end
 
 define hw-free
   hw-internal need
-  if $hw_go && $hw_mgr == 1
-    hw-internal qm-free
-  end
-  if $hw_go && $hw_mgr == 2
-    hw-internal fm-free
-  end
-  if $hw_go && $hw_mgr == 3
-    hw-internal tlsf-free
+  if $hw_go
+    eval "hw-internal m%d-free", $hw_mgr
   end
 end
 document hw-free
@@ -759,14 +700,8 @@ end
 
 define hw-check
   hw-internal need
-  if $hw_go && $hw_mgr == 1
-    hw-internal qm-check
-  end
-  if $hw_go && $hw_mgr == 2
-    hw-internal fm-check
-  end
-  if $hw_go && $hw_mgr == 3
-    hw-internal tlsf-check
+  if $hw_go
+    eval "hw-internal m%d-check", $hw_mgr
   end
 end
 document hw-check
@@ -811,15 +746,7 @@ define hw-addr
       set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3 $arg4 $arg5 $arg6 $arg7)
     end
     set $hw_a = $hw_arg
-    if $hw_mgr == 1
-      hw-internal qm-addr
-    end
-    if $hw_mgr == 2
-      hw-internal fm-addr
-    end
-    if $hw_mgr == 3
-      hw-internal tlsf-addr
-    end
+    eval "hw-internal m%d-addr", $hw_mgr
   end
 end
 document hw-addr

@@ -162,6 +162,13 @@ document hw-internal fm-verify
 (internal) Warn when the selected layout does not fit the f_malloc block.
 end
 
+# f_malloc layouts that share a fingerprint share their era too: nothing to set.
+define hw-internal fm-old-era
+end
+document hw-internal fm-old-era
+(internal) Nothing: an f_malloc layout found for a block given by address keeps its era.
+end
+
 define hw-internal fm-stats
   hw-internal fm-hdr
   printf "fm_status (0x%lx):\n", $hw_b

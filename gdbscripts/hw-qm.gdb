@@ -127,6 +127,20 @@ document hw-internal qm-verify
 (internal) Warn when the selected layout does not fit the q_malloc block.
 end
 
+# A block given by address belongs to a Kamailio before 4.4: non-debug
+# 4.2-4.3 and 4.4+ share their layout, the era decides the status dump.
+define hw-internal qm-old-era
+  if !$hw_qm_debug && $hw_qm_era == 2
+    if $hw_how == 3
+      eval "hw-profile qm-4.2-4.3-nodbg-%s", $hw_ptr == 8 ? $hw_s_lp64 : $hw_s_ilp32
+    end
+    set $hw_qm_era = 1
+  end
+end
+document hw-internal qm-old-era
+(internal) Set the era of a q_malloc layout found for a block given by address.
+end
+
 define hw-internal qm-stats
   hw-internal qm-hdr
   printf "(0x%lx):\n", $hw_b
