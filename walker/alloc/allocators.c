@@ -8,10 +8,20 @@
 #include "heapwalk/alloc.h"
 #include "heapwalk/error.h"
 
+#ifdef HW_TEST_ALLOCATORS
+#define HW_TEST_ALLOCATOR(key) HW_ALLOCATOR(key)
+#else
+#define HW_TEST_ALLOCATOR(key)
+#endif
+
+#define HW_ALLOCATOR(key) extern const struct hw_allocator hw_allocator_##key;
+#include "allocators.def"
+#undef HW_ALLOCATOR
+
 const struct hw_allocator *const hw_allocators[] = {
-	&hw_allocator_qm,
-	&hw_allocator_fm,
-	&hw_allocator_tlsf,
+#define HW_ALLOCATOR(key) &hw_allocator_##key,
+#include "allocators.def"
+#undef HW_ALLOCATOR
 	NULL,
 };
 
