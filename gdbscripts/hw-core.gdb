@@ -20,7 +20,9 @@
 #   $hw_ok        a pool is selected and its layout known
 #   $hw_pool      0 pkg, 1 shm; $hw_explicit: the block was given by address
 #   $hw_block     the manager's block (qm_block, fm_block, tlsf control_t)
-#   $hw_mgr       1 q_malloc, 2 f_malloc, 3 tlsf
+#   $hw_mgr       1 q_malloc, 2 f_malloc, 3 tlsf (0 none); the hw-* commands
+#                 ask the manager with eval "hw-internal m%d-OP", $hw_mgr, a
+#                 table of commands gen-gdb writes into profiles.gdb
 #   $hw_forced    0 detect, 1 the profile hw-layout chose, 2 DWARF
 #   $hw_layout_name, $hw_layout_src    strings, for hw-layout and hw-stats
 
@@ -44,6 +46,9 @@ if $_isvoid($hw_strings)
 end
 if $_isvoid($hw_stream)
   set $hw_stream = 0
+end
+if $_isvoid($hw_lfe_ends)
+  set $hw_lfe_ends = 1
 end
 set $hw_chunk = 4096
 # Strings for printf: a string literal in an expression needs a live
@@ -158,12 +163,13 @@ document hw-internal chunk-next
 end
 
 # After a walk: say why it stopped early, if it did. $hw_stop is where a
-# complete walk ends (0: not known).
+# complete walk ends (0: not known); $hw_lfe_ends (set with $hw_lfe by the
+# manager's header reader) whether reaching $hw_lfe ends the walk.
 define hw-internal walk-end
   if $hw_bad
     printf "hw: fragment %lld at 0x%lx has size %lu, which runs past the heap end 0x%lx: walk stopped (hw-check tells more)\n", $hw_i, $hw_f, $hw_sz, $hw_end
   else
-    if ($hw_fin || ($hw_mgr != 3 && $hw_nx >= $hw_lfe)) && $hw_stop != 0 && $hw_nx != $hw_stop
+    if ($hw_fin || ($hw_lfe_ends && $hw_nx >= $hw_lfe)) && $hw_stop != 0 && $hw_nx != $hw_stop
       printf "hw: the fragments end at 0x%lx, the heap at 0x%lx (hw-check tells more)\n", $hw_nx, $hw_stop
     end
   end

@@ -104,6 +104,7 @@ define hw-internal qm-hdr
   end
   set $hw_first = *(unsigned long *)($hw_b + $hw_qm_b_first_frag)
   set $hw_lfe = *(unsigned long *)($hw_b + $hw_qm_b_last_frag_end)
+  set $hw_lfe_ends = 1
   set $hw_end = $hw_lfe + $hw_qm_end_size
   set $hw_hdr_ok = $hw_first > $hw_b && $hw_first <= $hw_lfe && $hw_lfe - $hw_b < $hw_h_size
   if !$hw_hdr_ok

@@ -76,6 +76,8 @@ define hw-internal tlsf-hdr
   # the sentinel: where the pool's one initial block ends
   set $hw_end = $hw_b + $hw_h_size + $hw_tlsf_start_offset - 2 * $hw_tlsf_word
   set $hw_lfe = $hw_end
+  # only the size-0 sentinel ($hw_fin) says where the blocks end
+  set $hw_lfe_ends = 0
   set $hw_hdr_ok = $hw_h_size > $hw_tlsf_control_size && $hw_end > $hw_first
   if !$hw_hdr_ok
     printf "hw: TLSF control block 0x%lx is implausible: total_size %lu (wrong layout or pool?)\n", $hw_b, $hw_h_size

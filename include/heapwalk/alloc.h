@@ -220,7 +220,13 @@ struct hw_layout_field {
 };
 
 /*
- * A memory manager. Every op takes the layout as its head (the struct
+ * A memory manager. Adding one: its layout and profiles
+ * (walker/layout/<key>_layout.c), its walker and this table
+ * (walker/alloc/<key>.c), and one line in walker/alloc/allocators.def;
+ * the test-only toy allocator (walker/alloc/toy.c) is the smallest example.
+ * gdbscripts/ walk only the managers in gen-gdb.c's table.
+ *
+ * Every op takes the layout as its head (the struct
  * hw_<mgr>_layout the allocator's own code casts it back to). An op that
  * is NULL is deliberately absent; each says what absence means. The
  * table self-test (tests/unit/alloc/test_tables.c) checks which may be.
