@@ -71,6 +71,9 @@ static void elem_cb(void *arg, uint64_t bucket, uint64_t addr, uint64_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hw_pool pool;
+	struct hw_qm_layout qml;
+	struct hw_fm_layout fml;
+	struct hw_tlsf_layout tlsfl;
 	struct hw_target t;
 	struct hw_heap_header h;
 	struct hw_check ck;
@@ -106,19 +109,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = size - HW_FUZZ_HDR;
 	switch (data[0] % 3) {
 	case 0:
-		pool.mgr = HW_MGR_QM;
-		pool.qm = qm_profiles[data[1] % nqm];
-		t.word_size = pool.qm.word;
+		pool.alloc = &hw_allocator_qm;
+		qml = qm_profiles[data[1] % nqm];
+		t.word_size = qml.word;
+		pool.layout = &qml.head;
 		break;
 	case 1:
-		pool.mgr = HW_MGR_FM;
-		pool.fm = fm_profiles[data[1] % nfm];
-		t.word_size = pool.fm.word;
+		pool.alloc = &hw_allocator_fm;
+		fml = fm_profiles[data[1] % nfm];
+		t.word_size = fml.word;
+		pool.layout = &fml.head;
 		break;
 	default:
-		pool.mgr = HW_MGR_TLSF;
-		pool.tlsf = tlsf_profiles[data[1] % ntlsf];
-		t.word_size = pool.tlsf.word;
+		pool.alloc = &hw_allocator_tlsf;
+		tlsfl = tlsf_profiles[data[1] % ntlsf];
+		t.word_size = tlsfl.word;
+		pool.layout = &tlsfl.head;
 		break;
 	}
 	pool.usable = true;
@@ -133,25 +139,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hw_mem_destroy(t.mem);
 		return 0;
 	}
-	switch (pool.mgr) {
-	case HW_MGR_QM:
-		err = hw_qm_read_header(&t, &pool.qm, base, &h);
+	switch (data[0] % 3) {
+	case 0:
+		err = hw_qm_read_header(&t, &qml, base, &h);
 		if (!err && (flags & HW_FUZZ_FIX_HEADER)) {
 			h.size = len;
-			h.first_frag = base + pool.qm.first_off;
-			h.last_frag_end = base + len - pool.qm.end_size;
+			h.first_frag = base + qml.first_off;
+			h.last_frag_end = base + len - qml.end_size;
 		}
 		break;
-	case HW_MGR_FM:
-		err = hw_fm_read_header(&t, &pool.fm, base, &h);
+	case 1:
+		err = hw_fm_read_header(&t, &fml, base, &h);
 		if (!err && (flags & HW_FUZZ_FIX_HEADER)) {
 			h.size = len;
-			h.first_frag = base + pool.fm.first_off;
-			h.last_frag_end = base + len - pool.fm.frag_size;
+			h.first_frag = base + fml.first_off;
+			h.last_frag_end = base + len - fml.frag_size;
 		}
 		break;
 	default:
-		err = hw_tlsf_read_header(&t, &pool.tlsf, base, &h);
+		err = hw_tlsf_read_header(&t, &tlsfl, base, &h);
 		break;
 	}
 	if (err) {

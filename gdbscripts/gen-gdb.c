@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gdb_emit.h"
+#include "heapwalk/alloc.h"
 #include "heapwalk/layout.h"
 
 #define CAP 128
@@ -50,19 +51,17 @@ static void value_field(void *arg, const char *name, uint32_t v)
 		printf(", %u", v);
 }
 
-static void profile_values(enum hw_manager mgr, const void *layout, int era, int debug, int stats,
-			   const char *name, const char *src)
+static void profile_values(const struct hw_allocator *a, const struct hw_layout_head *l)
 {
-	const char *p = hw_gdb_layout_fields(mgr, layout, NULL, NULL);
+	const char *p = hw_gdb_layout_fields(a, l, NULL, NULL);
 
-	printf("  set $hw_v = {%d, %d", era, debug);
-	if (mgr == HW_MGR_FM)
-		printf(", %d", stats);
-	hw_gdb_layout_fields(mgr, layout, value_field, NULL);
+	printf("  set $hw_v = {%d, %d", l->era, l->debug ? 1 : 0);
+	hw_gdb_layout_flags(a, l, value_field, NULL);
+	hw_gdb_layout_fields(a, l, value_field, NULL);
 	printf("}\n  hw-internal apply-%s\n  set $hw_layout_name = ", p);
-	hw_gdb_emit_string(stdout, name);
+	hw_gdb_emit_string(stdout, l->name);
 	printf("\n  set $hw_layout_src = ");
-	hw_gdb_emit_string(stdout, src);
+	hw_gdb_emit_string(stdout, l->source);
 	putchar('\n');
 }
 
@@ -79,15 +78,14 @@ static void apply_field(void *arg, const char *name, uint32_t v)
 	printf(", $hw_%s_%s = $hw_v[%d]", c->p, name, c->i++);
 }
 
-static void apply_cmd(enum hw_manager mgr, const void *layout)
+static void apply_cmd(const struct hw_allocator *a, const struct hw_layout_head *l)
 {
-	struct apply_ctx c = {hw_gdb_layout_fields(mgr, layout, NULL, NULL), 2};
+	struct apply_ctx c = {hw_gdb_layout_fields(a, l, NULL, NULL), 2};
 
-	printf("define hw-internal apply-%s\n  set $hw_mgr = %d\n", c.p, (int)mgr);
+	printf("define hw-internal apply-%s\n  set $hw_mgr = %d\n", c.p, a->gdb_id);
 	printf("  set $hw_%s_era = $hw_v[0], $hw_%s_debug = $hw_v[1]", c.p, c.p);
-	if (mgr == HW_MGR_FM)
-		printf(", $hw_fm_stats = $hw_v[%d]", c.i++);
-	hw_gdb_layout_fields(mgr, layout, apply_field, &c);
+	hw_gdb_layout_flags(a, l, apply_field, &c);
+	hw_gdb_layout_fields(a, l, apply_field, &c);
 	printf("\nend\ndocument hw-internal apply-%s\n(internal) Set the %s layout variables from "
 	       "the array $hw_v of a profile.\nend\n\n",
 	       c.p, c.p);
@@ -102,23 +100,21 @@ static void profile_doc(const char *name, const char *doc)
 	       strcmp(cmd, name) ? " (hw-layout takes either spelling)." : "");
 }
 
-static void qm_profiles(void)
+static void qm_doc(const struct hw_layout_head *h, char *doc, size_t cap)
 {
-	struct hw_qm_layout all[CAP];
-	size_t n = hw_qm_profiles(all, CAP);
-	char doc[256];
+	const struct hw_qm_layout *l = (const void *)h;
 
-	for (size_t i = 0; i < n && i < CAP; i++) {
-		const struct hw_qm_layout *l = &all[i];
-		profile_head(l->name);
-		profile_values(HW_MGR_QM, l, (int)l->era, l->debug, 0, l->name, l->source);
-		snprintf(doc, sizeof(doc),
-			 "q_malloc %s, %s, %u-bit: header %u + trailer %u bytes, ROUNDTO %u, "
-			 "first fragment at block + %u.",
-			 hw_qm_era_name(l->era), l->debug ? "debug build" : "non-debug build",
-			 l->word * 8, l->frag_size, l->end_size, l->roundto, l->first_off);
-		profile_doc(l->name, doc);
-	}
+	snprintf(doc, cap,
+		 "q_malloc %s, %s, %u-bit: header %u + trailer %u bytes, ROUNDTO %u, "
+		 "first fragment at block + %u.",
+		 hw_qm_era_name(l->era), l->debug ? "debug build" : "non-debug build", l->word * 8,
+		 l->frag_size, l->end_size, l->roundto, l->first_off);
+}
+
+static void qm_fingerprint(const void *profiles, size_t n)
+{
+	const struct hw_qm_layout *all = profiles;
+
 	/*
 	 * Newest era first, so that eras whose walk layout is the same (4.2-4.3 and
 	 * 4.4-5.7 non-debug) resolve to the newer name. A debug profile also needs
@@ -141,24 +137,22 @@ static void qm_profiles(void)
 	       "$hw_found = 1 if one fits.\nend\n\n");
 }
 
-static void fm_profiles(void)
+static void fm_doc(const struct hw_layout_head *h, char *doc, size_t cap)
 {
-	struct hw_fm_layout all[CAP];
-	size_t n = hw_fm_profiles(all, CAP);
-	char doc[256];
+	const struct hw_fm_layout *l = (const void *)h;
 
-	for (size_t i = 0; i < n && i < CAP; i++) {
-		const struct hw_fm_layout *l = &all[i];
-		profile_head(l->name);
-		profile_values(HW_MGR_FM, l, (int)l->era, l->debug, l->stats, l->name, l->source);
-		snprintf(doc, sizeof(doc),
-			 "f_malloc %s, %s%s, %u-bit: header %u bytes, ROUNDTO %u, first fragment "
-			 "at block + %u.",
-			 hw_fm_era_name(l->era), l->debug ? "debug build" : "non-debug build",
-			 l->stats ? "" : " without counters", l->word * 8, l->frag_size, l->roundto,
-			 l->first_off);
-		profile_doc(l->name, doc);
-	}
+	snprintf(doc, cap,
+		 "f_malloc %s, %s%s, %u-bit: header %u bytes, ROUNDTO %u, first fragment "
+		 "at block + %u.",
+		 hw_fm_era_name(l->era), l->debug ? "debug build" : "non-debug build",
+		 l->stats ? "" : " without counters", l->word * 8, l->frag_size, l->roundto,
+		 l->first_off);
+}
+
+static void fm_fingerprint(const void *profiles, size_t n)
+{
+	const struct hw_fm_layout *all = profiles;
+
 	/*
 	 * Debug and non-debug builds of one era can share the offset: the start
 	 * pattern's place tells them apart, so the profiles that test one come
@@ -185,23 +179,21 @@ static void fm_profiles(void)
 	       "$hw_found = 1 if one fits.\nend\n\n");
 }
 
-static void tlsf_profiles(void)
+static void tlsf_doc(const struct hw_layout_head *h, char *doc, size_t cap)
 {
-	struct hw_tlsf_layout all[CAP];
-	size_t n = hw_tlsf_profiles(all, CAP);
-	char doc[256];
+	const struct hw_tlsf_layout *l = (const void *)h;
 
-	for (size_t i = 0; i < n && i < CAP; i++) {
-		const struct hw_tlsf_layout *l = &all[i];
-		profile_head(l->name);
-		profile_values(HW_MGR_TLSF, l, (int)l->era, l->debug, 0, l->name, l->source);
-		snprintf(doc, sizeof(doc),
-			 "TLSF %s, %s, %u-bit: block header %u bytes (user data at +%u), "
-			 "control_t %u bytes.",
-			 hw_tlsf_era_name(l->era), l->debug ? "debug build" : "non-debug build",
-			 l->word * 8, l->hdr_size, l->start_offset, l->control_size);
-		profile_doc(l->name, doc);
-	}
+	snprintf(doc, cap,
+		 "TLSF %s, %s, %u-bit: block header %u bytes (user data at +%u), "
+		 "control_t %u bytes.",
+		 hw_tlsf_era_name(l->era), l->debug ? "debug build" : "non-debug build", l->word * 8,
+		 l->hdr_size, l->start_offset, l->control_size);
+}
+
+static void tlsf_fingerprint(const void *profiles, size_t n)
+{
+	const struct hw_tlsf_layout *all = profiles;
+
 	/*
 	 * TLSF keeps no first-fragment pointer: a layout fits when total_size
 	 * and real_used are plausible where it puts them and the first block
@@ -503,19 +495,114 @@ static void dump_field(void *arg, const char *name, uint32_t value)
 }
 
 /* hw-internal dump-<mgr>: the layout variables as 'heapwalk layout --format gdb' writes them. */
-static void dump_cmd(enum hw_manager mgr, const void *layout)
+static void dump_cmd(const struct hw_allocator *a, const struct hw_layout_head *l)
 {
-	const char *p = hw_gdb_layout_fields(mgr, layout, NULL, NULL);
+	const char *p = hw_gdb_layout_fields(a, l, NULL, NULL);
 
 	printf("define hw-internal dump-%s\n", p);
 	printf("  printf \"set $hw_%s_era = %%d\\n\", $hw_%s_era\n", p, p);
 	printf("  printf \"set $hw_%s_debug = %%d\\n\", $hw_%s_debug\n", p, p);
-	if (mgr == HW_MGR_FM)
-		printf("  printf \"set $hw_fm_stats = %%d\\n\", $hw_fm_stats\n");
-	hw_gdb_layout_fields(mgr, layout, dump_field, (void *)p);
+	hw_gdb_layout_flags(a, l, dump_field, (void *)p);
+	hw_gdb_layout_fields(a, l, dump_field, (void *)p);
 	printf("end\ndocument hw-internal dump-%s\n(internal) Print the %s layout variables "
 	       "as set commands.\nend\n\n",
 	       p, p);
+}
+
+/*
+ * The managers gdbscripts/ walk, in $hw_mgr order: the allocator (its
+ * profiles and layout variables) and what only gdb needs, a one-line
+ * description of a profile and the fingerprint tests that pick one.
+ */
+static const struct gdb_mgr {
+	const struct hw_allocator *a;
+	void (*doc)(const struct hw_layout_head *l, char *doc, size_t cap);
+	void (*fingerprint)(const void *profiles, size_t n);
+} gdb_mgrs[] = {
+	{&hw_allocator_qm, qm_doc, qm_fingerprint},
+	{&hw_allocator_fm, fm_doc, fm_fingerprint},
+	{&hw_allocator_tlsf, tlsf_doc, tlsf_fingerprint},
+};
+#define NMGRS (sizeof(gdb_mgrs) / sizeof(gdb_mgrs[0]))
+
+/*
+ * What hw-core.gdb asks of the selected manager, by $hw_mgr: eval "hw-internal
+ * m%d-OP", $hw_mgr runs the manager's hw-internal <key>-OP (hw-<key>.gdb),
+ * with the arguments the caller gives (nargs). m0-OP (no manager) does nothing.
+ */
+static const struct gdb_op {
+	const char *name;
+	int nargs;
+} gdb_ops[] = {
+	{"verify", 0}, {"old-era", 0}, {"stats", 0}, {"list", 1},
+	{"status", 0}, {"free", 0},    {"check", 0}, {"addr", 0},
+};
+
+static void dispatch_cmd(int id, const char *op, const char *body, const char *doc)
+{
+	printf("define hw-internal m%d-%s\n%send\ndocument hw-internal m%d-%s\n(internal) %s\nend\n\n",
+	       id, op, body, id, op, doc);
+}
+
+/* The dispatch table: per manager and operation one command. */
+static void gen_dispatch(void)
+{
+	char body[160], doc[160];
+
+	for (size_t op = 0; op < sizeof(gdb_ops) / sizeof(gdb_ops[0]); op++) {
+		snprintf(doc, sizeof(doc), "No manager selected: nothing to %s.", gdb_ops[op].name);
+		dispatch_cmd(0, gdb_ops[op].name, "", doc);
+	}
+	dispatch_cmd(0, "name", "", "No manager selected: no name.");
+	for (size_t i = 0; i < NMGRS; i++) {
+		const struct hw_allocator *a = gdb_mgrs[i].a;
+		for (size_t op = 0; op < sizeof(gdb_ops) / sizeof(gdb_ops[0]); op++) {
+			snprintf(body, sizeof(body), "  hw-internal %s-%s%s\n", a->key,
+				 gdb_ops[op].name, gdb_ops[op].nargs ? " $arg0" : "");
+			snprintf(doc, sizeof(doc), "hw-internal %s-%s for $hw_mgr %d (%s).", a->key,
+				 gdb_ops[op].name, a->gdb_id, a->name);
+			dispatch_cmd(a->gdb_id, gdb_ops[op].name, body, doc);
+		}
+		snprintf(body, sizeof(body), "  printf \": %s\"\n", a->name);
+		snprintf(doc, sizeof(doc), "Print \": %s\", the name of $hw_mgr %d.", a->name,
+			 a->gdb_id);
+		dispatch_cmd(a->gdb_id, "name", body, doc);
+	}
+}
+
+/* Every profile of @m: one hw-profile command each, then the fingerprint tests. */
+static int mgr_profiles(const struct gdb_mgr *m)
+{
+	const size_t size = m->a->layout_size;
+	char *all = calloc(CAP, size);
+	size_t n = all ? m->a->profiles(all, CAP) : 0;
+	char doc[256];
+
+	if (!all)
+		return -1;
+	for (size_t i = 0; i < n && i < CAP; i++) {
+		const struct hw_layout_head *l = (const void *)(all + i * size);
+		profile_head(l->name);
+		profile_values(m->a, l);
+		m->doc(l, doc, sizeof(doc));
+		profile_doc(l->name, doc);
+	}
+	m->fingerprint(all, n < CAP ? n : CAP);
+	free(all);
+	return 0;
+}
+
+/* @fn with a zeroed layout of each manager (for the commands that only need field names). */
+static int each_mgr(void (*fn)(const struct hw_allocator *a, const struct hw_layout_head *l))
+{
+	for (size_t i = 0; i < NMGRS; i++) {
+		void *l = calloc(1, gdb_mgrs[i].a->layout_size);
+		if (!l)
+			return -1;
+		fn(gdb_mgrs[i].a, l);
+		free(l);
+	}
+	return 0;
 }
 
 static int gen_profiles(void)
@@ -531,31 +618,14 @@ static int gen_profiles(void)
 	puts("'hw-profile NAME' alone only sets the layout variables.");
 	puts("end");
 	puts("");
-	{
-		struct hw_qm_layout q;
-		struct hw_fm_layout f;
-		struct hw_tlsf_layout t;
-		memset(&q, 0, sizeof(q));
-		memset(&f, 0, sizeof(f));
-		memset(&t, 0, sizeof(t));
-		apply_cmd(HW_MGR_QM, &q);
-		apply_cmd(HW_MGR_FM, &f);
-		apply_cmd(HW_MGR_TLSF, &t);
-	}
-	qm_profiles();
-	fm_profiles();
-	tlsf_profiles();
-	{
-		struct hw_qm_layout q;
-		struct hw_fm_layout f;
-		struct hw_tlsf_layout t;
-		memset(&q, 0, sizeof(q));
-		memset(&f, 0, sizeof(f));
-		memset(&t, 0, sizeof(t));
-		dump_cmd(HW_MGR_QM, &q);
-		dump_cmd(HW_MGR_FM, &f);
-		dump_cmd(HW_MGR_TLSF, &t);
-	}
+	if (each_mgr(apply_cmd))
+		return 1;
+	for (size_t i = 0; i < NMGRS; i++)
+		if (mgr_profiles(&gdb_mgrs[i]))
+			return 1;
+	if (each_mgr(dump_cmd))
+		return 1;
+	gen_dispatch();
 	return ferror(stdout) ? 1 : 0;
 }
 

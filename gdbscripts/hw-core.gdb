@@ -20,7 +20,9 @@
 #   $hw_ok        a pool is selected and its layout known
 #   $hw_pool      0 pkg, 1 shm; $hw_explicit: the block was given by address
 #   $hw_block     the manager's block (qm_block, fm_block, tlsf control_t)
-#   $hw_mgr       1 q_malloc, 2 f_malloc, 3 tlsf
+#   $hw_mgr       1 q_malloc, 2 f_malloc, 3 tlsf (0 none); the hw-* commands
+#                 ask the manager with eval "hw-internal m%d-OP", $hw_mgr, a
+#                 table of commands gen-gdb writes into profiles.gdb
 #   $hw_forced    0 detect, 1 the profile hw-layout chose, 2 DWARF
 #   $hw_layout_name, $hw_layout_src    strings, for hw-layout and hw-stats
 
@@ -44,6 +46,9 @@ if $_isvoid($hw_strings)
 end
 if $_isvoid($hw_stream)
   set $hw_stream = 0
+end
+if $_isvoid($hw_lfe_ends)
+  set $hw_lfe_ends = 1
 end
 set $hw_chunk = 4096
 # Strings for printf: a string literal in an expression needs a live
@@ -158,12 +163,13 @@ document hw-internal chunk-next
 end
 
 # After a walk: say why it stopped early, if it did. $hw_stop is where a
-# complete walk ends (0: not known).
+# complete walk ends (0: not known); $hw_lfe_ends (set with $hw_lfe by the
+# manager's header reader) whether reaching $hw_lfe ends the walk.
 define hw-internal walk-end
   if $hw_bad
     printf "hw: fragment %lld at 0x%lx has size %lu, which runs past the heap end 0x%lx: walk stopped (hw-check tells more)\n", $hw_i, $hw_f, $hw_sz, $hw_end
   else
-    if ($hw_fin || ($hw_mgr != 3 && $hw_nx >= $hw_lfe)) && $hw_stop != 0 && $hw_nx != $hw_stop
+    if ($hw_fin || ($hw_lfe_ends && $hw_nx >= $hw_lfe)) && $hw_stop != 0 && $hw_nx != $hw_stop
       printf "hw: the fragments end at 0x%lx, the heap at 0x%lx (hw-check tells more)\n", $hw_nx, $hw_stop
     end
   end
@@ -361,15 +367,7 @@ define hw-internal describe
   if $hw_pool == 1
     printf "hw: shm pool"
   end
-  if $hw_mgr == 1
-    printf ": q_malloc"
-  end
-  if $hw_mgr == 2
-    printf ": f_malloc"
-  end
-  if $hw_mgr == 3
-    printf ": tlsf_malloc"
-  end
+  eval "hw-internal m%d-name", $hw_mgr
   printf ", block 0x%lx, layout %s", $hw_block, $hw_layout_name
   if $hw_how == 1
     printf " (chosen with hw-layout)\n"
@@ -383,15 +381,7 @@ define hw-internal describe
   if $hw_how == 4
     printf " (%s)\n", $hw_layout_src
   end
-  if $hw_mgr == 1
-    hw-internal qm-verify
-  end
-  if $hw_mgr == 2
-    hw-internal fm-verify
-  end
-  if $hw_mgr == 3
-    hw-internal tlsf-verify
-  end
+  eval "hw-internal m%d-verify", $hw_mgr
 end
 document hw-internal describe
 (internal) Say which pool, manager, block and layout are selected, and check the layout fits.
@@ -403,23 +393,8 @@ end
 # decides what Kamailio's own status dump looks like (TLSF: a block list,
 # not the free-list matrix).
 define hw-internal old-era
-  # nested: the other manager's variables may not exist
-  if $hw_mgr == 1
-    if !$hw_qm_debug && $hw_qm_era == 2
-      if $hw_how == 3
-        eval "hw-profile qm-4.2-4.3-nodbg-%s", $hw_ptr == 8 ? $hw_s_lp64 : $hw_s_ilp32
-      end
-      set $hw_qm_era = 1
-    end
-  end
-  if $hw_mgr == 3
-    if !$hw_tlsf_debug && $hw_tlsf_era == 1
-      if $hw_how == 3
-        eval "hw-profile tlsf-4.3-nodbg-%s", $hw_ptr == 8 ? $hw_s_lp64 : $hw_s_ilp32
-      end
-      set $hw_tlsf_era = 0
-    end
-  end
+  # each manager's own (the other managers' variables may not exist)
+  eval "hw-internal m%d-old-era", $hw_mgr
 end
 document hw-internal old-era
 (internal) Set the era of a layout found for a block given by address (Kamailio before 4.4).
@@ -595,14 +570,8 @@ end
 
 define hw-stats
   hw-internal need
-  if $hw_go && $hw_mgr == 1
-    hw-internal qm-stats
-  end
-  if $hw_go && $hw_mgr == 2
-    hw-internal fm-stats
-  end
-  if $hw_go && $hw_mgr == 3
-    hw-internal tlsf-stats
+  if $hw_go
+    eval "hw-internal m%d-stats", $hw_mgr
   end
 end
 document hw-stats
@@ -693,15 +662,7 @@ Needs a debug build (DBG_SR_MEMORY).
 end
 
 define hw-internal list
-  if $hw_mgr == 1
-    hw-internal qm-list $arg0
-  end
-  if $hw_mgr == 2
-    hw-internal fm-list $arg0
-  end
-  if $hw_mgr == 3
-    hw-internal tlsf-list $arg0
-  end
+  eval "hw-internal m%d-list $arg0", $hw_mgr
 end
 document hw-internal list
 (internal) List fragments $hw_from..$hw_to: 0 all, 1 used only, 2 sites of used ones.
@@ -714,15 +675,7 @@ define hw-status
     if $argc >= 1
       set $hw_status_all = $arg0
     end
-    if $hw_mgr == 1
-      hw-internal qm-status
-    end
-    if $hw_mgr == 2
-      hw-internal fm-status
-    end
-    if $hw_mgr == 3
-      hw-internal tlsf-status
-    end
+    eval "hw-internal m%d-status", $hw_mgr
   end
 end
 document hw-status
@@ -737,14 +690,8 @@ end
 
 define hw-free
   hw-internal need
-  if $hw_go && $hw_mgr == 1
-    hw-internal qm-free
-  end
-  if $hw_go && $hw_mgr == 2
-    hw-internal fm-free
-  end
-  if $hw_go && $hw_mgr == 3
-    hw-internal tlsf-free
+  if $hw_go
+    eval "hw-internal m%d-free", $hw_mgr
   end
 end
 document hw-free
@@ -759,14 +706,8 @@ end
 
 define hw-check
   hw-internal need
-  if $hw_go && $hw_mgr == 1
-    hw-internal qm-check
-  end
-  if $hw_go && $hw_mgr == 2
-    hw-internal fm-check
-  end
-  if $hw_go && $hw_mgr == 3
-    hw-internal tlsf-check
+  if $hw_go
+    eval "hw-internal m%d-check", $hw_mgr
   end
 end
 document hw-check
@@ -811,15 +752,7 @@ define hw-addr
       set $hw_arg = (unsigned long)($arg0 $arg1 $arg2 $arg3 $arg4 $arg5 $arg6 $arg7)
     end
     set $hw_a = $hw_arg
-    if $hw_mgr == 1
-      hw-internal qm-addr
-    end
-    if $hw_mgr == 2
-      hw-internal fm-addr
-    end
-    if $hw_mgr == 3
-      hw-internal tlsf-addr
-    end
+    eval "hw-internal m%d-addr", $hw_mgr
   end
 end
 document hw-addr

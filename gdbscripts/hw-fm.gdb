@@ -139,6 +139,7 @@ define hw-internal fm-hdr
   end
   set $hw_first = *(unsigned long *)($hw_b + $hw_fm_b_first_frag)
   set $hw_lfe = *(unsigned long *)($hw_b + $hw_fm_b_last_frag)
+  set $hw_lfe_ends = 1
   set $hw_end = $hw_fm_era >= 2 ? $hw_lfe : $hw_lfe + $hw_fm_frag_size
   set $hw_hdr_ok = $hw_first > $hw_b && $hw_first <= $hw_lfe && $hw_lfe - $hw_b < $hw_h_size
   if !$hw_hdr_ok
@@ -160,6 +161,13 @@ define hw-internal fm-verify
 end
 document hw-internal fm-verify
 (internal) Warn when the selected layout does not fit the f_malloc block.
+end
+
+# f_malloc layouts that share a fingerprint share their era too: nothing to set.
+define hw-internal fm-old-era
+end
+document hw-internal fm-old-era
+(internal) Nothing: an f_malloc layout found for a block given by address keeps its era.
 end
 
 define hw-internal fm-stats

@@ -104,6 +104,7 @@ define hw-internal qm-hdr
   end
   set $hw_first = *(unsigned long *)($hw_b + $hw_qm_b_first_frag)
   set $hw_lfe = *(unsigned long *)($hw_b + $hw_qm_b_last_frag_end)
+  set $hw_lfe_ends = 1
   set $hw_end = $hw_lfe + $hw_qm_end_size
   set $hw_hdr_ok = $hw_first > $hw_b && $hw_first <= $hw_lfe && $hw_lfe - $hw_b < $hw_h_size
   if !$hw_hdr_ok
@@ -125,6 +126,20 @@ define hw-internal qm-verify
 end
 document hw-internal qm-verify
 (internal) Warn when the selected layout does not fit the q_malloc block.
+end
+
+# A block given by address belongs to a Kamailio before 4.4: non-debug
+# 4.2-4.3 and 4.4+ share their layout, the era decides the status dump.
+define hw-internal qm-old-era
+  if !$hw_qm_debug && $hw_qm_era == 2
+    if $hw_how == 3
+      eval "hw-profile qm-4.2-4.3-nodbg-%s", $hw_ptr == 8 ? $hw_s_lp64 : $hw_s_ilp32
+    end
+    set $hw_qm_era = 1
+  end
+end
+document hw-internal qm-old-era
+(internal) Set the era of a q_malloc layout found for a block given by address.
 end
 
 define hw-internal qm-stats

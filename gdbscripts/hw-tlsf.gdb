@@ -76,6 +76,8 @@ define hw-internal tlsf-hdr
   # the sentinel: where the pool's one initial block ends
   set $hw_end = $hw_b + $hw_h_size + $hw_tlsf_start_offset - 2 * $hw_tlsf_word
   set $hw_lfe = $hw_end
+  # only the size-0 sentinel ($hw_fin) says where the blocks end
+  set $hw_lfe_ends = 0
   set $hw_hdr_ok = $hw_h_size > $hw_tlsf_control_size && $hw_end > $hw_first
   if !$hw_hdr_ok
     printf "hw: TLSF control block 0x%lx is implausible: total_size %lu (wrong layout or pool?)\n", $hw_b, $hw_h_size
@@ -93,6 +95,21 @@ define hw-internal tlsf-verify
 end
 document hw-internal tlsf-verify
 (internal) Warn when the selected layout does not fit the TLSF control block.
+end
+
+# A block given by address belongs to a Kamailio before 4.4: TLSF 4.3 and
+# 4.4+ share their non-debug layout; 4.3's status dump is a block list,
+# not the free-list matrix.
+define hw-internal tlsf-old-era
+  if !$hw_tlsf_debug && $hw_tlsf_era == 1
+    if $hw_how == 3
+      eval "hw-profile tlsf-4.3-nodbg-%s", $hw_ptr == 8 ? $hw_s_lp64 : $hw_s_ilp32
+    end
+    set $hw_tlsf_era = 0
+  end
+end
+document hw-internal tlsf-old-era
+(internal) Set the era of a TLSF layout found for a block given by address.
 end
 
 # tlsf_status: the counters, then (4.4+) the free-block matrix

@@ -6,9 +6,10 @@
  * (check.h) and the walk stops at the first fragment it cannot step past;
  * errors are only for failures to walk at all (the block header unreadable).
  *
- * Each manager is a struct hw_allocator (an ops table); callers pick one
- * with hw_allocator_get(pool->mgr) and never care which it is. The
- * hw_qm_* functions are q_malloc's implementation, public for unit tests.
+ * Each manager is a struct hw_allocator (an ops table, at the end of this
+ * file); a pool names its own (pool->alloc) and callers never care which
+ * it is. The hw_qm_*, hw_fm_*, hw_tlsf_* functions are the managers'
+ * implementations, public for unit tests.
  */
 #ifndef HEAPWALK_ALLOC_H
 #define HEAPWALK_ALLOC_H
@@ -18,10 +19,12 @@
 
 #include "heapwalk/layout.h"
 #include "heapwalk/pool.h"
+#include "heapwalk/sbuf.h"
 
 struct hw_error;
 struct hw_target;
 struct hw_check;
+struct hw_dwarf;
 
 /* The block header's own counters, whatever the manager. */
 struct hw_heap_header {
@@ -89,24 +92,6 @@ struct hw_error *hw_qm_walk_free(const struct hw_target *t, const struct hw_qm_l
 				 const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
 				 struct hw_check *ck);
 
-/* A memory manager: how to read its header, walk its fragments and free lists. */
-struct hw_allocator {
-	const char *name; /* Kamailio's mname: "q_malloc" */
-	enum hw_manager id;
-	struct hw_error *(*read_header)(const struct hw_target *t, const struct hw_pool *p,
-					struct hw_heap_header *ret);
-	struct hw_error *(*walk)(const struct hw_target *t, const struct hw_pool *p,
-				 const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
-				 struct hw_check *ck, struct hw_walk_stats *ret);
-	struct hw_error *(*walk_free)(const struct hw_target *t, const struct hw_pool *p,
-				      const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
-				      struct hw_check *ck);
-};
-
-extern const struct hw_allocator hw_allocator_qm;
-extern const struct hw_allocator hw_allocator_fm;
-extern const struct hw_allocator hw_allocator_tlsf;
-
 /*
  * f_malloc (fm.c). Before 4.2 a fragment carries no free flag: the walk
  * first follows every free list and keeps a sorted set of the listed
@@ -130,9 +115,6 @@ struct hw_error *hw_tlsf_walk(const struct hw_target *t, const struct hw_tlsf_la
 struct hw_error *hw_tlsf_walk_free(const struct hw_target *t, const struct hw_tlsf_layout *l,
 				   const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
 				   struct hw_check *ck);
-
-/* The allocator for @mgr, or NULL if heapwalk cannot walk it. */
-const struct hw_allocator *hw_allocator_get(enum hw_manager mgr);
 
 /*
  * Options of a walk (the *_opts entry points; the plain ones are these
@@ -219,6 +201,9 @@ void hw_alloc_walk_join(const struct hw_pool *p, const struct hw_heap_header *h,
 			struct hw_walk_stats *a, const struct hw_walk_stats *b,
 			struct hw_check *ck);
 
+/* The pool's block header, whatever its manager. */
+struct hw_error *hw_alloc_read_header(const struct hw_target *t, const struct hw_pool *p,
+				      struct hw_heap_header *ret);
 /* The pool's walk / free-list walk with options, whatever its manager (@o may be NULL). */
 struct hw_error *hw_alloc_walk(const struct hw_target *t, const struct hw_pool *p,
 			       const struct hw_heap_header *h, const struct hw_walk_opts *o,
@@ -227,5 +212,125 @@ struct hw_error *hw_alloc_walk(const struct hw_target *t, const struct hw_pool *
 struct hw_error *hw_alloc_walk_free(const struct hw_target *t, const struct hw_pool *p,
 				    const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				    hw_bucket_fn fn, void *arg, struct hw_check *ck);
+
+/* One uint32_t field of a layout struct, by the name gdbscripts/ gives it. */
+struct hw_layout_field {
+	const char *name;
+	size_t off; /* offsetof in the layout struct */
+};
+
+/*
+ * A memory manager. Adding one: its layout and profiles
+ * (walker/layout/<key>_layout.c), its walker and this table
+ * (walker/alloc/<key>.c), and one line in walker/alloc/allocators.def;
+ * the test-only toy allocator (walker/alloc/toy.c) is the smallest example.
+ * gdbscripts/ walk only the managers in gen-gdb.c's table.
+ *
+ * Every op takes the layout as its head (the struct
+ * hw_<mgr>_layout the allocator's own code casts it back to). An op that
+ * is NULL is deliberately absent; each says what absence means. The
+ * table self-test (tests/unit/alloc/test_tables.c) checks which may be.
+ */
+struct hw_allocator {
+	const char *name; /* Kamailio's mname: "q_malloc" */
+	const char *key;  /* short name: --manager, profile prefix "<key>-", gdb "$hw_<key>_" */
+	int gdb_id;       /* $hw_mgr in gdbscripts/; 0: gdbscripts/ cannot walk it */
+	size_t layout_size; /* sizeof(struct hw_<key>_layout) */
+
+	/* ---- layouts ---- */
+	/* Every built-in profile in a stable order into @out (@cap layouts); returns the count. */
+	size_t (*profiles)(void *out, size_t cap);
+	/* The built-in profile @name into @ret (layout_size bytes). HW_ERR_LOOKUP if none. */
+	struct hw_error *(*profile_by_name)(const char *name, void *ret);
+	/* The layout from DWARF. HW_ERR_LOOKUP if absent; NULL op: never from DWARF. */
+	struct hw_error *(*layout_from_dwarf)(struct hw_dwarf *dw, uint32_t word, void *ret);
+	/* The era's human name ("4.4-5.7"). */
+	const char *(*era_name)(int era);
+	/* era name, debug, word, roundto and one line of the sizes that matter. */
+	void (*describe)(const struct hw_layout_head *l, struct hw_layout_facts *ret);
+	/* The layout's fields for 'heapwalk layout' and gdbscripts/, then its flags (0/1). */
+	const struct hw_layout_field *fields, *flags;
+	size_t nfields, nflags;
+
+	/* ---- recognising a block (detect.c) ---- */
+	/* Function names in .dynsym that tell this manager: pkg's malloc, shm's malloc. */
+	const char *sym_pkg, *sym_shm;
+	/* How well the block at @block fits @l: -1 no, else a score; *got: the figure compared. */
+	int (*fit)(const struct hw_target *t, const struct hw_layout_head *l, uint64_t block,
+		   uint64_t *got);
+	/* The era a Kamailio version has, -1 if unknown (major < 0) or none. */
+	int (*era_of_version)(int major, int minor);
+	/* Extra score for @l from what the binary says (NULL: none). */
+	int (*prefer)(const struct hw_layout_head *l, const struct hw_instance *inst, int want_era);
+	/* Adjust a DWARF layout's era where only the version tells them apart (NULL: none). */
+	void (*dwarf_era)(struct hw_layout_head *l, const struct hw_instance *inst);
+	/* Evidence text for a profile that fit / the problem when none did. */
+	void (*fit_text)(const struct hw_layout_head *l, char *buf, size_t cap);
+	void (*misfit_text)(uint64_t block, uint64_t got, char *buf, size_t cap);
+	/* What a fitting debug layout proves, and what to beware of (NULL: nothing to say). */
+	const char *debug_evidence;
+	const char *(*caveat)(const struct hw_layout_head *l, const struct hw_instance *inst);
+	/* Label of *got when the block does not fit a DWARF layout. */
+	const char *got_label;
+	/* pkg or shm from the block's own type word (enum hw_pool_kind), -1 unknown (NULL: -1). */
+	int (*pool_kind)(const struct hw_target *t, const struct hw_layout_head *l, uint64_t block);
+
+	/* ---- walking ---- */
+	struct hw_error *(*read_header)(const struct hw_target *t, const struct hw_layout_head *l,
+					uint64_t block, struct hw_heap_header *ret);
+	struct hw_error *(*walk)(const struct hw_target *t, const struct hw_layout_head *l,
+				 const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				 hw_frag_fn fn, void *arg, struct hw_check *ck,
+				 struct hw_walk_stats *ret);
+	struct hw_error *(*walk_free)(const struct hw_target *t, const struct hw_layout_head *l,
+				      const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				      hw_bucket_fn fn, void *arg, struct hw_check *ck);
+	uint64_t (*heap_end)(const struct hw_layout_head *l, const struct hw_heap_header *h);
+	/* NULL: no split walk (HW_ERR_UNSUPPORTED). */
+	struct hw_error *(*split_point)(const struct hw_target *t, const struct hw_layout_head *l,
+					const struct hw_heap_header *h, uint64_t *ret);
+	/* The block's counters against a whole walk (NULL: nothing the walk did not check). */
+	void (*check_counters)(const struct hw_heap_header *h, const struct hw_walk_stats *st,
+			       struct hw_check *ck);
+	/* check: the bookkeeping the block keeps against a complete walk (NULL: none). */
+	void (*check_totals)(const struct hw_layout_head *l, const struct hw_heap_header *h,
+			     const struct hw_walk_stats *st, struct hw_check *ck);
+	/* Whether a fragment's own header says it is free (NULL: yes; else only the lists tell). */
+	bool (*free_flag)(const struct hw_layout_head *l);
+	/* A used block's last word is the next header's back link (TLSF prev_phys). */
+	bool tail_back_link;
+	/* A free fragment's mname may be stale (not checked as a string). */
+	bool stale_free_mname;
+
+	/* ---- Kamailio's own log text (fmt_kamailio.c); bodies into @sb ---- */
+	struct hw_kam_ops {
+		/* stats: the status header */
+		void (*stats)(struct hw_sbuf *sb, const struct hw_layout_head *l,
+			      const struct hw_heap_header *h, const struct hw_free_bucket *b,
+			      size_t nb);
+		/* summary: what comes before "summarizing all alloc'ed. fragments:" */
+		void (*sums_head)(struct hw_sbuf *sb, const struct hw_heap_header *h);
+		/* frags: the status body, before / per fragment (file, func: sanitised) / after */
+		void (*status_begin)(struct hw_sbuf *sb, const struct hw_layout_head *l,
+				     const struct hw_heap_header *h);
+		void (*status_frag)(struct hw_sbuf *sb, const struct hw_layout_head *l,
+				    const struct hw_frag *f, const char *file, const char *func);
+		void (*status_end)(struct hw_sbuf *sb, const struct hw_layout_head *l,
+				   const struct hw_heap_header *h, const struct hw_free_bucket *b,
+				   size_t nb);
+	} kam;
+};
+
+/* Every allocator heapwalk knows, NULL-terminated (allocators.c). */
+extern const struct hw_allocator *const hw_allocators[];
+extern const struct hw_allocator hw_allocator_qm, hw_allocator_fm, hw_allocator_tlsf;
+
+/* The allocator whose key or Kamailio name is @name ("qm", "q_malloc"), NULL if none. */
+const struct hw_allocator *hw_allocator_find(const char *name);
+/* The allocator a built-in profile name belongs to ("qm-..."), NULL if none. */
+const struct hw_allocator *hw_allocator_of_profile(const char *name);
+/* The profile @name of any allocator into a fresh layout (caller frees); HW_ERR_LOOKUP if none. */
+struct hw_error *hw_profile_lookup(const char *name, const struct hw_allocator **alloc,
+				   void **layout);
 
 #endif

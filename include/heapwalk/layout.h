@@ -15,8 +15,32 @@
 struct hw_error;
 struct hw_dwarf;
 
-/* The memory managers Kamailio can be built with. */
-enum hw_manager { HW_MGR_UNKNOWN, HW_MGR_QM, HW_MGR_FM, HW_MGR_TLSF };
+/*
+ * What every layout starts with, whatever its allocator: callers that do
+ * not know the allocator read only this (struct hw_pool.layout points at
+ * it). HW_LAYOUT_HEAD opens each struct hw_<mgr>_layout with it, so that
+ * its fields are also reachable by name (l->word, l->debug) and a pointer
+ * to the layout is a pointer to its head.
+ */
+#define HW_LAYOUT_HEAD_FIELDS(ROUNDTO)                                                          \
+	char name[64];    /* profile name ("qm-4.4-5.7-dbg-lp64") or "dwarf" */                \
+	char source[320]; /* "profile:NAME" or "dwarf:/path/to/file" */                         \
+	int era;          /* the allocator's era (enum hw_<mgr>_era) */                         \
+	uint32_t word;    /* 4 or 8 */                                                          \
+	ROUNDTO;          /* every fragment size is a multiple of it */                         \
+	bool debug        /* the fragments record their allocation site */
+
+struct hw_layout_head {
+	HW_LAYOUT_HEAD_FIELDS(uint32_t roundto);
+};
+
+#define HW_LAYOUT_HEAD(ROUNDTO)                                                                 \
+	union {                                                                                 \
+		struct hw_layout_head head;                                                     \
+		struct {                                                                        \
+			HW_LAYOUT_HEAD_FIELDS(ROUNDTO);                                         \
+		};                                                                              \
+	}
 
 /* An offset that does not exist in this variant. */
 #define HW_NO_OFF UINT32_MAX
@@ -33,12 +57,7 @@ enum hw_qm_era {
 };
 
 struct hw_qm_layout {
-	char name[64];    /* profile name ("qm-4.4-5.7-dbg-lp64") or "dwarf" */
-	char source[320]; /* "profile:qm-4.4-5.7-dbg-lp64" or "dwarf:/path/to/file" */
-	enum hw_qm_era era;
-	uint32_t word;    /* 4 or 8 */
-	uint32_t roundto;
-	bool debug;
+	HW_LAYOUT_HEAD(uint32_t roundto); /* era: enum hw_qm_era */
 	/* struct qm_frag */
 	uint32_t frag_size, f_size, f_u, f_file, f_func, f_mname, f_line, f_check;
 	/* struct qm_frag_end */
@@ -89,11 +108,6 @@ uint64_t hw_qm_hash(const struct hw_qm_layout *l, uint64_t size);
 /* Lower bound of bucket @h (UN_HASH). */
 uint64_t hw_qm_unhash(const struct hw_qm_layout *l, uint64_t h);
 
-/* Kamailio's name of a manager ("q_malloc", "f_malloc", "tlsf_malloc"), "" if unknown. */
-const char *hw_manager_name(enum hw_manager mgr);
-/* The manager a built-in profile name belongs to ("qm-...", "fm-...", "tlsf-..."). */
-enum hw_manager hw_profile_manager(const char *name);
-
 /* ---- f_malloc (kamailio-memory.md §3, §9.2) ---- */
 
 enum hw_fm_era {
@@ -106,11 +120,7 @@ enum hw_fm_era {
 };
 
 struct hw_fm_layout {
-	char name[64];    /* "fm-4.4-5.7-dbg-lp64" or "dwarf" */
-	char source[320]; /* "profile:NAME" or "dwarf:/path" */
-	enum hw_fm_era era;
-	uint32_t word, roundto;
-	bool debug;
+	HW_LAYOUT_HEAD(uint32_t roundto); /* era: enum hw_fm_era */
 	bool stats; /* the block keeps used/real_used/max_real_used (debug, STATISTICS, MALLOC_STATS) */
 	/* struct fm_frag; f_link is the forward free-list link of the era (u or next_free) */
 	uint32_t frag_size, f_size, f_u, f_prv_free, f_is_free, f_is_free_size, f_next_free,
@@ -152,12 +162,11 @@ enum hw_tlsf_era {
 };
 
 struct hw_tlsf_layout {
-	char name[64];
-	char source[320];
-	enum hw_tlsf_era era;
-	uint32_t word;
-	bool debug;
-	uint32_t align; /* ALIGN_SIZE: TLSF's ROUNDTO */
+	/* era: enum hw_tlsf_era; align (ALIGN_SIZE) is TLSF's name of roundto */
+	HW_LAYOUT_HEAD(union {
+		uint32_t roundto;
+		uint32_t align;
+	});
 	/* block_header_t */
 	uint32_t hdr_size, h_prev_phys, h_file, h_func, h_mname, h_line, h_line_size, h_size,
 		h_next_free, h_prev_free;

@@ -19,6 +19,7 @@
 struct hw_error;
 struct hw_target;
 struct hw_dwarf;
+struct hw_allocator;
 
 enum hw_pool_kind { HW_POOL_PKG, HW_POOL_SHM, HW_POOL_KIND_COUNT };
 
@@ -26,16 +27,22 @@ struct hw_pool {
 	enum hw_pool_kind kind;
 	const char *name;    /* "pkg" / "shm" */
 	char manager[24];    /* "q_malloc", "f_malloc", "tlsf_malloc"; "" if unknown */
-	enum hw_manager mgr; /* which layout below is filled (when usable) */
+	/* the manager heapwalk walks the pool with (alloc.h), NULL if not recognised */
+	const struct hw_allocator *alloc;
+	/*
+	 * Its layout, a struct hw_<mgr>_layout of @alloc (set when usable).
+	 * Points into layout_mem when hw_pools_discover filled it (owned,
+	 * freed by hw_pool_deinit); a caller that builds a pool by hand may
+	 * point it at a layout of its own and leave layout_mem NULL.
+	 */
+	const struct hw_layout_head *layout;
+	void *layout_mem;
 	char root_symbol[16];/* "_pkg_root", "mem_block", ... */
 	uint64_t root;       /* address of that symbol */
 	uint64_t block;      /* the manager's block */
 	bool usable;         /* a layout was found and heapwalk can walk this pool */
 	char *problem;       /* why not usable (owned), NULL if usable */
-	struct hw_qm_layout qm;
 	char evidence[768];  /* '; '-separated reasons for manager and layout */
-	struct hw_fm_layout fm;     /* mgr == HW_MGR_FM */
-	struct hw_tlsf_layout tlsf; /* mgr == HW_MGR_TLSF */
 	bool no_strings; /* no executable: site strings cannot be resolved */
 };
 
@@ -56,7 +63,7 @@ struct hw_instance {
 struct hw_discover_opts {
 	const char *layout_name; /* force a built-in profile (NULL: detect) */
 	bool no_debuginfo;       /* ignore DWARF even if @dw is given */
-	enum hw_manager manager; /* force a manager (HW_MGR_UNKNOWN: detect) */
+	const struct hw_allocator *manager; /* force a manager (NULL: detect) */
 	bool has_block;          /* walk the block at @block instead of looking for roots */
 	uint64_t block;
 	int block_kind;          /* the pool @block is (enum hw_pool_kind), -1: from its header */
@@ -86,6 +93,8 @@ struct hw_layout_facts {
 	uint32_t word;    /* bytes */
 	uint32_t roundto; /* ROUNDTO (TLSF: ALIGN_SIZE) */
 	char sizes[256];  /* one line of the sizes that matter for this manager */
+	char header[24];  /* fragment header (and trailer) bytes: "32+16" */
+	uint32_t first;   /* where the first fragment header lies from the block */
 };
 /* Fills @ret for a usable pool; returns false (and leaves @ret) when not usable. */
 bool hw_pool_layout_facts(const struct hw_pool *pool, struct hw_layout_facts *ret);

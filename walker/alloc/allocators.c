@@ -1,18 +1,83 @@
-/* allocators.c - the table of memory managers heapwalk can walk. */
-#include <stddef.h>
+/*
+ * allocators.c - the table of memory managers heapwalk can walk, and the
+ * walks of a pool whatever its manager.
+ */
+#include <stdlib.h>
+#include <string.h>
 
 #include "heapwalk/alloc.h"
 #include "heapwalk/error.h"
 
-const struct hw_allocator *hw_allocator_get(enum hw_manager mgr)
-{
-	static const struct hw_allocator *const all[] = {&hw_allocator_qm, &hw_allocator_fm,
-							   &hw_allocator_tlsf};
+#ifdef HW_TEST_ALLOCATORS
+#define HW_TEST_ALLOCATOR(key) HW_ALLOCATOR(key)
+#else
+#define HW_TEST_ALLOCATOR(key)
+#endif
 
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (all[i]->id == mgr)
-			return all[i];
+#define HW_ALLOCATOR(key) extern const struct hw_allocator hw_allocator_##key;
+#include "allocators.def"
+#undef HW_ALLOCATOR
+
+const struct hw_allocator *const hw_allocators[] = {
+#define HW_ALLOCATOR(key) &hw_allocator_##key,
+#include "allocators.def"
+#undef HW_ALLOCATOR
+	NULL,
+};
+
+const struct hw_allocator *hw_allocator_find(const char *name)
+{
+	for (size_t i = 0; hw_allocators[i]; i++)
+		if (!strcmp(name, hw_allocators[i]->key) || !strcmp(name, hw_allocators[i]->name))
+			return hw_allocators[i];
 	return NULL;
+}
+
+const struct hw_allocator *hw_allocator_of_profile(const char *name)
+{
+	for (size_t i = 0; hw_allocators[i]; i++) {
+		size_t n = strlen(hw_allocators[i]->key);
+		if (!strncmp(name, hw_allocators[i]->key, n) && name[n] == '-')
+			return hw_allocators[i];
+	}
+	return NULL;
+}
+
+struct hw_error *hw_profile_lookup(const char *name, const struct hw_allocator **alloc,
+				   void **layout)
+{
+	const struct hw_allocator *a = hw_allocator_of_profile(name);
+	struct hw_error *err;
+	void *l;
+
+	if (!a)
+		return hw_error_create(HW_ERR_LOOKUP,
+				       "no built-in layout named '%s' (see 'heapwalk profiles')", name);
+	l = calloc(1, a->layout_size);
+	if (!l)
+		return hw_error_create(HW_ERR_NOMEM, "out of memory");
+	err = a->profile_by_name(name, l);
+	if (err) {
+		free(l);
+		return err;
+	}
+	*alloc = a;
+	*layout = l;
+	return NULL;
+}
+
+static struct hw_error *unwalkable(const struct hw_pool *p)
+{
+	return hw_error_create(HW_ERR_UNSUPPORTED, "heapwalk cannot walk this memory manager%s%s",
+			       p->manager[0] ? ": " : "", p->manager);
+}
+
+struct hw_error *hw_alloc_read_header(const struct hw_target *t, const struct hw_pool *p,
+				      struct hw_heap_header *ret)
+{
+	if (!p->alloc || !p->layout)
+		return unwalkable(p);
+	return p->alloc->read_header(t, p->layout, p->block, ret);
 }
 
 struct hw_error *hw_alloc_walk(const struct hw_target *t, const struct hw_pool *p,
@@ -20,41 +85,27 @@ struct hw_error *hw_alloc_walk(const struct hw_target *t, const struct hw_pool *
 			       hw_frag_fn fn, void *arg, struct hw_check *ck,
 			       struct hw_walk_stats *ret)
 {
-	switch (p->mgr) {
-	case HW_MGR_QM:
-		return hw_qm_walk_opts(t, &p->qm, h, o, fn, arg, ck, ret);
-	case HW_MGR_FM:
-		return hw_fm_walk_opts(t, &p->fm, h, o, fn, arg, ck, ret);
-	case HW_MGR_TLSF:
-		return hw_tlsf_walk_opts(t, &p->tlsf, h, o, fn, arg, ck, ret);
-	default:
-		return hw_error_create(HW_ERR_UNSUPPORTED, "heapwalk cannot walk this memory manager");
-	}
+	if (!p->alloc || !p->layout)
+		return unwalkable(p);
+	return p->alloc->walk(t, p->layout, h, o, fn, arg, ck, ret);
 }
 
 struct hw_error *hw_alloc_walk_free(const struct hw_target *t, const struct hw_pool *p,
 				    const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				    hw_bucket_fn fn, void *arg, struct hw_check *ck)
 {
-	switch (p->mgr) {
-	case HW_MGR_QM:
-		return hw_qm_walk_free_opts(t, &p->qm, h, o, fn, arg, ck);
-	case HW_MGR_FM:
-		return hw_fm_walk_free_opts(t, &p->fm, h, o, fn, arg, ck);
-	case HW_MGR_TLSF:
-		return hw_tlsf_walk_free_opts(t, &p->tlsf, h, o, fn, arg, ck);
-	default:
-		return hw_error_create(HW_ERR_UNSUPPORTED, "heapwalk cannot walk this memory manager");
-	}
+	if (!p->alloc || !p->layout)
+		return unwalkable(p);
+	return p->alloc->walk_free(t, p->layout, h, o, fn, arg, ck);
 }
 
 struct hw_error *hw_alloc_split_point(const struct hw_target *t, const struct hw_pool *p,
 				      const struct hw_heap_header *h, uint64_t *ret)
 {
-	if (p->mgr != HW_MGR_QM)
+	if (!p->alloc || !p->layout || !p->alloc->split_point)
 		return hw_error_create(HW_ERR_UNSUPPORTED, "no split walk for %s",
 				       p->manager[0] ? p->manager : "this memory manager");
-	return hw_qm_split_point(t, &p->qm, h, ret);
+	return p->alloc->split_point(t, p->layout, h, ret);
 }
 
 void hw_alloc_walk_join(const struct hw_pool *p, const struct hw_heap_header *h,
@@ -72,6 +123,6 @@ void hw_alloc_walk_join(const struct hw_pool *p, const struct hw_heap_header *h,
 	a->complete = b->complete;
 	a->stopped = b->stopped;
 	a->met = false;
-	if (a->complete && p->mgr == HW_MGR_QM)
-		hw_qm_check_counters(h, a, ck);
+	if (a->complete && p->alloc && p->alloc->check_counters)
+		p->alloc->check_counters(h, a, ck);
 }

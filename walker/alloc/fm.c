@@ -715,31 +715,3 @@ struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw
 	free(bmp);
 	return NULL;
 }
-
-static struct hw_error *fm_read_header(const struct hw_target *t, const struct hw_pool *p,
-				       struct hw_heap_header *ret)
-{
-	return hw_fm_read_header(t, &p->fm, p->block, ret);
-}
-
-static struct hw_error *fm_walk(const struct hw_target *t, const struct hw_pool *p,
-				const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
-				struct hw_check *ck, struct hw_walk_stats *ret)
-{
-	return hw_fm_walk(t, &p->fm, h, fn, arg, ck, ret);
-}
-
-static struct hw_error *fm_walk_free(const struct hw_target *t, const struct hw_pool *p,
-				     const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
-				     struct hw_check *ck)
-{
-	return hw_fm_walk_free(t, &p->fm, h, fn, arg, ck);
-}
-
-const struct hw_allocator hw_allocator_fm = {
-    .name = "f_malloc",
-    .id = HW_MGR_FM,
-    .read_header = fm_read_header,
-    .walk = fm_walk,
-    .walk_free = fm_walk_free,
-};

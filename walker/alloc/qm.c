@@ -943,31 +943,3 @@ struct hw_error *hw_qm_walk_free(const struct hw_target *t, const struct hw_qm_l
 	free(ok);
 	return NULL;
 }
-
-static struct hw_error *qm_read_header(const struct hw_target *t, const struct hw_pool *p,
-				       struct hw_heap_header *ret)
-{
-	return hw_qm_read_header(t, &p->qm, p->block, ret);
-}
-
-static struct hw_error *qm_walk(const struct hw_target *t, const struct hw_pool *p,
-				const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
-				struct hw_check *ck, struct hw_walk_stats *ret)
-{
-	return hw_qm_walk(t, &p->qm, h, fn, arg, ck, ret);
-}
-
-static struct hw_error *qm_walk_free(const struct hw_target *t, const struct hw_pool *p,
-				     const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
-				     struct hw_check *ck)
-{
-	return hw_qm_walk_free(t, &p->qm, h, fn, arg, ck);
-}
-
-const struct hw_allocator hw_allocator_qm = {
-	.name = "q_malloc",
-	.id = HW_MGR_QM,
-	.read_header = qm_read_header,
-	.walk = qm_walk,
-	.walk_free = qm_walk_free,
-};

@@ -554,31 +554,3 @@ out:
 	free(heads);
 	return NULL;
 }
-
-static struct hw_error *tlsf_read_header(const struct hw_target *t, const struct hw_pool *p,
-					 struct hw_heap_header *ret)
-{
-	return hw_tlsf_read_header(t, &p->tlsf, p->block, ret);
-}
-
-static struct hw_error *tlsf_walk(const struct hw_target *t, const struct hw_pool *p,
-				  const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
-				  struct hw_check *ck, struct hw_walk_stats *ret)
-{
-	return hw_tlsf_walk(t, &p->tlsf, h, fn, arg, ck, ret);
-}
-
-static struct hw_error *tlsf_walk_free(const struct hw_target *t, const struct hw_pool *p,
-				       const struct hw_heap_header *h, hw_bucket_fn fn, void *arg,
-				       struct hw_check *ck)
-{
-	return hw_tlsf_walk_free(t, &p->tlsf, h, fn, arg, ck);
-}
-
-const struct hw_allocator hw_allocator_tlsf = {
-    .name = "tlsf_malloc",
-    .id = HW_MGR_TLSF,
-    .read_header = tlsf_read_header,
-    .walk = tlsf_walk,
-    .walk_free = tlsf_walk_free,
-};

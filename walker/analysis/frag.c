@@ -189,16 +189,7 @@ double hw_frag_index(const struct hw_frag_stats *fs)
 
 uint64_t hw_frag_pool_roundto(const struct hw_pool *p)
 {
-	if (!p->usable)
+	if (!p->usable || !p->layout)
 		return 1;
-	switch (p->mgr) {
-	case HW_MGR_QM:
-		return p->qm.roundto ? p->qm.roundto : 1;
-	case HW_MGR_FM:
-		return p->fm.roundto ? p->fm.roundto : 1;
-	case HW_MGR_TLSF:
-		return p->tlsf.align ? p->tlsf.align : 1;
-	default:
-		return 1;
-	}
+	return p->layout->roundto ? p->layout->roundto : 1;
 }

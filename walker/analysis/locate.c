@@ -26,26 +26,9 @@ void hw_frag_brief_set(struct hw_frag_brief *b, const struct hw_frag *f)
 
 uint64_t hw_pool_heap_end(const struct hw_pool *p, const struct hw_heap_header *h)
 {
-	uint64_t e;
-
-	switch (p->mgr) {
-	case HW_MGR_QM:
-		return __builtin_add_overflow(h->block, h->size, &e) ? UINT64_MAX : e;
-	case HW_MGR_FM:
-		/* <= 4.1 the last fragment runs over the sentinel header */
-		if (p->fm.era < HW_FM_ERA_42)
-			return __builtin_add_overflow(h->last_frag_end, p->fm.frag_size, &e)
-				       ? UINT64_MAX
-				       : e;
-		return h->last_frag_end;
-	case HW_MGR_TLSF:
-		/* the sentinel's header */
-		return __builtin_add_overflow(h->last_frag_end, p->tlsf.start_offset, &e)
-			       ? UINT64_MAX
-			       : e;
-	default:
+	if (!p->alloc || !p->layout || !p->alloc->heap_end)
 		return h->block;
-	}
+	return p->alloc->heap_end(p->layout, h);
 }
 
 struct walk {

@@ -156,7 +156,7 @@ struct hw_error *hw_refs_scan(const struct hw_target *t, const struct hw_refs_po
 		heaps[i].hi = end > heaps[i].lo ? end : heaps[i].lo;
 		s.pool = (int)i;
 		s.walked_to = pools[i].hdr->block;
-		s.head_skip = pools[i].pool->mgr == HW_MGR_TLSF ? t->word_size : 0;
+		s.head_skip = pools[i].pool->alloc->tail_back_link ? t->word_size : 0;
 		hw_check_init(&ck, 0);
 		err = hw_alloc_walk(t, pools[i].pool, pools[i].hdr, &wo, on_frag, &s, &ck, &st);
 		hw_check_deinit(&ck);

@@ -44,7 +44,7 @@ struct hw_cli {
 	/* target */
 	const char *core, *exe, *sysroot, *debug_file, *layout;
 	bool no_debuginfo;
-	enum hw_manager manager; /* --manager (HW_MGR_UNKNOWN: detect) */
+	const struct hw_allocator *manager; /* --manager (NULL: detect) */
 	bool block_given;        /* --block ADDR */
 	uint64_t block;
 	/* selection and output */

@@ -256,7 +256,7 @@ strings:
 		check_site_text(c, f, "file", f->file);
 		check_site_text(c, f, "func", f->func);
 		/* TLSF leaves a trimmed free remainder's mname stale (kamailio-memory.md §4.4) */
-		if (f->used || c->cp->pr->pool->mgr != HW_MGR_TLSF)
+		if (f->used || !c->cp->pr->pool->alloc->stale_free_mname)
 			check_site_text(c, f, "mname", f->mname);
 	}
 	return 0;
@@ -276,25 +276,6 @@ static void append(struct hw_check *dst, const struct hw_check *src)
 	dst->total += src->total - src->n;
 	dst->errors += src->errors - errors;
 	dst->warnings += src->warnings - warnings;
-}
-
-/* q_malloc keeps real_used = ROUNDUP(block) + fragments x overhead + used (§2.10). */
-static void qm_real_used(const struct hw_pool_report *pr, struct hw_check *ck)
-{
-	const struct hw_qm_layout *l = &pr->pool->qm;
-	const struct hw_heap_header *h = &pr->hdr;
-	uint64_t want = l->first_off + pr->walk.frags * ((uint64_t)l->frag_size + l->end_size) +
-			pr->walk.used_bytes;
-	uint64_t used_delta = h->used - pr->walk.used_bytes;
-
-	if (h->real_used == want)
-		return;
-	if (h->used > pr->walk.used_bytes && h->real_used - want == used_delta)
-		return; /* the realloc drift the walker already named moves both by the same */
-	hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
-		     "bookkeeping delta: used+overhead is %" PRIu64 ", the fragments account for "
-		     "%" PRIu64,
-		     h->real_used, want);
 }
 
 /*
@@ -321,7 +302,7 @@ static struct hw_error *check_pass(struct hw_session *s, struct hw_check_pool *c
 	free(cp->gaps);
 	cp->gaps = NULL;
 	cp->ngaps = 0;
-	c.by_flag = !(pr->pool->mgr == HW_MGR_FM && pr->pool->fm.era < HW_FM_ERA_42);
+	c.by_flag = !pr->pool->alloc->free_flag || pr->pool->alloc->free_flag(pr->pool->layout);
 	/* check lists every finding (the other commands keep the first hundred) */
 	hw_check_deinit(&pr->check);
 	hw_check_init(&pr->check, CHECK_MAX_FINDINGS);
@@ -345,8 +326,9 @@ static struct hw_error *check_pass(struct hw_session *s, struct hw_check_pool *c
 				     "free list %" PRIu64 " holds 0x%" PRIx64
 				     ", which is not the start of a fragment",
 				     c.list[c.li].bucket, c.list[c.li].addr);
-		if (pr->pool->mgr == HW_MGR_QM && pr->walk.complete)
-			qm_real_used(pr, &pr->check);
+		if (pr->pool->alloc->check_totals && pr->walk.complete)
+			pr->pool->alloc->check_totals(pr->pool->layout, &pr->hdr, &pr->walk,
+						      &pr->check);
 		if (c.unlisted)
 			hw_check_add(&pr->check, HW_SEV_WARNING, pr->hdr.block, HW_NO_INDEX,
 				     "%" PRIu64 " free fragments are on no free list heapwalk could "

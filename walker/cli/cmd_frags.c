@@ -78,7 +78,7 @@ int hw_cmd_frags(struct hw_cli *cli)
 			ctx.base.pr = pr;
 			err = hw_session_walk_pool(&s, pr, emit, &ctx);
 			if (!err)
-				err = pr->alloc->walk_free(s.t, pr->pool, &pr->hdr, add_bucket, pr,
+				err = hw_alloc_walk_free(s.t, pr->pool, &pr->hdr, NULL, add_bucket, pr,
 							   &pr->check);
 			if (err) {
 				hw_cli_warn("%s pool: %s", pr->pool->name, err->message);

@@ -8,66 +8,15 @@
 #include "heapwalk/json.h"
 #include "heapwalk/target.h"
 
-static const void *pool_layout(const struct hw_pool *p)
+/* A pool the layout can be given for: usable, with a manager heapwalk has a layout type for. */
+static bool has_layout(const struct hw_pool *p)
 {
-	switch (p->mgr) {
-	case HW_MGR_QM:
-		return &p->qm;
-	case HW_MGR_FM:
-		return &p->fm;
-	case HW_MGR_TLSF:
-		return &p->tlsf;
-	default:
-		return NULL;
-	}
-}
-
-static const char *layout_name(const struct hw_pool *p)
-{
-	switch (p->mgr) {
-	case HW_MGR_QM:
-		return p->qm.name;
-	case HW_MGR_FM:
-		return p->fm.name;
-	case HW_MGR_TLSF:
-		return p->tlsf.name;
-	default:
-		return "";
-	}
+	return p->usable && p->alloc && p->layout;
 }
 
 static const char *era_name(const struct hw_pool *p)
 {
-	switch (p->mgr) {
-	case HW_MGR_QM:
-		return hw_qm_era_name(p->qm.era);
-	case HW_MGR_FM:
-		return hw_fm_era_name(p->fm.era);
-	case HW_MGR_TLSF:
-		return hw_tlsf_era_name(p->tlsf.era);
-	default:
-		return "?";
-	}
-}
-
-/* A pool the layout can be given for: usable, with a manager heapwalk has a layout type for. */
-static bool has_layout(const struct hw_pool *p)
-{
-	return p->usable && pool_layout(p) != NULL;
-}
-
-static bool layout_debug(const struct hw_pool *p)
-{
-	switch (p->mgr) {
-	case HW_MGR_QM:
-		return p->qm.debug;
-	case HW_MGR_FM:
-		return p->fm.debug;
-	case HW_MGR_TLSF:
-		return p->tlsf.debug;
-	default:
-		return false;
-	}
+	return p->alloc->era_name(p->layout->era);
 }
 
 static void text_field(void *arg, const char *name, uint32_t v)
@@ -97,13 +46,13 @@ static void print_text(const struct hw_session *s, const struct hw_cli *cli)
 			printf("  no layout: %s\n", p->problem ? p->problem : "unknown manager");
 			continue;
 		}
-		printf("  layout   %s (%s)\n", layout_name(p), hw_pool_layout_source(p));
+		printf("  layout   %s (%s)\n", p->layout->name, hw_pool_layout_source(p));
 		printf("  era      %s, %s build\n", era_name(p),
-		       layout_debug(p) ? "debug" : "non-debug");
+		       p->layout->debug ? "debug" : "non-debug");
 		if (p->evidence[0])
 			printf("  evidence %s\n", p->evidence);
 		printf("  fields (bytes; - = not in this layout):\n");
-		hw_gdb_layout_fields(p->mgr, pool_layout(p), text_field, stdout);
+		hw_gdb_layout_fields(p->alloc, p->layout, text_field, stdout);
 	}
 }
 
@@ -161,16 +110,16 @@ static void print_json(const struct hw_session *s, const struct hw_cli *cli)
 		}
 		hw_json_begin_object(&js);
 		hw_json_key(&js, "name");
-		hw_json_string(&js, layout_name(p));
+		hw_json_string(&js, p->layout->name);
 		hw_json_key(&js, "source");
 		hw_json_string(&js, hw_pool_layout_source(p));
 		hw_json_key(&js, "era");
 		hw_json_string(&js, era_name(p));
 		hw_json_key(&js, "debug");
-		hw_json_bool(&js, layout_debug(p));
+		hw_json_bool(&js, p->layout->debug);
 		hw_json_key(&js, "fields");
 		hw_json_begin_object(&js);
-		hw_gdb_layout_fields(p->mgr, pool_layout(p), json_field, &js);
+		hw_gdb_layout_fields(p->alloc, p->layout, json_field, &js);
 		hw_json_end_object(&js);
 		hw_json_end_object(&js);
 		hw_json_end_object(&js);
@@ -210,24 +159,12 @@ static void print_gdb(const struct hw_session *s, const struct hw_cli *cli)
 		}
 		snprintf(src, sizeof(src), "heapwalk layout: %s", hw_pool_layout_source(p));
 		printf("\ndefine hw-cli-%s\n", p->name);
-		switch (p->mgr) {
-		case HW_MGR_QM:
-			hw_gdb_emit_qm(stdout, "  ", &p->qm, src);
-			break;
-		case HW_MGR_FM:
-			hw_gdb_emit_fm(stdout, "  ", &p->fm, src);
-			break;
-		case HW_MGR_TLSF:
-			hw_gdb_emit_tlsf(stdout, "  ", &p->tlsf, src);
-			break;
-		default:
-			break;
-		}
+		hw_gdb_emit_layout(stdout, "  ", p->alloc, p->layout, src);
 		printf("  set $hw_cli_block = 0x%" PRIx64 "\nend\n", p->block);
 		printf(
 		    "document hw-cli-%s\n(from heapwalk layout) Set the %s pool's layout (%s) and "
 		    "block.\nend\n",
-		    p->name, p->name, layout_name(p));
+		    p->name, p->name, p->layout->name);
 		printf("set $hw_cli_%s = 1\n", p->name);
 	}
 }

@@ -1,8 +1,10 @@
 /* cmd_profiles.c - 'heapwalk profiles': the built-in layouts of every manager. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
-#include "heapwalk/layout.h"
+#include "heapwalk/alloc.h"
 
 #define MAX_PROFILES 64
 
@@ -15,33 +17,26 @@ static void row(const char *name, const char *mgr, const char *era, bool debug, 
 
 int hw_cmd_profiles(struct hw_cli *cli)
 {
-	static struct hw_qm_layout qm[MAX_PROFILES];
-	static struct hw_fm_layout fm[MAX_PROFILES];
-	static struct hw_tlsf_layout tlsf[MAX_PROFILES];
-	size_t n;
-	char hdr[24];
-
 	(void)cli;
 	printf("%-30s %-5s %-9s %-5s %-4s %7s %-9s %9s\n", "name", "mgr", "era", "debug", "bits",
 	       "ROUNDTO", "header", "first_off");
-	n = hw_qm_profiles(qm, MAX_PROFILES);
-	for (size_t i = 0; i < n && i < MAX_PROFILES; i++) {
-		snprintf(hdr, sizeof(hdr), "%u+%u", qm[i].frag_size, qm[i].end_size);
-		row(qm[i].name, "qm", hw_qm_era_name(qm[i].era), qm[i].debug, qm[i].word,
-		    qm[i].roundto, hdr, qm[i].first_off);
-	}
-	n = hw_fm_profiles(fm, MAX_PROFILES);
-	for (size_t i = 0; i < n && i < MAX_PROFILES; i++) {
-		snprintf(hdr, sizeof(hdr), "%u", fm[i].frag_size);
-		row(fm[i].name, "fm", hw_fm_era_name(fm[i].era), fm[i].debug, fm[i].word,
-		    fm[i].roundto, hdr, fm[i].first_off);
-	}
-	/* TLSF: the first block header lies in the control structure's last word */
-	n = hw_tlsf_profiles(tlsf, MAX_PROFILES);
-	for (size_t i = 0; i < n && i < MAX_PROFILES; i++) {
-		snprintf(hdr, sizeof(hdr), "%u", tlsf[i].hdr_size);
-		row(tlsf[i].name, "tlsf", hw_tlsf_era_name(tlsf[i].era), tlsf[i].debug,
-		    tlsf[i].word, tlsf[i].align, hdr, tlsf[i].control_size - tlsf[i].word);
+	for (size_t m = 0; hw_allocators[m]; m++) {
+		const struct hw_allocator *a = hw_allocators[m];
+		char *all = calloc(MAX_PROFILES, a->layout_size);
+		size_t n = all ? a->profiles(all, MAX_PROFILES) : 0;
+
+		if (!all) {
+			hw_cli_warn("out of memory");
+			return HW_EXIT_FATAL;
+		}
+		for (size_t i = 0; i < n && i < MAX_PROFILES; i++) {
+			const struct hw_layout_head *l = (const void *)(all + i * a->layout_size);
+			struct hw_layout_facts f;
+			memset(&f, 0, sizeof(f));
+			a->describe(l, &f);
+			row(l->name, a->key, f.era, f.debug, f.word, f.roundto, f.header, f.first);
+		}
+		free(all);
 	}
 	return HW_EXIT_OK;
 }

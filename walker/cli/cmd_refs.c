@@ -244,7 +244,7 @@ int hw_cmd_refs(struct hw_cli *cli)
 		o.lo = loc.frag.addr;
 		o.hi = loc.frag.addr + loc.frag.span;
 		/* TLSF: the next header's prev_phys word links back here; not a reference */
-		if (in->pool->mgr == HW_MGR_TLSF)
+		if (in->pool->alloc->tail_back_link)
 			c.skip_at = o.hi;
 	}
 	if (!err)
@@ -512,7 +512,7 @@ int hw_cmd_leaks(struct hw_cli *cli)
 		struct hw_check ck;
 		struct hw_walk_stats st;
 		size_t before = c.n;
-		c.tail = rp[i].pool->mgr == HW_MGR_TLSF ? s.t->word_size : 0;
+		c.tail = rp[i].pool->alloc->tail_back_link ? s.t->word_size : 0;
 		hw_check_init(&ck, 0);
 		err = hw_alloc_walk(s.t, rp[i].pool, rp[i].hdr, &wo, collect_used, &c, &ck, &st);
 		hw_check_deinit(&ck);

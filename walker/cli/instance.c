@@ -366,7 +366,7 @@ static void frags_one(struct hw_cli *cli, struct hw_session *s)
 		if (pr->walked) {
 			struct hw_error *err;
 			ctx.base.pr = pr;
-			err = pr->alloc->walk(s->t, pr->pool, &pr->hdr, emit, &ctx, &pr->check,
+			err = hw_alloc_walk(s->t, pr->pool, &pr->hdr, NULL, emit, &ctx, &pr->check,
 					      &pr->walk);
 			if (err) {
 				hw_cli_warn("%s pool: %s", pr->pool->name, err->message);

@@ -410,13 +410,8 @@ static int parse_args(struct hw_cli *cli, int argc, char **argv)
 			cli->layout = arg;
 			break;
 		case O_MANAGER:
-			if (!strcmp(arg, "qm") || !strcmp(arg, "q_malloc"))
-				cli->manager = HW_MGR_QM;
-			else if (!strcmp(arg, "fm") || !strcmp(arg, "f_malloc"))
-				cli->manager = HW_MGR_FM;
-			else if (!strcmp(arg, "tlsf") || !strcmp(arg, "tlsf_malloc"))
-				cli->manager = HW_MGR_TLSF;
-			else
+			cli->manager = hw_allocator_find(arg);
+			if (!cli->manager)
 				return hw_cli_usage_error(cli, "--manager takes qm, fm or tlsf, not '%s'",
 							  arg);
 			break;

@@ -126,13 +126,13 @@ size_t hw_session_prepare_pools(struct hw_cli *cli, struct hw_session *s)
 			hw_cli_warn("%s pool: %s", pr->pool->name, pr->error ? pr->error : "");
 			continue;
 		}
-		pr->alloc = hw_allocator_get(pr->pool->mgr);
+		pr->alloc = pr->pool->alloc;
 		if (!pr->alloc) {
 			pr->error = strdup("heapwalk cannot walk this memory manager yet");
 			hw_cli_warn("%s pool: %s", pr->pool->name, pr->error ? pr->error : "");
 			continue;
 		}
-		err = pr->alloc->read_header(s->t, pr->pool, &pr->hdr);
+		err = hw_alloc_read_header(s->t, pr->pool, &pr->hdr);
 		if (err) {
 			pr->error = strdup(err->message);
 			hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
@@ -202,14 +202,14 @@ struct hw_error *hw_session_walk_pool(struct hw_session *s, struct hw_pool_repor
 	struct hw_error *err;
 
 	if (s->no_progress || !isatty(STDERR_FILENO))
-		return pr->alloc->walk(s->t, pr->pool, &pr->hdr, fn, arg, &pr->check, &pr->walk);
+		return hw_alloc_walk(s->t, pr->pool, &pr->hdr, NULL, fn, arg, &pr->check, &pr->walk);
 	if (after && *after)
 		p.after = strtod(after, NULL);
 	p.first = pr->hdr.first_frag;
 	if (pr->hdr.last_frag_end > p.first)
 		p.span = pr->hdr.last_frag_end - p.first;
 	clock_gettime(CLOCK_MONOTONIC, &p.t0);
-	err = pr->alloc->walk(s->t, pr->pool, &pr->hdr, progress_frag, &p, &pr->check, &pr->walk);
+	err = hw_alloc_walk(s->t, pr->pool, &pr->hdr, NULL, progress_frag, &p, &pr->check, &pr->walk);
 	if (p.shown >= 0)
 		fputs("\r\033[K", stderr);
 	return err;
@@ -260,7 +260,7 @@ void hw_session_walk_free(struct hw_session *s)
 		if (!pr->walked)
 			continue;
 		pr->nbuckets = 0;
-		err = pr->alloc->walk_free(s->t, pr->pool, &pr->hdr, add_bucket, pr, &pr->check);
+		err = hw_alloc_walk_free(s->t, pr->pool, &pr->hdr, NULL, add_bucket, pr, &pr->check);
 		if (err) {
 			hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
 			pr->walked = false;
@@ -297,7 +297,7 @@ static void *free_job_run(void *arg)
 		if (!job->todo[i])
 			continue;
 		pr->nbuckets = 0;
-		err = pr->alloc->walk_free(s->t, pr->pool, &pr->hdr, add_bucket, pr, &job->check[i]);
+		err = hw_alloc_walk_free(s->t, pr->pool, &pr->hdr, NULL, add_bucket, pr, &job->check[i]);
 		if (err)
 			job->error[i] = hw_error_steal_message(err);
 	}

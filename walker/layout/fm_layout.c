@@ -16,31 +16,6 @@ const char *hw_fm_era_name(enum hw_fm_era era)
 	return (unsigned)era < HW_FM_ERA_COUNT ? era_names[era] : "?";
 }
 
-const char *hw_manager_name(enum hw_manager mgr)
-{
-	switch (mgr) {
-	case HW_MGR_QM:
-		return "q_malloc";
-	case HW_MGR_FM:
-		return "f_malloc";
-	case HW_MGR_TLSF:
-		return "tlsf_malloc";
-	default:
-		return "";
-	}
-}
-
-enum hw_manager hw_profile_manager(const char *name)
-{
-	if (!strncmp(name, "qm-", 3))
-		return HW_MGR_QM;
-	if (!strncmp(name, "fm-", 3))
-		return HW_MGR_FM;
-	if (!strncmp(name, "tlsf-", 5))
-		return HW_MGR_TLSF;
-	return HW_MGR_UNKNOWN;
-}
-
 static uint32_t roundup(uint32_t v, uint32_t r)
 {
 	return (v + r - 1) / r * r;

@@ -114,8 +114,8 @@ static void test_locate(void **state)
 
 	make(&h);
 	memset(&p, 0, sizeof(p));
-	p.mgr = HW_MGR_QM;
-	p.qm = h.l;
+	p.alloc = &hw_allocator_qm;
+	p.layout = &h.l.head;
 	p.block = h.base;
 	assert_null(hw_qm_read_header(h.t, &h.l, h.base, &hdr));
 	a1 = qmh_frag_addr(&h, 1);
@@ -185,8 +185,8 @@ static void test_refs_scan(void **state)
 
 	make(&h);
 	memset(&p, 0, sizeof(p));
-	p.mgr = HW_MGR_QM;
-	p.qm = h.l;
+	p.alloc = &hw_allocator_qm;
+	p.layout = &h.l.head;
 	p.block = h.base;
 	assert_null(hw_qm_read_header(h.t, &h.l, h.base, &hdr));
 	f1 = qmh_frag_addr(&h, 1) + h.l.frag_size;

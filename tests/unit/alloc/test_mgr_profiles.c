@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "heapwalk/alloc.h"
 #include "heapwalk/error.h"
 #include "heapwalk/layout.h"
 
@@ -164,7 +165,7 @@ static void test_fm_consistency(void **state)
 		assert_null(hw_fm_profile_by_name(l->name, &again));
 		assert_memory_equal(&again, l, sizeof(again));
 		assert_true(strncmp(l->source, "profile:fm-", 11) == 0);
-		assert_int_equal(hw_profile_manager(l->name), HW_MGR_FM);
+		assert_ptr_equal(hw_allocator_of_profile(l->name), &hw_allocator_fm);
 	}
 }
 
@@ -221,7 +222,7 @@ static void test_tlsf_profiles(void **state)
 		assert_true(l->c_max_fragments + w <= l->c_fl_bitmap);
 		assert_null(hw_tlsf_profile_by_name(l->name, &again));
 		assert_memory_equal(&again, l, sizeof(again));
-		assert_int_equal(hw_profile_manager(l->name), HW_MGR_TLSF);
+		assert_ptr_equal(hw_allocator_of_profile(l->name), &hw_allocator_tlsf);
 	}
 }
 
@@ -246,9 +247,9 @@ static void test_bad_profiles(void **state)
 	assert_non_null(err);
 	assert_int_equal(err->code, HW_ERR_LOOKUP);
 	hw_error_destroy(err);
-	assert_int_equal(hw_profile_manager("qm-4.4-5.7-dbg-lp64"), HW_MGR_QM);
-	assert_int_equal(hw_profile_manager("nonsense"), HW_MGR_UNKNOWN);
-	assert_string_equal(hw_manager_name(HW_MGR_TLSF), "tlsf_malloc");
+	assert_ptr_equal(hw_allocator_of_profile("qm-4.4-5.7-dbg-lp64"), &hw_allocator_qm);
+	assert_null(hw_allocator_of_profile("nonsense"));
+	assert_string_equal(hw_allocator_tlsf.name, "tlsf_malloc");
 }
 
 int main(void)

@@ -294,8 +294,8 @@ static void test_csv_frag_line(void **state)
 	memset(&pool, 0, sizeof(pool));
 	pool.name = "shm";
 	pool.usable = true;
-	pool.mgr = HW_MGR_QM;
-	pool.qm = l;
+	pool.alloc = &hw_allocator_qm;
+	pool.layout = &l.head;
 	memset(&r, 0, sizeof(r));
 	r.format = HW_FMT_CSV;
 	r.t = h.t;
@@ -335,7 +335,7 @@ static void test_csv_frag_line(void **state)
 	free(text);
 
 	/* a build without debug fields: empty site columns */
-	pool.qm.debug = false;
+	l.debug = false;
 	text = NULL;
 	r.out = open_memstream(&text, &len);
 	assert_non_null(r.out);

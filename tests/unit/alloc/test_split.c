@@ -35,6 +35,7 @@ struct fixture {
 	struct qmheap h;
 	struct qmh_frag frags[NFRAGS];
 	struct hw_pool pool;
+	struct hw_qm_layout l;
 	struct hw_heap_header hdr;
 };
 
@@ -92,8 +93,9 @@ static void make(struct fixture *fx, unsigned v, size_t big, uint64_t tail)
 	}
 	qmh_build(&fx->h, &l, fx->frags, NFRAGS, len);
 	qmh_target(&fx->h);
-	fx->pool.mgr = HW_MGR_QM;
-	fx->pool.qm = l;
+	fx->l = l;
+	fx->pool.alloc = &hw_allocator_qm;
+	fx->pool.layout = &fx->l.head;
 	assert_null(hw_qm_read_header(fx->h.t, &l, fx->h.base, &fx->hdr));
 }
 
@@ -260,9 +262,9 @@ static void test_damage(void **state)
 		k = where == 0 ? NFRAGS / 4 : NFRAGS * 3 / 4;
 		bad = qmh_frag_addr(&fx.h, k);
 		if (where == 2) /* a finding the walk goes on after: a start pattern */
-			qmh_put_word(&fx.h, bad + fx.pool.qm.f_check, 0x1234);
+			qmh_put_word(&fx.h, bad + fx.l.f_check, 0x1234);
 		else /* a size that runs past the end: the walk stops there */
-			qmh_put_word(&fx.h, bad + fx.pool.qm.f_size, UINT64_C(1) << 40);
+			qmh_put_word(&fx.h, bad + fx.l.f_size, UINT64_C(1) << 40);
 		walk_one(&fx, &one);
 		/* a bad pattern is a finding the walk goes past; a bad size stops it */
 		assert_int_equal(one.st.complete, where == 2);
@@ -301,7 +303,7 @@ static void test_lookalike(void **state)
 		qmh_free(&fx.h);
 		make(&fx, v, big, 0);
 		mid = fx.hdr.first_frag + (fx.h.base + fx.h.len - fx.hdr.first_frag) / 2;
-		big_user = qmh_frag_addr(&fx.h, big) + fx.pool.qm.frag_size;
+		big_user = qmh_frag_addr(&fx.h, big) + fx.l.frag_size;
 		big_end = big_user + 65536;
 		assert_true(big_user < mid && mid + 8192 < big_end);
 		/* copy fragments 1..12 (headers, payloads, trailers) just past the middle */

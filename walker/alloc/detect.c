@@ -1,0 +1,694 @@
+/* detect.c - locate the pools of a Kamailio target and recognise manager, era and layout. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapwalk/debuginfo.h"
+#include "heapwalk/error.h"
+#include "heapwalk/mem.h"
+#include "heapwalk/pool.h"
+#include "heapwalk/alloc.h"
+#include "heapwalk/target.h"
+#include "ops.h"
+
+static void note(struct hw_pool *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct hw_pool *p, const char *fmt, ...)
+{
+	size_t len = strlen(p->evidence);
+	va_list ap;
+
+	if (len + 3 >= sizeof(p->evidence))
+		return;
+	if (len) {
+		strcpy(p->evidence + len, "; ");
+		len += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(p->evidence + len, sizeof(p->evidence) - len, fmt, ap);
+	va_end(ap);
+}
+
+static void set_problem(struct hw_pool *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_problem(struct hw_pool *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	free(p->problem);
+	p->problem = msg;
+	p->usable = false;
+}
+
+void hw_pool_deinit(struct hw_pool *pool)
+{
+	free(pool->problem);
+	pool->problem = NULL;
+	free(pool->layout_mem);
+	pool->layout_mem = NULL;
+	pool->layout = NULL;
+}
+
+/* A usable pool has an allocator and a layout. */
+static bool has_layout(const struct hw_pool *pool)
+{
+	return pool->usable && pool->alloc && pool->layout;
+}
+
+bool hw_pool_debug(const struct hw_pool *pool)
+{
+	return has_layout(pool) && pool->layout->debug;
+}
+
+const char *hw_pool_layout_source(const struct hw_pool *pool)
+{
+	return has_layout(pool) ? pool->layout->source : "none";
+}
+
+bool hw_pool_layout_facts(const struct hw_pool *pool, struct hw_layout_facts *ret)
+{
+	struct hw_layout_facts f;
+
+	if (!has_layout(pool))
+		return false;
+	memset(&f, 0, sizeof(f));
+	pool->alloc->describe(pool->layout, &f);
+	*ret = f;
+	return true;
+}
+
+/* The pool's layout becomes a copy of @l (an @a layout), owned by the pool. */
+static bool set_layout(struct hw_pool *p, const struct hw_allocator *a, const void *l)
+{
+	void *mem = malloc(a->layout_size);
+
+	if (!mem) {
+		set_problem(p, "out of memory");
+		return false;
+	}
+	memcpy(mem, l, a->layout_size);
+	free(p->layout_mem);
+	p->layout_mem = mem;
+	p->layout = mem;
+	p->alloc = a;
+	p->usable = true;
+	return true;
+}
+
+/* Read a symbol's string contents (an array of char, e.g. full_version). */
+static bool read_sym_string(const struct hw_target *t, const char *sym, char *out, size_t cap)
+{
+	uint64_t addr;
+	struct hw_error *err = hw_target_symbol(t, sym, &addr, NULL);
+
+	if (!err)
+		err = hw_target_read_string(t, addr, out, cap);
+	if (err) {
+		hw_error_destroy(err);
+		out[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+static bool read_sym_word(const struct hw_target *t, const char *sym, uint64_t *ret)
+{
+	uint64_t addr;
+	struct hw_error *err = hw_target_symbol(t, sym, &addr, NULL);
+
+	if (!err)
+		err = hw_target_read_word(t, addr, ret);
+	if (err) {
+		hw_error_destroy(err);
+		return false;
+	}
+	return true;
+}
+
+static bool has_symbol(const struct hw_target *t, const char *sym, uint64_t *addr)
+{
+	uint64_t a;
+	struct hw_error *err = hw_target_symbol(t, sym, &a, NULL);
+
+	if (err) {
+		hw_error_destroy(err);
+		return false;
+	}
+	if (addr)
+		*addr = a;
+	return true;
+}
+
+static void read_instance(const struct hw_target *t, struct hw_instance *inst)
+{
+	uint64_t v, pt;
+	size_t n;
+
+	memset(inst, 0, sizeof(*inst));
+	inst->major = inst->minor = -1;
+	if (read_sym_string(t, "full_version", inst->version, sizeof(inst->version)) ||
+	    read_sym_string(t, "ver_version", inst->version, sizeof(inst->version))) {
+		const char *p = inst->version;
+		n = strlen(inst->version);
+		while (n && inst->version[n - 1] == ' ')
+			inst->version[--n] = '\0';
+		/* "kamailio 5.6.3 (x86_64/linux)", "ser 0.9.6 ...": first digits */
+		while (*p && !isdigit((unsigned char)*p))
+			p++;
+		if (sscanf(p, "%d.%d", &inst->major, &inst->minor) != 2)
+			inst->major = inst->minor = -1;
+	}
+	if (read_sym_string(t, "ver_flags", inst->flags, sizeof(inst->flags))) {
+		inst->debug_known = true;
+		/* 4.4+: DBG_SR_MEMORY; before, one DBG_<MANAGER>_MALLOC given with -D */
+		inst->debug =
+		    strstr(inst->flags, "DBG_SR_MEMORY") || strstr(inst->flags, "DBG_QM_MALLOC") ||
+		    strstr(inst->flags, "DBG_F_MALLOC") || strstr(inst->flags, "DBG_TLSF_MALLOC");
+	}
+	if (read_sym_word(t, "pkg_mem_size", &v))
+		inst->pkg_mem_size = v;
+	if (read_sym_word(t, "shm_mem_size", &v))
+		inst->shm_mem_size = v;
+	{
+		uint64_t addr;
+		uint32_t pn;
+		struct hw_error *err = hw_target_symbol(t, "process_no", &addr, NULL);
+		if (!err)
+			err = hw_target_read_u32(t, addr, &pn);
+		if (!err) {
+			inst->has_process_no = true;
+			inst->process_no = (int)pn;
+		}
+		hw_error_destroy(err);
+	}
+	/* pt[process_no]: { int pid, unix_sock, idx, status, rank; char desc[128] } (5.x) */
+	if (inst->has_process_no && inst->process_no >= 0 && inst->process_no < 4096 &&
+	    read_sym_word(t, "pt", &pt) && pt) {
+		uint64_t e = pt + (uint64_t)inst->process_no * 148;
+		uint32_t pid, rank;
+		struct hw_error *err = hw_target_read_u32(t, e, &pid);
+		if (!err)
+			err = hw_target_read_u32(t, e + 16, &rank);
+		if (!err)
+			err =
+			    hw_target_read_string(t, e + 20, inst->pt_desc, sizeof(inst->pt_desc));
+		if (!err) {
+			inst->has_pt = true;
+			inst->pt_pid = (int)pid;
+			inst->pt_rank = (int)rank;
+		}
+		hw_error_destroy(err);
+	}
+}
+
+/* ---- choosing among the built-in profiles ---- */
+
+#define PROFILES_MAX 64
+
+struct choice {
+	int score, ties;
+	uint64_t got;
+	const struct hw_allocator *alloc;
+	void *layout; /* the best profile (owned), NULL if none fit */
+	bool debug;
+};
+
+static int bonus(const struct hw_instance *inst, int want_era, int era, bool debug)
+{
+	int b = 0;
+
+	if (want_era >= 0 && want_era == era)
+		b += 2;
+	if (inst->debug_known && debug == inst->debug)
+		b += 1;
+	return b;
+}
+
+/* The built-in profile of @a that fits the block best, into @c (c->score -1: none). */
+static void best_of(const struct hw_target *t, const struct hw_instance *inst, uint64_t block,
+		    const struct hw_allocator *a, struct choice *c)
+{
+	const size_t size = a->layout_size;
+	char *all = calloc(PROFILES_MAX, size);
+	size_t n = all ? a->profiles(all, PROFILES_MAX) : 0;
+	int want = a->era_of_version(inst->major, inst->minor);
+
+	memset(c, 0, sizeof(*c));
+	c->score = -1;
+	c->alloc = a;
+	for (size_t i = 0; i < n && i < PROFILES_MAX; i++) {
+		const struct hw_layout_head *l = (const void *)(all + i * size);
+		int s;
+		if (l->word != t->word_size)
+			continue;
+		s = a->fit(t, l, block, &c->got);
+		if (s < 0)
+			continue;
+		s += bonus(inst, want, l->era, l->debug);
+		if (a->prefer)
+			s += a->prefer(l, inst, want);
+		if (s > c->score) {
+			if (!c->layout)
+				c->layout = malloc(size);
+			if (c->layout)
+				memcpy(c->layout, l, size);
+			c->score = s;
+			c->ties = 1;
+			c->debug = l->debug;
+		} else if (s == c->score) {
+			c->ties++;
+		}
+	}
+	if (c->score >= 0 && !c->layout)
+		c->score = -1; /* out of memory */
+	free(all);
+}
+
+static bool block_readable(const struct hw_target *t, struct hw_pool *p)
+{
+	uint8_t probe[64];
+	struct hw_error *err = hw_mem_read(t->mem, probe, p->block, 8ull * t->word_size);
+
+	if (err) {
+		set_problem(p, "cannot read the block at 0x%" PRIx64 ": %s", p->block,
+			    err->message);
+		hw_error_destroy(err);
+		return false;
+	}
+	return true;
+}
+
+/* Pick the built-in profile of @a that fits the block best and say why. */
+static void choose_profile(const struct hw_target *t, const struct hw_instance *inst,
+			   struct hw_pool *p, const struct hw_allocator *a)
+{
+	struct choice c;
+	char text[320];
+	const char *caveat;
+
+	if (!block_readable(t, p))
+		return;
+	best_of(t, inst, p->block, a, &c);
+	if (c.score < 0) {
+		a->misfit_text(p->block, c.got, text, sizeof(text));
+		set_problem(p, "%s", text);
+		return;
+	}
+	if (!set_layout(p, a, c.layout)) {
+		free(c.layout);
+		return;
+	}
+	free(c.layout);
+	a->fit_text(p->layout, text, sizeof(text));
+	note(p, "layout %s: %s", p->layout->name, text);
+	if (inst->major >= 0)
+		note(p, "version '%s'", inst->version);
+	if (inst->debug_known)
+		note(p, "compile flags say %s", inst->debug ? "debug" : "non-debug");
+	if (c.debug && a->debug_evidence)
+		note(p, "%s", a->debug_evidence);
+	if (c.ties > 1)
+		note(p, "%d profiles fit equally; they share this layout's walk", c.ties);
+	caveat = a->caveat ? a->caveat(p->layout, inst) : NULL;
+	if (caveat)
+		note(p, "%s", caveat);
+}
+
+/* ---- where the blocks are, and which manager the symbols name ---- */
+
+struct root_evidence {
+	const struct hw_allocator *by_name, *by_xmalloc, *by_symbols;
+};
+
+static const struct hw_allocator *manager_from_name(const char *s)
+{
+	for (size_t i = 0; hw_allocators[i]; i++)
+		if (!strcmp(s, hw_allocators[i]->name))
+			return hw_allocators[i];
+	return NULL;
+}
+
+/* 4.4+: compare the API's xmalloc (word 3) with the manager functions in .dynsym. */
+static const struct hw_allocator *manager_from_xmalloc(const struct hw_target *t,
+							struct hw_pool *p)
+{
+	uint64_t x, a;
+
+	if (!hw_probe_word(t, p->root + 3ull * t->word_size, &x) || !x)
+		return NULL;
+	for (size_t i = 0; hw_allocators[i]; i++) {
+		const char *fn = p->kind == HW_POOL_SHM ? hw_allocators[i]->sym_shm
+						       : hw_allocators[i]->sym_pkg;
+		if (fn && has_symbol(t, fn, &a) && a == x) {
+			note(p, "%s.xmalloc is %s", p->root_symbol, fn);
+			return hw_allocators[i];
+		}
+	}
+	return NULL;
+}
+
+static void find_root(const struct hw_target *t, struct hw_pool *p, bool *kamailio,
+		      struct root_evidence *ev)
+{
+	static const char *const roots[] = {"_pkg_root", "_shm_root"};
+	static const char *const vars[] = {"mem_block", "shm_block"};
+	uint64_t addr, w;
+	struct hw_error *err;
+	int nmgr = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	err = hw_target_symbol(t, roots[p->kind], &addr, NULL);
+	if (!err) {
+		uint64_t mname = 0;
+		*kamailio = true;
+		snprintf(p->root_symbol, sizeof(p->root_symbol), "%s", roots[p->kind]);
+		p->root = addr;
+		err = hw_target_read_word(t, addr, &mname);
+		if (!err)
+			err = hw_target_read_word(t, addr + 2ull * t->word_size, &p->block);
+		if (err) {
+			set_problem(p, "cannot read %s: %s", roots[p->kind], err->message);
+			hw_error_destroy(err);
+			return;
+		}
+		if (!p->block) {
+			set_problem(p, "%s has no memory block (not initialised yet?)",
+				    roots[p->kind]);
+			return;
+		}
+		err = hw_target_read_string(t, mname, p->manager, sizeof(p->manager));
+		if (err) {
+			p->manager[0] = '\0';
+			note(p, "manager name unreadable (%s)", err->message);
+			hw_error_destroy(err);
+		} else {
+			note(p, "%s.mname = \"%s\"", roots[p->kind], p->manager);
+			ev->by_name = manager_from_name(p->manager);
+		}
+		ev->by_xmalloc = manager_from_xmalloc(t, p);
+		return;
+	}
+	hw_error_destroy(err);
+	err = hw_target_symbol(t, vars[p->kind], &addr, NULL);
+	if (err) {
+		hw_error_destroy(err);
+		set_problem(p, "neither %s nor %s found in the executable's symbols%s",
+			    roots[p->kind], vars[p->kind],
+			    t->exe ? ""
+				   : " (no executable; give it with --exe, or the block with "
+				     "--block ADDR)");
+		return;
+	}
+	*kamailio = true;
+	snprintf(p->root_symbol, sizeof(p->root_symbol), "%s", vars[p->kind]);
+	p->root = addr;
+	err = hw_target_read_word(t, addr, &w);
+	if (err) {
+		set_problem(p, "cannot read %s: %s", vars[p->kind], err->message);
+		hw_error_destroy(err);
+		return;
+	}
+	p->block = w;
+	if (!p->block) {
+		set_problem(p, "%s is NULL (not initialised yet?)", vars[p->kind]);
+		return;
+	}
+	/* Before 4.4 exactly one manager is compiled in: its functions tell which. */
+	for (size_t i = 0; hw_allocators[i]; i++) {
+		if (hw_allocators[i]->sym_pkg && has_symbol(t, hw_allocators[i]->sym_pkg, NULL)) {
+			ev->by_symbols = hw_allocators[i];
+			nmgr++;
+		}
+	}
+	if (nmgr == 1) {
+		snprintf(p->manager, sizeof(p->manager), "%s", ev->by_symbols->name);
+		note(p, "only %s functions in the executable", p->manager);
+	} else {
+		ev->by_symbols = NULL;
+		if (nmgr > 1)
+			note(p, "functions of several managers in the executable");
+	}
+}
+
+/* ---- layouts from DWARF, read once per manager ---- */
+
+#define DWARF_MAX 8 /* allocators tried on one target */
+
+struct dwarf_layouts {
+	struct dwarf_try {
+		const struct hw_allocator *alloc;
+		void *layout; /* owned; NULL if it failed */
+		char problem[256];
+	} tried[DWARF_MAX];
+	size_t n;
+};
+
+static void dwarf_layouts_free(struct dwarf_layouts *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->tried[i].layout);
+	free(d);
+}
+
+/* @a's layout from DWARF (tried once per target), NULL if none. */
+static struct dwarf_try *dwarf_layout(struct hw_dwarf *dw, uint32_t word, struct dwarf_layouts *d,
+				      const struct hw_allocator *a)
+{
+	struct dwarf_try *dt;
+	struct hw_error *err;
+
+	if (!dw || !a->layout_from_dwarf)
+		return NULL;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->tried[i].alloc == a)
+			return &d->tried[i];
+	if (d->n == DWARF_MAX)
+		return NULL;
+	dt = &d->tried[d->n++];
+	dt->alloc = a;
+	dt->layout = calloc(1, a->layout_size);
+	if (!dt->layout) {
+		snprintf(dt->problem, sizeof(dt->problem), "out of memory");
+		return dt;
+	}
+	err = a->layout_from_dwarf(dw, word, dt->layout);
+	if (err) {
+		snprintf(dt->problem, sizeof(dt->problem), "%s", err->message);
+		hw_error_destroy(err);
+		free(dt->layout);
+		dt->layout = NULL;
+	}
+	return dt;
+}
+
+static void use_dwarf(const struct hw_target *t, const struct hw_instance *inst,
+		      struct hw_dwarf *dw, const struct dwarf_try *dt, struct hw_pool *p)
+{
+	const struct hw_allocator *a = dt->alloc;
+	uint64_t got = 0;
+	int fit;
+
+	if (!set_layout(p, a, dt->layout))
+		return;
+	note(p, "layout from DWARF (%s)", hw_dwarf_path(dw));
+	if (a->dwarf_era)
+		a->dwarf_era((struct hw_layout_head *)p->layout_mem, inst);
+	fit = a->fit(t, p->layout, p->block, &got);
+	if (fit < 0)
+		note(p, "warning: the block does not fit the DWARF layout (%s %" PRIu64 ")",
+		     a->got_label, got);
+}
+
+/* Without any word from the symbols: the manager whose layouts fit the block best. */
+static void detect_structure(const struct hw_target *t, const struct hw_instance *inst,
+			     struct hw_pool *p)
+{
+	struct choice best, c;
+	int managers_fitting = 0;
+
+	memset(&best, 0, sizeof(best));
+	best.score = -1;
+	if (!block_readable(t, p))
+		return;
+	for (size_t i = 0; hw_allocators[i]; i++) {
+		best_of(t, inst, p->block, hw_allocators[i], &c);
+		free(c.layout);
+		if (c.score < 0)
+			continue;
+		managers_fitting++;
+		if (c.score > best.score)
+			best = c;
+	}
+	if (best.score < 0) {
+		set_problem(p,
+			    "the block at 0x%" PRIx64 " matches no built-in q_malloc, f_malloc or "
+			    "TLSF layout; try --manager and --layout",
+			    p->block);
+		return;
+	}
+	p->alloc = best.alloc;
+	snprintf(p->manager, sizeof(p->manager), "%s", best.alloc->name);
+	note(p, "manager %s recognised from the block alone%s", p->manager,
+	     managers_fitting > 1 ? " (other managers fit worse)" : "");
+}
+
+/* Decide shm or pkg from the block's own type word, -1 if it has none. */
+static int kind_from_header(const struct hw_target *t, const struct hw_pool *p)
+{
+	if (!has_layout(p) || !p->alloc->pool_kind)
+		return -1;
+	return p->alloc->pool_kind(t, p->layout, p->block);
+}
+
+static bool load_profile(struct hw_pool *p, const char *name)
+{
+	const struct hw_allocator *a;
+	void *l;
+	struct hw_error *err = hw_profile_lookup(name, &a, &l);
+
+	if (err) {
+		set_problem(p, "%s", err->message);
+		hw_error_destroy(err);
+		return false;
+	}
+	free(p->layout_mem);
+	p->layout_mem = l;
+	p->layout = l;
+	p->alloc = a;
+	p->usable = true;
+	note(p, "layout %s given with --layout", name);
+	return true;
+}
+
+/* Manager and layout of one located pool. */
+static void recognise(const struct hw_target *t, struct hw_dwarf *dw,
+		      const struct hw_discover_opts *opts, const struct hw_instance *inst,
+		      struct dwarf_layouts *d, struct hw_pool *p, const struct root_evidence *ev)
+{
+	const struct hw_allocator *mgr = NULL;
+	const struct hw_allocator *from_layout =
+	    opts->layout_name ? hw_allocator_of_profile(opts->layout_name) : NULL;
+	struct dwarf_try *dt;
+
+	if (opts->manager) {
+		mgr = opts->manager;
+		note(p, "manager %s given with --manager", mgr->name);
+		if (from_layout && from_layout != mgr) {
+			set_problem(p, "--layout %s is not a %s layout", opts->layout_name,
+				    mgr->name);
+			return;
+		}
+	} else if (from_layout) {
+		mgr = from_layout;
+	} else if (ev->by_name) {
+		mgr = ev->by_name;
+	} else if (ev->by_xmalloc) {
+		mgr = ev->by_xmalloc;
+	} else if (ev->by_symbols) {
+		mgr = ev->by_symbols;
+	}
+	if (ev->by_name && ev->by_xmalloc && ev->by_name != ev->by_xmalloc)
+		note(p, "warning: mname says %s but xmalloc is %s's", ev->by_name->name,
+		     ev->by_xmalloc->name);
+	if (mgr && ev->by_name && mgr != ev->by_name)
+		note(p, "warning: the target's own name for its manager is %s", ev->by_name->name);
+
+	if (opts->layout_name) {
+		if (load_profile(p, opts->layout_name))
+			snprintf(p->manager, sizeof(p->manager), "%s", p->alloc->name);
+		return;
+	}
+	if (!mgr) {
+		detect_structure(t, inst, p);
+		if (p->problem)
+			return;
+		mgr = p->alloc;
+	}
+	p->alloc = mgr;
+	if (!p->manager[0] || manager_from_name(p->manager) != mgr)
+		snprintf(p->manager, sizeof(p->manager), "%s", mgr->name);
+	dt = dw && !opts->no_debuginfo ? dwarf_layout(dw, t->word_size, d, mgr) : NULL;
+	if (dt && dt->layout) {
+		use_dwarf(t, inst, dw, dt, p);
+		return;
+	}
+	if (dt && dt->problem[0])
+		note(p, "DWARF unusable: %s", dt->problem);
+	choose_profile(t, inst, p, mgr);
+}
+
+struct hw_error *hw_pools_discover(const struct hw_target *t, struct hw_dwarf *dw,
+				   const struct hw_discover_opts *opts, struct hw_instance *inst,
+				   struct hw_pool pools[HW_POOL_KIND_COUNT])
+{
+	static const char *const names[] = {"pkg", "shm"};
+	struct dwarf_layouts *d;
+	bool kamailio = false;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return hw_error_create(HW_ERR_NOMEM, "out of memory");
+	read_instance(t, inst);
+	if (opts->layout_name)
+		dw = NULL;
+	for (int k = 0; k < HW_POOL_KIND_COUNT; k++) {
+		memset(&pools[k], 0, sizeof(pools[k]));
+		pools[k].kind = (enum hw_pool_kind)k;
+		pools[k].name = names[k];
+		pools[k].no_strings = t->exe == NULL;
+	}
+	if (opts->has_block) {
+		/* One pool at a given address: recognise it, then file it as pkg or shm. */
+		struct hw_pool p = pools[HW_POOL_PKG];
+		struct root_evidence ev = {0};
+		int kind = opts->block_kind;
+
+		kamailio = true;
+		p.block = opts->block;
+		snprintf(p.root_symbol, sizeof(p.root_symbol), "--block");
+		note(&p, "block 0x%" PRIx64 " given with --block", p.block);
+		recognise(t, dw, opts, inst, d, &p, &ev);
+		if (kind < 0 && p.usable) {
+			kind = kind_from_header(t, &p);
+			if (kind >= 0)
+				note(&p, "the block's type word says %s", names[kind]);
+		}
+		if (kind < 0 || kind >= HW_POOL_KIND_COUNT)
+			kind = HW_POOL_PKG;
+		p.kind = (enum hw_pool_kind)kind;
+		p.name = names[kind];
+		pools[kind] = p;
+		set_problem(&pools[!kind], "not looked for: --block names one pool");
+	} else {
+		for (int k = 0; k < HW_POOL_KIND_COUNT; k++) {
+			struct hw_pool *p = &pools[k];
+			struct root_evidence ev;
+			find_root(t, p, &kamailio, &ev);
+			if (p->problem)
+				continue;
+			recognise(t, dw, opts, inst, d, p, &ev);
+		}
+	}
+	for (int k = 0; k < HW_POOL_KIND_COUNT; k++)
+		if (pools[k].no_strings && pools[k].usable && hw_pool_debug(&pools[k]))
+			note(&pools[k],
+			     "no executable: allocation-site strings of the core cannot be "
+			     "resolved (they show as addresses)");
+	dwarf_layouts_free(d);
+	if (!kamailio)
+		return hw_error_create(HW_ERR_LOOKUP,
+				       "%s does not look like a Kamailio process: no _pkg_root, "
+				       "_shm_root, mem_block or shm_block symbol%s",
+				       t->exe_path ? t->exe_path : "the executable",
+				       t->exe ? ""
+					      : " (no executable: give it with --exe, or the "
+						"block with --block ADDR)");
+	return NULL;
+}
