@@ -20,62 +20,12 @@
 #include "heapwalk/alloc.h"
 #include "heapwalk/check.h"
 #include "heapwalk/json.h"
+#include "heapwalk/model.h"
 #include "heapwalk/pool.h"
 #include "heapwalk/sites.h"
 
 struct hw_target;
 struct hw_frag_stats;
-
-/* The JSON schema version; bump on incompatible changes (doc/json-schema.md). */
-#define HW_JSON_FORMAT_VERSION 1
-
-enum hw_format { HW_FMT_TEXT, HW_FMT_JSON, HW_FMT_CSV, HW_FMT_KAMAILIO, HW_FMT_GDB, HW_FMT_PROMETHEUS };
-
-struct hw_pool_report {
-	const struct hw_pool *pool;
-	const struct hw_allocator *alloc; /* set when the pool is walked */
-	bool walked;            /* header read and fragments walked */
-	char *error;            /* why not walked (owned), NULL if walked */
-	struct hw_heap_header hdr;
-	struct hw_walk_stats walk;
-	struct hw_check check;
-	/* summary */
-	struct hw_sites sites;
-	const struct hw_site **rows; /* sorted, cut to --top (owned array) */
-	size_t nrows;
-	/* map / report: the heap map and free-size histogram (owned, NULL if not made) */
-	struct hw_heapmap *map;
-	/* frags: non-empty free buckets, collected after the walk (owned) */
-	struct hw_free_bucket *buckets;
-	size_t nbuckets, bucket_cap;
-	/* stats: fragmentation figures (frag.h; owned), NULL if not computed */
-	struct hw_frag_stats *frag;
-	/* summary --classify: what each site's fragments hold (classify.h; owned), or NULL */
-	struct hw_classify *classify;
-};
-
-struct hw_report {
-	const char *command; /* "info", "stats", "summary", "frags" */
-	enum hw_format format;
-	FILE *out;
-	const struct hw_target *t;
-	const struct hw_instance *inst;
-	const char *debuginfo_path;    /* DWARF file used, NULL if none */
-	const char *debuginfo_problem; /* why none, NULL if not looked for or found */
-	struct hw_pool_report pools[HW_POOL_KIND_COUNT];
-	size_t npools;
-	struct hw_strcache strings;
-	/* frags streaming state */
-	struct hw_json json;
-	bool used_only; /* frags --used: Kamailio's mem_status_mode=0 */
-	uint64_t request; /* stats --request N: say whether N bytes would fit (0: not asked) */
-	bool color;       /* text: ANSI colours (--color) */
-	/* frags: --hexdump N (0: none) and --strings: each payload's content (fmt_content.c) */
-	uint64_t hexdump;
-	bool show_strings;
-};
-
-void hw_pool_report_deinit(struct hw_pool_report *pr);
 
 void hw_fmt_info(struct hw_report *r);
 /* A standalone SVG document of every walked pool's map. */
@@ -145,17 +95,7 @@ double hw_report_pct(uint64_t part, uint64_t whole);
 /* ---- integrity and forensics (fmt_check.c): check, addr, refs, leaks ---- */
 struct hw_location;
 
-/* check: what one pool's check found besides pr->check, and where each finding lies. */
-struct hw_check_pool {
-	struct hw_pool_report *pr;
-	uint64_t listed;	   /* free-list elements followed */
-	uint64_t strings_checked;  /* distinct site-string pointers verified */
-	struct hw_location *where; /* one per kept finding of pr->check (NULL: not located) */
-	struct hw_check_gap {
-		uint64_t from, to;
-	} *gaps; /* the ranges the resynchronised walk skipped */
-	size_t ngaps;
-};
+/* check: struct hw_check_pool (model.h), one per pool. */
 void hw_fmt_check(struct hw_report *r, const struct hw_check_pool *cp, size_t n);
 
 /*

@@ -13,6 +13,7 @@
 
 #include "heapwalk/pool.h"
 #include "heapwalk/report.h"
+#include "heapwalk/session.h"
 
 /* Exit codes (README "Exit codes"). */
 enum {
@@ -143,87 +144,15 @@ int hw_cli_usage_error(const struct hw_cli *cli, const char *fmt, ...)
 /* Print "heapwalk: <message>" on stderr. */
 void hw_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Everything a walking command needs, opened in order; torn down by hw_session_close. */
-struct hw_session {
-	struct hw_target *t;
-	struct hw_dwarf *dw;
-	struct hw_instance inst;
-	struct hw_pool pools[HW_POOL_KIND_COUNT];
-	char *debuginfo_problem;
-	struct hw_report report;
-	bool dw_borrowed; /* dw belongs to someone else (instance.c shares one) */
-	bool no_progress; /* no progress line (the command streams to the terminal) */
-	struct hw_free_job *free_job; /* hw_session_walk_free_start's work, NULL if none */
-};
-
-/* Open target, debug info, pools; set up the report. Returns an exit code (0 = go on). */
-int hw_session_open(struct hw_cli *cli, struct hw_session *s, const char *command);
 /*
- * Prepare the report entry for each selected pool and read its header; a pool
- * that cannot be walked gets its error (also said on stderr). Returns the
- * number of pools ready to walk.
+ * setup.c: open a session (walker/session) on what the command line names:
+ * --core, --pid (live.c), or the target and DWARF an instance hands over in
+ * given_target / given_dw. Says why on stderr and returns an exit code
+ * (0 = go on).
  */
-size_t hw_session_prepare_pools(struct hw_cli *cli, struct hw_session *s);
-/* What a walk callback gets: the pool being walked; commands extend it by embedding. */
-struct hw_walk_ctx {
-	struct hw_session *s;
-	struct hw_cli *cli;
-	struct hw_pool_report *pr; /* set before each pool's walk */
-};
-/*
- * Walk every prepared pool with @fn (NULL: count only), calling @fn with
- * @ctx. @pool_begin/@pool_end (may be NULL) run around each pool's walk.
- * A walk that fails outright marks the pool unwalked and says why on stderr.
- */
-void hw_session_walk(struct hw_session *s, hw_frag_fn fn, struct hw_walk_ctx *ctx);
-/*
- * A walk whose callback state can be split in two and joined again: the
- * second half of a large pool is walked on another thread with a context
- * of its own (fork; NULL: walk on one thread), folded into @ctx after the
- * first (join) or dropped when the split was wrong (drop).
- */
-struct hw_split_ops {
-	hw_frag_fn fn;
-	void *(*fork)(struct hw_walk_ctx *ctx);
-	void (*join)(struct hw_walk_ctx *ctx, void *half);
-	void (*drop)(void *half);
-};
-/*
- * hw_session_walk for such a walk: large q_malloc pools (64 MiB or more,
- * in one piece of memory) are walked on two threads, the results exactly
- * those of one walk (the unit and cli tests compare them); the rest as
- * hw_session_walk does. HEAPWALK_THREADS=1 keeps to one thread.
- */
-void hw_session_walk_split(struct hw_session *s, const struct hw_split_ops *ops,
-			   struct hw_walk_ctx *ctx);
-/*
- * Walk one prepared pool (pr->alloc->walk into pr->check and pr->walk); a
- * walk of more than a second shows a progress line when stderr is a
- * terminal, unless s->no_progress.
- */
-struct hw_error *hw_session_walk_pool(struct hw_session *s, struct hw_pool_report *pr,
-				      hw_frag_fn fn, void *arg);
-
-/* live.c: walk every prepared pool counting fragmentation figures (pr->frag, frag.h). */
-void hw_session_walk_frag(struct hw_session *s);
-/* live.c: the same, also adding used fragments to the pools' sites (resolved); false on nomem. */
-bool hw_session_walk_sites(struct hw_session *s, struct hw_cli *cli);
-/* Follow every walked pool's free lists, keeping the non-empty ones in pr->buckets. */
-void hw_session_walk_free(struct hw_session *s);
-/*
- * The same overlapping the walk: started after prepare_pools and before the
- * walk, q_malloc lists are followed a step per fragment of the walk
- * (hw_free_lanes), the other managers' on a second thread; finish completes
- * them and leaves exactly what hw_session_walk_free after the walk would
- * (findings after the walk's). Nothing between start and finish may touch
- * pr->buckets.
- */
-void hw_session_walk_free_start(struct hw_session *s);
-void hw_session_walk_free_finish(struct hw_session *s);
-
-/* The exit code the walked report deserves: 2 if a pool was not walked, 1 on findings, else 0. */
-int hw_session_exit_code(const struct hw_session *s);
-void hw_session_close(struct hw_session *s);
+int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command);
+/* The exit code the walked session deserves: 2 if a pool was not walked, 1 on findings, else 0. */
+int hw_cli_exit_code(const struct hw_session *s);
 
 int hw_cmd_info(struct hw_cli *cli);
 int hw_cmd_stats(struct hw_cli *cli);

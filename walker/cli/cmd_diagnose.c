@@ -19,8 +19,8 @@ static int walk_all(struct hw_inst *in)
 	for (size_t i = 0; i < in->n; i++) {
 		if (!in->p[i].open)
 			continue;
-		hw_session_prepare_pools(&in->p[i].cli, &in->p[i].s);
-		if (!hw_session_walk_sites(&in->p[i].s, &in->p[i].cli))
+		hw_session_prepare_pools(&in->p[i].s);
+		if (!hw_session_walk_sites(&in->p[i].s))
 			return HW_EXIT_FATAL;
 	}
 	return HW_EXIT_OK;

@@ -8,13 +8,14 @@
 
 struct frags_ctx {
 	struct hw_walk_ctx base;
+	const struct hw_cli *cli;
 	struct hw_report *r;
 };
 
 static int emit(void *arg, const struct hw_frag *f)
 {
 	struct frags_ctx *c = arg;
-	const struct hw_cli *cli = c->base.cli;
+	const struct hw_cli *cli = c->cli;
 
 	if (f->index < cli->from)
 		return 0;
@@ -55,8 +56,8 @@ static int add_bucket(void *arg, const struct hw_free_bucket *b)
 int hw_cmd_frags(struct hw_cli *cli)
 {
 	struct hw_session s;
-	struct frags_ctx ctx = {.base = {.cli = cli}};
-	int rc = hw_session_open(cli, &s, "frags");
+	struct frags_ctx ctx = {.cli = cli};
+	int rc = hw_cli_open(cli, &s, "frags");
 
 	if (rc)
 		return rc;
@@ -65,7 +66,7 @@ int hw_cmd_frags(struct hw_cli *cli)
 	s.report.used_only = cli->used_only;
 	s.report.hexdump = cli->hexdump;
 	s.report.show_strings = cli->strings;
-	hw_session_prepare_pools(cli, &s);
+	hw_session_prepare_pools(&s);
 	/* fragments stream to stdout: no progress line in between on the terminal */
 	s.no_progress = isatty(STDOUT_FILENO);
 	hw_fmt_frags_begin(&s.report);
@@ -89,7 +90,7 @@ int hw_cmd_frags(struct hw_cli *cli)
 		hw_fmt_frags_pool_end(&s.report, pr);
 	}
 	hw_fmt_frags_end(&s.report);
-	rc = hw_session_exit_code(&s);
+	rc = hw_cli_exit_code(&s);
 	hw_session_close(&s);
 	return rc;
 }

@@ -110,11 +110,11 @@ static int run(struct hw_cli *cli, bool html)
 {
 	struct hw_session s;
 	FILE *out;
-	int rc = hw_session_open(cli, &s, html ? "report" : "map");
+	int rc = hw_cli_open(cli, &s, html ? "report" : "map");
 
 	if (rc)
 		return rc;
-	hw_session_prepare_pools(cli, &s);
+	hw_session_prepare_pools(&s);
 	rc = hw_page_walk(&s, cli->cells ? cli->cells : 8192, cli->cells ? cli->cells : 8192, html,
 			  cli->top ? cli->top : 50);
 	if (rc) {
@@ -133,7 +133,7 @@ static int run(struct hw_cli *cli, bool html)
 		hw_fmt_map(&s.report);
 	rc = hw_page_close(cli, out);
 	if (!rc)
-		rc = hw_session_exit_code(&s);
+		rc = hw_cli_exit_code(&s);
 	hw_session_close(&s);
 	return rc;
 }

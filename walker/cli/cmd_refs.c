@@ -219,7 +219,7 @@ int hw_cmd_refs(struct hw_cli *cli)
 	if (!hw_cli_parse_addr(cli->operand[0], &a))
 		return hw_cli_usage_error(cli, "'%s' is not an address (hex, 0x optional)",
 					  cli->operand[0]);
-	rc = hw_session_open(cli, &s, "refs");
+	rc = hw_cli_open(cli, &s, "refs");
 	if (rc)
 		return rc;
 	memset(&loc, 0, sizeof(loc));
@@ -227,7 +227,7 @@ int hw_cmd_refs(struct hw_cli *cli)
 	/* every pool is scanned; --pool chooses where ADDR is looked up */
 	for (int k = 0; k < HW_POOL_KIND_COUNT; k++)
 		cli->pool_sel[k] = true;
-	hw_session_prepare_pools(cli, &s);
+	hw_session_prepare_pools(&s);
 	n = scan_pools(&s, rp, prs);
 	for (size_t i = 0; i < n && !in; i++) {
 		if (a < prs[i]->hdr.block || a >= hw_pool_heap_end(prs[i]->pool, &prs[i]->hdr))
@@ -500,12 +500,12 @@ int hw_cmd_leaks(struct hw_cli *cli)
 	struct hw_error *err = NULL;
 	uint64_t top = cli->top_given ? cli->top : (cli->format == HW_FMT_TEXT ? 30 : 0);
 	size_t n;
-	int rc = hw_session_open(cli, &s, "leaks");
+	int rc = hw_cli_open(cli, &s, "leaks");
 
 	if (rc)
 		return rc;
 	memset(pl, 0, sizeof(pl));
-	hw_session_prepare_pools(cli, &s);
+	hw_session_prepare_pools(&s);
 	n = scan_pools(&s, rp, prs);
 	/* every used fragment's payload, sorted: memory in proportion to the used fragments */
 	for (size_t i = 0; i < n && !err; i++) {
@@ -569,7 +569,7 @@ int hw_cmd_leaks(struct hw_cli *cli)
 			if (k < n && prs[k] == &s.report.pools[i])
 				ordered[i] = pl[k++];
 		leaks_output(&s, ordered);
-		rc = hw_session_exit_code(&s) == HW_EXIT_FATAL ? HW_EXIT_FATAL : HW_EXIT_OK;
+		rc = hw_cli_exit_code(&s) == HW_EXIT_FATAL ? HW_EXIT_FATAL : HW_EXIT_OK;
 	}
 	for (size_t i = 0; i < n; i++)
 		free(pl[i].ex);

@@ -26,7 +26,7 @@ static bool walk_instance(struct hw_cli *cli, struct hw_inst *in, void *arg)
 		struct hw_inst_proc *p = &in->p[i];
 		if (!p->open)
 			continue;
-		hw_session_prepare_pools(&p->cli, &p->s);
+		hw_session_prepare_pools(&p->s);
 		if (hw_page_walk(&p->s, pkg_cells, shm_cells, true, top))
 			return false;
 	}

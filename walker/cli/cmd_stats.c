@@ -5,11 +5,11 @@
 int hw_cmd_stats(struct hw_cli *cli)
 {
 	struct hw_session s;
-	int rc = hw_session_open(cli, &s, "stats");
+	int rc = hw_cli_open(cli, &s, "stats");
 
 	if (rc)
 		return rc;
-	hw_session_prepare_pools(cli, &s);
+	hw_session_prepare_pools(&s);
 	/* the lists are checked too (on a second thread, overlapping the walk),
 	 * and feed TLSF's free-block matrix */
 	hw_session_walk_free_start(&s);
@@ -18,7 +18,7 @@ int hw_cmd_stats(struct hw_cli *cli)
 	s.report.request = cli->request;
 	hw_session_walk_free_finish(&s);
 	hw_fmt_stats(&s.report);
-	rc = hw_session_exit_code(&s);
+	rc = hw_cli_exit_code(&s);
 	hw_session_close(&s);
 	return rc;
 }

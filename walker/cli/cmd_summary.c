@@ -74,10 +74,10 @@ static const struct hw_split_ops summary_split = {
 int hw_cmd_summary(struct hw_cli *cli)
 {
 	struct hw_session s;
-	struct summary_ctx ctx = {.base = {.cli = cli}};
+	struct summary_ctx ctx = {0};
 	enum hw_site_order order = cli->sort;
 	uint64_t top = cli->top;
-	int rc = hw_session_open(cli, &s, "summary");
+	int rc = hw_cli_open(cli, &s, "summary");
 
 	if (rc)
 		return rc;
@@ -86,7 +86,7 @@ int hw_cmd_summary(struct hw_cli *cli)
 		order = HW_ORDER_KAMAILIO;
 	if (cli->format == HW_FMT_TEXT && !cli->top_given)
 		top = 30;
-	hw_session_prepare_pools(cli, &s);
+	hw_session_prepare_pools(&s);
 	for (size_t i = 0; cli->classify && i < s.report.npools; i++) {
 		struct hw_pool_report *pr = &s.report.pools[i];
 		struct hw_error *err;
@@ -130,7 +130,7 @@ int hw_cmd_summary(struct hw_cli *cli)
 			pr->nrows = top;
 	}
 	hw_fmt_summary(&s.report);
-	rc = hw_session_exit_code(&s);
+	rc = hw_cli_exit_code(&s);
 	hw_session_close(&s);
 	return rc;
 }

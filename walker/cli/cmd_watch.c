@@ -69,8 +69,8 @@ static int sample(struct hw_cli *cli, struct hw_diff_side *side, double *max_sto
 		for (size_t i = 0; i < in.n; i++) {
 			if (!in.p[i].open)
 				continue;
-			hw_session_prepare_pools(&in.p[i].cli, &in.p[i].s);
-			if (!hw_session_walk_sites(&in.p[i].s, &in.p[i].cli)) {
+			hw_session_prepare_pools(&in.p[i].s);
+			if (!hw_session_walk_sites(&in.p[i].s)) {
 				hw_inst_close(&in);
 				return HW_EXIT_FATAL;
 			}

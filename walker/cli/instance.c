@@ -218,7 +218,7 @@ int hw_inst_open(struct hw_cli *cli, struct hw_inst *in, const char *command, un
 		c.given_dw = dw;
 		c.pid = 0;
 		c.core = NULL;
-		rc = hw_session_open(&c, &p->s, command);
+		rc = hw_cli_open(&c, &p->s, command);
 		if (rc) {
 			if (c.given_target)
 				hw_target_destroy(c.given_target);
@@ -313,7 +313,7 @@ int hw_inst_exit_code(const struct hw_inst *in)
 			return HW_EXIT_FATAL;
 		if (!p->open)
 			continue;
-		r = hw_session_exit_code(&p->s);
+		r = hw_cli_exit_code(&p->s);
 		if (r == HW_EXIT_FATAL)
 			return r;
 		if (r > rc)
@@ -326,13 +326,14 @@ int hw_inst_exit_code(const struct hw_inst *in)
 
 struct frags_ctx {
 	struct hw_walk_ctx base;
+	const struct hw_cli *cli;
 	struct hw_report *r;
 };
 
 static int emit(void *arg, const struct hw_frag *f)
 {
 	struct frags_ctx *c = arg;
-	const struct hw_cli *cli = c->base.cli;
+	const struct hw_cli *cli = c->cli;
 
 	if (f->index < cli->from)
 		return 0;
@@ -356,7 +357,7 @@ static int emit(void *arg, const struct hw_frag *f)
 /* frags of one process, as 'heapwalk frags' lists them. */
 static void frags_one(struct hw_cli *cli, struct hw_session *s)
 {
-	struct frags_ctx ctx = {.base = {.cli = cli, .s = s}, .r = &s->report};
+	struct frags_ctx ctx = {.base = {.s = s}, .cli = cli, .r = &s->report};
 
 	s->report.used_only = cli->used_only;
 	hw_fmt_frags_begin(&s->report);
@@ -410,7 +411,7 @@ int hw_run_all(struct hw_cli *cli)
 		struct hw_inst_proc *p = &in.p[i];
 		if (!p->open)
 			continue;
-		hw_session_prepare_pools(&p->cli, &p->s);
+		hw_session_prepare_pools(&p->s);
 		if (frags) {
 			printf("%s== pid %d%s%s ==\n", i ? "\n" : "", p->pid,
 			       p->desc[0] ? ": " : "", p->desc);
@@ -422,7 +423,7 @@ int hw_run_all(struct hw_cli *cli)
 			enum hw_site_order order = cli->sort;
 			uint64_t top =
 			    cli->format == HW_FMT_TEXT && !cli->top_given ? 30 : cli->top;
-			if (!hw_session_walk_sites(&p->s, &p->cli)) {
+			if (!hw_session_walk_sites(&p->s)) {
 				hw_inst_close(&in);
 				return HW_EXIT_FATAL;
 			}
@@ -571,8 +572,8 @@ int hw_diff_load(struct hw_cli *cli, const char *path, struct hw_diff_side *side
 		return rc;
 	for (size_t i = 0; i < in.n; i++)
 		if (in.p[i].open) {
-			hw_session_prepare_pools(&in.p[i].cli, &in.p[i].s);
-			if (!hw_session_walk_sites(&in.p[i].s, &in.p[i].cli)) {
+			hw_session_prepare_pools(&in.p[i].s);
+			if (!hw_session_walk_sites(&in.p[i].s)) {
 				hw_inst_close(&in);
 				return HW_EXIT_FATAL;
 			}

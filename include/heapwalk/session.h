@@ -1,0 +1,142 @@
+/*
+ * session.h - one target opened for walking: address space, debug info,
+ * pools and the report model they are walked into (like drgn's program
+ * object). A session walks its pools (on two threads when a pool is large),
+ * follows their free lists and fills the report model; it prints nothing
+ * itself: what it has to say goes through the warn callback it is given.
+ * Not here: option parsing, output formats, exit policy (the CLI).
+ */
+#ifndef HEAPWALK_SESSION_H
+#define HEAPWALK_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "heapwalk/model.h"
+#include "heapwalk/pool.h"
+
+struct hw_error;
+struct hw_target;
+struct hw_dwarf;
+
+/* A message for a person ("pkg pool: ..."); the caller adds its prefix. */
+typedef void (*hw_session_say_fn)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* What to open and how; every member may be zero. */
+struct hw_session_opts {
+	const char *core, *exe, *sysroot, *debug_file, *layout;
+	bool no_debuginfo;
+	enum hw_manager manager; /* HW_MGR_UNKNOWN: detect */
+	bool block_given;	 /* walk the block at @block instead of looking for roots */
+	uint64_t block;
+	uint64_t max_core_size;
+	bool pool_sel[HW_POOL_KIND_COUNT]; /* the pools to prepare */
+	struct hw_target *target;	   /* already open: the session takes it (NULL: open core) */
+	struct hw_dwarf *dw;		   /* already open: borrowed (NULL: look it up) */
+	/* the report model's header */
+	const char *command;
+	enum hw_format format;
+	bool color;
+	hw_session_say_fn warn;	 /* NULL: silent */
+	hw_session_say_fn trace; /* test knobs (HEAPWALK_SPLIT_MIN); NULL: silent */
+};
+
+/* Everything a walking command needs, opened in order; torn down by hw_session_close. */
+struct hw_session {
+	struct hw_target *t;
+	struct hw_dwarf *dw;
+	struct hw_instance inst;
+	struct hw_pool pools[HW_POOL_KIND_COUNT];
+	bool pool_sel[HW_POOL_KIND_COUNT]; /* the pools prepare_pools sets up */
+	char *debuginfo_problem;
+	struct hw_report report;
+	bool dw_borrowed; /* dw belongs to someone else (an instance shares one) */
+	bool no_progress; /* no progress line (the command streams to the terminal) */
+	struct hw_free_job *free_job; /* hw_session_walk_free_start's work, NULL if none */
+	hw_session_say_fn warn, trace;
+};
+
+/*
+ * Open target (or take o->target), debug info and pools; set up the report
+ * header. On failure *s is closed and the error says why (its message is
+ * what the user is told). A missing executable with --block only warns.
+ */
+struct hw_error *hw_session_open(const struct hw_session_opts *o, struct hw_session *s);
+/*
+ * Prepare the report entry for each selected pool and read its header; a pool
+ * that cannot be walked gets its error (also warned). Returns the number of
+ * pools ready to walk.
+ */
+size_t hw_session_prepare_pools(struct hw_session *s);
+/* What a walk callback gets: the pool being walked; commands extend it by embedding. */
+struct hw_walk_ctx {
+	struct hw_session *s;
+	struct hw_pool_report *pr; /* set before each pool's walk */
+};
+/*
+ * Walk every prepared pool with @fn (NULL: count only), calling @fn with
+ * @ctx. A walk that fails outright marks the pool unwalked and warns why.
+ */
+void hw_session_walk(struct hw_session *s, hw_frag_fn fn, struct hw_walk_ctx *ctx);
+/*
+ * A walk whose callback state can be split in two and joined again: the
+ * second half of a large pool is walked on another thread with a context
+ * of its own (fork; NULL: walk on one thread), folded into @ctx after the
+ * first (join) or dropped when the split was wrong (drop).
+ */
+struct hw_split_ops {
+	hw_frag_fn fn;
+	void *(*fork)(struct hw_walk_ctx *ctx);
+	void (*join)(struct hw_walk_ctx *ctx, void *half);
+	void (*drop)(void *half);
+};
+/*
+ * hw_session_walk for such a walk: large q_malloc pools (64 MiB or more,
+ * in one piece of memory) are walked on two threads, the results exactly
+ * those of one walk (the unit and cli tests compare them); the rest as
+ * hw_session_walk does. HEAPWALK_THREADS=1 keeps to one thread.
+ */
+void hw_session_walk_split(struct hw_session *s, const struct hw_split_ops *ops,
+			   struct hw_walk_ctx *ctx);
+/*
+ * Walk one prepared pool (pr->alloc->walk into pr->check and pr->walk); a
+ * walk of more than a second shows a progress line when stderr is a
+ * terminal, unless s->no_progress.
+ */
+struct hw_error *hw_session_walk_pool(struct hw_session *s, struct hw_pool_report *pr,
+				      hw_frag_fn fn, void *arg);
+
+/* Walk every prepared pool counting fragmentation figures (pr->frag, frag.h). */
+void hw_session_walk_frag(struct hw_session *s);
+/* The same, also adding used fragments to the pools' sites (resolved); false on nomem (warned). */
+bool hw_session_walk_sites(struct hw_session *s);
+/* Follow every walked pool's free lists, keeping the non-empty ones in pr->buckets. */
+void hw_session_walk_free(struct hw_session *s);
+/*
+ * The same overlapping the walk: started after prepare_pools and before the
+ * walk, q_malloc lists are followed a step per fragment of the walk
+ * (hw_free_lanes), the other managers' on a second thread; finish completes
+ * them and leaves exactly what hw_session_walk_free after the walk would
+ * (findings after the walk's). Nothing between start and finish may touch
+ * pr->buckets.
+ */
+void hw_session_walk_free_start(struct hw_session *s);
+void hw_session_walk_free_finish(struct hw_session *s);
+
+/*
+ * check: walk the prepared pool cp->pr once more with every check, walking
+ * past damage (resynchronised), and cross-check its free lists with the
+ * walk: in memory that does not grow with the heap when they agree, element
+ * by element when not. Findings go to cp->pr->check (all of them, up to
+ * 10000), the skipped ranges to cp->gaps, where each finding lies to
+ * cp->where (owned by @cp). An error: the pool could not be walked.
+ */
+struct hw_error *hw_session_check_pool(struct hw_session *s, struct hw_check_pool *cp);
+
+/* Whether every prepared pool was walked; *errors: whether one has error findings. */
+bool hw_session_walked(const struct hw_session *s, bool *errors);
+void hw_session_close(struct hw_session *s);
+
+#endif

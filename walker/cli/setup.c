@@ -1,0 +1,75 @@
+/* setup.c - a session opened as the command line says, and the exit code it earns. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "heapwalk/error.h"
+#include "heapwalk/target.h"
+
+/* The session's test-knob lines: "heapwalk: " and the message, no command. */
+static void trace(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("heapwalk: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command)
+{
+	struct hw_session_opts o = {
+		.core = cli->core,
+		.exe = cli->exe,
+		.sysroot = cli->sysroot,
+		.debug_file = cli->debug_file,
+		.layout = cli->layout,
+		.no_debuginfo = cli->no_debuginfo,
+		.manager = cli->manager,
+		.block_given = cli->block_given,
+		.block = cli->block,
+		.max_core_size = cli->max_core_size,
+		.target = cli->given_target,
+		.dw = cli->given_dw,
+		.command = command,
+		.format = cli->format,
+		.color = cli->color,
+		.warn = hw_cli_warn,
+		.trace = trace,
+	};
+	struct hw_error *err = NULL;
+
+	memcpy(o.pool_sel, cli->pool_sel, sizeof(o.pool_sel));
+	cli->given_target = NULL; /* the session owns it from here */
+	if (!o.target && cli->pid) {
+		struct hw_target_opts topts = {
+			.core_path = cli->core,
+			.exe_path = cli->exe,
+			.sysroot = cli->sysroot,
+			.max_core_size = cli->max_core_size,
+		};
+		err = hw_live_open_target(cli, &topts, &o.target);
+		memcpy(o.pool_sel, cli->pool_sel, sizeof(o.pool_sel));
+	}
+	if (!err)
+		err = hw_session_open(&o, s);
+	if (err) {
+		hw_cli_warn("%s", err->message);
+		hw_error_destroy(err);
+		return HW_EXIT_FATAL;
+	}
+	memcpy(cli->pool_sel, s->pool_sel, sizeof(cli->pool_sel));
+	return HW_EXIT_OK;
+}
+
+int hw_cli_exit_code(const struct hw_session *s)
+{
+	bool errors;
+
+	if (!hw_session_walked(s, &errors))
+		return HW_EXIT_FATAL;
+	return errors ? HW_EXIT_FINDINGS : HW_EXIT_OK;
+}
