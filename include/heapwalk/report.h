@@ -86,6 +86,13 @@ void hw_fmt_frag_text(FILE *out, const struct hw_pool_report *pr, uint64_t reque
 void hw_fmt_frag_json(struct hw_json *js, const struct hw_pool_report *pr, uint64_t request);
 
 /* Helpers shared by the formatters. */
+/*
+ * Opens a pool object of the JSON documents (doc/json-schema.md) and writes
+ * its common members: pool, manager, pid, block, layout, walked, then
+ * error or the heap and walk totals. The caller adds its members and
+ * closes it (fmt_json.c).
+ */
+void hw_json_pool_open(struct hw_json *js, const struct hw_pool_report *pr, int64_t pid);
 /* "findings_total" and the "findings" array of a pool object (fmt_json.c). */
 void hw_json_findings(struct hw_json *js, const struct hw_check *ck);
 const char *hw_report_state(const struct hw_frag *f); /* "used" / "free" */

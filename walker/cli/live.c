@@ -9,6 +9,7 @@
 #include "heapwalk/elfsym.h"
 #include "heapwalk/error.h"
 #include "heapwalk/frag.h"
+#include "heapwalk/sbuf.h"
 #include "heapwalk/snapshot.h"
 #include "heapwalk/target.h"
 #include "instance.h"
@@ -66,16 +67,6 @@ struct hw_error *hw_check_kamailio(int pid, const char *exe)
 	return NULL;
 }
 
-static void human(char *buf, size_t cap, uint64_t v)
-{
-	if (v >= (1ull << 20))
-		snprintf(buf, cap, "%.1f MiB", (double)v / (double)(1ull << 20));
-	else if (v >= (1ull << 10))
-		snprintf(buf, cap, "%.1f KiB", (double)v / 1024.0);
-	else
-		snprintf(buf, cap, "%" PRIu64 " B", v);
-}
-
 /* One line on stderr: how long the process was stopped and what was copied. */
 static void say_stop(const struct hw_snapshot *s)
 {
@@ -83,7 +74,7 @@ static void say_stop(const struct hw_snapshot *s)
 	char b[32];
 	uint64_t held_max = 0;
 
-	human(b, sizeof(b), p->copied);
+	hw_human_size(b, sizeof(b), p->copied);
 	if (!s->stopped) {
 		hw_cli_warn("pid %d read without stopping it (--no-stop, %s): torn reads are "
 			    "possible, findings may be artefacts",
