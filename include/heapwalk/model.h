@@ -14,7 +14,9 @@
 #include "heapwalk/alloc.h"
 #include "heapwalk/check.h"
 #include "heapwalk/json.h"
+#include "heapwalk/locate.h"
 #include "heapwalk/pool.h"
+#include "heapwalk/refs.h"
 #include "heapwalk/sites.h"
 
 struct hw_target;
@@ -51,6 +53,21 @@ struct hw_pool_report {
 	struct hw_classify *classify;
 };
 
+/*
+ * One fragment's payload as frags --hexdump / --strings show it, read
+ * before the fragment is formatted (hw_session_frag_content): formatters
+ * print bytes, they do not read the target.
+ */
+struct hw_frag_content {
+	const uint8_t *hex; /* the first min(size, hexdump) bytes; NULL: not readable */
+	size_t nhex;
+	const uint8_t *str; /* the first min(size, HW_STRINGS_MAX) bytes; NULL: not readable */
+	size_t nstr;
+};
+
+/* Bytes --strings looks at in one payload. */
+#define HW_STRINGS_MAX (64u * 1024)
+
 struct hw_report {
 	const char *command; /* "info", "stats", "summary", "frags" */
 	enum hw_format format;
@@ -70,6 +87,7 @@ struct hw_report {
 	/* frags: --hexdump N (0: none) and --strings: each payload's content (fmt_content.c) */
 	uint64_t hexdump;
 	bool show_strings;
+	struct hw_frag_content content; /* of the fragment being formatted */
 };
 
 void hw_pool_report_deinit(struct hw_pool_report *pr);
@@ -85,6 +103,47 @@ struct hw_check_pool {
 	} *gaps; /* the ranges the resynchronised walk skipped */
 	size_t ngaps;
 };
+
+/* refs: the references kept in full (the rest are counted). */
+#define HW_REFS_KEEP 1000
+
+struct hw_ref_found {
+	uint64_t at, value;
+	enum hw_ref_kind kind;
+	int pool;		   /* index into prs, -1 outside the pools */
+	struct hw_frag_brief frag; /* the fragment holding the word, if any */
+	char *where;		   /* HW_REF_OTHER: the mapping holding @at (owned) */
+};
+
+/* refs ADDR: what holds ADDR, and every word that points into it. */
+struct hw_refs_result {
+	struct hw_location loc;	   /* ADDR, located in @in */
+	struct hw_pool_report *in; /* the pool holding ADDR, NULL if none */
+	uint64_t lo, hi;	   /* the range looked for: the fragment, else the word */
+	uint64_t total;		   /* references found */
+	struct hw_ref_found *refs; /* the first HW_REFS_KEEP of them (owned) */
+	size_t n;
+	struct hw_pool_report *prs[HW_POOL_KIND_COUNT]; /* the pools scanned */
+	size_t nprs;
+};
+void hw_refs_result_deinit(struct hw_refs_result *res);
+
+/* leaks: one example fragment per site. */
+struct hw_leak_example {
+	uint64_t file, func, line, addr;
+};
+
+/* leaks of one pool; the sites are the pool report's (rows sorted and cut). */
+struct hw_pool_leaks {
+	uint64_t frags, bytes, used;
+	struct hw_leak_example *ex; /* owned */
+	size_t nex;
+};
+
+struct hw_leaks_result {
+	struct hw_pool_leaks pools[HW_POOL_KIND_COUNT]; /* in the order of the report's pools */
+};
+void hw_leaks_result_deinit(struct hw_leaks_result *res);
 
 /* The formats a command may take, as bits of enum hw_format (the command table's). */
 #define HW_FMT_BIT(f) (1u << (f))

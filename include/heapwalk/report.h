@@ -123,6 +123,15 @@ void hw_fmt_json_head(struct hw_report *r);
 void hw_fmt_brief_json(struct hw_report *r, const struct hw_pool_report *pr,
 		       const struct hw_frag_brief *b);
 
+/* refs ADDR and leaks (fmt_refs.c). */
+void hw_fmt_refs(struct hw_report *r, const struct hw_refs_result *res);
+void hw_fmt_leaks(struct hw_report *r, const struct hw_leaks_result *res);
+/* "text", "json", ... as --format names them; parse: false for none of them. */
+const char *hw_format_name(enum hw_format format);
+bool hw_format_parse(const char *name, enum hw_format *ret);
+/* How many sites a list shows when --top is not given: 30 in text, all (0) otherwise. */
+uint64_t hw_report_default_top(enum hw_format format);
+
 /* Content (fmt_content.c): a fragment's bytes as r->hexdump / r->show_strings ask, text or JSON members. */
 void hw_fmt_content_text(struct hw_report *r, const struct hw_frag *f, const char *indent);
 void hw_fmt_content_json(struct hw_report *r, const struct hw_frag *f);
@@ -134,5 +143,14 @@ void hw_fmt_classify_json(struct hw_report *r, const struct hw_pool_report *pr,
 void hw_fmt_classify_total_text(struct hw_report *r, const struct hw_pool_report *pr,
 				const char *indent);
 void hw_fmt_classify_total_json(struct hw_report *r, const struct hw_pool_report *pr);
+
+/*
+ * Fold everything written to stdout from now on to @width columns (wrap.c;
+ * for the front end, which owns stdout): stdout is replaced until
+ * hw_wrap_end, which writes what is left and returns 0, or EOF when
+ * writing failed.
+ */
+int hw_wrap_stdout(unsigned width);
+int hw_wrap_end(void);
 
 #endif

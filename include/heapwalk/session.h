@@ -135,6 +135,39 @@ void hw_session_walk_free_finish(struct hw_session *s);
  */
 struct hw_error *hw_session_check_pool(struct hw_session *s, struct hw_check_pool *cp);
 
+/*
+ * refs: locate @addr in the prepared pools and find every word of the
+ * target that points into its fragment (the word itself when no fragment
+ * holds it). Conservative (refs.h). The caller deinitialises *res.
+ */
+struct hw_error *hw_session_refs(struct hw_session *s, uint64_t addr, struct hw_refs_result *res);
+/*
+ * leaks: the used fragments of the prepared pools that nothing points to,
+ * by site into each pool report's sites and rows (sorted by @order, cut to
+ * @top, 0: all), with an example address per site in *res.
+ */
+struct hw_error *hw_session_leaks(struct hw_session *s, enum hw_site_order order, uint64_t top,
+				  struct hw_leaks_result *res);
+
+/* frags: which fragments to list (--used --free --from --to --min-size --site). */
+struct hw_frag_filter {
+	uint64_t from, to; /* index range, inclusive */
+	uint64_t min_size;
+	bool used_only, free_only;
+	const char *site; /* in the file or function name; NULL: any */
+};
+/* 1: list @f, 0: not, -1: past the range (indices only grow: stop the walk). */
+int hw_frag_filter_match(const struct hw_frag_filter *flt, const struct hw_pool *pool,
+			 struct hw_strcache *strings, const struct hw_frag *f);
+/*
+ * Read @f's payload as s->report.hexdump and show_strings ask into
+ * s->report.content (buffers of the session layer, valid until the next
+ * call), for the formatter of @f.
+ */
+void hw_session_frag_content(struct hw_session *s, const struct hw_frag *f);
+/* Follow one walked pool's free lists into pr->buckets (see hw_session_walk_free). */
+struct hw_error *hw_session_walk_free_pool(struct hw_session *s, struct hw_pool_report *pr);
+
 /* Whether every prepared pool was walked; *errors: whether one has error findings. */
 bool hw_session_walked(const struct hw_session *s, bool *errors);
 void hw_session_close(struct hw_session *s);

@@ -72,6 +72,9 @@ struct hw_cli {
 	/* every command */
 	uint64_t max_core_size; /* --max-core-size: limit for compressed cores (0: default) */
 	bool color;             /* --color, NO_COLOR and the terminal, resolved */
+	int color_mode;         /* --color: auto (0), always (1), never (2) */
+	uint64_t width;         /* --width: fold text to this many columns (0: never) */
+	bool width_given;
 	/* live processes and instances (live.c, instance.c) */
 	int pid;              /* --pid: a running process (with --core: one of the file's) */
 	bool all;             /* --all: every process of the instance */
@@ -91,13 +94,30 @@ struct hw_cli {
 	struct hw_dwarf *given_dw;
 };
 
+struct hw_inst_proc;
+
 struct hw_command {
 	const char *name;
 	const char *summary; /* one line for 'heapwalk help' */
 	const char *usage;   /* the synopsis after "heapwalk NAME " */
 	unsigned opts;       /* OPT_* accepted */
-	unsigned formats;    /* bit per enum hw_format accepted */
+	unsigned formats;    /* HW_FMT_BIT per enum hw_format accepted */
 	int (*run)(struct hw_cli *cli);
+	/* operands: exactly @operands of them (into cli->operand[]), or none if optional */
+	unsigned operands;
+	bool operands_optional;
+	const char *operands_error; /* the usage error for another count */
+	/*
+	 * --all over a snapshot of the instance (instance.c): each process's
+	 * prepared session walked by walk_all (false: fatal, said), then the
+	 * instance printed (hw_fmt_multi) when all_model. NULL: run does
+	 * --all itself, or refuses it with one_process.
+	 */
+	bool (*walk_all)(struct hw_cli *cli, struct hw_inst_proc *p, size_t i);
+	bool all_model;
+	unsigned all_formats;	      /* the formats with --all (0: all of @formats) */
+	const char *all_format_error; /* the usage error for another ("%s": the format) */
+	bool one_process;	      /* reads one process at a time: no --all */
 };
 
 extern const struct hw_command hw_commands[];
@@ -106,6 +126,17 @@ extern const struct hw_command hw_commands[];
  * One option: the single source of its parsing, of every command's --help,
  * of the man page and of the bash completion (doc.c).
  */
+/* Option codes (options.c); values above 255 so that no short option collides. */
+enum {
+	O_CORE = 256, O_EXE, O_SYSROOT, O_DEBUG_FILE, O_NO_DEBUGINFO, O_LAYOUT, O_POOL, O_FORMAT,
+	O_TOP, O_SORT, O_USED, O_FREE, O_FROM, O_TO, O_MIN_SIZE, O_SITE, O_HELP, O_OUTPUT, O_CELLS,
+	O_MANAGER, O_BLOCK,
+	O_SLAB = 512, O_PROC, O_MAX_CORE_SIZE, O_COLOR, O_WIDTH,     /* host, compressed cores, colour */
+	O_PID = 1024, O_ALL, O_NO_STOP, O_INTERVAL, O_COUNT, O_DURATION, O_REQUEST, O_BASELINE,
+	O_WATCH = 4096,				     /* report with growth */
+	O_HEXDUMP = 8192, O_STRINGS, O_CLASSIFY,    /* content of fragments (frags, summary) */
+};
+
 struct hw_option {
 	struct option o;
 	unsigned group;      /* OPT_* a command must accept; 0: every command */
@@ -114,6 +145,7 @@ struct hw_option {
 	char short_name;     /* also -X, or 0 */
 	const char *choices; /* NULL, or the values to complete, space-separated */
 };
+#define HW_CLI_MAX_OPTIONS 64 /* hw_noptions at most */
 extern const struct hw_option hw_options[];
 extern const size_t hw_noptions;
 
@@ -130,6 +162,11 @@ struct hw_exit_code {
 	const char *detail; /* a sentence for the man page */
 };
 extern const struct hw_exit_code hw_exit_codes[]; /* ends with what = NULL */
+
+/* args.c: the command line after the command's name; 0, or the exit code of a usage error. */
+int hw_cli_parse_args(struct hw_cli *cli, int argc, char **argv);
+/* setopt.c: the value of option @code (O_*) into @cli; 0, or the exit code of a usage error. */
+int hw_cli_set_option(struct hw_cli *cli, int code, const char *arg);
 
 /* doc.c: everything generated from the tables. */
 void hw_cli_print_help(FILE *out);
@@ -161,13 +198,6 @@ int hw_cmd_frags(struct hw_cli *cli);
 int hw_cmd_profiles(struct hw_cli *cli);
 int hw_cmd_host(struct hw_cli *cli);
 
-/*
- * Fold everything written to stdout from now on to @width columns
- * (wrap.c): stdout is replaced until hw_wrap_end, which writes what is
- * left and returns 0, or EOF when writing failed.
- */
-int hw_wrap_stdout(unsigned width);
-int hw_wrap_end(void);
 int hw_cmd_snapshot(struct hw_cli *cli);
 int hw_cmd_diff(struct hw_cli *cli);
 int hw_cmd_watch(struct hw_cli *cli);
@@ -180,8 +210,15 @@ int hw_cmd_diagnose(struct hw_cli *cli);
 struct hw_target_opts;
 struct hw_error *hw_live_open_target(struct hw_cli *cli, const struct hw_target_opts *topts,
 				     struct hw_target **ret);
-/* instance.c: info, stats, summary and frags over every process (--all). */
+/* instance.c: a command over every process (--all), by its walk_all; else its run. */
 int hw_run_all(struct hw_cli *cli);
+/* --all: each process's walk (cmd_info.c, cmd_stats.c, cmd_summary.c, cmd_frags.c). */
+bool hw_cmd_info_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i);
+bool hw_cmd_stats_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i);
+bool hw_cmd_summary_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i);
+bool hw_cmd_frags_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i);
+/* The fragment list of a prepared session (frags; @buckets: the free lists too). */
+void hw_frags_list(const struct hw_cli *cli, struct hw_session *s, bool buckets);
 int hw_cmd_map(struct hw_cli *cli);
 int hw_cmd_report(struct hw_cli *cli);
 int hw_cmd_layout(struct hw_cli *cli);

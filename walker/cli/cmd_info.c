@@ -1,5 +1,6 @@
 /* cmd_info.c - 'heapwalk info': what the target is and how heapwalk reads it. */
 #include "cli.h"
+#include "instance.h"
 
 int hw_cmd_info(struct hw_cli *cli)
 {
@@ -15,4 +16,12 @@ int hw_cmd_info(struct hw_cli *cli)
 	rc = hw_cli_exit_code(&s);
 	hw_session_close(&s);
 	return rc;
+}
+
+bool hw_cmd_info_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i)
+{
+	(void)cli;
+	(void)i;
+	hw_session_walk(&p->s, NULL, NULL);
+	return true;
 }

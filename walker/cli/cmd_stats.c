@@ -1,6 +1,7 @@
 /* cmd_stats.c - 'heapwalk stats': heap totals per pool. */
 #include "cli.h"
 #include "heapwalk/error.h"
+#include "instance.h"
 
 int hw_cmd_stats(struct hw_cli *cli)
 {
@@ -21,4 +22,13 @@ int hw_cmd_stats(struct hw_cli *cli)
 	rc = hw_cli_exit_code(&s);
 	hw_session_close(&s);
 	return rc;
+}
+
+bool hw_cmd_stats_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i)
+{
+	(void)cli;
+	(void)i;
+	hw_session_walk_frag(&p->s);
+	hw_session_walk_free(&p->s);
+	return true;
 }

@@ -5,6 +5,7 @@
 #include "heapwalk/classify.h"
 #include "heapwalk/error.h"
 #include "heapwalk/locate.h"
+#include "instance.h"
 
 struct summary_ctx {
 	struct hw_walk_ctx base;
@@ -133,4 +134,28 @@ int hw_cmd_summary(struct hw_cli *cli)
 	rc = hw_cli_exit_code(&s);
 	hw_session_close(&s);
 	return rc;
+}
+
+bool hw_cmd_summary_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i)
+{
+	uint64_t top = cli->top_given ? cli->top : hw_report_default_top(cli->format);
+
+	(void)i;
+	if (!hw_session_walk_sites(&p->s))
+		return false;
+	for (size_t k = 0; k < p->s.report.npools; k++) {
+		struct hw_pool_report *pr = &p->s.report.pools[k];
+		struct hw_error *err;
+		if (!pr->walked)
+			continue;
+		err = hw_sites_sorted(&pr->sites, cli->sort, &pr->rows, &pr->nrows);
+		if (err) {
+			hw_cli_warn("%s", err->message);
+			hw_error_destroy(err);
+			return false;
+		}
+		if (top && pr->nrows > top)
+			pr->nrows = top;
+	}
+	return true;
 }

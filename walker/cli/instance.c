@@ -322,89 +322,17 @@ int hw_inst_exit_code(const struct hw_inst *in)
 	return rc;
 }
 
-/* ---- --all for info, stats, summary, frags ---- */
-
-struct frags_ctx {
-	struct hw_walk_ctx base;
-	const struct hw_cli *cli;
-	struct hw_report *r;
-};
-
-static int emit(void *arg, const struct hw_frag *f)
-{
-	struct frags_ctx *c = arg;
-	const struct hw_cli *cli = c->cli;
-
-	if (f->index < cli->from)
-		return 0;
-	if (f->index > cli->to)
-		return 1;
-	if ((cli->used_only && !f->used) || (cli->free_only && f->used))
-		return 0;
-	if (f->size < cli->min_size)
-		return 0;
-	if (cli->site) {
-		if (!hw_pool_debug(c->base.pr->pool))
-			return 0;
-		if (!strstr(hw_strcache_get(&c->r->strings, f->file), cli->site) &&
-		    !strstr(hw_strcache_get(&c->r->strings, f->func), cli->site))
-			return 0;
-	}
-	hw_fmt_frag(c->r, c->base.pr, f);
-	return 0;
-}
-
-/* frags of one process, as 'heapwalk frags' lists them. */
-static void frags_one(struct hw_cli *cli, struct hw_session *s)
-{
-	struct frags_ctx ctx = {.base = {.s = s}, .cli = cli, .r = &s->report};
-
-	s->report.used_only = cli->used_only;
-	hw_fmt_frags_begin(&s->report);
-	for (size_t i = 0; i < s->report.npools; i++) {
-		struct hw_pool_report *pr = &s->report.pools[i];
-		hw_fmt_frags_pool_begin(&s->report, pr);
-		if (pr->walked) {
-			struct hw_error *err;
-			ctx.base.pr = pr;
-			err = pr->alloc->walk(s->t, pr->pool, &pr->hdr, emit, &ctx, &pr->check,
-					      &pr->walk);
-			if (err) {
-				hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
-				pr->walked = false;
-				pr->error = hw_error_steal_message(err);
-			}
-		}
-		hw_fmt_frags_pool_end(&s->report, pr);
-	}
-	hw_fmt_frags_end(&s->report);
-}
+/* ---- --all: a command over every process of the instance ---- */
 
 int hw_run_all(struct hw_cli *cli)
 {
-	const char *command = cli->cmd->name;
+	const struct hw_command *c = cli->cmd;
 	struct hw_inst in;
 	int rc;
-	bool stats = !strcmp(command, "stats"), summary = !strcmp(command, "summary");
-	bool info = !strcmp(command, "info"), frags = !strcmp(command, "frags");
 
-	if (!strcmp(command, "check") || !strcmp(command, "addr") || !strcmp(command, "refs") ||
-	    !strcmp(command, "leaks"))
-		return hw_cli_usage_error(cli, "%s reads one process at a time: give --pid PID "
-					       "without --all (shm is the same in every process)",
-					  command);
-	if (!stats && !summary && !info && !frags)
-		return cli->cmd->run(cli); /* the live commands handle --all themselves */
-	if (frags && (cli->format == HW_FMT_JSON || cli->format == HW_FMT_CSV))
-		return hw_cli_usage_error(cli,
-					  "--all lists fragments as text or kamailio only; use "
-					  "--pid PID for one process in %s",
-					  cli->format == HW_FMT_JSON ? "json" : "csv");
-	if (summary && cli->format != HW_FMT_TEXT && cli->format != HW_FMT_JSON)
-		return hw_cli_usage_error(cli, "--all summarises as text or json");
-	if (stats && cli->format != HW_FMT_TEXT && cli->format != HW_FMT_JSON)
-		return hw_cli_usage_error(cli, "--all gives stats as text or json");
-	rc = hw_inst_open(cli, &in, command, INST_ALL);
+	if (!c->walk_all)
+		return c->run(cli); /* the live commands handle --all themselves */
+	rc = hw_inst_open(cli, &in, c->name, INST_ALL);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < in.n; i++) {
@@ -412,42 +340,13 @@ int hw_run_all(struct hw_cli *cli)
 		if (!p->open)
 			continue;
 		hw_session_prepare_pools(&p->s);
-		if (frags) {
-			printf("%s== pid %d%s%s ==\n", i ? "\n" : "", p->pid,
-			       p->desc[0] ? ": " : "", p->desc);
-			frags_one(&p->cli, &p->s);
-		} else if (stats) {
-			hw_session_walk_frag(&p->s);
-			hw_session_walk_free(&p->s);
-		} else if (summary) {
-			enum hw_site_order order = cli->sort;
-			uint64_t top =
-			    cli->format == HW_FMT_TEXT && !cli->top_given ? 30 : cli->top;
-			if (!hw_session_walk_sites(&p->s)) {
-				hw_inst_close(&in);
-				return HW_EXIT_FATAL;
-			}
-			for (size_t k = 0; k < p->s.report.npools; k++) {
-				struct hw_pool_report *pr = &p->s.report.pools[k];
-				struct hw_error *err;
-				if (!pr->walked)
-					continue;
-				err = hw_sites_sorted(&pr->sites, order, &pr->rows, &pr->nrows);
-				if (err) {
-					hw_cli_warn("%s", err->message);
-					hw_error_destroy(err);
-					hw_inst_close(&in);
-					return HW_EXIT_FATAL;
-				}
-				if (top && pr->nrows > top)
-					pr->nrows = top;
-			}
-		} else {
-			hw_session_walk(&p->s, NULL, NULL);
+		if (!c->walk_all(cli, p, i)) {
+			hw_inst_close(&in);
+			return HW_EXIT_FATAL;
 		}
 	}
-	if (!frags) {
-		hw_inst_model(&in, cli, command);
+	if (c->all_model) {
+		hw_inst_model(&in, cli, c->name);
 		hw_fmt_multi(&in.m);
 	}
 	rc = hw_inst_exit_code(&in);

@@ -1,5 +1,6 @@
 /* report.c - the dispatch to the formatters. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "heapwalk/classify.h"
 #include "heapwalk/heapmap.h"
@@ -79,4 +80,28 @@ const char *hw_report_state(const struct hw_frag *f)
 double hw_report_pct(uint64_t part, uint64_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+uint64_t hw_report_default_top(enum hw_format format)
+{
+	return format == HW_FMT_TEXT ? 30 : 0;
+}
+
+static const char *const format_names[] = {"text", "json", "csv", "kamailio", "gdb", "prometheus"};
+
+const char *hw_format_name(enum hw_format format)
+{
+	return (size_t)format < sizeof(format_names) / sizeof(format_names[0]) ? format_names[format]
+									       : "?";
+}
+
+bool hw_format_parse(const char *name, enum hw_format *ret)
+{
+	for (size_t f = 0; f < sizeof(format_names) / sizeof(format_names[0]); f++) {
+		if (!strcmp(name, format_names[f])) {
+			*ret = (enum hw_format)f;
+			return true;
+		}
+	}
+	return false;
 }

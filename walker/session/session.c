@@ -246,6 +246,12 @@ static int add_bucket(void *arg, const struct hw_free_bucket *b)
 	return 0;
 }
 
+struct hw_error *hw_session_walk_free_pool(struct hw_session *s, struct hw_pool_report *pr)
+{
+	pr->nbuckets = 0;
+	return pr->alloc->walk_free(s->t, pr->pool, &pr->hdr, add_bucket, pr, &pr->check);
+}
+
 void hw_session_walk_free(struct hw_session *s)
 {
 	for (size_t i = 0; i < s->report.npools; i++) {
@@ -254,8 +260,7 @@ void hw_session_walk_free(struct hw_session *s)
 
 		if (!pr->walked)
 			continue;
-		pr->nbuckets = 0;
-		err = pr->alloc->walk_free(s->t, pr->pool, &pr->hdr, add_bucket, pr, &pr->check);
+		err = hw_session_walk_free_pool(s, pr);
 		if (err) {
 			SESSION_WARN(s, "%s pool: %s", pr->pool->name, err->message);
 			pr->walked = false;
