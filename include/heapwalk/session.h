@@ -112,6 +112,13 @@ struct hw_error *hw_session_walk_pool(struct hw_session *s, struct hw_pool_repor
 void hw_session_walk_frag(struct hw_session *s);
 /* The same, also adding used fragments to the pools' sites (resolved); false on nomem (warned). */
 bool hw_session_walk_sites(struct hw_session *s);
+/*
+ * Every walked pool's header, totals and sites (after hw_session_walk_sites)
+ * into @side as pools of process @pid (@rank, @desc: its pt[] entry).
+ */
+struct hw_diff_side;
+struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int rank, const char *desc,
+				    struct hw_diff_side *side);
 /* Follow every walked pool's free lists, keeping the non-empty ones in pr->buckets. */
 void hw_session_walk_free(struct hw_session *s);
 /*
@@ -167,6 +174,30 @@ int hw_frag_filter_match(const struct hw_frag_filter *flt, const struct hw_pool 
 void hw_session_frag_content(struct hw_session *s, const struct hw_frag *f);
 /* Follow one walked pool's free lists into pr->buckets (see hw_session_walk_free). */
 struct hw_error *hw_session_walk_free_pool(struct hw_session *s, struct hw_pool_report *pr);
+
+/* process.c: whether the executable of @pid (or @exe) looks like Kamailio; NULL or the error. */
+struct hw_error *hw_kamailio_check(int pid, const char *exe);
+
+/* One entry of Kamailio's process table pt[]. */
+struct hw_pt_entry {
+	int pid, rank; /* rank -1: the table has none (older Kamailio) */
+	char desc[160];
+};
+
+/* pt[] and *process_count, as far as they could be read. */
+struct hw_pt {
+	bool have_count;
+	int process_count;
+	struct hw_pt_entry *e; /* NULL: no table could be read (owned) */
+	size_t n;
+};
+
+/*
+ * Read pt[] of the target whose image holds shm; its entry layout is the
+ * one whose first entry is @main_pid (0: any) with a readable description.
+ */
+void hw_pt_read(const struct hw_target *t, int main_pid, struct hw_pt *ret);
+void hw_pt_deinit(struct hw_pt *pt);
 
 /* Whether every prepared pool was walked; *errors: whether one has error findings. */
 bool hw_session_walked(const struct hw_session *s, bool *errors);

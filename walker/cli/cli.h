@@ -190,6 +190,9 @@ void hw_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command);
 /* The exit code the walked session deserves: 2 if a pool was not walked, 1 on findings, else 0. */
 int hw_cli_exit_code(const struct hw_session *s);
+/* hw_diff_side_filter's test: the pools --pool selected (@cli: struct hw_cli). */
+struct hw_diff_pool;
+bool hw_cli_pool_selected(const struct hw_diff_pool *p, void *cli);
 
 int hw_cmd_info(struct hw_cli *cli);
 int hw_cmd_stats(struct hw_cli *cli);

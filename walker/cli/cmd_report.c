@@ -141,32 +141,6 @@ static int report_watch(struct hw_cli *cli)
 	return rc;
 }
 
-/* The pools --pool selected. */
-static bool selected(const struct hw_diff_pool *p, void *arg)
-{
-	const struct hw_cli *cli = arg;
-
-	return (!strcmp(p->name, "pkg") && cli->pool_sel[HW_POOL_PKG]) ||
-	       (!strcmp(p->name, "shm") && cli->pool_sel[HW_POOL_SHM]);
-}
-
-/* Whether @path starts (after blanks) with '{': a JSON summary, not a core. */
-static bool is_json(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	int c = EOF;
-
-	if (!f)
-		return false;
-	for (int i = 0; i < 4096; i++) {
-		c = fgetc(f);
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-			break;
-	}
-	fclose(f);
-	return c == '{';
-}
-
 static int by_growth(const void *x, const void *y)
 {
 	const struct hw_watch_series *a = x, *b = y;
@@ -258,7 +232,7 @@ static int report_two(struct hw_cli *cli)
 	bool have_inst = false, have_diff = false;
 	int rc;
 
-	if (is_json(b_path))
+	if (hw_diff_file_is_json(b_path))
 		return hw_cli_usage_error(
 		    cli, "the second input must be a core or snapshot file (the page "
 			 "shows its heap); the first may be a summary JSON");
@@ -278,8 +252,8 @@ static int report_two(struct hw_cli *cli)
 		b.source = strdup(b_path);
 		err = b.source ? hw_inst_to_side(&in, &b) : hw_error_nomem();
 		if (!err) {
-			hw_diff_side_filter(&a, selected, cli);
-			hw_diff_side_filter(&b, selected, cli);
+			hw_diff_side_filter(&a, hw_cli_pool_selected, cli);
+			hw_diff_side_filter(&b, hw_cli_pool_selected, cli);
 			err = hw_diff_compute(&a, &b, &d);
 			have_diff = !err;
 		}

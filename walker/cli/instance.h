@@ -64,7 +64,4 @@ struct hw_error *hw_inst_to_side(const struct hw_inst *in, struct hw_diff_side *
 /* Read one diff input: a summary JSON file, or a core / snapshot file walked now. */
 int hw_diff_load(struct hw_cli *cli, const char *path, struct hw_diff_side *side);
 
-/* Whether the executable of @pid (or @exe) looks like Kamailio; NULL or the error. */
-struct hw_error *hw_check_kamailio(int pid, const char *exe);
-
 #endif

@@ -27,46 +27,6 @@ void hw_inst_snapshot_opts(const struct hw_cli *cli, struct hw_snapshot_opts *o)
 	}
 }
 
-struct hw_error *hw_check_kamailio(int pid, const char *exe)
-{
-	static const char *const roots[] = {"_pkg_root", "_shm_root", "mem_block", "shm_block"};
-	char path[64];
-	struct hw_elf *elf;
-	struct hw_error *err;
-	bool found = false;
-
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	err = hw_elf_open(exe ? exe : path, &elf);
-	if (err) {
-		if (err->code == HW_ERR_OS && (err->errnum == ENOENT || err->errnum == ESRCH)) {
-			hw_error_destroy(err);
-			return hw_error_os(ESRCH, "no process %d", pid);
-		}
-		if (err->code == HW_ERR_OS && (err->errnum == EACCES || err->errnum == EPERM)) {
-			hw_error_destroy(err);
-			return hw_error_os(
-			    EPERM,
-			    "cannot read the executable of pid %d: not permitted (run "
-			    "heapwalk as root or as the process's user)",
-			    pid);
-		}
-		return err;
-	}
-	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]) && !found; i++) {
-		struct hw_elf_symbol sym;
-		struct hw_error *e = hw_elf_symbol(elf, roots[i], &sym);
-		found = e == NULL;
-		hw_error_destroy(e);
-	}
-	hw_elf_close(elf);
-	if (!found)
-		return hw_error_create(HW_ERR_LOOKUP,
-				       "pid %d is not a Kamailio process: its executable has no "
-				       "_pkg_root, _shm_root, mem_block or shm_block symbol",
-				       pid);
-	return NULL;
-}
-
 /* One line on stderr: how long the process was stopped and what was copied. */
 static void say_stop(const struct hw_snapshot *s)
 {
@@ -141,7 +101,7 @@ struct hw_error *hw_live_open_target(struct hw_cli *cli, const struct hw_target_
 		hw_snapshot_destroy(s);
 		return err;
 	}
-	if ((err = hw_check_kamailio(cli->pid, cli->exe)))
+	if ((err = hw_kamailio_check(cli->pid, cli->exe)))
 		return err;
 	hw_inst_snapshot_opts(cli, &so);
 	/* shm is written by every process: hold them all while it is copied. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "heapwalk/diff.h"
 #include "heapwalk/error.h"
 #include "heapwalk/target.h"
 
@@ -72,4 +73,12 @@ int hw_cli_exit_code(const struct hw_session *s)
 	if (!hw_session_walked(s, &errors))
 		return HW_EXIT_FATAL;
 	return errors ? HW_EXIT_FINDINGS : HW_EXIT_OK;
+}
+
+bool hw_cli_pool_selected(const struct hw_diff_pool *p, void *cli)
+{
+	const bool *sel = ((const struct hw_cli *)cli)->pool_sel;
+
+	return (!strcmp(p->name, "pkg") && sel[HW_POOL_PKG]) ||
+	       (!strcmp(p->name, "shm") && sel[HW_POOL_SHM]);
 }

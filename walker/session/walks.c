@@ -1,6 +1,7 @@
 /* walks.c - the walks the live commands share: fragmentation figures, and sites. */
 #include <stdlib.h>
 
+#include "heapwalk/diff.h"
 #include "heapwalk/error.h"
 #include "heapwalk/frag.h"
 #include "heapwalk/session.h"
@@ -115,4 +116,37 @@ bool hw_session_walk_sites(struct hw_session *s)
 		if (s->report.pools[i].walked)
 			hw_sites_resolve(&s->report.pools[i].sites, &s->report.strings);
 	return true;
+}
+
+struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int rank, const char *desc,
+				    struct hw_diff_side *side)
+{
+	struct hw_error *err;
+
+	for (size_t k = 0; k < s->report.npools; k++) {
+		const struct hw_pool_report *pr = &s->report.pools[k];
+		struct hw_diff_pool *dp;
+		if (!pr->walked)
+			continue;
+		if ((err = hw_diff_side_add_pool(side, pr->pool->name, pid, rank, desc, &dp)))
+			return err;
+		dp->has_header = true;
+		dp->size = pr->hdr.size;
+		dp->used = pr->hdr.used;
+		dp->real_used = pr->hdr.real_used;
+		dp->max_real_used = pr->hdr.max_real_used;
+		dp->frags = pr->walk.frags;
+		dp->free_frags = pr->walk.free_frags;
+		dp->sites_known = hw_pool_debug(pr->pool);
+		for (size_t j = 0; j < pr->sites.cap; j++) {
+			const struct hw_site *st = &pr->sites.slots[j];
+			if (!st->count)
+				continue;
+			if ((err = hw_diff_pool_add_site(dp, st->file_s, st->func_s, st->line,
+							 st->mname_s ? st->mname_s : "", st->count,
+							 st->bytes)))
+				return err;
+		}
+	}
+	return NULL;
 }
