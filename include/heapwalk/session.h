@@ -119,6 +119,14 @@ bool hw_session_walk_sites(struct hw_session *s);
 struct hw_diff_side;
 struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int rank, const char *desc,
 				    struct hw_diff_side *side);
+/*
+ * map, report: a heap map (pr->map) of about @pkg_cells or @shm_cells cells
+ * of every prepared pool and, with @sites, the used fragments by site
+ * (resolved, sorted by bytes into pr->rows, cut to @top, 0: all). A pool
+ * whose map cannot be made is warned about and drawn without one.
+ */
+struct hw_error *hw_session_walk_map(struct hw_session *s, uint32_t pkg_cells, uint32_t shm_cells,
+				     bool sites, uint64_t top);
 /* Follow every walked pool's free lists, keeping the non-empty ones in pr->buckets. */
 void hw_session_walk_free(struct hw_session *s);
 /*

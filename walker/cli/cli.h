@@ -170,6 +170,13 @@ int hw_cli_set_option(struct hw_cli *cli, int code, const char *arg);
 
 /* doc.c: everything generated from the tables. */
 void hw_cli_print_help(FILE *out);
+/* Shared by --help and the man page (doc.c). */
+bool hw_cli_option_applies(const struct hw_command *c, const struct hw_option *o);
+/* "-o, --output FILE" into @buf. */
+const char *hw_cli_option_words(const struct hw_option *o, char *buf, size_t cap);
+/* The heading an option is listed under; the @n-th heading in order (NULL after the last). */
+const char *hw_cli_option_heading(const struct hw_option *o);
+const char *hw_cli_nth_heading(size_t n);
 void hw_cli_print_command_help(FILE *out, const struct hw_command *c);
 void hw_cli_print_man(FILE *out);
 /* -1 for a shell other than "bash" */
@@ -188,6 +195,17 @@ void hw_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * (0 = go on).
  */
 int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command);
+/* Heap maps of every prepared pool (hw_session_walk_map); an exit code, the failure said. */
+int hw_cli_walk_map(struct hw_session *s, uint32_t pkg_cells, uint32_t shm_cells, bool sites,
+		    uint64_t top);
+/* -o FILE (or stdout); NULL after saying why it cannot be written. */
+FILE *hw_cli_output_open(const struct hw_cli *cli);
+/* Close what hw_cli_output_open gave; an exit code (2 when the file could not be written). */
+int hw_cli_output_close(const struct hw_cli *cli, FILE *out);
+/* The page of one core: map (SVG) or report (@html); an exit code. */
+int hw_cli_page(struct hw_cli *cli, bool html);
+/* Heap map cells of one process's pkg on an instance page (unless --cells). */
+#define HW_PAGE_PROC_CELLS 1024
 /* The exit code the walked session deserves: 2 if a pool was not walked, 1 on findings, else 0. */
 int hw_cli_exit_code(const struct hw_session *s);
 /* hw_diff_side_filter's test: the pools --pool selected (@cli: struct hw_cli). */

@@ -8,7 +8,6 @@
 #include "heapwalk/error.h"
 #include "heapwalk/multi.h"
 #include "instance.h"
-#include "page.h"
 #include "watch.h"
 
 /* Sites per pool in the tables unless --top. */
@@ -27,7 +26,7 @@ static bool walk_instance(struct hw_cli *cli, struct hw_inst *in, void *arg)
 		if (!p->open)
 			continue;
 		hw_session_prepare_pools(&p->s);
-		if (hw_page_walk(&p->s, pkg_cells, shm_cells, true, top))
+		if (hw_cli_walk_map(&p->s, pkg_cells, shm_cells, true, top))
 			return false;
 	}
 	return true;
@@ -62,12 +61,12 @@ static int render(struct hw_cli *cli, struct hw_inst *in, const struct hw_watch_
 		hw_cli_warn("out of memory");
 		return HW_EXIT_FATAL;
 	}
-	out = hw_page_open(cli);
+	out = hw_cli_output_open(cli);
 	if (!out)
 		return HW_EXIT_FATAL;
 	in->m.out = out;
 	hw_fmt_html_multi(&in->m, growth, baseline);
-	rc = hw_page_close(cli, out);
+	rc = hw_cli_output_close(cli, out);
 	return rc ? rc : hw_inst_exit_code(in);
 }
 
@@ -284,7 +283,7 @@ static int report_two(struct hw_cli *cli)
 	return rc;
 }
 
-int hw_report_instance(struct hw_cli *cli)
+static int report_instance(struct hw_cli *cli)
 {
 	if (cli->operand[0]) {
 		if (cli->core || cli->pid || cli->watch)
@@ -301,4 +300,12 @@ int hw_report_instance(struct hw_cli *cli)
 		return report_watch(cli);
 	}
 	return report_all(cli);
+}
+
+int hw_cmd_report(struct hw_cli *cli)
+{
+	/* an instance, a watch, or two inputs */
+	if (cli->all || cli->watch || cli->operand[0])
+		return report_instance(cli);
+	return hw_cli_page(cli, true);
 }

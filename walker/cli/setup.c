@@ -1,4 +1,5 @@
 /* setup.c - a session opened as the command line says, and the exit code it earns. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,3 +83,69 @@ bool hw_cli_pool_selected(const struct hw_diff_pool *p, void *cli)
 	return (!strcmp(p->name, "pkg") && sel[HW_POOL_PKG]) ||
 	       (!strcmp(p->name, "shm") && sel[HW_POOL_SHM]);
 }
+
+int hw_cli_walk_map(struct hw_session *s, uint32_t pkg_cells, uint32_t shm_cells, bool sites,
+		    uint64_t top)
+{
+	struct hw_error *err = hw_session_walk_map(s, pkg_cells, shm_cells, sites, top);
+
+	if (!err)
+		return HW_EXIT_OK;
+	hw_cli_warn("%s", err->message);
+	hw_error_destroy(err);
+	return HW_EXIT_FATAL;
+}
+
+FILE *hw_cli_output_open(const struct hw_cli *cli)
+{
+	FILE *f;
+
+	if (!cli->output || !strcmp(cli->output, "-"))
+		return stdout;
+	f = fopen(cli->output, "w");
+	if (!f)
+		hw_cli_warn("cannot write %s: %s", cli->output, strerror(errno));
+	return f;
+}
+
+int hw_cli_output_close(const struct hw_cli *cli, FILE *out)
+{
+	if (out != stdout && fclose(out) != 0) {
+		hw_cli_warn("cannot write %s: %s", cli->output, strerror(errno));
+		return HW_EXIT_FATAL;
+	}
+	return HW_EXIT_OK;
+}
+
+int hw_cli_page(struct hw_cli *cli, bool html)
+{
+	struct hw_session s;
+	FILE *out;
+	int rc = hw_cli_open(cli, &s, html ? "report" : "map");
+
+	if (rc)
+		return rc;
+	hw_session_prepare_pools(&s);
+	rc = hw_cli_walk_map(&s, cli->cells ? cli->cells : 8192, cli->cells ? cli->cells : 8192, html,
+			     cli->top ? cli->top : 50);
+	if (rc) {
+		hw_session_close(&s);
+		return rc;
+	}
+	out = hw_cli_output_open(cli);
+	if (!out) {
+		hw_session_close(&s);
+		return HW_EXIT_FATAL;
+	}
+	s.report.out = out;
+	if (html)
+		hw_fmt_html(&s.report);
+	else
+		hw_fmt_map(&s.report);
+	rc = hw_cli_output_close(cli, out);
+	if (!rc)
+		rc = hw_cli_exit_code(&s);
+	hw_session_close(&s);
+	return rc;
+}
+
