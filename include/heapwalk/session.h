@@ -127,6 +127,14 @@ struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int ran
  */
 struct hw_error *hw_session_walk_map(struct hw_session *s, uint32_t pkg_cells, uint32_t shm_cells,
 				     bool sites, uint64_t top);
+/*
+ * summary: the used fragments of every prepared pool into its sites (split
+ * in two for a large pool), and with @classify what each site's fragments
+ * hold (pr->classify; on one thread). NULL, or why it failed (nomem).
+ */
+struct hw_error *hw_session_walk_summary(struct hw_session *s, bool classify);
+/* Every walked pool's sites (resolved) sorted by @order into pr->rows, cut to @top (0: all). */
+struct hw_error *hw_session_rows(struct hw_session *s, enum hw_site_order order, uint64_t top);
 /* Follow every walked pool's free lists, keeping the non-empty ones in pr->buckets. */
 void hw_session_walk_free(struct hw_session *s);
 /*

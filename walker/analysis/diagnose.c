@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "heapwalk/diagnose.h"
+#include "heapwalk/diff.h"
 #include "heapwalk/frag.h"
 #include "heapwalk/sbuf.h"
 
@@ -139,4 +140,26 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 		 use, b1);
 	if (!in->have_growth)
 		evidence(out, "no growth data (one snapshot): leaks show only between two");
+}
+
+void hw_diag_growth(const struct hw_diff *d, const char *pool, int pid, struct hw_diag_input *in,
+		      double seconds, char *top, size_t topcap)
+{
+	for (size_t k = 0; k < d->npairs; k++) {
+		const struct hw_diff_pair *p = &d->pairs[k];
+		if (!p->b || p->b->pid != pid || strcmp(p->b->name, pool) || !p->a)
+			continue;
+		in->have_growth = true;
+		in->growing_sites = p->grown;
+		in->growth_bytes = p->grown_bytes;
+		in->growth_seconds = seconds;
+		if (p->nrows && p->rows[0].dbytes > 0) {
+			const struct hw_diff_site *s = p->rows[0].b ? p->rows[0].b : p->rows[0].a;
+			snprintf(top, topcap, "%s: %s(%llu) [%s]", s->file, s->func,
+				 (unsigned long long)s->line, s->module[0] ? s->module : "-");
+			in->top_site = top;
+			in->top_site_bytes = p->rows[0].dbytes;
+		}
+		return;
+	}
 }

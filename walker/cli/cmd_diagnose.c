@@ -26,29 +26,6 @@ static int walk_all(struct hw_inst *in)
 	return HW_EXIT_OK;
 }
 
-/* Growth of one pool between the baseline and now. */
-static void growth_of(const struct hw_diff *d, const char *pool, int pid, struct hw_diag_input *in,
-		      double seconds, char *top, size_t topcap)
-{
-	for (size_t k = 0; k < d->npairs; k++) {
-		const struct hw_diff_pair *p = &d->pairs[k];
-		if (!p->b || p->b->pid != pid || strcmp(p->b->name, pool) || !p->a)
-			continue;
-		in->have_growth = true;
-		in->growing_sites = p->grown;
-		in->growth_bytes = p->grown_bytes;
-		in->growth_seconds = seconds;
-		if (p->nrows && p->rows[0].dbytes > 0) {
-			const struct hw_diff_site *s = p->rows[0].b ? p->rows[0].b : p->rows[0].a;
-			snprintf(top, topcap, "%s: %s(%llu) [%s]", s->file, s->func,
-				 (unsigned long long)s->line, s->module[0] ? s->module : "-");
-			in->top_site = top;
-			in->top_site_bytes = p->rows[0].dbytes;
-		}
-		return;
-	}
-}
-
 static void nap(double s)
 {
 	struct timespec ts;
@@ -153,7 +130,7 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 				din.walk_complete = pr->walk.complete;
 				din.finding_errors = pr->check.errors;
 				if (have_diff)
-					growth_of(&d, pr->pool->name, p->pid, &din, seconds,
+					hw_diag_growth(&d, pr->pool->name, p->pid, &din, seconds,
 						  tops[nitems], sizeof(tops[0]));
 				it->pool = pr->pool->name;
 				it->pid = p->pid;
