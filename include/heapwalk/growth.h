@@ -42,4 +42,16 @@ struct hw_error *hw_watch_build(const struct hw_diff_side *samples, size_t n, co
 				struct hw_watch_store *st, size_t *ngrowing);
 void hw_watch_store_deinit(struct hw_watch_store *st);
 
+/*
+ * The sites that grew from A to B of @d without losing fragments, as
+ * two-point series of B's pools (paired by hw_diff_compute: pid, else rank
+ * and description), the most grown first; @t_ns: A's and B's times (0:
+ * unknown). *ret and *values_ret (4 values per series) are the caller's
+ * to free.
+ */
+struct hw_diff;
+struct hw_error *hw_growth_from_diff(const struct hw_diff *d, const uint64_t t_ns[2],
+				     struct hw_watch_series **ret, uint64_t **values_ret,
+				     size_t *n_ret);
+
 #endif

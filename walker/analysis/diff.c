@@ -271,6 +271,7 @@ static struct hw_error *compare(struct hw_diff_pair *pr)
 			continue;
 		r = &rows[n++];
 		r->a = sa;
+		r->b = NULL; /* the slot may hold an unchanged site left by the loop above */
 		r->kind = HW_DIFF_GONE;
 		r->dcount = -(int64_t)sa->count;
 		r->dbytes = -(int64_t)sa->bytes;

@@ -140,82 +140,6 @@ static int report_watch(struct hw_cli *cli)
 	return rc;
 }
 
-static int by_growth(const void *x, const void *y)
-{
-	const struct hw_watch_series *a = x, *b = y;
-	int64_t da = (int64_t)(a->bytes[1] - a->bytes[0]),
-		db = (int64_t)(b->bytes[1] - b->bytes[0]);
-
-	if (da != db)
-		return da > db ? -1 : 1;
-	da = (int64_t)(a->count[1] - a->count[0]);
-	db = (int64_t)(b->count[1] - b->count[0]);
-	return da > db ? -1 : da < db;
-}
-
-/*
- * The sites that grew from A to B without losing fragments, as two-point
- * series of B's pools (paired by hw_diff_compute: pid, else rank and
- * description), the most grown first. @values holds 4 per series.
- */
-static struct hw_error *growth_series(const struct hw_diff *d, const uint64_t t_ns[2],
-				      struct hw_watch_series **ret, uint64_t **values_ret,
-				      size_t *n_ret)
-{
-	double minutes = t_ns[0] && t_ns[1] > t_ns[0] ? (double)(t_ns[1] - t_ns[0]) / 60e9 : 0;
-	struct hw_watch_series *v;
-	uint64_t *values;
-	size_t total = 0, k = 0;
-
-	for (size_t i = 0; i < d->npairs; i++)
-		total += d->pairs[i].nrows;
-	v = calloc(total ? total : 1, sizeof(*v));
-	values = calloc((total ? total : 1) * 4, sizeof(*values));
-	if (!v || !values) {
-		free(v);
-		free(values);
-		return hw_error_nomem();
-	}
-	for (size_t i = 0; i < d->npairs; i++) {
-		const struct hw_diff_pair *pp = &d->pairs[i];
-		if (!pp->a || !pp->b)
-			continue; /* a pool on one side only has nothing to compare with */
-		for (size_t j = 0; j < pp->nrows; j++) {
-			const struct hw_diff_row *r = &pp->rows[j];
-			const struct hw_diff_site *s = r->b ? r->b : r->a;
-			struct hw_watch_series *w = &v[k];
-			uint64_t *count = values + 4 * k, *bytes = count + 2;
-			count[0] = r->a ? r->a->count : 0;
-			bytes[0] = r->a ? r->a->bytes : 0;
-			count[1] = r->b ? r->b->count : 0;
-			bytes[1] = r->b ? r->b->bytes : 0;
-			if (!(bytes[1] > bytes[0] && count[1] >= count[0]))
-				continue;
-			w->pool = pp->b->name;
-			w->pid = pp->b->pid;
-			w->rank = pp->b->rank;
-			w->desc = pp->b->desc;
-			w->file = s->file;
-			w->func = s->func;
-			w->module = s->module;
-			w->line = s->line;
-			w->count = count;
-			w->bytes = bytes;
-			w->growing = true;
-			if (minutes > 0) {
-				w->bytes_per_min = (double)(bytes[1] - bytes[0]) / minutes;
-				w->count_per_min = (double)(count[1] - count[0]) / minutes;
-			}
-			k++;
-		}
-	}
-	qsort(v, k, sizeof(*v), by_growth);
-	*ret = v;
-	*values_ret = values;
-	*n_ret = k;
-	return NULL;
-}
-
 static int report_two(struct hw_cli *cli)
 {
 	const char *a_path = cli->operand[0], *b_path = cli->operand[1];
@@ -259,7 +183,7 @@ static int report_two(struct hw_cli *cli)
 		t_ns[0] = a.time_ns;
 		t_ns[1] = b.time_ns;
 		if (!err)
-			err = growth_series(&d, t_ns, &series, &values, &n);
+			err = hw_growth_from_diff(&d, t_ns, &series, &values, &n);
 		if (err) {
 			hw_cli_warn("%s", err->message);
 			hw_error_destroy(err);

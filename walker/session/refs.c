@@ -308,11 +308,9 @@ struct hw_error *hw_session_leaks(struct hw_session *s, enum hw_site_order order
 		if (!err && c.nomem)
 			err = hw_error_nomem();
 		hw_sites_resolve(&prs[i]->sites, &s->report.strings);
-		if (!err)
-			err = hw_sites_sorted(&prs[i]->sites, order, &prs[i]->rows, &prs[i]->nrows);
-		if (!err && top && prs[i]->nrows > top)
-			prs[i]->nrows = top;
 	}
+	if (!err && c.n)
+		err = hw_session_rows(s, order, top);
 	free(c.r);
 	free(c.marked);
 	if (err) {

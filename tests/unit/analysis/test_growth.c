@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -92,11 +93,46 @@ static void test_one_sample(void **state)
 	hw_diff_side_deinit(&s);
 }
 
+/* A to B: "leak" grew, "flat" and "wobble" did not move, "gone" went (after unchanged rows). */
+static void test_two_points(void **state)
+{
+	struct hw_diff_side a, b;
+	struct hw_diff d = {0};
+	uint64_t t[2] = {60000000000ull, 180000000000ull}; /* two minutes apart */
+	struct hw_watch_series *v = NULL;
+	uint64_t *values = NULL;
+	size_t n = 99;
+	(void)state;
+
+	sample(&a, 0, true);
+	sample(&b, 2, false);
+	assert_null(hw_diff_compute(&a, &b, &d));
+	assert_null(hw_growth_from_diff(&d, t, &v, &values, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].func, "leak");
+	assert_int_equal(v[0].bytes[0], 1000);
+	assert_int_equal(v[0].bytes[1], 3000);
+	assert_true(v[0].bytes_per_min > 999.9 && v[0].bytes_per_min < 1000.1);
+	assert_true(v[0].growing);
+	assert_int_equal(v[0].pid, 100);
+	free(v);
+	free(values);
+	/* the row of the site that went has no B side */
+	for (size_t i = 0; i < d.npairs; i++)
+		for (size_t j = 0; j < d.pairs[i].nrows; j++)
+			if (d.pairs[i].rows[j].kind == HW_DIFF_GONE)
+				assert_null(d.pairs[i].rows[j].b);
+	hw_diff_deinit(&d);
+	hw_diff_side_deinit(&a);
+	hw_diff_side_deinit(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_growing_first),
 		cmocka_unit_test(test_one_sample),
+		cmocka_unit_test(test_two_points),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
