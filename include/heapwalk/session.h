@@ -194,6 +194,24 @@ struct hw_error *hw_session_walk_free_pool(struct hw_session *s, struct hw_pool_
 /* process.c: whether the executable of @pid (or @exe) looks like Kamailio; NULL or the error. */
 struct hw_error *hw_kamailio_check(int pid, const char *exe);
 
+/* live.c: one process as a target; the members as --pid, --core, --exe, --no-stop, --pool say. */
+struct hw_live_opts {
+	int pid;
+	const char *core; /* a snapshot file holding @pid (NULL: the running process) */
+	const char *exe;
+	bool no_stop;
+	unsigned hold_ms;		   /* keep it stopped this much longer (tests) */
+	bool pool_sel[HW_POOL_KIND_COUNT]; /* shm may be dropped (said): a file's later process */
+	hw_session_say_fn warn;		   /* how long it was stopped; NULL: silent */
+};
+struct hw_target_opts;
+/*
+ * Snapshot @o->pid (its instance's other processes held while shm is
+ * copied) and open it, or open that process of the snapshot file @o->core.
+ */
+struct hw_error *hw_live_target(struct hw_live_opts *o, const struct hw_target_opts *topts,
+				struct hw_target **ret);
+
 /* One entry of Kamailio's process table pt[]. */
 struct hw_pt_entry {
 	int pid, rank; /* rank -1: the table has none (older Kamailio) */
