@@ -185,6 +185,9 @@ int hw_cli_print_completion(FILE *out, const char *shell);
 /* Print "heapwalk: CMD: <message>" on stderr; return HW_EXIT_USAGE. */
 int hw_cli_usage_error(const struct hw_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Say why @err failed on stderr, destroy it; returns HW_EXIT_FATAL (setup.c). */
+struct hw_error;
+int hw_cli_fail(struct hw_error *err);
 /* Print "heapwalk: <message>" on stderr. */
 void hw_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

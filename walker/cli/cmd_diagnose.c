@@ -67,9 +67,7 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 			return rc;
 		rc = walk_all(&in);
 		if (!rc && (err = hw_inst_to_side(&in, &base))) {
-			hw_cli_warn("%s", err->message);
-			hw_error_destroy(err);
-			rc = HW_EXIT_FATAL;
+			rc = hw_cli_fail(err);
 		}
 		hw_inst_close(&in);
 		if (rc) {
@@ -88,11 +86,8 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 		err = hw_inst_to_side(&in, &now);
 		if (!err)
 			err = hw_diff_compute(&base, &now, &d);
-		if (err) {
-			hw_cli_warn("%s", err->message);
-			hw_error_destroy(err);
-			rc = HW_EXIT_FATAL;
-		} else {
+		if (err)
+			rc = hw_cli_fail(err); else {
 			have_diff = true;
 			if (base.time_ns && now.time_ns > base.time_ns)
 				seconds = (double)(now.time_ns - base.time_ns) / 1e9;

@@ -47,11 +47,8 @@ int hw_cmd_leaks(struct hw_cli *cli)
 		return rc;
 	hw_session_prepare_pools(&s);
 	err = hw_session_leaks(&s, cli->sort_given ? cli->sort : HW_ORDER_BYTES, top, &res);
-	if (err) {
-		hw_cli_warn("%s", err->message);
-		hw_error_destroy(err);
-		rc = HW_EXIT_FATAL;
-	} else {
+	if (err)
+		rc = hw_cli_fail(err); else {
 		hw_fmt_leaks(&s.report, &res);
 		rc = hw_cli_exit_code(&s) == HW_EXIT_FATAL ? HW_EXIT_FATAL : HW_EXIT_OK;
 	}

@@ -117,11 +117,8 @@ static int report_watch(struct hw_cli *cli)
 	/* A watch cut short (Ctrl-C, or a later snapshot failed) still shows what it has. */
 	if (run.n && l.have) {
 		err = hw_watch_build(run.samples, run.n, run.t_ns, &st, &ngrowing);
-		if (err) {
-			hw_cli_warn("%s", err->message);
-			hw_error_destroy(err);
-			rc = HW_EXIT_FATAL;
-		} else {
+		if (err)
+			rc = hw_cli_fail(err); else {
 			fill_view(&v, cli, run.n, run.t_ns, st.v, st.n, ngrowing);
 			v.max_stop_ms = run.stop_ms;
 			v.interrupted = run.interrupted;
@@ -184,11 +181,8 @@ static int report_two(struct hw_cli *cli)
 		t_ns[1] = b.time_ns;
 		if (!err)
 			err = hw_growth_from_diff(&d, t_ns, &series, &values, &n);
-		if (err) {
-			hw_cli_warn("%s", err->message);
-			hw_error_destroy(err);
-			rc = HW_EXIT_FATAL;
-		}
+		if (err)
+			rc = hw_cli_fail(err);
 	}
 	if (!rc) {
 		fill_view(&v, cli, 2, t_ns, series, n, n);

@@ -79,11 +79,8 @@ static int sample(struct hw_cli *cli, struct hw_diff_side *side, double *max_sto
 	err = hw_inst_to_side(&in, side);
 	if (!(!err && hook && hook->keep && hook->keep(&in, hook->arg)))
 		hw_inst_close(&in);
-	if (err) {
-		hw_cli_warn("%s", err->message);
-		hw_error_destroy(err);
-		return HW_EXIT_FATAL;
-	}
+	if (err)
+		return hw_cli_fail(err);
 	return HW_EXIT_OK;
 }
 
@@ -181,11 +178,8 @@ int hw_cmd_watch(struct hw_cli *cli)
 	rc = hw_watch_collect(cli, NULL, &run);
 	if (run.n) {
 		err = hw_watch_build(run.samples, run.n, run.t_ns, &st, &ngrowing);
-		if (err) {
-			hw_cli_warn("%s", err->message);
-			hw_error_destroy(err);
-			rc = HW_EXIT_FATAL;
-		} else {
+		if (err)
+			rc = hw_cli_fail(err); else {
 			memset(&v, 0, sizeof(v));
 			v.nsamples = run.n;
 			v.t_ns = run.t_ns;

@@ -32,11 +32,8 @@ int hw_diff_load(struct hw_cli *cli, const char *path, struct hw_diff_side *side
 	}
 	if (hw_diff_file_is_json(path)) {
 		err = hw_diff_side_from_json_file(side, path);
-		if (err) {
-			hw_cli_warn("%s", err->message);
-			hw_error_destroy(err);
-			return HW_EXIT_FATAL;
-		}
+		if (err)
+			return hw_cli_fail(err);
 		return HW_EXIT_OK;
 	}
 	c.core = path;
@@ -54,10 +51,7 @@ int hw_diff_load(struct hw_cli *cli, const char *path, struct hw_diff_side *side
 		}
 	err = hw_inst_to_side(&in, side);
 	hw_inst_close(&in);
-	if (err) {
-		hw_cli_warn("%s", err->message);
-		hw_error_destroy(err);
-		return HW_EXIT_FATAL;
-	}
+	if (err)
+		return hw_cli_fail(err);
 	return HW_EXIT_OK;
 }

@@ -58,11 +58,8 @@ int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command)
 	}
 	if (!err)
 		err = hw_session_open(&o, s);
-	if (err) {
-		hw_cli_warn("%s", err->message);
-		hw_error_destroy(err);
-		return HW_EXIT_FATAL;
-	}
+	if (err)
+		return hw_cli_fail(err);
 	memcpy(cli->pool_sel, s->pool_sel, sizeof(cli->pool_sel));
 	return HW_EXIT_OK;
 }
@@ -91,9 +88,7 @@ int hw_cli_walk_map(struct hw_session *s, uint32_t pkg_cells, uint32_t shm_cells
 
 	if (!err)
 		return HW_EXIT_OK;
-	hw_cli_warn("%s", err->message);
-	hw_error_destroy(err);
-	return HW_EXIT_FATAL;
+	return hw_cli_fail(err);
 }
 
 FILE *hw_cli_output_open(const struct hw_cli *cli)
@@ -149,3 +144,9 @@ int hw_cli_page(struct hw_cli *cli, bool html)
 	return rc;
 }
 
+int hw_cli_fail(struct hw_error *err)
+{
+	hw_cli_warn("%s", err->message);
+	hw_error_destroy(err);
+	return HW_EXIT_FATAL;
+}

@@ -56,10 +56,9 @@ static void frag_join(struct hw_walk_ctx *ctx, void *half)
 static const struct hw_split_ops frag_split = {
     .fn = count_frag, .fork = frag_fork, .join = frag_join, .drop = frag_drop};
 
-void hw_session_walk_frag(struct hw_session *s)
+/* Fragmentation figures for every walked pool that has none yet (NULL when out of memory). */
+static void frag_stats_begin(struct hw_session *s)
 {
-	struct hw_walk_ctx ctx = {.s = s};
-
 	for (size_t i = 0; i < s->report.npools; i++) {
 		struct hw_pool_report *pr = &s->report.pools[i];
 		if (!pr->walked || pr->frag)
@@ -68,10 +67,22 @@ void hw_session_walk_frag(struct hw_session *s)
 		if (pr->frag)
 			hw_frag_stats_init(pr->frag);
 	}
-	hw_session_walk_split(s, &frag_split, &ctx);
+}
+
+static void frag_stats_end(struct hw_session *s)
+{
 	for (size_t i = 0; i < s->report.npools; i++)
 		if (s->report.pools[i].frag)
 			hw_frag_stats_finish(s->report.pools[i].frag);
+}
+
+void hw_session_walk_frag(struct hw_session *s)
+{
+	struct hw_walk_ctx ctx = {.s = s};
+
+	frag_stats_begin(s);
+	hw_session_walk_split(s, &frag_split, &ctx);
+	frag_stats_end(s);
 }
 
 struct sites_ctx {
@@ -95,18 +106,9 @@ bool hw_session_walk_sites(struct hw_session *s)
 {
 	struct sites_ctx ctx = {.base = {.s = s}};
 
-	for (size_t i = 0; i < s->report.npools; i++) {
-		struct hw_pool_report *pr = &s->report.pools[i];
-		if (!pr->walked || pr->frag)
-			continue;
-		pr->frag = malloc(sizeof(*pr->frag));
-		if (pr->frag)
-			hw_frag_stats_init(pr->frag);
-	}
+	frag_stats_begin(s);
 	hw_session_walk(s, add_used, &ctx.base);
-	for (size_t i = 0; i < s->report.npools; i++)
-		if (s->report.pools[i].frag)
-			hw_frag_stats_finish(s->report.pools[i].frag);
+	frag_stats_end(s);
 	if (ctx.err) {
 		SESSION_WARN(s, "%s", ctx.err->message);
 		hw_error_destroy(ctx.err);
