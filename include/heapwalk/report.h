@@ -27,6 +27,30 @@
 struct hw_target;
 struct hw_frag_stats;
 
+/*
+ * One formatter per (command, format): what 'heapwalk COMMAND --format F'
+ * prints from the report and the command's result model (NULL for the
+ * commands whose result is the report itself: info, stats, summary).
+ */
+struct hw_output {
+	const char *command;
+	enum hw_format format;
+	void (*print)(struct hw_report *r, const void *model);
+};
+/* Print r->command's result @model in r->format (its text formatter when the format has none). */
+void hw_report_print(struct hw_report *r, const void *model);
+/* The result models of check and addr (refs and leaks: model.h). */
+struct hw_check_result {
+	const struct hw_check_pool *cp;
+	size_t n;
+};
+struct hw_addr_result {
+	const struct hw_pool_report *pr; /* the pool holding the address, NULL if none */
+	const struct hw_location *loc;
+	const char *elsewhere; /* what holds it when no pool does */
+};
+extern const struct hw_output hw_outputs_check[], hw_outputs_refs[]; /* end with command NULL */
+
 void hw_fmt_info(struct hw_report *r);
 /* A standalone SVG document of every walked pool's map. */
 void hw_fmt_map(struct hw_report *r);
@@ -123,9 +147,6 @@ void hw_fmt_json_head(struct hw_report *r);
 void hw_fmt_brief_json(struct hw_report *r, const struct hw_pool_report *pr,
 		       const struct hw_frag_brief *b);
 
-/* refs ADDR and leaks (fmt_refs.c). */
-void hw_fmt_refs(struct hw_report *r, const struct hw_refs_result *res);
-void hw_fmt_leaks(struct hw_report *r, const struct hw_leaks_result *res);
 /* "text", "json", ... as --format names them; parse: false for none of them. */
 const char *hw_format_name(enum hw_format format);
 bool hw_format_parse(const char *name, enum hw_format *ret);

@@ -75,7 +75,7 @@ int hw_cmd_addr(struct hw_cli *cli)
 		in = pr;
 	}
 	describe_elsewhere(s.t, a, elsewhere, sizeof(elsewhere));
-	hw_fmt_addr(&s.report, in, &loc, in ? NULL : elsewhere);
+	hw_report_print(&s.report, &(struct hw_addr_result){in, &loc, in ? NULL : elsewhere});
 	/* an answer either way; only a pool that could not be read is fatal */
 	rc = in ? HW_EXIT_OK : hw_cli_exit_code(&s) == HW_EXIT_FATAL ? HW_EXIT_FATAL : HW_EXIT_OK;
 	hw_session_close(&s);

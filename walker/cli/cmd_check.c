@@ -31,7 +31,7 @@ int hw_cmd_check(struct hw_cli *cli)
 			pr->error = hw_error_steal_message(err);
 		}
 	}
-	hw_fmt_check(&s.report, cp, ncp);
+	hw_report_print(&s.report, &(struct hw_check_result){cp, ncp});
 	rc = hw_cli_exit_code(&s);
 	for (size_t i = 0; i < ncp; i++) {
 		free(cp[i].where);

@@ -12,7 +12,7 @@ int hw_cmd_info(struct hw_cli *cli)
 	hw_session_prepare_pools(&s);
 	/* A complete walk is cheap and tells whether the layout really fits. */
 	hw_session_walk(&s, NULL, NULL);
-	hw_fmt_info(&s.report);
+	hw_report_print(&s.report, NULL);
 	rc = hw_cli_exit_code(&s);
 	hw_session_close(&s);
 	return rc;

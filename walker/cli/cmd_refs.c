@@ -29,7 +29,7 @@ int hw_cmd_refs(struct hw_cli *cli)
 		hw_session_close(&s);
 		return HW_EXIT_FATAL;
 	}
-	hw_fmt_refs(&s.report, &res);
+	hw_report_print(&s.report, &res);
 	hw_refs_result_deinit(&res);
 	hw_session_close(&s);
 	return HW_EXIT_OK;
@@ -49,7 +49,7 @@ int hw_cmd_leaks(struct hw_cli *cli)
 	err = hw_session_leaks(&s, cli->sort_given ? cli->sort : HW_ORDER_BYTES, top, &res);
 	if (err)
 		rc = hw_cli_fail(err); else {
-		hw_fmt_leaks(&s.report, &res);
+		hw_report_print(&s.report, &res);
 		rc = hw_cli_exit_code(&s) == HW_EXIT_FATAL ? HW_EXIT_FATAL : HW_EXIT_OK;
 	}
 	hw_leaks_result_deinit(&res);

@@ -18,7 +18,7 @@ int hw_cmd_stats(struct hw_cli *cli)
 	hw_session_walk_frag(&s);
 	s.report.request = cli->request;
 	hw_session_walk_free_finish(&s);
-	hw_fmt_stats(&s.report);
+	hw_report_print(&s.report, NULL);
 	rc = hw_cli_exit_code(&s);
 	hw_session_close(&s);
 	return rc;

@@ -42,7 +42,7 @@ int hw_cmd_summary(struct hw_cli *cli)
 		hw_session_close(&s);
 		return HW_EXIT_FATAL;
 	}
-	hw_fmt_summary(&s.report);
+	hw_report_print(&s.report, NULL);
 	rc = hw_cli_exit_code(&s);
 	hw_session_close(&s);
 	return rc;

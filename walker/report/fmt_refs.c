@@ -34,73 +34,81 @@ static const char *kind_key(enum hw_ref_kind k)
 	return k <= HW_REF_OTHER ? keys[k] : "other";
 }
 
-void hw_fmt_refs(struct hw_report *r, const struct hw_refs_result *res)
+static void refs_json(struct hw_report *r, const void *model)
 {
+	const struct hw_refs_result *res = model;
+	const struct hw_pool_report *in = res->in;
+	const struct hw_location *loc = &res->loc;
+	struct hw_pool_report *const *prs = res->prs;
+	uint64_t lo = res->lo, hi = res->hi;
+	struct hw_json *js = &r->json;
+
+	hw_fmt_json_head(r);
+	hw_json_key(js, "address");
+	hw_json_hex(js, loc->addr);
+	hw_json_key(js, "pool");
+	if (in)
+		hw_json_string(js, in->pool->name);
+	else
+		hw_json_null(js);
+	hw_json_key(js, "fragment");
+	if (in && loc->kind == HW_LOC_FRAG)
+		hw_fmt_brief_json(r, in, &loc->frag);
+	else
+		hw_json_null(js);
+	hw_json_key(js, "range");
+	hw_json_begin_object(js);
+	hw_json_key(js, "from");
+	hw_json_hex(js, lo);
+	hw_json_key(js, "to");
+	hw_json_hex(js, hi);
+	hw_json_end_object(js);
+	hw_json_key(js, "conservative");
+	hw_json_string(js, CONSERVATIVE_NOTE);
+	hw_json_key(js, "total");
+	hw_json_u64(js, res->total);
+	hw_json_key(js, "refs");
+	hw_json_begin_array(js);
+	for (size_t i = 0; i < res->n; i++) {
+		const struct hw_ref_found *f = &res->refs[i];
+		hw_json_begin_object(js);
+		hw_json_key(js, "at");
+		hw_json_hex(js, f->at);
+		hw_json_key(js, "value");
+		hw_json_hex(js, f->value);
+		hw_json_key(js, "offset");
+		hw_json_u64(js, f->value - lo);
+		hw_json_key(js, "in");
+		hw_json_string(js, kind_key(f->kind));
+		hw_json_key(js, "in_pool");
+		if (f->pool >= 0)
+			hw_json_string(js, prs[f->pool]->pool->name);
+		else
+			hw_json_null(js);
+		hw_json_key(js, "holder");
+		if (f->frag.valid)
+			hw_fmt_brief_json(r, prs[f->pool], &f->frag);
+		else
+			hw_json_null(js);
+		if (f->kind == HW_REF_OTHER) {
+			hw_json_key(js, "where");
+			hw_json_string(js, f->where ? f->where : "");
+		}
+		hw_json_end_object(js);
+	}
+	hw_json_end_array(js);
+	hw_json_end_object(js);
+	hw_json_finish(js);
+}
+
+static void refs_text(struct hw_report *r, const void *model)
+{
+	const struct hw_refs_result *res = model;
 	const struct hw_pool_report *in = res->in;
 	const struct hw_location *loc = &res->loc;
 	struct hw_pool_report *const *prs = res->prs;
 	uint64_t lo = res->lo, hi = res->hi;
 
-	if (r->format == HW_FMT_JSON) {
-		struct hw_json *js = &r->json;
-		hw_fmt_json_head(r);
-		hw_json_key(js, "address");
-		hw_json_hex(js, loc->addr);
-		hw_json_key(js, "pool");
-		if (in)
-			hw_json_string(js, in->pool->name);
-		else
-			hw_json_null(js);
-		hw_json_key(js, "fragment");
-		if (in && loc->kind == HW_LOC_FRAG)
-			hw_fmt_brief_json(r, in, &loc->frag);
-		else
-			hw_json_null(js);
-		hw_json_key(js, "range");
-		hw_json_begin_object(js);
-		hw_json_key(js, "from");
-		hw_json_hex(js, lo);
-		hw_json_key(js, "to");
-		hw_json_hex(js, hi);
-		hw_json_end_object(js);
-		hw_json_key(js, "conservative");
-		hw_json_string(js, CONSERVATIVE_NOTE);
-		hw_json_key(js, "total");
-		hw_json_u64(js, res->total);
-		hw_json_key(js, "refs");
-		hw_json_begin_array(js);
-		for (size_t i = 0; i < res->n; i++) {
-			const struct hw_ref_found *f = &res->refs[i];
-			hw_json_begin_object(js);
-			hw_json_key(js, "at");
-			hw_json_hex(js, f->at);
-			hw_json_key(js, "value");
-			hw_json_hex(js, f->value);
-			hw_json_key(js, "offset");
-			hw_json_u64(js, f->value - lo);
-			hw_json_key(js, "in");
-			hw_json_string(js, kind_key(f->kind));
-			hw_json_key(js, "in_pool");
-			if (f->pool >= 0)
-				hw_json_string(js, prs[f->pool]->pool->name);
-			else
-				hw_json_null(js);
-			hw_json_key(js, "holder");
-			if (f->frag.valid)
-				hw_fmt_brief_json(r, prs[f->pool], &f->frag);
-			else
-				hw_json_null(js);
-			if (f->kind == HW_REF_OTHER) {
-				hw_json_key(js, "where");
-				hw_json_string(js, f->where ? f->where : "");
-			}
-			hw_json_end_object(js);
-		}
-		hw_json_end_array(js);
-		hw_json_end_object(js);
-		hw_json_finish(js);
-		return;
-	}
 	fprintf(r->out, "references to 0x%" PRIx64 "-0x%" PRIx64, lo, hi);
 	if (in && loc->kind == HW_LOC_FRAG) {
 		fprintf(r->out, " (%s pool, ", in->pool->name);
@@ -134,63 +142,68 @@ static uint64_t example_of(const struct hw_pool_leaks *c, const struct hw_site *
 	return 0;
 }
 
-void hw_fmt_leaks(struct hw_report *r, const struct hw_leaks_result *res)
+static void leaks_json(struct hw_report *r, const void *model)
 {
+	const struct hw_leaks_result *res = model;
+	const struct hw_pool_leaks *pl = res->pools;
+	struct hw_json *js = &r->json;
+
+	hw_fmt_json_head(r);
+	hw_json_key(js, "conservative");
+	hw_json_string(js, CONSERVATIVE_NOTE);
+	hw_json_key(js, "pools");
+	hw_json_begin_array(js);
+	for (size_t i = 0; i < r->npools; i++) {
+		struct hw_pool_report *pr = &r->pools[i];
+		hw_json_begin_object(js);
+		hw_json_key(js, "pool");
+		hw_json_string(js, pr->pool->name);
+		hw_json_key(js, "walked");
+		hw_json_bool(js, pr->walked);
+		if (pr->walked) {
+			hw_json_key(js, "used_frags");
+			hw_json_u64(js, pl[i].used);
+			hw_json_key(js, "leak_frags");
+			hw_json_u64(js, pl[i].frags);
+			hw_json_key(js, "leak_bytes");
+			hw_json_u64(js, pl[i].bytes);
+			hw_json_key(js, "sites_available");
+			hw_json_bool(js, hw_pool_debug(pr->pool));
+			hw_json_key(js, "sites");
+			hw_json_begin_array(js);
+			for (size_t k = 0; hw_pool_debug(pr->pool) && k < pr->nrows; k++) {
+				const struct hw_site *st = pr->rows[k];
+				hw_json_begin_object(js);
+				hw_json_key(js, "count");
+				hw_json_u64(js, st->count);
+				hw_json_key(js, "bytes");
+				hw_json_u64(js, st->bytes);
+				hw_json_key(js, "file");
+				hw_json_string(js, st->file_s);
+				hw_json_key(js, "func");
+				hw_json_string(js, st->func_s);
+				hw_json_key(js, "line");
+				hw_json_u64(js, st->line);
+				hw_json_key(js, "module");
+				hw_json_string(js, st->mname_s ? st->mname_s : "");
+				hw_json_key(js, "example");
+				hw_json_hex(js, example_of(&pl[i], st));
+				hw_json_end_object(js);
+			}
+			hw_json_end_array(js);
+		}
+		hw_json_end_object(js);
+	}
+	hw_json_end_array(js);
+	hw_json_end_object(js);
+	hw_json_finish(js);
+}
+
+static void leaks_text(struct hw_report *r, const void *model)
+{
+	const struct hw_leaks_result *res = model;
 	const struct hw_pool_leaks *pl = res->pools;
 
-	if (r->format == HW_FMT_JSON) {
-		struct hw_json *js = &r->json;
-		hw_fmt_json_head(r);
-		hw_json_key(js, "conservative");
-		hw_json_string(js, CONSERVATIVE_NOTE);
-		hw_json_key(js, "pools");
-		hw_json_begin_array(js);
-		for (size_t i = 0; i < r->npools; i++) {
-			struct hw_pool_report *pr = &r->pools[i];
-			hw_json_begin_object(js);
-			hw_json_key(js, "pool");
-			hw_json_string(js, pr->pool->name);
-			hw_json_key(js, "walked");
-			hw_json_bool(js, pr->walked);
-			if (pr->walked) {
-				hw_json_key(js, "used_frags");
-				hw_json_u64(js, pl[i].used);
-				hw_json_key(js, "leak_frags");
-				hw_json_u64(js, pl[i].frags);
-				hw_json_key(js, "leak_bytes");
-				hw_json_u64(js, pl[i].bytes);
-				hw_json_key(js, "sites_available");
-				hw_json_bool(js, hw_pool_debug(pr->pool));
-				hw_json_key(js, "sites");
-				hw_json_begin_array(js);
-				for (size_t k = 0; hw_pool_debug(pr->pool) && k < pr->nrows; k++) {
-					const struct hw_site *st = pr->rows[k];
-					hw_json_begin_object(js);
-					hw_json_key(js, "count");
-					hw_json_u64(js, st->count);
-					hw_json_key(js, "bytes");
-					hw_json_u64(js, st->bytes);
-					hw_json_key(js, "file");
-					hw_json_string(js, st->file_s);
-					hw_json_key(js, "func");
-					hw_json_string(js, st->func_s);
-					hw_json_key(js, "line");
-					hw_json_u64(js, st->line);
-					hw_json_key(js, "module");
-					hw_json_string(js, st->mname_s ? st->mname_s : "");
-					hw_json_key(js, "example");
-					hw_json_hex(js, example_of(&pl[i], st));
-					hw_json_end_object(js);
-				}
-				hw_json_end_array(js);
-			}
-			hw_json_end_object(js);
-		}
-		hw_json_end_array(js);
-		hw_json_end_object(js);
-		hw_json_finish(js);
-		return;
-	}
 	fprintf(r->out, "leak candidates: used fragments that nothing in the core points to.\n"
 			"(%s.)\n",
 		CONSERVATIVE_NOTE);
@@ -222,3 +235,10 @@ void hw_fmt_leaks(struct hw_report *r, const struct hw_leaks_result *res)
 	}
 }
 
+const struct hw_output hw_outputs_refs[] = {
+	{"refs", HW_FMT_TEXT, refs_text},
+	{"refs", HW_FMT_JSON, refs_json},
+	{"leaks", HW_FMT_TEXT, leaks_text},
+	{"leaks", HW_FMT_JSON, leaks_json},
+	{NULL, 0, NULL},
+};

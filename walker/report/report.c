@@ -72,6 +72,57 @@ void hw_fmt_frags_end(struct hw_report *r)
 	DISPATCH(frags_end, r);
 }
 
+/* info, stats and summary through the per-format formatters (text where one has none). */
+#define REPORT_OUTPUT(cmd, f)                                                      \
+	static void cmd##_##f(struct hw_report *r, const void *m)                  \
+	{                                                                          \
+		(void)m;                                                           \
+		if (hw_formatter_##f.cmd)                                          \
+			hw_formatter_##f.cmd(r);                                   \
+		else                                                               \
+			hw_formatter_text.cmd(r);                                  \
+	}
+#define REPORT_OUTPUTS(f) REPORT_OUTPUT(info, f) REPORT_OUTPUT(stats, f) REPORT_OUTPUT(summary, f)
+REPORT_OUTPUTS(text)
+REPORT_OUTPUTS(json)
+REPORT_OUTPUTS(csv)
+REPORT_OUTPUTS(kamailio)
+REPORT_OUTPUTS(prometheus)
+
+#define REPORT_ENTRIES(fmt, f)                                                                      \
+	{"info", fmt, info_##f}, {"stats", fmt, stats_##f}, {"summary", fmt, summary_##f}
+
+static const struct hw_output report_outputs[] = {
+	REPORT_ENTRIES(HW_FMT_TEXT, text),
+	REPORT_ENTRIES(HW_FMT_JSON, json),
+	REPORT_ENTRIES(HW_FMT_CSV, csv),
+	REPORT_ENTRIES(HW_FMT_KAMAILIO, kamailio),
+	REPORT_ENTRIES(HW_FMT_PROMETHEUS, prometheus),
+	{NULL, 0, NULL},
+};
+
+static const struct hw_output *const output_tables[] = {report_outputs, hw_outputs_check,
+							 hw_outputs_refs};
+
+static const struct hw_output *find_output(const char *command, enum hw_format format)
+{
+	for (size_t t = 0; t < sizeof(output_tables) / sizeof(output_tables[0]); t++)
+		for (const struct hw_output *o = output_tables[t]; o->command; o++)
+			if (o->format == format && o->print && !strcmp(o->command, command))
+				return o;
+	return NULL;
+}
+
+void hw_report_print(struct hw_report *r, const void *model)
+{
+	const struct hw_output *o = find_output(r->command, r->format);
+
+	if (!o)
+		o = find_output(r->command, HW_FMT_TEXT);
+	if (o)
+		o->print(r, model);
+}
+
 const char *hw_report_state(const struct hw_frag *f)
 {
 	return f->used ? "used" : "free";
