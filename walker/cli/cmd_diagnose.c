@@ -13,19 +13,6 @@
 #include "heapwalk/multi.h"
 #include "instance.h"
 
-/* Walk every process: sites and fragmentation. */
-static int walk_all(struct hw_inst *in)
-{
-	for (size_t i = 0; i < in->n; i++) {
-		if (!in->p[i].open)
-			continue;
-		hw_session_prepare_pools(&in->p[i].s);
-		if (!hw_session_walk_sites(&in->p[i].s))
-			return HW_EXIT_FATAL;
-	}
-	return HW_EXIT_OK;
-}
-
 static void nap(double s)
 {
 	struct timespec ts;
@@ -65,7 +52,7 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 	} else if (cli->interval > 0) {
 		if ((rc = hw_inst_open(cli, &in, "diagnose", INST_ALL | INST_QUIET)))
 			return rc;
-		rc = walk_all(&in);
+		rc = hw_inst_walk_sites(&in) ? HW_EXIT_OK : HW_EXIT_FATAL;
 		if (!rc && (err = hw_inst_to_side(&in, &base))) {
 			rc = hw_cli_fail(err);
 		}
@@ -81,7 +68,7 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 		hw_diff_side_deinit(&base);
 		return rc;
 	}
-	rc = walk_all(&in);
+	rc = hw_inst_walk_sites(&in) ? HW_EXIT_OK : HW_EXIT_FATAL;
 	if (!rc && (cli->baseline || cli->interval > 0)) {
 		err = hw_inst_to_side(&in, &now);
 		if (!err)

@@ -65,16 +65,9 @@ static int sample(struct hw_cli *cli, struct hw_diff_side *side, double *max_sto
 			hw_inst_close(&in);
 			return HW_EXIT_FATAL;
 		}
-	} else {
-		for (size_t i = 0; i < in.n; i++) {
-			if (!in.p[i].open)
-				continue;
-			hw_session_prepare_pools(&in.p[i].s);
-			if (!hw_session_walk_sites(&in.p[i].s)) {
-				hw_inst_close(&in);
-				return HW_EXIT_FATAL;
-			}
-		}
+	} else if (!hw_inst_walk_sites(&in)) {
+		hw_inst_close(&in);
+		return HW_EXIT_FATAL;
 	}
 	err = hw_inst_to_side(&in, side);
 	if (!(!err && hook && hook->keep && hook->keep(&in, hook->arg)))

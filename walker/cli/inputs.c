@@ -41,14 +41,10 @@ int hw_diff_load(struct hw_cli *cli, const char *path, struct hw_diff_side *side
 	c.all = true;
 	if ((rc = hw_inst_open(&c, &in, "summary", INST_ALL | INST_QUIET)))
 		return rc;
-	for (size_t i = 0; i < in.n; i++)
-		if (in.p[i].open) {
-			hw_session_prepare_pools(&in.p[i].s);
-			if (!hw_session_walk_sites(&in.p[i].s)) {
-				hw_inst_close(&in);
-				return HW_EXIT_FATAL;
-			}
-		}
+	if (!hw_inst_walk_sites(&in)) {
+		hw_inst_close(&in);
+		return HW_EXIT_FATAL;
+	}
 	err = hw_inst_to_side(&in, side);
 	hw_inst_close(&in);
 	if (err)

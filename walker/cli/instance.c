@@ -263,3 +263,15 @@ int hw_inst_exit_code(const struct hw_inst *in)
 	}
 	return rc;
 }
+
+bool hw_inst_walk_sites(struct hw_inst *in)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		if (!in->p[i].open)
+			continue;
+		hw_session_prepare_pools(&in->p[i].s);
+		if (!hw_session_walk_sites(&in->p[i].s))
+			return false;
+	}
+	return true;
+}
