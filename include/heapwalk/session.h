@@ -135,6 +135,10 @@ struct hw_error *hw_session_walk_map(struct hw_session *s, uint32_t pkg_cells, u
 struct hw_error *hw_session_walk_summary(struct hw_session *s, bool classify);
 /* Every walked pool's sites (resolved) sorted by @order into pr->rows, cut to @top (0: all). */
 struct hw_error *hw_session_rows(struct hw_session *s, enum hw_site_order order, uint64_t top);
+/* diagnose: what a walked pool (with pr->frag) says about itself, for hw_diagnose_pool. */
+struct hw_diag_input;
+void hw_session_diag_input(const struct hw_pool_report *pr, uint64_t request,
+			   struct hw_diag_input *din);
 /* Follow every walked pool's free lists, keeping the non-empty ones in pr->buckets. */
 void hw_session_walk_free(struct hw_session *s);
 /*

@@ -100,17 +100,7 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 				bool shm = !strcmp(pr->pool->name, "shm");
 				if (shm != (pass == 0) || !pr->walked || !pr->frag)
 					continue;
-				memset(&din, 0, sizeof(din));
-				din.size = pr->hdr.size;
-				din.used = pr->hdr.used;
-				din.real_used = pr->hdr.real_used;
-				din.max_real_used = pr->hdr.max_real_used;
-				din.no_counters = pr->hdr.no_counters;
-				din.frag = pr->frag;
-				din.roundto = hw_frag_pool_roundto(pr->pool);
-				din.request = cli->request;
-				din.walk_complete = pr->walk.complete;
-				din.finding_errors = pr->check.errors;
+				hw_session_diag_input(pr, cli->request, &din);
 				if (have_diff)
 					hw_diag_growth(&d, pr->pool->name, p->pid, &din, seconds,
 						  tops[nitems], sizeof(tops[0]));

@@ -1,6 +1,8 @@
 /* walks.c - the walks the live commands share: fragmentation figures, and sites. */
 #include <stdlib.h>
+#include <string.h>
 
+#include "heapwalk/diagnose.h"
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
 #include "heapwalk/frag.h"
@@ -151,4 +153,20 @@ struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int ran
 		}
 	}
 	return NULL;
+}
+
+void hw_session_diag_input(const struct hw_pool_report *pr, uint64_t request,
+			   struct hw_diag_input *din)
+{
+	memset(din, 0, sizeof(*din));
+	din->size = pr->hdr.size;
+	din->used = pr->hdr.used;
+	din->real_used = pr->hdr.real_used;
+	din->max_real_used = pr->hdr.max_real_used;
+	din->no_counters = pr->hdr.no_counters;
+	din->frag = pr->frag;
+	din->roundto = hw_frag_pool_roundto(pr->pool);
+	din->request = request;
+	din->walk_complete = pr->walk.complete;
+	din->finding_errors = pr->check.errors;
 }
