@@ -68,4 +68,13 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 /* "ok", "pool too small", "leak suspect", "fragmentation", "damaged". */
 const char *hw_verdict_name(enum hw_verdict v);
 
+/*
+ * The growth of pool @pool of process @pid between the two sides of @d
+ * (baseline, now) into @in, over @seconds; its fastest growing site is
+ * written to @top (and in->top_site points there).
+ */
+struct hw_diff;
+void hw_diag_growth(const struct hw_diff *d, const char *pool, int pid, struct hw_diag_input *in,
+		    double seconds, char *top, size_t topcap);
+
 #endif

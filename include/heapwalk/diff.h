@@ -95,6 +95,10 @@ const struct hw_diff_pool *hw_diff_side_find(const struct hw_diff_side *s, const
 					     int pid);
 struct hw_error *hw_diff_side_from_json(struct hw_diff_side *s, const char *text, size_t len,
 					const char *what);
+/* Whether the file at @path is JSON (its first non-blank byte is '{'), not a core. */
+bool hw_diff_file_is_json(const char *path);
+/* hw_diff_side_from_json on the contents of the file at @path. */
+struct hw_error *hw_diff_side_from_json_file(struct hw_diff_side *side, const char *path);
 
 struct hw_error *hw_diff_compute(const struct hw_diff_side *a, const struct hw_diff_side *b,
 				 struct hw_diff *ret);

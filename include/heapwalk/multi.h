@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "heapwalk/diagnose.h"
+#include "heapwalk/growth.h"
 #include "heapwalk/report.h"
 
 struct hw_diff;
@@ -67,18 +68,6 @@ struct hw_diff_view {
 	FILE *out;
 };
 void hw_fmt_diff(const struct hw_diff_view *v);
-
-/* watch: one site's values over the samples */
-struct hw_watch_series {
-	const char *pool;
-	int pid, rank;
-	const char *desc;
-	const char *file, *func, *module;
-	uint64_t line;
-	const uint64_t *count, *bytes; /* one per sample (0 where absent) */
-	bool growing;		       /* never shrank and grew overall: a leak suspect */
-	double bytes_per_min, count_per_min;
-};
 
 struct hw_watch_view {
 	size_t nsamples;

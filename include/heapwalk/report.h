@@ -20,62 +20,36 @@
 #include "heapwalk/alloc.h"
 #include "heapwalk/check.h"
 #include "heapwalk/json.h"
+#include "heapwalk/model.h"
 #include "heapwalk/pool.h"
 #include "heapwalk/sites.h"
 
 struct hw_target;
 struct hw_frag_stats;
 
-/* The JSON schema version; bump on incompatible changes (doc/json-schema.md). */
-#define HW_JSON_FORMAT_VERSION 1
-
-enum hw_format { HW_FMT_TEXT, HW_FMT_JSON, HW_FMT_CSV, HW_FMT_KAMAILIO, HW_FMT_GDB, HW_FMT_PROMETHEUS };
-
-struct hw_pool_report {
-	const struct hw_pool *pool;
-	const struct hw_allocator *alloc; /* set when the pool is walked */
-	bool walked;            /* header read and fragments walked */
-	char *error;            /* why not walked (owned), NULL if walked */
-	struct hw_heap_header hdr;
-	struct hw_walk_stats walk;
-	struct hw_check check;
-	/* summary */
-	struct hw_sites sites;
-	const struct hw_site **rows; /* sorted, cut to --top (owned array) */
-	size_t nrows;
-	/* map / report: the heap map and free-size histogram (owned, NULL if not made) */
-	struct hw_heapmap *map;
-	/* frags: non-empty free buckets, collected after the walk (owned) */
-	struct hw_free_bucket *buckets;
-	size_t nbuckets, bucket_cap;
-	/* stats: fragmentation figures (frag.h; owned), NULL if not computed */
-	struct hw_frag_stats *frag;
-	/* summary --classify: what each site's fragments hold (classify.h; owned), or NULL */
-	struct hw_classify *classify;
-};
-
-struct hw_report {
-	const char *command; /* "info", "stats", "summary", "frags" */
+/*
+ * One formatter per (command, format): what 'heapwalk COMMAND --format F'
+ * prints from the report and the command's result model (NULL for the
+ * commands whose result is the report itself: info, stats, summary).
+ */
+struct hw_output {
+	const char *command;
 	enum hw_format format;
-	FILE *out;
-	const struct hw_target *t;
-	const struct hw_instance *inst;
-	const char *debuginfo_path;    /* DWARF file used, NULL if none */
-	const char *debuginfo_problem; /* why none, NULL if not looked for or found */
-	struct hw_pool_report pools[HW_POOL_KIND_COUNT];
-	size_t npools;
-	struct hw_strcache strings;
-	/* frags streaming state */
-	struct hw_json json;
-	bool used_only; /* frags --used: Kamailio's mem_status_mode=0 */
-	uint64_t request; /* stats --request N: say whether N bytes would fit (0: not asked) */
-	bool color;       /* text: ANSI colours (--color) */
-	/* frags: --hexdump N (0: none) and --strings: each payload's content (fmt_content.c) */
-	uint64_t hexdump;
-	bool show_strings;
+	void (*print)(struct hw_report *r, const void *model);
 };
-
-void hw_pool_report_deinit(struct hw_pool_report *pr);
+/* Print r->command's result @model in r->format (its text formatter when the format has none). */
+void hw_report_print(struct hw_report *r, const void *model);
+/* The result models of check and addr (refs and leaks: model.h). */
+struct hw_check_result {
+	const struct hw_check_pool *cp;
+	size_t n;
+};
+struct hw_addr_result {
+	const struct hw_pool_report *pr; /* the pool holding the address, NULL if none */
+	const struct hw_location *loc;
+	const char *elsewhere; /* what holds it when no pool does */
+};
+extern const struct hw_output hw_outputs_check[], hw_outputs_refs[]; /* end with command NULL */
 
 void hw_fmt_info(struct hw_report *r);
 /* A standalone SVG document of every walked pool's map. */
@@ -136,6 +110,13 @@ void hw_fmt_frag_text(FILE *out, const struct hw_pool_report *pr, uint64_t reque
 void hw_fmt_frag_json(struct hw_json *js, const struct hw_pool_report *pr, uint64_t request);
 
 /* Helpers shared by the formatters. */
+/*
+ * Opens a pool object of the JSON documents (doc/json-schema.md) and writes
+ * its common members: pool, manager, pid, block, layout, walked, then
+ * error or the heap and walk totals. The caller adds its members and
+ * closes it (fmt_json.c).
+ */
+void hw_json_pool_open(struct hw_json *js, const struct hw_pool_report *pr, int64_t pid);
 /* "findings_total" and the "findings" array of a pool object (fmt_json.c). */
 void hw_json_findings(struct hw_json *js, const struct hw_check *ck);
 const char *hw_report_state(const struct hw_frag *f); /* "used" / "free" */
@@ -145,17 +126,7 @@ double hw_report_pct(uint64_t part, uint64_t whole);
 /* ---- integrity and forensics (fmt_check.c): check, addr, refs, leaks ---- */
 struct hw_location;
 
-/* check: what one pool's check found besides pr->check, and where each finding lies. */
-struct hw_check_pool {
-	struct hw_pool_report *pr;
-	uint64_t listed;	   /* free-list elements followed */
-	uint64_t strings_checked;  /* distinct site-string pointers verified */
-	struct hw_location *where; /* one per kept finding of pr->check (NULL: not located) */
-	struct hw_check_gap {
-		uint64_t from, to;
-	} *gaps; /* the ranges the resynchronised walk skipped */
-	size_t ngaps;
-};
+/* check: struct hw_check_pool (model.h), one per pool. */
 void hw_fmt_check(struct hw_report *r, const struct hw_check_pool *cp, size_t n);
 
 /*
@@ -176,6 +147,12 @@ void hw_fmt_json_head(struct hw_report *r);
 void hw_fmt_brief_json(struct hw_report *r, const struct hw_pool_report *pr,
 		       const struct hw_frag_brief *b);
 
+/* "text", "json", ... as --format names them; parse: false for none of them. */
+const char *hw_format_name(enum hw_format format);
+bool hw_format_parse(const char *name, enum hw_format *ret);
+/* How many sites a list shows when --top is not given: 30 in text, all (0) otherwise. */
+uint64_t hw_report_default_top(enum hw_format format);
+
 /* Content (fmt_content.c): a fragment's bytes as r->hexdump / r->show_strings ask, text or JSON members. */
 void hw_fmt_content_text(struct hw_report *r, const struct hw_frag *f, const char *indent);
 void hw_fmt_content_json(struct hw_report *r, const struct hw_frag *f);
@@ -187,5 +164,14 @@ void hw_fmt_classify_json(struct hw_report *r, const struct hw_pool_report *pr,
 void hw_fmt_classify_total_text(struct hw_report *r, const struct hw_pool_report *pr,
 				const char *indent);
 void hw_fmt_classify_total_json(struct hw_report *r, const struct hw_pool_report *pr);
+
+/*
+ * Fold everything written to stdout from now on to @width columns (wrap.c;
+ * for the front end, which owns stdout): stdout is replaced until
+ * hw_wrap_end, which writes what is left and returns 0, or EOF when
+ * writing failed.
+ */
+int hw_wrap_stdout(unsigned width);
+int hw_wrap_end(void);
 
 #endif

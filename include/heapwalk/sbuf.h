@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct hw_error;
@@ -42,5 +43,14 @@ char *hw_sbuf_steal(struct hw_sbuf *sb);
  * input stops at the first NUL or after @len bytes. Returns the output length.
  */
 size_t hw_sanitise(char *out, size_t cap, const char *in, size_t len);
+
+/*
+ * A byte count for people, in binary units with one decimal: "512 B",
+ * "1.5 KiB", "16.0 MiB", ... up to PiB. Writes at most @cap bytes to @buf
+ * and returns @buf.
+ */
+char *hw_human_size(char *buf, size_t cap, uint64_t v);
+/* The same for a change: "+1.5 KiB", "-12 B", "0 B". */
+char *hw_human_delta(char *buf, size_t cap, int64_t v);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * fx_toy.c - fixture of the test-only toy allocator (walker/layout/toy_layout.h):
+ * fx_toy.c - fixture of the test-only toy allocator (include/heapwalk/toy_layout.h):
  * lays out a toy pkg and a toy shm heap, allocates and frees at random,
  * writes what heapwalk must say about them, then waits to be cored.
  *

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "heapwalk/diagnose.h"
+#include "heapwalk/diff.h"
 #include "heapwalk/frag.h"
+#include "heapwalk/sbuf.h"
 
 const char *hw_verdict_name(enum hw_verdict v)
 {
@@ -42,18 +44,6 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-static void human(char *buf, size_t cap, uint64_t v)
-{
-	if (v >= (1ull << 30))
-		snprintf(buf, cap, "%.1f GiB", (double)v / (double)(1ull << 30));
-	else if (v >= (1ull << 20))
-		snprintf(buf, cap, "%.1f MiB", (double)v / (double)(1ull << 20));
-	else if (v >= (1ull << 10))
-		snprintf(buf, cap, "%.1f KiB", (double)v / 1024.0);
-	else
-		snprintf(buf, cap, "%" PRIu64 " B", v);
-}
-
 void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out)
 {
 	const struct hw_frag_stats *fs = in->frag;
@@ -68,11 +58,11 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 	char b1[32], b2[32], b3[32];
 
 	memset(out, 0, sizeof(*out));
-	human(b1, sizeof(b1), in->size);
-	human(b2, sizeof(b2), free_bytes);
+	hw_human_size(b1, sizeof(b1), in->size);
+	hw_human_size(b2, sizeof(b2), free_bytes);
 	evidence(out, "%.1f%% used (%s of %s free), peak %.1f%%", use, b2, b1, peak);
-	human(b1, sizeof(b1), fs->largest_free);
-	human(b3, sizeof(b3), request);
+	hw_human_size(b1, sizeof(b1), fs->largest_free);
+	hw_human_size(b3, sizeof(b3), request);
 	evidence(out,
 		 "largest free fragment %s of %" PRIu64 " free fragments; a request of %s "
 		 "would %s",
@@ -89,13 +79,13 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 		return;
 	}
 	if (in->have_growth && in->growing_sites > 0 && in->growth_bytes > 0) {
-		human(b1, sizeof(b1), (uint64_t)in->growth_bytes);
+		hw_human_size(b1, sizeof(b1), (uint64_t)in->growth_bytes);
 		out->verdict = HW_VERDICT_LEAK;
 		snprintf(out->headline, sizeof(out->headline),
 			 "leak suspect: %" PRIu64 " allocation sites grew by %s in total",
 			 in->growing_sites, b1);
 		if (in->top_site) {
-			human(b2, sizeof(b2),
+			hw_human_size(b2, sizeof(b2),
 			      in->top_site_bytes > 0 ? (uint64_t)in->top_site_bytes : 0);
 			evidence(out, "grew most: %s (+%s)", in->top_site, b2);
 		}
@@ -118,7 +108,7 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 		evidence(out, "fragmentation index %.2f (0: one free block, 1: dust)",
 			 hw_frag_index(fs));
 		if (fs->join_runs) {
-			human(b2, sizeof(b2), fs->join_largest);
+			hw_human_size(b2, sizeof(b2), fs->join_largest);
 			evidence(out,
 				 "%" PRIu64 " runs of adjacent free fragments (%" PRIu64
 				 " fragments): joining them (mem_join=1) would make a %s fragment",
@@ -150,4 +140,26 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 		 use, b1);
 	if (!in->have_growth)
 		evidence(out, "no growth data (one snapshot): leaks show only between two");
+}
+
+void hw_diag_growth(const struct hw_diff *d, const char *pool, int pid, struct hw_diag_input *in,
+		      double seconds, char *top, size_t topcap)
+{
+	for (size_t k = 0; k < d->npairs; k++) {
+		const struct hw_diff_pair *p = &d->pairs[k];
+		if (!p->b || p->b->pid != pid || strcmp(p->b->name, pool) || !p->a)
+			continue;
+		in->have_growth = true;
+		in->growing_sites = p->grown;
+		in->growth_bytes = p->grown_bytes;
+		in->growth_seconds = seconds;
+		if (p->nrows && p->rows[0].dbytes > 0) {
+			const struct hw_diff_site *s = p->rows[0].b ? p->rows[0].b : p->rows[0].a;
+			snprintf(top, topcap, "%s: %s(%llu) [%s]", s->file, s->func,
+				 (unsigned long long)s->line, s->module[0] ? s->module : "-");
+			in->top_site = top;
+			in->top_site_bytes = p->rows[0].dbytes;
+		}
+		return;
+	}
 }

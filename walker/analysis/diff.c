@@ -1,5 +1,6 @@
 /* diff.c - two moments of an instance compared by allocation site (see include/heapwalk/diff.h). */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,6 +271,7 @@ static struct hw_error *compare(struct hw_diff_pair *pr)
 			continue;
 		r = &rows[n++];
 		r->a = sa;
+		r->b = NULL; /* the slot may hold an unchanged site left by the loop above */
 		r->kind = HW_DIFF_GONE;
 		r->dcount = -(int64_t)sa->count;
 		r->dbytes = -(int64_t)sa->bytes;
@@ -495,5 +497,60 @@ struct hw_error *hw_diff_side_from_json(struct hw_diff_side *s, const char *text
 				     hw_jsonin_get_str(t, "process_desc", ""), what);
 	}
 	hw_jsonin_free(root);
+	return err;
+}
+
+bool hw_diff_file_is_json(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	int c = EOF;
+
+	if (!f)
+		return false;
+	for (int i = 0; i < 4096; i++) {
+		c = fgetc(f);
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+	}
+	fclose(f);
+	return c == '{';
+}
+
+struct hw_error *hw_diff_side_from_json_file(struct hw_diff_side *side, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct hw_error *err;
+
+	if (!f)
+		return hw_error_create(HW_ERR_OS, "cannot open %s", path);
+	for (;;) {
+		size_t n;
+		if (len == cap) {
+			char *nb;
+			if (cap >= HW_JSONIN_MAX_BYTES) {
+				fclose(f);
+				free(buf);
+				return hw_error_create(HW_ERR_BAD_DATA, "%s: too large for a summary",
+						       path);
+			}
+			cap = cap ? cap * 2 : 1 << 16;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				fclose(f);
+				free(buf);
+				return hw_error_create(HW_ERR_NOMEM, "out of memory");
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		if (n == 0)
+			break;
+		len += n;
+	}
+	fclose(f);
+	err = hw_diff_side_from_json(side, buf, len, path);
+	free(buf);
 	return err;
 }

@@ -1,4 +1,5 @@
 /* sbuf.c - growable strings and sanitising (see include/heapwalk/sbuf.h). */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -141,4 +142,31 @@ size_t hw_sanitise(char *out, size_t cap, const char *in, size_t len)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+char *hw_human_size(char *buf, size_t cap, uint64_t v)
+{
+	static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+	double d = (double)v;
+	int u = -1;
+
+	if (v < 1024) {
+		snprintf(buf, cap, "%" PRIu64 " B", v);
+		return buf;
+	}
+	while (d >= 1024 && u < 4) {
+		d /= 1024;
+		u++;
+	}
+	snprintf(buf, cap, "%.1f %s", d, unit[u]);
+	return buf;
+}
+
+char *hw_human_delta(char *buf, size_t cap, int64_t v)
+{
+	char b[32];
+
+	hw_human_size(b, sizeof(b), v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v);
+	snprintf(buf, cap, "%s%s", v < 0 ? "-" : v > 0 ? "+" : "", b);
+	return buf;
 }

@@ -13,6 +13,7 @@
 
 #include "heapwalk/pool.h"
 #include "heapwalk/report.h"
+#include "heapwalk/session.h"
 
 /* Exit codes (README "Exit codes"). */
 enum {
@@ -71,6 +72,9 @@ struct hw_cli {
 	/* every command */
 	uint64_t max_core_size; /* --max-core-size: limit for compressed cores (0: default) */
 	bool color;             /* --color, NO_COLOR and the terminal, resolved */
+	int color_mode;         /* --color: auto (0), always (1), never (2) */
+	uint64_t width;         /* --width: fold text to this many columns (0: never) */
+	bool width_given;
 	/* live processes and instances (live.c, instance.c) */
 	int pid;              /* --pid: a running process (with --core: one of the file's) */
 	bool all;             /* --all: every process of the instance */
@@ -90,13 +94,30 @@ struct hw_cli {
 	struct hw_dwarf *given_dw;
 };
 
+struct hw_inst_proc;
+
 struct hw_command {
 	const char *name;
 	const char *summary; /* one line for 'heapwalk help' */
 	const char *usage;   /* the synopsis after "heapwalk NAME " */
 	unsigned opts;       /* OPT_* accepted */
-	unsigned formats;    /* bit per enum hw_format accepted */
+	unsigned formats;    /* HW_FMT_BIT per enum hw_format accepted */
 	int (*run)(struct hw_cli *cli);
+	/* operands: exactly @operands of them (into cli->operand[]), or none if optional */
+	unsigned operands;
+	bool operands_optional;
+	const char *operands_error; /* the usage error for another count */
+	/*
+	 * --all over a snapshot of the instance (instance.c): each process's
+	 * prepared session walked by walk_all (false: fatal, said), then the
+	 * instance printed (hw_fmt_multi) when all_model. NULL: run does
+	 * --all itself, or refuses it with one_process.
+	 */
+	bool (*walk_all)(struct hw_cli *cli, struct hw_inst_proc *p, size_t i);
+	bool all_model;
+	unsigned all_formats;	      /* the formats with --all (0: all of @formats) */
+	const char *all_format_error; /* the usage error for another ("%s": the format) */
+	bool one_process;	      /* reads one process at a time: no --all */
 };
 
 extern const struct hw_command hw_commands[];
@@ -105,6 +126,17 @@ extern const struct hw_command hw_commands[];
  * One option: the single source of its parsing, of every command's --help,
  * of the man page and of the bash completion (doc.c).
  */
+/* Option codes (options.c); values above 255 so that no short option collides. */
+enum {
+	O_CORE = 256, O_EXE, O_SYSROOT, O_DEBUG_FILE, O_NO_DEBUGINFO, O_LAYOUT, O_POOL, O_FORMAT,
+	O_TOP, O_SORT, O_USED, O_FREE, O_FROM, O_TO, O_MIN_SIZE, O_SITE, O_HELP, O_OUTPUT, O_CELLS,
+	O_MANAGER, O_BLOCK,
+	O_SLAB = 512, O_PROC, O_MAX_CORE_SIZE, O_COLOR, O_WIDTH,     /* host, compressed cores, colour */
+	O_PID = 1024, O_ALL, O_NO_STOP, O_INTERVAL, O_COUNT, O_DURATION, O_REQUEST, O_BASELINE,
+	O_WATCH = 4096,				     /* report with growth */
+	O_HEXDUMP = 8192, O_STRINGS, O_CLASSIFY,    /* content of fragments (frags, summary) */
+};
+
 struct hw_option {
 	struct option o;
 	unsigned group;      /* OPT_* a command must accept; 0: every command */
@@ -113,6 +145,7 @@ struct hw_option {
 	char short_name;     /* also -X, or 0 */
 	const char *choices; /* NULL, or the values to complete, space-separated */
 };
+#define HW_CLI_MAX_OPTIONS 64 /* hw_noptions at most */
 extern const struct hw_option hw_options[];
 extern const size_t hw_noptions;
 
@@ -130,8 +163,20 @@ struct hw_exit_code {
 };
 extern const struct hw_exit_code hw_exit_codes[]; /* ends with what = NULL */
 
+/* args.c: the command line after the command's name; 0, or the exit code of a usage error. */
+int hw_cli_parse_args(struct hw_cli *cli, int argc, char **argv);
+/* setopt.c: the value of option @code (O_*) into @cli; 0, or the exit code of a usage error. */
+int hw_cli_set_option(struct hw_cli *cli, int code, const char *arg);
+
 /* doc.c: everything generated from the tables. */
 void hw_cli_print_help(FILE *out);
+/* Shared by --help and the man page (doc.c). */
+bool hw_cli_option_applies(const struct hw_command *c, const struct hw_option *o);
+/* "-o, --output FILE" into @buf. */
+const char *hw_cli_option_words(const struct hw_option *o, char *buf, size_t cap);
+/* The heading an option is listed under; the @n-th heading in order (NULL after the last). */
+const char *hw_cli_option_heading(const struct hw_option *o);
+const char *hw_cli_nth_heading(size_t n);
 void hw_cli_print_command_help(FILE *out, const struct hw_command *c);
 void hw_cli_print_man(FILE *out);
 /* -1 for a shell other than "bash" */
@@ -140,90 +185,35 @@ int hw_cli_print_completion(FILE *out, const char *shell);
 /* Print "heapwalk: CMD: <message>" on stderr; return HW_EXIT_USAGE. */
 int hw_cli_usage_error(const struct hw_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Say why @err failed on stderr, destroy it; returns HW_EXIT_FATAL (setup.c). */
+struct hw_error;
+int hw_cli_fail(struct hw_error *err);
 /* Print "heapwalk: <message>" on stderr. */
 void hw_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Everything a walking command needs, opened in order; torn down by hw_session_close. */
-struct hw_session {
-	struct hw_target *t;
-	struct hw_dwarf *dw;
-	struct hw_instance inst;
-	struct hw_pool pools[HW_POOL_KIND_COUNT];
-	char *debuginfo_problem;
-	struct hw_report report;
-	bool dw_borrowed; /* dw belongs to someone else (instance.c shares one) */
-	bool no_progress; /* no progress line (the command streams to the terminal) */
-	struct hw_free_job *free_job; /* hw_session_walk_free_start's work, NULL if none */
-};
-
-/* Open target, debug info, pools; set up the report. Returns an exit code (0 = go on). */
-int hw_session_open(struct hw_cli *cli, struct hw_session *s, const char *command);
 /*
- * Prepare the report entry for each selected pool and read its header; a pool
- * that cannot be walked gets its error (also said on stderr). Returns the
- * number of pools ready to walk.
+ * setup.c: open a session (walker/session) on what the command line names:
+ * --core, --pid (live.c), or the target and DWARF an instance hands over in
+ * given_target / given_dw. Says why on stderr and returns an exit code
+ * (0 = go on).
  */
-size_t hw_session_prepare_pools(struct hw_cli *cli, struct hw_session *s);
-/* What a walk callback gets: the pool being walked; commands extend it by embedding. */
-struct hw_walk_ctx {
-	struct hw_session *s;
-	struct hw_cli *cli;
-	struct hw_pool_report *pr; /* set before each pool's walk */
-};
-/*
- * Walk every prepared pool with @fn (NULL: count only), calling @fn with
- * @ctx. @pool_begin/@pool_end (may be NULL) run around each pool's walk.
- * A walk that fails outright marks the pool unwalked and says why on stderr.
- */
-void hw_session_walk(struct hw_session *s, hw_frag_fn fn, struct hw_walk_ctx *ctx);
-/*
- * A walk whose callback state can be split in two and joined again: the
- * second half of a large pool is walked on another thread with a context
- * of its own (fork; NULL: walk on one thread), folded into @ctx after the
- * first (join) or dropped when the split was wrong (drop).
- */
-struct hw_split_ops {
-	hw_frag_fn fn;
-	void *(*fork)(struct hw_walk_ctx *ctx);
-	void (*join)(struct hw_walk_ctx *ctx, void *half);
-	void (*drop)(void *half);
-};
-/*
- * hw_session_walk for such a walk: large q_malloc pools (64 MiB or more,
- * in one piece of memory) are walked on two threads, the results exactly
- * those of one walk (the unit and cli tests compare them); the rest as
- * hw_session_walk does. HEAPWALK_THREADS=1 keeps to one thread.
- */
-void hw_session_walk_split(struct hw_session *s, const struct hw_split_ops *ops,
-			   struct hw_walk_ctx *ctx);
-/*
- * Walk one prepared pool (pr->alloc->walk into pr->check and pr->walk); a
- * walk of more than a second shows a progress line when stderr is a
- * terminal, unless s->no_progress.
- */
-struct hw_error *hw_session_walk_pool(struct hw_session *s, struct hw_pool_report *pr,
-				      hw_frag_fn fn, void *arg);
-
-/* live.c: walk every prepared pool counting fragmentation figures (pr->frag, frag.h). */
-void hw_session_walk_frag(struct hw_session *s);
-/* live.c: the same, also adding used fragments to the pools' sites (resolved); false on nomem. */
-bool hw_session_walk_sites(struct hw_session *s, struct hw_cli *cli);
-/* Follow every walked pool's free lists, keeping the non-empty ones in pr->buckets. */
-void hw_session_walk_free(struct hw_session *s);
-/*
- * The same overlapping the walk: started after prepare_pools and before the
- * walk, q_malloc lists are followed a step per fragment of the walk
- * (hw_free_lanes), the other managers' on a second thread; finish completes
- * them and leaves exactly what hw_session_walk_free after the walk would
- * (findings after the walk's). Nothing between start and finish may touch
- * pr->buckets.
- */
-void hw_session_walk_free_start(struct hw_session *s);
-void hw_session_walk_free_finish(struct hw_session *s);
-
-/* The exit code the walked report deserves: 2 if a pool was not walked, 1 on findings, else 0. */
-int hw_session_exit_code(const struct hw_session *s);
-void hw_session_close(struct hw_session *s);
+int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command);
+/* Heap maps of every prepared pool (hw_session_walk_map); an exit code, the failure said. */
+int hw_cli_walk_map(struct hw_session *s, uint32_t pkg_cells, uint32_t shm_cells, bool sites,
+		    uint64_t top);
+/* -o FILE (or stdout); NULL after saying why it cannot be written. */
+FILE *hw_cli_output_open(const struct hw_cli *cli);
+/* Close what hw_cli_output_open gave; an exit code (2 when the file could not be written). */
+int hw_cli_output_close(const struct hw_cli *cli, FILE *out);
+/* The page of one core: map (SVG) or report (@html); an exit code. */
+int hw_cli_page(struct hw_cli *cli, bool html);
+/* Heap map cells of one process's pkg on an instance page (unless --cells). */
+#define HW_PAGE_PROC_CELLS 1024
+/* The exit code the walked session deserves: 2 if a pool was not walked, 1 on findings, else 0. */
+int hw_cli_exit_code(const struct hw_session *s);
+/* hw_diff_side_filter's test: the pools --pool selected (@cli: struct hw_cli). */
+struct hw_diff_pool;
+bool hw_cli_pool_selected(const struct hw_diff_pool *p, void *cli);
 
 int hw_cmd_info(struct hw_cli *cli);
 int hw_cmd_stats(struct hw_cli *cli);
@@ -232,13 +222,6 @@ int hw_cmd_frags(struct hw_cli *cli);
 int hw_cmd_profiles(struct hw_cli *cli);
 int hw_cmd_host(struct hw_cli *cli);
 
-/*
- * Fold everything written to stdout from now on to @width columns
- * (wrap.c): stdout is replaced until hw_wrap_end, which writes what is
- * left and returns 0, or EOF when writing failed.
- */
-int hw_wrap_stdout(unsigned width);
-int hw_wrap_end(void);
 int hw_cmd_snapshot(struct hw_cli *cli);
 int hw_cmd_diff(struct hw_cli *cli);
 int hw_cmd_watch(struct hw_cli *cli);
@@ -251,8 +234,15 @@ int hw_cmd_diagnose(struct hw_cli *cli);
 struct hw_target_opts;
 struct hw_error *hw_live_open_target(struct hw_cli *cli, const struct hw_target_opts *topts,
 				     struct hw_target **ret);
-/* instance.c: info, stats, summary and frags over every process (--all). */
+/* instance.c: a command over every process (--all), by its walk_all; else its run. */
 int hw_run_all(struct hw_cli *cli);
+/* --all: each process's walk (cmd_info.c, cmd_stats.c, cmd_summary.c, cmd_frags.c). */
+bool hw_cmd_info_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i);
+bool hw_cmd_stats_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i);
+bool hw_cmd_summary_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i);
+bool hw_cmd_frags_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i);
+/* The fragment list of a prepared session (frags; @buckets: the free lists too). */
+void hw_frags_list(const struct hw_cli *cli, struct hw_session *s, bool buckets);
 int hw_cmd_map(struct hw_cli *cli);
 int hw_cmd_report(struct hw_cli *cli);
 int hw_cmd_layout(struct hw_cli *cli);

@@ -53,12 +53,12 @@ int hw_cmd_addr(struct hw_cli *cli)
 	if (!hw_cli_parse_addr(cli->operand[0], &a))
 		return hw_cli_usage_error(cli, "'%s' is not an address (hex, 0x optional)",
 					  cli->operand[0]);
-	rc = hw_session_open(cli, &s, "addr");
+	rc = hw_cli_open(cli, &s, "addr");
 	if (rc)
 		return rc;
 	memset(&loc, 0, sizeof(loc));
 	loc.addr = a;
-	hw_session_prepare_pools(cli, &s);
+	hw_session_prepare_pools(&s);
 	for (size_t i = 0; i < s.report.npools && !in; i++) {
 		struct hw_pool_report *pr = &s.report.pools[i];
 		struct hw_error *err;
@@ -75,9 +75,9 @@ int hw_cmd_addr(struct hw_cli *cli)
 		in = pr;
 	}
 	describe_elsewhere(s.t, a, elsewhere, sizeof(elsewhere));
-	hw_fmt_addr(&s.report, in, &loc, in ? NULL : elsewhere);
+	hw_report_print(&s.report, &(struct hw_addr_result){in, &loc, in ? NULL : elsewhere});
 	/* an answer either way; only a pool that could not be read is fatal */
-	rc = in ? HW_EXIT_OK : hw_session_exit_code(&s) == HW_EXIT_FATAL ? HW_EXIT_FATAL : HW_EXIT_OK;
+	rc = in ? HW_EXIT_OK : hw_cli_exit_code(&s) == HW_EXIT_FATAL ? HW_EXIT_FATAL : HW_EXIT_OK;
 	hw_session_close(&s);
 	return rc;
 }

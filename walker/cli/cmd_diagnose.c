@@ -13,42 +13,6 @@
 #include "heapwalk/multi.h"
 #include "instance.h"
 
-/* Walk every process: sites and fragmentation. */
-static int walk_all(struct hw_inst *in)
-{
-	for (size_t i = 0; i < in->n; i++) {
-		if (!in->p[i].open)
-			continue;
-		hw_session_prepare_pools(&in->p[i].cli, &in->p[i].s);
-		if (!hw_session_walk_sites(&in->p[i].s, &in->p[i].cli))
-			return HW_EXIT_FATAL;
-	}
-	return HW_EXIT_OK;
-}
-
-/* Growth of one pool between the baseline and now. */
-static void growth_of(const struct hw_diff *d, const char *pool, int pid, struct hw_diag_input *in,
-		      double seconds, char *top, size_t topcap)
-{
-	for (size_t k = 0; k < d->npairs; k++) {
-		const struct hw_diff_pair *p = &d->pairs[k];
-		if (!p->b || p->b->pid != pid || strcmp(p->b->name, pool) || !p->a)
-			continue;
-		in->have_growth = true;
-		in->growing_sites = p->grown;
-		in->growth_bytes = p->grown_bytes;
-		in->growth_seconds = seconds;
-		if (p->nrows && p->rows[0].dbytes > 0) {
-			const struct hw_diff_site *s = p->rows[0].b ? p->rows[0].b : p->rows[0].a;
-			snprintf(top, topcap, "%s: %s(%llu) [%s]", s->file, s->func,
-				 (unsigned long long)s->line, s->module[0] ? s->module : "-");
-			in->top_site = top;
-			in->top_site_bytes = p->rows[0].dbytes;
-		}
-		return;
-	}
-}
-
 static void nap(double s)
 {
 	struct timespec ts;
@@ -88,11 +52,9 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 	} else if (cli->interval > 0) {
 		if ((rc = hw_inst_open(cli, &in, "diagnose", INST_ALL | INST_QUIET)))
 			return rc;
-		rc = walk_all(&in);
+		rc = hw_inst_walk_sites(&in) ? HW_EXIT_OK : HW_EXIT_FATAL;
 		if (!rc && (err = hw_inst_to_side(&in, &base))) {
-			hw_cli_warn("%s", err->message);
-			hw_error_destroy(err);
-			rc = HW_EXIT_FATAL;
+			rc = hw_cli_fail(err);
 		}
 		hw_inst_close(&in);
 		if (rc) {
@@ -106,16 +68,13 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 		hw_diff_side_deinit(&base);
 		return rc;
 	}
-	rc = walk_all(&in);
+	rc = hw_inst_walk_sites(&in) ? HW_EXIT_OK : HW_EXIT_FATAL;
 	if (!rc && (cli->baseline || cli->interval > 0)) {
 		err = hw_inst_to_side(&in, &now);
 		if (!err)
 			err = hw_diff_compute(&base, &now, &d);
-		if (err) {
-			hw_cli_warn("%s", err->message);
-			hw_error_destroy(err);
-			rc = HW_EXIT_FATAL;
-		} else {
+		if (err)
+			rc = hw_cli_fail(err); else {
 			have_diff = true;
 			if (base.time_ns && now.time_ns > base.time_ns)
 				seconds = (double)(now.time_ns - base.time_ns) / 1e9;
@@ -141,19 +100,9 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 				bool shm = !strcmp(pr->pool->name, "shm");
 				if (shm != (pass == 0) || !pr->walked || !pr->frag)
 					continue;
-				memset(&din, 0, sizeof(din));
-				din.size = pr->hdr.size;
-				din.used = pr->hdr.used;
-				din.real_used = pr->hdr.real_used;
-				din.max_real_used = pr->hdr.max_real_used;
-				din.no_counters = pr->hdr.no_counters;
-				din.frag = pr->frag;
-				din.roundto = hw_frag_pool_roundto(pr->pool);
-				din.request = cli->request;
-				din.walk_complete = pr->walk.complete;
-				din.finding_errors = pr->check.errors;
+				hw_session_diag_input(pr, cli->request, &din);
 				if (have_diff)
-					growth_of(&d, pr->pool->name, p->pid, &din, seconds,
+					hw_diag_growth(&d, pr->pool->name, p->pid, &din, seconds,
 						  tops[nitems], sizeof(tops[0]));
 				it->pool = pr->pool->name;
 				it->pid = p->pid;

@@ -7,15 +7,6 @@
 #include "heapwalk/multi.h"
 #include "instance.h"
 
-/* The pools --pool selected. */
-static bool selected(const struct hw_diff_pool *p, void *arg)
-{
-	const struct hw_cli *cli = arg;
-
-	return (!strcmp(p->name, "pkg") && cli->pool_sel[HW_POOL_PKG]) ||
-	       (!strcmp(p->name, "shm") && cli->pool_sel[HW_POOL_SHM]);
-}
-
 int hw_cmd_diff(struct hw_cli *cli)
 {
 	struct hw_diff_side a, b;
@@ -32,8 +23,8 @@ int hw_cmd_diff(struct hw_cli *cli)
 		hw_diff_side_deinit(&b);
 		return rc;
 	}
-	hw_diff_side_filter(&a, selected, cli);
-	hw_diff_side_filter(&b, selected, cli);
+	hw_diff_side_filter(&a, hw_cli_pool_selected, cli);
+	hw_diff_side_filter(&b, hw_cli_pool_selected, cli);
 	err = hw_diff_compute(&a, &b, &d);
 	if (err) {
 		hw_cli_warn("%s", err->message);

@@ -1,95 +1,83 @@
 /* cmd_frags.c - 'heapwalk frags': the fragment list, streamed, with filters. */
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "heapwalk/error.h"
+#include "instance.h"
 
 struct frags_ctx {
 	struct hw_walk_ctx base;
-	struct hw_report *r;
+	struct hw_frag_filter flt;
 };
 
 static int emit(void *arg, const struct hw_frag *f)
 {
 	struct frags_ctx *c = arg;
-	const struct hw_cli *cli = c->base.cli;
+	struct hw_session *s = c->base.s;
+	int m = hw_frag_filter_match(&c->flt, c->base.pr->pool, &s->report.strings, f);
 
-	if (f->index < cli->from)
-		return 0;
-	if (f->index > cli->to)
-		return 1; /* indices only grow: nothing more to show */
-	if ((cli->used_only && !f->used) || (cli->free_only && f->used))
-		return 0;
-	if (f->size < cli->min_size)
-		return 0;
-	if (cli->site) {
-		if (!hw_pool_debug(c->base.pr->pool))
-			return 0;
-		if (!strstr(hw_strcache_get(&c->r->strings, f->file), cli->site) &&
-		    !strstr(hw_strcache_get(&c->r->strings, f->func), cli->site))
-			return 0;
-	}
-	hw_fmt_frag(c->r, c->base.pr, f);
+	if (m <= 0)
+		return m < 0;
+	hw_session_frag_content(s, f);
+	hw_fmt_frag(&s->report, c->base.pr, f);
 	return 0;
 }
 
-static int add_bucket(void *arg, const struct hw_free_bucket *b)
+void hw_frags_list(const struct hw_cli *cli, struct hw_session *s, bool buckets)
 {
-	struct hw_pool_report *pr = arg;
+	struct frags_ctx ctx = {
+		.base = {.s = s},
+		.flt = {.from = cli->from, .to = cli->to, .min_size = cli->min_size,
+			.used_only = cli->used_only, .free_only = cli->free_only, .site = cli->site},
+	};
 
-	/* Each list is reported once, so the array is bounded by the manager's list count. */
-	if (pr->nbuckets == pr->bucket_cap) {
-		size_t cap = pr->bucket_cap ? pr->bucket_cap * 2 : 64;
-		struct hw_free_bucket *nb = realloc(pr->buckets, cap * sizeof(*nb));
-		if (!nb)
-			return 1;
-		pr->buckets = nb;
-		pr->bucket_cap = cap;
-	}
-	pr->buckets[pr->nbuckets++] = *b;
-	return 0;
-}
-
-int hw_cmd_frags(struct hw_cli *cli)
-{
-	struct hw_session s;
-	struct frags_ctx ctx = {.base = {.cli = cli}};
-	int rc = hw_session_open(cli, &s, "frags");
-
-	if (rc)
-		return rc;
-	ctx.base.s = &s;
-	ctx.r = &s.report;
-	s.report.used_only = cli->used_only;
-	s.report.hexdump = cli->hexdump;
-	s.report.show_strings = cli->strings;
-	hw_session_prepare_pools(cli, &s);
-	/* fragments stream to stdout: no progress line in between on the terminal */
-	s.no_progress = isatty(STDOUT_FILENO);
-	hw_fmt_frags_begin(&s.report);
-	for (size_t i = 0; i < s.report.npools; i++) {
-		struct hw_pool_report *pr = &s.report.pools[i];
+	s->report.used_only = cli->used_only;
+	s->report.hexdump = cli->hexdump;
+	s->report.show_strings = cli->strings;
+	hw_fmt_frags_begin(&s->report);
+	for (size_t i = 0; i < s->report.npools; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
 		struct hw_error *err;
 
-		hw_fmt_frags_pool_begin(&s.report, pr);
+		hw_fmt_frags_pool_begin(&s->report, pr);
 		if (pr->walked) {
 			ctx.base.pr = pr;
-			err = hw_session_walk_pool(&s, pr, emit, &ctx);
-			if (!err)
-				err = hw_alloc_walk_free(s.t, pr->pool, &pr->hdr, NULL, add_bucket, pr,
-							   &pr->check);
+			err = hw_session_walk_pool(s, pr, emit, &ctx);
+			if (!err && buckets)
+				err = hw_session_walk_free_pool(s, pr);
 			if (err) {
 				hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
 				pr->walked = false;
 				pr->error = hw_error_steal_message(err);
 			}
 		}
-		hw_fmt_frags_pool_end(&s.report, pr);
+		hw_fmt_frags_pool_end(&s->report, pr);
 	}
-	hw_fmt_frags_end(&s.report);
-	rc = hw_session_exit_code(&s);
+	hw_fmt_frags_end(&s->report);
+}
+
+int hw_cmd_frags(struct hw_cli *cli)
+{
+	struct hw_session s;
+	int rc = hw_cli_open(cli, &s, "frags");
+
+	if (rc)
+		return rc;
+	hw_session_prepare_pools(&s);
+	/* fragments stream to stdout: no progress line in between on the terminal */
+	s.no_progress = isatty(STDOUT_FILENO);
+	hw_frags_list(cli, &s, true);
+	rc = hw_cli_exit_code(&s);
 	hw_session_close(&s);
 	return rc;
+}
+
+bool hw_cmd_frags_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i)
+{
+	printf("%s== pid %d%s%s ==\n", i ? "\n" : "", p->pid, p->desc[0] ? ": " : "", p->desc);
+	p->s.no_progress = true;
+	hw_frags_list(&p->cli, &p->s, false);
+	(void)cli;
+	return true;
 }

@@ -18,11 +18,8 @@ int hw_cmd_host(struct hw_cli *cli)
 	struct hw_error *err;
 
 	err = hw_host_read(&opts, &h);
-	if (err) {
-		hw_cli_warn("%s", err->message);
-		hw_error_destroy(err);
-		return HW_EXIT_FATAL;
-	}
+	if (err)
+		return hw_cli_fail(err);
 	/* nothing at all could be read: that is a failure, not a view */
 	if (cli->slab ? !h.have_slab : !h.have_meminfo && !h.ninst) {
 		for (size_t i = 0; i < h.nnotes; i++)

@@ -172,7 +172,7 @@ static void print_gdb(const struct hw_session *s, const struct hw_cli *cli)
 int hw_cmd_layout(struct hw_cli *cli)
 {
 	struct hw_session s;
-	int rc = hw_session_open(cli, &s, "layout");
+	int rc = hw_cli_open(cli, &s, "layout");
 
 	if (rc)
 		return rc;

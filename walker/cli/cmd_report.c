@@ -8,7 +8,6 @@
 #include "heapwalk/error.h"
 #include "heapwalk/multi.h"
 #include "instance.h"
-#include "page.h"
 #include "watch.h"
 
 /* Sites per pool in the tables unless --top. */
@@ -26,8 +25,8 @@ static bool walk_instance(struct hw_cli *cli, struct hw_inst *in, void *arg)
 		struct hw_inst_proc *p = &in->p[i];
 		if (!p->open)
 			continue;
-		hw_session_prepare_pools(&p->cli, &p->s);
-		if (hw_page_walk(&p->s, pkg_cells, shm_cells, true, top))
+		hw_session_prepare_pools(&p->s);
+		if (hw_cli_walk_map(&p->s, pkg_cells, shm_cells, true, top))
 			return false;
 	}
 	return true;
@@ -62,12 +61,12 @@ static int render(struct hw_cli *cli, struct hw_inst *in, const struct hw_watch_
 		hw_cli_warn("out of memory");
 		return HW_EXIT_FATAL;
 	}
-	out = hw_page_open(cli);
+	out = hw_cli_output_open(cli);
 	if (!out)
 		return HW_EXIT_FATAL;
 	in->m.out = out;
 	hw_fmt_html_multi(&in->m, growth, baseline);
-	rc = hw_page_close(cli, out);
+	rc = hw_cli_output_close(cli, out);
 	return rc ? rc : hw_inst_exit_code(in);
 }
 
@@ -118,11 +117,8 @@ static int report_watch(struct hw_cli *cli)
 	/* A watch cut short (Ctrl-C, or a later snapshot failed) still shows what it has. */
 	if (run.n && l.have) {
 		err = hw_watch_build(run.samples, run.n, run.t_ns, &st, &ngrowing);
-		if (err) {
-			hw_cli_warn("%s", err->message);
-			hw_error_destroy(err);
-			rc = HW_EXIT_FATAL;
-		} else {
+		if (err)
+			rc = hw_cli_fail(err); else {
 			fill_view(&v, cli, run.n, run.t_ns, st.v, st.n, ngrowing);
 			v.max_stop_ms = run.stop_ms;
 			v.interrupted = run.interrupted;
@@ -141,108 +137,6 @@ static int report_watch(struct hw_cli *cli)
 	return rc;
 }
 
-/* The pools --pool selected. */
-static bool selected(const struct hw_diff_pool *p, void *arg)
-{
-	const struct hw_cli *cli = arg;
-
-	return (!strcmp(p->name, "pkg") && cli->pool_sel[HW_POOL_PKG]) ||
-	       (!strcmp(p->name, "shm") && cli->pool_sel[HW_POOL_SHM]);
-}
-
-/* Whether @path starts (after blanks) with '{': a JSON summary, not a core. */
-static bool is_json(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	int c = EOF;
-
-	if (!f)
-		return false;
-	for (int i = 0; i < 4096; i++) {
-		c = fgetc(f);
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-			break;
-	}
-	fclose(f);
-	return c == '{';
-}
-
-static int by_growth(const void *x, const void *y)
-{
-	const struct hw_watch_series *a = x, *b = y;
-	int64_t da = (int64_t)(a->bytes[1] - a->bytes[0]),
-		db = (int64_t)(b->bytes[1] - b->bytes[0]);
-
-	if (da != db)
-		return da > db ? -1 : 1;
-	da = (int64_t)(a->count[1] - a->count[0]);
-	db = (int64_t)(b->count[1] - b->count[0]);
-	return da > db ? -1 : da < db;
-}
-
-/*
- * The sites that grew from A to B without losing fragments, as two-point
- * series of B's pools (paired by hw_diff_compute: pid, else rank and
- * description), the most grown first. @values holds 4 per series.
- */
-static struct hw_error *growth_series(const struct hw_diff *d, const uint64_t t_ns[2],
-				      struct hw_watch_series **ret, uint64_t **values_ret,
-				      size_t *n_ret)
-{
-	double minutes = t_ns[0] && t_ns[1] > t_ns[0] ? (double)(t_ns[1] - t_ns[0]) / 60e9 : 0;
-	struct hw_watch_series *v;
-	uint64_t *values;
-	size_t total = 0, k = 0;
-
-	for (size_t i = 0; i < d->npairs; i++)
-		total += d->pairs[i].nrows;
-	v = calloc(total ? total : 1, sizeof(*v));
-	values = calloc((total ? total : 1) * 4, sizeof(*values));
-	if (!v || !values) {
-		free(v);
-		free(values);
-		return hw_error_nomem();
-	}
-	for (size_t i = 0; i < d->npairs; i++) {
-		const struct hw_diff_pair *pp = &d->pairs[i];
-		if (!pp->a || !pp->b)
-			continue; /* a pool on one side only has nothing to compare with */
-		for (size_t j = 0; j < pp->nrows; j++) {
-			const struct hw_diff_row *r = &pp->rows[j];
-			const struct hw_diff_site *s = r->b ? r->b : r->a;
-			struct hw_watch_series *w = &v[k];
-			uint64_t *count = values + 4 * k, *bytes = count + 2;
-			count[0] = r->a ? r->a->count : 0;
-			bytes[0] = r->a ? r->a->bytes : 0;
-			count[1] = r->b ? r->b->count : 0;
-			bytes[1] = r->b ? r->b->bytes : 0;
-			if (!(bytes[1] > bytes[0] && count[1] >= count[0]))
-				continue;
-			w->pool = pp->b->name;
-			w->pid = pp->b->pid;
-			w->rank = pp->b->rank;
-			w->desc = pp->b->desc;
-			w->file = s->file;
-			w->func = s->func;
-			w->module = s->module;
-			w->line = s->line;
-			w->count = count;
-			w->bytes = bytes;
-			w->growing = true;
-			if (minutes > 0) {
-				w->bytes_per_min = (double)(bytes[1] - bytes[0]) / minutes;
-				w->count_per_min = (double)(count[1] - count[0]) / minutes;
-			}
-			k++;
-		}
-	}
-	qsort(v, k, sizeof(*v), by_growth);
-	*ret = v;
-	*values_ret = values;
-	*n_ret = k;
-	return NULL;
-}
-
 static int report_two(struct hw_cli *cli)
 {
 	const char *a_path = cli->operand[0], *b_path = cli->operand[1];
@@ -258,7 +152,7 @@ static int report_two(struct hw_cli *cli)
 	bool have_inst = false, have_diff = false;
 	int rc;
 
-	if (is_json(b_path))
+	if (hw_diff_file_is_json(b_path))
 		return hw_cli_usage_error(
 		    cli, "the second input must be a core or snapshot file (the page "
 			 "shows its heap); the first may be a summary JSON");
@@ -278,20 +172,17 @@ static int report_two(struct hw_cli *cli)
 		b.source = strdup(b_path);
 		err = b.source ? hw_inst_to_side(&in, &b) : hw_error_nomem();
 		if (!err) {
-			hw_diff_side_filter(&a, selected, cli);
-			hw_diff_side_filter(&b, selected, cli);
+			hw_diff_side_filter(&a, hw_cli_pool_selected, cli);
+			hw_diff_side_filter(&b, hw_cli_pool_selected, cli);
 			err = hw_diff_compute(&a, &b, &d);
 			have_diff = !err;
 		}
 		t_ns[0] = a.time_ns;
 		t_ns[1] = b.time_ns;
 		if (!err)
-			err = growth_series(&d, t_ns, &series, &values, &n);
-		if (err) {
-			hw_cli_warn("%s", err->message);
-			hw_error_destroy(err);
-			rc = HW_EXIT_FATAL;
-		}
+			err = hw_growth_from_diff(&d, t_ns, &series, &values, &n);
+		if (err)
+			rc = hw_cli_fail(err);
 	}
 	if (!rc) {
 		fill_view(&v, cli, 2, t_ns, series, n, n);
@@ -310,7 +201,7 @@ static int report_two(struct hw_cli *cli)
 	return rc;
 }
 
-int hw_report_instance(struct hw_cli *cli)
+static int report_instance(struct hw_cli *cli)
 {
 	if (cli->operand[0]) {
 		if (cli->core || cli->pid || cli->watch)
@@ -327,4 +218,12 @@ int hw_report_instance(struct hw_cli *cli)
 		return report_watch(cli);
 	}
 	return report_all(cli);
+}
+
+int hw_cmd_report(struct hw_cli *cli)
+{
+	/* an instance, a watch, or two inputs */
+	if (cli->all || cli->watch || cli->operand[0])
+		return report_instance(cli);
+	return hw_cli_page(cli, true);
 }

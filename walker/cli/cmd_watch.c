@@ -65,101 +65,16 @@ static int sample(struct hw_cli *cli, struct hw_diff_side *side, double *max_sto
 			hw_inst_close(&in);
 			return HW_EXIT_FATAL;
 		}
-	} else {
-		for (size_t i = 0; i < in.n; i++) {
-			if (!in.p[i].open)
-				continue;
-			hw_session_prepare_pools(&in.p[i].cli, &in.p[i].s);
-			if (!hw_session_walk_sites(&in.p[i].s, &in.p[i].cli)) {
-				hw_inst_close(&in);
-				return HW_EXIT_FATAL;
-			}
-		}
+	} else if (!hw_inst_walk_sites(&in)) {
+		hw_inst_close(&in);
+		return HW_EXIT_FATAL;
 	}
 	err = hw_inst_to_side(&in, side);
 	if (!(!err && hook && hook->keep && hook->keep(&in, hook->arg)))
 		hw_inst_close(&in);
-	if (err) {
-		hw_cli_warn("%s", err->message);
-		hw_error_destroy(err);
-		return HW_EXIT_FATAL;
-	}
+	if (err)
+		return hw_cli_fail(err);
 	return HW_EXIT_OK;
-}
-
-static int cmp_series(const void *x, const void *y)
-{
-	const struct hw_watch_series *a = x, *b = y;
-
-	if (a->growing != b->growing)
-		return a->growing ? -1 : 1;
-	if (a->bytes_per_min != b->bytes_per_min)
-		return a->bytes_per_min > b->bytes_per_min ? -1 : 1;
-	return a->count_per_min > b->count_per_min ? -1 : a->count_per_min < b->count_per_min;
-}
-
-/*
- * A series for every site of the last sample, with its values in every
- * sample (0 where the site or the process was absent). Growing: never
- * smaller than the sample before, and bigger at the end than at the start.
- */
-struct hw_error *hw_watch_build(const struct hw_diff_side *samples, size_t n, const uint64_t *t_ns,
-				struct hw_watch_store *st, size_t *ngrowing)
-{
-	const struct hw_diff_side *last = &samples[n - 1];
-	double minutes = n > 1 ? ((double)t_ns[n - 1] - (double)t_ns[0]) / 60e9 : 0;
-	size_t total = 0, k = 0;
-
-	for (size_t p = 0; p < last->npools; p++)
-		total += last->pools[p].nsites;
-	st->v = calloc(total ? total : 1, sizeof(*st->v));
-	st->values = calloc((total ? total : 1) * 2 * n, sizeof(*st->values));
-	if (!st->v || !st->values)
-		return hw_error_nomem();
-	*ngrowing = 0;
-	for (size_t p = 0; p < last->npools; p++) {
-		const struct hw_diff_pool *lp = &last->pools[p];
-		for (size_t i = 0; i < lp->nsites; i++) {
-			const struct hw_diff_site *s = &lp->sites[i];
-			struct hw_watch_series *w = &st->v[k];
-			uint64_t *count = st->values + k * 2 * n, *bytes = count + n;
-			bool mono = true;
-			w->pool = lp->name;
-			w->pid = lp->pid;
-			w->rank = lp->rank;
-			w->desc = lp->desc;
-			w->file = s->file;
-			w->func = s->func;
-			w->module = s->module;
-			w->line = s->line;
-			w->count = count;
-			w->bytes = bytes;
-			for (size_t j = 0; j < n; j++) {
-				const struct hw_diff_pool *sp =
-				    hw_diff_side_find(&samples[j], lp->name, lp->pid);
-				const struct hw_diff_site *x =
-				    sp ? hw_diff_pool_find(sp, s->file, s->func, s->line, s->module)
-				       : NULL;
-				count[j] = x ? x->count : 0;
-				bytes[j] = x ? x->bytes : 0;
-				if (j && (bytes[j] < bytes[j - 1] || count[j] < count[j - 1]))
-					mono = false;
-			}
-			w->growing = n >= 2 && mono && bytes[n - 1] > bytes[0];
-			if (minutes > 0) {
-				w->bytes_per_min =
-				    ((double)bytes[n - 1] - (double)bytes[0]) / minutes;
-				w->count_per_min =
-				    ((double)count[n - 1] - (double)count[0]) / minutes;
-			}
-			if (w->growing)
-				(*ngrowing)++;
-			k++;
-		}
-	}
-	st->n = k;
-	qsort(st->v, st->n, sizeof(*st->v), cmp_series);
-	return NULL;
 }
 
 int hw_watch_collect(struct hw_cli *cli, const struct hw_watch_hook *hook, struct hw_watch_run *run)
@@ -242,13 +157,6 @@ void hw_watch_run_deinit(struct hw_watch_run *run)
 	memset(run, 0, sizeof(*run));
 }
 
-void hw_watch_store_deinit(struct hw_watch_store *st)
-{
-	free(st->v);
-	free(st->values);
-	memset(st, 0, sizeof(*st));
-}
-
 int hw_cmd_watch(struct hw_cli *cli)
 {
 	struct hw_watch_run run;
@@ -263,11 +171,8 @@ int hw_cmd_watch(struct hw_cli *cli)
 	rc = hw_watch_collect(cli, NULL, &run);
 	if (run.n) {
 		err = hw_watch_build(run.samples, run.n, run.t_ns, &st, &ngrowing);
-		if (err) {
-			hw_cli_warn("%s", err->message);
-			hw_error_destroy(err);
-			rc = HW_EXIT_FATAL;
-		} else {
+		if (err)
+			rc = hw_cli_fail(err); else {
 			memset(&v, 0, sizeof(v));
 			v.nsamples = run.n;
 			v.t_ns = run.t_ns;

@@ -8,97 +8,39 @@
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
 #include "heapwalk/frag.h"
-#include "heapwalk/jsonin.h"
 #include "heapwalk/target.h"
 #include "instance.h"
-
-/* Process table entry layouts (struct process_table), tried in order. */
-static const struct {
-	unsigned size, rank, desc; /* rank 0: none */
-} pt_layouts[] = {
-    {148, 16, 20}, /* 4.4 .. 6.x with USE_TCP: pid, unix_sock, idx, status, rank, desc[128] */
-    {140, 0, 12},  /* older: pid, unix_sock, idx, desc[128] */
-};
-
-#define PT_MAX 4096
-
-static bool printable(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < 0x20 || *s > 0x7e)
-			return false;
-	return true;
-}
 
 /* pt[] and *process_count of the instance, read from the process whose image holds shm. */
 static void read_pt(struct hw_inst *in, const struct hw_target *t, int main_pid)
 {
-	uint64_t addr, pt, pc;
-	uint32_t count = 0;
-	struct hw_error *err;
-	int best = -1;
+	struct hw_pt pt;
 
-	err = hw_target_symbol(t, "process_count", &addr, NULL);
-	if (!err)
-		err = hw_target_read_word(t, addr, &pc);
-	if (!err && pc)
-		err = hw_target_read_u32(t, pc, &count);
-	if (!err && pc && count > 0 && count <= PT_MAX) {
+	hw_pt_read(t, main_pid, &pt);
+	if (pt.have_count) {
 		in->have_count = true;
-		in->process_count = (int)count;
+		in->process_count = pt.process_count;
 	}
-	hw_error_destroy(err);
-	err = hw_target_symbol(t, "pt", &addr, NULL);
-	if (!err)
-		err = hw_target_read_word(t, addr, &pt);
-	if (err || !pt || !in->have_count) {
-		hw_error_destroy(err);
-		return;
-	}
-	/* The layout whose first entry is the main process with a readable description. */
-	for (size_t l = 0; l < sizeof(pt_layouts) / sizeof(pt_layouts[0]) && best < 0; l++) {
-		uint32_t pid0;
-		char desc[160];
-		err = hw_target_read_u32(t, pt, &pid0);
-		if (!err)
-			err = hw_target_read_string(t, pt + pt_layouts[l].desc, desc, sizeof(desc));
-		if (!err && printable(desc) && (!main_pid || (int)pid0 == main_pid))
-			best = (int)l;
-		hw_error_destroy(err);
-	}
-	if (best < 0)
-		return;
-	in->pt_missing = calloc((size_t)in->process_count, sizeof(int));
-	for (uint32_t i = 0; i < count; i++) {
-		uint64_t e = pt + (uint64_t)i * pt_layouts[best].size;
-		uint32_t pid, rank = 0;
-		char desc[160];
+	if (pt.e)
+		in->pt_missing = calloc((size_t)in->process_count, sizeof(int));
+	for (size_t i = 0; i < pt.n; i++) {
+		const struct hw_pt_entry *e = &pt.e[i];
 		bool found = false;
-		err = hw_target_read_u32(t, e, &pid);
-		if (!err && pt_layouts[best].rank)
-			err = hw_target_read_u32(t, e + pt_layouts[best].rank, &rank);
-		if (!err)
-			err = hw_target_read_string(t, e + pt_layouts[best].desc, desc, 129);
-		if (err) {
-			hw_error_destroy(err);
-			break;
-		}
 		in->npt++;
 		for (size_t k = 0; k < in->n; k++) {
 			struct hw_inst_proc *p = &in->p[k];
-			if (p->pid != (int)pid)
+			if (p->pid != e->pid)
 				continue;
 			found = true;
 			p->in_pt = true;
-			p->rank = pt_layouts[best].rank ? (int)rank : -1;
-			snprintf(p->desc, sizeof(p->desc), "%s", desc);
+			p->rank = e->rank;
+			snprintf(p->desc, sizeof(p->desc), "%s", e->desc);
 		}
 		/* Unused slots (pid 0) of a table sized for more processes are not missing. */
-		if (!found && pid && in->pt_missing)
-			in->pt_missing[in->npt_missing++] = (int)pid;
+		if (!found && e->pid && in->pt_missing)
+			in->pt_missing[in->npt_missing++] = e->pid;
 	}
+	hw_pt_deinit(&pt);
 }
 
 static void say_snapshot(const struct hw_snapshot *s, const char *command)
@@ -145,7 +87,7 @@ int hw_inst_open(struct hw_cli *cli, struct hw_inst *in, const char *command, un
 		}
 	} else {
 		hw_inst_snapshot_opts(cli, &so);
-		err = hw_check_kamailio(cli->pid, cli->exe);
+		err = hw_kamailio_check(cli->pid, cli->exe);
 		if (!err)
 			err = hw_instance_find(cli->pid, &pids, &npids);
 		if (!err) {
@@ -218,7 +160,7 @@ int hw_inst_open(struct hw_cli *cli, struct hw_inst *in, const char *command, un
 		c.given_dw = dw;
 		c.pid = 0;
 		c.core = NULL;
-		rc = hw_session_open(&c, &p->s, command);
+		rc = hw_cli_open(&c, &p->s, command);
 		if (rc) {
 			if (c.given_target)
 				hw_target_destroy(c.given_target);
@@ -313,7 +255,7 @@ int hw_inst_exit_code(const struct hw_inst *in)
 			return HW_EXIT_FATAL;
 		if (!p->open)
 			continue;
-		r = hw_session_exit_code(&p->s);
+		r = hw_cli_exit_code(&p->s);
 		if (r == HW_EXIT_FATAL)
 			return r;
 		if (r > rc)
@@ -322,267 +264,14 @@ int hw_inst_exit_code(const struct hw_inst *in)
 	return rc;
 }
 
-/* ---- --all for info, stats, summary, frags ---- */
-
-struct frags_ctx {
-	struct hw_walk_ctx base;
-	struct hw_report *r;
-};
-
-static int emit(void *arg, const struct hw_frag *f)
+bool hw_inst_walk_sites(struct hw_inst *in)
 {
-	struct frags_ctx *c = arg;
-	const struct hw_cli *cli = c->base.cli;
-
-	if (f->index < cli->from)
-		return 0;
-	if (f->index > cli->to)
-		return 1;
-	if ((cli->used_only && !f->used) || (cli->free_only && f->used))
-		return 0;
-	if (f->size < cli->min_size)
-		return 0;
-	if (cli->site) {
-		if (!hw_pool_debug(c->base.pr->pool))
-			return 0;
-		if (!strstr(hw_strcache_get(&c->r->strings, f->file), cli->site) &&
-		    !strstr(hw_strcache_get(&c->r->strings, f->func), cli->site))
-			return 0;
-	}
-	hw_fmt_frag(c->r, c->base.pr, f);
-	return 0;
-}
-
-/* frags of one process, as 'heapwalk frags' lists them. */
-static void frags_one(struct hw_cli *cli, struct hw_session *s)
-{
-	struct frags_ctx ctx = {.base = {.cli = cli, .s = s}, .r = &s->report};
-
-	s->report.used_only = cli->used_only;
-	hw_fmt_frags_begin(&s->report);
-	for (size_t i = 0; i < s->report.npools; i++) {
-		struct hw_pool_report *pr = &s->report.pools[i];
-		hw_fmt_frags_pool_begin(&s->report, pr);
-		if (pr->walked) {
-			struct hw_error *err;
-			ctx.base.pr = pr;
-			err = hw_alloc_walk(s->t, pr->pool, &pr->hdr, NULL, emit, &ctx, &pr->check,
-					      &pr->walk);
-			if (err) {
-				hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
-				pr->walked = false;
-				pr->error = hw_error_steal_message(err);
-			}
-		}
-		hw_fmt_frags_pool_end(&s->report, pr);
-	}
-	hw_fmt_frags_end(&s->report);
-}
-
-int hw_run_all(struct hw_cli *cli)
-{
-	const char *command = cli->cmd->name;
-	struct hw_inst in;
-	int rc;
-	bool stats = !strcmp(command, "stats"), summary = !strcmp(command, "summary");
-	bool info = !strcmp(command, "info"), frags = !strcmp(command, "frags");
-
-	if (!strcmp(command, "check") || !strcmp(command, "addr") || !strcmp(command, "refs") ||
-	    !strcmp(command, "leaks"))
-		return hw_cli_usage_error(cli, "%s reads one process at a time: give --pid PID "
-					       "without --all (shm is the same in every process)",
-					  command);
-	if (!stats && !summary && !info && !frags)
-		return cli->cmd->run(cli); /* the live commands handle --all themselves */
-	if (frags && (cli->format == HW_FMT_JSON || cli->format == HW_FMT_CSV))
-		return hw_cli_usage_error(cli,
-					  "--all lists fragments as text or kamailio only; use "
-					  "--pid PID for one process in %s",
-					  cli->format == HW_FMT_JSON ? "json" : "csv");
-	if (summary && cli->format != HW_FMT_TEXT && cli->format != HW_FMT_JSON)
-		return hw_cli_usage_error(cli, "--all summarises as text or json");
-	if (stats && cli->format != HW_FMT_TEXT && cli->format != HW_FMT_JSON)
-		return hw_cli_usage_error(cli, "--all gives stats as text or json");
-	rc = hw_inst_open(cli, &in, command, INST_ALL);
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < in.n; i++) {
-		struct hw_inst_proc *p = &in.p[i];
-		if (!p->open)
-			continue;
-		hw_session_prepare_pools(&p->cli, &p->s);
-		if (frags) {
-			printf("%s== pid %d%s%s ==\n", i ? "\n" : "", p->pid,
-			       p->desc[0] ? ": " : "", p->desc);
-			frags_one(&p->cli, &p->s);
-		} else if (stats) {
-			hw_session_walk_frag(&p->s);
-			hw_session_walk_free(&p->s);
-		} else if (summary) {
-			enum hw_site_order order = cli->sort;
-			uint64_t top =
-			    cli->format == HW_FMT_TEXT && !cli->top_given ? 30 : cli->top;
-			if (!hw_session_walk_sites(&p->s, &p->cli)) {
-				hw_inst_close(&in);
-				return HW_EXIT_FATAL;
-			}
-			for (size_t k = 0; k < p->s.report.npools; k++) {
-				struct hw_pool_report *pr = &p->s.report.pools[k];
-				struct hw_error *err;
-				if (!pr->walked)
-					continue;
-				err = hw_sites_sorted(&pr->sites, order, &pr->rows, &pr->nrows);
-				if (err) {
-					hw_cli_warn("%s", err->message);
-					hw_error_destroy(err);
-					hw_inst_close(&in);
-					return HW_EXIT_FATAL;
-				}
-				if (top && pr->nrows > top)
-					pr->nrows = top;
-			}
-		} else {
-			hw_session_walk(&p->s, NULL, NULL);
-		}
-	}
-	if (!frags) {
-		hw_inst_model(&in, cli, command);
-		hw_fmt_multi(&in.m);
-	}
-	rc = hw_inst_exit_code(&in);
-	hw_inst_close(&in);
-	return rc;
-}
-
-struct hw_error *hw_inst_to_side(const struct hw_inst *in, struct hw_diff_side *side)
-{
-	struct hw_error *err;
-
-	side->time_ns = in->snap->time_ns;
 	for (size_t i = 0; i < in->n; i++) {
-		const struct hw_inst_proc *p = &in->p[i];
-		if (!p->open)
+		if (!in->p[i].open)
 			continue;
-		for (size_t k = 0; k < p->s.report.npools; k++) {
-			const struct hw_pool_report *pr = &p->s.report.pools[k];
-			struct hw_diff_pool *dp;
-			if (!pr->walked)
-				continue;
-			if ((err = hw_diff_side_add_pool(side, pr->pool->name, p->pid, p->rank,
-							 p->desc, &dp)))
-				return err;
-			dp->has_header = true;
-			dp->size = pr->hdr.size;
-			dp->used = pr->hdr.used;
-			dp->real_used = pr->hdr.real_used;
-			dp->max_real_used = pr->hdr.max_real_used;
-			dp->frags = pr->walk.frags;
-			dp->free_frags = pr->walk.free_frags;
-			dp->sites_known = hw_pool_debug(pr->pool);
-			for (size_t j = 0; j < pr->sites.cap; j++) {
-				const struct hw_site *st = &pr->sites.slots[j];
-				if (!st->count)
-					continue;
-				if ((err = hw_diff_pool_add_site(
-					 dp, st->file_s, st->func_s, st->line,
-					 st->mname_s ? st->mname_s : "", st->count, st->bytes)))
-					return err;
-			}
-		}
+		hw_session_prepare_pools(&in->p[i].s);
+		if (!hw_session_walk_sites(&in->p[i].s))
+			return false;
 	}
-	return NULL;
-}
-
-/* Whether the file is JSON (its first non-blank byte is '{'). */
-static bool looks_json(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	int c = EOF;
-
-	if (!f)
-		return false;
-	for (int i = 0; i < 4096; i++) {
-		c = fgetc(f);
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-			break;
-	}
-	fclose(f);
-	return c == '{';
-}
-
-int hw_diff_load(struct hw_cli *cli, const char *path, struct hw_diff_side *side)
-{
-	struct hw_error *err;
-	struct hw_inst in;
-	struct hw_cli c = *cli;
-	int rc;
-
-	if (!(side->source = strdup(path))) {
-		hw_cli_warn("out of memory");
-		return HW_EXIT_FATAL;
-	}
-	if (looks_json(path)) {
-		FILE *f = fopen(path, "rb");
-		char *buf = NULL;
-		size_t len = 0, cap = 0;
-		if (!f) {
-			hw_cli_warn("cannot open %s", path);
-			return HW_EXIT_FATAL;
-		}
-		for (;;) {
-			size_t n;
-			if (len == cap) {
-				char *nb;
-				if (cap >= HW_JSONIN_MAX_BYTES) {
-					fclose(f);
-					free(buf);
-					hw_cli_warn("%s: too large for a summary", path);
-					return HW_EXIT_FATAL;
-				}
-				cap = cap ? cap * 2 : 1 << 16;
-				nb = realloc(buf, cap);
-				if (!nb) {
-					fclose(f);
-					free(buf);
-					hw_cli_warn("out of memory");
-					return HW_EXIT_FATAL;
-				}
-				buf = nb;
-			}
-			n = fread(buf + len, 1, cap - len, f);
-			if (n == 0)
-				break;
-			len += n;
-		}
-		fclose(f);
-		err = hw_diff_side_from_json(side, buf, len, path);
-		free(buf);
-		if (err) {
-			hw_cli_warn("%s", err->message);
-			hw_error_destroy(err);
-			return HW_EXIT_FATAL;
-		}
-		return HW_EXIT_OK;
-	}
-	c.core = path;
-	c.pid = 0;
-	c.all = true;
-	if ((rc = hw_inst_open(&c, &in, "summary", INST_ALL | INST_QUIET)))
-		return rc;
-	for (size_t i = 0; i < in.n; i++)
-		if (in.p[i].open) {
-			hw_session_prepare_pools(&in.p[i].cli, &in.p[i].s);
-			if (!hw_session_walk_sites(&in.p[i].s, &in.p[i].cli)) {
-				hw_inst_close(&in);
-				return HW_EXIT_FATAL;
-			}
-		}
-	err = hw_inst_to_side(&in, side);
-	hw_inst_close(&in);
-	if (err) {
-		hw_cli_warn("%s", err->message);
-		hw_error_destroy(err);
-		return HW_EXIT_FATAL;
-	}
-	return HW_EXIT_OK;
+	return true;
 }

@@ -54,6 +54,8 @@ void hw_inst_snapshot_opts(const struct hw_cli *cli, struct hw_snapshot_opts *o)
 int hw_inst_open(struct hw_cli *cli, struct hw_inst *in, const char *command, unsigned flags);
 /* Fill in->m / in->mp from the sessions (after the walks). */
 void hw_inst_model(struct hw_inst *in, struct hw_cli *cli, const char *command);
+/* Prepare and walk every open process's pools into their sites (resolved); false: fatal, said. */
+bool hw_inst_walk_sites(struct hw_inst *in);
 /* Worst exit code over the processes: 2 if one could not be opened or walked, 1 on findings. */
 int hw_inst_exit_code(const struct hw_inst *in);
 void hw_inst_close(struct hw_inst *in);
@@ -63,8 +65,5 @@ struct hw_diff_side;
 struct hw_error *hw_inst_to_side(const struct hw_inst *in, struct hw_diff_side *side);
 /* Read one diff input: a summary JSON file, or a core / snapshot file walked now. */
 int hw_diff_load(struct hw_cli *cli, const char *path, struct hw_diff_side *side);
-
-/* Whether the executable of @pid (or @exe) looks like Kamailio; NULL or the error. */
-struct hw_error *hw_check_kamailio(int pid, const char *exe);
 
 #endif

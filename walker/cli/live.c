@@ -1,16 +1,9 @@
 /* live.c - --pid: a running process (or one process of a snapshot file) as the session's target. */
-#include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "heapwalk/elfsym.h"
-#include "heapwalk/error.h"
-#include "heapwalk/frag.h"
 #include "heapwalk/snapshot.h"
-#include "heapwalk/target.h"
 #include "instance.h"
 
 void hw_inst_snapshot_opts(const struct hw_cli *cli, struct hw_snapshot_opts *o)
@@ -26,261 +19,18 @@ void hw_inst_snapshot_opts(const struct hw_cli *cli, struct hw_snapshot_opts *o)
 	}
 }
 
-struct hw_error *hw_check_kamailio(int pid, const char *exe)
-{
-	static const char *const roots[] = {"_pkg_root", "_shm_root", "mem_block", "shm_block"};
-	char path[64];
-	struct hw_elf *elf;
-	struct hw_error *err;
-	bool found = false;
-
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	err = hw_elf_open(exe ? exe : path, &elf);
-	if (err) {
-		if (err->code == HW_ERR_OS && (err->errnum == ENOENT || err->errnum == ESRCH)) {
-			hw_error_destroy(err);
-			return hw_error_os(ESRCH, "no process %d", pid);
-		}
-		if (err->code == HW_ERR_OS && (err->errnum == EACCES || err->errnum == EPERM)) {
-			hw_error_destroy(err);
-			return hw_error_os(
-			    EPERM,
-			    "cannot read the executable of pid %d: not permitted (run "
-			    "heapwalk as root or as the process's user)",
-			    pid);
-		}
-		return err;
-	}
-	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]) && !found; i++) {
-		struct hw_elf_symbol sym;
-		struct hw_error *e = hw_elf_symbol(elf, roots[i], &sym);
-		found = e == NULL;
-		hw_error_destroy(e);
-	}
-	hw_elf_close(elf);
-	if (!found)
-		return hw_error_create(HW_ERR_LOOKUP,
-				       "pid %d is not a Kamailio process: its executable has no "
-				       "_pkg_root, _shm_root, mem_block or shm_block symbol",
-				       pid);
-	return NULL;
-}
-
-static void human(char *buf, size_t cap, uint64_t v)
-{
-	if (v >= (1ull << 20))
-		snprintf(buf, cap, "%.1f MiB", (double)v / (double)(1ull << 20));
-	else if (v >= (1ull << 10))
-		snprintf(buf, cap, "%.1f KiB", (double)v / 1024.0);
-	else
-		snprintf(buf, cap, "%" PRIu64 " B", v);
-}
-
-/* One line on stderr: how long the process was stopped and what was copied. */
-static void say_stop(const struct hw_snapshot *s)
-{
-	const struct hw_snapshot_proc *p = &s->procs[0];
-	char b[32];
-	uint64_t held_max = 0;
-
-	human(b, sizeof(b), p->copied);
-	if (!s->stopped) {
-		hw_cli_warn("pid %d read without stopping it (--no-stop, %s): torn reads are "
-			    "possible, findings may be artefacts",
-			    p->pid, b);
-		return;
-	}
-	for (size_t i = 0; i < s->nheld; i++)
-		if (s->held[i].stop_ns > held_max)
-			held_max = s->held[i].stop_ns;
-	if (s->nheld)
-		hw_cli_warn("pid %d stopped for %.2f ms while %s were copied; %zu other processes "
-			    "of its instance held up to %.2f ms while shm was copied",
-			    p->pid, (double)p->stop_ns / 1e6, b, s->nheld, (double)held_max / 1e6);
-	else
-		hw_cli_warn("pid %d stopped for %.2f ms while %s were copied", p->pid,
-			    (double)p->stop_ns / 1e6, b);
-}
-
 struct hw_error *hw_live_open_target(struct hw_cli *cli, const struct hw_target_opts *topts,
 				     struct hw_target **ret)
 {
 	struct hw_snapshot_opts so;
-	struct hw_snapshot *s = NULL;
+	struct hw_live_opts o = {.pid = cli->pid, .core = cli->core, .exe = cli->exe,
+				 .no_stop = cli->no_stop, .warn = hw_cli_warn};
 	struct hw_error *err;
-	int *inst = NULL;
-	size_t ninst = 0, nalso = 0;
-	long idx = 0;
 
-	if (cli->core) {
-		/* One process of a snapshot file. */
-		if ((err = hw_snapshot_load(cli->core, &s)))
-			return err;
-		idx = hw_snapshot_find(s, cli->pid);
-		if (idx < 0) {
-			char list[256] = "";
-			size_t len = 0;
-			for (size_t i = 0; i < s->nprocs && len < sizeof(list) - 16; i++)
-				len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%d",
-							i ? ", " : "", s->procs[i].pid);
-			err = hw_error_create(HW_ERR_INVALID_ARG,
-					      "%s holds no process %d (it holds %s)", cli->core,
-					      cli->pid, list);
-			hw_snapshot_destroy(s);
-			return err;
-		}
-		/* shm is saved once, with the file's first process. */
-		if (idx > 0 && cli->pool_sel[HW_POOL_SHM]) {
-			if (cli->pool_sel[HW_POOL_PKG]) {
-				cli->pool_sel[HW_POOL_SHM] = false;
-				hw_cli_warn(
-				    "shm is saved with the first process of %s (pid %d): showing "
-				    "pid %d's pkg only",
-				    cli->core, s->procs[0].pid, cli->pid);
-			} else {
-				err = hw_error_create(HW_ERR_INVALID_ARG,
-						      "%s saves shm with its first process: use "
-						      "--pid %d for shm",
-						      cli->core, s->procs[0].pid);
-				hw_snapshot_destroy(s);
-				return err;
-			}
-		}
-		err = hw_snapshot_open(s, (size_t)idx, topts, ret);
-		hw_snapshot_destroy(s);
-		return err;
-	}
-	if ((err = hw_check_kamailio(cli->pid, cli->exe)))
-		return err;
 	hw_inst_snapshot_opts(cli, &so);
-	/* shm is written by every process: hold them all while it is copied. */
-	if (cli->pool_sel[HW_POOL_SHM] && !cli->no_stop) {
-		if ((err = hw_instance_find(cli->pid, &inst, &ninst)))
-			return err;
-		for (size_t i = 0; i < ninst; i++)
-			if (inst[i] != cli->pid)
-				inst[nalso++] = inst[i];
-		so.also_stop = inst;
-		so.nalso_stop = nalso;
-	}
-	err = hw_snapshot_take(&cli->pid, 1, &so, &s);
-	free(inst);
-	if (err)
-		return err;
-	say_stop(s);
-	err = hw_snapshot_open(s, 0, topts, ret);
-	hw_snapshot_destroy(s);
+	o.hold_ms = so.hold_ms;
+	memcpy(o.pool_sel, cli->pool_sel, sizeof(o.pool_sel));
+	err = hw_live_target(&o, topts, ret);
+	memcpy(cli->pool_sel, o.pool_sel, sizeof(cli->pool_sel));
 	return err;
-}
-
-/* ---- walks shared by the live commands ---- */
-
-static int count_frag(void *arg, const struct hw_frag *f)
-{
-	struct hw_walk_ctx *ctx = arg;
-
-	if (ctx->pr->frag) /* NULL: no memory for the figures */
-		hw_frag_stats_add(ctx->pr->frag, f);
-	return 0;
-}
-
-/* The second half of a split walk: fragmentation figures of its own. */
-struct frag_half {
-	struct hw_walk_ctx base;
-	struct hw_pool_report pr;
-	struct hw_frag_stats fs;
-};
-
-static void *frag_fork(struct hw_walk_ctx *ctx)
-{
-	struct frag_half *h;
-
-	if (!ctx->pr->frag)
-		return NULL;
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		return NULL;
-	h->base = *ctx;
-	h->base.pr = &h->pr;
-	h->pr.frag = &h->fs;
-	hw_frag_stats_init_half(&h->fs);
-	return &h->base;
-}
-
-static void frag_drop(void *half)
-{
-	free(half);
-}
-
-static void frag_join(struct hw_walk_ctx *ctx, void *half)
-{
-	struct frag_half *h = half;
-
-	hw_frag_stats_join(ctx->pr->frag, &h->fs);
-	free(h);
-}
-
-static const struct hw_split_ops frag_split = {
-    .fn = count_frag, .fork = frag_fork, .join = frag_join, .drop = frag_drop};
-
-void hw_session_walk_frag(struct hw_session *s)
-{
-	struct hw_walk_ctx ctx = {.s = s};
-
-	for (size_t i = 0; i < s->report.npools; i++) {
-		struct hw_pool_report *pr = &s->report.pools[i];
-		if (!pr->walked || pr->frag)
-			continue;
-		pr->frag = malloc(sizeof(*pr->frag));
-		if (pr->frag)
-			hw_frag_stats_init(pr->frag);
-	}
-	hw_session_walk_split(s, &frag_split, &ctx);
-	for (size_t i = 0; i < s->report.npools; i++)
-		if (s->report.pools[i].frag)
-			hw_frag_stats_finish(s->report.pools[i].frag);
-}
-
-struct sites_ctx {
-	struct hw_walk_ctx base;
-	struct hw_error *err;
-};
-
-static int add_used(void *arg, const struct hw_frag *f)
-{
-	struct sites_ctx *c = arg;
-
-	if (c->base.pr->frag)
-		hw_frag_stats_add(c->base.pr->frag, f);
-	if (!f->used)
-		return 0;
-	c->err = hw_sites_add(&c->base.pr->sites, f);
-	return c->err != NULL;
-}
-
-bool hw_session_walk_sites(struct hw_session *s, struct hw_cli *cli)
-{
-	struct sites_ctx ctx = {.base = {.s = s, .cli = cli}};
-
-	for (size_t i = 0; i < s->report.npools; i++) {
-		struct hw_pool_report *pr = &s->report.pools[i];
-		if (!pr->walked || pr->frag)
-			continue;
-		pr->frag = malloc(sizeof(*pr->frag));
-		if (pr->frag)
-			hw_frag_stats_init(pr->frag);
-	}
-	hw_session_walk(s, add_used, &ctx.base);
-	for (size_t i = 0; i < s->report.npools; i++)
-		if (s->report.pools[i].frag)
-			hw_frag_stats_finish(s->report.pools[i].frag);
-	if (ctx.err) {
-		hw_cli_warn("%s", ctx.err->message);
-		hw_error_destroy(ctx.err);
-		return false;
-	}
-	for (size_t i = 0; i < s->report.npools; i++)
-		if (s->report.pools[i].walked)
-			hw_sites_resolve(&s->report.pools[i].sites, &s->report.strings);
-	return true;
 }

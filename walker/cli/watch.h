@@ -47,20 +47,4 @@ int hw_watch_collect(struct hw_cli *cli, const struct hw_watch_hook *hook,
 		     struct hw_watch_run *run);
 void hw_watch_run_deinit(struct hw_watch_run *run);
 
-/* The series built from samples (owned: hw_watch_store_deinit). */
-struct hw_watch_store {
-	struct hw_watch_series *v;
-	size_t n, cap;
-	uint64_t *values; /* 2 * nsamples per series: counts, then bytes */
-};
-
-/*
- * A series for every site of the last of @n samples (pools matched by
- * name and pid), the growing ones first by bytes per minute; *ngrowing
- * gets how many grow.
- */
-struct hw_error *hw_watch_build(const struct hw_diff_side *samples, size_t n, const uint64_t *t_ns,
-				struct hw_watch_store *st, size_t *ngrowing);
-void hw_watch_store_deinit(struct hw_watch_store *st);
-
 #endif

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "heapwalk/error.h"
-#include "toy_layout.h"
+#include "heapwalk/toy_layout.h"
 
 const char *hw_toy_era_name(int era)
 {

@@ -409,3 +409,33 @@ void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
 		fputc('\n', r->out);
 	}
 }
+
+static void check_text_out(struct hw_report *r, const void *model)
+{
+	const struct hw_check_result *c = model;
+
+	check_text(r, c->cp, c->n);
+}
+
+static void check_json_out(struct hw_report *r, const void *model)
+{
+	const struct hw_check_result *c = model;
+
+	check_json(r, c->cp, c->n);
+}
+
+/* addr writes text or JSON as r->format says */
+static void addr_out(struct hw_report *r, const void *model)
+{
+	const struct hw_addr_result *a = model;
+
+	hw_fmt_addr(r, a->pr, a->loc, a->elsewhere);
+}
+
+const struct hw_output hw_outputs_check[] = {
+	{"check", HW_FMT_TEXT, check_text_out},
+	{"check", HW_FMT_JSON, check_json_out},
+	{"addr", HW_FMT_TEXT, addr_out},
+	{"addr", HW_FMT_JSON, addr_out},
+	{NULL, 0, NULL},
+};

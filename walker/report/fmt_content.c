@@ -4,13 +4,8 @@
 #include <string.h>
 
 #include "heapwalk/classify.h"
-#include "heapwalk/error.h"
-#include "heapwalk/mem.h"
 #include "heapwalk/report.h"
-#include "heapwalk/target.h"
 
-/* Bytes --strings looks at in one payload. */
-#define STRINGS_MAX (64u * 1024)
 /* Characters of one string shown; longer ones are cut with "...". */
 #define STRING_SHOW 200
 #define STRING_MIN 4
@@ -20,29 +15,11 @@ static bool printable(uint8_t c)
 	return c >= 0x20 && c < 0x7f;
 }
 
-/* @len bytes of the payload at @addr: in place, or copied into @buf; NULL if unreadable. */
-static const uint8_t *payload(const struct hw_target *t, uint64_t addr, size_t len, uint8_t *buf)
-{
-	const uint8_t *p = hw_mem_peek(t->mem, addr, len);
-	struct hw_error *err;
-
-	if (p)
-		return p;
-	err = hw_mem_read(t->mem, buf, addr, len);
-	if (err) {
-		hw_error_destroy(err);
-		return NULL;
-	}
-	return buf;
-}
-
-static uint8_t content_buf[STRINGS_MAX > (1u << 20) ? STRINGS_MAX : (1u << 20)];
-
 void hw_fmt_content_text(struct hw_report *r, const struct hw_frag *f, const char *indent)
 {
 	if (r->hexdump) {
-		size_t n = f->size < r->hexdump ? (size_t)f->size : (size_t)r->hexdump;
-		const uint8_t *p = n ? payload(r->t, f->user, n, content_buf) : content_buf;
+		size_t n = r->content.nhex;
+		const uint8_t *p = r->content.hex;
 
 		if (!p) {
 			fprintf(r->out, "%s(payload not in the core)\n", indent);
@@ -67,8 +44,8 @@ void hw_fmt_content_text(struct hw_report *r, const struct hw_frag *f, const cha
 		}
 	}
 	if (r->show_strings) {
-		size_t n = f->size < STRINGS_MAX ? (size_t)f->size : STRINGS_MAX;
-		const uint8_t *p = n ? payload(r->t, f->user, n, content_buf) : content_buf;
+		size_t n = r->content.nstr;
+		const uint8_t *p = r->content.str;
 		size_t i = 0;
 
 		if (!p) {
@@ -99,9 +76,10 @@ void hw_fmt_content_json(struct hw_report *r, const struct hw_frag *f)
 {
 	struct hw_json *js = &r->json;
 
+	(void)f; /* the bytes were read into r->content */
 	if (r->hexdump) {
-		size_t n = f->size < r->hexdump ? (size_t)f->size : (size_t)r->hexdump;
-		const uint8_t *p = n ? payload(r->t, f->user, n, content_buf) : content_buf;
+		size_t n = r->content.nhex;
+		const uint8_t *p = r->content.hex;
 		static char hex[2 * (1u << 20) + 1];
 
 		hw_json_key(js, "hexdump");
@@ -118,8 +96,8 @@ void hw_fmt_content_json(struct hw_report *r, const struct hw_frag *f)
 		}
 	}
 	if (r->show_strings) {
-		size_t n = f->size < STRINGS_MAX ? (size_t)f->size : STRINGS_MAX;
-		const uint8_t *p = n ? payload(r->t, f->user, n, content_buf) : content_buf;
+		size_t n = r->content.nstr;
+		const uint8_t *p = r->content.str;
 		size_t i = 0;
 		char s[STRING_SHOW + 1];
 

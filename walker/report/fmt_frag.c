@@ -4,18 +4,7 @@
 
 #include "heapwalk/frag.h"
 #include "heapwalk/report.h"
-
-static void human(char *buf, size_t cap, uint64_t v)
-{
-	if (v >= (1ull << 30))
-		snprintf(buf, cap, "%.1f GiB", (double)v / (double)(1ull << 30));
-	else if (v >= (1ull << 20))
-		snprintf(buf, cap, "%.1f MiB", (double)v / (double)(1ull << 20));
-	else if (v >= (1ull << 10))
-		snprintf(buf, cap, "%.1f KiB", (double)v / 1024.0);
-	else
-		snprintf(buf, cap, "%" PRIu64 " B", v);
-}
+#include "heapwalk/sbuf.h"
 
 static uint64_t class_max(unsigned k)
 {
@@ -29,7 +18,7 @@ void hw_fmt_frag_text(FILE *out, const struct hw_pool_report *pr, uint64_t reque
 	uint64_t roundto = hw_frag_pool_roundto(pr->pool);
 	char b1[32], b2[32];
 
-	human(b1, sizeof(b1), fs->largest_free);
+	hw_human_size(b1, sizeof(b1), fs->largest_free);
 	fprintf(out, "%slargest free   %12" PRIu64 "  (%s", indent, fs->largest_free, b1);
 	if (fs->free_frags)
 		fprintf(out, " at 0x%" PRIx64 "; fragmentation index %.2f", fs->largest_free_addr,
@@ -42,7 +31,7 @@ void hw_fmt_frag_text(FILE *out, const struct hw_pool_report *pr, uint64_t reque
 			indent, request, hw_frag_fits(fs, request, roundto) ? "fit" : "NOT fit",
 			hw_frag_round(request, roundto));
 	if (fs->join_runs) {
-		human(b1, sizeof(b1), fs->join_largest);
+		hw_human_size(b1, sizeof(b1), fs->join_largest);
 		fprintf(out,
 			"%smem_join       %12" PRIu64 "  runs of adjacent free fragments (%" PRIu64
 			" fragments); joining would give back %" PRIu64
@@ -67,8 +56,8 @@ void hw_fmt_frag_text(FILE *out, const struct hw_pool_report *pr, uint64_t reque
 	for (unsigned k = 0; k < HW_FRAG_CLASSES; k++) {
 		if (!fs->class_count[k])
 			continue;
-		human(b1, sizeof(b1), hw_frag_class_min(k));
-		human(b2, sizeof(b2), fs->class_bytes[k]);
+		hw_human_size(b1, sizeof(b1), hw_frag_class_min(k));
+		hw_human_size(b2, sizeof(b2), fs->class_bytes[k]);
 		fprintf(out,
 			"%s  %10" PRIu64 " .. %-12" PRIu64 " %8" PRIu64 "  (%s, %.1f%% of free)\n",
 			indent, hw_frag_class_min(k), class_max(k), fs->class_count[k], b2,

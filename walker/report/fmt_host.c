@@ -6,6 +6,7 @@
 #include "heapwalk/host.h"
 #include "heapwalk/json.h"
 #include "heapwalk/report.h"
+#include "heapwalk/sbuf.h"
 
 #define WIDTH 80
 
@@ -26,25 +27,6 @@ static const char *on(const struct out *o, enum tone t)
 static const char *off(const struct out *o, enum tone t)
 {
 	return o->color && t != PLAIN ? "\033[0m" : "";
-}
-
-/* "16.0 MiB": binary units, one decimal; bytes below 1 KiB as "N B". */
-static const char *size(char *buf, size_t cap, uint64_t v)
-{
-	static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-	double d = (double)v;
-	int u = -1;
-
-	if (v < 1024) {
-		snprintf(buf, cap, "%" PRIu64 " B", v);
-		return buf;
-	}
-	while (d >= 1024 && u < 4) {
-		d /= 1024;
-		u++;
-	}
-	snprintf(buf, cap, "%.1f %s", d, unit[u]);
-	return buf;
 }
 
 static unsigned pct(uint64_t part, uint64_t whole)
@@ -120,7 +102,7 @@ static void text_meminfo(const struct out *o, const struct hw_host *h)
 		if (!h->mi.have[mi_lines[i].f])
 			continue;
 		fprintf(o->f, "  %-14s %10s  %s\n", mi_lines[i].label,
-			size(a, sizeof(a), h->mi.bytes[mi_lines[i].f]), mi_lines[i].what);
+			hw_human_size(a, sizeof(a), h->mi.bytes[mi_lines[i].f]), mi_lines[i].what);
 	}
 	if (!v->valid)
 		return;
@@ -131,15 +113,15 @@ static void text_meminfo(const struct out *o, const struct hw_host *h)
 		    "cache, buffers and reclaimable slab, which the kernel frees when programs "
 		    "need it. Growth there is not a leak. Programs and the kernel hold %s "
 		    "(MemTotal - MemAvailable).",
-		    size(a, sizeof(a), v->reclaimable), pct(v->reclaimable, v->used),
-		    size(b, sizeof(b), v->used), size(c, sizeof(c), v->held));
+		    hw_human_size(a, sizeof(a), v->reclaimable), pct(v->reclaimable, v->used),
+		    hw_human_size(b, sizeof(b), v->used), hw_human_size(c, sizeof(c), v->held));
 	else
 		snprintf(text, sizeof(text),
 			 "only %s (%u%%) of the %s in use (MemTotal - MemFree) is reclaimable; "
 			 "programs and the kernel hold %s (MemTotal - MemAvailable). Look at who "
 			 "holds it: the processes (Kamailio below), Shmem, unreclaimable slab.",
-			 size(a, sizeof(a), v->reclaimable), pct(v->reclaimable, v->used),
-			 size(b, sizeof(b), v->used), size(c, sizeof(c), v->held));
+			 hw_human_size(a, sizeof(a), v->reclaimable), pct(v->reclaimable, v->used),
+			 hw_human_size(b, sizeof(b), v->used), hw_human_size(c, sizeof(c), v->held));
 	wrap(o, "verdict:", v->mostly_reclaimable ? GOOD : WARN, 2, text);
 }
 
@@ -149,7 +131,7 @@ static const char *usage_cell(char *buf, size_t cap, uint64_t v, bool have)
 {
 	if (!have)
 		return "?";
-	return size(buf, cap, v);
+	return hw_human_size(buf, cap, v);
 }
 
 static void text_instance(const struct out *o, const struct hw_host_instance *in)
@@ -170,8 +152,8 @@ static void text_instance(const struct out *o, const struct hw_host_instance *in
 		fprintf(o->f, "  command: %s\n", cmd);
 	}
 	fprintf(o->f, "  shm pool: %s (%s), shared by all processes\n",
-		size(a, sizeof(a), in->shm_size), in->shm_from);
-	fprintf(o->f, "  pkg pool: %s in each process (%s)\n", size(a, sizeof(a), in->pkg_size),
+		hw_human_size(a, sizeof(a), in->shm_size), in->shm_from);
+	fprintf(o->f, "  pkg pool: %s in each process (%s)\n", hw_human_size(a, sizeof(a), in->pkg_size),
 		in->pkg_from);
 	fprintf(o->f, "  %7s %10s %10s %10s %10s %10s %10s\n", "PID", "SHM", "PKG", "ANON", "FILE",
 		"RSS", "PSS");
@@ -200,21 +182,21 @@ static void text_instance(const struct out *o, const struct hw_host_instance *in
 
 	if (sum[HW_PART_SHM].have_pss)
 		fprintf(o->f, "  shm: %s of %s resident (%u%%)\n",
-			size(a, sizeof(a), sum[HW_PART_SHM].pss), size(b, sizeof(b), in->shm_size),
+			hw_human_size(a, sizeof(a), sum[HW_PART_SHM].pss), hw_human_size(b, sizeof(b), in->shm_size),
 			pct(sum[HW_PART_SHM].pss, in->shm_size));
 	if (sum[HW_PART_PKG].have_pss)
 		fprintf(o->f, "  pkg: %s resident in %zu pools of %s (%u%%)\n",
-			size(a, sizeof(a), sum[HW_PART_PKG].pss), in->nprocs,
-			size(b, sizeof(b), in->pkg_size),
+			hw_human_size(a, sizeof(a), sum[HW_PART_PKG].pss), in->nprocs,
+			hw_human_size(b, sizeof(b), in->pkg_size),
 			pct(sum[HW_PART_PKG].pss, in->pkg_size * in->nprocs));
 	if (sum[HW_PART_ANON].have_pss && sum[HW_PART_FILE].have_pss) {
 		snprintf(
 		    text, sizeof(text),
 		    "%s anonymous (system malloc, stacks)%s and %s of files (code, libraries), "
 		    "as PSS",
-		    size(a, sizeof(a), sum[HW_PART_ANON].pss),
+		    hw_human_size(a, sizeof(a), sum[HW_PART_ANON].pss),
 		    sum[HW_PART_PKG].have_pss ? "" : " including the pkg pools",
-		    size(c, sizeof(c), sum[HW_PART_FILE].pss));
+		    hw_human_size(c, sizeof(c), sum[HW_PART_FILE].pss));
 		wrap(o, "  outside the pools:", PLAIN, 4, text);
 	}
 
@@ -468,7 +450,7 @@ static void text_slab(const struct out *o, const struct hw_host *h, char key, si
 		ksize(a, sizeof(a), t->min_objsize), ksize(b, sizeof(b), t->avg_objsize),
 		ksize(c, sizeof(c), t->max_objsize));
 	fprintf(o->f, " Memory in slabs                    : %s in %" PRIu64 " caches\n",
-		size(a, sizeof(a), t->cache_size), t->ncaches);
+		hw_human_size(a, sizeof(a), t->cache_size), t->ncaches);
 	fprintf(o->f, "\n%8s %8s %4s %8s %7s %4s %10s %s\n", "OBJS", "ACTIVE", "USE", "OBJ SIZE",
 		"SLABS", "O/S", "CACHE SIZE", "NAME");
 	for (size_t i = 0; i < n; i++) {

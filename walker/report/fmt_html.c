@@ -10,6 +10,7 @@
 #include "heapwalk/heapmap.h"
 #include "heapwalk/multi.h"
 #include "heapwalk/report.h"
+#include "heapwalk/sbuf.h"
 #include "heapwalk/target.h"
 
 static const char css[] =
@@ -55,27 +56,11 @@ static void esc(FILE *out, const char *s)
 	hw_xml_escape(out, s ? s : "");
 }
 
-static void human(char *buf, size_t cap, uint64_t v)
-{
-	static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double d = (double)v;
-	int i = 0;
-
-	while (d >= 1024 && i < 4) {
-		d /= 1024;
-		i++;
-	}
-	if (i == 0)
-		snprintf(buf, cap, "%" PRIu64 " B", v);
-	else
-		snprintf(buf, cap, "%.1f %s", d, u[i]);
-}
-
 static void row_num(FILE *out, const char *label, uint64_t v, uint64_t of)
 {
 	char h[32];
 
-	human(h, sizeof(h), v);
+	hw_human_size(h, sizeof(h), v);
 	fprintf(out, "<tr><th>%s</th><td class=\"n\" data-v=\"%" PRIu64 "\">%" PRIu64 "</td><td>%s", label,
 		v, v, h);
 	if (of)
@@ -167,7 +152,7 @@ static void histogram(FILE *out, const struct hw_heapmap *m)
 		uint32_t h = max ? (uint32_t)((double)m->free_hist_bytes[b] / (double)max * H) : 0;
 		char lim[32];
 		int x = 8 + (b - lo) * bw;
-		human(lim, sizeof(lim), (uint64_t)1 << b);
+		hw_human_size(lim, sizeof(lim), (uint64_t)1 << b);
 		fprintf(out,
 			"<rect x=\"%d\" y=\"%u\" width=\"%d\" height=\"%u\" fill=\"#4c78a8\"><title>%s and "
 			"up: %" PRIu64 " fragments, %" PRIu64 " bytes</title></rect>\n",
@@ -327,15 +312,6 @@ void hw_fmt_map(struct hw_report *r)
 
 /* ---- the instance page: processes, shm once, each process's pkg; growth ---- */
 
-/* "+1.5 KiB" / "-12 B" */
-static void shuman(char *buf, size_t cap, int64_t v)
-{
-	char b[32];
-
-	human(b, sizeof(b), v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v);
-	snprintf(buf, cap, "%s%s", v < 0 ? "-" : v > 0 ? "+" : "", b);
-}
-
 /* CLOCK_REALTIME nanoseconds as UTC, "" when unknown. */
 static void utc(char *buf, size_t cap, uint64_t ns)
 {
@@ -379,7 +355,7 @@ static void cell_bytes(FILE *out, const char *key, uint64_t v)
 {
 	char h[32];
 
-	human(h, sizeof(h), v);
+	hw_human_size(h, sizeof(h), v);
 	fprintf(out,
 		"<td class=\"n\" data-k=\"%s\" data-v=\"%" PRIu64 "\" title=\"%" PRIu64
 		" bytes\">%s</td>",
@@ -592,8 +568,8 @@ static void pkg_details(FILE *out, const struct hw_multi *m)
 		if (!any)
 			fputs("<h2 id=\"pkg\">pkg of each process</h2>\n", out);
 		any = true;
-		human(h1, sizeof(h1), pr->hdr.used);
-		human(h2, sizeof(h2), pr->hdr.size);
+		hw_human_size(h1, sizeof(h1), pr->hdr.used);
+		hw_human_size(h2, sizeof(h2), pr->hdr.size);
 		fprintf(out, "<details class=\"proc\" id=\"pkg-%d\"><summary>pid %d", p->pid,
 			p->pid);
 		if (p->rank >= 0 || p->in_pt)
@@ -684,8 +660,8 @@ static void chart(FILE *out, const struct hw_watch_view *g, const struct hw_watc
 		"<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
 		"stroke=\"#ccc\"/>\n",
 		CL, CT, CW - CL - CR, CH - CT - CB);
-	human(b1, sizeof(b1), hi);
-	human(b2, sizeof(b2), lo);
+	hw_human_size(b1, sizeof(b1), hi);
+	hw_human_size(b2, sizeof(b2), lo);
 	fprintf(out,
 		"<text x=\"%d\" y=\"%d\" class=\"l\" text-anchor=\"end\">%s</text>\n<text x=\"%d\" "
 		"y=\"%d\" class=\"l\" text-anchor=\"end\">%s</text>\n",
@@ -798,7 +774,7 @@ static void growth_section(FILE *out, const struct hw_watch_view *g, const char 
 			const struct hw_watch_series *s = &g->series[i];
 			int64_t db = (int64_t)(s->bytes[n - 1] - s->bytes[0]);
 			int64_t dc = (int64_t)(s->count[n - 1] - s->count[0]);
-			shuman(b1, sizeof(b1), db);
+			hw_human_delta(b1, sizeof(b1), db);
 			fprintf(out, "<tr class=\"suspect\"><td class=\"n\" data-v=\"%zu\">",
 				i + 1);
 			if (i < MAX_CHARTS)
@@ -815,7 +791,7 @@ static void growth_section(FILE *out, const struct hw_watch_view *g, const char 
 				"\">%s</td>",
 				db, b1);
 			if (timed) {
-				human(b2, sizeof(b2),
+				hw_human_size(b2, sizeof(b2),
 				      s->bytes_per_min > 0 ? (uint64_t)s->bytes_per_min : 0);
 				fprintf(out,
 					"<td class=\"n\" data-k=\"bytes_per_min\" "

@@ -96,10 +96,8 @@ void hw_json_findings(struct hw_json *js, const struct hw_check *ck)
 	hw_json_end_array(js);
 }
 
-/* Opens the pool object and writes its common members; the caller closes it. */
-static void pool_open(struct hw_report *r, const struct hw_pool_report *pr)
+void hw_json_pool_open(struct hw_json *js, const struct hw_pool_report *pr, int64_t pid)
 {
-	struct hw_json *js = &r->json;
 	const struct hw_pool *p = pr->pool;
 	const struct hw_heap_header *h = &pr->hdr;
 
@@ -109,7 +107,7 @@ static void pool_open(struct hw_report *r, const struct hw_pool_report *pr)
 	hw_json_key(js, "manager");
 	hw_json_string(js, p->manager);
 	hw_json_key(js, "pid");
-	hw_json_i64(js, r->t->pid);
+	hw_json_i64(js, pid);
 	hw_json_key(js, "block");
 	hw_json_hex(js, p->block);
 	hw_json_key(js, "layout");
@@ -131,7 +129,7 @@ static void pool_open(struct hw_report *r, const struct hw_pool_report *pr)
 	hw_json_key(js, "real_used");
 	hw_json_u64(js, h->real_used);
 	hw_json_key(js, "free");
-	hw_json_u64(js, h->size - h->real_used);
+	hw_json_u64(js, h->size > h->real_used ? h->size - h->real_used : 0);
 	hw_json_key(js, "max_real_used");
 	hw_json_u64(js, h->max_real_used);
 	hw_json_key(js, "frags");
@@ -154,6 +152,11 @@ static void pool_open(struct hw_report *r, const struct hw_pool_report *pr)
 	hw_json_u64(js, pr->walk.free_bytes);
 	hw_json_key(js, "walk_complete");
 	hw_json_bool(js, pr->walk.complete);
+}
+
+static void pool_open(struct hw_report *r, const struct hw_pool_report *pr)
+{
+	hw_json_pool_open(&r->json, pr, r->t->pid);
 }
 
 static void info(struct hw_report *r)

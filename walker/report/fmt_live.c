@@ -7,30 +7,8 @@
 #include "heapwalk/diff.h"
 #include "heapwalk/frag.h"
 #include "heapwalk/multi.h"
+#include "heapwalk/sbuf.h"
 #include "heapwalk/target.h"
-
-static void human(char *buf, size_t cap, uint64_t v)
-{
-	if (v >= (1ull << 30))
-		snprintf(buf, cap, "%.1f GiB", (double)v / (double)(1ull << 30));
-	else if (v >= (1ull << 20))
-		snprintf(buf, cap, "%.1f MiB", (double)v / (double)(1ull << 20));
-	else if (v >= (1ull << 10))
-		snprintf(buf, cap, "%.1f KiB", (double)v / 1024.0);
-	else
-		snprintf(buf, cap, "%" PRIu64 " B", v);
-}
-
-static void shuman(char *buf, size_t cap, int64_t v)
-{
-	char b[24];
-
-	human(b, sizeof(b), v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v);
-	if (cap > sizeof(b) + 1)
-		snprintf(buf, cap, "%s%s", v < 0 ? "-" : v > 0 ? "+" : "", b);
-	else if (cap)
-		buf[0] = '\0';
-}
 
 static void when(char *buf, size_t cap, uint64_t ns)
 {
@@ -53,60 +31,12 @@ static void json_pool(struct hw_json *js, const struct hw_multi *m, const struct
 		      const struct hw_pool_report *pr)
 {
 	const struct hw_pool *p = pr->pool;
-	const struct hw_heap_header *h = &pr->hdr;
 
-	hw_json_begin_object(js);
-	hw_json_key(js, "pool");
-	hw_json_string(js, p->name);
-	hw_json_key(js, "manager");
-	hw_json_string(js, p->manager);
-	hw_json_key(js, "pid");
-	hw_json_i64(js, r->t->pid);
-	hw_json_key(js, "block");
-	hw_json_hex(js, p->block);
-	hw_json_key(js, "layout");
-	if (p->usable)
-		hw_json_string(js, hw_pool_layout_source(p));
-	else
-		hw_json_null(js);
-	hw_json_key(js, "walked");
-	hw_json_bool(js, pr->walked);
+	hw_json_pool_open(js, pr, r->t->pid);
 	if (!pr->walked) {
-		hw_json_key(js, "error");
-		hw_json_string(js, pr->error ? pr->error : "");
 		hw_json_end_object(js);
 		return;
 	}
-	hw_json_key(js, "heap_size");
-	hw_json_u64(js, h->size);
-	hw_json_key(js, "used");
-	hw_json_u64(js, h->used);
-	hw_json_key(js, "real_used");
-	hw_json_u64(js, h->real_used);
-	hw_json_key(js, "free");
-	hw_json_u64(js, h->size > h->real_used ? h->size - h->real_used : 0);
-	hw_json_key(js, "max_real_used");
-	hw_json_u64(js, h->max_real_used);
-	hw_json_key(js, "frags");
-	hw_json_begin_object(js);
-	hw_json_key(js, "total");
-	hw_json_u64(js, pr->walk.frags);
-	hw_json_key(js, "used");
-	hw_json_u64(js, pr->walk.used_frags);
-	hw_json_key(js, "free");
-	hw_json_u64(js, pr->walk.free_frags);
-	hw_json_key(js, "free_counter");
-	if (h->has_ffrags)
-		hw_json_u64(js, h->ffrags);
-	else
-		hw_json_null(js);
-	hw_json_end_object(js);
-	hw_json_key(js, "used_bytes_walked");
-	hw_json_u64(js, pr->walk.used_bytes);
-	hw_json_key(js, "free_bytes_walked");
-	hw_json_u64(js, pr->walk.free_bytes);
-	hw_json_key(js, "walk_complete");
-	hw_json_bool(js, pr->walk.complete);
 	if (!strcmp(m->command, "stats") && pr->frag)
 		hw_fmt_frag_json(js, pr, m->request);
 	if (!strcmp(m->command, "summary")) {
@@ -328,8 +258,8 @@ static void text_head(const struct hw_multi *m)
 	if (m->has_process_count)
 		fprintf(m->out, " (process_count %d)", m->process_count);
 	fputc('\n', m->out);
-	human(b1, sizeof(b1), copied);
-	human(b2, sizeof(b2), zero);
+	hw_human_size(b1, sizeof(b1), copied);
+	hw_human_size(b2, sizeof(b2), zero);
 	when(t, sizeof(t), m->time_ns);
 	if (m->live && m->stopped)
 		fprintf(m->out,
@@ -430,7 +360,7 @@ static void stats_text(const struct hw_multi *m)
 	}
 	totals_of(m, "pkg", &t);
 	if (any) {
-		human(b, sizeof(b), t.size);
+		hw_human_size(b, sizeof(b), t.size);
 		fprintf(m->out,
 			"  %-44s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %5.1f%% %10" PRIu64
 			" %7" PRIu64 " %6" PRIu64 "\n",
@@ -533,7 +463,7 @@ void hw_fmt_snapshot(const struct hw_multi *m)
 		multi_json(m);
 		return;
 	}
-	human(b1, sizeof(b1), m->file_bytes);
+	hw_human_size(b1, sizeof(b1), m->file_bytes);
 	fprintf(m->out, "wrote %s (%s, zero pages left as holes; %zu process%s)\n",
 		m->file ? m->file : "?", b1, m->nprocs, m->nprocs == 1 ? "" : "es");
 	fprintf(m->out, "  %7s %4s  %-30s %9s %12s %12s  %s\n", "pid", "rank", "process", "stop ms",
@@ -542,8 +472,8 @@ void hw_fmt_snapshot(const struct hw_multi *m)
 		const struct hw_multi_proc *p = &m->procs[i];
 		char rank[16];
 		snprintf(rank, sizeof(rank), p->in_pt || p->rank >= 0 ? "%d" : "-", p->rank);
-		human(b1, sizeof(b1), p->copied);
-		human(b2, sizeof(b2), p->skipped_zero);
+		hw_human_size(b1, sizeof(b1), p->copied);
+		hw_human_size(b2, sizeof(b2), p->skipped_zero);
 		fprintf(m->out, "  %7d %4s  %-30.30s %9.2f %12s %12s  %s%s\n", p->pid, rank,
 			proc_label(p), (double)p->stop_ns / 1e6, b1, b2,
 			!p->stopped	 ? "not stopped"
@@ -681,7 +611,7 @@ void hw_fmt_diff(const struct hw_diff_view *v)
 		fputc('\n', v->out);
 		diff_pair_title(v->out, p);
 		if (p->a && p->b && p->a->has_header && p->b->has_header) {
-			shuman(b1, sizeof(b1), (int64_t)(p->b->real_used - p->a->real_used));
+			hw_human_delta(b1, sizeof(b1), (int64_t)(p->b->real_used - p->a->real_used));
 			fprintf(v->out,
 				"  used %" PRIu64 " -> %" PRIu64 " (%+" PRId64
 				"), used+overhead %s, "

@@ -4,23 +4,8 @@
 
 #include "heapwalk/elfsym.h"
 #include "heapwalk/report.h"
+#include "heapwalk/sbuf.h"
 #include "heapwalk/target.h"
-
-static void human(char *buf, size_t cap, uint64_t v)
-{
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double d = (double)v;
-	unsigned u = 0;
-
-	while (d >= 1024 && u < 4) {
-		d /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, cap, "%" PRIu64 " B", v);
-	else
-		snprintf(buf, cap, "%.1f %s", d, units[u]);
-}
 
 static void pool_title(struct hw_report *r, const struct hw_pool_report *pr)
 {
@@ -161,7 +146,7 @@ static void stats(struct hw_report *r)
 		if (pool_unwalked(r, pr))
 			continue;
 		pool_title(r, pr);
-		human(b1, sizeof(b1), h->size);
+		hw_human_size(b1, sizeof(b1), h->size);
 		fprintf(r->out, "  heap size      %12" PRIu64 "  (%s)\n", h->size, b1);
 		if (h->no_counters) {
 			/* old non-debug f_malloc keeps no counters: give what the walk found */
@@ -206,7 +191,7 @@ static void summary(struct hw_report *r)
 		if (pool_unwalked(r, pr))
 			continue;
 		pool_title(r, pr);
-		human(b1, sizeof(b1), pr->sites.bytes);
+		hw_human_size(b1, sizeof(b1), pr->sites.bytes);
 		fprintf(r->out, "  %" PRIu64 " used fragments, %" PRIu64 " bytes (%s) at %zu sites\n",
 			pr->sites.frags, pr->sites.bytes, b1, pr->sites.n);
 		if (!hw_pool_debug(pr->pool)) {

@@ -1,30 +1,10 @@
-/* report.c - report model helpers and the dispatch to the formatters. */
+/* report.c - the dispatch to the formatters. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "heapwalk/classify.h"
 #include "heapwalk/heapmap.h"
 #include "heapwalk/report.h"
-
-void hw_pool_report_deinit(struct hw_pool_report *pr)
-{
-	free(pr->error);
-	hw_check_deinit(&pr->check);
-	hw_sites_deinit(&pr->sites);
-	free(pr->rows);
-	free(pr->buckets);
-	free(pr->frag);
-	pr->frag = NULL;
-	hw_classify_destroy(pr->classify);
-	pr->classify = NULL;
-	if (pr->map) {
-		hw_heapmap_deinit(pr->map);
-		free(pr->map);
-		pr->map = NULL;
-	}
-	pr->error = NULL;
-	pr->rows = NULL;
-	pr->buckets = NULL;
-}
 
 static const struct hw_formatter *formatter(const struct hw_report *r)
 {
@@ -92,6 +72,57 @@ void hw_fmt_frags_end(struct hw_report *r)
 	DISPATCH(frags_end, r);
 }
 
+/* info, stats and summary through the per-format formatters (text where one has none). */
+#define REPORT_OUTPUT(cmd, f)                                                      \
+	static void cmd##_##f(struct hw_report *r, const void *m)                  \
+	{                                                                          \
+		(void)m;                                                           \
+		if (hw_formatter_##f.cmd)                                          \
+			hw_formatter_##f.cmd(r);                                   \
+		else                                                               \
+			hw_formatter_text.cmd(r);                                  \
+	}
+#define REPORT_OUTPUTS(f) REPORT_OUTPUT(info, f) REPORT_OUTPUT(stats, f) REPORT_OUTPUT(summary, f)
+REPORT_OUTPUTS(text)
+REPORT_OUTPUTS(json)
+REPORT_OUTPUTS(csv)
+REPORT_OUTPUTS(kamailio)
+REPORT_OUTPUTS(prometheus)
+
+#define REPORT_ENTRIES(fmt, f)                                                                      \
+	{"info", fmt, info_##f}, {"stats", fmt, stats_##f}, {"summary", fmt, summary_##f}
+
+static const struct hw_output report_outputs[] = {
+	REPORT_ENTRIES(HW_FMT_TEXT, text),
+	REPORT_ENTRIES(HW_FMT_JSON, json),
+	REPORT_ENTRIES(HW_FMT_CSV, csv),
+	REPORT_ENTRIES(HW_FMT_KAMAILIO, kamailio),
+	REPORT_ENTRIES(HW_FMT_PROMETHEUS, prometheus),
+	{NULL, 0, NULL},
+};
+
+static const struct hw_output *const output_tables[] = {report_outputs, hw_outputs_check,
+							 hw_outputs_refs};
+
+static const struct hw_output *find_output(const char *command, enum hw_format format)
+{
+	for (size_t t = 0; t < sizeof(output_tables) / sizeof(output_tables[0]); t++)
+		for (const struct hw_output *o = output_tables[t]; o->command; o++)
+			if (o->format == format && o->print && !strcmp(o->command, command))
+				return o;
+	return NULL;
+}
+
+void hw_report_print(struct hw_report *r, const void *model)
+{
+	const struct hw_output *o = find_output(r->command, r->format);
+
+	if (!o)
+		o = find_output(r->command, HW_FMT_TEXT);
+	if (o)
+		o->print(r, model);
+}
+
 const char *hw_report_state(const struct hw_frag *f)
 {
 	return f->used ? "used" : "free";
@@ -100,4 +131,28 @@ const char *hw_report_state(const struct hw_frag *f)
 double hw_report_pct(uint64_t part, uint64_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+uint64_t hw_report_default_top(enum hw_format format)
+{
+	return format == HW_FMT_TEXT ? 30 : 0;
+}
+
+static const char *const format_names[] = {"text", "json", "csv", "kamailio", "gdb", "prometheus"};
+
+const char *hw_format_name(enum hw_format format)
+{
+	return (size_t)format < sizeof(format_names) / sizeof(format_names[0]) ? format_names[format]
+									       : "?";
+}
+
+bool hw_format_parse(const char *name, enum hw_format *ret)
+{
+	for (size_t f = 0; f < sizeof(format_names) / sizeof(format_names[0]); f++) {
+		if (!strcmp(name, format_names[f])) {
+			*ret = (enum hw_format)f;
+			return true;
+		}
+	}
+	return false;
 }

@@ -7,6 +7,7 @@
 
 #include "heapwalk/heapmap.h"
 #include "heapwalk/report.h"
+#include "heapwalk/sbuf.h"
 #include "heapwalk/sites.h"
 
 #define CELL 7            /* pixels per cell side */
@@ -86,22 +87,6 @@ static unsigned cell_rgb(const struct hw_heapmap *m, const struct hw_map_cell *c
 	return mix(module_rgb(m, c->mod[top] - 1u), FREE_RGB, free_share);
 }
 
-static void human(char *buf, size_t cap, uint64_t v)
-{
-	static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double d = (double)v;
-	int i = 0;
-
-	while (d >= 1024 && i < 4) {
-		d /= 1024;
-		i++;
-	}
-	if (i == 0)
-		snprintf(buf, cap, "%" PRIu64 " B", v);
-	else
-		snprintf(buf, cap, "%.1f %s", d, u[i]);
-}
-
 static void cell_title(FILE *out, const struct hw_heapmap *m, const struct hw_map_cell *c,
 		       uint64_t addr, uint32_t ncells)
 {
@@ -123,8 +108,8 @@ static void cell_title(FILE *out, const struct hw_heapmap *m, const struct hw_ma
 		}
 		return;
 	}
-	human(u, sizeof(u), c->used);
-	human(f, sizeof(f), c->free);
+	hw_human_size(u, sizeof(u), c->used);
+	hw_human_size(f, sizeof(f), c->free);
 	fprintf(out, "0x%" PRIx64 " (%u cell%s): %" PRIu64 " fragment%s start here; %s used, %s free",
 		addr, ncells, ncells == 1 ? "" : "s", c->frags, c->frags == 1 ? "" : "s", u, f);
 	if (c->frags >= 1)
@@ -132,7 +117,7 @@ static void cell_title(FILE *out, const struct hw_heapmap *m, const struct hw_ma
 	for (int i = 0; i < HW_MAP_CELL_MODULES; i++) {
 		if (!c->mod[i])
 			continue;
-		human(u, sizeof(u), c->mod_bytes[i]);
+		hw_human_size(u, sizeof(u), c->mod_bytes[i]);
 		fputs(i ? ", " : "; ", out);
 		hw_xml_escape(out, c->mod[i] - 1u < HW_MAP_MODULES ? m->modules[c->mod[i] - 1].name
 								  : "other");
@@ -177,8 +162,8 @@ void hw_svg_heapmap(FILE *out, const struct hw_heapmap *m, const char *title, ui
 	fprintf(out, "<g transform=\"translate(0,%u)\">\n", y0);
 	fputs("<text x=\"8\" y=\"16\" class=\"t\">", out);
 	hw_xml_escape(out, title);
-	human(b1, sizeof(b1), m->end - m->start);
-	human(b2, sizeof(b2), m->cell_bytes);
+	hw_human_size(b1, sizeof(b1), m->end - m->start);
+	hw_human_size(b2, sizeof(b2), m->cell_bytes);
 	fprintf(out, " - %s in %zu cells of %s, address order left to right, top to bottom</text>\n",
 		b1, m->ncells, b2);
 	for (uint32_t r = 0; r < m->rows; r++) {
@@ -215,14 +200,14 @@ void hw_svg_heapmap(FILE *out, const struct hw_heapmap *m, const char *title, ui
 		if (i < n) {
 			size_t id = (size_t)(order[i] - m->modules);
 			rgb = module_rgb(m, (unsigned)id);
-			human(b1, sizeof(b1), order[i]->bytes);
+			hw_human_size(b1, sizeof(b1), order[i]->bytes);
 			fprintf(out, "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" fill=\"#%06x\"/>", x,
 				y, rgb);
 			fprintf(out, "<text x=\"%u\" y=\"%u\" class=\"l\">", x + 16, y + 10);
 			hw_xml_escape(out, order[i]->name);
 			fprintf(out, " %s (%" PRIu64 ")</text>\n", b1, order[i]->frags);
 		} else if (i == n) {
-			human(b1, sizeof(b1), m->free_bytes);
+			hw_human_size(b1, sizeof(b1), m->free_bytes);
 			fprintf(out,
 				"<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" fill=\"#%06x\" "
 				"stroke=\"#999\"/><text x=\"%u\" y=\"%u\" class=\"l\">free %s (%" PRIu64

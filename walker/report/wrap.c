@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "heapwalk/report.h"
 
 #define MAX_LINE (1u << 20) /* longer lines are passed through as they come */
 

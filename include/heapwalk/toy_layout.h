@@ -6,7 +6,8 @@
  * The heap: a 64-byte block header, then fragments tiling the rest of the
  * heap exactly, each a 32-byte header and its payload (a multiple of 16
  * bytes). Free fragments are on one singly linked list (no coalescing).
- * tests/toy/fx_toy.c lays such heaps out in a real process.
+ * tests/toy/fx_toy.c lays such heaps out in a real process. Its walker
+ * (walker/alloc/toy.c) is reached through the allocator table only.
  *
  *   block:    magic, size (heap bytes, header included), used, real_used,
  *             max_real_used, free_head, nfree, reserved
@@ -18,7 +19,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "heapwalk/alloc.h"
 #include "heapwalk/layout.h"
 
 #define HW_TOY_MAGIC 0x31504145594f5448ULL /* "HTOYEAP1" */
@@ -36,17 +36,5 @@ struct hw_toy_layout {
 const char *hw_toy_era_name(int era);
 size_t hw_toy_profiles(struct hw_toy_layout *out, size_t cap);
 struct hw_error *hw_toy_profile_by_name(const char *name, struct hw_toy_layout *ret);
-
-/* ---- walking (walker/alloc/toy.c) ---- */
-struct hw_error *hw_toy_read_header(const struct hw_target *t, const struct hw_toy_layout *l,
-				    uint64_t block, struct hw_heap_header *ret);
-struct hw_error *hw_toy_walk_opts(const struct hw_target *t, const struct hw_toy_layout *l,
-				  const struct hw_heap_header *h, const struct hw_walk_opts *o,
-				  hw_frag_fn fn, void *arg, struct hw_check *ck,
-				  struct hw_walk_stats *ret);
-struct hw_error *hw_toy_walk_free_opts(const struct hw_target *t, const struct hw_toy_layout *l,
-				       const struct hw_heap_header *h,
-				       const struct hw_walk_opts *o, hw_bucket_fn fn, void *arg,
-				       struct hw_check *ck);
 
 #endif

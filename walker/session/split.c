@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "heapwalk/error.h"
+#include "heapwalk/session.h"
+#include "internal.h"
 
 /* Heaps smaller than this are walked on one thread (a thread costs more than it gains). */
 #define SPLIT_MIN (64ull << 20)
@@ -69,8 +70,7 @@ static struct hw_error *walk_split(struct hw_session *s, struct hw_pool_report *
 	err = hw_alloc_split_point(s->t, pr->pool, &pr->hdr, &at);
 	if (err) {
 		if (getenv("HEAPWALK_SPLIT_MIN")) /* the tests' knob: say why not */
-			fprintf(stderr, "heapwalk: %s pool: no split: %s\n", pr->pool->name,
-				err->message);
+			SESSION_TRACE(s, "%s pool: no split: %s", pr->pool->name, err->message);
 		hw_error_destroy(err); /* no split: the usual walk */
 		return NULL;
 	}
@@ -88,8 +88,8 @@ static struct hw_error *walk_split(struct hw_session *s, struct hw_pool_report *
 	pthread_join(thread, NULL);
 	*done = true;
 	if (getenv("HEAPWALK_SPLIT_MIN")) /* the tests' knob: say what happened */
-		fprintf(stderr, "heapwalk: %s pool: split at 0x%" PRIx64 ", %s\n", pr->pool->name, at,
-			!err && pr->walk.met ? "the halves met" : "not met, one walk");
+		SESSION_TRACE(s, "%s pool: split at 0x%" PRIx64 ", %s", pr->pool->name, at,
+			      !err && pr->walk.met ? "the halves met" : "not met, one walk");
 	if (!err && pr->walk.met && h.err) {
 		/* the split was right but the second half failed: walk it here */
 		hw_error_destroy(h.err);
@@ -133,7 +133,7 @@ void hw_session_walk_split(struct hw_session *s, const struct hw_split_ops *ops,
 		if (!done && !err)
 			err = hw_session_walk_pool(s, pr, ops->fn, ctx);
 		if (err) {
-			hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
+			SESSION_WARN(s, "%s pool: %s", pr->pool->name, err->message);
 			pr->walked = false;
 			pr->error = hw_error_steal_message(err);
 		}

@@ -1,4 +1,4 @@
-/* session.c - opening a target for a command: core, executable, DWARF, pools. */
+/* session.c - opening a target: core, executable, DWARF, pools; walking them into the report model. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -7,75 +7,72 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "heapwalk/debuginfo.h"
 #include "heapwalk/error.h"
+#include "heapwalk/session.h"
+#include "internal.h"
 #include "heapwalk/target.h"
 
-int hw_session_open(struct hw_cli *cli, struct hw_session *s, const char *command)
+struct hw_error *hw_session_open(const struct hw_session_opts *o, struct hw_session *s)
 {
 	struct hw_target_opts topts = {
-		.core_path = cli->core,
-		.exe_path = cli->exe,
-		.sysroot = cli->sysroot,
-		.max_core_size = cli->max_core_size,
+		.core_path = o->core,
+		.exe_path = o->exe,
+		.sysroot = o->sysroot,
+		.max_core_size = o->max_core_size,
 	};
 	struct hw_discover_opts dopts = {
-		.layout_name = cli->layout,
-		.no_debuginfo = cli->no_debuginfo,
-		.manager = cli->manager,
-		.has_block = cli->block_given,
-		.block = cli->block,
+		.layout_name = o->layout,
+		.no_debuginfo = o->no_debuginfo,
+		.manager = o->manager,
+		.has_block = o->block_given,
+		.block = o->block,
 		/* --pool pkg or shm says which pool a --block is; else its header does */
-		.block_kind = cli->pool_sel[HW_POOL_PKG] == cli->pool_sel[HW_POOL_SHM] ? -1
-			      : cli->pool_sel[HW_POOL_PKG]			 ? HW_POOL_PKG
+		.block_kind = o->pool_sel[HW_POOL_PKG] == o->pool_sel[HW_POOL_SHM] ? -1
+			      : o->pool_sel[HW_POOL_PKG]			 ? HW_POOL_PKG
 										 : HW_POOL_SHM,
 	};
-	struct hw_error *err;
+	struct hw_error *err = NULL;
 
 	memset(s, 0, sizeof(*s));
-	if (cli->given_target) {
-		s->t = cli->given_target; /* the session owns it from here */
-		cli->given_target = NULL;
-		err = NULL;
-	} else if (cli->pid) {
-		err = hw_live_open_target(cli, &topts, &s->t);
-	} else {
+	s->warn = o->warn;
+	s->trace = o->trace;
+	memcpy(s->pool_sel, o->pool_sel, sizeof(s->pool_sel));
+	if (o->target)
+		s->t = o->target; /* the session owns it from here */
+	else
 		err = hw_target_open_core(&topts, &s->t);
-	}
-	if (err) {
-		hw_cli_warn("%s", err->message);
-		hw_error_destroy(err);
-		return HW_EXIT_FATAL;
-	}
-	if (!s->t->exe && cli->block_given) {
+	if (err)
+		return err;
+	if (!s->t->exe && o->block_given) {
 		/* The block's address stands in for the symbols; strings stay unresolved. */
-		hw_cli_warn("no executable (%s): walking the block given with --block; allocation "
-			    "sites show as addresses",
-			    s->t->exe_path_in_core ? s->t->exe_path_in_core : "the core names none");
+		if (s->warn)
+			s->warn("no executable (%s): walking the block given with --block; allocation "
+				"sites show as addresses",
+				s->t->exe_path_in_core ? s->t->exe_path_in_core : "the core names none");
 	} else if (!s->t->exe) {
 		if (s->t->exe_path_in_core)
-			hw_cli_warn("cannot open the executable %s that the core names; give it with "
-				    "--exe (and --sysroot for a core from another machine), or the "
-				    "block address with --block",
-				    s->t->exe_path_in_core);
+			err = hw_error_create(HW_ERR_LOOKUP,
+					      "cannot open the executable %s that the core names; give it with "
+					      "--exe (and --sysroot for a core from another machine), or the "
+					      "block address with --block",
+					      s->t->exe_path_in_core);
 		else
-			hw_cli_warn("the core names no executable (are its notes missing? a truncated "
-				    "core loses them); give it with --exe");
+			err = hw_error_create(HW_ERR_LOOKUP,
+					      "the core names no executable (are its notes missing? a truncated "
+					      "core loses them); give it with --exe");
 		hw_session_close(s);
-		return HW_EXIT_FATAL;
+		return err;
 	}
-	if (cli->given_dw && !cli->no_debuginfo && !cli->layout) {
-		s->dw = cli->given_dw;
+	if (o->dw && !o->no_debuginfo && !o->layout) {
+		s->dw = o->dw;
 		s->dw_borrowed = true;
-	} else if (!cli->no_debuginfo && !cli->layout && (s->t->exe || cli->debug_file)) {
-		err = hw_dwarf_find(s->t->exe, cli->sysroot, cli->debug_file, &s->dw);
+	} else if (!o->no_debuginfo && !o->layout && (s->t->exe || o->debug_file)) {
+		err = hw_dwarf_find(s->t->exe, o->sysroot, o->debug_file, &s->dw);
 		if (err) {
-			if (cli->debug_file) {
-				hw_cli_warn("%s", err->message);
-				hw_error_destroy(err);
+			if (o->debug_file) {
 				hw_session_close(s);
-				return HW_EXIT_FATAL;
+				return err;
 			}
 			s->debuginfo_problem = strdup(err->message);
 			hw_error_destroy(err);
@@ -83,31 +80,29 @@ int hw_session_open(struct hw_cli *cli, struct hw_session *s, const char *comman
 	}
 	err = hw_pools_discover(s->t, s->dw, &dopts, &s->inst, s->pools);
 	if (err) {
-		hw_cli_warn("%s", err->message);
-		hw_error_destroy(err);
 		hw_session_close(s);
-		return HW_EXIT_FATAL;
+		return err;
 	}
-	if (cli->block_given)
+	if (o->block_given)
 		for (int k = 0; k < HW_POOL_KIND_COUNT; k++)
-			cli->pool_sel[k] = !strcmp(s->pools[k].root_symbol, "--block");
-	s->report.command = command;
-	s->report.format = cli->format;
+			s->pool_sel[k] = !strcmp(s->pools[k].root_symbol, "--block");
+	s->report.command = o->command;
+	s->report.format = o->format;
 	s->report.out = stdout;
-	s->report.color = cli->color;
+	s->report.color = o->color;
 	s->report.t = s->t;
 	s->report.inst = &s->inst;
 	s->report.debuginfo_path = s->dw ? hw_dwarf_path(s->dw) : NULL;
 	s->report.debuginfo_problem = s->debuginfo_problem;
-	if (cli->no_debuginfo)
+	if (o->no_debuginfo)
 		s->report.debuginfo_problem = "not used (--no-debuginfo)";
-	else if (cli->layout)
+	else if (o->layout)
 		s->report.debuginfo_problem = "not used (--layout)";
 	hw_strcache_init(&s->report.strings, s->t);
-	return HW_EXIT_OK;
+	return NULL;
 }
 
-size_t hw_session_prepare_pools(struct hw_cli *cli, struct hw_session *s)
+size_t hw_session_prepare_pools(struct hw_session *s)
 {
 	size_t ready = 0;
 
@@ -115,7 +110,7 @@ size_t hw_session_prepare_pools(struct hw_cli *cli, struct hw_session *s)
 		struct hw_pool_report *pr;
 		struct hw_error *err;
 
-		if (!cli->pool_sel[k])
+		if (!s->pool_sel[k])
 			continue;
 		pr = &s->report.pools[s->report.npools++];
 		pr->pool = &s->pools[k];
@@ -123,19 +118,19 @@ size_t hw_session_prepare_pools(struct hw_cli *cli, struct hw_session *s)
 		hw_sites_init(&pr->sites);
 		if (!pr->pool->usable) {
 			pr->error = strdup(pr->pool->problem ? pr->pool->problem : "no usable layout");
-			hw_cli_warn("%s pool: %s", pr->pool->name, pr->error ? pr->error : "");
+			SESSION_WARN(s, "%s pool: %s", pr->pool->name, pr->error ? pr->error : "");
 			continue;
 		}
 		pr->alloc = pr->pool->alloc;
 		if (!pr->alloc) {
 			pr->error = strdup("heapwalk cannot walk this memory manager yet");
-			hw_cli_warn("%s pool: %s", pr->pool->name, pr->error ? pr->error : "");
+			SESSION_WARN(s, "%s pool: %s", pr->pool->name, pr->error ? pr->error : "");
 			continue;
 		}
 		err = hw_alloc_read_header(s->t, pr->pool, &pr->hdr);
 		if (err) {
 			pr->error = strdup(err->message);
-			hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
+			SESSION_WARN(s, "%s pool: %s", pr->pool->name, err->message);
 			hw_error_destroy(err);
 			continue;
 		}
@@ -227,7 +222,7 @@ void hw_session_walk(struct hw_session *s, hw_frag_fn fn, struct hw_walk_ctx *ct
 			ctx->pr = pr;
 		err = hw_session_walk_pool(s, pr, fn, ctx);
 		if (err) {
-			hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
+			SESSION_WARN(s, "%s pool: %s", pr->pool->name, err->message);
 			pr->walked = false;
 			pr->error = hw_error_steal_message(err);
 		}
@@ -251,6 +246,12 @@ static int add_bucket(void *arg, const struct hw_free_bucket *b)
 	return 0;
 }
 
+struct hw_error *hw_session_walk_free_pool(struct hw_session *s, struct hw_pool_report *pr)
+{
+	pr->nbuckets = 0;
+	return hw_alloc_walk_free(s->t, pr->pool, &pr->hdr, NULL, add_bucket, pr, &pr->check);
+}
+
 void hw_session_walk_free(struct hw_session *s)
 {
 	for (size_t i = 0; i < s->report.npools; i++) {
@@ -259,10 +260,9 @@ void hw_session_walk_free(struct hw_session *s)
 
 		if (!pr->walked)
 			continue;
-		pr->nbuckets = 0;
-		err = hw_alloc_walk_free(s->t, pr->pool, &pr->hdr, NULL, add_bucket, pr, &pr->check);
+		err = hw_session_walk_free_pool(s, pr);
 		if (err) {
-			hw_cli_warn("%s pool: %s", pr->pool->name, err->message);
+			SESSION_WARN(s, "%s pool: %s", pr->pool->name, err->message);
 			pr->walked = false;
 			pr->error = hw_error_steal_message(err);
 		}
@@ -324,23 +324,6 @@ void hw_session_walk_free_start(struct hw_session *s)
 	s->free_job = job;
 }
 
-/* Findings of @src after those of @dst, kept and counted as if added there in order. */
-static void check_append(struct hw_check *dst, const struct hw_check *src)
-{
-	uint64_t errors = 0, warnings = 0;
-
-	for (size_t k = 0; k < src->n; k++) {
-		const struct hw_finding *f = &src->items[k];
-		hw_check_add(dst, f->sev, f->addr, f->index, "%s", f->message);
-		errors += f->sev == HW_SEV_ERROR;
-		warnings += f->sev == HW_SEV_WARNING;
-	}
-	/* those src counted but did not keep */
-	dst->total += src->total - src->n;
-	dst->errors += src->errors - errors;
-	dst->warnings += src->warnings - warnings;
-}
-
 void hw_session_walk_free_finish(struct hw_session *s)
 {
 	struct hw_free_job *job = s->free_job;
@@ -358,9 +341,9 @@ void hw_session_walk_free_finish(struct hw_session *s)
 			/* the walk failed: in sequence the lists would not have been followed */
 			pr->nbuckets = 0;
 		} else if (job->todo[i]) {
-			check_append(&pr->check, &job->check[i]);
+			hw_check_append(&pr->check, &job->check[i], 0);
 			if (job->error[i]) {
-				hw_cli_warn("%s pool: %s", pr->pool->name, job->error[i]);
+				SESSION_WARN(s, "%s pool: %s", pr->pool->name, job->error[i]);
 				pr->walked = false;
 				pr->error = job->error[i];
 				job->error[i] = NULL;
@@ -372,18 +355,17 @@ void hw_session_walk_free_finish(struct hw_session *s)
 	free(job);
 }
 
-int hw_session_exit_code(const struct hw_session *s)
+bool hw_session_walked(const struct hw_session *s, bool *errors)
 {
-	int rc = HW_EXIT_OK;
-
+	*errors = false;
 	for (size_t i = 0; i < s->report.npools; i++) {
 		const struct hw_pool_report *pr = &s->report.pools[i];
 		if (!pr->walked)
-			return HW_EXIT_FATAL;
+			return false;
 		if (pr->check.errors)
-			rc = HW_EXIT_FINDINGS;
+			*errors = true;
 	}
-	return rc;
+	return true;
 }
 
 void hw_session_close(struct hw_session *s)

@@ -1,0 +1,160 @@
+/* growth.c - each site's values over a series of samples, and which keep growing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapwalk/diff.h"
+#include "heapwalk/error.h"
+#include "heapwalk/growth.h"
+
+static int cmp_series(const void *x, const void *y)
+{
+	const struct hw_watch_series *a = x, *b = y;
+
+	if (a->growing != b->growing)
+		return a->growing ? -1 : 1;
+	if (a->bytes_per_min != b->bytes_per_min)
+		return a->bytes_per_min > b->bytes_per_min ? -1 : 1;
+	return a->count_per_min > b->count_per_min ? -1 : a->count_per_min < b->count_per_min;
+}
+
+/*
+ * A series for every site of the last sample, with its values in every
+ * sample (0 where the site or the process was absent). Growing: never
+ * smaller than the sample before, and bigger at the end than at the start.
+ */
+struct hw_error *hw_watch_build(const struct hw_diff_side *samples, size_t n, const uint64_t *t_ns,
+				struct hw_watch_store *st, size_t *ngrowing)
+{
+	const struct hw_diff_side *last = &samples[n - 1];
+	double minutes = n > 1 ? ((double)t_ns[n - 1] - (double)t_ns[0]) / 60e9 : 0;
+	size_t total = 0, k = 0;
+
+	for (size_t p = 0; p < last->npools; p++)
+		total += last->pools[p].nsites;
+	st->v = calloc(total ? total : 1, sizeof(*st->v));
+	st->values = calloc((total ? total : 1) * 2 * n, sizeof(*st->values));
+	if (!st->v || !st->values)
+		return hw_error_nomem();
+	*ngrowing = 0;
+	for (size_t p = 0; p < last->npools; p++) {
+		const struct hw_diff_pool *lp = &last->pools[p];
+		for (size_t i = 0; i < lp->nsites; i++) {
+			const struct hw_diff_site *s = &lp->sites[i];
+			struct hw_watch_series *w = &st->v[k];
+			uint64_t *count = st->values + k * 2 * n, *bytes = count + n;
+			bool mono = true;
+			w->pool = lp->name;
+			w->pid = lp->pid;
+			w->rank = lp->rank;
+			w->desc = lp->desc;
+			w->file = s->file;
+			w->func = s->func;
+			w->module = s->module;
+			w->line = s->line;
+			w->count = count;
+			w->bytes = bytes;
+			for (size_t j = 0; j < n; j++) {
+				const struct hw_diff_pool *sp =
+				    hw_diff_side_find(&samples[j], lp->name, lp->pid);
+				const struct hw_diff_site *x =
+				    sp ? hw_diff_pool_find(sp, s->file, s->func, s->line, s->module)
+				       : NULL;
+				count[j] = x ? x->count : 0;
+				bytes[j] = x ? x->bytes : 0;
+				if (j && (bytes[j] < bytes[j - 1] || count[j] < count[j - 1]))
+					mono = false;
+			}
+			w->growing = n >= 2 && mono && bytes[n - 1] > bytes[0];
+			if (minutes > 0) {
+				w->bytes_per_min =
+				    ((double)bytes[n - 1] - (double)bytes[0]) / minutes;
+				w->count_per_min =
+				    ((double)count[n - 1] - (double)count[0]) / minutes;
+			}
+			if (w->growing)
+				(*ngrowing)++;
+			k++;
+		}
+	}
+	st->n = k;
+	qsort(st->v, st->n, sizeof(*st->v), cmp_series);
+	return NULL;
+}
+
+void hw_watch_store_deinit(struct hw_watch_store *st)
+{
+	free(st->v);
+	free(st->values);
+	memset(st, 0, sizeof(*st));
+}
+
+static int by_growth(const void *x, const void *y)
+{
+	const struct hw_watch_series *a = x, *b = y;
+	int64_t da = (int64_t)(a->bytes[1] - a->bytes[0]),
+		db = (int64_t)(b->bytes[1] - b->bytes[0]);
+
+	if (da != db)
+		return da > db ? -1 : 1;
+	da = (int64_t)(a->count[1] - a->count[0]);
+	db = (int64_t)(b->count[1] - b->count[0]);
+	return da > db ? -1 : da < db;
+}
+
+struct hw_error *hw_growth_from_diff(const struct hw_diff *d, const uint64_t t_ns[2],
+				      struct hw_watch_series **ret, uint64_t **values_ret,
+				      size_t *n_ret)
+{
+	double minutes = t_ns[0] && t_ns[1] > t_ns[0] ? (double)(t_ns[1] - t_ns[0]) / 60e9 : 0;
+	struct hw_watch_series *v;
+	uint64_t *values;
+	size_t total = 0, k = 0;
+
+	for (size_t i = 0; i < d->npairs; i++)
+		total += d->pairs[i].nrows;
+	v = calloc(total ? total : 1, sizeof(*v));
+	values = calloc((total ? total : 1) * 4, sizeof(*values));
+	if (!v || !values) {
+		free(v);
+		free(values);
+		return hw_error_nomem();
+	}
+	for (size_t i = 0; i < d->npairs; i++) {
+		const struct hw_diff_pair *pp = &d->pairs[i];
+		if (!pp->a || !pp->b)
+			continue; /* a pool on one side only has nothing to compare with */
+		for (size_t j = 0; j < pp->nrows; j++) {
+			const struct hw_diff_row *r = &pp->rows[j];
+			const struct hw_diff_site *s = r->b ? r->b : r->a;
+			struct hw_watch_series *w = &v[k];
+			uint64_t *count = values + 4 * k, *bytes = count + 2;
+			count[0] = r->a ? r->a->count : 0;
+			bytes[0] = r->a ? r->a->bytes : 0;
+			count[1] = r->b ? r->b->count : 0;
+			bytes[1] = r->b ? r->b->bytes : 0;
+			if (!(bytes[1] > bytes[0] && count[1] >= count[0]))
+				continue;
+			w->pool = pp->b->name;
+			w->pid = pp->b->pid;
+			w->rank = pp->b->rank;
+			w->desc = pp->b->desc;
+			w->file = s->file;
+			w->func = s->func;
+			w->module = s->module;
+			w->line = s->line;
+			w->count = count;
+			w->bytes = bytes;
+			w->growing = true;
+			if (minutes > 0) {
+				w->bytes_per_min = (double)(bytes[1] - bytes[0]) / minutes;
+				w->count_per_min = (double)(count[1] - count[0]) / minutes;
+			}
+			k++;
+		}
+	}
+	qsort(v, k, sizeof(*v), by_growth);
+	*ret = v;
+	*values_ret = values;
+	*n_ret = k;
+	return NULL;
+}

@@ -1,0 +1,363 @@
+/*
+ * check.c - the integrity check of a pool beyond what the walk itself
+ * checks: the free lists against the walk (every list element the start of
+ * a free fragment, every free fragment on a list, none twice), the site
+ * texts of debug fragments, q_malloc's bookkeeping; then where each
+ * finding lies.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapwalk/error.h"
+#include "heapwalk/locate.h"
+#include "heapwalk/mem.h"
+#include "heapwalk/session.h"
+#include "heapwalk/target.h"
+
+/* A free-list element as the lists gave it. */
+struct listed {
+	uint64_t addr, bucket;
+};
+
+/*
+ * A multiset of addresses in constant space: how many, and two sums of
+ * differently mixed values. The free lists and the walk's free fragments
+ * agree on it exactly when they hold the same fragments (short of a
+ * 128-bit collision).
+ */
+struct addr_sum {
+	uint64_t n, s1, s2;
+};
+
+static uint64_t mix(uint64_t v, uint64_t k1, uint64_t k2)
+{
+	v ^= v >> 33;
+	v *= k1;
+	v ^= v >> 29;
+	v *= k2;
+	v ^= v >> 32;
+	return v;
+}
+
+static void addr_sum_add(struct addr_sum *m, uint64_t a)
+{
+	m->n++;
+	m->s1 += mix(a, 0xff51afd7ed558ccdull, 0xc4ceb9fe1a85ec53ull);
+	m->s2 += mix(a ^ 0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull);
+}
+
+static bool addr_sum_eq(const struct addr_sum *a, const struct addr_sum *b)
+{
+	return a->n == b->n && a->s1 == b->s1 && a->s2 == b->s2;
+}
+
+/* Distinct site-string pointers already verified (open addressing, 0 = empty). */
+struct ptrset {
+	uint64_t *a;
+	size_t cap, n;
+};
+
+struct check_ctx {
+	struct hw_check_pool *cp;
+	const struct hw_target *t;
+	bool keep; /* keep the elements and match them with the walk, fragment by fragment */
+	struct addr_sum on_lists, free_walked;
+	struct listed *list;
+	size_t nlist, caplist, li;
+	bool list_full;
+	bool by_flag; /* the fragments carry their free state (all but f_malloc <= 4.1) */
+	bool lists_broken; /* some list could not be followed to its end */
+	uint64_t unlisted; /* free fragments on no list, counted when the lists are broken */
+	struct ptrset seen;
+	bool nomem;
+	struct hw_check *ck;
+};
+
+static void on_elem(void *arg, uint64_t bucket, uint64_t addr, uint64_t size)
+{
+	struct check_ctx *c = arg;
+
+	(void)size;
+	c->cp->listed++;
+	addr_sum_add(&c->on_lists, addr);
+	if (!c->keep || c->list_full || c->nomem)
+		return;
+	if (c->nlist == c->caplist) {
+		size_t cap = c->caplist ? c->caplist * 2 : 1024;
+		struct listed *n;
+		/* lists longer than the heap could hold are already findings; stop keeping */
+		if (cap > ((size_t)1 << 26)) {
+			c->list_full = true;
+			return;
+		}
+		n = realloc(c->list, cap * sizeof(*n));
+		if (!n) {
+			c->nomem = true;
+			return;
+		}
+		c->list = n;
+		c->caplist = cap;
+	}
+	c->list[c->nlist].addr = addr;
+	c->list[c->nlist].bucket = bucket;
+	c->nlist++;
+}
+
+static void on_gap(void *arg, uint64_t from, uint64_t to)
+{
+	struct check_ctx *c = arg;
+	struct hw_check_gap *g;
+
+	if (c->nomem)
+		return;
+	g = realloc(c->cp->gaps, (c->cp->ngaps + 1) * sizeof(*g));
+	if (!g) {
+		c->nomem = true;
+		return;
+	}
+	g[c->cp->ngaps].from = from;
+	g[c->cp->ngaps].to = to;
+	c->cp->gaps = g;
+	c->cp->ngaps++;
+}
+
+static int by_listed_addr(const void *a, const void *b)
+{
+	const struct listed *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static size_t ptr_hash(uint64_t v, size_t cap)
+{
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdull;
+	v ^= v >> 33;
+	return (size_t)v & (cap - 1);
+}
+
+/* Whether @v was not in the set (and is now); false also when memory runs out. */
+static bool ptrset_add(struct ptrset *s, uint64_t v)
+{
+	size_t i;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		uint64_t *na = calloc(cap, sizeof(*na));
+		if (!na)
+			return false;
+		for (size_t k = 0; k < s->cap; k++) {
+			if (!s->a[k])
+				continue;
+			for (i = ptr_hash(s->a[k], cap); na[i]; i = (i + 1) & (cap - 1))
+				;
+			na[i] = s->a[k];
+		}
+		free(s->a);
+		s->a = na;
+		s->cap = cap;
+	}
+	for (i = ptr_hash(v, s->cap); s->a[i]; i = (i + 1) & (s->cap - 1))
+		if (s->a[i] == v)
+			return false;
+	s->a[i] = v;
+	s->n++;
+	return true;
+}
+
+/* Findings check keeps in full (the rest are counted). */
+#define CHECK_MAX_FINDINGS 10000
+
+/* Longest site text heapwalk accepts; Kamailio's are file names and function names. */
+#define SITE_TEXT_MAX 1024
+
+/*
+ * A site pointer of a debug fragment must lead to a NUL-terminated text.
+ * Unreadable memory is no finding (a module's file may be missing here);
+ * readable bytes without a NUL within SITE_TEXT_MAX are.
+ */
+static void check_site_text(struct check_ctx *c, const struct hw_frag *f, const char *what,
+			    uint64_t p)
+{
+	char buf[SITE_TEXT_MAX + 1];
+	size_t len;
+	bool truncated = false;
+	struct hw_error *err;
+
+	if (!p || !ptrset_add(&c->seen, p))
+		return;
+	c->cp->strings_checked++;
+	err = hw_mem_read_cstr(c->t->mem, p, buf, sizeof(buf), &len, &truncated);
+	if (err) {
+		hw_error_destroy(err);
+		return;
+	}
+	if (truncated)
+		hw_check_add(c->ck, HW_SEV_ERROR, f->addr, f->index,
+			     "the %s pointer 0x%" PRIx64 " leads to %zu bytes without a NUL: not a "
+			     "site text (damaged header?)",
+			     what, p, len);
+}
+
+/* Whether @a lies in a range the walk skipped (its damage is reported there). */
+static bool in_gap(const struct check_ctx *c, uint64_t a)
+{
+	for (size_t g = 0; g < c->cp->ngaps; g++)
+		if (a >= c->cp->gaps[g].from && a < c->cp->gaps[g].to)
+			return true;
+	return false;
+}
+
+static int on_frag(void *arg, const struct hw_frag *f)
+{
+	struct check_ctx *c = arg;
+	bool listed = false, twice = false;
+
+	if (!c->keep) {
+		if (!f->used)
+			addr_sum_add(&c->free_walked, f->addr);
+		goto strings;
+	}
+	/* list elements below this fragment that no fragment started at */
+	while (c->li < c->nlist && c->list[c->li].addr < f->addr) {
+		if (in_gap(c, c->list[c->li].addr)) {
+			c->li++;
+			continue;
+		}
+		hw_check_add(c->ck, HW_SEV_ERROR, c->list[c->li].addr, HW_NO_INDEX,
+			     "free list %" PRIu64 " holds 0x%" PRIx64
+			     ", which is not the start of a fragment",
+			     c->list[c->li].bucket, c->list[c->li].addr);
+		c->li++;
+	}
+	while (c->li < c->nlist && c->list[c->li].addr == f->addr) {
+		if (listed && c->list[c->li - 1].addr == f->addr && !twice) {
+			twice = true;
+			hw_check_add(c->ck, HW_SEV_ERROR, f->addr, f->index,
+				     "the fragment is on the free lists twice (lists %" PRIu64
+				     " and %" PRIu64 ")",
+				     c->list[c->li - 1].bucket, c->list[c->li].bucket);
+		} else if (!listed && f->used) {
+			hw_check_add(c->ck, HW_SEV_ERROR, f->addr, f->index,
+				     "free list %" PRIu64 " holds this fragment, but its header "
+				     "says it is in use",
+				     c->list[c->li].bucket);
+		}
+		listed = true;
+		c->li++;
+	}
+	if (!f->used && !listed && c->by_flag && !c->list_full) {
+		if (c->lists_broken)
+			c->unlisted++; /* the lists' own findings say why */
+		else
+			hw_check_add(c->ck, HW_SEV_ERROR, f->addr, f->index,
+				     "free fragment of %" PRIu64 " bytes is on no free list (lost to "
+				     "the allocator)",
+				     f->size);
+	}
+strings:
+	if (hw_pool_debug(c->cp->pr->pool) && !c->cp->pr->pool->no_strings) {
+		check_site_text(c, f, "file", f->file);
+		check_site_text(c, f, "func", f->func);
+		/* TLSF leaves a trimmed free remainder's mname stale (kamailio-memory.md §4.4) */
+		if (f->used || !c->cp->pr->pool->alloc->stale_free_mname)
+			check_site_text(c, f, "mname", f->mname);
+	}
+	return 0;
+}
+
+/*
+ * One pass of check over a pool. Without @keep, the free lists and the
+ * walk are compared as multisets (struct addr_sum), in memory that does not
+ * grow with the heap; *@clean says whether that settled it: the lists
+ * followed without a finding, and they hold exactly the fragments the walk
+ * found free. Otherwise hw_session_check_pool runs the pass again with @keep, which
+ * keeps every list element to name each one the walk disagrees with.
+ */
+static struct hw_error *check_pass(struct hw_session *s, struct hw_check_pool *cp, bool keep,
+				   bool *clean)
+{
+	struct hw_pool_report *pr = cp->pr;
+	struct check_ctx c = {.cp = cp, .t = s->t, .ck = &pr->check, .keep = keep};
+	struct hw_walk_opts o = {.resync = true, .gap = on_gap, .gap_arg = &c, .deep = true,
+				 .elem = on_elem, .elem_arg = &c};
+	struct hw_check lists;
+	struct hw_error *err;
+
+	*clean = false;
+	cp->listed = 0;
+	cp->strings_checked = 0;
+	free(cp->gaps);
+	cp->gaps = NULL;
+	cp->ngaps = 0;
+	c.by_flag = !pr->pool->alloc->free_flag || pr->pool->alloc->free_flag(pr->pool->layout);
+	/* check lists every finding (the other commands keep the first hundred) */
+	hw_check_deinit(&pr->check);
+	hw_check_init(&pr->check, CHECK_MAX_FINDINGS);
+	/* the lists first (their elements are needed during the walk), reported after it */
+	hw_check_init(&lists, pr->check.max);
+	err = hw_alloc_walk_free(s->t, pr->pool, &pr->hdr, &o, NULL, NULL, &lists);
+	if (!err && c.nlist > 1)
+		qsort(c.list, c.nlist, sizeof(*c.list), by_listed_addr);
+	c.lists_broken = lists.errors > 0;
+	if (!err)
+		err = hw_alloc_walk(s->t, pr->pool, &pr->hdr, &o, on_frag, &c, &pr->check, &pr->walk);
+	if (!err && !keep)
+		*clean = c.by_flag && lists.errors == 0 && !c.nomem &&
+			 addr_sum_eq(&c.on_lists, &c.free_walked);
+	if (!err && !keep && !*clean) {
+		/* hw_session_check_pool runs the pass again and reports that one */
+	} else if (!err) {
+		for (; c.li < c.nlist; c.li++)
+			if (!in_gap(&c, c.list[c.li].addr) && c.list[c.li].addr < pr->walk.end)
+				hw_check_add(&pr->check, HW_SEV_ERROR, c.list[c.li].addr, HW_NO_INDEX,
+				     "free list %" PRIu64 " holds 0x%" PRIx64
+				     ", which is not the start of a fragment",
+				     c.list[c.li].bucket, c.list[c.li].addr);
+		if (pr->pool->alloc->check_totals && pr->walk.complete)
+			pr->pool->alloc->check_totals(pr->pool->layout, &pr->hdr, &pr->walk,
+						      &pr->check);
+		if (c.unlisted)
+			hw_check_add(&pr->check, HW_SEV_WARNING, pr->hdr.block, HW_NO_INDEX,
+				     "%" PRIu64 " free fragments are on no free list heapwalk could "
+				     "follow to its end (the lists are damaged, see below)",
+				     c.unlisted);
+		hw_check_append(&pr->check, &lists, 0);
+		if (c.list_full)
+			hw_check_add(&pr->check, HW_SEV_WARNING, pr->hdr.block, HW_NO_INDEX,
+				     "the free lists hold too many elements to cross-check them all "
+				     "with the walk");
+	}
+	hw_check_deinit(&lists);
+	free(c.list);
+	free(c.seen.a);
+	if (!err && c.nomem)
+		err = hw_error_nomem();
+	return err;
+}
+
+struct hw_error *hw_session_check_pool(struct hw_session *s, struct hw_check_pool *cp)
+{
+	struct hw_pool_report *pr = cp->pr;
+	struct hw_error *err;
+	bool clean;
+	size_t n;
+
+	err = check_pass(s, cp, false, &clean);
+	if (!err && !clean)
+		err = check_pass(s, cp, true, &clean);
+	if (err)
+		return err;
+	/* where each finding lies, and the fragments around it */
+	n = pr->check.n;
+	if (!n)
+		return NULL;
+	cp->where = calloc(n, sizeof(*cp->where));
+	if (!cp->where)
+		return hw_error_nomem();
+	for (size_t k = 0; k < n; k++)
+		cp->where[k].addr = pr->check.items[k].addr;
+	return hw_locate(s->t, pr->pool, &pr->hdr, cp->where, n, NULL);
+}
+

@@ -1,0 +1,27 @@
+/* model.c - the report model's owned parts. */
+#include <stdlib.h>
+
+#include "heapwalk/classify.h"
+#include "heapwalk/heapmap.h"
+#include "heapwalk/model.h"
+
+void hw_pool_report_deinit(struct hw_pool_report *pr)
+{
+	free(pr->error);
+	hw_check_deinit(&pr->check);
+	hw_sites_deinit(&pr->sites);
+	free(pr->rows);
+	free(pr->buckets);
+	free(pr->frag);
+	pr->frag = NULL;
+	hw_classify_destroy(pr->classify);
+	pr->classify = NULL;
+	if (pr->map) {
+		hw_heapmap_deinit(pr->map);
+		free(pr->map);
+		pr->map = NULL;
+	}
+	pr->error = NULL;
+	pr->rows = NULL;
+	pr->buckets = NULL;
+}

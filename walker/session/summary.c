@@ -1,0 +1,107 @@
+/* summary.c - the used fragments of every prepared pool by site, and (--classify) what they hold. */
+#include <stdlib.h>
+
+#include "heapwalk/classify.h"
+#include "heapwalk/error.h"
+#include "heapwalk/locate.h"
+#include "heapwalk/session.h"
+
+struct summary_ctx {
+	struct hw_walk_ctx base;
+	struct hw_error *err; /* first failure to count (out of memory) */
+};
+
+static int add_used(void *arg, const struct hw_frag *f)
+{
+	struct summary_ctx *c = arg;
+
+	if (!f->used)
+		return 0;
+	c->err = hw_sites_add(&c->base.pr->sites, f);
+	/* --classify: what the fragment holds, counted under its site */
+	if (!c->err && c->base.pr->classify)
+		c->err = hw_classify_add(c->base.pr->classify, c->base.s->t, f);
+	return c->err != NULL;
+}
+
+/* The second half of a split walk: its own sites (the pool report is only a holder for them). */
+struct summary_half {
+	struct summary_ctx c;
+	struct hw_pool_report pr;
+};
+
+static void *summary_fork(struct hw_walk_ctx *ctx)
+{
+	struct summary_half *h;
+
+	if (ctx->pr->classify) /* --classify keeps to one thread */
+		return NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->c.base = *ctx;
+	h->c.base.pr = &h->pr;
+	hw_sites_init(&h->pr.sites);
+	return &h->c;
+}
+
+static void summary_drop(void *half)
+{
+	struct summary_half *h = half;
+
+	hw_error_destroy(h->c.err);
+	hw_sites_deinit(&h->pr.sites);
+	free(h);
+}
+
+static void summary_join(struct hw_walk_ctx *ctx, void *half)
+{
+	struct summary_ctx *c = (struct summary_ctx *)ctx;
+	struct summary_half *h = half;
+
+	if (!c->err) {
+		c->err = h->c.err;
+		h->c.err = NULL;
+	}
+	if (!c->err)
+		c->err = hw_sites_merge(&ctx->pr->sites, &h->pr.sites);
+	summary_drop(h);
+}
+
+static const struct hw_split_ops summary_split = {
+    .fn = add_used, .fork = summary_fork, .join = summary_join, .drop = summary_drop};
+
+struct hw_error *hw_session_walk_summary(struct hw_session *s, bool classify)
+{
+	struct summary_ctx ctx = {.base = {.s = s}};
+	struct hw_error *err;
+
+	for (size_t i = 0; classify && i < s->report.npools; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
+		if (!pr->walked)
+			continue;
+		err = hw_classify_create(&pr->classify);
+		if (err)
+			return err;
+		hw_classify_set_heap(pr->classify, pr->hdr.block,
+				     hw_pool_heap_end(pr->pool, &pr->hdr));
+	}
+	hw_session_walk_split(s, &summary_split, &ctx.base);
+	return ctx.err;
+}
+
+struct hw_error *hw_session_rows(struct hw_session *s, enum hw_site_order order, uint64_t top)
+{
+	for (size_t i = 0; i < s->report.npools; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
+		struct hw_error *err;
+		if (!pr->walked)
+			continue;
+		err = hw_sites_sorted(&pr->sites, order, &pr->rows, &pr->nrows);
+		if (err)
+			return err;
+		if (top && pr->nrows > top)
+			pr->nrows = top;
+	}
+	return NULL;
+}
