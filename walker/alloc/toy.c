@@ -21,7 +21,7 @@ static void finding(struct hw_check *ck, enum hw_severity sev, uint64_t addr, ui
 		hw_check_add(ck, sev, addr, index, "%s (0x%" PRIx64 ", 0x%" PRIx64 ")", what, a, b);
 }
 
-static struct hw_error *toy_read_header(const struct hw_target *t, const struct hw_toy_layout *l,
+static struct hw_error *hw_toy_read_header(const struct hw_target *t, const struct hw_toy_layout *l,
 				    uint64_t block, struct hw_heap_header *ret)
 {
 	uint64_t w[8];
@@ -75,7 +75,7 @@ static bool frag_at(const struct hw_target *t, const struct hw_toy_layout *l, ui
 	return true;
 }
 
-static struct hw_error *toy_walk_opts(const struct hw_target *t, const struct hw_toy_layout *l,
+static struct hw_error *hw_toy_walk_opts(const struct hw_target *t, const struct hw_toy_layout *l,
 				  const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				  hw_frag_fn fn, void *arg, struct hw_check *ck,
 				  struct hw_walk_stats *ret)
@@ -128,7 +128,7 @@ static struct hw_error *toy_walk_opts(const struct hw_target *t, const struct hw
 	return NULL;
 }
 
-static struct hw_error *toy_walk_free_opts(const struct hw_target *t, const struct hw_toy_layout *l,
+static struct hw_error *hw_toy_walk_free_opts(const struct hw_target *t, const struct hw_toy_layout *l,
 				       const struct hw_heap_header *h,
 				       const struct hw_walk_opts *o, hw_bucket_fn fn, void *arg,
 				       struct hw_check *ck)
