@@ -17,10 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[64];
 	struct hw_target_opts opts = {
-		.core_path = path,
-		/* nothing the input names is opened from this machine */
-		.sysroot = "/nonexistent-heapwalk-fuzz-sysroot",
-		.max_core_size = 16u << 20,
+	    .core_path = path,
+	    /* nothing the input names is opened from this machine */
+	    .sysroot = "/nonexistent-heapwalk-fuzz-sysroot",
+	    .max_core_size = 16u << 20,
 	};
 	struct hw_target *t = NULL;
 	struct hw_error *err;

@@ -22,8 +22,8 @@ static void put_u64le(uint8_t *p, uint64_t v, uint32_t w)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static int write_seed(const char *dir, uint8_t mgr, uint8_t prof, uint8_t flags,
-		      const uint8_t *img, uint64_t len)
+static int write_seed(const char *dir, uint8_t mgr, uint8_t prof, uint8_t flags, const uint8_t *img,
+		      uint64_t len)
 {
 	char path[4096];
 	FILE *fp;

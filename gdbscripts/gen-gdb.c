@@ -186,8 +186,8 @@ static void tlsf_doc(const struct hw_layout_head *h, char *doc, size_t cap)
 	snprintf(doc, cap,
 		 "TLSF %s, %s, %u-bit: block header %u bytes (user data at +%u), "
 		 "control_t %u bytes.",
-		 hw_tlsf_era_name(l->era), l->debug ? "debug build" : "non-debug build", l->word * 8,
-		 l->hdr_size, l->start_offset, l->control_size);
+		 hw_tlsf_era_name(l->era), l->debug ? "debug build" : "non-debug build",
+		 l->word * 8, l->hdr_size, l->start_offset, l->control_size);
 }
 
 static void tlsf_fingerprint(const void *profiles, size_t n)
@@ -519,9 +519,9 @@ static const struct gdb_mgr {
 	void (*doc)(const struct hw_layout_head *l, char *doc, size_t cap);
 	void (*fingerprint)(const void *profiles, size_t n);
 } gdb_mgrs[] = {
-	{&hw_allocator_qm, qm_doc, qm_fingerprint},
-	{&hw_allocator_fm, fm_doc, fm_fingerprint},
-	{&hw_allocator_tlsf, tlsf_doc, tlsf_fingerprint},
+    {&hw_allocator_qm, qm_doc, qm_fingerprint},
+    {&hw_allocator_fm, fm_doc, fm_fingerprint},
+    {&hw_allocator_tlsf, tlsf_doc, tlsf_fingerprint},
 };
 #define NMGRS (sizeof(gdb_mgrs) / sizeof(gdb_mgrs[0]))
 
@@ -534,14 +534,15 @@ static const struct gdb_op {
 	const char *name;
 	int nargs;
 } gdb_ops[] = {
-	{"verify", 0}, {"old-era", 0}, {"stats", 0}, {"list", 1},
-	{"status", 0}, {"free", 0},    {"check", 0}, {"addr", 0},
+    {"verify", 0}, {"old-era", 0}, {"stats", 0}, {"list", 1},
+    {"status", 0}, {"free", 0},	   {"check", 0}, {"addr", 0},
 };
 
 static void dispatch_cmd(int id, const char *op, const char *body, const char *doc)
 {
-	printf("define hw-internal m%d-%s\n%send\ndocument hw-internal m%d-%s\n(internal) %s\nend\n\n",
-	       id, op, body, id, op, doc);
+	printf(
+	    "define hw-internal m%d-%s\n%send\ndocument hw-internal m%d-%s\n(internal) %s\nend\n\n",
+	    id, op, body, id, op, doc);
 }
 
 /* The dispatch table: per manager and operation one command. */

@@ -33,7 +33,7 @@ struct hw_heap_header {
 	uint64_t size, used, real_used, max_real_used;
 	uint64_t ffrags; /* free-fragment counter (qm/fm ffrags 4.2+, tlsf fragments) */
 	bool has_type, has_ffrags;
-	uint64_t first_frag;    /* first fragment header */
+	uint64_t first_frag;	/* first fragment header */
 	uint64_t last_frag_end; /* qm: last_frag_end; fm: last_frag (sentinel) */
 	/* tlsf: first_frag is the first block header, last_frag_end where the size-0
 	 * sentinel must be; max_frags its max_fragments */
@@ -45,24 +45,25 @@ struct hw_heap_header {
 /* One fragment as read from the target; strings stay target addresses. */
 struct hw_frag {
 	uint64_t index; /* 0-based, counting every fragment, as Kamailio does */
-	uint64_t addr;  /* header */
-	uint64_t user;  /* payload = addr + header size */
-	uint64_t size;  /* payload bytes */
-	uint64_t span;  /* bytes from this header to the next one (header, payload, trailer) */
+	uint64_t addr;	/* header */
+	uint64_t user;	/* payload = addr + header size */
+	uint64_t size;	/* payload bytes */
+	uint64_t span;	/* bytes from this header to the next one (header, payload, trailer) */
 	bool used;
-	uint64_t free_link;               /* u.nxt_free word (0 when used) */
+	uint64_t free_link;		  /* u.nxt_free word (0 when used) */
 	uint64_t file, func, mname, line; /* debug builds; 0 otherwise */
 	uint64_t check, end_check1, end_check2, end_size;
-	uint64_t gaps; /* resynchronised walks: gaps skipped before this fragment (index relative if > 0) */
+	uint64_t gaps; /* resynchronised walks: gaps skipped before this fragment (index relative if
+			  > 0) */
 };
 
 struct hw_walk_stats {
 	uint64_t frags, used_frags, free_frags;
 	uint64_t used_bytes, free_bytes;
-	uint64_t end;  /* address where the walk stopped */
-	bool complete; /* reached exactly the end of the heap */
-	bool stopped;  /* the callback asked to stop */
-	bool met;      /* reached exactly hw_walk_opts.meet */
+	uint64_t end;		  /* address where the walk stopped */
+	bool complete;		  /* reached exactly the end of the heap */
+	bool stopped;		  /* the callback asked to stop */
+	bool met;		  /* reached exactly hw_walk_opts.meet */
 	uint64_t gaps, gap_bytes; /* resynchronised walks: ranges skipped and their bytes */
 };
 
@@ -80,10 +81,10 @@ struct hw_error *hw_qm_walk(const struct hw_target *t, const struct hw_qm_layout
 /* One non-empty free list (qm/fm hash bucket; tlsf: index = fl * 32 + sl). */
 struct hw_free_bucket {
 	uint64_t index;
-	uint64_t count;      /* elements found by following the list */
-	uint64_t no;         /* the bucket's own counter */
+	uint64_t count;	     /* elements found by following the list */
+	uint64_t no;	     /* the bucket's own counter */
 	uint64_t first_size; /* size of the first element */
-	uint64_t bytes;      /* sum of the listed sizes (fm, tlsf; 0 for qm) */
+	uint64_t bytes;	     /* sum of the listed sizes (fm, tlsf; 0 for qm) */
 };
 typedef int (*hw_bucket_fn)(void *arg, const struct hw_free_bucket *b);
 
@@ -176,8 +177,7 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 				   const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				   hw_frag_fn fn, void *arg, struct hw_check *ck,
 				   struct hw_walk_stats *ret);
-struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t,
-					const struct hw_tlsf_layout *l,
+struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct hw_tlsf_layout *l,
 					const struct hw_heap_header *h,
 					const struct hw_walk_opts *o, hw_bucket_fn fn, void *arg,
 					struct hw_check *ck);
@@ -232,9 +232,9 @@ struct hw_layout_field {
  * table self-test (tests/unit/alloc/test_tables.c) checks which may be.
  */
 struct hw_allocator {
-	const char *name; /* Kamailio's mname: "q_malloc" */
-	const char *key;  /* short name: --manager, profile prefix "<key>-", gdb "$hw_<key>_" */
-	int gdb_id;       /* $hw_mgr in gdbscripts/; 0: gdbscripts/ cannot walk it */
+	const char *name;   /* Kamailio's mname: "q_malloc" */
+	const char *key;    /* short name: --manager, profile prefix "<key>-", gdb "$hw_<key>_" */
+	int gdb_id;	    /* $hw_mgr in gdbscripts/; 0: gdbscripts/ cannot walk it */
 	size_t layout_size; /* sizeof(struct hw_<key>_layout) */
 
 	/* ---- layouts ---- */

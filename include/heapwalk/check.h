@@ -17,9 +17,9 @@ enum hw_severity { HW_SEV_INFO, HW_SEV_WARNING, HW_SEV_ERROR };
 
 struct hw_finding {
 	enum hw_severity sev;
-	uint64_t addr;  /* where in the target (0 if not about one place) */
+	uint64_t addr;	/* where in the target (0 if not about one place) */
 	uint64_t index; /* fragment index, or HW_NO_INDEX */
-	char *message;  /* owned, sanitised text */
+	char *message;	/* owned, sanitised text */
 };
 
 struct hw_check {

@@ -26,7 +26,7 @@ struct hw_target;
 enum hw_content {
 	HW_CONTENT_SIP_MSG,   /* a SIP request or response, from its start line */
 	HW_CONTENT_SIP_URI,   /* "sip:", "sips:" or "tel:" text */
-	HW_CONTENT_STR,       /* a str {char *s; int len} pointing at text in the same heap */
+	HW_CONTENT_STR,	      /* a str {char *s; int len} pointing at text in the same heap */
 	HW_CONTENT_HEAP_PTRS, /* mostly words pointing into the same heap */
 	HW_CONTENT_ZERO,      /* all zero */
 	HW_CONTENT_TEXT,      /* printable text */

@@ -39,10 +39,10 @@ const char *hw_dwarf_path(const struct hw_dwarf *dw);
 
 struct hw_dwarf_member {
 	const char *name; /* in: member name; a dotted path ("head.size") descends into members */
-	bool found;       /* out */
+	bool found;	  /* out */
 	uint64_t offset;  /* out: from the start of the outer struct */
-	uint64_t size;    /* out: byte size of the member's type (whole array for arrays) */
-	uint64_t count;   /* out: element count if the member is a 1-D array, else 0 */
+	uint64_t size;	  /* out: byte size of the member's type (whole array for arrays) */
+	uint64_t count;	  /* out: element count if the member is a 1-D array, else 0 */
 };
 
 /*

@@ -33,7 +33,7 @@ void hw_elf_close(struct hw_elf *elf);
 const char *hw_elf_path(const struct hw_elf *elf);
 unsigned hw_elf_class(const struct hw_elf *elf);   /* ELFCLASS32 / ELFCLASS64 */
 unsigned hw_elf_machine(const struct hw_elf *elf); /* EM_* */
-unsigned hw_elf_type(const struct hw_elf *elf);    /* ET_EXEC / ET_DYN / ET_CORE ... */
+unsigned hw_elf_type(const struct hw_elf *elf);	   /* ET_EXEC / ET_DYN / ET_CORE ... */
 uint64_t hw_elf_entry(const struct hw_elf *elf);
 /* The whole file, mapped read-only. */
 const void *hw_elf_data(const struct hw_elf *elf, size_t *size_ret);
@@ -61,7 +61,6 @@ struct hw_error *hw_elf_symbol(const struct hw_elf *elf, const char *name,
  * PT_LOAD contents (file-backed part only). Used to read .rodata strings of
  * a binary directly.
  */
-struct hw_error *hw_elf_read_vaddr(const struct hw_elf *elf, void *buf, uint64_t vaddr,
-				   size_t len);
+struct hw_error *hw_elf_read_vaddr(const struct hw_elf *elf, void *buf, uint64_t vaddr, size_t len);
 
 #endif

@@ -16,13 +16,13 @@
 
 enum hw_error_code {
 	HW_ERR_NOMEM = 1,    /* out of memory (heapwalk's own) */
-	HW_ERR_OS,           /* a system call failed; errnum holds errno */
-	HW_ERR_FAULT,        /* a target address could not be read; addr holds it */
+	HW_ERR_OS,	     /* a system call failed; errnum holds errno */
+	HW_ERR_FAULT,	     /* a target address could not be read; addr holds it */
 	HW_ERR_BAD_DATA,     /* the input file or target memory is malformed */
-	HW_ERR_LOOKUP,       /* a symbol, type or member was not found */
+	HW_ERR_LOOKUP,	     /* a symbol, type or member was not found */
 	HW_ERR_NO_DEBUGINFO, /* no DWARF could be found */
-	HW_ERR_ELF,          /* libelf reported an error */
-	HW_ERR_DWARF,        /* libdwarf reported an error */
+	HW_ERR_ELF,	     /* libelf reported an error */
+	HW_ERR_DWARF,	     /* libdwarf reported an error */
 	HW_ERR_INVALID_ARG,  /* the caller (ultimately the user) asked for nonsense */
 	HW_ERR_UNSUPPORTED,  /* valid, but heapwalk does not handle it */
 };
@@ -39,12 +39,13 @@ struct hw_error {
  * out-of-memory error is returned, which hw_error_destroy() ignores.
  */
 struct hw_error *hw_error_create(enum hw_error_code code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* HW_ERR_OS with errno @errnum; strerror(errnum) is appended: "<msg>: <strerror>". */
-struct hw_error *hw_error_os(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct hw_error *hw_error_os(int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* HW_ERR_FAULT at @addr. */
 struct hw_error *hw_error_fault(uint64_t addr, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* The static out-of-memory error. */
 struct hw_error *hw_error_nomem(void);
 
@@ -53,7 +54,7 @@ struct hw_error *hw_error_nomem(void);
  * (so: return hw_error_context(err, "reading %s", path);). NULL passes through.
  */
 struct hw_error *hw_error_context(struct hw_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Take the message (caller frees) and destroy the error; NULL on out of memory. */
 char *hw_error_steal_message(struct hw_error *err);

@@ -24,26 +24,27 @@ struct hw_strcache;
 #define HW_MAP_MODULES 24
 
 struct hw_map_cell {
-	uint64_t used, free;   /* bytes of this cell covered by used / free fragments */
-	uint64_t frags;        /* fragments starting in this cell */
-	uint8_t mod[HW_MAP_CELL_MODULES];   /* module ids (index into hw_heapmap.modules, +1; 0 none) */
+	uint64_t used, free; /* bytes of this cell covered by used / free fragments */
+	uint64_t frags;	     /* fragments starting in this cell */
+	uint8_t
+	    mod[HW_MAP_CELL_MODULES]; /* module ids (index into hw_heapmap.modules, +1; 0 none) */
 	uint64_t mod_bytes[HW_MAP_CELL_MODULES];
 	/* the first fragment starting here, for hover titles */
 	uint64_t first_index, first_addr, first_size;
 	uint64_t first_file, first_func, first_line;
 	bool first_used;
-	bool damaged;          /* beyond where the walk could go */
+	bool damaged; /* beyond where the walk could go */
 };
 
 struct hw_map_module {
-	char name[48];   /* sanitised module name ("core", "tm", ...) or "(no site)" */
-	uint64_t bytes;  /* used bytes in the whole pool */
+	char name[48];	/* sanitised module name ("core", "tm", ...) or "(no site)" */
+	uint64_t bytes; /* used bytes in the whole pool */
 	uint64_t frags;
 };
 
 struct hw_heapmap {
-	uint64_t start, end;      /* the mapped range: first fragment .. heap end */
-	uint64_t cell_bytes;      /* bytes per cell (>= 1) */
+	uint64_t start, end; /* the mapped range: first fragment .. heap end */
+	uint64_t cell_bytes; /* bytes per cell (>= 1) */
 	uint32_t cols, rows;
 	struct hw_map_cell *cells;
 	size_t ncells;
@@ -66,9 +67,8 @@ struct hw_heapmap {
  * out @cols wide. @strings resolves module names (for builds without mname,
  * the module is the "<module>: " prefix of the file string).
  */
-struct hw_error *hw_heapmap_init(struct hw_heapmap *m, uint64_t start, uint64_t end,
-				 uint32_t cells, uint32_t cols, bool debug,
-				 struct hw_strcache *strings);
+struct hw_error *hw_heapmap_init(struct hw_heapmap *m, uint64_t start, uint64_t end, uint32_t cells,
+				 uint32_t cols, bool debug, struct hw_strcache *strings);
 void hw_heapmap_deinit(struct hw_heapmap *m);
 /* Account one fragment (header, payload and trailer bytes). */
 void hw_heapmap_add(struct hw_heapmap *m, const struct hw_frag *f, uint64_t frag_bytes);

@@ -17,8 +17,8 @@
 struct hw_json {
 	FILE *out;
 	int depth;
-	bool first[32];   /* no element written yet at this depth */
-	bool in_obj[32];  /* object (true) or array (false) */
+	bool first[32];	 /* no element written yet at this depth */
+	bool in_obj[32]; /* object (true) or array (false) */
 	bool pretty;
 };
 

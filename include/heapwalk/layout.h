@@ -22,24 +22,24 @@ struct hw_dwarf;
  * its fields are also reachable by name (l->word, l->debug) and a pointer
  * to the layout is a pointer to its head.
  */
-#define HW_LAYOUT_HEAD_FIELDS(ROUNDTO)                                                          \
-	char name[64];    /* profile name ("qm-4.4-5.7-dbg-lp64") or "dwarf" */                \
-	char source[320]; /* "profile:NAME" or "dwarf:/path/to/file" */                         \
-	int era;          /* the allocator's era (enum hw_<mgr>_era) */                         \
-	uint32_t word;    /* 4 or 8 */                                                          \
-	ROUNDTO;          /* every fragment size is a multiple of it */                         \
-	bool debug        /* the fragments record their allocation site */
+#define HW_LAYOUT_HEAD_FIELDS(ROUNDTO)                                                             \
+	char name[64];	  /* profile name ("qm-4.4-5.7-dbg-lp64") or "dwarf" */                    \
+	char source[320]; /* "profile:NAME" or "dwarf:/path/to/file" */                            \
+	int era;	  /* the allocator's era (enum hw_<mgr>_era) */                            \
+	uint32_t word;	  /* 4 or 8 */                                                             \
+	ROUNDTO;	  /* every fragment size is a multiple of it */                            \
+	bool debug	  /* the fragments record their allocation site */
 
 struct hw_layout_head {
 	HW_LAYOUT_HEAD_FIELDS(uint32_t roundto);
 };
 
-#define HW_LAYOUT_HEAD(ROUNDTO)                                                                 \
-	union {                                                                                 \
-		struct hw_layout_head head;                                                     \
-		struct {                                                                        \
-			HW_LAYOUT_HEAD_FIELDS(ROUNDTO);                                         \
-		};                                                                              \
+#define HW_LAYOUT_HEAD(ROUNDTO)                                                                    \
+	union {                                                                                    \
+		struct hw_layout_head head;                                                        \
+		struct {                                                                           \
+			HW_LAYOUT_HEAD_FIELDS(ROUNDTO);                                            \
+		};                                                                                 \
 	}
 
 /* An offset that does not exist in this variant. */
@@ -47,10 +47,10 @@ struct hw_layout_head {
 
 /* q_malloc eras with distinct layouts (kamailio-memory.md §2, §9.1). */
 enum hw_qm_era {
-	HW_QM_ERA_OLD,       /* SER 0.9, OpenSER 1.x, Kamailio 3.0-4.1 */
-	HW_QM_ERA_42,        /* 4.2-4.3: block gains type, ffrags */
-	HW_QM_ERA_44,        /* 4.4-5.7: fragment gains mname */
-	HW_QM_ERA_58,        /* 5.8-6.1: ROUNDTO 16, reserved words, long type */
+	HW_QM_ERA_OLD,	     /* SER 0.9, OpenSER 1.x, Kamailio 3.0-4.1 */
+	HW_QM_ERA_42,	     /* 4.2-4.3: block gains type, ffrags */
+	HW_QM_ERA_44,	     /* 4.4-5.7: fragment gains mname */
+	HW_QM_ERA_58,	     /* 5.8-6.1: ROUNDTO 16, reserved words, long type */
 	HW_QM_ERA_MASTER,    /* after 6.1: reserved1 before check */
 	HW_QM_ERA_MASTER_BT, /* after 6.1 with the backtrace array */
 	HW_QM_ERA_COUNT
@@ -64,7 +64,7 @@ struct hw_qm_layout {
 	uint32_t end_size, e_check1, e_check2, e_size, e_prev_free;
 	/* struct qm_block */
 	uint32_t block_size, b_type, b_size, b_used, b_real_used, b_max_real_used, b_ffrags,
-		b_first_frag, b_last_frag_end, b_free_hash;
+	    b_first_frag, b_last_frag_end, b_free_hash;
 	/* struct qm_frag_lnk */
 	uint32_t lnk_size, l_no;
 	/* constants */
@@ -121,20 +121,21 @@ enum hw_fm_era {
 
 struct hw_fm_layout {
 	HW_LAYOUT_HEAD(uint32_t roundto); /* era: enum hw_fm_era */
-	bool stats; /* the block keeps used/real_used/max_real_used (debug, STATISTICS, MALLOC_STATS) */
+	bool stats; /* the block keeps used/real_used/max_real_used (debug, STATISTICS,
+		       MALLOC_STATS) */
 	/* struct fm_frag; f_link is the forward free-list link of the era (u or next_free) */
 	uint32_t frag_size, f_size, f_u, f_prv_free, f_is_free, f_is_free_size, f_next_free,
-		f_prev_free, f_link, f_file, f_func, f_mname, f_line, f_check, f_check_size;
+	    f_prev_free, f_link, f_file, f_func, f_mname, f_line, f_check, f_check_size;
 	/* struct fm_block */
 	uint32_t block_size, b_type, b_size, b_used, b_real_used, b_max_real_used, b_ffrags,
-		b_first_frag, b_last_frag, b_free_bitmap, b_free_hash;
+	    b_first_frag, b_last_frag, b_free_bitmap, b_free_hash;
 	uint32_t bitmap_words; /* 0: no bitmap */
 	/* struct fm_frag_lnk */
 	uint32_t lnk_size, l_first, l_no;
 	/* constants */
 	uint32_t hash_size, optimize, optimize_factor;
-	uint32_t first_off;     /* ROUNDUP(sizeof(fm_block)): expected first_frag - block */
-	uint32_t init_headers;  /* fragment headers in INIT_OVERHEAD: 1 (<= 4.1) or 2 */
+	uint32_t first_off;    /* ROUNDUP(sizeof(fm_block)): expected first_frag - block */
+	uint32_t init_headers; /* fragment headers in INIT_OVERHEAD: 1 (<= 4.1) or 2 */
 };
 
 const char *hw_fm_era_name(enum hw_fm_era era);
@@ -169,13 +170,13 @@ struct hw_tlsf_layout {
 	});
 	/* block_header_t */
 	uint32_t hdr_size, h_prev_phys, h_file, h_func, h_mname, h_line, h_line_size, h_size,
-		h_next_free, h_prev_free;
+	    h_next_free, h_prev_free;
 	uint32_t start_offset; /* user pointer - header */
 	uint32_t overhead;     /* block_header_overhead: bytes a block costs besides its size */
 	uint32_t size_min;     /* block_size_min */
 	/* control_t */
 	uint32_t control_size, c_total_size, c_allocated, c_real_used, c_max_used, c_fragments,
-		c_max_fragments, c_fl_bitmap, c_sl_bitmap, c_blocks;
+	    c_max_fragments, c_fl_bitmap, c_sl_bitmap, c_blocks;
 	/* constants */
 	uint32_t fl_count, sl_count, sl_log2, fl_shift, fl_max;
 };

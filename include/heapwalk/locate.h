@@ -33,11 +33,11 @@ struct hw_frag_brief {
 void hw_frag_brief_set(struct hw_frag_brief *b, const struct hw_frag *f);
 
 enum hw_loc_kind {
-	HW_LOC_NONE,	     /* not inside this pool's heap */
-	HW_LOC_BLOCK,	     /* in the manager's block header (before the first fragment) */
-	HW_LOC_FRAG,	     /* inside a fragment */
-	HW_LOC_GAP,	     /* inside a damaged range the walk skipped */
-	HW_LOC_UNWALKED,     /* inside the heap, past where the walk ended */
+	HW_LOC_NONE,	 /* not inside this pool's heap */
+	HW_LOC_BLOCK,	 /* in the manager's block header (before the first fragment) */
+	HW_LOC_FRAG,	 /* inside a fragment */
+	HW_LOC_GAP,	 /* inside a damaged range the walk skipped */
+	HW_LOC_UNWALKED, /* inside the heap, past where the walk ended */
 };
 
 enum hw_loc_part { HW_PART_HEADER, HW_PART_PAYLOAD, HW_PART_TRAILER };
@@ -46,8 +46,8 @@ struct hw_location {
 	uint64_t addr; /* in: the address asked about */
 	/* out */
 	enum hw_loc_kind kind;
-	enum hw_loc_part part;	/* HW_LOC_FRAG */
-	uint64_t offset;	/* HW_LOC_FRAG: addr - frag.user (negative parts: header) */
+	enum hw_loc_part part;	   /* HW_LOC_FRAG */
+	uint64_t offset;	   /* HW_LOC_FRAG: addr - frag.user (negative parts: header) */
 	struct hw_frag_brief frag; /* HW_LOC_FRAG */
 	struct hw_frag_brief prev, next; /* the fragments before and after (valid if found) */
 	uint64_t gap_from, gap_to;	 /* HW_LOC_GAP */

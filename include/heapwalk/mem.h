@@ -28,11 +28,7 @@
 struct hw_error;
 struct hw_mem;
 
-enum hw_mem_layer {
-	HW_MEM_LAYER_CORE = 0,
-	HW_MEM_LAYER_FILE = 1,
-	HW_MEM_LAYER_COUNT
-};
+enum hw_mem_layer { HW_MEM_LAYER_CORE = 0, HW_MEM_LAYER_FILE = 1, HW_MEM_LAYER_COUNT };
 
 struct hw_error *hw_mem_create(struct hw_mem **ret);
 void hw_mem_destroy(struct hw_mem *mem);

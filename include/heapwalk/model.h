@@ -28,13 +28,20 @@ struct hw_location;
 /* The JSON schema version; bump on incompatible changes (doc/json-schema.md). */
 #define HW_JSON_FORMAT_VERSION 1
 
-enum hw_format { HW_FMT_TEXT, HW_FMT_JSON, HW_FMT_CSV, HW_FMT_KAMAILIO, HW_FMT_GDB, HW_FMT_PROMETHEUS };
+enum hw_format {
+	HW_FMT_TEXT,
+	HW_FMT_JSON,
+	HW_FMT_CSV,
+	HW_FMT_KAMAILIO,
+	HW_FMT_GDB,
+	HW_FMT_PROMETHEUS
+};
 
 struct hw_pool_report {
 	const struct hw_pool *pool;
 	const struct hw_allocator *alloc; /* set when the pool is walked */
-	bool walked;            /* header read and fragments walked */
-	char *error;            /* why not walked (owned), NULL if walked */
+	bool walked;			  /* header read and fragments walked */
+	char *error;			  /* why not walked (owned), NULL if walked */
 	struct hw_heap_header hdr;
 	struct hw_walk_stats walk;
 	struct hw_check check;
@@ -81,9 +88,9 @@ struct hw_report {
 	struct hw_strcache strings;
 	/* frags streaming state */
 	struct hw_json json;
-	bool used_only; /* frags --used: Kamailio's mem_status_mode=0 */
+	bool used_only;	  /* frags --used: Kamailio's mem_status_mode=0 */
 	uint64_t request; /* stats --request N: say whether N bytes would fit (0: not asked) */
-	bool color;       /* text: ANSI colours (--color) */
+	bool color;	  /* text: ANSI colours (--color) */
 	/* frags: --hexdump N (0: none) and --strings: each payload's content (fmt_content.c) */
 	uint64_t hexdump;
 	bool show_strings;
@@ -100,7 +107,7 @@ struct hw_check_pool {
 	struct hw_location *where; /* one per kept finding of pr->check (NULL: not located) */
 	struct hw_check_gap {
 		uint64_t from, to;
-	} *gaps; /* the ranges the resynchronised walk skipped */
+	} * gaps; /* the ranges the resynchronised walk skipped */
 	size_t ngaps;
 };
 

@@ -25,8 +25,8 @@ enum hw_pool_kind { HW_POOL_PKG, HW_POOL_SHM, HW_POOL_KIND_COUNT };
 
 struct hw_pool {
 	enum hw_pool_kind kind;
-	const char *name;    /* "pkg" / "shm" */
-	char manager[24];    /* "q_malloc", "f_malloc", "tlsf_malloc"; "" if unknown */
+	const char *name; /* "pkg" / "shm" */
+	char manager[24]; /* "q_malloc", "f_malloc", "tlsf_malloc"; "" if unknown */
 	/* the manager heapwalk walks the pool with (alloc.h), NULL if not recognised */
 	const struct hw_allocator *alloc;
 	/*
@@ -37,20 +37,20 @@ struct hw_pool {
 	 */
 	const struct hw_layout_head *layout;
 	void *layout_mem;
-	char root_symbol[16];/* "_pkg_root", "mem_block", ... */
-	uint64_t root;       /* address of that symbol */
-	uint64_t block;      /* the manager's block */
-	bool usable;         /* a layout was found and heapwalk can walk this pool */
-	char *problem;       /* why not usable (owned), NULL if usable */
-	char evidence[768];  /* '; '-separated reasons for manager and layout */
-	bool no_strings; /* no executable: site strings cannot be resolved */
+	char root_symbol[16]; /* "_pkg_root", "mem_block", ... */
+	uint64_t root;	      /* address of that symbol */
+	uint64_t block;	      /* the manager's block */
+	bool usable;	      /* a layout was found and heapwalk can walk this pool */
+	char *problem;	      /* why not usable (owned), NULL if usable */
+	char evidence[768];   /* '; '-separated reasons for manager and layout */
+	bool no_strings;      /* no executable: site strings cannot be resolved */
 };
 
 /* What the binary says about itself, all optional (empty / false when unknown). */
 struct hw_instance {
-	char version[96];  /* full_version, sanitised, trailing blanks removed */
-	int major, minor;  /* parsed from version, -1 if unknown */
-	char flags[512];   /* ver_flags, sanitised */
+	char version[96];	 /* full_version, sanitised, trailing blanks removed */
+	int major, minor;	 /* parsed from version, -1 if unknown */
+	char flags[512];	 /* ver_flags, sanitised */
 	bool debug_known, debug; /* from the flags */
 	bool has_process_no;
 	int process_no;
@@ -61,12 +61,12 @@ struct hw_instance {
 };
 
 struct hw_discover_opts {
-	const char *layout_name; /* force a built-in profile (NULL: detect) */
-	bool no_debuginfo;       /* ignore DWARF even if @dw is given */
+	const char *layout_name;	    /* force a built-in profile (NULL: detect) */
+	bool no_debuginfo;		    /* ignore DWARF even if @dw is given */
 	const struct hw_allocator *manager; /* force a manager (NULL: detect) */
-	bool has_block;          /* walk the block at @block instead of looking for roots */
+	bool has_block; /* walk the block at @block instead of looking for roots */
 	uint64_t block;
-	int block_kind;          /* the pool @block is (enum hw_pool_kind), -1: from its header */
+	int block_kind; /* the pool @block is (enum hw_pool_kind), -1: from its header */
 };
 
 /*
@@ -88,13 +88,13 @@ const char *hw_pool_layout_source(const struct hw_pool *pool);
 
 /* Plain facts about a usable pool's layout, whatever its manager. */
 struct hw_layout_facts {
-	const char *era;  /* "4.4-5.7", "4.4+", ... */
+	const char *era; /* "4.4-5.7", "4.4+", ... */
 	bool debug;
-	uint32_t word;    /* bytes */
+	uint32_t word;	  /* bytes */
 	uint32_t roundto; /* ROUNDTO (TLSF: ALIGN_SIZE) */
 	char sizes[256];  /* one line of the sizes that matter for this manager */
 	char header[24];  /* fragment header (and trailer) bytes: "32+16" */
-	uint32_t first;   /* where the first fragment header lies from the block */
+	uint32_t first;	  /* where the first fragment header lies from the block */
 };
 /* Fills @ret for a usable pool; returns false (and leaves @ret) when not usable. */
 bool hw_pool_layout_facts(const struct hw_pool *pool, struct hw_layout_facts *ret);

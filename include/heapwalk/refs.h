@@ -57,7 +57,6 @@ struct hw_refs_opts {
  * cannot be walked at all fails (nomem); damage is skipped over.
  */
 struct hw_error *hw_refs_scan(const struct hw_target *t, const struct hw_refs_pool *pools,
-			      size_t npools, const struct hw_refs_opts *o, hw_ref_fn fn,
-			      void *arg);
+			      size_t npools, const struct hw_refs_opts *o, hw_ref_fn fn, void *arg);
 
 #endif

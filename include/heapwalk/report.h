@@ -78,7 +78,7 @@ struct hw_formatter {
 	void (*frags_end)(struct hw_report *r);
 };
 extern const struct hw_formatter hw_formatter_text, hw_formatter_json, hw_formatter_csv,
-	hw_formatter_kamailio, hw_formatter_prometheus;
+    hw_formatter_kamailio, hw_formatter_prometheus;
 
 /* SVG pieces shared by map and the HTML report (svg.c). */
 struct hw_heapmap;
@@ -153,7 +153,8 @@ bool hw_format_parse(const char *name, enum hw_format *ret);
 /* How many sites a list shows when --top is not given: 30 in text, all (0) otherwise. */
 uint64_t hw_report_default_top(enum hw_format format);
 
-/* Content (fmt_content.c): a fragment's bytes as r->hexdump / r->show_strings ask, text or JSON members. */
+/* Content (fmt_content.c): a fragment's bytes as r->hexdump / r->show_strings ask, text or JSON
+ * members. */
 void hw_fmt_content_text(struct hw_report *r, const struct hw_frag *f, const char *indent);
 void hw_fmt_content_json(struct hw_report *r, const struct hw_frag *f);
 /* summary --classify: a site's "holds:" line, or its "content" member; the pool's total. */

@@ -29,12 +29,12 @@ struct hw_session_opts {
 	const char *core, *exe, *sysroot, *debug_file, *layout;
 	bool no_debuginfo;
 	const struct hw_allocator *manager; /* force a manager (NULL: detect) */
-	bool block_given;	 /* walk the block at @block instead of looking for roots */
+	bool block_given; /* walk the block at @block instead of looking for roots */
 	uint64_t block;
 	uint64_t max_core_size;
 	bool pool_sel[HW_POOL_KIND_COUNT]; /* the pools to prepare */
-	struct hw_target *target;	   /* already open: the session takes it (NULL: open core) */
-	struct hw_dwarf *dw;		   /* already open: borrowed (NULL: look it up) */
+	struct hw_target *target; /* already open: the session takes it (NULL: open core) */
+	struct hw_dwarf *dw;	  /* already open: borrowed (NULL: look it up) */
 	/* the report model's header */
 	const char *command;
 	enum hw_format format;
@@ -52,8 +52,8 @@ struct hw_session {
 	bool pool_sel[HW_POOL_KIND_COUNT]; /* the pools prepare_pools sets up */
 	char *debuginfo_problem;
 	struct hw_report report;
-	bool dw_borrowed; /* dw belongs to someone else (an instance shares one) */
-	bool no_progress; /* no progress line (the command streams to the terminal) */
+	bool dw_borrowed;	      /* dw belongs to someone else (an instance shares one) */
+	bool no_progress;	      /* no progress line (the command streams to the terminal) */
 	struct hw_free_job *free_job; /* hw_session_walk_free_start's work, NULL if none */
 	hw_session_say_fn warn, trace;
 };

@@ -36,7 +36,7 @@ const char *hw_strcache_get(struct hw_strcache *sc, uint64_t addr);
 struct hw_site {
 	uint64_t file, func, line, mname; /* key: file, func, line (mname rides along) */
 	uint64_t count, bytes;
-	uint64_t first_seen; /* order of first appearance in the walk */
+	uint64_t first_seen;		       /* order of first appearance in the walk */
 	const char *file_s, *func_s, *mname_s; /* after hw_sites_resolve */
 };
 
@@ -49,9 +49,9 @@ struct hw_sites {
 
 enum hw_site_order {
 	HW_ORDER_KAMAILIO, /* Kamailio's own: reverse order of first appearance */
-	HW_ORDER_BYTES,    /* bytes, then count, descending */
-	HW_ORDER_COUNT,    /* count, then bytes, descending */
-	HW_ORDER_SITE,     /* file, func, line ascending */
+	HW_ORDER_BYTES,	   /* bytes, then count, descending */
+	HW_ORDER_COUNT,	   /* count, then bytes, descending */
+	HW_ORDER_SITE,	   /* file, func, line ascending */
 };
 
 void hw_sites_init(struct hw_sites *s);

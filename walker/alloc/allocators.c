@@ -22,7 +22,7 @@ const struct hw_allocator *const hw_allocators[] = {
 #define HW_ALLOCATOR(key) &hw_allocator_##key,
 #include "allocators.def"
 #undef HW_ALLOCATOR
-	NULL,
+    NULL,
 };
 
 const struct hw_allocator *hw_allocator_find(const char *name)
@@ -51,8 +51,8 @@ struct hw_error *hw_profile_lookup(const char *name, const struct hw_allocator *
 	void *l;
 
 	if (!a)
-		return hw_error_create(HW_ERR_LOOKUP,
-				       "no built-in layout named '%s' (see 'heapwalk profiles')", name);
+		return hw_error_create(
+		    HW_ERR_LOOKUP, "no built-in layout named '%s' (see 'heapwalk profiles')", name);
 	l = calloc(1, a->layout_size);
 	if (!l)
 		return hw_error_create(HW_ERR_NOMEM, "out of memory");
@@ -109,8 +109,7 @@ struct hw_error *hw_alloc_split_point(const struct hw_target *t, const struct hw
 }
 
 void hw_alloc_walk_join(const struct hw_pool *p, const struct hw_heap_header *h,
-			struct hw_walk_stats *a, const struct hw_walk_stats *b,
-			struct hw_check *ck)
+			struct hw_walk_stats *a, const struct hw_walk_stats *b, struct hw_check *ck)
 {
 	a->frags += b->frags;
 	a->used_frags += b->used_frags;

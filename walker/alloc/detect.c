@@ -336,16 +336,15 @@ static const struct hw_allocator *manager_from_name(const char *s)
 }
 
 /* 4.4+: compare the API's xmalloc (word 3) with the manager functions in .dynsym. */
-static const struct hw_allocator *manager_from_xmalloc(const struct hw_target *t,
-							struct hw_pool *p)
+static const struct hw_allocator *manager_from_xmalloc(const struct hw_target *t, struct hw_pool *p)
 {
 	uint64_t x, a;
 
 	if (!hw_probe_word(t, p->root + 3ull * t->word_size, &x) || !x)
 		return NULL;
 	for (size_t i = 0; hw_allocators[i]; i++) {
-		const char *fn = p->kind == HW_POOL_SHM ? hw_allocators[i]->sym_shm
-						       : hw_allocators[i]->sym_pkg;
+		const char *fn =
+		    p->kind == HW_POOL_SHM ? hw_allocators[i]->sym_shm : hw_allocators[i]->sym_pkg;
 		if (fn && has_symbol(t, fn, &a) && a == x) {
 			note(p, "%s.xmalloc is %s", p->root_symbol, fn);
 			return hw_allocators[i];

@@ -188,8 +188,8 @@ static bool follow_list_opts(const struct hw_target *t, const struct hw_fm_layou
 		if (deep && hw_cycle_step(&cyc, cur)) {
 			struct link_reader rd = {t, l->f_link, l->word};
 			uint64_t closer, entry, len;
-			if (hw_cycle_locate(first, read_link, &rd, frag_limit(l, start, end), &closer,
-					    &entry, &len))
+			if (hw_cycle_locate(first, read_link, &rd, frag_limit(l, start, end),
+					    &closer, &entry, &len))
 				hw_check_add(ck, HW_SEV_ERROR, closer, HW_NO_INDEX,
 					     "free bucket %" PRIu64 " runs in a cycle: 0x%" PRIx64
 					     " links back to 0x%" PRIx64
@@ -277,7 +277,6 @@ static bool follow_list_opts(const struct hw_target *t, const struct hw_fm_layou
 	}
 	return true;
 }
-
 
 /* ---- the free set of eras without a free flag (<= 4.1) ---- */
 
@@ -438,7 +437,8 @@ static bool fm_plausible_depth(const struct fm_probe *p, uint64_t a, int depth)
 			uint64_t fl = field(hp, l->f_is_free, l->f_is_free_size);
 			uint64_t nx = field(hp, l->f_next_free, l->word);
 			uint64_t pv = field(hp, l->f_prev_free, l->word);
-			if (fl > 1 || (!fl && (nx || pv)) || !fm_link_ok(p, nx) || !fm_link_ok(p, pv))
+			if (fl > 1 || (!fl && (nx || pv)) || !fm_link_ok(p, nx) ||
+			    !fm_link_ok(p, pv))
 				return false;
 			break;
 		}
@@ -508,7 +508,11 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 		limit *= 2; /* a gap and the fragment found after it: two steps */
 	/* <= 4.1: the loop runs while below the sentinel header, and ends at the heap end */
 	stop = l->era >= HW_FM_ERA_42 ? end : h->last_frag_end;
-	struct fm_probe probe = {.t = t, .l = l, .block = h->block, .end = end, .grain = grain,
+	struct fm_probe probe = {.t = t,
+				 .l = l,
+				 .block = h->block,
+				 .end = end,
+				 .grain = grain,
 				 .depth = l->f_check != HW_NO_OFF ? 1 : 2};
 
 	for (uint64_t i = 0; addr < stop; i++) {
@@ -584,7 +588,8 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 				     HW_QM_ST_CHECK);
 		f.gaps = st.gaps;
 		/* a doubtful header counts only if it leads to another plausible one */
-		if (resync && (size == 0 || (l->f_check != HW_NO_OFF && f.check != HW_QM_ST_CHECK)) &&
+		if (resync &&
+		    (size == 0 || (l->f_check != HW_NO_OFF && f.check != HW_QM_ST_CHECK)) &&
 		    addr + hs + size != end && !fm_plausible_depth(&probe, addr + hs + size, 0)) {
 			if (size == 0)
 				hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size 0");
@@ -639,7 +644,8 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 	}
 	if (unreached)
 		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
-			     "%" PRIu64 " fragments have nxt_free set but no free list reaches them "
+			     "%" PRIu64
+			     " fragments have nxt_free set but no free list reaches them "
 			     "(the lists are damaged)",
 			     unreached);
 	if (st.complete && l->era < HW_FM_ERA_42 && matched != fs.n)

@@ -121,8 +121,7 @@ static void fm_misfit_text(uint64_t block, uint64_t got, char *buf, size_t cap)
 		 block, got);
 }
 
-static int fm_pool_kind(const struct hw_target *t, const struct hw_layout_head *l,
-			uint64_t block)
+static int fm_pool_kind(const struct hw_target *t, const struct hw_layout_head *l, uint64_t block)
 {
 	return hw_probe_pool_type(t, block, fm_of(l)->b_type);
 }
@@ -172,8 +171,8 @@ static void fm_kam_stats(struct hw_sbuf *sb, const struct hw_layout_head *l,
 }
 
 /* fm_status lists no fragments, only the free lists */
-static void fm_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *l,
-			const struct hw_frag *f, const char *file, const char *func)
+static void fm_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *l, const struct hw_frag *f,
+			const char *file, const char *func)
 {
 	(void)sb;
 	(void)l;
@@ -193,11 +192,11 @@ static void fm_kam_end(struct hw_sbuf *sb, const struct hw_layout_head *hd,
 	for (size_t i = 0; i < nb; i++) {
 		const struct hw_free_bucket *b = &bk[i];
 		uint64_t lo = hw_fm_unhash(l, b->index);
-		hw_sbuf_printf(sb,
-			       "hash = %3" PRIu64 " fragments no.: %5" PRIu64 ", unused: %5d\n"
-			       "\t\t bucket size: %9" PRIu64 " - %9" PRIu64 " (first %9" PRIu64 ")\n",
-			       b->index, b->count, 0, lo, b->index <= small ? lo : 2 * lo,
-			       b->first_size);
+		hw_sbuf_printf(
+		    sb,
+		    "hash = %3" PRIu64 " fragments no.: %5" PRIu64 ", unused: %5d\n"
+		    "\t\t bucket size: %9" PRIu64 " - %9" PRIu64 " (first %9" PRIu64 ")\n",
+		    b->index, b->count, 0, lo, b->index <= small ? lo : 2 * lo, b->first_size);
 		total += b->count;
 		bytes += b->bytes;
 	}
@@ -207,31 +206,31 @@ static void fm_kam_end(struct hw_sbuf *sb, const struct hw_layout_head *hd,
 }
 
 const struct hw_allocator hw_allocator_fm = {
-	.name = "f_malloc",
-	.key = "fm",
-	.gdb_id = 2,
-	HW_ALLOC_OPS_INIT(fm),
-	.layout_from_dwarf = fm_op_dwarf,
-	.describe = fm_describe,
-	.fields = fm_fields,
-	.nfields = sizeof(fm_fields) / sizeof(fm_fields[0]),
-	.flags = fm_flags,
-	.nflags = sizeof(fm_flags) / sizeof(fm_flags[0]),
-	.sym_pkg = "fm_malloc",
-	.sym_shm = "fm_shm_malloc",
-	.fit = fm_fit,
-	.era_of_version = fm_era_of_version,
-	.prefer = fm_prefer,
-	.fit_text = fm_fit_text,
-	.misfit_text = fm_misfit_text,
-	.debug_evidence = "first fragment carries the start check pattern",
-	.got_label = "first fragment at block+",
-	.pool_kind = fm_pool_kind,
-	.heap_end = fm_heap_end,
-	.free_flag = fm_free_flag,
-	.kam = {.stats = fm_kam_stats,
-		.sums_head = hw_kam_sums_plain,
-		.status_begin = fm_kam_header,
-		.status_frag = fm_kam_frag,
-		.status_end = fm_kam_end},
+    .name = "f_malloc",
+    .key = "fm",
+    .gdb_id = 2,
+    HW_ALLOC_OPS_INIT(fm),
+    .layout_from_dwarf = fm_op_dwarf,
+    .describe = fm_describe,
+    .fields = fm_fields,
+    .nfields = sizeof(fm_fields) / sizeof(fm_fields[0]),
+    .flags = fm_flags,
+    .nflags = sizeof(fm_flags) / sizeof(fm_flags[0]),
+    .sym_pkg = "fm_malloc",
+    .sym_shm = "fm_shm_malloc",
+    .fit = fm_fit,
+    .era_of_version = fm_era_of_version,
+    .prefer = fm_prefer,
+    .fit_text = fm_fit_text,
+    .misfit_text = fm_misfit_text,
+    .debug_evidence = "first fragment carries the start check pattern",
+    .got_label = "first fragment at block+",
+    .pool_kind = fm_pool_kind,
+    .heap_end = fm_heap_end,
+    .free_flag = fm_free_flag,
+    .kam = {.stats = fm_kam_stats,
+	    .sums_head = hw_kam_sums_plain,
+	    .status_begin = fm_kam_header,
+	    .status_frag = fm_kam_frag,
+	    .status_end = fm_kam_end},
 };

@@ -20,50 +20,48 @@
  * and hw_X_era_name: static X_op_<name>, to be put in its struct
  * hw_allocator. A layout head is the start of its struct hw_X_layout.
  */
-#define HW_ALLOC_OPS(X)                                                                         \
-	static inline const struct hw_##X##_layout *X##_of(const struct hw_layout_head *l)      \
-	{                                                                                       \
-		return (const struct hw_##X##_layout *)(const void *)l;                        \
-	}                                                                                       \
-	static struct hw_error *X##_op_read_header(const struct hw_target *t,                   \
-						   const struct hw_layout_head *l,              \
-						   uint64_t block, struct hw_heap_header *ret)  \
-	{                                                                                       \
-		return hw_##X##_read_header(t, X##_of(l), block, ret);                          \
-	}                                                                                       \
-	static struct hw_error *X##_op_walk(const struct hw_target *t,                          \
-					    const struct hw_layout_head *l,                     \
-					    const struct hw_heap_header *h,                     \
-					    const struct hw_walk_opts *o, hw_frag_fn fn,        \
-					    void *arg, struct hw_check *ck,                     \
-					    struct hw_walk_stats *ret)                          \
-	{                                                                                       \
-		return hw_##X##_walk_opts(t, X##_of(l), h, o, fn, arg, ck, ret);                \
-	}                                                                                       \
-	static struct hw_error *X##_op_walk_free(                                               \
-	    const struct hw_target *t, const struct hw_layout_head *l,                          \
-	    const struct hw_heap_header *h, const struct hw_walk_opts *o, hw_bucket_fn fn,      \
-	    void *arg, struct hw_check *ck)                                                     \
-	{                                                                                       \
-		return hw_##X##_walk_free_opts(t, X##_of(l), h, o, fn, arg, ck);                \
-	}                                                                                       \
-	static size_t X##_op_profiles(void *out, size_t cap)                                    \
-	{                                                                                       \
-		return hw_##X##_profiles(out, cap);                                             \
-	}                                                                                       \
-	static struct hw_error *X##_op_profile_by_name(const char *name, void *ret)             \
-	{                                                                                       \
-		return hw_##X##_profile_by_name(name, ret);                                     \
-	}                                                                                       \
-	static const char *X##_op_era_name(int era)                                             \
-	{                                                                                       \
-		return hw_##X##_era_name(era);                                                  \
+#define HW_ALLOC_OPS(X)                                                                            \
+	static inline const struct hw_##X##_layout *X##_of(const struct hw_layout_head *l)         \
+	{                                                                                          \
+		return (const struct hw_##X##_layout *)(const void *)l;                            \
+	}                                                                                          \
+	static struct hw_error *X##_op_read_header(const struct hw_target *t,                      \
+						   const struct hw_layout_head *l, uint64_t block, \
+						   struct hw_heap_header *ret)                     \
+	{                                                                                          \
+		return hw_##X##_read_header(t, X##_of(l), block, ret);                             \
+	}                                                                                          \
+	static struct hw_error *X##_op_walk(                                                       \
+	    const struct hw_target *t, const struct hw_layout_head *l,                             \
+	    const struct hw_heap_header *h, const struct hw_walk_opts *o, hw_frag_fn fn,           \
+	    void *arg, struct hw_check *ck, struct hw_walk_stats *ret)                             \
+	{                                                                                          \
+		return hw_##X##_walk_opts(t, X##_of(l), h, o, fn, arg, ck, ret);                   \
+	}                                                                                          \
+	static struct hw_error *X##_op_walk_free(                                                  \
+	    const struct hw_target *t, const struct hw_layout_head *l,                             \
+	    const struct hw_heap_header *h, const struct hw_walk_opts *o, hw_bucket_fn fn,         \
+	    void *arg, struct hw_check *ck)                                                        \
+	{                                                                                          \
+		return hw_##X##_walk_free_opts(t, X##_of(l), h, o, fn, arg, ck);                   \
+	}                                                                                          \
+	static size_t X##_op_profiles(void *out, size_t cap)                                       \
+	{                                                                                          \
+		return hw_##X##_profiles(out, cap);                                                \
+	}                                                                                          \
+	static struct hw_error *X##_op_profile_by_name(const char *name, void *ret)                \
+	{                                                                                          \
+		return hw_##X##_profile_by_name(name, ret);                                        \
+	}                                                                                          \
+	static const char *X##_op_era_name(int era)                                                \
+	{                                                                                          \
+		return hw_##X##_era_name(era);                                                     \
 	}
 
 /* The ops HW_ALLOC_OPS(X) defines, as struct hw_allocator initialisers. */
-#define HW_ALLOC_OPS_INIT(X)                                                                    \
-	.layout_size = sizeof(struct hw_##X##_layout), .profiles = X##_op_profiles,             \
-	.profile_by_name = X##_op_profile_by_name, .era_name = X##_op_era_name,                 \
+#define HW_ALLOC_OPS_INIT(X)                                                                       \
+	.layout_size = sizeof(struct hw_##X##_layout), .profiles = X##_op_profiles,                \
+	.profile_by_name = X##_op_profile_by_name, .era_name = X##_op_era_name,                    \
 	.read_header = X##_op_read_header, .walk = X##_op_walk, .walk_free = X##_op_walk_free
 
 /* Reads for recognising a block: false (and no error) when the memory is not there. */

@@ -36,7 +36,8 @@ struct hw_error *hw_qm_read_header(const struct hw_target *t, const struct hw_qm
 	struct hw_error *err;
 
 	if (need == 0 || need > sizeof(buf))
-		return hw_error_create(HW_ERR_INVALID_ARG, "q_malloc block header of %u bytes", need);
+		return hw_error_create(HW_ERR_INVALID_ARG, "q_malloc block header of %u bytes",
+				       need);
 	err = hw_mem_read(t->mem, buf, block, need);
 	if (err)
 		return hw_error_context(err, "cannot read 'qm_block' at 0x%" PRIx64, block);
@@ -87,16 +88,16 @@ void hw_qm_check_counters(const struct hw_heap_header *h, const struct hw_walk_s
 			  struct hw_check *ck)
 {
 	if (h->used != st->used_bytes) {
-		uint64_t d = h->used > st->used_bytes ? h->used - st->used_bytes
-						      : st->used_bytes - h->used;
+		uint64_t d =
+		    h->used > st->used_bytes ? h->used - st->used_bytes : st->used_bytes - h->used;
 		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
 			     "bookkeeping delta: the block counts %" PRIu64 " bytes used, the "
 			     "fragments hold %" PRIu64 " (%s%" PRIu64 "); %s",
 			     h->used, st->used_bytes, h->used > st->used_bytes ? "+" : "-", d,
 			     h->used > st->used_bytes
-				     ? "Kamailio before 5.8.8/6.0.6/6.1.0 leaves this after "
-				       "shrinking reallocs; not heap damage"
-				     : "the counter is lower than the heap");
+				 ? "Kamailio before 5.8.8/6.0.6/6.1.0 leaves this after "
+				   "shrinking reallocs; not heap damage"
+				 : "the counter is lower than the heap");
 	}
 	if (h->has_ffrags && h->ffrags != st->free_frags)
 		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
@@ -137,10 +138,12 @@ static bool qm_plausible_depth(const struct qm_probe *p, uint64_t a, int depth)
 		if (!hw_resync_word(p->t, e + l->e_size, l->word, &v) || v != size)
 			return false;
 		if (l->debug) {
-			if (!hw_resync_word(p->t, a + l->f_check, l->word, &v) || v != HW_QM_ST_CHECK ||
+			if (!hw_resync_word(p->t, a + l->f_check, l->word, &v) ||
+			    v != HW_QM_ST_CHECK ||
 			    !hw_resync_word(p->t, e + l->e_check1, l->word, &v) ||
 			    v != HW_QM_END_CHECK1 ||
-			    !hw_resync_word(p->t, e + l->e_check2, l->word, &v) || v != HW_QM_END_CHECK2)
+			    !hw_resync_word(p->t, e + l->e_check2, l->word, &v) ||
+			    v != HW_QM_END_CHECK2)
 				return false;
 		}
 		if (!hw_resync_word(p->t, a + l->f_u, l->word, &v) ||
@@ -178,7 +181,7 @@ static uint64_t gcd64(uint64_t a, uint64_t b)
 
 /* A fragment word; @W (4 or 8) is a constant in walk_inplace, so each read is one load. */
 static inline __attribute__((always_inline)) uint64_t word_w(const uint8_t *p, uint32_t off,
-							      unsigned W)
+							     unsigned W)
 {
 	if (off == HW_NO_OFF)
 		return 0;
@@ -225,13 +228,14 @@ walk_inplace(const struct hw_qm_layout *l, const uint8_t *base, uint64_t start, 
 			break;
 		}
 		if (i >= limit) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i, "walk exceeded %" PRIu64 " fragments",
-				     limit);
+			hw_check_add(ck, HW_SEV_ERROR, addr, i,
+				     "walk exceeded %" PRIu64 " fragments", limit);
 			break;
 		}
 		if (end - addr < span0) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i,
-				     "%" PRIu64 " bytes left at the heap end, too few for a fragment",
+				     "%" PRIu64
+				     " bytes left at the heap end, too few for a fragment",
 				     end - addr);
 			break;
 		}
@@ -242,7 +246,8 @@ walk_inplace(const struct hw_qm_layout *l, const uint8_t *base, uint64_t start, 
 		size = word_w(hp, o_size, W);
 		misaligned = roundto > 1 && (pow2 ? size & (roundto - 1) : size % roundto);
 		if (size > end - addr - span0 || misaligned) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size %" PRIu64 " %s", size,
+			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size %" PRIu64 " %s",
+				     size,
 				     misaligned ? "is not a multiple of ROUNDTO"
 						: "runs past the end of the heap");
 			break;
@@ -275,7 +280,7 @@ walk_inplace(const struct hw_qm_layout *l, const uint8_t *base, uint64_t start, 
 					     "start pattern 0x%" PRIx64 ", expected 0x%lx", f.check,
 					     HW_QM_ST_CHECK);
 			if (__builtin_expect(f.end_check1 != HW_QM_END_CHECK1 ||
-						     f.end_check2 != HW_QM_END_CHECK2,
+						 f.end_check2 != HW_QM_END_CHECK2,
 					     0))
 				hw_check_add(ck, HW_SEV_ERROR, eaddr, i,
 					     "end patterns 0x%" PRIx64 ", 0x%" PRIx64
@@ -376,13 +381,14 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 		bool misaligned;
 
 		if (i >= limit) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i, "walk exceeded %" PRIu64 " fragments",
-				     limit);
+			hw_check_add(ck, HW_SEV_ERROR, addr, i,
+				     "walk exceeded %" PRIu64 " fragments", limit);
 			break;
 		}
 		if (end - addr < (uint64_t)hs + es) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i,
-				     "%" PRIu64 " bytes left at the heap end, too few for a fragment",
+				     "%" PRIu64
+				     " bytes left at the heap end, too few for a fragment",
 				     end - addr);
 			goto damaged;
 		}
@@ -407,14 +413,16 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 		size = word_at(hp, o_size, w);
 		misaligned = roundto > 1 && (pow2 ? size & (roundto - 1) : size % roundto);
 		if (size > end - addr - hs - es || misaligned) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size %" PRIu64 " %s", size,
+			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size %" PRIu64 " %s",
+				     size,
 				     misaligned ? "is not a multiple of ROUNDTO"
 						: "runs past the end of the heap");
 			goto damaged;
 		}
 		if (resync && size == 0) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i,
-				     "fragment size 0 (q_malloc never makes fragments under ROUNDTO)");
+			hw_check_add(
+			    ck, HW_SEV_ERROR, addr, i,
+			    "fragment size 0 (q_malloc never makes fragments under ROUNDTO)");
 			goto damaged;
 		}
 		eaddr = addr + hs + size;
@@ -588,7 +596,8 @@ static bool walk_bucket(const struct hw_target *t, const struct hw_qm_layout *l,
 		}
 		if (cur < start || cur >= end) {
 			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
-				     "free bucket %" PRIu64 " links to 0x%" PRIx64 ", outside the heap",
+				     "free bucket %" PRIu64 " links to 0x%" PRIx64
+				     ", outside the heap",
 				     b, cur);
 			break;
 		}
@@ -604,8 +613,8 @@ static bool walk_bucket(const struct hw_target *t, const struct hw_qm_layout *l,
 		bk->count++;
 		err = hw_target_read_word(t, cur + l->f_u, &cur);
 		if (err) {
-			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX, "free bucket %" PRIu64 ": %s",
-				     b, err->message);
+			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+				     "free bucket %" PRIu64 ": %s", b, err->message);
 			hw_error_destroy(err);
 			break;
 		}
@@ -650,7 +659,8 @@ static void deep_bucket(const struct hw_target *t, const struct hw_qm_layout *l,
 
 	memset(bk, 0, sizeof(*bk));
 	bk->index = b;
-	if (!hw_resync_word(t, head + l->f_u, w, &cur) || !hw_resync_word(t, head + l->l_no, w, &no)) {
+	if (!hw_resync_word(t, head + l->f_u, w, &cur) ||
+	    !hw_resync_word(t, head + l->l_no, w, &no)) {
 		hw_check_add(ck, HW_SEV_ERROR, head, HW_NO_INDEX,
 			     "free bucket %" PRIu64 ": its head at 0x%" PRIx64 " cannot be read", b,
 			     head);
@@ -687,14 +697,16 @@ static void deep_bucket(const struct hw_target *t, const struct hw_qm_layout *l,
 		}
 		if (cur < start || cur >= end || end - cur < (uint64_t)l->frag_size + l->end_size) {
 			hw_check_add(ck, HW_SEV_ERROR, prev, HW_NO_INDEX,
-				     "free bucket %" PRIu64 " links to 0x%" PRIx64 ", outside the heap",
+				     "free bucket %" PRIu64 " links to 0x%" PRIx64
+				     ", outside the heap",
 				     b, cur);
 			return;
 		}
 		if (!hw_resync_word(t, cur + l->f_size, w, &size)) {
 			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
-				     "free bucket %" PRIu64 ": element 0x%" PRIx64 " cannot be read", b,
-				     cur);
+				     "free bucket %" PRIu64 ": element 0x%" PRIx64
+				     " cannot be read",
+				     b, cur);
 			return;
 		}
 		if (o->elem)
@@ -728,15 +740,17 @@ static void deep_bucket(const struct hw_target *t, const struct hw_qm_layout *l,
 		prev_size = size;
 		if (!hw_resync_word(t, cur + l->f_u, w, &cur)) {
 			hw_check_add(ck, HW_SEV_ERROR, prev, HW_NO_INDEX,
-				     "free bucket %" PRIu64 ": element 0x%" PRIx64 " cannot be read", b,
-				     prev);
+				     "free bucket %" PRIu64 ": element 0x%" PRIx64
+				     " cannot be read",
+				     b, prev);
 			return;
 		}
 	}
 	{
 		uint64_t tail;
 		/* the sentinel's trailer follows its header: tail.prev_free is the last element */
-		if (hw_resync_word(t, head + l->frag_size + l->e_prev_free, w, &tail) && tail != prev)
+		if (hw_resync_word(t, head + l->frag_size + l->e_prev_free, w, &tail) &&
+		    tail != prev)
 			hw_check_add(ck, HW_SEV_ERROR, head, HW_NO_INDEX,
 				     "free bucket %" PRIu64 ": the tail links back to 0x%" PRIx64
 				     ", the last element is 0x%" PRIx64,
@@ -848,9 +862,9 @@ static void lanes_run(struct lanes *fl)
 }
 
 /* Set up the pass; false when the block and heap are not one piece of memory. */
-static bool lanes_init(struct lanes *fl, const struct hw_target *t,
-		       const struct hw_qm_layout *l, const struct hw_heap_header *h, uint64_t start,
-		       uint64_t end, uint64_t limit, struct hw_free_bucket *res, bool *ok)
+static bool lanes_init(struct lanes *fl, const struct hw_target *t, const struct hw_qm_layout *l,
+		       const struct hw_heap_header *h, uint64_t start, uint64_t end, uint64_t limit,
+		       struct hw_free_bucket *res, bool *ok)
 {
 	memset(fl, 0, sizeof(*fl));
 	fl->t = t;
@@ -866,14 +880,13 @@ static bool lanes_init(struct lanes *fl, const struct hw_target *t,
 }
 
 /* The buckets in order, as a plain walk reports them and their findings. */
-static void lanes_report(struct lanes *fl, hw_bucket_fn fn, void *arg,
-			 struct hw_check *ck)
+static void lanes_report(struct lanes *fl, hw_bucket_fn fn, void *arg, struct hw_check *ck)
 {
 	for (uint64_t b = 0; b < fl->l->hash_size; b++) {
 		struct hw_free_bucket bk = fl->res[b];
 
-		if (!fl->ok[b] && !walk_bucket(fl->t, fl->l, &fl->h, b, fl->start, fl->end, fl->limit,
-					       ck, &bk))
+		if (!fl->ok[b] &&
+		    !walk_bucket(fl->t, fl->l, &fl->h, b, fl->start, fl->end, fl->limit, ck, &bk))
 			continue;
 		if (bk.count && fn && fn(arg, &bk))
 			break;
@@ -881,9 +894,8 @@ static void lanes_report(struct lanes *fl, hw_bucket_fn fn, void *arg,
 }
 
 static struct hw_error *deep_walk_free(const struct hw_target *t, const struct hw_qm_layout *l,
-				       const struct hw_heap_header *h,
-				       const struct hw_walk_opts *o, hw_bucket_fn fn, void *arg,
-				       struct hw_check *ck)
+				       const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				       hw_bucket_fn fn, void *arg, struct hw_check *ck)
 {
 	uint64_t start, end, limit, sum_no = 0;
 

@@ -102,8 +102,7 @@ static void qm_misfit_text(uint64_t block, uint64_t got, char *buf, size_t cap)
 		 block, got);
 }
 
-static int qm_pool_kind(const struct hw_target *t, const struct hw_layout_head *l,
-			uint64_t block)
+static int qm_pool_kind(const struct hw_target *t, const struct hw_layout_head *l, uint64_t block)
 {
 	return hw_probe_pool_type(t, block, qm_of(l)->b_type);
 }
@@ -162,8 +161,8 @@ static void qm_kam_begin(struct hw_sbuf *sb, const struct hw_layout_head *l,
 	hw_sbuf_puts(sb, "dumping all alloc'ed. fragments:\n");
 }
 
-static void qm_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *l,
-			const struct hw_frag *f, const char *file, const char *func)
+static void qm_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *l, const struct hw_frag *f,
+			const char *file, const char *func)
 {
 	hw_sbuf_printf(sb, "   %3" PRIu64 ". %c  address=", f->index, f->used ? 'N' : 'A');
 	hw_kam_ptr(sb, f->user);
@@ -172,9 +171,10 @@ static void qm_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *l,
 	hw_sbuf_printf(sb, " size=%" PRIu64 " used=1\n", f->size);
 	if (!l->debug)
 		return;
-	hw_sbuf_printf(sb, "          %s from %s: %s(%" PRId64 ")\n",
-		       f->used ? "alloc'd" : "freed", file, func, (int64_t)f->line);
-	hw_sbuf_printf(sb, "         start check=%" PRIx64 ", end check= %" PRIx64 ", %" PRIx64 "\n",
+	hw_sbuf_printf(sb, "          %s from %s: %s(%" PRId64 ")\n", f->used ? "alloc'd" : "freed",
+		       file, func, (int64_t)f->line);
+	hw_sbuf_printf(sb,
+		       "         start check=%" PRIx64 ", end check= %" PRIx64 ", %" PRIx64 "\n",
 		       f->check, f->end_check1, f->end_check2);
 	if (f->check != HW_QM_ST_CHECK)
 		hw_sbuf_printf(sb, "         * beginning overwritten(%" PRIx64 ")!\n", f->check);
@@ -197,38 +197,39 @@ static void qm_kam_end(struct hw_sbuf *sb, const struct hw_layout_head *hd,
 		uint64_t hi = b->index <= small ? lo : 2 * lo;
 		hw_sbuf_printf(sb,
 			       "hash= %3" PRIu64 ". fragments no.: %5" PRIu64 ", unused: %5d\n"
-			       "\t\t bucket size: %9" PRIu64 " - %9" PRId64 " (first %9" PRIu64 ")\n",
+			       "\t\t bucket size: %9" PRIu64 " - %9" PRId64 " (first %9" PRIu64
+			       ")\n",
 			       b->index, b->count, 0, lo, (int64_t)hi, b->first_size);
 	}
 	hw_sbuf_puts(sb, "-----------------------------\n");
 }
 
 const struct hw_allocator hw_allocator_qm = {
-	.name = "q_malloc",
-	.key = "qm",
-	.gdb_id = 1,
-	HW_ALLOC_OPS_INIT(qm),
-	.layout_from_dwarf = qm_op_dwarf,
-	.describe = qm_describe,
-	.fields = qm_fields,
-	.nfields = sizeof(qm_fields) / sizeof(qm_fields[0]),
-	.sym_pkg = "qm_malloc",
-	.sym_shm = "qm_shm_malloc",
-	.fit = qm_fit,
-	.era_of_version = qm_era_of_version,
-	.dwarf_era = qm_dwarf_era,
-	.fit_text = qm_fit_text,
-	.misfit_text = qm_misfit_text,
-	.debug_evidence = "first fragment carries the start check pattern",
-	.got_label = "first fragment at block+",
-	.pool_kind = qm_pool_kind,
-	.heap_end = qm_heap_end,
-	.split_point = qm_split,
-	.check_counters = hw_qm_check_counters,
-	.check_totals = qm_check_totals,
-	.kam = {.stats = qm_kam_stats,
-		.sums_head = hw_kam_sums_plain,
-		.status_begin = qm_kam_begin,
-		.status_frag = qm_kam_frag,
-		.status_end = qm_kam_end},
+    .name = "q_malloc",
+    .key = "qm",
+    .gdb_id = 1,
+    HW_ALLOC_OPS_INIT(qm),
+    .layout_from_dwarf = qm_op_dwarf,
+    .describe = qm_describe,
+    .fields = qm_fields,
+    .nfields = sizeof(qm_fields) / sizeof(qm_fields[0]),
+    .sym_pkg = "qm_malloc",
+    .sym_shm = "qm_shm_malloc",
+    .fit = qm_fit,
+    .era_of_version = qm_era_of_version,
+    .dwarf_era = qm_dwarf_era,
+    .fit_text = qm_fit_text,
+    .misfit_text = qm_misfit_text,
+    .debug_evidence = "first fragment carries the start check pattern",
+    .got_label = "first fragment at block+",
+    .pool_kind = qm_pool_kind,
+    .heap_end = qm_heap_end,
+    .split_point = qm_split,
+    .check_counters = hw_qm_check_counters,
+    .check_totals = qm_check_totals,
+    .kam = {.stats = qm_kam_stats,
+	    .sums_head = hw_kam_sums_plain,
+	    .status_begin = qm_kam_begin,
+	    .status_frag = qm_kam_frag,
+	    .status_end = qm_kam_end},
 };

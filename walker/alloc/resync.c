@@ -86,10 +86,10 @@ uint64_t hw_resync_scan(const struct hw_target *t, uint64_t origin, uint64_t fro
 	return end;
 }
 
-uint64_t hw_resync_gap(const struct hw_target *t, const struct hw_walk_opts *o,
-		       struct hw_check *ck, struct hw_walk_stats *st, uint64_t index,
-		       uint64_t origin, uint64_t from, uint64_t end, uint64_t step, uint32_t need,
-		       hw_plausible_fn ok, void *ctx, const char *what)
+uint64_t hw_resync_gap(const struct hw_target *t, const struct hw_walk_opts *o, struct hw_check *ck,
+		       struct hw_walk_stats *st, uint64_t index, uint64_t origin, uint64_t from,
+		       uint64_t end, uint64_t step, uint32_t need, hw_plausible_fn ok, void *ctx,
+		       const char *what)
 {
 	uint64_t to = hw_resync_scan(t, origin, from, end, step, need, ok, ctx);
 

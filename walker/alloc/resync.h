@@ -30,10 +30,10 @@ uint64_t hw_resync_scan(const struct hw_target *t, uint64_t origin, uint64_t fro
  * that names the skipped range, the gap callback, the stats. Returns where
  * the walk goes on (@end if nothing plausible is left).
  */
-uint64_t hw_resync_gap(const struct hw_target *t, const struct hw_walk_opts *o,
-		       struct hw_check *ck, struct hw_walk_stats *st, uint64_t index,
-		       uint64_t origin, uint64_t from, uint64_t end, uint64_t step, uint32_t need,
-		       hw_plausible_fn ok, void *ctx, const char *what);
+uint64_t hw_resync_gap(const struct hw_target *t, const struct hw_walk_opts *o, struct hw_check *ck,
+		       struct hw_walk_stats *st, uint64_t index, uint64_t origin, uint64_t from,
+		       uint64_t end, uint64_t step, uint32_t need, hw_plausible_fn ok, void *ctx,
+		       const char *what);
 
 /*
  * Brent's cycle detection for a list followed one element at a time: call

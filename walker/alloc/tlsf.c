@@ -230,8 +230,8 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 	limit = block_limit(l, addr, end);
 	if (resync)
 		limit *= 2; /* a gap and the block found after it: two steps */
-	struct tlsf_probe probe = {.t = t, .l = l, .control = h->block, .start = addr, .end = end,
-				   .depth = 2};
+	struct tlsf_probe probe = {
+	    .t = t, .l = l, .control = h->block, .start = addr, .end = end, .depth = 2};
 	bool after_gap = false;
 
 	for (uint64_t i = 0; addr <= end; i++) {
@@ -255,7 +255,8 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 		size = raw & ~(uint64_t)3;
 		if (resync && size == 0 && addr != end) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i,
-				     "block size 0 at 0x%" PRIx64 ", before the sentinel's place 0x%" PRIx64,
+				     "block size 0 at 0x%" PRIx64
+				     ", before the sentinel's place 0x%" PRIx64,
 				     addr, end);
 			goto damaged;
 		}
@@ -393,8 +394,7 @@ static bool read_link(void *ctx, uint64_t a, uint64_t *ret)
 	return hw_resync_word(r->t, a + r->off, r->w, ret);
 }
 
-struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t,
-					const struct hw_tlsf_layout *l,
+struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct hw_tlsf_layout *l,
 					const struct hw_heap_header *h,
 					const struct hw_walk_opts *o, hw_bucket_fn fn, void *arg,
 					struct hw_check *ck)
@@ -465,16 +465,18 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t,
 					if (hw_cycle_locate(first, read_link, &rd,
 							    block_limit(l, start, end), &closer,
 							    &entry, &len))
-						hw_check_add(ck, HW_SEV_ERROR, closer, HW_NO_INDEX,
-							     "free list [%u][%u] runs in a cycle: 0x%" PRIx64
-							     " links back to 0x%" PRIx64 ", already on the "
-							     "list (a cycle of %" PRIu64 ")",
-							     fl, sl, closer, entry, len);
+						hw_check_add(
+						    ck, HW_SEV_ERROR, closer, HW_NO_INDEX,
+						    "free list [%u][%u] runs in a cycle: 0x%" PRIx64
+						    " links back to 0x%" PRIx64 ", already on the "
+						    "list (a cycle of %" PRIu64 ")",
+						    fl, sl, closer, entry, len);
 					else
-						hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
-							     "free list [%u][%u] runs in a cycle: 0x%" PRIx64
-							     " comes round again after %" PRIu64 " elements",
-							     fl, sl, cur, bk.count);
+						hw_check_add(
+						    ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
+						    "free list [%u][%u] runs in a cycle: 0x%" PRIx64
+						    " comes round again after %" PRIu64 " elements",
+						    fl, sl, cur, bk.count);
 					break;
 				}
 				if (budget == 0) {
@@ -486,11 +488,12 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t,
 				}
 				budget--;
 				if (cur < start || cur >= end || end - cur < l->hdr_size) {
-					/* said where the bad link is: the block before, or the head */
+					/* said where the bad link is: the block before, or the head
+					 */
 					hw_check_add(ck, HW_SEV_ERROR,
-						     prev != h->block ? prev
-								      : h->block + l->c_blocks +
-									    bk.index * w,
+						     prev != h->block
+							 ? prev
+							 : h->block + l->c_blocks + bk.index * w,
 						     HW_NO_INDEX,
 						     "free list [%u][%u] links to 0x%" PRIx64
 						     ", outside the pool",
@@ -515,8 +518,8 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t,
 					    "block on free list [%u][%u] is not marked free", fl,
 					    sl);
 				if (field(p, l->h_prev_free, w) != prev && !back_reported) {
-					/* the list is broken here: following it on only echoes that,
-					 * but check (deep) follows it on to find a cycle */
+					/* the list is broken here: following it on only echoes
+					 * that, but check (deep) follows it on to find a cycle */
 					hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
 						     "free list [%u][%u]: prev_free 0x%" PRIx64
 						     ", expected 0x%" PRIx64,

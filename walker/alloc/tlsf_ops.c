@@ -177,7 +177,7 @@ static uint64_t tlsf_heap_end(const struct hw_layout_head *l, const struct hw_he
 	uint64_t e;
 
 	return __builtin_add_overflow(h->last_frag_end, tlsf_of(l)->start_offset, &e) ? UINT64_MAX
-										       : e;
+										      : e;
 }
 
 /* ---- tlsf_status, tlsf_sums ---- */
@@ -283,31 +283,30 @@ static void tlsf_kam_end(struct hw_sbuf *sb, const struct hw_layout_head *l,
 }
 
 const struct hw_allocator hw_allocator_tlsf = {
-	.name = "tlsf_malloc",
-	.key = "tlsf",
-	.gdb_id = 3,
-	HW_ALLOC_OPS_INIT(tlsf),
-	.layout_from_dwarf = tlsf_op_dwarf,
-	.describe = tlsf_describe,
-	.fields = tlsf_fields,
-	.nfields = sizeof(tlsf_fields) / sizeof(tlsf_fields[0]),
-	.sym_pkg = "tlsf_malloc",
-	.sym_shm = "tlsf_shm_malloc",
-	.fit = tlsf_fit,
-	.era_of_version = tlsf_era_of_version,
-	.prefer = tlsf_prefer,
-	.dwarf_era = tlsf_dwarf_era,
-	.fit_text = tlsf_fit_text,
-	.misfit_text = tlsf_misfit_text,
-	.caveat = tlsf_caveat,
-	.got_label = "total_size",
-	.heap_end = tlsf_heap_end,
-	.tail_back_link = true,
-	.stale_free_mname = true,
-	.kam = {.stats = tlsf_kam_stats,
-		.sums_head = tlsf_kam_sums,
-		.status_begin = tlsf_kam_begin,
-		.status_frag = tlsf_kam_frag,
-		.status_end = tlsf_kam_end},
+    .name = "tlsf_malloc",
+    .key = "tlsf",
+    .gdb_id = 3,
+    HW_ALLOC_OPS_INIT(tlsf),
+    .layout_from_dwarf = tlsf_op_dwarf,
+    .describe = tlsf_describe,
+    .fields = tlsf_fields,
+    .nfields = sizeof(tlsf_fields) / sizeof(tlsf_fields[0]),
+    .sym_pkg = "tlsf_malloc",
+    .sym_shm = "tlsf_shm_malloc",
+    .fit = tlsf_fit,
+    .era_of_version = tlsf_era_of_version,
+    .prefer = tlsf_prefer,
+    .dwarf_era = tlsf_dwarf_era,
+    .fit_text = tlsf_fit_text,
+    .misfit_text = tlsf_misfit_text,
+    .caveat = tlsf_caveat,
+    .got_label = "total_size",
+    .heap_end = tlsf_heap_end,
+    .tail_back_link = true,
+    .stale_free_mname = true,
+    .kam = {.stats = tlsf_kam_stats,
+	    .sums_head = tlsf_kam_sums,
+	    .status_begin = tlsf_kam_begin,
+	    .status_frag = tlsf_kam_frag,
+	    .status_end = tlsf_kam_end},
 };
-

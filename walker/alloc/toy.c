@@ -22,7 +22,7 @@ static void finding(struct hw_check *ck, enum hw_severity sev, uint64_t addr, ui
 }
 
 static struct hw_error *hw_toy_read_header(const struct hw_target *t, const struct hw_toy_layout *l,
-				    uint64_t block, struct hw_heap_header *ret)
+					   uint64_t block, struct hw_heap_header *ret)
 {
 	uint64_t w[8];
 	struct hw_error *err = hw_mem_read(t->mem, w, block, sizeof(w));
@@ -31,8 +31,9 @@ static struct hw_error *hw_toy_read_header(const struct hw_target *t, const stru
 	if (err)
 		return hw_error_context(err, "reading the toy block at 0x%" PRIx64, block);
 	if (w[l->b_magic / 8] != HW_TOY_MAGIC)
-		return hw_error_create(HW_ERR_BAD_DATA, "no toy block at 0x%" PRIx64 ": magic 0x%" PRIx64,
-				       block, w[l->b_magic / 8]);
+		return hw_error_create(HW_ERR_BAD_DATA,
+				       "no toy block at 0x%" PRIx64 ": magic 0x%" PRIx64, block,
+				       w[l->b_magic / 8]);
 	memset(&h, 0, sizeof(h));
 	h.block = block;
 	h.size = w[l->b_size / 8];
@@ -76,9 +77,9 @@ static bool frag_at(const struct hw_target *t, const struct hw_toy_layout *l, ui
 }
 
 static struct hw_error *hw_toy_walk_opts(const struct hw_target *t, const struct hw_toy_layout *l,
-				  const struct hw_heap_header *h, const struct hw_walk_opts *o,
-				  hw_frag_fn fn, void *arg, struct hw_check *ck,
-				  struct hw_walk_stats *ret)
+					 const struct hw_heap_header *h,
+					 const struct hw_walk_opts *o, hw_frag_fn fn, void *arg,
+					 struct hw_check *ck, struct hw_walk_stats *ret)
 {
 	const uint64_t end = h->last_frag_end;
 	const bool split = o && o->from;
@@ -128,10 +129,11 @@ static struct hw_error *hw_toy_walk_opts(const struct hw_target *t, const struct
 	return NULL;
 }
 
-static struct hw_error *hw_toy_walk_free_opts(const struct hw_target *t, const struct hw_toy_layout *l,
-				       const struct hw_heap_header *h,
-				       const struct hw_walk_opts *o, hw_bucket_fn fn, void *arg,
-				       struct hw_check *ck)
+static struct hw_error *hw_toy_walk_free_opts(const struct hw_target *t,
+					      const struct hw_toy_layout *l,
+					      const struct hw_heap_header *h,
+					      const struct hw_walk_opts *o, hw_bucket_fn fn,
+					      void *arg, struct hw_check *ck)
 {
 	const uint64_t end = h->last_frag_end;
 	uint64_t bound = (end - h->block) / l->frag_size + 1;
@@ -141,7 +143,8 @@ static struct hw_error *hw_toy_walk_free_opts(const struct hw_target *t, const s
 	memset(&b, 0, sizeof(b));
 	b.no = h->ffrags;
 	if (!hw_probe_word(t, h->block + l->b_free_head, &a))
-		return hw_error_create(HW_ERR_FAULT, "cannot read the toy free list head at 0x%" PRIx64,
+		return hw_error_create(HW_ERR_FAULT,
+				       "cannot read the toy free list head at 0x%" PRIx64,
 				       h->block + l->b_free_head);
 	while (a && b.count < bound) {
 		uint64_t w[4];
@@ -149,8 +152,8 @@ static struct hw_error *hw_toy_walk_free_opts(const struct hw_target *t, const s
 		if (a < h->first_frag || !frag_at(t, l, a, end, HW_NO_INDEX, ck, w))
 			break;
 		if (w[l->f_state / 8] != HW_TOY_FREE) {
-			finding(ck, HW_SEV_ERROR, a, HW_NO_INDEX, "the free list holds a used fragment",
-				a, 0);
+			finding(ck, HW_SEV_ERROR, a, HW_NO_INDEX,
+				"the free list holds a used fragment", a, 0);
 			break;
 		}
 		if (o && o->elem)
@@ -162,7 +165,8 @@ static struct hw_error *hw_toy_walk_free_opts(const struct hw_target *t, const s
 		a = w[l->f_next_free / 8];
 	}
 	if (a && b.count >= bound)
-		finding(ck, HW_SEV_ERROR, h->block, HW_NO_INDEX, "the free list does not end", a, 0);
+		finding(ck, HW_SEV_ERROR, h->block, HW_NO_INDEX, "the free list does not end", a,
+			0);
 	if (b.count != h->ffrags)
 		finding(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
 			"the free list and the block's nfree differ", b.count, h->ffrags);
@@ -253,8 +257,8 @@ static void toy_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *l,
 	(void)l;
 	(void)file;
 	(void)func;
-	hw_sbuf_printf(sb, "%" PRIu64 ". %s size=%" PRIu64 "\n", f->index, f->used ? "used" : "free",
-		       f->size);
+	hw_sbuf_printf(sb, "%" PRIu64 ". %s size=%" PRIu64 "\n", f->index,
+		       f->used ? "used" : "free", f->size);
 }
 
 static void toy_kam_end(struct hw_sbuf *sb, const struct hw_layout_head *l,
@@ -268,21 +272,21 @@ static void toy_kam_end(struct hw_sbuf *sb, const struct hw_layout_head *l,
 }
 
 const struct hw_allocator hw_allocator_toy = {
-	.name = "toy_malloc",
-	.key = "toy",
-	HW_ALLOC_OPS_INIT(toy),
-	.describe = toy_describe,
-	.fields = toy_fields,
-	.nfields = sizeof(toy_fields) / sizeof(toy_fields[0]),
-	.fit = toy_fit,
-	.era_of_version = toy_era_of_version,
-	.fit_text = toy_fit_text,
-	.misfit_text = toy_misfit_text,
-	.got_label = "magic",
-	.heap_end = toy_heap_end,
-	.kam = {.stats = toy_kam_stats,
-		.sums_head = hw_kam_sums_plain,
-		.status_begin = toy_kam_begin,
-		.status_frag = toy_kam_frag,
-		.status_end = toy_kam_end},
+    .name = "toy_malloc",
+    .key = "toy",
+    HW_ALLOC_OPS_INIT(toy),
+    .describe = toy_describe,
+    .fields = toy_fields,
+    .nfields = sizeof(toy_fields) / sizeof(toy_fields[0]),
+    .fit = toy_fit,
+    .era_of_version = toy_era_of_version,
+    .fit_text = toy_fit_text,
+    .misfit_text = toy_misfit_text,
+    .got_label = "magic",
+    .heap_end = toy_heap_end,
+    .kam = {.stats = toy_kam_stats,
+	    .sums_head = hw_kam_sums_plain,
+	    .status_begin = toy_kam_begin,
+	    .status_frag = toy_kam_frag,
+	    .status_end = toy_kam_end},
 };

@@ -11,10 +11,10 @@
 #include "heapwalk/target.h"
 
 static const char *const names[HW_CONTENT_COUNT] = {
-	"SIP message", "SIP URI", "str to heap text", "heap pointers", "zeroed", "text", "binary",
+    "SIP message", "SIP URI", "str to heap text", "heap pointers", "zeroed", "text", "binary",
 };
 static const char *const keys[HW_CONTENT_COUNT] = {
-	"sip_message", "sip_uri", "str", "heap_pointers", "zero", "text", "binary",
+    "sip_message", "sip_uri", "str", "heap_pointers", "zero", "text", "binary",
 };
 
 const char *hw_content_name(enum hw_content c)
@@ -66,7 +66,8 @@ static bool sip_start_line(const uint8_t *p, size_t n, char *label, size_t cap)
 	}
 	for (m = 0; m < n && m < 16 && p[m] >= 'A' && p[m] <= 'Z'; m++)
 		;
-	if (m < 3 || m >= n || p[m] != ' ' || !(uri_scheme(p + m + 1, n - m - 1) || p[m + 1] == '<'))
+	if (m < 3 || m >= n || p[m] != ' ' ||
+	    !(uri_scheme(p + m + 1, n - m - 1) || p[m + 1] == '<'))
 		return false;
 	/* the request line ends with " SIP/2.0" before its CRLF */
 	for (i = m + 1; i < n && p[i] != '\r' && p[i] != '\n'; i++)
@@ -172,14 +173,14 @@ void hw_classify_set_heap(struct hw_classify *cl, uint64_t lo, uint64_t hi)
 
 static size_t hash3(uint64_t a, uint64_t b, uint64_t c)
 {
-	uint64_t h = a * 0x9e3779b97f4a7c15ull ^ (b + 0x632be59bd9b4e019ull) * 0xc2b2ae3d27d4eb4full ^
+	uint64_t h = a * 0x9e3779b97f4a7c15ull ^
+		     (b + 0x632be59bd9b4e019ull) * 0xc2b2ae3d27d4eb4full ^
 		     c * 0x165667b19e3779f9ull;
 
 	return (size_t)(h ^ (h >> 29));
 }
 
-static struct slot *find(const struct hw_classify *cl, uint64_t file, uint64_t func,
-			 uint64_t line)
+static struct slot *find(const struct hw_classify *cl, uint64_t file, uint64_t func, uint64_t line)
 {
 	if (!cl->cap)
 		return NULL;
@@ -217,8 +218,7 @@ static bool grow(struct hw_classify *cl)
 	return true;
 }
 
-static void count(struct hw_content_counts *c, enum hw_content k, uint64_t size,
-		  const char *label)
+static void count(struct hw_content_counts *c, enum hw_content k, uint64_t size, const char *label)
 {
 	c->total++;
 	c->count[k]++;
@@ -323,8 +323,8 @@ void hw_classify_describe(const struct hw_content_counts *c, char *buf, size_t c
 		if (best < 0)
 			break;
 		done[best] = true;
-		w = snprintf(buf + off, cap - off, "%s%s %.0f%%", shown ? ", " : "",
-			     names[best], 100.0 * (double)c->count[best] / (double)c->total);
+		w = snprintf(buf + off, cap - off, "%s%s %.0f%%", shown ? ", " : "", names[best],
+			     100.0 * (double)c->count[best] / (double)c->total);
 		if (w < 0 || (size_t)w >= cap - off)
 			return;
 		off += (size_t)w;

@@ -86,7 +86,7 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 			 in->growing_sites, b1);
 		if (in->top_site) {
 			hw_human_size(b2, sizeof(b2),
-			      in->top_site_bytes > 0 ? (uint64_t)in->top_site_bytes : 0);
+				      in->top_site_bytes > 0 ? (uint64_t)in->top_site_bytes : 0);
 			evidence(out, "grew most: %s (+%s)", in->top_site, b2);
 		}
 		if (in->growth_seconds > 0)
@@ -143,7 +143,7 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 }
 
 void hw_diag_growth(const struct hw_diff *d, const char *pool, int pid, struct hw_diag_input *in,
-		      double seconds, char *top, size_t topcap)
+		    double seconds, char *top, size_t topcap)
 {
 	for (size_t k = 0; k < d->npairs; k++) {
 		const struct hw_diff_pair *p = &d->pairs[k];

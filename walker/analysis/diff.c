@@ -532,8 +532,8 @@ struct hw_error *hw_diff_side_from_json_file(struct hw_diff_side *side, const ch
 			if (cap >= HW_JSONIN_MAX_BYTES) {
 				fclose(f);
 				free(buf);
-				return hw_error_create(HW_ERR_BAD_DATA, "%s: too large for a summary",
-						       path);
+				return hw_error_create(HW_ERR_BAD_DATA,
+						       "%s: too large for a summary", path);
 			}
 			cap = cap ? cap * 2 : 1 << 16;
 			nb = realloc(buf, cap);

@@ -102,8 +102,8 @@ static int by_growth(const void *x, const void *y)
 }
 
 struct hw_error *hw_growth_from_diff(const struct hw_diff *d, const uint64_t t_ns[2],
-				      struct hw_watch_series **ret, uint64_t **values_ret,
-				      size_t *n_ret)
+				     struct hw_watch_series **ret, uint64_t **values_ret,
+				     size_t *n_ret)
 {
 	double minutes = t_ns[0] && t_ns[1] > t_ns[0] ? (double)(t_ns[1] - t_ns[0]) / 60e9 : 0;
 	struct hw_watch_series *v;

@@ -8,9 +8,8 @@
 #include "heapwalk/heapmap.h"
 #include "heapwalk/sites.h"
 
-struct hw_error *hw_heapmap_init(struct hw_heapmap *m, uint64_t start, uint64_t end,
-				 uint32_t cells, uint32_t cols, bool debug,
-				 struct hw_strcache *strings)
+struct hw_error *hw_heapmap_init(struct hw_heapmap *m, uint64_t start, uint64_t end, uint32_t cells,
+				 uint32_t cols, bool debug, struct hw_strcache *strings)
 {
 	uint64_t span;
 
@@ -78,7 +77,8 @@ static unsigned module_of(struct hw_heapmap *m, const struct hw_frag *f)
 			break;
 	if (id == m->nmodules) {
 		if (m->nmodules < HW_MAP_MODULES)
-			snprintf(m->modules[m->nmodules++].name, sizeof(m->modules[0].name), "%s", name);
+			snprintf(m->modules[m->nmodules++].name, sizeof(m->modules[0].name), "%s",
+				 name);
 		else
 			id = HW_MAP_MODULES;
 	}
@@ -187,14 +187,14 @@ static const struct {
 	const char *module;
 	const char *colour;
 } known_colours[] = {
-	{"core", "#4c78a8"},      {"tm", "#f58518"},        {"usrloc", "#54a24b"},
-	{"htable", "#b279a2"},    {"dialog", "#e45756"},    {"registrar", "#72b7b2"},
-	{"presence", "#9d755d"},  {"dispatcher", "#ff9da6"}, {"tls", "#bab0ac"},
-	{"sl", "#eeca3b"},        {"pv", "#8c6d31"},        {"xlog", "#637939"},
-	{"rtpengine", "#d6616b"}, {"auth", "#7b4173"},      {"acc", "#17becf"},
-	{"sqlops", "#bcbd22"},    {"nathelper", "#9467bd"}, {"ctl", "#8c564b"},
-	{"kex", "#e377c2"},       {"corex", "#7f7f7f"},     {"cfg_rpc", "#aec7e8"},
-	{"jsonrpcs", "#ffbb78"},  {"siputils", "#98df8a"},  {"textops", "#c5b0d5"},
+    {"core", "#4c78a8"},      {"tm", "#f58518"},	 {"usrloc", "#54a24b"},
+    {"htable", "#b279a2"},    {"dialog", "#e45756"},	 {"registrar", "#72b7b2"},
+    {"presence", "#9d755d"},  {"dispatcher", "#ff9da6"}, {"tls", "#bab0ac"},
+    {"sl", "#eeca3b"},	      {"pv", "#8c6d31"},	 {"xlog", "#637939"},
+    {"rtpengine", "#d6616b"}, {"auth", "#7b4173"},	 {"acc", "#17becf"},
+    {"sqlops", "#bcbd22"},    {"nathelper", "#9467bd"},	 {"ctl", "#8c564b"},
+    {"kex", "#e377c2"},	      {"corex", "#7f7f7f"},	 {"cfg_rpc", "#aec7e8"},
+    {"jsonrpcs", "#ffbb78"},  {"siputils", "#98df8a"},	 {"textops", "#c5b0d5"},
 };
 
 void hw_heapmap_colour(const char *module, char out[8])
@@ -217,12 +217,30 @@ void hw_heapmap_colour(const char *module, char out[8])
 		double hp = hue / 60.0, mod2 = hp - 2.0 * (double)(int)(hp / 2.0);
 		x = c * (1 - (mod2 - 1 < 0 ? -(mod2 - 1) : mod2 - 1));
 		switch ((int)hp) {
-		case 0: r = c; g = x; break;
-		case 1: r = x; g = c; break;
-		case 2: g = c; b = x; break;
-		case 3: g = x; b = c; break;
-		case 4: r = x; b = c; break;
-		default: r = c; b = x; break;
+		case 0:
+			r = c;
+			g = x;
+			break;
+		case 1:
+			r = x;
+			g = c;
+			break;
+		case 2:
+			g = c;
+			b = x;
+			break;
+		case 3:
+			g = x;
+			b = c;
+			break;
+		case 4:
+			r = x;
+			b = c;
+			break;
+		default:
+			r = c;
+			b = x;
+			break;
 		}
 	}
 	mm = l - c / 2;

@@ -33,8 +33,8 @@ uint64_t hw_pool_heap_end(const struct hw_pool *p, const struct hw_heap_header *
 
 struct walk {
 	struct hw_location *locs;
-	size_t *order; /* indices of locs by address */
-	size_t n, k;   /* next unresolved (in order) */
+	size_t *order;		   /* indices of locs by address */
+	size_t n, k;		   /* next unresolved (in order) */
 	size_t pend_from, pend_to; /* order[from, to) wait for their next fragment */
 	struct hw_frag_brief prev;
 	uint64_t first;
@@ -71,9 +71,9 @@ static int on_frag(void *arg, const struct hw_frag *f)
 		l->kind = HW_LOC_FRAG;
 		l->frag = b;
 		l->prev = w->prev;
-		l->part = l->addr < f->user		 ? HW_PART_HEADER
+		l->part = l->addr < f->user		? HW_PART_HEADER
 			  : l->addr - f->user < f->size ? HW_PART_PAYLOAD
-							 : HW_PART_TRAILER;
+							: HW_PART_TRAILER;
 		l->offset = l->addr - f->user;
 		w->k++;
 	}

@@ -60,7 +60,8 @@ static void scan_range(struct scan *s, uint64_t a, uint64_t b, const struct hw_r
 					s->stop = true;
 				a += w;
 			} else {
-				uint64_t skip = err->code == HW_ERR_FAULT && err->addr > a ? err->addr : a;
+				uint64_t skip =
+				    err->code == HW_ERR_FAULT && err->addr > a ? err->addr : a;
 				hw_error_destroy(err);
 				/* jump to the next readable segment */
 				uint64_t next = 0;
@@ -71,7 +72,8 @@ static void scan_range(struct scan *s, uint64_t a, uint64_t b, const struct hw_r
 					if (si.missing || si.start + si.len <= skip + 1 || !si.len)
 						continue;
 					uint64_t c = si.start > skip + 1 ? si.start : skip + w;
-					if (c > a && (!next || c < next) && hw_mem_peek(s->t->mem, c, 1))
+					if (c > a && (!next || c < next) &&
+					    hw_mem_peek(s->t->mem, c, 1))
 						next = c;
 				}
 				if (!next || next >= b)
@@ -102,7 +104,8 @@ static int on_frag(void *arg, const struct hw_frag *f)
 		scan_range(s, s->walked_to, f->addr, &meta);
 	}
 	/* a TLSF payload runs one word into the next header */
-	s->walked_to = f->addr + f->span > f->user + f->size ? f->addr + f->span : f->user + f->size;
+	s->walked_to =
+	    f->addr + f->span > f->user + f->size ? f->addr + f->span : f->user + f->size;
 	if (f->used) {
 		if (!s->o->used_payload_only) {
 			src.kind = HW_REF_HEADER;
@@ -133,8 +136,7 @@ static int by_lo(const void *a, const void *b)
 }
 
 struct hw_error *hw_refs_scan(const struct hw_target *t, const struct hw_refs_pool *pools,
-			      size_t npools, const struct hw_refs_opts *o, hw_ref_fn fn,
-			      void *arg)
+			      size_t npools, const struct hw_refs_opts *o, hw_ref_fn fn, void *arg)
 {
 	struct scan s = {.t = t, .o = o, .fn = fn, .arg = arg};
 	struct hw_walk_opts wo = {.resync = true};

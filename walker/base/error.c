@@ -8,8 +8,8 @@
 #include "heapwalk/error.h"
 
 static struct hw_error nomem_error = {
-	.code = HW_ERR_NOMEM,
-	.message = "out of memory",
+    .code = HW_ERR_NOMEM,
+    .message = "out of memory",
 };
 
 struct hw_error *hw_error_nomem(void)

@@ -32,4 +32,3 @@ int hw_run_all(struct hw_cli *cli)
 	hw_inst_close(&in);
 	return rc;
 }
-

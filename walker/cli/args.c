@@ -76,7 +76,8 @@ static int check_combinations(struct hw_cli *cli, int argc, char **argv)
 	bool tj = HW_FMTS_TEXT_JSON & HW_FMT_BIT(cli->format);
 
 	if ((cli->hexdump || cli->strings) && !tj)
-		return hw_cli_usage_error(cli, "--hexdump and --strings need --format text or json");
+		return hw_cli_usage_error(cli,
+					  "--hexdump and --strings need --format text or json");
 	if (cli->classify && !tj)
 		return hw_cli_usage_error(cli, "--classify needs --format text or json");
 	if (optind < argc)
@@ -86,8 +87,8 @@ static int check_combinations(struct hw_cli *cli, int argc, char **argv)
 	if (cli->used_only && cli->free_only)
 		return hw_cli_usage_error(cli, "--used and --free exclude each other");
 	if (cli->from > cli->to)
-		return hw_cli_usage_error(cli, "--from %" PRIu64 " is after --to %" PRIu64, cli->from,
-					  cli->to);
+		return hw_cli_usage_error(cli, "--from %" PRIu64 " is after --to %" PRIu64,
+					  cli->from, cli->to);
 	if ((c->opts & OPT_LIVE) && !(c->opts & OPT_TARGET) && !cli->pid)
 		return hw_cli_usage_error(cli, "--pid PID is required");
 	if ((c->opts & OPT_TARGET) && !cli->core && !cli->pid && !cli->operand[0])
@@ -98,12 +99,14 @@ static int check_combinations(struct hw_cli *cli, int argc, char **argv)
 	if (cli->no_stop && !cli->pid)
 		return hw_cli_usage_error(cli, "--no-stop applies to --pid");
 	if (cli->no_stop && cli->core)
-		return hw_cli_usage_error(cli, "--no-stop applies to a running process, not --core");
+		return hw_cli_usage_error(cli,
+					  "--no-stop applies to a running process, not --core");
 	if (cli->layout && cli->debug_file)
 		return hw_cli_usage_error(cli, "--layout and --debug-file exclude each other");
 	if (cli->all && c->one_process)
-		return hw_cli_usage_error(cli, "%s reads one process at a time: give --pid PID "
-					       "without --all (shm is the same in every process)",
+		return hw_cli_usage_error(cli,
+					  "%s reads one process at a time: give --pid PID "
+					  "without --all (shm is the same in every process)",
 					  c->name);
 	if (cli->all && c->all_formats && !(c->all_formats & HW_FMT_BIT(cli->format)))
 		return hw_cli_usage_error(cli, c->all_format_error, hw_format_name(cli->format));

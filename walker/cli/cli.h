@@ -25,18 +25,18 @@ enum {
 
 /* Which options a command accepts. */
 enum {
-	OPT_TARGET = 1 << 0,  /* --core --exe --sysroot --debug-file --no-debuginfo --layout */
-	OPT_POOL = 1 << 1,    /* --pool */
-	OPT_FORMAT = 1 << 2,  /* --format */
-	OPT_SUMMARY = 1 << 3, /* --top --sort */
-	OPT_FRAGS = 1 << 4,   /* --used --free --from --to --min-size --site */
-	OPT_OUTPUT = 1 << 5,  /* -o/--output --cells */
-	OPT_HOST = 1 << 12,   /* --slab --proc */
-	OPT_LIVE = 1 << 20,   /* --pid --all --no-stop */
-	OPT_WATCH = 1 << 21,  /* --interval --count --duration */
-	OPT_DIAG = 1 << 22,   /* --request --baseline */
-	OPT_GROWTH = 1 << 26, /* --watch (report) */
-	OPT_CONTENT = 1 << 28,  /* --hexdump --strings (frags) */
+	OPT_TARGET = 1 << 0,	/* --core --exe --sysroot --debug-file --no-debuginfo --layout */
+	OPT_POOL = 1 << 1,	/* --pool */
+	OPT_FORMAT = 1 << 2,	/* --format */
+	OPT_SUMMARY = 1 << 3,	/* --top --sort */
+	OPT_FRAGS = 1 << 4,	/* --used --free --from --to --min-size --site */
+	OPT_OUTPUT = 1 << 5,	/* -o/--output --cells */
+	OPT_HOST = 1 << 12,	/* --slab --proc */
+	OPT_LIVE = 1 << 20,	/* --pid --all --no-stop */
+	OPT_WATCH = 1 << 21,	/* --interval --count --duration */
+	OPT_DIAG = 1 << 22,	/* --request --baseline */
+	OPT_GROWTH = 1 << 26,	/* --watch (report) */
+	OPT_CONTENT = 1 << 28,	/* --hexdump --strings (frags) */
 	OPT_CLASSIFY = 1 << 29, /* --classify (summary) */
 };
 
@@ -46,7 +46,7 @@ struct hw_cli {
 	const char *core, *exe, *sysroot, *debug_file, *layout;
 	bool no_debuginfo;
 	const struct hw_allocator *manager; /* --manager (NULL: detect) */
-	bool block_given;        /* --block ADDR */
+	bool block_given;		    /* --block ADDR */
 	uint64_t block;
 	/* selection and output */
 	bool pool_sel[HW_POOL_KIND_COUNT];
@@ -64,31 +64,31 @@ struct hw_cli {
 	const char *site;
 	/* map, report */
 	const char *output; /* NULL: stdout */
-	uint32_t cells;     /* heap map cells (0: default) */
+	uint32_t cells;	    /* heap map cells (0: default) */
 	/* host */
 	const char *proc_dir; /* --proc DIR (NULL: /proc) */
-	bool slab;            /* --slab */
-	char slab_sort;       /* --sort KEY with --slab: one of aclnopsu */
+	bool slab;	      /* --slab */
+	char slab_sort;	      /* --sort KEY with --slab: one of aclnopsu */
 	/* every command */
 	uint64_t max_core_size; /* --max-core-size: limit for compressed cores (0: default) */
-	bool color;             /* --color, NO_COLOR and the terminal, resolved */
-	int color_mode;         /* --color: auto (0), always (1), never (2) */
-	uint64_t width;         /* --width: fold text to this many columns (0: never) */
+	bool color;		/* --color, NO_COLOR and the terminal, resolved */
+	int color_mode;		/* --color: auto (0), always (1), never (2) */
+	uint64_t width;		/* --width: fold text to this many columns (0: never) */
 	bool width_given;
 	/* live processes and instances (live.c, instance.c) */
-	int pid;              /* --pid: a running process (with --core: one of the file's) */
-	bool all;             /* --all: every process of the instance */
-	bool no_stop;         /* --no-stop: read without stopping */
-	double interval;      /* --interval seconds (watch, diagnose) */
-	uint64_t count;       /* --count samples (watch) */
-	double duration;      /* --duration seconds (watch) */
-	uint64_t request;     /* --request BYTES: would it fit (stats, diagnose) */
-	const char *baseline; /* --baseline FILE (diagnose) */
+	int pid;		/* --pid: a running process (with --core: one of the file's) */
+	bool all;		/* --all: every process of the instance */
+	bool no_stop;		/* --no-stop: read without stopping */
+	double interval;	/* --interval seconds (watch, diagnose) */
+	uint64_t count;		/* --count samples (watch) */
+	double duration;	/* --duration seconds (watch) */
+	uint64_t request;	/* --request BYTES: would it fit (stats, diagnose) */
+	const char *baseline;	/* --baseline FILE (diagnose) */
 	const char *operand[2]; /* diff A B, report A B */
 	/* content (frags, summary): --hexdump N bytes (0: none), --strings, --classify */
 	uint64_t hexdump;
 	bool strings, classify;
-	bool watch;             /* report --watch: interval and count set */
+	bool watch; /* report --watch: interval and count set */
 	/* set by instance.c: the session uses these instead of opening its own */
 	struct hw_target *given_target;
 	struct hw_dwarf *given_dw;
@@ -100,7 +100,7 @@ struct hw_command {
 	const char *name;
 	const char *summary; /* one line for 'heapwalk help' */
 	const char *usage;   /* the synopsis after "heapwalk NAME " */
-	unsigned opts;       /* OPT_* accepted */
+	unsigned opts;	     /* OPT_* accepted */
 	unsigned formats;    /* HW_FMT_BIT per enum hw_format accepted */
 	int (*run)(struct hw_cli *cli);
 	/* operands: exactly @operands of them (into cli->operand[]), or none if optional */
@@ -128,18 +128,49 @@ extern const struct hw_command hw_commands[];
  */
 /* Option codes (options.c); values above 255 so that no short option collides. */
 enum {
-	O_CORE = 256, O_EXE, O_SYSROOT, O_DEBUG_FILE, O_NO_DEBUGINFO, O_LAYOUT, O_POOL, O_FORMAT,
-	O_TOP, O_SORT, O_USED, O_FREE, O_FROM, O_TO, O_MIN_SIZE, O_SITE, O_HELP, O_OUTPUT, O_CELLS,
-	O_MANAGER, O_BLOCK,
-	O_SLAB = 512, O_PROC, O_MAX_CORE_SIZE, O_COLOR, O_WIDTH,     /* host, compressed cores, colour */
-	O_PID = 1024, O_ALL, O_NO_STOP, O_INTERVAL, O_COUNT, O_DURATION, O_REQUEST, O_BASELINE,
-	O_WATCH = 4096,				     /* report with growth */
-	O_HEXDUMP = 8192, O_STRINGS, O_CLASSIFY,    /* content of fragments (frags, summary) */
+	O_CORE = 256,
+	O_EXE,
+	O_SYSROOT,
+	O_DEBUG_FILE,
+	O_NO_DEBUGINFO,
+	O_LAYOUT,
+	O_POOL,
+	O_FORMAT,
+	O_TOP,
+	O_SORT,
+	O_USED,
+	O_FREE,
+	O_FROM,
+	O_TO,
+	O_MIN_SIZE,
+	O_SITE,
+	O_HELP,
+	O_OUTPUT,
+	O_CELLS,
+	O_MANAGER,
+	O_BLOCK,
+	O_SLAB = 512,
+	O_PROC,
+	O_MAX_CORE_SIZE,
+	O_COLOR,
+	O_WIDTH, /* host, compressed cores, colour */
+	O_PID = 1024,
+	O_ALL,
+	O_NO_STOP,
+	O_INTERVAL,
+	O_COUNT,
+	O_DURATION,
+	O_REQUEST,
+	O_BASELINE,
+	O_WATCH = 4096, /* report with growth */
+	O_HEXDUMP = 8192,
+	O_STRINGS,
+	O_CLASSIFY, /* content of fragments (frags, summary) */
 };
 
 struct hw_option {
 	struct option o;
-	unsigned group;      /* OPT_* a command must accept; 0: every command */
+	unsigned group;	     /* OPT_* a command must accept; 0: every command */
 	const char *arg;     /* the value's name ("FILE", "DIR", "N"...), NULL for a flag */
 	const char *help;    /* what it does; '\n' where --help breaks the line */
 	char short_name;     /* also -X, or 0 */
@@ -184,7 +215,7 @@ int hw_cli_print_completion(FILE *out, const char *shell);
 
 /* Print "heapwalk: CMD: <message>" on stderr; return HW_EXIT_USAGE. */
 int hw_cli_usage_error(const struct hw_cli *cli, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Say why @err failed on stderr, destroy it; returns HW_EXIT_FATAL (setup.c). */
 struct hw_error;
 int hw_cli_fail(struct hw_error *err);

@@ -1,4 +1,5 @@
-/* cmd_addr.c - 'heapwalk addr ADDR': the fragment holding an address, its state, site and neighbours. */
+/* cmd_addr.c - 'heapwalk addr ADDR': the fragment holding an address, its state, site and
+ * neighbours. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

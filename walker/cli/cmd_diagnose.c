@@ -74,7 +74,8 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 		if (!err)
 			err = hw_diff_compute(&base, &now, &d);
 		if (err)
-			rc = hw_cli_fail(err); else {
+			rc = hw_cli_fail(err);
+		else {
 			have_diff = true;
 			if (base.time_ns && now.time_ns > base.time_ns)
 				seconds = (double)(now.time_ns - base.time_ns) / 1e9;
@@ -103,7 +104,7 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 				hw_session_diag_input(pr, cli->request, &din);
 				if (have_diff)
 					hw_diag_growth(&d, pr->pool->name, p->pid, &din, seconds,
-						  tops[nitems], sizeof(tops[0]));
+						       tops[nitems], sizeof(tops[0]));
 				it->pool = pr->pool->name;
 				it->pid = p->pid;
 				it->rank = p->rank;

@@ -27,9 +27,13 @@ static int emit(void *arg, const struct hw_frag *f)
 void hw_frags_list(const struct hw_cli *cli, struct hw_session *s, bool buckets)
 {
 	struct frags_ctx ctx = {
-		.base = {.s = s},
-		.flt = {.from = cli->from, .to = cli->to, .min_size = cli->min_size,
-			.used_only = cli->used_only, .free_only = cli->free_only, .site = cli->site},
+	    .base = {.s = s},
+	    .flt = {.from = cli->from,
+		    .to = cli->to,
+		    .min_size = cli->min_size,
+		    .used_only = cli->used_only,
+		    .free_only = cli->free_only,
+		    .site = cli->site},
 	};
 
 	s->report.used_only = cli->used_only;

@@ -48,7 +48,8 @@ int hw_cmd_leaks(struct hw_cli *cli)
 	hw_session_prepare_pools(&s);
 	err = hw_session_leaks(&s, cli->sort_given ? cli->sort : HW_ORDER_BYTES, top, &res);
 	if (err)
-		rc = hw_cli_fail(err); else {
+		rc = hw_cli_fail(err);
+	else {
 		hw_report_print(&s.report, &res);
 		rc = hw_cli_exit_code(&s) == HW_EXIT_FATAL ? HW_EXIT_FATAL : HW_EXIT_OK;
 	}

@@ -118,7 +118,8 @@ static int report_watch(struct hw_cli *cli)
 	if (run.n && l.have) {
 		err = hw_watch_build(run.samples, run.n, run.t_ns, &st, &ngrowing);
 		if (err)
-			rc = hw_cli_fail(err); else {
+			rc = hw_cli_fail(err);
+		else {
 			fill_view(&v, cli, run.n, run.t_ns, st.v, st.n, ngrowing);
 			v.max_stop_ms = run.stop_ms;
 			v.interrupted = run.interrupted;

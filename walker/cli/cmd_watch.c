@@ -172,7 +172,8 @@ int hw_cmd_watch(struct hw_cli *cli)
 	if (run.n) {
 		err = hw_watch_build(run.samples, run.n, run.t_ns, &st, &ngrowing);
 		if (err)
-			rc = hw_cli_fail(err); else {
+			rc = hw_cli_fail(err);
+		else {
 			memset(&v, 0, sizeof(v));
 			v.nsamples = run.n;
 			v.t_ns = run.t_ns;

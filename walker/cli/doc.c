@@ -117,7 +117,8 @@ void hw_cli_print_command_help(FILE *out, const struct hw_command *c)
 		for (size_t i = 0; i < hw_noptions; i++) {
 			const struct hw_option *o = &hw_options[i];
 
-			if (!hw_cli_option_applies(c, o) || strcmp(hw_cli_option_heading(o), h) != 0)
+			if (!hw_cli_option_applies(c, o) ||
+			    strcmp(hw_cli_option_heading(o), h) != 0)
 				continue;
 			if (first)
 				fprintf(out, "\n%s:\n", h);

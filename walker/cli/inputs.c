@@ -1,4 +1,5 @@
-/* inputs.c - the two sides of diff and report A B: summary JSON files, or cores and snapshots walked now. */
+/* inputs.c - the two sides of diff and report A B: summary JSON files, or cores and snapshots
+ * walked now. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -23,8 +23,11 @@ struct hw_error *hw_live_open_target(struct hw_cli *cli, const struct hw_target_
 				     struct hw_target **ret)
 {
 	struct hw_snapshot_opts so;
-	struct hw_live_opts o = {.pid = cli->pid, .core = cli->core, .exe = cli->exe,
-				 .no_stop = cli->no_stop, .warn = hw_cli_warn};
+	struct hw_live_opts o = {.pid = cli->pid,
+				 .core = cli->core,
+				 .exe = cli->exe,
+				 .no_stop = cli->no_stop,
+				 .warn = hw_cli_warn};
 	struct hw_error *err;
 
 	hw_inst_snapshot_opts(cli, &so);

@@ -82,7 +82,8 @@ int main(int argc, char **argv)
 		if (!strcmp(c->name, argv[1]))
 			break;
 	if (!c->name) {
-		fprintf(stderr, "heapwalk: unknown command '%s' (see 'heapwalk --help')\n", argv[1]);
+		fprintf(stderr, "heapwalk: unknown command '%s' (see 'heapwalk --help')\n",
+			argv[1]);
 		return HW_EXIT_USAGE;
 	}
 	memset(&cli, 0, sizeof(cli));

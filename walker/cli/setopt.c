@@ -98,7 +98,8 @@ static int set_target_option(struct hw_cli *cli, int ch, const char *arg)
 	case O_MANAGER:
 		cli->manager = hw_allocator_find(arg);
 		if (!cli->manager)
-			return hw_cli_usage_error(cli, "--manager takes qm, fm or tlsf, not '%s'", arg);
+			return hw_cli_usage_error(cli, "--manager takes qm, fm or tlsf, not '%s'",
+						  arg);
 		break;
 	case O_BLOCK:
 		if (!parse_u64(arg, &cli->block) || cli->block == 0)
@@ -107,14 +108,15 @@ static int set_target_option(struct hw_cli *cli, int ch, const char *arg)
 		break;
 	case O_POOL:
 		if ((k = pick(arg, pools)) < 0)
-			return hw_cli_usage_error(cli, "--pool takes pkg, shm or all, not '%s'", arg);
+			return hw_cli_usage_error(cli, "--pool takes pkg, shm or all, not '%s'",
+						  arg);
 		cli->pool_sel[HW_POOL_PKG] = k != 1;
 		cli->pool_sel[HW_POOL_SHM] = k != 0;
 		break;
 	case O_MAX_CORE_SIZE:
 		if (!parse_size(arg, &cli->max_core_size) || !cli->max_core_size)
 			return hw_cli_usage_error(
-				cli, "--max-core-size takes a size such as 4G or 500M, not '%s'", arg);
+			    cli, "--max-core-size takes a size such as 4G or 500M, not '%s'", arg);
 		break;
 	case O_PID: {
 		uint64_t v;
@@ -148,7 +150,7 @@ static int set_output_option(struct hw_cli *cli, int ch, const char *arg)
 	case O_FORMAT:
 		if (!hw_format_parse(arg, &f))
 			return hw_cli_usage_error(
-				cli, "--format takes text, json, csv, kamailio or gdb, not '%s'", arg);
+			    cli, "--format takes text, json, csv, kamailio or gdb, not '%s'", arg);
 		if (!(cli->cmd->formats & HW_FMT_BIT(f)))
 			return hw_cli_usage_error(cli, "--format %s is not available for %s", arg,
 						  cli->cmd->name);
@@ -157,20 +159,21 @@ static int set_output_option(struct hw_cli *cli, int ch, const char *arg)
 		break;
 	case O_TOP:
 		if (!parse_u64(arg, &cli->top) || cli->top == 0)
-			return hw_cli_usage_error(cli, "--top takes a positive number, not '%s'", arg);
+			return hw_cli_usage_error(cli, "--top takes a positive number, not '%s'",
+						  arg);
 		cli->top_given = true;
 		break;
 	case O_SORT:
 		if (cli->cmd->opts & OPT_HOST) {
 			if (strlen(arg) != 1 || !hw_slab_sort_key_ok(arg[0]))
 				return hw_cli_usage_error(
-					cli, "--sort takes one of a c l n o p s u, not '%s'", arg);
+				    cli, "--sort takes one of a c l n o p s u, not '%s'", arg);
 			cli->slab_sort = arg[0];
 		} else if ((k = pick(arg, orders)) >= 0) {
 			cli->sort = order[k];
 		} else {
-			return hw_cli_usage_error(cli, "--sort takes bytes, count or site, not '%s'",
-						  arg);
+			return hw_cli_usage_error(
+			    cli, "--sort takes bytes, count or site, not '%s'", arg);
 		}
 		cli->sort_given = true;
 		break;
@@ -190,7 +193,8 @@ static int set_output_option(struct hw_cli *cli, int ch, const char *arg)
 		break;
 	case O_MIN_SIZE:
 		if (!parse_u64(arg, &cli->min_size))
-			return hw_cli_usage_error(cli, "--min-size takes a byte count, not '%s'", arg);
+			return hw_cli_usage_error(cli, "--min-size takes a byte count, not '%s'",
+						  arg);
 		break;
 	case O_SITE:
 		cli->site = arg;
@@ -206,21 +210,23 @@ static int set_output_option(struct hw_cli *cli, int ch, const char *arg)
 		break;
 	}
 	case O_WIDTH:
-		if (!parse_u64(arg, &cli->width) || (cli->width && (cli->width < 40 || cli->width > 10000)))
-			return hw_cli_usage_error(cli, "--width takes 40 to 10000 columns, or 0, not '%s'",
-						  arg);
+		if (!parse_u64(arg, &cli->width) ||
+		    (cli->width && (cli->width < 40 || cli->width > 10000)))
+			return hw_cli_usage_error(
+			    cli, "--width takes 40 to 10000 columns, or 0, not '%s'", arg);
 		cli->width_given = true;
 		break;
 	case O_COLOR:
 		if ((k = pick(arg, colors)) < 0)
-			return hw_cli_usage_error(cli, "--color takes auto, always or never, not '%s'",
-						  arg);
+			return hw_cli_usage_error(
+			    cli, "--color takes auto, always or never, not '%s'", arg);
 		cli->color_mode = k;
 		break;
 	case O_HEXDUMP:
-		if (!parse_size(arg, &cli->hexdump) || cli->hexdump == 0 || cli->hexdump > (1u << 20))
+		if (!parse_size(arg, &cli->hexdump) || cli->hexdump == 0 ||
+		    cli->hexdump > (1u << 20))
 			return hw_cli_usage_error(
-				cli, "--hexdump takes a byte count from 1 to 1M, not '%s'", arg);
+			    cli, "--hexdump takes a byte count from 1 to 1M, not '%s'", arg);
 		break;
 	case O_STRINGS:
 		cli->strings = true;
@@ -255,12 +261,14 @@ static int set_other_option(struct hw_cli *cli, int ch, const char *arg)
 		break;
 	case O_COUNT:
 		if (!parse_u64(arg, &cli->count) || cli->count == 0 || cli->count > 1000000)
-			return hw_cli_usage_error(cli, "--count takes a positive number, not '%s'", arg);
+			return hw_cli_usage_error(cli, "--count takes a positive number, not '%s'",
+						  arg);
 		break;
 	case O_REQUEST:
 		if (!parse_size(arg, &cli->request) || cli->request == 0)
 			return hw_cli_usage_error(
-				cli, "--request takes a byte count such as 65536 or 64K, not '%s'", arg);
+			    cli, "--request takes a byte count such as 65536 or 64K, not '%s'",
+			    arg);
 		break;
 	case O_BASELINE:
 		cli->baseline = arg;
@@ -268,8 +276,9 @@ static int set_other_option(struct hw_cli *cli, int ch, const char *arg)
 	case O_WATCH:
 		if (!parse_seconds(arg, &cli->interval, &end) || (*end != 'x' && *end != 'X') ||
 		    !parse_u64(end + 1, &cli->count) || cli->count < 2 || cli->count > 100000)
-			return hw_cli_usage_error(cli, "--watch takes SECONDSxCOUNT such as 60x10 (2 to "
-						       "100000 snapshots), not '%s'",
+			return hw_cli_usage_error(cli,
+						  "--watch takes SECONDSxCOUNT such as 60x10 (2 to "
+						  "100000 snapshots), not '%s'",
 						  arg);
 		cli->watch = true;
 		break;

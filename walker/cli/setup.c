@@ -24,23 +24,23 @@ static void trace(const char *fmt, ...)
 int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command)
 {
 	struct hw_session_opts o = {
-		.core = cli->core,
-		.exe = cli->exe,
-		.sysroot = cli->sysroot,
-		.debug_file = cli->debug_file,
-		.layout = cli->layout,
-		.no_debuginfo = cli->no_debuginfo,
-		.manager = cli->manager,
-		.block_given = cli->block_given,
-		.block = cli->block,
-		.max_core_size = cli->max_core_size,
-		.target = cli->given_target,
-		.dw = cli->given_dw,
-		.command = command,
-		.format = cli->format,
-		.color = cli->color,
-		.warn = hw_cli_warn,
-		.trace = trace,
+	    .core = cli->core,
+	    .exe = cli->exe,
+	    .sysroot = cli->sysroot,
+	    .debug_file = cli->debug_file,
+	    .layout = cli->layout,
+	    .no_debuginfo = cli->no_debuginfo,
+	    .manager = cli->manager,
+	    .block_given = cli->block_given,
+	    .block = cli->block,
+	    .max_core_size = cli->max_core_size,
+	    .target = cli->given_target,
+	    .dw = cli->given_dw,
+	    .command = command,
+	    .format = cli->format,
+	    .color = cli->color,
+	    .warn = hw_cli_warn,
+	    .trace = trace,
 	};
 	struct hw_error *err = NULL;
 
@@ -48,10 +48,10 @@ int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command)
 	cli->given_target = NULL; /* the session owns it from here */
 	if (!o.target && cli->pid) {
 		struct hw_target_opts topts = {
-			.core_path = cli->core,
-			.exe_path = cli->exe,
-			.sysroot = cli->sysroot,
-			.max_core_size = cli->max_core_size,
+		    .core_path = cli->core,
+		    .exe_path = cli->exe,
+		    .sysroot = cli->sysroot,
+		    .max_core_size = cli->max_core_size,
 		};
 		err = hw_live_open_target(cli, &topts, &o.target);
 		memcpy(o.pool_sel, cli->pool_sel, sizeof(o.pool_sel));
@@ -121,8 +121,8 @@ int hw_cli_page(struct hw_cli *cli, bool html)
 	if (rc)
 		return rc;
 	hw_session_prepare_pools(&s);
-	rc = hw_cli_walk_map(&s, cli->cells ? cli->cells : 8192, cli->cells ? cli->cells : 8192, html,
-			     cli->top ? cli->top : 50);
+	rc = hw_cli_walk_map(&s, cli->cells ? cli->cells : 8192, cli->cells ? cli->cells : 8192,
+			     html, cli->top ? cli->top : 50);
 	if (rc) {
 		hw_session_close(&s);
 		return rc;

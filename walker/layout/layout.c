@@ -9,8 +9,16 @@
 enum { F_SIZE, F_U, F_FILE, F_FUNC, F_MNAME, F_LINE, F_CHECK, F_RESERVED1, F_BACKTRACE, F_N };
 enum { E_CHECK1, E_CHECK2, E_SIZE, E_PREV_FREE, E_N };
 enum {
-	B_TYPE, B_SIZE, B_USED, B_REAL_USED, B_MAX_REAL_USED, B_FFRAGS, B_FIRST_FRAG,
-	B_LAST_FRAG_END, B_FREE_HASH, B_N
+	B_TYPE,
+	B_SIZE,
+	B_USED,
+	B_REAL_USED,
+	B_MAX_REAL_USED,
+	B_FFRAGS,
+	B_FIRST_FRAG,
+	B_LAST_FRAG_END,
+	B_FREE_HASH,
+	B_N
 };
 enum { L_HEAD, L_TAIL, L_NO, L_RESERVED1, L_N };
 
@@ -26,19 +34,19 @@ struct hw_error *hw_qm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 					 struct hw_qm_layout *ret)
 {
 	struct hw_dwarf_member fm[F_N] = {
-		{.name = "size"},  {.name = "u"},     {.name = "file"},
-		{.name = "func"},  {.name = "mname"}, {.name = "line"},
-		{.name = "check"}, {.name = "reserved1"}, {.name = "backtrace"},
+	    {.name = "size"},  {.name = "u"},	      {.name = "file"},
+	    {.name = "func"},  {.name = "mname"},     {.name = "line"},
+	    {.name = "check"}, {.name = "reserved1"}, {.name = "backtrace"},
 	};
 	struct hw_dwarf_member em[E_N] = {
-		{.name = "check1"}, {.name = "check2"}, {.name = "size"}, {.name = "prev_free"}};
+	    {.name = "check1"}, {.name = "check2"}, {.name = "size"}, {.name = "prev_free"}};
 	struct hw_dwarf_member bm[B_N] = {
-		{.name = "type"},          {.name = "size"},       {.name = "used"},
-		{.name = "real_used"},     {.name = "max_real_used"}, {.name = "ffrags"},
-		{.name = "first_frag"},    {.name = "last_frag_end"}, {.name = "free_hash"},
+	    {.name = "type"},	    {.name = "size"},	       {.name = "used"},
+	    {.name = "real_used"},  {.name = "max_real_used"}, {.name = "ffrags"},
+	    {.name = "first_frag"}, {.name = "last_frag_end"}, {.name = "free_hash"},
 	};
 	struct hw_dwarf_member lm[L_N] = {
-		{.name = "head"}, {.name = "tail"}, {.name = "no"}, {.name = "reserved1"}};
+	    {.name = "head"}, {.name = "tail"}, {.name = "no"}, {.name = "reserved1"}};
 	uint64_t fsz, esz, bsz, lsz;
 	struct hw_qm_layout l;
 	struct hw_error *err;
@@ -48,7 +56,8 @@ struct hw_error *hw_qm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	    (err = hw_dwarf_struct(dw, "qm_frag_end", &esz, em, E_N)) ||
 	    (err = hw_dwarf_struct(dw, "qm_block", &bsz, bm, B_N)) ||
 	    (err = hw_dwarf_struct(dw, "qm_frag_lnk", &lsz, lm, L_N)))
-		return hw_error_context(err, "reading the q_malloc layout from %s", hw_dwarf_path(dw));
+		return hw_error_context(err, "reading the q_malloc layout from %s",
+					hw_dwarf_path(dw));
 
 	if (!fm[F_SIZE].found || !fm[F_U].found || !em[E_SIZE].found || !em[E_PREV_FREE].found ||
 	    !bm[B_SIZE].found || !bm[B_USED].found || !bm[B_REAL_USED].found ||
@@ -58,7 +67,8 @@ struct hw_error *hw_qm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 				       "the q_malloc structs in %s lack members heapwalk needs",
 				       hw_dwarf_path(dw));
 	if (fsz == 0 || esz == 0 || lsz == 0 || fsz > SANE_STRUCT_MAX || esz > SANE_STRUCT_MAX ||
-	    bsz > SANE_STRUCT_MAX || lsz > SANE_STRUCT_MAX || bm[B_FREE_HASH].count > SANE_STRUCT_MAX)
+	    bsz > SANE_STRUCT_MAX || lsz > SANE_STRUCT_MAX ||
+	    bm[B_FREE_HASH].count > SANE_STRUCT_MAX)
 		return hw_error_create(HW_ERR_BAD_DATA, "implausible q_malloc struct sizes in %s",
 				       hw_dwarf_path(dw));
 
@@ -119,7 +129,8 @@ struct hw_error *hw_qm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	 * hash_size = optimize/R + (bits - factor) + 1 for R.
 	 */
 	for (uint32_t r = 4; r <= 64; r *= 2) {
-		if ((uint64_t)l.optimize / r + (8ull * word - l.optimize_factor) + 1 == l.hash_size) {
+		if ((uint64_t)l.optimize / r + (8ull * word - l.optimize_factor) + 1 ==
+		    l.hash_size) {
 			l.roundto = r;
 			found_r = true;
 			break;

@@ -6,9 +6,8 @@
 #include "heapwalk/layout.h"
 
 static const char *const era_names[HW_QM_ERA_COUNT] = {
-	[HW_QM_ERA_OLD] = "0.9-4.1",   [HW_QM_ERA_42] = "4.2-4.3",
-	[HW_QM_ERA_44] = "4.4-5.7",    [HW_QM_ERA_58] = "5.8-6.1",
-	[HW_QM_ERA_MASTER] = "master", [HW_QM_ERA_MASTER_BT] = "master-bt",
+    [HW_QM_ERA_OLD] = "0.9-4.1", [HW_QM_ERA_42] = "4.2-4.3",	[HW_QM_ERA_44] = "4.4-5.7",
+    [HW_QM_ERA_58] = "5.8-6.1",	 [HW_QM_ERA_MASTER] = "master", [HW_QM_ERA_MASTER_BT] = "master-bt",
 };
 
 const char *hw_qm_era_name(enum hw_qm_era era)
@@ -38,8 +37,8 @@ struct hw_error *hw_qm_profile(enum hw_qm_era era, bool debug, uint32_t word, ui
 	bool new_era = era >= HW_QM_ERA_58;
 
 	if ((unsigned)era >= HW_QM_ERA_COUNT || (word != 4 && word != 8))
-		return hw_error_create(HW_ERR_INVALID_ARG, "no q_malloc profile for era %d, word %u",
-				       (int)era, word);
+		return hw_error_create(HW_ERR_INVALID_ARG,
+				       "no q_malloc profile for era %d, word %u", (int)era, word);
 	if (era == HW_QM_ERA_MASTER_BT && !debug)
 		return hw_error_create(HW_ERR_INVALID_ARG,
 				       "the backtrace variant exists only in debug builds");
@@ -60,10 +59,9 @@ struct hw_error *hw_qm_profile(enum hw_qm_era era, bool debug, uint32_t word, ui
 		if (roundto == 0)
 			roundto = def;
 		if (roundto != def)
-			return hw_error_create(HW_ERR_INVALID_ARG,
-					       "q_malloc %s %s uses ROUNDTO %u, not %u",
-					       era_names[era], debug ? "debug" : "non-debug", def,
-					       roundto);
+			return hw_error_create(
+			    HW_ERR_INVALID_ARG, "q_malloc %s %s uses ROUNDTO %u, not %u",
+			    era_names[era], debug ? "debug" : "non-debug", def, roundto);
 		l.optimize = 16384;
 		l.optimize_factor = 14;
 	}
@@ -180,8 +178,8 @@ size_t hw_qm_profiles(struct hw_qm_layout *out, size_t cap)
 				for (unsigned ri = 0; ri < nr; ri++) {
 					struct hw_qm_layout l;
 					uint32_t r = e >= HW_QM_ERA_58 ? new_rounds[ri] : 0;
-					struct hw_error *err =
-						hw_qm_profile((enum hw_qm_era)e, debug, words[wi], r, &l);
+					struct hw_error *err = hw_qm_profile(
+					    (enum hw_qm_era)e, debug, words[wi], r, &l);
 					if (err) {
 						hw_error_destroy(err);
 						continue;
@@ -207,8 +205,8 @@ struct hw_error *hw_qm_profile_by_name(const char *name, struct hw_qm_layout *re
 			return NULL;
 		}
 	}
-	return hw_error_create(HW_ERR_LOOKUP, "no built-in layout named '%s' (see 'heapwalk profiles')",
-			       name);
+	return hw_error_create(HW_ERR_LOOKUP,
+			       "no built-in layout named '%s' (see 'heapwalk profiles')", name);
 }
 
 uint64_t hw_qm_hash(const struct hw_qm_layout *l, uint64_t size)

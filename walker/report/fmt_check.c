@@ -14,14 +14,15 @@ static bool has_sites(const struct hw_pool_report *pr)
 void hw_fmt_brief_text(struct hw_report *r, const struct hw_pool_report *pr,
 		       const struct hw_frag_brief *b)
 {
-	fprintf(r->out, "fragment %" PRIu64 "%s at 0x%" PRIx64 " (payload 0x%" PRIx64 ", %" PRIu64
-			" bytes), %s",
+	fprintf(r->out,
+		"fragment %" PRIu64 "%s at 0x%" PRIx64 " (payload 0x%" PRIx64 ", %" PRIu64
+		" bytes), %s",
 		b->index, b->gaps ? " (relative)" : "", b->addr, b->user, b->size,
 		b->used ? "used" : "free");
 	if (has_sites(pr))
 		fprintf(r->out, ", %s %s: %s(%" PRIu64 ")", b->used ? "allocated at" : "freed at",
-			hw_strcache_get(&r->strings, b->file), hw_strcache_get(&r->strings, b->func),
-			b->line);
+			hw_strcache_get(&r->strings, b->file),
+			hw_strcache_get(&r->strings, b->func), b->line);
 }
 
 void hw_fmt_brief_json(struct hw_report *r, const struct hw_pool_report *pr,
@@ -100,8 +101,9 @@ static void where_text(struct hw_report *r, const struct hw_pool_report *pr,
 		fputc('\n', r->out);
 		break;
 	case HW_LOC_GAP:
-		fprintf(r->out, "%sin:     the damaged range 0x%" PRIx64 "-0x%" PRIx64
-				" the walk skipped\n",
+		fprintf(r->out,
+			"%sin:     the damaged range 0x%" PRIx64 "-0x%" PRIx64
+			" the walk skipped\n",
 			indent, l->gap_from, l->gap_to);
 		break;
 	case HW_LOC_BLOCK:
@@ -184,7 +186,8 @@ static void check_text(struct hw_report *r, const struct hw_check_pool *cp, size
 			fputs(", tiling the heap exactly", r->out);
 		fputc('\n', r->out);
 		for (size_t g = 0; g < c->ngaps; g++)
-			fprintf(r->out, "  skipped:     0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " bytes)\n",
+			fprintf(r->out,
+				"  skipped:     0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " bytes)\n",
 				c->gaps[g].from, c->gaps[g].to, c->gaps[g].to - c->gaps[g].from);
 		fprintf(r->out, "  free lists:  %" PRIu64 " elements followed\n", c->listed);
 		if (has_sites(pr))
@@ -194,7 +197,8 @@ static void check_text(struct hw_report *r, const struct hw_check_pool *cp, size
 			fputs("  result:      ok, no damage found\n", r->out);
 			continue;
 		}
-		fprintf(r->out, "  findings:    %" PRIu64 " (%" PRIu64 " errors, %" PRIu64 " warnings)\n",
+		fprintf(r->out,
+			"  findings:    %" PRIu64 " (%" PRIu64 " errors, %" PRIu64 " warnings)\n",
 			ck->total, ck->errors, ck->warnings);
 		for (size_t k = 0; k < ck->n; k++) {
 			const struct hw_finding *f = &ck->items[k];
@@ -204,8 +208,8 @@ static void check_text(struct hw_report *r, const struct hw_check_pool *cp, size
 				on = "\033[31m", off = "\033[0m";
 			else if (r->color && f->sev == HW_SEV_WARNING)
 				on = "\033[33m", off = "\033[0m";
-			fprintf(r->out, "    %s%s%s at 0x%" PRIx64, on, hw_severity_name(f->sev), off,
-				f->addr);
+			fprintf(r->out, "    %s%s%s at 0x%" PRIx64, on, hw_severity_name(f->sev),
+				off, f->addr);
 			if (f->index != HW_NO_INDEX)
 				fprintf(r->out, " (fragment %" PRIu64 ")", f->index);
 			fprintf(r->out, ": %s\n", f->message);
@@ -370,32 +374,38 @@ void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
 	if (loc->kind == HW_LOC_FRAG) {
 		const struct hw_frag_brief *b = &loc->frag;
 		int64_t off = (int64_t)loc->offset;
-		fprintf(r->out, "  fragment:  %" PRIu64 "%s, header 0x%" PRIx64 ", payload 0x%" PRIx64
-				", %" PRIu64 " bytes\n",
+		fprintf(r->out,
+			"  fragment:  %" PRIu64 "%s, header 0x%" PRIx64 ", payload 0x%" PRIx64
+			", %" PRIu64 " bytes\n",
 			b->index, b->gaps ? " (index relative: counted after a damaged range)" : "",
 			b->addr, b->user, b->size);
 		if (loc->part == HW_PART_PAYLOAD)
 			fprintf(r->out, "  position:  payload + %" PRId64 "\n", off);
 		else if (loc->part == HW_PART_HEADER)
-			fprintf(r->out, "  position:  in the fragment header (payload %" PRId64 ")\n",
-				off);
+			fprintf(r->out,
+				"  position:  in the fragment header (payload %" PRId64 ")\n", off);
 		else
-			fprintf(r->out, "  position:  past the payload, in the trailer (payload + %" PRId64
-					")\n",
+			fprintf(r->out,
+				"  position:  past the payload, in the trailer (payload + %" PRId64
+				")\n",
 				off);
 		fprintf(r->out, "  state:     %s\n",
-			b->used ? "used (allocated)" : "free (a pointer to it is a use after free)");
+			b->used ? "used (allocated)"
+				: "free (a pointer to it is a use after free)");
 		if (has_sites(pr))
 			fprintf(r->out, "  %s %s: %s(%" PRIu64 ")%s%s\n",
 				b->used ? "allocated:" : "freed at: ",
 				hw_strcache_get(&r->strings, b->file),
-				hw_strcache_get(&r->strings, b->func), b->line, b->mname ? ", module " : "",
+				hw_strcache_get(&r->strings, b->func), b->line,
+				b->mname ? ", module " : "",
 				b->mname ? hw_strcache_get(&r->strings, b->mname) : "");
 		else
-			fputs("  site:      not recorded (allocation sites need a debug build)\n", r->out);
+			fputs("  site:      not recorded (allocation sites need a debug build)\n",
+			      r->out);
 	} else if (loc->kind == HW_LOC_GAP) {
-		fprintf(r->out, "  damaged:   0x%" PRIx64 "-0x%" PRIx64
-				" could not be walked; no fragment header found in it\n",
+		fprintf(r->out,
+			"  damaged:   0x%" PRIx64 "-0x%" PRIx64
+			" could not be walked; no fragment header found in it\n",
 			loc->gap_from, loc->gap_to);
 	}
 	if (loc->prev.valid) {
@@ -433,9 +443,9 @@ static void addr_out(struct hw_report *r, const void *model)
 }
 
 const struct hw_output hw_outputs_check[] = {
-	{"check", HW_FMT_TEXT, check_text_out},
-	{"check", HW_FMT_JSON, check_json_out},
-	{"addr", HW_FMT_TEXT, addr_out},
-	{"addr", HW_FMT_JSON, addr_out},
-	{NULL, 0, NULL},
+    {"check", HW_FMT_TEXT, check_text_out},
+    {"check", HW_FMT_JSON, check_json_out},
+    {"addr", HW_FMT_TEXT, addr_out},
+    {"addr", HW_FMT_JSON, addr_out},
+    {NULL, 0, NULL},
 };

@@ -40,7 +40,8 @@ void hw_fmt_content_text(struct hw_report *r, const struct hw_frag *f, const cha
 				fputs("|\n", r->out);
 			}
 			if (f->size > n)
-				fprintf(r->out, "%s... %" PRIu64 " more bytes\n", indent, f->size - n);
+				fprintf(r->out, "%s... %" PRIu64 " more bytes\n", indent,
+					f->size - n);
 		}
 	}
 	if (r->show_strings) {

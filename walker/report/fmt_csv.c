@@ -169,8 +169,8 @@ static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 			return;
 		}
 	}
-	fprintf(r->out, "%s,%" PRIu64 ",0x%" PRIx64 ",0x%" PRIx64 ",%" PRIu64 ",%s,", pr->pool->name,
-		f->index, f->user, f->addr, f->size, hw_report_state(f));
+	fprintf(r->out, "%s,%" PRIu64 ",0x%" PRIx64 ",0x%" PRIx64 ",%" PRIu64 ",%s,",
+		pr->pool->name, f->index, f->user, f->addr, f->size, hw_report_state(f));
 	if (hw_pool_debug(pr->pool)) {
 		field(r->out, f->mname ? hw_strcache_get(&r->strings, f->mname) : "");
 		fputc(',', r->out);
@@ -195,12 +195,12 @@ static void nothing(struct hw_report *r)
 }
 
 const struct hw_formatter hw_formatter_csv = {
-	.name = "csv",
-	.stats = stats,
-	.summary = summary,
-	.frags_begin = frags_begin,
-	.frags_pool_begin = nothing_pool,
-	.frag = frag,
-	.frags_pool_end = nothing_pool,
-	.frags_end = nothing,
+    .name = "csv",
+    .stats = stats,
+    .summary = summary,
+    .frags_begin = frags_begin,
+    .frags_pool_begin = nothing_pool,
+    .frag = frag,
+    .frags_pool_end = nothing_pool,
+    .frags_end = nothing,
 };

@@ -121,7 +121,8 @@ static void text_meminfo(const struct out *o, const struct hw_host *h)
 			 "programs and the kernel hold %s (MemTotal - MemAvailable). Look at who "
 			 "holds it: the processes (Kamailio below), Shmem, unreclaimable slab.",
 			 hw_human_size(a, sizeof(a), v->reclaimable), pct(v->reclaimable, v->used),
-			 hw_human_size(b, sizeof(b), v->used), hw_human_size(c, sizeof(c), v->held));
+			 hw_human_size(b, sizeof(b), v->used),
+			 hw_human_size(c, sizeof(c), v->held));
 	wrap(o, "verdict:", v->mostly_reclaimable ? GOOD : WARN, 2, text);
 }
 
@@ -153,8 +154,8 @@ static void text_instance(const struct out *o, const struct hw_host_instance *in
 	}
 	fprintf(o->f, "  shm pool: %s (%s), shared by all processes\n",
 		hw_human_size(a, sizeof(a), in->shm_size), in->shm_from);
-	fprintf(o->f, "  pkg pool: %s in each process (%s)\n", hw_human_size(a, sizeof(a), in->pkg_size),
-		in->pkg_from);
+	fprintf(o->f, "  pkg pool: %s in each process (%s)\n",
+		hw_human_size(a, sizeof(a), in->pkg_size), in->pkg_from);
 	fprintf(o->f, "  %7s %10s %10s %10s %10s %10s %10s\n", "PID", "SHM", "PKG", "ANON", "FILE",
 		"RSS", "PSS");
 	for (size_t i = 0; i < in->nprocs; i++) {
@@ -182,7 +183,8 @@ static void text_instance(const struct out *o, const struct hw_host_instance *in
 
 	if (sum[HW_PART_SHM].have_pss)
 		fprintf(o->f, "  shm: %s of %s resident (%u%%)\n",
-			hw_human_size(a, sizeof(a), sum[HW_PART_SHM].pss), hw_human_size(b, sizeof(b), in->shm_size),
+			hw_human_size(a, sizeof(a), sum[HW_PART_SHM].pss),
+			hw_human_size(b, sizeof(b), in->shm_size),
 			pct(sum[HW_PART_SHM].pss, in->shm_size));
 	if (sum[HW_PART_PKG].have_pss)
 		fprintf(o->f, "  pkg: %s resident in %zu pools of %s (%u%%)\n",

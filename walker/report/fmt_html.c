@@ -14,42 +14,42 @@
 #include "heapwalk/target.h"
 
 static const char css[] =
-	"body{font:14px/1.4 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:12px;"
-	"color:#222}\n"
-	"h1{font-size:22px;margin:8px 0}h2{font-size:18px;margin:24px 0 8px;border-bottom:1px solid "
-	"#ccc}\n"
-	"table{border-collapse:collapse;margin:8px 0}td,th{padding:2px 8px;text-align:left;"
-	"border-bottom:1px solid #eee}\n"
-	"th{background:#f4f4f4;cursor:pointer}td.n,th.n{text-align:right;font-variant-numeric:"
-	"tabular-nums}\n"
-	".wrap{overflow-x:auto}.sub{color:#666}.err{color:#b00}.warn{color:#a60}\n"
-	"svg{max-width:100%;height:auto}\n"
-	"@media print{th{cursor:auto}.noprint{display:none}h2{break-before:page}}\n";
+    "body{font:14px/1.4 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:12px;"
+    "color:#222}\n"
+    "h1{font-size:22px;margin:8px 0}h2{font-size:18px;margin:24px 0 8px;border-bottom:1px solid "
+    "#ccc}\n"
+    "table{border-collapse:collapse;margin:8px 0}td,th{padding:2px 8px;text-align:left;"
+    "border-bottom:1px solid #eee}\n"
+    "th{background:#f4f4f4;cursor:pointer}td.n,th.n{text-align:right;font-variant-numeric:"
+    "tabular-nums}\n"
+    ".wrap{overflow-x:auto}.sub{color:#666}.err{color:#b00}.warn{color:#a60}\n"
+    "svg{max-width:100%;height:auto}\n"
+    "@media print{th{cursor:auto}.noprint{display:none}h2{break-before:page}}\n";
 
 /* The instance page's additions: charts in a grid that folds to one column on a phone. */
 static const char css_multi[] =
-	"td.n{white-space:nowrap}.nav a{margin-right:12px}\n"
-	"details.proc{margin:6px 0;border:1px solid #ddd;padding:4px 8px}\n"
-	"details.proc>summary{cursor:pointer}tfoot th,tfoot td{font-weight:bold;"
-	"border-top:2px solid #ccc}\n"
-	".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px}\n"
-	"figure.chart{margin:0;border:1px solid #ddd;padding:6px}figcaption{font-size:12px;"
-	"overflow-wrap:anywhere}\n"
-	"@media print{figure.chart,tr{break-inside:avoid}details.proc{border:0}}\n";
+    "td.n{white-space:nowrap}.nav a{margin-right:12px}\n"
+    "details.proc{margin:6px 0;border:1px solid #ddd;padding:4px 8px}\n"
+    "details.proc>summary{cursor:pointer}tfoot th,tfoot td{font-weight:bold;"
+    "border-top:2px solid #ccc}\n"
+    ".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px}\n"
+    "figure.chart{margin:0;border:1px solid #ddd;padding:6px}figcaption{font-size:12px;"
+    "overflow-wrap:anywhere}\n"
+    "@media print{figure.chart,tr{break-inside:avoid}details.proc{border:0}}\n";
 
 /* Printing opens every folded section. */
 static const char script_print[] =
-	"window.addEventListener('beforeprint',function(){"
-	"document.querySelectorAll('details').forEach(function(d){d.open=true;});});\n";
+    "window.addEventListener('beforeprint',function(){"
+    "document.querySelectorAll('details').forEach(function(d){d.open=true;});});\n";
 
 /* Sort a table by a clicked header; numbers by their data-v value. */
 static const char script[] =
-	"document.querySelectorAll('table.sort thead th').forEach(function(th){th.onclick=function(){"
-	"var t=th.closest('table'),b=t.tBodies[0],rows=Array.from(b.rows),"
-	"num=th.classList.contains('n'),asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';"
-	"var i=th.cellIndex;rows.sort(function(x,y){var a=x.cells[i],c=y.cells[i];"
-	"var r=num?(+a.dataset.v)-(+c.dataset.v):a.textContent.localeCompare(c.textContent);"
-	"return asc?r:-r;});rows.forEach(function(r){b.appendChild(r);});};});\n";
+    "document.querySelectorAll('table.sort thead th').forEach(function(th){th.onclick=function(){"
+    "var t=th.closest('table'),b=t.tBodies[0],rows=Array.from(b.rows),"
+    "num=th.classList.contains('n'),asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';"
+    "var i=th.cellIndex;rows.sort(function(x,y){var a=x.cells[i],c=y.cells[i];"
+    "var r=num?(+a.dataset.v)-(+c.dataset.v):a.textContent.localeCompare(c.textContent);"
+    "return asc?r:-r;});rows.forEach(function(r){b.appendChild(r);});};});\n";
 
 static void esc(FILE *out, const char *s)
 {
@@ -61,8 +61,8 @@ static void row_num(FILE *out, const char *label, uint64_t v, uint64_t of)
 	char h[32];
 
 	hw_human_size(h, sizeof(h), v);
-	fprintf(out, "<tr><th>%s</th><td class=\"n\" data-v=\"%" PRIu64 "\">%" PRIu64 "</td><td>%s", label,
-		v, v, h);
+	fprintf(out, "<tr><th>%s</th><td class=\"n\" data-v=\"%" PRIu64 "\">%" PRIu64 "</td><td>%s",
+		label, v, v, h);
 	if (of)
 		fprintf(out, " (%.1f%%)", hw_report_pct(v, of));
 	fputs("</td></tr>\n", out);
@@ -88,7 +88,8 @@ static void target_section(struct hw_report *r)
 	fputs("</td></tr>\n<tr><th>version</th><td>", out);
 	esc(out, in->version[0] ? in->version : "unknown");
 	fprintf(out, "</td></tr>\n<tr><th>memory debug</th><td>%s</td></tr>\n",
-		in->debug_known ? (in->debug ? "yes (allocation sites recorded)" : "no") : "unknown");
+		in->debug_known ? (in->debug ? "yes (allocation sites recorded)" : "no")
+				: "unknown");
 	fputs("<tr><th>debug info</th><td>", out);
 	esc(out, r->debuginfo_path ? r->debuginfo_path : "none (built-in layouts)");
 	fputs("</td></tr>\n</table></div>\n", out);
@@ -111,10 +112,11 @@ static void totals(FILE *out, const struct hw_pool_report *pr)
 		pr->walk.frags, pr->walk.used_frags, pr->walk.free_frags);
 	if (m) {
 		row_num(out, "largest free fragment", m->largest_free, 0);
-		fprintf(out,
-			"<tr><th>fragmentation</th><td class=\"n\">%.1f%%</td><td>of the free memory "
-			"is outside the largest free fragment</td></tr>\n",
-			m->free_bytes ? 100.0 - hw_report_pct(m->largest_free, m->free_bytes) : 0.0);
+		fprintf(
+		    out,
+		    "<tr><th>fragmentation</th><td class=\"n\">%.1f%%</td><td>of the free memory "
+		    "is outside the largest free fragment</td></tr>\n",
+		    m->free_bytes ? 100.0 - hw_report_pct(m->largest_free, m->free_bytes) : 0.0);
 	}
 	fprintf(out, "<tr><th>walk</th><td colspan=\"2\">%s</td></tr>\n",
 		pr->walk.complete ? "complete: the fragments tile the heap exactly"
@@ -154,12 +156,14 @@ static void histogram(FILE *out, const struct hw_heapmap *m)
 		int x = 8 + (b - lo) * bw;
 		hw_human_size(lim, sizeof(lim), (uint64_t)1 << b);
 		fprintf(out,
-			"<rect x=\"%d\" y=\"%u\" width=\"%d\" height=\"%u\" fill=\"#4c78a8\"><title>%s and "
+			"<rect x=\"%d\" y=\"%u\" width=\"%d\" height=\"%u\" "
+			"fill=\"#4c78a8\"><title>%s and "
 			"up: %" PRIu64 " fragments, %" PRIu64 " bytes</title></rect>\n",
 			x, 8 + H - h, bw - 4, h ? h : 1, lim, m->free_hist_count[b],
 			m->free_hist_bytes[b]);
 		if ((b - lo) % 2 == 0)
-			fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"l\">2^%d</text>\n", x, H + 24, b);
+			fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"l\">2^%d</text>\n", x, H + 24,
+				b);
 	}
 	fputs("</svg>\n", out);
 }
@@ -173,19 +177,23 @@ static void sites(FILE *out, const struct hw_pool_report *pr)
 		      out);
 		return;
 	}
-	fprintf(out, "<p class=\"sub\">%zu sites hold %" PRIu64 " bytes in %" PRIu64
+	fprintf(out,
+		"<p class=\"sub\">%zu sites hold %" PRIu64 " bytes in %" PRIu64
 		" used fragments; click a heading to sort.</p>\n",
 		pr->sites.n, pr->sites.bytes, pr->sites.frags);
-	fputs("<div class=\"wrap\"><table class=\"sort sites\"><thead><tr><th class=\"n\">count</th>"
-	      "<th class=\"n\">bytes</th><th class=\"n\">%</th><th>module</th><th>site</th></tr>"
-	      "</thead><tbody>\n",
-	      out);
+	fputs(
+	    "<div class=\"wrap\"><table class=\"sort sites\"><thead><tr><th class=\"n\">count</th>"
+	    "<th class=\"n\">bytes</th><th class=\"n\">%</th><th>module</th><th>site</th></tr>"
+	    "</thead><tbody>\n",
+	    out);
 	for (size_t i = 0; i < pr->nrows; i++) {
 		const struct hw_site *s = pr->rows[i];
 		double pct = hw_report_pct(s->bytes, pr->sites.bytes);
 		fprintf(out,
-			"<tr><td class=\"n\" data-v=\"%" PRIu64 "\">%" PRIu64 "</td><td class=\"n\" "
-			"data-v=\"%" PRIu64 "\">%" PRIu64 "</td><td class=\"n\" data-v=\"%.3f\">%.1f</td><td>",
+			"<tr><td class=\"n\" data-v=\"%" PRIu64 "\">%" PRIu64
+			"</td><td class=\"n\" "
+			"data-v=\"%" PRIu64 "\">%" PRIu64
+			"</td><td class=\"n\" data-v=\"%.3f\">%.1f</td><td>",
 			s->count, s->count, s->bytes, s->bytes, pct, pct);
 		esc(out, s->mname_s && s->mname_s[0] ? s->mname_s : "-");
 		fputs("</td><td>", out);
@@ -211,8 +219,8 @@ static void findings(FILE *out, const struct hw_check *ck)
 		ck->total, ck->errors, ck->warnings);
 	for (size_t i = 0; i < ck->n; i++) {
 		const struct hw_finding *f = &ck->items[i];
-		fprintf(out, "<li class=\"%s\">%s at 0x%" PRIx64, f->sev == HW_SEV_ERROR ? "err" : "warn",
-			hw_severity_name(f->sev), f->addr);
+		fprintf(out, "<li class=\"%s\">%s at 0x%" PRIx64,
+			f->sev == HW_SEV_ERROR ? "err" : "warn", hw_severity_name(f->sev), f->addr);
 		if (f->index != HW_NO_INDEX)
 			fprintf(out, " (fragment %" PRIu64 ")", f->index);
 		fputs(": ", out);
@@ -267,8 +275,8 @@ void hw_fmt_html(struct hw_report *r)
 	target_section(r);
 	for (size_t i = 0; i < r->npools; i++) {
 		struct hw_pool_report *pr = &r->pools[i];
-		fprintf(out, "<section class=\"pool\" id=\"pool-%s\">\n<h2>%s pool (", pr->pool->name,
-			pr->pool->name);
+		fprintf(out, "<section class=\"pool\" id=\"pool-%s\">\n<h2>%s pool (",
+			pr->pool->name, pr->pool->name);
 		esc(out, pr->pool->manager[0] ? pr->pool->manager : "unknown manager");
 		fputs(")</h2>\n", out);
 		pool_body(out, pr, pr->pool->name);
@@ -290,10 +298,11 @@ void hw_fmt_map(struct hw_report *r)
 		h += hw_svg_heapmap_height(m);
 	}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", r->out);
-	fprintf(r->out,
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" viewBox=\"0 0 %u "
-		"%u\">\n",
-		w, h, w, h);
+	fprintf(
+	    r->out,
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" viewBox=\"0 0 %u "
+	    "%u\">\n",
+	    w, h, w, h);
 	hw_svg_style(r->out);
 	fprintf(r->out, "<rect width=\"%u\" height=\"%u\" fill=\"#fff\"/>\n", w, h);
 	h = 0;
@@ -792,7 +801,8 @@ static void growth_section(FILE *out, const struct hw_watch_view *g, const char 
 				db, b1);
 			if (timed) {
 				hw_human_size(b2, sizeof(b2),
-				      s->bytes_per_min > 0 ? (uint64_t)s->bytes_per_min : 0);
+					      s->bytes_per_min > 0 ? (uint64_t)s->bytes_per_min
+								   : 0);
 				fprintf(out,
 					"<td class=\"n\" data-k=\"bytes_per_min\" "
 					"data-v=\"%.1f\">%s/min"

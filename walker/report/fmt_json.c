@@ -288,13 +288,13 @@ static void frags_pool_end(struct hw_report *r, struct hw_pool_report *pr)
 }
 
 const struct hw_formatter hw_formatter_json = {
-	.name = "json",
-	.info = info,
-	.stats = stats,
-	.summary = summary,
-	.frags_begin = head,
-	.frags_pool_begin = frags_pool_begin,
-	.frag = frag,
-	.frags_pool_end = frags_pool_end,
-	.frags_end = tail,
+    .name = "json",
+    .info = info,
+    .stats = stats,
+    .summary = summary,
+    .frags_begin = head,
+    .frags_pool_begin = frags_pool_begin,
+    .frag = frag,
+    .frags_pool_end = frags_pool_end,
+    .frags_end = tail,
 };

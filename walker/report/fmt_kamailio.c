@@ -52,7 +52,9 @@ static void summary(struct hw_report *r)
 		fputs("summarizing all alloc'ed. fragments:\n", r->out);
 		for (size_t j = 0; j < pr->nrows; j++) {
 			const struct hw_site *s = pr->rows[j];
-			fprintf(r->out, " count=%6" PRIu64 " size=%10" PRIu64 " bytes from %s: %s(%" PRId64 ")\n",
+			fprintf(r->out,
+				" count=%6" PRIu64 " size=%10" PRIu64 " bytes from %s: %s(%" PRId64
+				")\n",
 				s->count, s->bytes, s->file_s, s->func_s, (int64_t)s->line);
 		}
 		fputs("-----------------------------\n", r->out);
@@ -101,12 +103,12 @@ static void nothing(struct hw_report *r)
 }
 
 const struct hw_formatter hw_formatter_kamailio = {
-	.name = "kamailio",
-	.stats = stats,
-	.summary = summary,
-	.frags_begin = nothing,
-	.frags_pool_begin = frags_pool_begin,
-	.frag = frag,
-	.frags_pool_end = frags_pool_end,
-	.frags_end = nothing,
+    .name = "kamailio",
+    .stats = stats,
+    .summary = summary,
+    .frags_begin = nothing,
+    .frags_pool_begin = frags_pool_begin,
+    .frag = frag,
+    .frags_pool_end = frags_pool_end,
+    .frags_end = nothing,
 };

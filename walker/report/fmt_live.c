@@ -611,7 +611,8 @@ void hw_fmt_diff(const struct hw_diff_view *v)
 		fputc('\n', v->out);
 		diff_pair_title(v->out, p);
 		if (p->a && p->b && p->a->has_header && p->b->has_header) {
-			hw_human_delta(b1, sizeof(b1), (int64_t)(p->b->real_used - p->a->real_used));
+			hw_human_delta(b1, sizeof(b1),
+				       (int64_t)(p->b->real_used - p->a->real_used));
 			fprintf(v->out,
 				"  used %" PRIu64 " -> %" PRIu64 " (%+" PRId64
 				"), used+overhead %s, "

@@ -54,15 +54,15 @@ enum what { SIZE, USED, REAL_USED, FREE, MAX_USED, FRAGS_USED, FRAGS_FREE, FINDI
 static const struct {
 	const char *name, *help;
 } metrics[] = {
-	[SIZE] = {"heapwalk_pool_size_bytes", "Size of the Kamailio memory pool (heap size)."},
-	[USED] = {"heapwalk_pool_used_bytes", "Bytes the pool's block counts as used."},
-	[REAL_USED] = {"heapwalk_pool_real_used_bytes", "Used bytes plus allocator overhead."},
-	[FREE] = {"heapwalk_pool_free_bytes", "Free bytes (size minus used plus overhead)."},
-	[MAX_USED] = {"heapwalk_pool_max_real_used_bytes", "High-water mark of used plus overhead."},
-	[FRAGS_USED] = {"heapwalk_pool_used_fragments", "Used fragments found by the walk."},
-	[FRAGS_FREE] = {"heapwalk_pool_free_fragments", "Free fragments found by the walk."},
-	[FINDINGS] = {"heapwalk_pool_damage_findings", "Findings of severity error (heap damage)."},
-	[WALKED] = {"heapwalk_pool_walk_complete", "1 if the fragments tiled the heap exactly."},
+    [SIZE] = {"heapwalk_pool_size_bytes", "Size of the Kamailio memory pool (heap size)."},
+    [USED] = {"heapwalk_pool_used_bytes", "Bytes the pool's block counts as used."},
+    [REAL_USED] = {"heapwalk_pool_real_used_bytes", "Used bytes plus allocator overhead."},
+    [FREE] = {"heapwalk_pool_free_bytes", "Free bytes (size minus used plus overhead)."},
+    [MAX_USED] = {"heapwalk_pool_max_real_used_bytes", "High-water mark of used plus overhead."},
+    [FRAGS_USED] = {"heapwalk_pool_used_fragments", "Used fragments found by the walk."},
+    [FRAGS_FREE] = {"heapwalk_pool_free_fragments", "Free fragments found by the walk."},
+    [FINDINGS] = {"heapwalk_pool_damage_findings", "Findings of severity error (heap damage)."},
+    [WALKED] = {"heapwalk_pool_walk_complete", "1 if the fragments tiled the heap exactly."},
 };
 
 static uint64_t value(const struct hw_pool_report *pr, enum what w)
@@ -140,10 +140,10 @@ static void write(FILE *out, const struct proc *procs, size_t n, bool sites)
 static void one(struct hw_report *r, bool sites)
 {
 	struct proc p = {
-		.r = r,
-		.pid = r->t->pid,
-		.rank = r->inst && r->inst->has_pt ? r->inst->pt_rank : -1,
-		.desc = r->inst && r->inst->has_pt ? r->inst->pt_desc : "",
+	    .r = r,
+	    .pid = r->t->pid,
+	    .rank = r->inst && r->inst->has_pt ? r->inst->pt_rank : -1,
+	    .desc = r->inst && r->inst->has_pt ? r->inst->pt_desc : "",
 	};
 
 	write(r->out, &p, 1, sites);
@@ -177,7 +177,7 @@ void hw_fmt_multi_prometheus(const struct hw_multi *m)
 }
 
 const struct hw_formatter hw_formatter_prometheus = {
-	.name = "prometheus",
-	.stats = stats,
-	.summary = summary,
+    .name = "prometheus",
+    .stats = stats,
+    .summary = summary,
 };

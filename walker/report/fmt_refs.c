@@ -8,8 +8,9 @@
 
 #define CONSERVATIVE_NOTE                                                                          \
 	"conservative: any aligned word whose value points into a fragment counts (stale copies "  \
-	"and integers that look like pointers included); registers are not scanned, and other "  \
-	"processes' private memory (their pkg pools, which may point into shm) is not in this core"
+	"and integers that look like pointers included); registers are not scanned, and other "    \
+	"processes' private memory (their pkg pools, which may point into shm) is not in this "    \
+	"core"
 
 static const char *kind_text(enum hw_ref_kind k)
 {
@@ -137,7 +138,8 @@ static void refs_text(struct hw_report *r, const void *model)
 static uint64_t example_of(const struct hw_pool_leaks *c, const struct hw_site *s)
 {
 	for (size_t i = 0; i < c->nex; i++)
-		if (c->ex[i].file == s->file && c->ex[i].func == s->func && c->ex[i].line == s->line)
+		if (c->ex[i].file == s->file && c->ex[i].func == s->func &&
+		    c->ex[i].line == s->line)
 			return c->ex[i].addr;
 	return 0;
 }
@@ -204,8 +206,9 @@ static void leaks_text(struct hw_report *r, const void *model)
 	const struct hw_leaks_result *res = model;
 	const struct hw_pool_leaks *pl = res->pools;
 
-	fprintf(r->out, "leak candidates: used fragments that nothing in the core points to.\n"
-			"(%s.)\n",
+	fprintf(r->out,
+		"leak candidates: used fragments that nothing in the core points to.\n"
+		"(%s.)\n",
 		CONSERVATIVE_NOTE);
 	for (size_t i = 0; i < r->npools; i++) {
 		struct hw_pool_report *pr = &r->pools[i];
@@ -213,8 +216,9 @@ static void leaks_text(struct hw_report *r, const void *model)
 			continue;
 		fprintf(r->out, "\n%s pool: %s, block 0x%" PRIx64 "\n", pr->pool->name,
 			pr->pool->manager, pr->pool->block);
-		fprintf(r->out, "  %" PRIu64 " of %" PRIu64 " used fragments (%" PRIu64
-				" bytes) have no reference\n",
+		fprintf(r->out,
+			"  %" PRIu64 " of %" PRIu64 " used fragments (%" PRIu64
+			" bytes) have no reference\n",
 			pl[i].frags, pl[i].used, pl[i].bytes);
 		if (!pl[i].frags)
 			continue;
@@ -225,20 +229,22 @@ static void leaks_text(struct hw_report *r, const void *model)
 		fprintf(r->out, "  %8s %12s  %-18s %s\n", "count", "bytes", "e.g.", "site");
 		for (size_t k = 0; k < pr->nrows; k++) {
 			const struct hw_site *st = pr->rows[k];
-			fprintf(r->out, "  %8" PRIu64 " %12" PRIu64 "  0x%-16" PRIx64 " %s: %s(%" PRIu64
-					")\n",
-				st->count, st->bytes, example_of(&pl[i], st), st->file_s, st->func_s,
-				st->line);
+			fprintf(r->out,
+				"  %8" PRIu64 " %12" PRIu64 "  0x%-16" PRIx64 " %s: %s(%" PRIu64
+				")\n",
+				st->count, st->bytes, example_of(&pl[i], st), st->file_s,
+				st->func_s, st->line);
 		}
 		if (pr->nrows < pr->sites.n)
-			fprintf(r->out, "  ... %zu more sites (use --top)\n", pr->sites.n - pr->nrows);
+			fprintf(r->out, "  ... %zu more sites (use --top)\n",
+				pr->sites.n - pr->nrows);
 	}
 }
 
 const struct hw_output hw_outputs_refs[] = {
-	{"refs", HW_FMT_TEXT, refs_text},
-	{"refs", HW_FMT_JSON, refs_json},
-	{"leaks", HW_FMT_TEXT, leaks_text},
-	{"leaks", HW_FMT_JSON, leaks_json},
-	{NULL, 0, NULL},
+    {"refs", HW_FMT_TEXT, refs_text},
+    {"refs", HW_FMT_JSON, refs_json},
+    {"leaks", HW_FMT_TEXT, leaks_text},
+    {"leaks", HW_FMT_JSON, leaks_json},
+    {NULL, 0, NULL},
 };

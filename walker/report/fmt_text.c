@@ -13,8 +13,7 @@ static void pool_title(struct hw_report *r, const struct hw_pool_report *pr)
 
 	fprintf(r->out, "%s%s pool%s: %s, block 0x%" PRIx64 ", layout %s\n",
 		r->color ? "\033[1m" : "", p->name, r->color ? "\033[0m" : "",
-		p->manager[0] ? p->manager : "unknown manager", p->block,
-		hw_pool_layout_source(p));
+		p->manager[0] ? p->manager : "unknown manager", p->block, hw_pool_layout_source(p));
 }
 
 static void print_findings(struct hw_report *r, const struct hw_pool_report *pr)
@@ -104,7 +103,8 @@ static void info(struct hw_report *r)
 		fprintf(r->out, "%s pool\n", p->name);
 		fprintf(r->out, "  manager:   %s\n", p->manager[0] ? p->manager : "unknown");
 		if (p->root_symbol[0] && p->root)
-			fprintf(r->out, "  found via: %s at 0x%" PRIx64 "\n", p->root_symbol, p->root);
+			fprintf(r->out, "  found via: %s at 0x%" PRIx64 "\n", p->root_symbol,
+				p->root);
 		else if (p->root_symbol[0])
 			fprintf(r->out, "  found via: %s\n", p->root_symbol);
 		fprintf(r->out, "  block:     0x%" PRIx64 "\n", p->block);
@@ -114,7 +114,8 @@ static void info(struct hw_report *r)
 				lf.word * 8, lf.roundto);
 			fprintf(r->out, "  sizes:     %s\n", lf.sizes);
 			if (!lf.debug)
-				fputs("  sites:     none recorded: allocation sites need a debug build "
+				fputs("  sites:     none recorded: allocation sites need a debug "
+				      "build "
 				      "(DBG_SR_MEMORY)\n",
 				      r->out);
 			else if (p->no_strings)
@@ -127,7 +128,8 @@ static void info(struct hw_report *r)
 		if (p->problem)
 			fprintf(r->out, "  problem:   %s\n", p->problem);
 		if (pr->walked)
-			fprintf(r->out, "  heap:      %" PRIu64 " bytes, %" PRIu64 " fragments, walk %s\n",
+			fprintf(r->out,
+				"  heap:      %" PRIu64 " bytes, %" PRIu64 " fragments, walk %s\n",
 				pr->hdr.size, pr->walk.frags,
 				pr->walk.complete ? "complete" : "incomplete");
 	}
@@ -150,18 +152,20 @@ static void stats(struct hw_report *r)
 		fprintf(r->out, "  heap size      %12" PRIu64 "  (%s)\n", h->size, b1);
 		if (h->no_counters) {
 			/* old non-debug f_malloc keeps no counters: give what the walk found */
-			fprintf(r->out, "  used           %12s  (this build keeps no counters; the walk "
-					"found %" PRIu64 " bytes)\n",
+			fprintf(r->out,
+				"  used           %12s  (this build keeps no counters; the walk "
+				"found %" PRIu64 " bytes)\n",
 				"-", w->used_bytes);
 		} else {
-		fprintf(r->out, "  used           %12" PRIu64 "  (%.1f%%)\n", h->used,
-			hw_report_pct(h->used, h->size));
-		fprintf(r->out, "  used+overhead  %12" PRIu64 "  (%.1f%%)\n", h->real_used,
-			hw_report_pct(h->real_used, h->size));
-		fprintf(r->out, "  free           %12" PRIu64 "  (%.1f%%)\n", h->size - h->real_used,
-			hw_report_pct(h->size - h->real_used, h->size));
-		fprintf(r->out, "  max used       %12" PRIu64 "  (%.1f%%)\n", h->max_real_used,
-			hw_report_pct(h->max_real_used, h->size));
+			fprintf(r->out, "  used           %12" PRIu64 "  (%.1f%%)\n", h->used,
+				hw_report_pct(h->used, h->size));
+			fprintf(r->out, "  used+overhead  %12" PRIu64 "  (%.1f%%)\n", h->real_used,
+				hw_report_pct(h->real_used, h->size));
+			fprintf(r->out, "  free           %12" PRIu64 "  (%.1f%%)\n",
+				h->size - h->real_used,
+				hw_report_pct(h->size - h->real_used, h->size));
+			fprintf(r->out, "  max used       %12" PRIu64 "  (%.1f%%)\n",
+				h->max_real_used, hw_report_pct(h->max_real_used, h->size));
 		}
 		fprintf(r->out,
 			"  fragments      %12" PRIu64 "  (%" PRIu64 " used, %" PRIu64 " free",
@@ -192,26 +196,32 @@ static void summary(struct hw_report *r)
 			continue;
 		pool_title(r, pr);
 		hw_human_size(b1, sizeof(b1), pr->sites.bytes);
-		fprintf(r->out, "  %" PRIu64 " used fragments, %" PRIu64 " bytes (%s) at %zu sites\n",
+		fprintf(r->out,
+			"  %" PRIu64 " used fragments, %" PRIu64 " bytes (%s) at %zu sites\n",
 			pr->sites.frags, pr->sites.bytes, b1, pr->sites.n);
 		if (!hw_pool_debug(pr->pool)) {
-			fputs("  allocation sites need a debug build (DBG_SR_MEMORY); this one records "
+			fputs("  allocation sites need a debug build (DBG_SR_MEMORY); this one "
+			      "records "
 			      "none\n",
 			      r->out);
 			print_findings(r, pr);
 			continue;
 		}
-		fprintf(r->out, "  %8s %12s %6s  %-10s %s\n", "count", "bytes", "%", "module", "site");
+		fprintf(r->out, "  %8s %12s %6s  %-10s %s\n", "count", "bytes", "%", "module",
+			"site");
 		for (size_t j = 0; j < pr->nrows; j++) {
 			const struct hw_site *s = pr->rows[j];
-			fprintf(r->out, "  %8" PRIu64 " %12" PRIu64 " %5.1f%%  %-10s %s: %s(%" PRIu64 ")\n",
+			fprintf(r->out,
+				"  %8" PRIu64 " %12" PRIu64 " %5.1f%%  %-10s %s: %s(%" PRIu64 ")\n",
 				s->count, s->bytes, hw_report_pct(s->bytes, pr->sites.bytes),
-				s->mname_s && s->mname_s[0] ? s->mname_s : "-", s->file_s, s->func_s,
-				s->line);
-			hw_fmt_classify_text(r, pr, s, "                                          ");
+				s->mname_s && s->mname_s[0] ? s->mname_s : "-", s->file_s,
+				s->func_s, s->line);
+			hw_fmt_classify_text(r, pr, s,
+					     "                                          ");
 		}
 		if (pr->nrows < pr->sites.n)
-			fprintf(r->out, "  ... %zu more sites (use --top)\n", pr->sites.n - pr->nrows);
+			fprintf(r->out, "  ... %zu more sites (use --top)\n",
+				pr->sites.n - pr->nrows);
 		hw_fmt_classify_total_text(r, pr, "  ");
 		print_findings(r, pr);
 	}
@@ -252,13 +262,13 @@ static void nothing(struct hw_report *r)
 }
 
 const struct hw_formatter hw_formatter_text = {
-	.name = "text",
-	.info = info,
-	.stats = stats,
-	.summary = summary,
-	.frags_begin = nothing,
-	.frags_pool_begin = frags_pool_begin,
-	.frag = frag,
-	.frags_pool_end = frags_pool_end,
-	.frags_end = nothing,
+    .name = "text",
+    .info = info,
+    .stats = stats,
+    .summary = summary,
+    .frags_begin = nothing,
+    .frags_pool_begin = frags_pool_begin,
+    .frag = frag,
+    .frags_pool_end = frags_pool_end,
+    .frags_end = nothing,
 };

@@ -73,14 +73,14 @@ void hw_fmt_frags_end(struct hw_report *r)
 }
 
 /* info, stats and summary through the per-format formatters (text where one has none). */
-#define REPORT_OUTPUT(cmd, f)                                                      \
-	static void cmd##_##f(struct hw_report *r, const void *m)                  \
-	{                                                                          \
-		(void)m;                                                           \
-		if (hw_formatter_##f.cmd)                                          \
-			hw_formatter_##f.cmd(r);                                   \
-		else                                                               \
-			hw_formatter_text.cmd(r);                                  \
+#define REPORT_OUTPUT(cmd, f)                                                                      \
+	static void cmd##_##f(struct hw_report *r, const void *m)                                  \
+	{                                                                                          \
+		(void)m;                                                                           \
+		if (hw_formatter_##f.cmd)                                                          \
+			hw_formatter_##f.cmd(r);                                                   \
+		else                                                                               \
+			hw_formatter_text.cmd(r);                                                  \
 	}
 #define REPORT_OUTPUTS(f) REPORT_OUTPUT(info, f) REPORT_OUTPUT(stats, f) REPORT_OUTPUT(summary, f)
 REPORT_OUTPUTS(text)
@@ -89,20 +89,23 @@ REPORT_OUTPUTS(csv)
 REPORT_OUTPUTS(kamailio)
 REPORT_OUTPUTS(prometheus)
 
-#define REPORT_ENTRIES(fmt, f)                                                                      \
-	{"info", fmt, info_##f}, {"stats", fmt, stats_##f}, {"summary", fmt, summary_##f}
+#define REPORT_ENTRIES(fmt, f)                                                                     \
+	{"info", fmt, info_##f}, {"stats", fmt, stats_##f},                                        \
+	{                                                                                          \
+		"summary", fmt, summary_##f                                                        \
+	}
 
 static const struct hw_output report_outputs[] = {
-	REPORT_ENTRIES(HW_FMT_TEXT, text),
-	REPORT_ENTRIES(HW_FMT_JSON, json),
-	REPORT_ENTRIES(HW_FMT_CSV, csv),
-	REPORT_ENTRIES(HW_FMT_KAMAILIO, kamailio),
-	REPORT_ENTRIES(HW_FMT_PROMETHEUS, prometheus),
-	{NULL, 0, NULL},
+    REPORT_ENTRIES(HW_FMT_TEXT, text),
+    REPORT_ENTRIES(HW_FMT_JSON, json),
+    REPORT_ENTRIES(HW_FMT_CSV, csv),
+    REPORT_ENTRIES(HW_FMT_KAMAILIO, kamailio),
+    REPORT_ENTRIES(HW_FMT_PROMETHEUS, prometheus),
+    {NULL, 0, NULL},
 };
 
 static const struct hw_output *const output_tables[] = {report_outputs, hw_outputs_check,
-							 hw_outputs_refs};
+							hw_outputs_refs};
 
 static const struct hw_output *find_output(const char *command, enum hw_format format)
 {
@@ -142,8 +145,9 @@ static const char *const format_names[] = {"text", "json", "csv", "kamailio", "g
 
 const char *hw_format_name(enum hw_format format)
 {
-	return (size_t)format < sizeof(format_names) / sizeof(format_names[0]) ? format_names[format]
-									       : "?";
+	return (size_t)format < sizeof(format_names) / sizeof(format_names[0])
+		   ? format_names[format]
+		   : "?";
 }
 
 bool hw_format_parse(const char *name, enum hw_format *ret)

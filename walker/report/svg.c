@@ -10,7 +10,7 @@
 #include "heapwalk/sbuf.h"
 #include "heapwalk/sites.h"
 
-#define CELL 7            /* pixels per cell side */
+#define CELL 7		  /* pixels per cell side */
 #define FREE_RGB 0xe8e8e8 /* free memory: light grey */
 #define BG_RGB 0xffffff
 #define LEGEND_ROW 18
@@ -110,7 +110,8 @@ static void cell_title(FILE *out, const struct hw_heapmap *m, const struct hw_ma
 	}
 	hw_human_size(u, sizeof(u), c->used);
 	hw_human_size(f, sizeof(f), c->free);
-	fprintf(out, "0x%" PRIx64 " (%u cell%s): %" PRIu64 " fragment%s start here; %s used, %s free",
+	fprintf(out,
+		"0x%" PRIx64 " (%u cell%s): %" PRIu64 " fragment%s start here; %s used, %s free",
 		addr, ncells, ncells == 1 ? "" : "s", c->frags, c->frags == 1 ? "" : "s", u, f);
 	if (c->frags >= 1)
 		fprintf(out, "; first #%" PRIu64 " size %" PRIu64, c->first_index, c->first_size);
@@ -120,7 +121,7 @@ static void cell_title(FILE *out, const struct hw_heapmap *m, const struct hw_ma
 		hw_human_size(u, sizeof(u), c->mod_bytes[i]);
 		fputs(i ? ", " : "; ", out);
 		hw_xml_escape(out, c->mod[i] - 1u < HW_MAP_MODULES ? m->modules[c->mod[i] - 1].name
-								  : "other");
+								   : "other");
 		fprintf(out, " %s", u);
 	}
 }
@@ -164,8 +165,9 @@ void hw_svg_heapmap(FILE *out, const struct hw_heapmap *m, const char *title, ui
 	hw_xml_escape(out, title);
 	hw_human_size(b1, sizeof(b1), m->end - m->start);
 	hw_human_size(b2, sizeof(b2), m->cell_bytes);
-	fprintf(out, " - %s in %zu cells of %s, address order left to right, top to bottom</text>\n",
-		b1, m->ncells, b2);
+	fprintf(out,
+		" - %s in %zu cells of %s, address order left to right, top to bottom</text>\n", b1,
+		m->ncells, b2);
 	for (uint32_t r = 0; r < m->rows; r++) {
 		uint32_t c = 0;
 		while (c < m->cols && (size_t)r * m->cols + c < m->ncells) {
@@ -173,13 +175,15 @@ void hw_svg_heapmap(FILE *out, const struct hw_heapmap *m, const char *title, ui
 			const struct hw_map_cell *cell = &m->cells[i];
 			unsigned rgb = cell_rgb(m, cell);
 			uint32_t run = 1;
-			/* cells inside one fragment (nothing starts there) share its colour: one rect */
+			/* cells inside one fragment (nothing starts there) share its colour: one
+			 * rect */
 			while (c + run < m->cols && i + run < m->ncells &&
 			       m->cells[i + run].frags == 0 && !m->cells[i + run].damaged &&
 			       !cell->damaged && cell_rgb(m, &m->cells[i + run]) == rgb)
 				run++;
 			fprintf(out,
-				"<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" fill=\"#%06x\"><title>",
+				"<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" "
+				"fill=\"#%06x\"><title>",
 				8 + c * CELL, 24 + r * CELL, run * CELL, CELL, rgb);
 			cell_title(out, m, cell, m->start + i * m->cell_bytes, run);
 			fputs("</title></rect>\n", out);
@@ -201,23 +205,27 @@ void hw_svg_heapmap(FILE *out, const struct hw_heapmap *m, const char *title, ui
 			size_t id = (size_t)(order[i] - m->modules);
 			rgb = module_rgb(m, (unsigned)id);
 			hw_human_size(b1, sizeof(b1), order[i]->bytes);
-			fprintf(out, "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" fill=\"#%06x\"/>", x,
-				y, rgb);
+			fprintf(
+			    out,
+			    "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" fill=\"#%06x\"/>",
+			    x, y, rgb);
 			fprintf(out, "<text x=\"%u\" y=\"%u\" class=\"l\">", x + 16, y + 10);
 			hw_xml_escape(out, order[i]->name);
 			fprintf(out, " %s (%" PRIu64 ")</text>\n", b1, order[i]->frags);
 		} else if (i == n) {
 			hw_human_size(b1, sizeof(b1), m->free_bytes);
-			fprintf(out,
-				"<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" fill=\"#%06x\" "
-				"stroke=\"#999\"/><text x=\"%u\" y=\"%u\" class=\"l\">free %s (%" PRIu64
-				")</text>\n",
-				x, y, FREE_RGB, x + 16, y + 10, b1, m->free_frags);
+			fprintf(
+			    out,
+			    "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" fill=\"#%06x\" "
+			    "stroke=\"#999\"/><text x=\"%u\" y=\"%u\" class=\"l\">free %s (%" PRIu64
+			    ")</text>\n",
+			    x, y, FREE_RGB, x + 16, y + 10, b1, m->free_frags);
 		} else {
-			fprintf(out,
-				"<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" fill=\"#d62728\"/>"
-				"<text x=\"%u\" y=\"%u\" class=\"l\">not walked (damage)</text>\n",
-				x, y, x + 16, y + 10);
+			fprintf(
+			    out,
+			    "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" fill=\"#d62728\"/>"
+			    "<text x=\"%u\" y=\"%u\" class=\"l\">not walked (damage)</text>\n",
+			    x, y, x + 16, y + 10);
 		}
 	}
 	fputs("</g>\n", out);

@@ -66,7 +66,7 @@ struct check_ctx {
 	struct listed *list;
 	size_t nlist, caplist, li;
 	bool list_full;
-	bool by_flag; /* the fragments carry their free state (all but f_malloc <= 4.1) */
+	bool by_flag;	   /* the fragments carry their free state (all but f_malloc <= 4.1) */
 	bool lists_broken; /* some list could not be followed to its end */
 	uint64_t unlisted; /* free fragments on no list, counted when the lists are broken */
 	struct ptrset seen;
@@ -252,7 +252,8 @@ static int on_frag(void *arg, const struct hw_frag *f)
 			c->unlisted++; /* the lists' own findings say why */
 		else
 			hw_check_add(c->ck, HW_SEV_ERROR, f->addr, f->index,
-				     "free fragment of %" PRIu64 " bytes is on no free list (lost to "
+				     "free fragment of %" PRIu64
+				     " bytes is on no free list (lost to "
 				     "the allocator)",
 				     f->size);
 	}
@@ -280,8 +281,12 @@ static struct hw_error *check_pass(struct hw_session *s, struct hw_check_pool *c
 {
 	struct hw_pool_report *pr = cp->pr;
 	struct check_ctx c = {.cp = cp, .t = s->t, .ck = &pr->check, .keep = keep};
-	struct hw_walk_opts o = {.resync = true, .gap = on_gap, .gap_arg = &c, .deep = true,
-				 .elem = on_elem, .elem_arg = &c};
+	struct hw_walk_opts o = {.resync = true,
+				 .gap = on_gap,
+				 .gap_arg = &c,
+				 .deep = true,
+				 .elem = on_elem,
+				 .elem_arg = &c};
 	struct hw_check lists;
 	struct hw_error *err;
 
@@ -302,7 +307,8 @@ static struct hw_error *check_pass(struct hw_session *s, struct hw_check_pool *c
 		qsort(c.list, c.nlist, sizeof(*c.list), by_listed_addr);
 	c.lists_broken = lists.errors > 0;
 	if (!err)
-		err = hw_alloc_walk(s->t, pr->pool, &pr->hdr, &o, on_frag, &c, &pr->check, &pr->walk);
+		err =
+		    hw_alloc_walk(s->t, pr->pool, &pr->hdr, &o, on_frag, &c, &pr->check, &pr->walk);
 	if (!err && !keep)
 		*clean = c.by_flag && lists.errors == 0 && !c.nomem &&
 			 addr_sum_eq(&c.on_lists, &c.free_walked);
@@ -311,23 +317,26 @@ static struct hw_error *check_pass(struct hw_session *s, struct hw_check_pool *c
 	} else if (!err) {
 		for (; c.li < c.nlist; c.li++)
 			if (!in_gap(&c, c.list[c.li].addr) && c.list[c.li].addr < pr->walk.end)
-				hw_check_add(&pr->check, HW_SEV_ERROR, c.list[c.li].addr, HW_NO_INDEX,
-				     "free list %" PRIu64 " holds 0x%" PRIx64
-				     ", which is not the start of a fragment",
-				     c.list[c.li].bucket, c.list[c.li].addr);
+				hw_check_add(&pr->check, HW_SEV_ERROR, c.list[c.li].addr,
+					     HW_NO_INDEX,
+					     "free list %" PRIu64 " holds 0x%" PRIx64
+					     ", which is not the start of a fragment",
+					     c.list[c.li].bucket, c.list[c.li].addr);
 		if (pr->pool->alloc->check_totals && pr->walk.complete)
 			pr->pool->alloc->check_totals(pr->pool->layout, &pr->hdr, &pr->walk,
 						      &pr->check);
 		if (c.unlisted)
 			hw_check_add(&pr->check, HW_SEV_WARNING, pr->hdr.block, HW_NO_INDEX,
-				     "%" PRIu64 " free fragments are on no free list heapwalk could "
+				     "%" PRIu64
+				     " free fragments are on no free list heapwalk could "
 				     "follow to its end (the lists are damaged, see below)",
 				     c.unlisted);
 		hw_check_append(&pr->check, &lists, 0);
 		if (c.list_full)
-			hw_check_add(&pr->check, HW_SEV_WARNING, pr->hdr.block, HW_NO_INDEX,
-				     "the free lists hold too many elements to cross-check them all "
-				     "with the walk");
+			hw_check_add(
+			    &pr->check, HW_SEV_WARNING, pr->hdr.block, HW_NO_INDEX,
+			    "the free lists hold too many elements to cross-check them all "
+			    "with the walk");
 	}
 	hw_check_deinit(&lists);
 	free(c.list);
@@ -360,4 +369,3 @@ struct hw_error *hw_session_check_pool(struct hw_session *s, struct hw_check_poo
 		cp->where[k].addr = pr->check.items[k].addr;
 	return hw_locate(s->t, pr->pool, &pr->hdr, cp->where, n, NULL);
 }
-

@@ -1,4 +1,5 @@
-/* frags.c - what the fragment list needs from a session: the filter, the payloads, the free lists. */
+/* frags.c - what the fragment list needs from a session: the filter, the payloads, the free lists.
+ */
 #include <string.h>
 
 #include "heapwalk/error.h"

@@ -5,15 +5,15 @@
 #include "heapwalk/session.h"
 
 /* Tell the session's owner (a no-op when it gave no callback). */
-#define SESSION_WARN(s, ...)                 \
-	do {                                 \
-		if ((s)->warn)               \
-			(s)->warn(__VA_ARGS__); \
+#define SESSION_WARN(s, ...)                                                                       \
+	do {                                                                                       \
+		if ((s)->warn)                                                                     \
+			(s)->warn(__VA_ARGS__);                                                    \
 	} while (0)
-#define SESSION_TRACE(s, ...)                 \
-	do {                                  \
-		if ((s)->trace)               \
-			(s)->trace(__VA_ARGS__); \
+#define SESSION_TRACE(s, ...)                                                                      \
+	do {                                                                                       \
+		if ((s)->trace)                                                                    \
+			(s)->trace(__VA_ARGS__);                                                   \
 	} while (0)
 
 #endif

@@ -20,8 +20,8 @@ static void say_stop(const struct hw_live_opts *o, const struct hw_snapshot *s)
 	hw_human_size(b, sizeof(b), p->copied);
 	if (!s->stopped) {
 		o->warn("pid %d read without stopping it (--no-stop, %s): torn reads are "
-			    "possible, findings may be artefacts",
-			    p->pid, b);
+			"possible, findings may be artefacts",
+			p->pid, b);
 		return;
 	}
 	for (size_t i = 0; i < s->nheld; i++)
@@ -29,11 +29,11 @@ static void say_stop(const struct hw_live_opts *o, const struct hw_snapshot *s)
 			held_max = s->held[i].stop_ns;
 	if (s->nheld)
 		o->warn("pid %d stopped for %.2f ms while %s were copied; %zu other processes "
-			    "of its instance held up to %.2f ms while shm was copied",
-			    p->pid, (double)p->stop_ns / 1e6, b, s->nheld, (double)held_max / 1e6);
+			"of its instance held up to %.2f ms while shm was copied",
+			p->pid, (double)p->stop_ns / 1e6, b, s->nheld, (double)held_max / 1e6);
 	else
 		o->warn("pid %d stopped for %.2f ms while %s were copied", p->pid,
-			    (double)p->stop_ns / 1e6, b);
+			(double)p->stop_ns / 1e6, b);
 }
 
 struct hw_error *hw_live_target(struct hw_live_opts *o, const struct hw_target_opts *topts,
@@ -68,10 +68,10 @@ struct hw_error *hw_live_target(struct hw_live_opts *o, const struct hw_target_o
 			if (o->pool_sel[HW_POOL_PKG]) {
 				o->pool_sel[HW_POOL_SHM] = false;
 				if (o->warn)
-					o->warn(
-				    "shm is saved with the first process of %s (pid %d): showing "
-				    "pid %d's pkg only",
-				    o->core, s->procs[0].pid, o->pid);
+					o->warn("shm is saved with the first process of %s (pid "
+						"%d): showing "
+						"pid %d's pkg only",
+						o->core, s->procs[0].pid, o->pid);
 			} else {
 				err = hw_error_create(HW_ERR_INVALID_ARG,
 						      "%s saves shm with its first process: use "

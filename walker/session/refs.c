@@ -28,12 +28,12 @@ static char *where_other(const struct hw_target *t, uint64_t at)
 	char buf[600];
 
 	if (m)
-		snprintf(buf, sizeof(buf), "%s +0x%" PRIx64, m->path, at - m->start + m->file_offset);
+		snprintf(buf, sizeof(buf), "%s +0x%" PRIx64, m->path,
+			 at - m->start + m->file_offset);
 	else
 		snprintf(buf, sizeof(buf), "anonymous memory (a stack, or heap outside the pools)");
 	return strdup(buf);
 }
-
 
 static int on_ref(void *arg, uint64_t at, uint64_t v, const struct hw_ref_src *src)
 {
@@ -63,8 +63,7 @@ static int on_ref(void *arg, uint64_t at, uint64_t v, const struct hw_ref_src *s
 }
 
 /* The pools ready to scan, as hw_refs_scan takes them, and which report each is. */
-static size_t scan_pools(struct hw_session *s, struct hw_refs_pool *rp,
-			 struct hw_pool_report **prs)
+static size_t scan_pools(struct hw_session *s, struct hw_refs_pool *rp, struct hw_pool_report **prs)
 {
 	size_t n = 0;
 
@@ -229,7 +228,8 @@ static int add_unmarked(void *arg, const struct hw_frag *f)
 	}
 	/* one example address per site */
 	for (size_t i = 0; i < c->nex; i++)
-		if (c->ex[i].file == f->file && c->ex[i].func == f->func && c->ex[i].line == f->line)
+		if (c->ex[i].file == f->file && c->ex[i].func == f->func &&
+		    c->ex[i].line == f->line)
 			return 0;
 	if (c->nex < 4096) {
 		if (c->nex == c->capex) {

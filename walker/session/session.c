@@ -1,4 +1,5 @@
-/* session.c - opening a target: core, executable, DWARF, pools; walking them into the report model. */
+/* session.c - opening a target: core, executable, DWARF, pools; walking them into the report model.
+ */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,21 +17,21 @@
 struct hw_error *hw_session_open(const struct hw_session_opts *o, struct hw_session *s)
 {
 	struct hw_target_opts topts = {
-		.core_path = o->core,
-		.exe_path = o->exe,
-		.sysroot = o->sysroot,
-		.max_core_size = o->max_core_size,
+	    .core_path = o->core,
+	    .exe_path = o->exe,
+	    .sysroot = o->sysroot,
+	    .max_core_size = o->max_core_size,
 	};
 	struct hw_discover_opts dopts = {
-		.layout_name = o->layout,
-		.no_debuginfo = o->no_debuginfo,
-		.manager = o->manager,
-		.has_block = o->block_given,
-		.block = o->block,
-		/* --pool pkg or shm says which pool a --block is; else its header does */
-		.block_kind = o->pool_sel[HW_POOL_PKG] == o->pool_sel[HW_POOL_SHM] ? -1
-			      : o->pool_sel[HW_POOL_PKG]			 ? HW_POOL_PKG
-										 : HW_POOL_SHM,
+	    .layout_name = o->layout,
+	    .no_debuginfo = o->no_debuginfo,
+	    .manager = o->manager,
+	    .has_block = o->block_given,
+	    .block = o->block,
+	    /* --pool pkg or shm says which pool a --block is; else its header does */
+	    .block_kind = o->pool_sel[HW_POOL_PKG] == o->pool_sel[HW_POOL_SHM] ? -1
+			  : o->pool_sel[HW_POOL_PKG]			       ? HW_POOL_PKG
+									       : HW_POOL_SHM,
 	};
 	struct hw_error *err = NULL;
 
@@ -47,20 +48,24 @@ struct hw_error *hw_session_open(const struct hw_session_opts *o, struct hw_sess
 	if (!s->t->exe && o->block_given) {
 		/* The block's address stands in for the symbols; strings stay unresolved. */
 		if (s->warn)
-			s->warn("no executable (%s): walking the block given with --block; allocation "
-				"sites show as addresses",
-				s->t->exe_path_in_core ? s->t->exe_path_in_core : "the core names none");
+			s->warn(
+			    "no executable (%s): walking the block given with --block; allocation "
+			    "sites show as addresses",
+			    s->t->exe_path_in_core ? s->t->exe_path_in_core
+						   : "the core names none");
 	} else if (!s->t->exe) {
 		if (s->t->exe_path_in_core)
-			err = hw_error_create(HW_ERR_LOOKUP,
-					      "cannot open the executable %s that the core names; give it with "
-					      "--exe (and --sysroot for a core from another machine), or the "
-					      "block address with --block",
-					      s->t->exe_path_in_core);
+			err = hw_error_create(
+			    HW_ERR_LOOKUP,
+			    "cannot open the executable %s that the core names; give it with "
+			    "--exe (and --sysroot for a core from another machine), or the "
+			    "block address with --block",
+			    s->t->exe_path_in_core);
 		else
-			err = hw_error_create(HW_ERR_LOOKUP,
-					      "the core names no executable (are its notes missing? a truncated "
-					      "core loses them); give it with --exe");
+			err = hw_error_create(
+			    HW_ERR_LOOKUP,
+			    "the core names no executable (are its notes missing? a truncated "
+			    "core loses them); give it with --exe");
 		hw_session_close(s);
 		return err;
 	}
@@ -117,7 +122,8 @@ size_t hw_session_prepare_pools(struct hw_session *s)
 		hw_check_init(&pr->check, 100);
 		hw_sites_init(&pr->sites);
 		if (!pr->pool->usable) {
-			pr->error = strdup(pr->pool->problem ? pr->pool->problem : "no usable layout");
+			pr->error =
+			    strdup(pr->pool->problem ? pr->pool->problem : "no usable layout");
 			SESSION_WARN(s, "%s pool: %s", pr->pool->name, pr->error ? pr->error : "");
 			continue;
 		}
@@ -179,7 +185,8 @@ static int progress_frag(void *arg, const struct hw_frag *f)
 
 			if (p->span && f->addr >= p->first)
 				pct = 100.0 * (double)(f->addr - p->first) / (double)p->span;
-			fprintf(stderr, "\rheapwalk: walking the %s pool: %5.1f%%, %" PRIu64 " fragments",
+			fprintf(stderr,
+				"\rheapwalk: walking the %s pool: %5.1f%%, %" PRIu64 " fragments",
 				p->pool, pct > 100 ? 100.0 : pct, p->n);
 			p->shown = t;
 		}
@@ -190,21 +197,23 @@ static int progress_frag(void *arg, const struct hw_frag *f)
 struct hw_error *hw_session_walk_pool(struct hw_session *s, struct hw_pool_report *pr,
 				      hw_frag_fn fn, void *arg)
 {
-	struct progress p = {.fn = fn, .arg = arg, .pool = pr->pool->name, .next = 1, .after = 1.0,
-			     .shown = -1};
+	struct progress p = {
+	    .fn = fn, .arg = arg, .pool = pr->pool->name, .next = 1, .after = 1.0, .shown = -1};
 	/* for tests: HEAPWALK_PROGRESS_AFTER=0 shows the line at once */
 	const char *after = getenv("HEAPWALK_PROGRESS_AFTER");
 	struct hw_error *err;
 
 	if (s->no_progress || !isatty(STDERR_FILENO))
-		return hw_alloc_walk(s->t, pr->pool, &pr->hdr, NULL, fn, arg, &pr->check, &pr->walk);
+		return hw_alloc_walk(s->t, pr->pool, &pr->hdr, NULL, fn, arg, &pr->check,
+				     &pr->walk);
 	if (after && *after)
 		p.after = strtod(after, NULL);
 	p.first = pr->hdr.first_frag;
 	if (pr->hdr.last_frag_end > p.first)
 		p.span = pr->hdr.last_frag_end - p.first;
 	clock_gettime(CLOCK_MONOTONIC, &p.t0);
-	err = hw_alloc_walk(s->t, pr->pool, &pr->hdr, NULL, progress_frag, &p, &pr->check, &pr->walk);
+	err =
+	    hw_alloc_walk(s->t, pr->pool, &pr->hdr, NULL, progress_frag, &p, &pr->check, &pr->walk);
 	if (p.shown >= 0)
 		fputs("\r\033[K", stderr);
 	return err;
@@ -297,7 +306,8 @@ static void *free_job_run(void *arg)
 		if (!job->todo[i])
 			continue;
 		pr->nbuckets = 0;
-		err = hw_alloc_walk_free(s->t, pr->pool, &pr->hdr, NULL, add_bucket, pr, &job->check[i]);
+		err = hw_alloc_walk_free(s->t, pr->pool, &pr->hdr, NULL, add_bucket, pr,
+					 &job->check[i]);
 		if (err)
 			job->error[i] = hw_error_steal_message(err);
 	}

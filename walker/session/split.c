@@ -98,8 +98,8 @@ static struct hw_error *walk_split(struct hw_session *s, struct hw_pool_report *
 		hw_check_deinit(&h.check);
 		hw_check_init(&h.check, pr->check.max);
 		h.arg = ctx;
-		h.err = hw_alloc_walk(s->t, pr->pool, &pr->hdr, &ob, ops->fn, ctx, &h.check,
-				      &h.walk);
+		h.err =
+		    hw_alloc_walk(s->t, pr->pool, &pr->hdr, &ob, ops->fn, ctx, &h.check, &h.walk);
 		if (h.err) {
 			hw_check_deinit(&h.check);
 			return h.err;

@@ -1,4 +1,5 @@
-/* summary.c - the used fragments of every prepared pool by site, and (--classify) what they hold. */
+/* summary.c - the used fragments of every prepared pool by site, and (--classify) what they hold.
+ */
 #include <stdlib.h>
 
 #include "heapwalk/classify.h"

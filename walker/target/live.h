@@ -141,9 +141,10 @@ struct hw_error *img_memfile(uint64_t size, int *fd_ret, uint8_t **map_ret);
  * Note types no tool knows (bfd and gdb act on a core note's type whatever
  * its owner name, so the small numbers NT_PRSTATUS etc. must be avoided).
  */
-#define HW_NT_PROC 0x48570001u	   /* key=value text about one process of a snapshot */
-#define HW_NT_SNAPSHOT 0x48570002u /* key=value text about the whole snapshot (first image only)   \
-				    */
+#define HW_NT_PROC 0x48570001u /* key=value text about one process of a snapshot */
+#define HW_NT_SNAPSHOT                                                                             \
+	0x48570002u /* key=value text about the whole snapshot (first image only)                  \
+		     */
 /* Program header types of the other processes of a multi-process file (PT_LOOS range). */
 #define PT_HW_NOTE 0x68770001u
 #define PT_HW_LOAD 0x68770002u

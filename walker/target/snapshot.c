@@ -1034,7 +1034,8 @@ static void copy_private_all(struct ctx *c, struct sproc *sp)
 			i++;
 			continue;
 		}
-		/* The window: the rest of this load (at most PM_CHUNK pages) and the private loads close after it. */
+		/* The window: the rest of this load (at most PM_CHUNK pages) and the private loads
+		 * close after it. */
 		wstart = pos > l0->vaddr ? pos : l0->vaddr;
 		wend = l0->vaddr + l0->memsz;
 		if ((wend - wstart) / IMG_PAGE > PM_CHUNK)
@@ -1050,10 +1051,11 @@ static void copy_private_all(struct ctx *c, struct sproc *sp)
 				wend = lj->vaddr + lj->memsz;
 			}
 		npages = (wend - wstart) / IMG_PAGE;
-		got = sp->pagemap_fd >= 0 && pm && runs && !(wstart % IMG_PAGE) && !(wend % IMG_PAGE)
-			  ? pread(sp->pagemap_fd, pm, (size_t)npages * sizeof(*pm),
-				  (off_t)(wstart / IMG_PAGE * sizeof(*pm)))
-			  : -1;
+		got =
+		    sp->pagemap_fd >= 0 && pm && runs && !(wstart % IMG_PAGE) && !(wend % IMG_PAGE)
+			? pread(sp->pagemap_fd, pm, (size_t)npages * sizeof(*pm),
+				(off_t)(wstart / IMG_PAGE * sizeof(*pm)))
+			: -1;
 		known = got == (ssize_t)(npages * sizeof(*pm));
 		for (size_t li = i; li < j; li++) {
 			const struct img_load *l = &sp->desc.loads[li];
@@ -1066,8 +1068,9 @@ static void copy_private_all(struct ctx *c, struct sproc *sp)
 			a1 = l->vaddr + l->memsz < wend ? l->vaddr + l->memsz : wend;
 			if (!known) {
 				/* no page map: all of it through /proc/PID/mem */
-				uint64_t r = read_safe(sp->mem_fd, sp->img_map + l->offset + (a0 - l->vaddr),
-						       a0, a1 - a0);
+				uint64_t r =
+				    read_safe(sp->mem_fd, sp->img_map + l->offset + (a0 - l->vaddr),
+					      a0, a1 - a0);
 				c->counter += r;
 				sp->copied += r;
 				if (r < a1 - a0)

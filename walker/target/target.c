@@ -96,7 +96,7 @@ static void hex(char *out, const uint8_t *id, size_t len)
 }
 
 static struct hw_error *map_core(const char *path, struct hw_target_private *priv,
-			       uint64_t max_core_size)
+				 uint64_t max_core_size)
 {
 	struct hw_error *err;
 	struct stat st;

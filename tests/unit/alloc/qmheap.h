@@ -15,16 +15,16 @@
 struct hw_target;
 
 struct qmh_frag {
-	uint64_t size;       /* payload, multiple of roundto */
+	uint64_t size; /* payload, multiple of roundto */
 	bool used;
 	uint64_t file, func, mname, line; /* target addresses of strings (debug) */
 };
 
 struct qmheap {
 	struct hw_qm_layout l;
-	uint64_t base;   /* target address of the block */
-	uint8_t *buf;    /* the heap image */
-	uint64_t len;    /* block size (qm->size) */
+	uint64_t base;	 /* target address of the block */
+	uint8_t *buf;	 /* the heap image */
+	uint64_t len;	 /* block size (qm->size) */
 	uint64_t rodata; /* target address of the string area */
 	uint8_t *ro;
 	uint64_t rolen, roused;

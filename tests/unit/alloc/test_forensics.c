@@ -121,7 +121,8 @@ static void test_locate(void **state)
 	a1 = qmh_frag_addr(&h, 1);
 	a2 = qmh_frag_addr(&h, 2);
 	a3 = qmh_frag_addr(&h, 3);
-	/* in any order: fragment 2's payload, fragment 1's header, the block, 3's trailer, outside */
+	/* in any order: fragment 2's payload, fragment 1's header, the block, 3's trailer, outside
+	 */
 	loc[0].addr = a2 + h.l.frag_size + 10;
 	loc[1].addr = a1 + 8;
 	loc[2].addr = h.base + 100;
@@ -215,10 +216,10 @@ static void test_refs_scan(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_classify_bytes),
-		cmocka_unit_test(test_classify_str_and_sites),
-		cmocka_unit_test(test_locate),
-		cmocka_unit_test(test_refs_scan),
+	    cmocka_unit_test(test_classify_bytes),
+	    cmocka_unit_test(test_classify_str_and_sites),
+	    cmocka_unit_test(test_locate),
+	    cmocka_unit_test(test_refs_scan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,7 +64,8 @@ static char *map_svg(size_t n, uint64_t size, bool (*used_fn)(size_t), uint32_t 
 	qmh_target(&h);
 	hw_strcache_init(&sc, h.t);
 	assert_null(hw_qm_read_header(h.t, &l, h.base, &hdr));
-	assert_null(hw_heapmap_init(m, hdr.first_frag, hdr.block + hdr.size, cells, 128, true, &sc));
+	assert_null(
+	    hw_heapmap_init(m, hdr.first_frag, hdr.block + hdr.size, cells, 128, true, &sc));
 	hw_check_init(&ck, 10);
 	assert_null(hw_qm_walk(h.t, &l, &hdr, feed_cb, &fd, &ck, &st));
 	assert_true(st.complete);
@@ -141,7 +142,8 @@ static void test_holes_visible(void **state)
 			break;
 		memcpy(cur, fill + 6, 7);
 		cur[7] = '\0';
-		if (prev[0] && strcmp(prev, cur) && (!strcmp(cur, "#e8e8e8") || !strcmp(prev, "#e8e8e8")))
+		if (prev[0] && strcmp(prev, cur) &&
+		    (!strcmp(cur, "#e8e8e8") || !strcmp(prev, "#e8e8e8")))
 			transitions++;
 		memcpy(prev, cur, 8);
 	}
@@ -171,8 +173,8 @@ static void test_colours_stable(void **state)
 	assert_string_equal(a, b);
 	/* the well-known modules all differ */
 	{
-		static const char *const mods[] = {"core", "tm", "usrloc", "htable", "dialog",
-						   "registrar", "sl", "pv", "xlog"};
+		static const char *const mods[] = {"core",	"tm", "usrloc", "htable", "dialog",
+						   "registrar", "sl", "pv",	"xlog"};
 		char col[9][8];
 		for (int i = 0; i < 9; i++) {
 			hw_heapmap_colour(mods[i], col[i]);
@@ -185,9 +187,9 @@ static void test_colours_stable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_million_fragments_bounded),
-		cmocka_unit_test(test_holes_visible),
-		cmocka_unit_test(test_colours_stable),
+	    cmocka_unit_test(test_million_fragments_bounded),
+	    cmocka_unit_test(test_holes_visible),
+	    cmocka_unit_test(test_colours_stable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

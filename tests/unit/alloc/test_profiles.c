@@ -17,29 +17,29 @@ static const struct {
 	uint32_t word, roundto;
 	uint32_t first_off, frag, end, hash;
 } known[] = {
-	{HW_QM_ERA_OLD, true, 8, 0, 218344, 48, 48, 2099},
-	{HW_QM_ERA_OLD, false, 8, 0, 43056, 16, 16, 1075},
-	{HW_QM_ERA_OLD, true, 4, 0, 214004, 24, 24, 4115},
-	{HW_QM_ERA_OLD, false, 4, 0, 20896, 8, 8, 1043},
-	{HW_QM_ERA_42, true, 8, 0, 218360, 48, 48, 2099},
-	{HW_QM_ERA_42, false, 8, 0, 43072, 16, 16, 1075},
-	{HW_QM_ERA_42, true, 4, 0, 214012, 24, 24, 4115},
-	{HW_QM_ERA_42, false, 4, 0, 20896, 8, 8, 1043},
-	{HW_QM_ERA_44, true, 8, 0, 235152, 56, 48, 2099},
-	{HW_QM_ERA_44, false, 8, 0, 43072, 16, 16, 1075},
-	{HW_QM_ERA_44, true, 4, 0, 230472, 28, 24, 4115},
-	{HW_QM_ERA_44, false, 4, 0, 20896, 8, 8, 1043},
-	{HW_QM_ERA_58, true, 8, 16, 268608, 64, 48, 2098},
-	{HW_QM_ERA_58, false, 8, 16, 100768, 16, 16, 2098},
-	{HW_QM_ERA_58, true, 4, 16, 132256, 32, 24, 2066},
-	{HW_QM_ERA_58, false, 4, 16, 49616, 8, 8, 2066},
-	{HW_QM_ERA_MASTER, true, 8, 16, 268608, 64, 48, 2098},
-	{HW_QM_ERA_MASTER_BT, true, 8, 16, 402880, 128, 48, 2098},
-	{HW_QM_ERA_MASTER_BT, true, 4, 16, 198368, 64, 24, 2066},
-	{HW_QM_ERA_58, true, 8, 8, 530752, 64, 48, 4146},
-	{HW_QM_ERA_58, false, 8, 8, 199072, 16, 16, 4146},
-	{HW_QM_ERA_58, true, 4, 8, 263328, 32, 24, 4114},
-	{HW_QM_ERA_58, false, 4, 8, 98768, 8, 8, 4114},
+    {HW_QM_ERA_OLD, true, 8, 0, 218344, 48, 48, 2099},
+    {HW_QM_ERA_OLD, false, 8, 0, 43056, 16, 16, 1075},
+    {HW_QM_ERA_OLD, true, 4, 0, 214004, 24, 24, 4115},
+    {HW_QM_ERA_OLD, false, 4, 0, 20896, 8, 8, 1043},
+    {HW_QM_ERA_42, true, 8, 0, 218360, 48, 48, 2099},
+    {HW_QM_ERA_42, false, 8, 0, 43072, 16, 16, 1075},
+    {HW_QM_ERA_42, true, 4, 0, 214012, 24, 24, 4115},
+    {HW_QM_ERA_42, false, 4, 0, 20896, 8, 8, 1043},
+    {HW_QM_ERA_44, true, 8, 0, 235152, 56, 48, 2099},
+    {HW_QM_ERA_44, false, 8, 0, 43072, 16, 16, 1075},
+    {HW_QM_ERA_44, true, 4, 0, 230472, 28, 24, 4115},
+    {HW_QM_ERA_44, false, 4, 0, 20896, 8, 8, 1043},
+    {HW_QM_ERA_58, true, 8, 16, 268608, 64, 48, 2098},
+    {HW_QM_ERA_58, false, 8, 16, 100768, 16, 16, 2098},
+    {HW_QM_ERA_58, true, 4, 16, 132256, 32, 24, 2066},
+    {HW_QM_ERA_58, false, 4, 16, 49616, 8, 8, 2066},
+    {HW_QM_ERA_MASTER, true, 8, 16, 268608, 64, 48, 2098},
+    {HW_QM_ERA_MASTER_BT, true, 8, 16, 402880, 128, 48, 2098},
+    {HW_QM_ERA_MASTER_BT, true, 4, 16, 198368, 64, 24, 2066},
+    {HW_QM_ERA_58, true, 8, 8, 530752, 64, 48, 4146},
+    {HW_QM_ERA_58, false, 8, 8, 199072, 16, 16, 4146},
+    {HW_QM_ERA_58, true, 4, 8, 263328, 32, 24, 4114},
+    {HW_QM_ERA_58, false, 4, 8, 98768, 8, 8, 4114},
 };
 
 static void test_fingerprints(void **state)
@@ -47,8 +47,8 @@ static void test_fingerprints(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		struct hw_qm_layout l;
-		struct hw_error *err =
-			hw_qm_profile(known[i].era, known[i].debug, known[i].word, known[i].roundto, &l);
+		struct hw_error *err = hw_qm_profile(known[i].era, known[i].debug, known[i].word,
+						     known[i].roundto, &l);
 		assert_null(err);
 		assert_int_equal(l.first_off, known[i].first_off);
 		assert_int_equal(l.frag_size, known[i].frag);
@@ -67,8 +67,8 @@ static void test_consistency(void **state)
 	assert_true(n > 20 && n <= 64);
 	for (size_t i = 0; i < n; i++) {
 		const struct hw_qm_layout *l = &all[i];
-		uint32_t fo[] = {l->f_size, l->f_u, l->f_file, l->f_func, l->f_mname, l->f_line,
-				 l->f_check};
+		uint32_t fo[] = {l->f_size,  l->f_u,	l->f_file, l->f_func,
+				 l->f_mname, l->f_line, l->f_check};
 		uint32_t eo[] = {l->e_check1, l->e_check2, l->e_size, l->e_prev_free};
 		struct hw_qm_layout again;
 
@@ -130,10 +130,10 @@ static void test_bad_profiles(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fingerprints),
-		cmocka_unit_test(test_consistency),
-		cmocka_unit_test(test_hash),
-		cmocka_unit_test(test_bad_profiles),
+	    cmocka_unit_test(test_fingerprints),
+	    cmocka_unit_test(test_consistency),
+	    cmocka_unit_test(test_hash),
+	    cmocka_unit_test(test_bad_profiles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

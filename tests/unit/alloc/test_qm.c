@@ -30,9 +30,9 @@ static const struct {
 	bool debug;
 	uint32_t word;
 } variants[] = {
-	{HW_QM_ERA_44, true, 8},  {HW_QM_ERA_44, false, 8}, {HW_QM_ERA_44, true, 4},
-	{HW_QM_ERA_58, true, 8},  {HW_QM_ERA_OLD, true, 8}, {HW_QM_ERA_MASTER, true, 8},
-	{HW_QM_ERA_MASTER_BT, true, 8}, {HW_QM_ERA_58, false, 4},
+    {HW_QM_ERA_44, true, 8},	    {HW_QM_ERA_44, false, 8}, {HW_QM_ERA_44, true, 4},
+    {HW_QM_ERA_58, true, 8},	    {HW_QM_ERA_OLD, true, 8}, {HW_QM_ERA_MASTER, true, 8},
+    {HW_QM_ERA_MASTER_BT, true, 8}, {HW_QM_ERA_58, false, 4},
 };
 
 /* Three sites; site 1 is used from two places so it groups; every 4th fragment free. */
@@ -254,8 +254,8 @@ static void test_unreadable_middle(void **state)
 	/* rebuild the target so that the heap stops being readable at fragment 10 */
 	hw_mem_destroy(fx.h.t->mem);
 	assert_null(hw_mem_create(&fx.h.t->mem));
-	assert_null(hw_mem_add_direct(fx.h.t->mem, HW_MEM_LAYER_CORE, fx.h.base, a - fx.h.base,
-				      fx.h.buf));
+	assert_null(
+	    hw_mem_add_direct(fx.h.t->mem, HW_MEM_LAYER_CORE, fx.h.base, a - fx.h.base, fx.h.buf));
 	assert_null(hw_mem_add_missing(fx.h.t->mem, a, fx.h.base + fx.h.len - a,
 				       "memory not saved in core file"));
 	assert_null(hw_qm_read_header(fx.h.t, &fx.h.l, fx.h.base, &h));
@@ -342,14 +342,14 @@ static void test_bad_header(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_clean_walk_all_variants),
-		cmocka_unit_test(test_sites_kamailio_order),
-		cmocka_unit_test(test_bad_start_pattern),
-		cmocka_unit_test(test_size_past_end),
-		cmocka_unit_test(test_trailer_mismatch),
-		cmocka_unit_test(test_unreadable_middle),
-		cmocka_unit_test(test_free_lists),
-		cmocka_unit_test(test_bad_header),
+	    cmocka_unit_test(test_clean_walk_all_variants),
+	    cmocka_unit_test(test_sites_kamailio_order),
+	    cmocka_unit_test(test_bad_start_pattern),
+	    cmocka_unit_test(test_size_past_end),
+	    cmocka_unit_test(test_trailer_mismatch),
+	    cmocka_unit_test(test_unreadable_middle),
+	    cmocka_unit_test(test_free_lists),
+	    cmocka_unit_test(test_bad_header),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* test_resync.c - resynchronising walks after damage and the deep free-list checks, every manager. */
+/* test_resync.c - resynchronising walks after damage and the deep free-list checks, every manager.
+ */
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -100,7 +101,9 @@ static void test_qm_resync_each_damage(void **state)
 		enum hw_qm_era era;
 		bool debug;
 		uint32_t word;
-	} v[] = {{HW_QM_ERA_44, true, 8}, {HW_QM_ERA_44, false, 8}, {HW_QM_ERA_58, true, 4},
+	} v[] = {{HW_QM_ERA_44, true, 8},
+		 {HW_QM_ERA_44, false, 8},
+		 {HW_QM_ERA_58, true, 4},
 		 {HW_QM_ERA_MASTER, true, 8}};
 	const char *what[] = {"zero", "huge", "past", "misaligned"};
 	(void)state;
@@ -133,8 +136,8 @@ static void test_qm_resync_each_damage(void **state)
 			hw_check_deinit(&ck);
 
 			qm_walk(&h, true, &ck, &st, &s);
-			print_message("qm %zu %s: %" PRIu64 " frags, %" PRIu64 " gaps\n", k, what[d],
-				      s.n, st.gaps);
+			print_message("qm %zu %s: %" PRIu64 " frags, %" PRIu64 " gaps\n", k,
+				      what[d], s.n, st.gaps);
 			assert_int_equal(st.gaps, 1);
 			assert_int_equal(s.gaps_cb, 1);
 			assert_int_equal(s.gap_from, a);
@@ -314,8 +317,8 @@ static void test_fm_resync(void **state)
 		enum hw_fm_era era;
 		bool debug;
 		uint32_t word;
-	} v[] = {{HW_FM_ERA_44, true, 8},  {HW_FM_ERA_44, false, 8}, {HW_FM_ERA_58, true, 8},
-		 {HW_FM_ERA_42, true, 4},  {HW_FM_ERA_OLD, true, 8}, {HW_FM_ERA_58, false, 4}};
+	} v[] = {{HW_FM_ERA_44, true, 8}, {HW_FM_ERA_44, false, 8}, {HW_FM_ERA_58, true, 8},
+		 {HW_FM_ERA_42, true, 4}, {HW_FM_ERA_OLD, true, 8}, {HW_FM_ERA_58, false, 4}};
 	(void)state;
 
 	for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
@@ -336,8 +339,8 @@ static void test_fm_resync(void **state)
 			hw_check_init(&ck, 100);
 			memset(&s, 0, sizeof(s));
 			assert_null(hw_fm_walk_opts(h.t, &h.l, &hdr, &o, count_cb, &s, &ck, &st));
-			print_message("fm %zu/%d: %" PRIu64 " frags, %" PRIu64 " gaps, to 0x%" PRIx64
-				      " want 0x%" PRIx64 "\n",
+			print_message("fm %zu/%d: %" PRIu64 " frags, %" PRIu64
+				      " gaps, to 0x%" PRIx64 " want 0x%" PRIx64 "\n",
 				      k, d, s.n, st.gaps, s.gap_to, next);
 			assert_int_equal(st.gaps, 1);
 			assert_int_equal(s.gap_from, a);
@@ -426,14 +429,16 @@ static void test_tlsf_resync(void **state)
 			next = tlsfh_block_addr(&h, 11);
 			raw = tlsfh_get(&h, a + l.h_size, l.word);
 			tlsfh_put(&h, a + l.h_size,
-				  d == 0 ? (raw & 3) : d == 1 ? 0x7ffffff0ull | (raw & 3) : raw + 4,
+				  d == 0   ? (raw & 3)
+				  : d == 1 ? 0x7ffffff0ull | (raw & 3)
+					   : raw + 4,
 				  l.word);
 			assert_null(hw_tlsf_read_header(h.t, &l, h.base, &hdr));
 			hw_check_init(&ck, 100);
 			memset(&s, 0, sizeof(s));
 			assert_null(hw_tlsf_walk_opts(h.t, &l, &hdr, &o, count_cb, &s, &ck, &st));
-			print_message("tlsf %zu/%d: %" PRIu64 " blocks, %" PRIu64 " gaps, to 0x%" PRIx64
-				      " want 0x%" PRIx64 "\n",
+			print_message("tlsf %zu/%d: %" PRIu64 " blocks, %" PRIu64
+				      " gaps, to 0x%" PRIx64 " want 0x%" PRIx64 "\n",
 				      k, d, s.n, st.gaps, s.gap_to, next);
 			assert_int_equal(st.gaps, 1);
 			assert_int_equal(s.gap_from, a);
@@ -482,14 +487,14 @@ static void test_cycle_detector(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_qm_resync_each_damage),
-		cmocka_unit_test(test_qm_resync_overrun),
-		cmocka_unit_test(test_qm_patterns_only),
-		cmocka_unit_test(test_qm_deep_lists),
-		cmocka_unit_test(test_fm_resync),
-		cmocka_unit_test(test_fm_deep_cycle),
-		cmocka_unit_test(test_tlsf_resync),
-		cmocka_unit_test(test_cycle_detector),
+	    cmocka_unit_test(test_qm_resync_each_damage),
+	    cmocka_unit_test(test_qm_resync_overrun),
+	    cmocka_unit_test(test_qm_patterns_only),
+	    cmocka_unit_test(test_qm_deep_lists),
+	    cmocka_unit_test(test_fm_resync),
+	    cmocka_unit_test(test_fm_deep_cycle),
+	    cmocka_unit_test(test_tlsf_resync),
+	    cmocka_unit_test(test_cycle_detector),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

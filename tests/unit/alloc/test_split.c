@@ -25,10 +25,10 @@ static const struct {
 	bool debug;
 	uint32_t word;
 } variants[] = {
-	{HW_QM_ERA_58, true, 8},
-	{HW_QM_ERA_44, true, 4},
-	{HW_QM_ERA_44, false, 8},
-	{HW_QM_ERA_MASTER, true, 8},
+    {HW_QM_ERA_58, true, 8},
+    {HW_QM_ERA_44, true, 4},
+    {HW_QM_ERA_44, false, 8},
+    {HW_QM_ERA_MASTER, true, 8},
 };
 
 struct fixture {
@@ -122,8 +122,8 @@ static void res_deinit(struct result *r)
 static void walk_one(struct fixture *fx, struct result *r)
 {
 	res_init(r);
-	assert_null(hw_alloc_walk(fx->h.t, &fx->pool, &fx->hdr, NULL, add_used, &r->sites, &r->ck,
-				  &r->st));
+	assert_null(
+	    hw_alloc_walk(fx->h.t, &fx->pool, &fx->hdr, NULL, add_used, &r->sites, &r->ck, &r->st));
 }
 
 /* The split walk as the CLI does it; returns whether the halves met. */
@@ -134,10 +134,10 @@ static bool walk_split(struct fixture *fx, struct result *r, uint64_t at)
 
 	res_init(r);
 	res_init(&b);
-	assert_null(hw_alloc_walk(fx->h.t, &fx->pool, &fx->hdr, &oa, add_used, &r->sites, &r->ck,
-				  &r->st));
-	assert_null(hw_alloc_walk(fx->h.t, &fx->pool, &fx->hdr, &ob, add_used, &b.sites, &b.ck,
-				  &b.st));
+	assert_null(
+	    hw_alloc_walk(fx->h.t, &fx->pool, &fx->hdr, &oa, add_used, &r->sites, &r->ck, &r->st));
+	assert_null(
+	    hw_alloc_walk(fx->h.t, &fx->pool, &fx->hdr, &ob, add_used, &b.sites, &b.ck, &b.st));
 	if (!r->st.met) {
 		res_deinit(&b);
 		return false;
@@ -206,7 +206,8 @@ static void test_healthy(void **state)
 		assert_null(hw_alloc_split_point(fx.h.t, &fx.pool, &fx.hdr, &at));
 		assert_true(is_header(&fx, at));
 		/* the middle of the work: the last fragment (a free tail, usually) left out */
-		mid = fx.hdr.first_frag + (qmh_frag_addr(&fx.h, NFRAGS - 1) - fx.hdr.first_frag) / 2;
+		mid =
+		    fx.hdr.first_frag + (qmh_frag_addr(&fx.h, NFRAGS - 1) - fx.hdr.first_frag) / 2;
 		assert_true(at >= mid && at - mid < 4096);
 		walk_one(&fx, &one);
 		assert_true(one.st.complete);
@@ -386,7 +387,7 @@ static void test_frag_join(void **state)
 			f[i].size = 8 * (1 + rnd(&seed) % 64);
 			f[i].span = 16 + f[i].size + 8;
 			/* some rounds are mostly free, some all free, some all used */
-			f[i].used = round % 10 == 0 ? false
+			f[i].used = round % 10 == 0   ? false
 				    : round % 10 == 1 ? true
 						      : rnd(&seed) % (round % 3 + 2) == 0;
 			addr += f[i].span;
@@ -417,12 +418,9 @@ static void test_frag_join(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_healthy),
-	    cmocka_unit_test(test_free_tail),
-	    cmocka_unit_test(test_damage),
-	    cmocka_unit_test(test_lookalike),
-	    cmocka_unit_test(test_check_append),
-	    cmocka_unit_test(test_frag_join),
+	    cmocka_unit_test(test_healthy),	 cmocka_unit_test(test_free_tail),
+	    cmocka_unit_test(test_damage),	 cmocka_unit_test(test_lookalike),
+	    cmocka_unit_test(test_check_append), cmocka_unit_test(test_frag_join),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,8 +21,8 @@ static void sample(struct hw_diff_side *side, size_t j, bool with_gone)
 
 	hw_diff_side_init(side);
 	assert_null(hw_diff_side_add_pool(side, "pkg", 100, 1, "udp receiver", &p));
-	assert_null(hw_diff_pool_add_site(p, "m.c", "leak", 10, "core", 10 * (j + 1),
-					  1000 * (j + 1)));
+	assert_null(
+	    hw_diff_pool_add_site(p, "m.c", "leak", 10, "core", 10 * (j + 1), 1000 * (j + 1)));
 	assert_null(hw_diff_pool_add_site(p, "m.c", "flat", 20, "core", 5, 500));
 	assert_null(hw_diff_pool_add_site(p, "m.c", "wobble", 30, "core", j == 1 ? 9 : 3,
 					  j == 1 ? 900 : 400));
@@ -130,9 +130,9 @@ static void test_two_points(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_growing_first),
-		cmocka_unit_test(test_one_sample),
-		cmocka_unit_test(test_two_points),
+	    cmocka_unit_test(test_growing_first),
+	    cmocka_unit_test(test_one_sample),
+	    cmocka_unit_test(test_two_points),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,7 +96,8 @@ static void test_json(void **state)
 	hw_json_end_object(&js);
 	hw_json_finish(&js);
 	fclose(f);
-	assert_string_equal(buf, "{\"a\":1,\"s\":\"q\\\"\\\\\\n\\u0001\\u00ff\xc3\xa9\",\"arr\":[\"0x7f00\",true,null,{}]}\n");
+	assert_string_equal(buf, "{\"a\":1,\"s\":\"q\\\"\\\\\\n\\u0001\\u00ff\xc3\xa9\",\"arr\":["
+				 "\"0x7f00\",true,null,{}]}\n");
 	free(buf);
 }
 
@@ -121,9 +122,9 @@ static void test_check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_error_context), cmocka_unit_test(test_sanitise),
-		cmocka_unit_test(test_sbuf),          cmocka_unit_test(test_json),
-		cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_error_context), cmocka_unit_test(test_sanitise),
+	    cmocka_unit_test(test_sbuf),	  cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

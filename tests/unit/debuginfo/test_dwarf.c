@@ -240,7 +240,6 @@ static struct blob slurp(const char *path)
 	return b;
 }
 
-
 /* File range of section @name of the ELF64 image @b (test inputs are trusted). */
 static void section(const struct blob *b, const char *name, size_t *off, size_t *len)
 {

@@ -120,7 +120,8 @@ static void test_build_id_fallback(void **state)
 	struct hw_elf *elf = NULL;
 	const uint8_t *id;
 	size_t len = 0, i;
-	char hex[129], *dest, *sr, *multi = th_path("%s/test.debug", tmp), *a = th_path("%s/a", tmp);
+	char hex[129], *dest, *sr, *multi = th_path("%s/test.debug", tmp),
+				   *a = th_path("%s/a", tmp);
 	struct hw_dwarf *dw;
 
 	(void)state;

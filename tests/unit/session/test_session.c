@@ -207,10 +207,10 @@ static void test_check_listed_but_used(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_walk_free_matches),
-		cmocka_unit_test(test_check_clean),
-		cmocka_unit_test(test_check_site_text),
-		cmocka_unit_test(test_check_listed_but_used),
+	    cmocka_unit_test(test_walk_free_matches),
+	    cmocka_unit_test(test_check_clean),
+	    cmocka_unit_test(test_check_site_text),
+	    cmocka_unit_test(test_check_listed_but_used),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,7 +35,8 @@ int main(int argc, char **argv)
 	/* Let gcore, a sibling, attach under Yama's ptrace_scope 1. */
 	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
 #endif
-	if (argc > 2 && strcmp(argv[1], "selfcore") == 0 && fx_self_core(argv[2], argc, argv) != 0) {
+	if (argc > 2 && strcmp(argv[1], "selfcore") == 0 &&
+	    fx_self_core(argv[2], argc, argv) != 0) {
 		perror(argv[2]);
 		return 1;
 	}

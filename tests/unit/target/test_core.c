@@ -76,7 +76,6 @@ static void tmp_path(char *out, size_t cap, const char *name)
 	fmt(out, cap, "%s/%s", tmpdir, name);
 }
 
-
 static void mkdirs(const char *path)
 {
 	char buf[PATH_MAX];
@@ -1091,7 +1090,8 @@ static int core32(const char *run32)
 		if (!h32.have_core)
 			return 1;
 	} else {
-		fprintf(stderr, "SKIP: this machine runs no i386 program (no ia32, no qemu-i386)\n");
+		fprintf(stderr,
+			"SKIP: this machine runs no i386 program (no ia32, no qemu-i386)\n");
 		return 77;
 	}
 	reap(&h32);
@@ -1101,11 +1101,11 @@ static int core32(const char *run32)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_gcore_basics),     cmocka_unit_test(test_gcore_without_files),
-	    cmocka_unit_test(test_not_saved),	     cmocka_unit_test(test_truncated),
-	    cmocka_unit_test(test_explicit_exe),     cmocka_unit_test(test_sysroot),
-	    cmocka_unit_test(test_kernel_core),	     cmocka_unit_test(test_hostile_nt_file),
-	    cmocka_unit_test(test_bad_cores),	     cmocka_unit_test(test_corruption_smoke),
+	    cmocka_unit_test(test_gcore_basics), cmocka_unit_test(test_gcore_without_files),
+	    cmocka_unit_test(test_not_saved),	 cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_explicit_exe), cmocka_unit_test(test_sysroot),
+	    cmocka_unit_test(test_kernel_core),	 cmocka_unit_test(test_hostile_nt_file),
+	    cmocka_unit_test(test_bad_cores),	 cmocka_unit_test(test_corruption_smoke),
 	};
 	const struct CMUnitTest tests32[] = {
 	    cmocka_unit_test(test_gcore32),
@@ -1135,7 +1135,8 @@ int main(int argc, char **argv)
 	if (!helper_path || !fixture_path || (only32 && !helper32_path)) {
 		fprintf(stderr,
 			"usage: %s --helper PATH --fixture PATH [--helper32 PATH]\n"
-			"       %s --only32 --helper PATH --fixture PATH --helper32 PATH --run32 PATH\n",
+			"       %s --only32 --helper PATH --fixture PATH --helper32 PATH --run32 "
+			"PATH\n",
 			argv[0], argv[0]);
 		return 2;
 	}

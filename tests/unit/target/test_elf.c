@@ -22,7 +22,6 @@
 static const char *fixture_path, *stripped_path, *helper32_path;
 static char tmpdir[256];
 
-
 static void tmp_path(char *out, size_t cap, const char *name)
 {
 	snprintf(out, cap, "%s/%s", tmpdir, name);
