@@ -32,6 +32,7 @@ usage_case frags --core x --min-size 12k
 usage_case stats --core x --top 5
 usage_case stats --core x stray
 usage_case stats --nonsense
+usage_case stats --core x --layout bogus
 
 rc=0
 "$HW" stats --help >"$TMP/h.out" 2>&1 || rc=$?
@@ -52,6 +53,20 @@ run() { # run NAME WANT-RC ARGS... ; output in $TMP/NAME.out
 	fi
 	return 0
 }
+
+# a full disk: every format says so on stderr and exits 2 (heapwalk itself,
+# not tests/lib/heapwalk-checked, which would write the JSON through a file)
+REAL=$(sed -n "s/^real='\(.*\)'$/\1/p" "$HW" 2>/dev/null)
+REAL=${REAL:-$HW}
+for f in text json csv kamailio; do
+	rc=0
+	"$REAL" stats --core "$C" --format $f >/dev/full 2>"$TMP/full.err" || rc=$?
+	if [ $rc = 2 ] && [ "$(cat "$TMP/full.err")" = "heapwalk: stats: cannot write the output" ]; then
+		ok "--format $f to a full disk: exit 2, said"
+	else
+		bad "--format $f to a full disk: exit $rc, $(head -2 "$TMP/full.err")"
+	fi
+done
 
 # JSON: valid, versioned, and the same numbers as Kamailio's own format
 if run sj 0 stats --core "$C" --format json && run sk 0 stats --core "$C" --format kamailio &&

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "heapwalk/alloc.h"
 
 #define NOPTIONS hw_noptions
 
@@ -82,6 +83,9 @@ static int check_combinations(struct hw_cli *cli, int argc, char **argv)
 		return hw_cli_usage_error(cli, "--classify needs --format text or json");
 	if (optind < argc)
 		return hw_cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
+	if (cli->layout && !hw_allocator_of_profile(cli->layout))
+		return hw_cli_usage_error(
+		    cli, "no built-in layout named '%s' (see 'heapwalk profiles')", cli->layout);
 	if ((c->opts & OPT_HOST) && !cli->slab && (cli->sort_given || cli->top_given))
 		return hw_cli_usage_error(cli, "--sort and --top apply to --slab");
 	if (cli->used_only && cli->free_only)

@@ -108,7 +108,8 @@ int main(int argc, char **argv)
 		hw_cli_warn("cannot write the output");
 		rc = HW_EXIT_FATAL;
 	}
-	if (fflush(stdout) != 0 && rc == HW_EXIT_OK) {
+	/* a write that failed earlier (a formatter flushing itself) leaves only the error flag */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc != HW_EXIT_FATAL && rc != HW_EXIT_USAGE) {
 		hw_cli_warn("cannot write the output");
 		rc = HW_EXIT_FATAL;
 	}
