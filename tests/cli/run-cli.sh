@@ -54,6 +54,14 @@ run() { # run NAME WANT-RC ARGS... ; output in $TMP/NAME.out
 	return 0
 }
 
+# -o naming an input: a usage error, and the input is left as it was
+cp "$C" "$TMP/input.core"
+usage_case report --core "$TMP/input.core" -o "$TMP/input.core"
+usage_case map --core "$TMP/input.core" --output "$TMP/../$(basename "$TMP")/input.core"
+usage_case report "$TMP/input.core" "$C" -o "$C"
+cmp -s "$C" "$TMP/input.core" && ok "the inputs named by -o are unchanged" ||
+	bad "an input named by -o was written over"
+
 # a full disk: every format says so on stderr and exits 2 (heapwalk itself,
 # not tests/lib/heapwalk-checked, which would write the JSON through a file)
 REAL=$(sed -n "s/^real='\(.*\)'$/\1/p" "$HW" 2>/dev/null)

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "heapwalk/alloc.h"
@@ -71,6 +72,15 @@ static int take_operands(struct hw_cli *cli, int argc, char **argv)
 }
 
 /* Options that do not go together, or need another. */
+/* Whether -o @out names the existing file @in (a core or an operand): never write over an input. */
+static bool writes_over(const char *out, const char *in)
+{
+	struct stat a, b;
+
+	return out && in && strcmp(out, "-") && stat(out, &a) == 0 && stat(in, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int check_combinations(struct hw_cli *cli, int argc, char **argv)
 {
 	const struct hw_command *c = cli->cmd;
@@ -83,6 +93,11 @@ static int check_combinations(struct hw_cli *cli, int argc, char **argv)
 		return hw_cli_usage_error(cli, "--classify needs --format text or json");
 	if (optind < argc)
 		return hw_cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
+	const char *inputs[] = {cli->core, cli->operand[0], cli->operand[1]};
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)
+		if (writes_over(cli->output, inputs[i]))
+			return hw_cli_usage_error(
+			    cli, "-o %s is an input: heapwalk never writes over one", cli->output);
 	if (cli->layout && !hw_allocator_of_profile(cli->layout))
 		return hw_cli_usage_error(
 		    cli, "no built-in layout named '%s' (see 'heapwalk profiles')", cli->layout);
