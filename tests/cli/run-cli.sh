@@ -62,6 +62,20 @@ usage_case report "$TMP/input.core" "$C" -o "$C"
 cmp -s "$C" "$TMP/input.core" && ok "the inputs named by -o are unchanged" ||
 	bad "an input named by -o was written over"
 
+# a FIFO (or any other non-file) as an input: refused at once, never read (it would block)
+mkfifo "$TMP/fifo"
+for args in "diff $TMP/fifo $C" "diff $C $TMP/fifo" "diagnose --core $C --baseline $TMP/fifo" \
+	"stats --core $TMP/fifo"; do
+	rc=0
+	# shellcheck disable=SC2086
+	timeout 60 "$HW" $args >/dev/null 2>"$TMP/fifo.err" || rc=$?
+	if [ $rc = 2 ] && grep -q "$TMP/fifo: not a regular file" "$TMP/fifo.err"; then
+		ok "heapwalk $args: exit 2, $(cat "$TMP/fifo.err")"
+	else
+		bad "heapwalk $args: exit $rc (124: it hung), $(head -2 "$TMP/fifo.err")"
+	fi
+done
+
 # a full disk: every format says so on stderr and exits 2 (heapwalk itself,
 # not tests/lib/heapwalk-checked, which would write the JSON through a file)
 REAL=$(sed -n "s/^real='\(.*\)'$/\1/p" "$HW" 2>/dev/null)

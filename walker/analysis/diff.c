@@ -1,8 +1,12 @@
 /* diff.c - two moments of an instance compared by allocation site (see include/heapwalk/diff.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
@@ -500,9 +504,33 @@ struct hw_error *hw_diff_side_from_json(struct hw_diff_side *s, const char *text
 	return err;
 }
 
+/*
+ * @path opened for reading only if it is a regular file: a FIFO or a device
+ * would block or never end. NULL with errno set otherwise (EINVAL: not a
+ * regular file).
+ */
+static FILE *open_regular(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	f = fdopen(fd, "rb");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 bool hw_diff_file_is_json(const char *path)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = open_regular(path);
 	int c = EOF;
 
 	if (!f)
@@ -518,13 +546,15 @@ bool hw_diff_file_is_json(const char *path)
 
 struct hw_error *hw_diff_side_from_json_file(struct hw_diff_side *side, const char *path)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = open_regular(path);
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	struct hw_error *err;
+	bool failed;
 
 	if (!f)
-		return hw_error_create(HW_ERR_OS, "cannot open %s", path);
+		return hw_error_create(HW_ERR_OS, "cannot open %s: %s", path,
+				       errno == EINVAL ? "not a regular file" : strerror(errno));
 	for (;;) {
 		size_t n;
 		if (len == cap) {
@@ -549,7 +579,13 @@ struct hw_error *hw_diff_side_from_json_file(struct hw_diff_side *side, const ch
 			break;
 		len += n;
 	}
+	/* a read error is not the end of the file: never go on with what came before it */
+	failed = ferror(f);
 	fclose(f);
+	if (failed) {
+		free(buf);
+		return hw_error_create(HW_ERR_OS, "cannot read %s", path);
+	}
 	err = hw_diff_side_from_json(side, buf, len, path);
 	free(buf);
 	return err;

@@ -475,6 +475,8 @@ static struct hw_error *map_fd(int fd, const char *what, struct mapped *m)
 
 	if (fstat(fd, &st) != 0)
 		return hw_error_os(errno, "cannot stat %s", what);
+	if (!S_ISREG(st.st_mode))
+		return hw_error_create(HW_ERR_BAD_DATA, "%s: not a regular file", what);
 	if (st.st_size <= 0 || (uint64_t)st.st_size > SIZE_MAX)
 		return hw_error_create(HW_ERR_BAD_DATA, "%s: empty or too large", what);
 	m->size = (size_t)st.st_size;
@@ -739,7 +741,8 @@ struct hw_error *hw_snapshot_load(const char *path, struct hw_snapshot **ret)
 		free(s);
 		return hw_error_nomem();
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not block the open; map_fd refuses what is not a file */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		err = hw_error_os(errno, "cannot open core file %s", path);
 		goto fail;
