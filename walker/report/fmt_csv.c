@@ -6,15 +6,26 @@
 #include "heapwalk/report.h"
 #include "heapwalk/target.h"
 
+/*
+ * A cell a spreadsheet would take for a formula (=, +, -, @, tab, CR first):
+ * such text from the target is written quoted behind a ' so that it stays text.
+ */
+static bool formula(const char *s)
+{
+	return *s && strchr("=+-@\t\r", *s);
+}
+
 static void field(FILE *out, const char *s)
 {
 	if (!s)
 		s = "";
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	if (!formula(s) && strpbrk(s, ",\"\r\n") == NULL) {
 		fputs(s, out);
 		return;
 	}
 	fputc('"', out);
+	if (formula(s))
+		fputc('\'', out);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', out);
@@ -102,14 +113,16 @@ static char *put_hex(char *p, uint64_t v)
 	return p;
 }
 
-/* As field(); the caller leaves room for 2 * strlen(s) + 2 bytes. */
+/* As field(); the caller leaves room for 2 * strlen(s) + 3 bytes. */
 static char *put_field(char *p, const char *s, size_t len)
 {
-	if (!strpbrk(s, ",\"\r\n")) {
+	if (!formula(s) && !strpbrk(s, ",\"\r\n")) {
 		memcpy(p, s, len);
 		return p + len;
 	}
 	*p++ = '"';
+	if (formula(s))
+		*p++ = '\'';
 	for (; *s; s++) {
 		if (*s == '"')
 			*p++ = '"';

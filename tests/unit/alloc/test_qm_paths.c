@@ -275,7 +275,8 @@ static void test_csv_frag_line(void **state)
 	struct hw_pool pool;
 	struct hw_report r;
 	struct hw_frag f;
-	char *text = NULL, want[512];
+	char *text = NULL, want[512], longf[1100];
+	uint64_t fml[4];
 	size_t len = 0;
 
 	(void)state;
@@ -288,6 +289,14 @@ static void test_csv_frag_line(void **state)
 	fr[0].func = qmh_str(&h, "say \"hi\"");
 	fr[0].mname = qmh_str(&h, "mod");
 	fr[0].line = 18446744073709551615ULL;
+	/* spreadsheet formulas from the target stay text; one too long for the fast path */
+	memset(longf, 'a', sizeof(longf) - 1);
+	longf[0] = '+';
+	longf[sizeof(longf) - 1] = '\0';
+	fml[0] = qmh_str(&h, "-mod");
+	fml[1] = qmh_str(&h, "@SUM(1+1)");
+	fml[2] = qmh_str(&h, "=cmd|' /C calc'!A0");
+	fml[3] = qmh_str(&h, longf);
 	qmh_build(&h, &l, fr, 2, 1 << 20);
 	qmh_target(&h);
 
@@ -342,6 +351,23 @@ static void test_csv_frag_line(void **state)
 	hw_fmt_frag(&r, &r.pools[0], &f);
 	fclose(r.out);
 	assert_string_equal(text, "shm,1234567890123,0xffffffffffffffff,0x0,0,free,,,,\n");
+	free(text);
+
+	/* formulas: quoted behind a ', on the fast path and on the stdio one */
+	l.debug = true;
+	f.mname = fml[0];
+	f.file = fml[1];
+	f.func = fml[2];
+	f.line = 7;
+	text = NULL;
+	r.out = open_memstream(&text, &len);
+	assert_non_null(r.out);
+	hw_fmt_frag(&r, &r.pools[0], &f);
+	f.func = fml[3];
+	hw_fmt_frag(&r, &r.pools[0], &f);
+	fclose(r.out);
+	assert_non_null(strstr(text, "free,\"'-mod\",\"'@SUM(1+1)\",\"'=cmd|' /C calc'!A0\",7\n"));
+	assert_non_null(strstr(text, "free,\"'-mod\",\"'@SUM(1+1)\",\"'+aaaa"));
 	free(text);
 	hw_strcache_deinit(&r.strings);
 	qmh_free(&h);
