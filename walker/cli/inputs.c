@@ -20,7 +20,19 @@ struct hw_error *hw_inst_to_side(const struct hw_inst *in, struct hw_diff_side *
 	return err;
 }
 
+static int load(struct hw_cli *cli, const char *path, struct hw_diff_side *side);
+
+/* On failure @side is left empty, owning nothing (the caller's error paths need not free it). */
 int hw_diff_load(struct hw_cli *cli, const char *path, struct hw_diff_side *side)
+{
+	int rc = load(cli, path, side);
+
+	if (rc != HW_EXIT_OK)
+		hw_diff_side_deinit(side);
+	return rc;
+}
+
+static int load(struct hw_cli *cli, const char *path, struct hw_diff_side *side)
 {
 	struct hw_error *err;
 	struct hw_inst in;
