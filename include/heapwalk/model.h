@@ -152,6 +152,38 @@ struct hw_leaks_result {
 };
 void hw_leaks_result_deinit(struct hw_leaks_result *res);
 
+/* One process of an instance (instance.h fills these; multi.h prints them). */
+struct hw_multi_proc {
+	int pid, rank;	  /* rank -1 if unknown */
+	const char *desc; /* its pt[] description, "" if unknown (sanitised) */
+	bool in_pt;	  /* listed in the instance's process table */
+	bool stopped, was_stopped;
+	uint64_t stop_ns, copied, copied_while_stopped, unreadable, skipped_zero;
+	const char *error;	  /* why it could not be opened, NULL if report is valid */
+	struct hw_report *report; /* NULL when error, or when no pool of it was selected */
+};
+
+struct hw_multi {
+	const char *command; /* "stats", "summary", "info", "snapshot" */
+	enum hw_format format;
+	FILE *out;
+	const char *source; /* "live" or the snapshot file */
+	bool live, stopped;
+	uint64_t time_ns, wall_ns;
+	const char *version; /* "" if unknown */
+	bool has_process_count;
+	int process_count;
+	size_t npt;	       /* entries read from pt[] */
+	const int *pt_missing; /* pids pt[] lists that are not in the snapshot */
+	size_t npt_missing;
+	const struct hw_multi_proc *procs;
+	size_t nprocs;
+	uint64_t request; /* stats --request */
+	/* snapshot */
+	const char *file; /* the file written */
+	uint64_t file_bytes;
+};
+
 /* The formats a command may take, as bits of enum hw_format (the command table's). */
 #define HW_FMT_BIT(f) (1u << (f))
 #define HW_FMTS_TEXT_JSON (HW_FMT_BIT(HW_FMT_TEXT) | HW_FMT_BIT(HW_FMT_JSON))

@@ -19,38 +19,6 @@
 
 struct hw_diff;
 
-/* One process of an instance. */
-struct hw_multi_proc {
-	int pid, rank;	  /* rank -1 if unknown */
-	const char *desc; /* its pt[] description, "" if unknown (sanitised) */
-	bool in_pt;	  /* listed in the instance's process table */
-	bool stopped, was_stopped;
-	uint64_t stop_ns, copied, copied_while_stopped, unreadable, skipped_zero;
-	const char *error;	  /* why it could not be opened, NULL if report is valid */
-	struct hw_report *report; /* NULL when error, or when no pool of it was selected */
-};
-
-struct hw_multi {
-	const char *command; /* "stats", "summary", "info", "snapshot" */
-	enum hw_format format;
-	FILE *out;
-	const char *source; /* "live" or the snapshot file */
-	bool live, stopped;
-	uint64_t time_ns, wall_ns;
-	const char *version; /* "" if unknown */
-	bool has_process_count;
-	int process_count;
-	size_t npt;	       /* entries read from pt[] */
-	const int *pt_missing; /* pids pt[] lists that are not in the snapshot */
-	size_t npt_missing;
-	const struct hw_multi_proc *procs;
-	size_t nprocs;
-	uint64_t request; /* stats --request */
-	/* snapshot */
-	const char *file; /* the file written */
-	uint64_t file_bytes;
-};
-
 /* stats, summary or info of every process (by m->command). */
 void hw_fmt_multi(const struct hw_multi *m);
 /* stats or summary of every process as Prometheus gauges (fmt_prom.c). */

@@ -33,7 +33,7 @@ HEADERS = {
     'frag.h': 'analysis', 'heapmap.h': 'analysis', 'jsonin.h': 'analysis',
     'locate.h': 'analysis', 'refs.h': 'analysis', 'sites.h': 'analysis',
     'growth.h': 'analysis',
-    'model.h': 'session', 'session.h': 'session',
+    'model.h': 'session', 'session.h': 'session', 'instance.h': 'session',
     'report.h': 'report', 'multi.h': 'report',
 }
 

@@ -1,7 +1,6 @@
 /* all.c - --all: a command over every process of the instance, as its table entry says. */
 #include "cli.h"
 #include "heapwalk/multi.h"
-#include "instance.h"
 
 int hw_run_all(struct hw_cli *cli)
 {
@@ -11,7 +10,7 @@ int hw_run_all(struct hw_cli *cli)
 
 	if (!c->walk_all)
 		return c->run(cli); /* the live commands handle --all themselves */
-	rc = hw_inst_open(cli, &in, c->name, INST_ALL);
+	rc = hw_cli_inst_open(cli, &in, c->name, INST_ALL);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < in.n; i++) {
@@ -25,7 +24,7 @@ int hw_run_all(struct hw_cli *cli)
 		}
 	}
 	if (c->all_model) {
-		hw_inst_model(&in, cli, c->name);
+		hw_inst_model(&in, c->name, cli->format, cli->request);
 		hw_fmt_multi(&in.m);
 	}
 	rc = hw_inst_exit_code(&in);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "heapwalk/instance.h"
 #include "heapwalk/pool.h"
 #include "heapwalk/report.h"
 #include "heapwalk/session.h"
@@ -89,12 +90,7 @@ struct hw_cli {
 	uint64_t hexdump;
 	bool strings, classify;
 	bool watch; /* report --watch: interval and count set */
-	/* set by instance.c: the session uses these instead of opening its own */
-	struct hw_target *given_target;
-	struct hw_dwarf *given_dw;
 };
-
-struct hw_inst_proc;
 
 struct hw_command {
 	const char *name;
@@ -224,11 +220,23 @@ void hw_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * setup.c: open a session (walker/session) on what the command line names:
- * --core, --pid (live.c), or the target and DWARF an instance hands over in
- * given_target / given_dw. Says why on stderr and returns an exit code
- * (0 = go on).
+ * --core or --pid. Says why on stderr and returns an exit code (0 = go on).
  */
 int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command);
+/* An instance's options from the command line (--core: a snapshot file, --pid, --no-stop). */
+void hw_cli_inst_opts(const struct hw_cli *cli, const char *command, bool all,
+		      struct hw_inst_opts *o);
+enum {
+	INST_ALL = 1,	/* every process of the instance (else cli->pid's, or the file's first) */
+	INST_QUIET = 2, /* no stop-time line on stderr */
+};
+/* hw_inst_open as the command line says; an exit code, the failure said. */
+int hw_cli_inst_open(const struct hw_cli *cli, struct hw_inst *in, const char *command,
+		     unsigned flags);
+/* Worst exit code over the processes: 2 if one could not be opened or walked, 1 on findings. */
+int hw_inst_exit_code(const struct hw_inst *in);
+/* One input of diff, report A B, diagnose --baseline (hw_inst_load_side); an exit code. */
+int hw_diff_load(const struct hw_cli *cli, const char *path, struct hw_diff_side *side);
 /* Heap maps of every prepared pool (hw_session_walk_map); an exit code, the failure said. */
 int hw_cli_walk_map(struct hw_session *s, uint32_t pkg_cells, uint32_t shm_cells, bool sites,
 		    uint64_t top);
@@ -244,6 +252,7 @@ int hw_cli_page(struct hw_cli *cli, bool html);
 int hw_cli_exit_code(const struct hw_session *s);
 /* hw_diff_side_filter's test: the pools --pool selected (@cli: struct hw_cli). */
 struct hw_diff_pool;
+struct hw_diff_side;
 bool hw_cli_pool_selected(const struct hw_diff_pool *p, void *cli);
 
 int hw_cmd_info(struct hw_cli *cli);
@@ -256,16 +265,12 @@ int hw_cmd_host(struct hw_cli *cli);
 int hw_cmd_snapshot(struct hw_cli *cli);
 int hw_cmd_diff(struct hw_cli *cli);
 int hw_cmd_watch(struct hw_cli *cli);
+/* hw_watch_collect as the command line says, ended by Ctrl-C (cmd_watch.c); an exit code. */
+int hw_cli_watch_collect(struct hw_cli *cli, const struct hw_watch_hook *hook,
+			 struct hw_watch_run *run);
 int hw_cmd_diagnose(struct hw_cli *cli);
 
-/*
- * live.c: open the target for --pid (a live snapshot, or with --core one
- * process of a snapshot file); says on stderr how long it was stopped.
- */
-struct hw_target_opts;
-struct hw_error *hw_live_open_target(struct hw_cli *cli, const struct hw_target_opts *topts,
-				     struct hw_target **ret);
-/* instance.c: a command over every process (--all), by its walk_all; else its run. */
+/* all.c: a command over every process (--all), by its walk_all; else its run. */
 int hw_run_all(struct hw_cli *cli);
 /* --all: each process's walk (cmd_info.c, cmd_stats.c, cmd_summary.c, cmd_frags.c). */
 bool hw_cmd_info_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i);

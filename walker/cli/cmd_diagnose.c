@@ -11,7 +11,6 @@
 #include "heapwalk/error.h"
 #include "heapwalk/frag.h"
 #include "heapwalk/multi.h"
-#include "instance.h"
 
 static void nap(double s)
 {
@@ -50,7 +49,7 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 			return rc;
 		snprintf(growth, sizeof(growth), "compared with %s", cli->baseline);
 	} else if (cli->interval > 0) {
-		if ((rc = hw_inst_open(cli, &in, "diagnose", INST_ALL | INST_QUIET)))
+		if ((rc = hw_cli_inst_open(cli, &in, "diagnose", INST_ALL | INST_QUIET)))
 			return rc;
 		rc = hw_inst_walk_sites(&in) ? HW_EXIT_OK : HW_EXIT_FATAL;
 		if (!rc && (err = hw_inst_to_side(&in, &base))) {
@@ -64,7 +63,7 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 		nap(cli->interval);
 		snprintf(growth, sizeof(growth), "two snapshots %.0f s apart", cli->interval);
 	}
-	if ((rc = hw_inst_open(cli, &in, "diagnose", INST_ALL))) {
+	if ((rc = hw_cli_inst_open(cli, &in, "diagnose", INST_ALL))) {
 		hw_diff_side_deinit(&base);
 		return rc;
 	}

@@ -5,7 +5,6 @@
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
 #include "heapwalk/multi.h"
-#include "instance.h"
 
 int hw_cmd_diff(struct hw_cli *cli)
 {

@@ -4,7 +4,6 @@
 
 #include "cli.h"
 #include "heapwalk/error.h"
-#include "instance.h"
 
 struct frags_ctx {
 	struct hw_walk_ctx base;
@@ -81,7 +80,6 @@ bool hw_cmd_frags_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i)
 {
 	printf("%s== pid %d%s%s ==\n", i ? "\n" : "", p->pid, p->desc[0] ? ": " : "", p->desc);
 	p->s.no_progress = true;
-	hw_frags_list(&p->cli, &p->s, false);
-	(void)cli;
+	hw_frags_list(cli, &p->s, false);
 	return true;
 }

@@ -1,6 +1,5 @@
 /* cmd_info.c - 'heapwalk info': what the target is and how heapwalk reads it. */
 #include "cli.h"
-#include "instance.h"
 
 int hw_cmd_info(struct hw_cli *cli)
 {

@@ -7,36 +7,28 @@
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
 #include "heapwalk/multi.h"
-#include "instance.h"
-#include "watch.h"
 
 /* Sites per pool in the tables unless --top. */
 #define DEFAULT_TOP 50
 
 /* Maps and sites of every open process: shm as big as the single page's, each pkg smaller. */
-static bool walk_instance(struct hw_cli *cli, struct hw_inst *in, void *arg)
+static struct hw_error *walk_instance(const struct hw_cli *cli, struct hw_inst *in)
 {
-	uint32_t shm_cells = cli->cells ? cli->cells : 8192;
-	uint32_t pkg_cells = cli->cells ? cli->cells : HW_PAGE_PROC_CELLS;
-	uint64_t top = cli->top ? cli->top : DEFAULT_TOP;
-
-	(void)arg;
-	for (size_t i = 0; i < in->n; i++) {
-		struct hw_inst_proc *p = &in->p[i];
-		if (!p->open)
-			continue;
-		hw_session_prepare_pools(&p->s);
-		if (hw_cli_walk_map(&p->s, pkg_cells, shm_cells, true, top))
-			return false;
-	}
-	return true;
+	return hw_inst_walk_map(in, cli->cells ? cli->cells : HW_PAGE_PROC_CELLS,
+				cli->cells ? cli->cells : 8192, cli->top ? cli->top : DEFAULT_TOP);
 }
 
-/* The instance of the latest sample of a watch. */
+/* A watch's hook: each sample walked as the page needs, the latest one kept. */
 struct latest {
+	const struct hw_cli *cli;
 	struct hw_inst in;
 	bool have;
 };
+
+static struct hw_error *walk_sample(struct hw_inst *in, void *arg)
+{
+	return walk_instance(((struct latest *)arg)->cli, in);
+}
 
 static bool keep_latest(struct hw_inst *in, void *arg)
 {
@@ -56,7 +48,7 @@ static int render(struct hw_cli *cli, struct hw_inst *in, const struct hw_watch_
 	FILE *out;
 	int rc;
 
-	hw_inst_model(in, cli, "report");
+	hw_inst_model(in, "report", cli->format, cli->request);
 	if (!in->mp) {
 		hw_cli_warn("out of memory");
 		return HW_EXIT_FATAL;
@@ -79,11 +71,13 @@ static int worse(int a, int b)
 static int report_all(struct hw_cli *cli)
 {
 	struct hw_inst in;
-	int rc = hw_inst_open(cli, &in, "report", INST_ALL);
+	struct hw_error *err;
+	int rc = hw_cli_inst_open(cli, &in, "report", INST_ALL);
 
 	if (rc)
 		return rc;
-	rc = walk_instance(cli, &in, NULL) ? render(cli, &in, NULL, NULL) : HW_EXIT_FATAL;
+	err = walk_instance(cli, &in);
+	rc = err ? hw_cli_fail(err) : render(cli, &in, NULL, NULL);
 	hw_inst_close(&in);
 	return rc;
 }
@@ -105,14 +99,14 @@ static void fill_view(struct hw_watch_view *v, const struct hw_cli *cli, size_t 
 
 static int report_watch(struct hw_cli *cli)
 {
-	struct latest l = {.have = false};
-	struct hw_watch_hook hook = {.walk = walk_instance, .keep = keep_latest, .arg = &l};
+	struct latest l = {.cli = cli, .have = false};
+	struct hw_watch_hook hook = {.walk = walk_sample, .keep = keep_latest, .arg = &l};
 	struct hw_watch_run run;
 	struct hw_watch_store st = {0};
 	struct hw_watch_view v;
 	struct hw_error *err;
 	size_t ngrowing = 0;
-	int rc = hw_watch_collect(cli, &hook, &run);
+	int rc = hw_cli_watch_collect(cli, &hook, &run);
 
 	/* A watch cut short (Ctrl-C, or a later snapshot failed) still shows what it has. */
 	if (run.n && l.have) {
@@ -164,11 +158,11 @@ static int report_two(struct hw_cli *cli)
 		c.core = b_path;
 		c.pid = 0;
 		c.all = true;
-		rc = hw_inst_open(&c, &in, "report", INST_ALL | INST_QUIET);
+		rc = hw_cli_inst_open(&c, &in, "report", INST_ALL | INST_QUIET);
 		have_inst = !rc;
 	}
-	if (!rc && !walk_instance(&c, &in, NULL))
-		rc = HW_EXIT_FATAL;
+	if (!rc && (err = walk_instance(&c, &in)))
+		rc = hw_cli_fail(err);
 	if (!rc) {
 		b.source = strdup(b_path);
 		err = b.source ? hw_inst_to_side(&in, &b) : hw_error_nomem();

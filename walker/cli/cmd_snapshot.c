@@ -2,8 +2,8 @@
  */
 #include "cli.h"
 #include "heapwalk/error.h"
+#include "heapwalk/multi.h"
 #include "heapwalk/snapshot.h"
-#include "instance.h"
 
 int hw_cmd_snapshot(struct hw_cli *cli)
 {
@@ -15,7 +15,7 @@ int hw_cmd_snapshot(struct hw_cli *cli)
 	if (!cli->output)
 		return hw_cli_usage_error(cli, "-o FILE is required (where to write the snapshot)");
 	/* Labels come from pt[], read through the first process's session. */
-	rc = hw_inst_open(cli, &in, "snapshot", (cli->all ? INST_ALL : 0) | INST_QUIET);
+	rc = hw_cli_inst_open(cli, &in, "snapshot", (cli->all ? INST_ALL : 0) | INST_QUIET);
 	if (rc)
 		return rc;
 	err = hw_snapshot_write(in.snap, cli->output, &bytes);
@@ -25,7 +25,7 @@ int hw_cmd_snapshot(struct hw_cli *cli)
 		hw_inst_close(&in);
 		return HW_EXIT_FATAL;
 	}
-	hw_inst_model(&in, cli, "snapshot");
+	hw_inst_model(&in, "snapshot", cli->format, cli->request);
 	in.m.file = cli->output;
 	in.m.file_bytes = bytes;
 	/* The snapshot is what was asked for: pools that cannot be walked do not matter here. */

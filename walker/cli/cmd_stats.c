@@ -1,7 +1,6 @@
 /* cmd_stats.c - 'heapwalk stats': heap totals per pool. */
 #include "cli.h"
 #include "heapwalk/error.h"
-#include "instance.h"
 
 int hw_cmd_stats(struct hw_cli *cli)
 {

@@ -1,7 +1,6 @@
 /* cmd_summary.c - 'heapwalk summary': used memory by allocation site. */
 #include "cli.h"
 #include "heapwalk/error.h"
-#include "instance.h"
 
 int hw_cmd_summary(struct hw_cli *cli)
 {

@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
+#include "heapwalk/instance.h"
 #include "heapwalk/target.h"
 
 /* The session's test-knob lines: "heapwalk: " and the message, no command. */
@@ -21,9 +23,10 @@ static void trace(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command)
+/* The session options the command line gives (no target: hw_cli_open or an instance sets it). */
+static void session_opts(const struct hw_cli *cli, const char *command, struct hw_session_opts *o)
 {
-	struct hw_session_opts o = {
+	*o = (struct hw_session_opts){
 	    .core = cli->core,
 	    .exe = cli->exe,
 	    .sysroot = cli->sysroot,
@@ -34,33 +37,112 @@ int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command)
 	    .block_given = cli->block_given,
 	    .block = cli->block,
 	    .max_core_size = cli->max_core_size,
-	    .target = cli->given_target,
-	    .dw = cli->given_dw,
 	    .command = command,
 	    .format = cli->format,
 	    .color = cli->color,
 	    .warn = hw_cli_warn,
 	    .trace = trace,
 	};
+	memcpy(o->pool_sel, cli->pool_sel, sizeof(o->pool_sel));
+}
+
+/* Tests hold the processes longer to kill heapwalk in the middle of a snapshot. */
+static unsigned test_hold_ms(void)
+{
+	const char *hold = getenv("HEAPWALK_TEST_HOLD_MS");
+	unsigned long v;
+
+	if (!hold || !*hold)
+		return 0;
+	v = strtoul(hold, NULL, 10);
+	return v > 60000 ? 60000 : (unsigned)v;
+}
+
+int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command)
+{
+	struct hw_session_opts o;
 	struct hw_error *err = NULL;
 
-	memcpy(o.pool_sel, cli->pool_sel, sizeof(o.pool_sel));
-	cli->given_target = NULL; /* the session owns it from here */
-	if (!o.target && cli->pid) {
+	session_opts(cli, command, &o);
+	if (cli->pid) {
 		struct hw_target_opts topts = {
 		    .core_path = cli->core,
 		    .exe_path = cli->exe,
 		    .sysroot = cli->sysroot,
 		    .max_core_size = cli->max_core_size,
 		};
-		err = hw_live_open_target(cli, &topts, &o.target);
-		memcpy(o.pool_sel, cli->pool_sel, sizeof(o.pool_sel));
+		struct hw_live_opts lo = {.pid = cli->pid,
+					  .core = cli->core,
+					  .exe = cli->exe,
+					  .no_stop = cli->no_stop,
+					  .hold_ms = test_hold_ms(),
+					  .warn = hw_cli_warn};
+		memcpy(lo.pool_sel, cli->pool_sel, sizeof(lo.pool_sel));
+		err = hw_live_target(&lo, &topts, &o.target);
+		memcpy(o.pool_sel, lo.pool_sel, sizeof(o.pool_sel));
 	}
 	if (!err)
 		err = hw_session_open(&o, s);
 	if (err)
 		return hw_cli_fail(err);
 	memcpy(cli->pool_sel, s->pool_sel, sizeof(cli->pool_sel));
+	return HW_EXIT_OK;
+}
+
+void hw_cli_inst_opts(const struct hw_cli *cli, const char *command, bool all,
+		      struct hw_inst_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	session_opts(cli, command, &o->session);
+	o->session.core = NULL;
+	o->file = cli->core;
+	o->pid = cli->pid;
+	o->all = all;
+	o->snap.no_stop = cli->no_stop;
+	o->snap.hold_ms = test_hold_ms();
+}
+
+int hw_cli_inst_open(const struct hw_cli *cli, struct hw_inst *in, const char *command,
+		     unsigned flags)
+{
+	struct hw_inst_opts o;
+	struct hw_error *err;
+
+	hw_cli_inst_opts(cli, command, flags & INST_ALL, &o);
+	o.quiet = flags & INST_QUIET;
+	if ((err = hw_inst_open(&o, in)))
+		return hw_cli_fail(err);
+	return HW_EXIT_OK;
+}
+
+int hw_inst_exit_code(const struct hw_inst *in)
+{
+	int rc = HW_EXIT_OK;
+
+	for (size_t i = 0; i < in->n; i++) {
+		const struct hw_inst_proc *p = &in->p[i];
+		int r;
+		if (p->error)
+			return HW_EXIT_FATAL;
+		if (!p->open)
+			continue;
+		r = hw_cli_exit_code(&p->s);
+		if (r == HW_EXIT_FATAL)
+			return r;
+		if (r > rc)
+			rc = r;
+	}
+	return rc;
+}
+
+int hw_diff_load(const struct hw_cli *cli, const char *path, struct hw_diff_side *side)
+{
+	struct hw_inst_opts o;
+	struct hw_error *err;
+
+	hw_cli_inst_opts(cli, "summary", true, &o);
+	if ((err = hw_inst_load_side(&o, path, side)))
+		return hw_cli_fail(err);
 	return HW_EXIT_OK;
 }
 

@@ -1,0 +1,131 @@
+/*
+ * instance.h - a Kamailio instance (or one process of it), snapshotted
+ * live or loaded from a snapshot file, with a session per process,
+ * labelled from the instance's process table pt[]; and the instance model
+ * (hw_multi) the formatters print.
+ */
+#ifndef HEAPWALK_INSTANCE_H
+#define HEAPWALK_INSTANCE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "heapwalk/model.h"
+#include "heapwalk/session.h"
+#include "heapwalk/snapshot.h"
+
+struct hw_diff_side;
+
+/* What to open. */
+struct hw_inst_opts {
+	/*
+	 * How each process's session opens; the instance sets its target, DWARF
+	 * and pools. warn also says why a process could not be opened and, unless
+	 * @quiet, how long the processes were stopped.
+	 */
+	struct hw_session_opts session;
+	const char *file; /* a snapshot file (NULL: the running instance of @pid) */
+	int pid;	  /* live: a process of the instance; in @file: the one (0: the first) */
+	bool all;	  /* every process of the instance (else @pid's, or the file's first) */
+	bool quiet;	  /* no line on how long the processes were stopped */
+	struct hw_snapshot_opts snap; /* live: no_stop, hold_ms (the rest is set here) */
+};
+
+struct hw_inst_proc {
+	struct hw_session s;
+	bool open;	 /* s is usable */
+	bool selected;	 /* some pool of this process is shown */
+	size_t snap_idx; /* index in the snapshot */
+	int pid, rank;
+	char desc[160];
+	bool in_pt;
+	char *error; /* why it could not be opened (owned) */
+};
+
+struct hw_inst {
+	struct hw_snapshot *snap;
+	struct hw_inst_proc *p;
+	size_t n;
+	bool have_count;
+	int process_count;
+	size_t npt;
+	int *pt_missing;
+	size_t npt_missing;
+	/* the model, for the formatters (hw_inst_model) */
+	struct hw_multi_proc *mp;
+	struct hw_multi m;
+};
+
+/*
+ * The processes @o names, a session each (pkg for all, shm for the first);
+ * the first process (which holds shm) also gives the pt[] labels. A process
+ * that cannot be opened keeps its reason in ->error. An error: nothing could
+ * be opened, and *in is closed.
+ */
+struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in);
+/* Fill in->m / in->mp from the sessions (after the walks). */
+void hw_inst_model(struct hw_inst *in, const char *command, enum hw_format format,
+		   uint64_t request);
+/* Prepare and walk every open process's pools into their sites (resolved); false: nomem, said. */
+bool hw_inst_walk_sites(struct hw_inst *in);
+/*
+ * report: prepare every open process's pools and walk them into heap maps
+ * (hw_session_walk_map: @pkg_cells for pkg, @shm_cells for shm) and sites (cut to @top).
+ */
+struct hw_error *hw_inst_walk_map(struct hw_inst *in, uint32_t pkg_cells, uint32_t shm_cells,
+				  uint64_t top);
+/* The longest stop of any process of the snapshot, in ms. */
+double hw_inst_max_stop_ms(const struct hw_inst *in);
+void hw_inst_close(struct hw_inst *in);
+
+/* Every walked pool's sites (after hw_session_walk_sites) into @side, labelled per process. */
+struct hw_error *hw_inst_to_side(const struct hw_inst *in, struct hw_diff_side *side);
+/*
+ * One input of diff, report A B or diagnose --baseline into @side: a
+ * summary JSON file, or a core or snapshot file (every process) walked now
+ * as @o says (its file and pid are replaced). On failure @side owns nothing.
+ */
+struct hw_error *hw_inst_load_side(const struct hw_inst_opts *o, const char *path,
+				   struct hw_diff_side *side);
+
+/* ---- watch: periodic snapshots of a running instance (watch, report --watch) ---- */
+
+/* What a caller adds to each sample; every member may be NULL. */
+struct hw_watch_hook {
+	/* Walk the open instance of one sample so that every walked pool's sites are resolved
+	 * (default: hw_inst_walk_sites). */
+	struct hw_error *(*walk)(struct hw_inst *in, void *arg);
+	/* After the sample's side is filled: true when the hook took @in (it closes it). */
+	bool (*keep)(struct hw_inst *in, void *arg);
+	void *arg;
+};
+
+struct hw_watch_opts {
+	struct hw_inst_opts inst;	   /* each sample: every process, quietly */
+	double interval;		   /* seconds between samples (0: 60) */
+	uint64_t count;			   /* samples (0: 10, or as many as @duration allows) */
+	double duration;		   /* seconds at most (0: no limit) */
+	const volatile sig_atomic_t *stop; /* set (by a signal handler) to end the watch early */
+	/* After each sample (NULL: nothing): how many so far, of how many, its longest stop. */
+	void (*progress)(size_t n, uint64_t count, double stop_ms);
+};
+
+/* The samples taken (owned; hw_watch_run_deinit). */
+struct hw_watch_run {
+	size_t n;
+	struct hw_diff_side *samples;
+	uint64_t *t_ns;	  /* CLOCK_REALTIME of each */
+	double *stop_ms;  /* longest stop of any process in each */
+	bool interrupted; /* ended by *stop */
+};
+
+/*
+ * Sample @o->inst's instance as @o says, until *o->stop. *run holds the
+ * samples taken even when a later one failed (the error says why).
+ */
+struct hw_error *hw_watch_collect(const struct hw_watch_opts *o, const struct hw_watch_hook *hook,
+				  struct hw_watch_run *run);
+void hw_watch_run_deinit(struct hw_watch_run *run);
+
+#endif

@@ -1,0 +1,314 @@
+/* instance.c - every process of a Kamailio instance: snapshot, sessions, pt[] labels. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapwalk/diff.h"
+#include "heapwalk/error.h"
+#include "heapwalk/instance.h"
+#include "heapwalk/target.h"
+
+/* pt[] and *process_count of the instance, read from the process whose image holds shm. */
+static void read_pt(struct hw_inst *in, const struct hw_target *t, int main_pid)
+{
+	struct hw_pt pt;
+
+	hw_pt_read(t, main_pid, &pt);
+	if (pt.have_count) {
+		in->have_count = true;
+		in->process_count = pt.process_count;
+	}
+	if (pt.e)
+		in->pt_missing = calloc((size_t)in->process_count, sizeof(int));
+	for (size_t i = 0; i < pt.n; i++) {
+		const struct hw_pt_entry *e = &pt.e[i];
+		bool found = false;
+		in->npt++;
+		for (size_t k = 0; k < in->n; k++) {
+			struct hw_inst_proc *p = &in->p[k];
+			if (p->pid != e->pid)
+				continue;
+			found = true;
+			p->in_pt = true;
+			p->rank = e->rank;
+			snprintf(p->desc, sizeof(p->desc), "%s", e->desc);
+		}
+		/* Unused slots (pid 0) of a table sized for more processes are not missing. */
+		if (!found && e->pid && in->pt_missing)
+			in->pt_missing[in->npt_missing++] = e->pid;
+	}
+	hw_pt_deinit(&pt);
+}
+
+double hw_inst_max_stop_ms(const struct hw_inst *in)
+{
+	uint64_t max = 0;
+
+	for (size_t i = 0; i < in->snap->nprocs; i++)
+		if (in->snap->procs[i].stop_ns > max)
+			max = in->snap->procs[i].stop_ns;
+	return (double)max / 1e6;
+}
+
+static void say_snapshot(const struct hw_inst *in, hw_session_say_fn warn)
+{
+	const struct hw_snapshot *s = in->snap;
+	uint64_t copied = 0;
+
+	for (size_t i = 0; i < s->nprocs; i++)
+		copied += s->procs[i].copied;
+	if (!s->live || !warn)
+		return;
+	if (!s->stopped)
+		warn("%zu processes read without stopping them (--no-stop): torn reads are "
+		     "possible, findings may be artefacts",
+		     s->nprocs);
+	else
+		warn("%zu processes stopped together; the longest stop %.2f ms, %.1f MiB copied",
+		     s->nprocs, hw_inst_max_stop_ms(in), (double)copied / (double)(1 << 20));
+}
+
+/* The snapshot @o names; *only: the one process to open (-1: all), *main_pid: pt[]'s first. */
+static struct hw_error *take(const struct hw_inst_opts *o, struct hw_inst *in, long *only,
+			     int *main_pid)
+{
+	struct hw_snapshot_opts so = o->snap;
+	struct hw_error *err;
+	int *pids = NULL;
+	size_t npids = 0, nalso = 0;
+
+	*only = o->all ? -1 : 0;
+	if (o->file) {
+		if ((err = hw_snapshot_load(o->file, &in->snap)))
+			return err;
+		if (!o->all && o->pid && (*only = hw_snapshot_find(in->snap, o->pid)) < 0)
+			return hw_error_create(HW_ERR_INVALID_ARG, "%s holds no process %d",
+					       o->file, o->pid);
+		return NULL;
+	}
+	err = hw_kamailio_check(o->pid, o->session.exe);
+	if (!err)
+		err = hw_instance_find(o->pid, &pids, &npids);
+	if (err)
+		return err;
+	*main_pid = pids[0];
+	if (o->all) {
+		err = hw_snapshot_take(pids, npids, &so, &in->snap);
+	} else {
+		/* the others stand still while shm is copied */
+		bool shm = o->session.pool_sel[HW_POOL_SHM];
+		for (size_t i = 0; i < npids; i++)
+			if (pids[i] != o->pid)
+				pids[nalso++] = pids[i];
+		so.also_stop = shm ? pids : NULL;
+		so.nalso_stop = shm ? nalso : 0;
+		err = hw_snapshot_take(&o->pid, 1, &so, &in->snap);
+	}
+	free(pids);
+	return err;
+}
+
+struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in)
+{
+	hw_session_say_fn warn = o->session.warn;
+	struct hw_dwarf *dw = NULL;
+	struct hw_error *err;
+	int main_pid = 0;
+	long only;
+
+	memset(in, 0, sizeof(*in));
+	if ((err = take(o, in, &only, &main_pid))) {
+		hw_inst_close(in);
+		return err;
+	}
+	if (!o->quiet)
+		say_snapshot(in, warn);
+	if (!main_pid && in->snap->nprocs)
+		main_pid = in->snap->procs[0].pid;
+	in->n = only >= 0 ? 1 : in->snap->nprocs;
+	if (!(in->p = calloc(in->n, sizeof(*in->p)))) {
+		hw_inst_close(in);
+		return hw_error_nomem();
+	}
+	for (size_t i = 0; i < in->n; i++) {
+		struct hw_inst_proc *p = &in->p[i];
+		struct hw_session_opts so = o->session;
+		struct hw_target *t;
+		p->snap_idx = only >= 0 ? (size_t)only : i;
+		p->pid = in->snap->procs[p->snap_idx].pid;
+		p->rank = -1;
+		/* shm is saved once, in the first image; the others show their pkg. */
+		if (p->snap_idx != 0)
+			so.pool_sel[HW_POOL_SHM] = false;
+		p->selected = so.pool_sel[HW_POOL_PKG] || so.pool_sel[HW_POOL_SHM];
+		if (!p->selected && i != 0)
+			continue;
+		if ((err = hw_snapshot_open(in->snap, p->snap_idx, NULL, &t))) {
+			if (warn)
+				warn("pid %d: %s", p->pid, err->message);
+			p->error = hw_error_steal_message(err);
+			continue;
+		}
+		if (!p->selected) {
+			/* Only to read pt[] from: keep no session. */
+			read_pt(in, t, main_pid);
+			hw_target_destroy(t);
+			continue;
+		}
+		so.target = t; /* the session owns it from here */
+		so.dw = dw;
+		so.core = NULL;
+		if ((err = hw_session_open(&so, &p->s))) {
+			if (warn)
+				warn("%s", err->message);
+			hw_error_destroy(err);
+			p->error = strdup("could not be opened (see above)");
+			continue;
+		}
+		p->open = true;
+		if (!dw && !p->s.dw_borrowed)
+			dw = p->s.dw;
+	}
+	/* Labels from pt[], in shm: read through the first process, which holds shm. */
+	if (in->n && in->p[0].open && in->p[0].snap_idx == 0)
+		read_pt(in, in->p[0].s.t, main_pid);
+	return NULL;
+}
+
+void hw_inst_close(struct hw_inst *in)
+{
+	/* Sessions borrowing the first one's DWARF close before it. */
+	for (size_t i = in->n; i-- > 0;) {
+		if (in->p[i].open)
+			hw_session_close(&in->p[i].s);
+		free(in->p[i].error);
+	}
+	free(in->p);
+	free(in->pt_missing);
+	free(in->mp);
+	hw_snapshot_destroy(in->snap);
+	memset(in, 0, sizeof(*in));
+}
+
+void hw_inst_model(struct hw_inst *in, const char *command, enum hw_format format, uint64_t request)
+{
+	struct hw_multi *m = &in->m;
+	const struct hw_snapshot *s = in->snap;
+
+	in->mp = calloc(in->n ? in->n : 1, sizeof(*in->mp));
+	memset(m, 0, sizeof(*m));
+	m->command = command;
+	m->format = format;
+	m->out = stdout;
+	m->source = s->source;
+	m->live = s->live;
+	m->stopped = s->stopped;
+	m->time_ns = s->time_ns;
+	m->wall_ns = s->wall_ns;
+	m->version = "";
+	m->has_process_count = in->have_count;
+	m->process_count = in->process_count;
+	m->npt = in->npt;
+	m->pt_missing = in->pt_missing;
+	m->npt_missing = in->npt_missing;
+	m->request = request;
+	if (!in->mp)
+		return;
+	for (size_t i = 0; i < in->n; i++) {
+		struct hw_inst_proc *p = &in->p[i];
+		const struct hw_snapshot_proc *sp = &s->procs[p->snap_idx];
+		struct hw_multi_proc *q = &in->mp[i];
+		q->pid = p->pid;
+		q->rank = p->rank;
+		q->desc = p->desc;
+		q->in_pt = p->in_pt;
+		q->stopped = sp->stopped;
+		q->was_stopped = sp->was_stopped;
+		q->stop_ns = sp->stop_ns;
+		q->copied = sp->copied;
+		q->copied_while_stopped = sp->copied_while_stopped;
+		q->unreadable = sp->unreadable;
+		q->skipped_zero = sp->skipped_zero;
+		q->error = p->error;
+		q->report = p->open ? &p->s.report : NULL;
+		if (p->open && !m->version[0])
+			m->version = p->s.inst.version;
+		if (p->open)
+			p->s.report.request = request;
+	}
+	m->procs = in->mp;
+	m->nprocs = in->n;
+}
+
+bool hw_inst_walk_sites(struct hw_inst *in)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		if (!in->p[i].open)
+			continue;
+		hw_session_prepare_pools(&in->p[i].s);
+		if (!hw_session_walk_sites(&in->p[i].s))
+			return false;
+	}
+	return true;
+}
+
+struct hw_error *hw_inst_walk_map(struct hw_inst *in, uint32_t pkg_cells, uint32_t shm_cells,
+				  uint64_t top)
+{
+	struct hw_error *err = NULL;
+
+	for (size_t i = 0; i < in->n && !err; i++) {
+		if (!in->p[i].open)
+			continue;
+		hw_session_prepare_pools(&in->p[i].s);
+		err = hw_session_walk_map(&in->p[i].s, pkg_cells, shm_cells, true, top);
+	}
+	return err;
+}
+
+struct hw_error *hw_inst_to_side(const struct hw_inst *in, struct hw_diff_side *side)
+{
+	struct hw_error *err = NULL;
+
+	side->time_ns = in->snap->time_ns;
+	for (size_t i = 0; i < in->n && !err; i++)
+		if (in->p[i].open)
+			err = hw_session_to_diff(&in->p[i].s, in->p[i].pid, in->p[i].rank,
+						 in->p[i].desc, side);
+	return err;
+}
+
+static struct hw_error *load_side(const struct hw_inst_opts *o, const char *path,
+				  struct hw_diff_side *side)
+{
+	struct hw_inst_opts io = *o;
+	struct hw_error *err;
+	struct hw_inst in;
+
+	if (!(side->source = strdup(path)))
+		return hw_error_nomem();
+	if (hw_diff_file_is_json(path))
+		return hw_diff_side_from_json_file(side, path);
+	io.file = path;
+	io.pid = 0;
+	io.all = true;
+	io.quiet = true;
+	if ((err = hw_inst_open(&io, &in)))
+		return err;
+	if (!hw_inst_walk_sites(&in))
+		err = hw_error_nomem();
+	if (!err)
+		err = hw_inst_to_side(&in, side);
+	hw_inst_close(&in);
+	return err;
+}
+
+struct hw_error *hw_inst_load_side(const struct hw_inst_opts *o, const char *path,
+				   struct hw_diff_side *side)
+{
+	struct hw_error *err = load_side(o, path, side);
+
+	if (err)
+		hw_diff_side_deinit(side);
+	return err;
+}

@@ -1,0 +1,116 @@
+/* watch.c - periodic snapshots of a running instance, each walked into a diff side. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "heapwalk/diff.h"
+#include "heapwalk/error.h"
+#include "heapwalk/instance.h"
+
+#define DEFAULT_INTERVAL 60.0
+#define DEFAULT_COUNT 10
+#define MAX_COUNT 100000
+
+static uint64_t now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool stopped(const struct hw_watch_opts *o)
+{
+	return o->stop && *o->stop;
+}
+
+/* Sleep @s seconds unless stopped. */
+static void nap(const struct hw_watch_opts *o, double s)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (!stopped(o) && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* One sample: a snapshot of the instance, walked into a diff side. */
+static struct hw_error *sample(const struct hw_watch_opts *o, struct hw_diff_side *side,
+			       double *stop_ms, const struct hw_watch_hook *hook)
+{
+	struct hw_inst_opts io = o->inst;
+	struct hw_error *err;
+	struct hw_inst in;
+
+	io.all = true;
+	io.quiet = true;
+	if ((err = hw_inst_open(&io, &in)))
+		return err;
+	*stop_ms = hw_inst_max_stop_ms(&in);
+	if (hook && hook->walk)
+		err = hook->walk(&in, hook->arg);
+	else if (!hw_inst_walk_sites(&in))
+		err = hw_error_nomem();
+	if (!err)
+		err = hw_inst_to_side(&in, side);
+	if (err || !(hook && hook->keep && hook->keep(&in, hook->arg)))
+		hw_inst_close(&in);
+	return err;
+}
+
+struct hw_error *hw_watch_collect(const struct hw_watch_opts *o, const struct hw_watch_hook *hook,
+				  struct hw_watch_run *run)
+{
+	double interval = o->interval > 0 ? o->interval : DEFAULT_INTERVAL, start;
+	uint64_t count = o->count;
+	struct hw_error *err = NULL;
+	size_t n = 0;
+
+	memset(run, 0, sizeof(*run));
+	if (!count)
+		count = o->duration > 0 ? (uint64_t)(o->duration / interval) + 1 : DEFAULT_COUNT;
+	if (count > MAX_COUNT)
+		count = MAX_COUNT;
+	run->samples = calloc((size_t)count, sizeof(*run->samples));
+	run->t_ns = calloc((size_t)count, sizeof(*run->t_ns));
+	run->stop_ms = calloc((size_t)count, sizeof(*run->stop_ms));
+	if (!run->samples || !run->t_ns || !run->stop_ms) {
+		hw_watch_run_deinit(run);
+		return hw_error_nomem();
+	}
+	start = (double)now_real() / 1e9;
+	while (n < count && !stopped(o)) {
+		if (n) {
+			double next = start + interval * (double)n, now = (double)now_real() / 1e9;
+			if (o->duration > 0 && next - start > o->duration)
+				break;
+			if (next > now)
+				nap(o, next - now);
+			if (stopped(o))
+				break;
+		}
+		hw_diff_side_init(&run->samples[n]);
+		run->t_ns[n] = now_real();
+		if ((err = sample(o, &run->samples[n], &run->stop_ms[n], hook))) {
+			hw_diff_side_deinit(&run->samples[n]);
+			break;
+		}
+		run->n = ++n;
+		if (o->progress)
+			o->progress(n, count, run->stop_ms[n - 1]);
+	}
+	run->interrupted = stopped(o);
+	return err;
+}
+
+void hw_watch_run_deinit(struct hw_watch_run *run)
+{
+	for (size_t i = 0; i < run->n; i++)
+		hw_diff_side_deinit(&run->samples[i]);
+	free(run->samples);
+	free(run->t_ns);
+	free(run->stop_ms);
+	memset(run, 0, sizeof(*run));
+}
