@@ -75,6 +75,23 @@ bool hw_inst_walk_sites(struct hw_inst *in);
  */
 struct hw_error *hw_inst_walk_map(struct hw_inst *in, uint32_t pkg_cells, uint32_t shm_cells,
 				  uint64_t top);
+/* diagnose's verdicts (owned; hw_diag_items_deinit). */
+struct hw_diag_items {
+	struct hw_diag_item *v;
+	size_t n;
+	char (*tops)[600]; /* each item's top growing sites, in the text of its verdict */
+};
+struct hw_diff;
+/*
+ * diagnose: a verdict for every walked pool of the instance (with
+ * fragmentation figures): shm first, then each process's pkg, the healthy
+ * pkg pools folded into the first of them. @request: stats --request (0:
+ * none); @d: growth against an earlier input over @seconds (NULL: none).
+ */
+struct hw_error *hw_inst_diagnose(const struct hw_inst *in, uint64_t request,
+				  const struct hw_diff *d, double seconds,
+				  struct hw_diag_items *ret);
+void hw_diag_items_deinit(struct hw_diag_items *items);
 /* The longest stop of any process of the snapshot, in ms. */
 double hw_inst_max_stop_ms(const struct hw_inst *in);
 void hw_inst_close(struct hw_inst *in);
@@ -100,6 +117,13 @@ struct hw_watch_hook {
 	bool (*keep)(struct hw_inst *in, void *arg);
 	void *arg;
 };
+
+/*
+ * One sample: a snapshot of every process @o names (quietly), walked by
+ * @hook (NULL: into their sites) into @side; *stop_ms: its longest stop.
+ */
+struct hw_error *hw_inst_sample(const struct hw_inst_opts *o, const struct hw_watch_hook *hook,
+				struct hw_diff_side *side, double *stop_ms);
 
 struct hw_watch_opts {
 	struct hw_inst_opts inst;	   /* each sample: every process, quietly */

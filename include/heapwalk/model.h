@@ -13,6 +13,7 @@
 
 #include "heapwalk/alloc.h"
 #include "heapwalk/check.h"
+#include "heapwalk/diagnose.h"
 #include "heapwalk/json.h"
 #include "heapwalk/locate.h"
 #include "heapwalk/pool.h"
@@ -182,6 +183,15 @@ struct hw_multi {
 	/* snapshot */
 	const char *file; /* the file written */
 	uint64_t file_bytes;
+};
+
+/* diagnose: one pool's verdict (hw_inst_diagnose fills them; multi.h prints them). */
+struct hw_diag_item {
+	const char *pool;
+	int pid, rank;
+	const char *desc;
+	size_t also; /* more processes with the same verdict, folded into this one */
+	struct hw_diag_result res;
 };
 
 /* The formats a command may take, as bits of enum hw_format (the command table's). */

@@ -53,14 +53,6 @@ struct hw_watch_view {
 void hw_fmt_watch(const struct hw_watch_view *v);
 
 /* diagnose */
-struct hw_diag_item {
-	const char *pool;
-	int pid, rank;
-	const char *desc;
-	size_t also; /* more processes with the same verdict, folded into this one */
-	struct hw_diag_result res;
-};
-
 struct hw_diag_view {
 	const struct hw_diag_item *items;
 	size_t nitems;

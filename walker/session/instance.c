@@ -266,6 +266,62 @@ struct hw_error *hw_inst_walk_map(struct hw_inst *in, uint32_t pkg_cells, uint32
 	return err;
 }
 
+/* A healthy pkg verdict folds into the first healthy pkg item; true if it did. */
+static bool fold_healthy(struct hw_diag_items *r, const struct hw_diag_item *it)
+{
+	if (!strcmp(it->pool, "shm") || it->res.verdict != HW_VERDICT_OK)
+		return false;
+	for (size_t j = 0; j < r->n; j++)
+		if (!strcmp(r->v[j].pool, "pkg") && r->v[j].res.verdict == HW_VERDICT_OK) {
+			r->v[j].also++;
+			return true;
+		}
+	return false;
+}
+
+struct hw_error *hw_inst_diagnose(const struct hw_inst *in, uint64_t request,
+				  const struct hw_diff *d, double seconds, struct hw_diag_items *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->v = calloc(in->n * HW_POOL_KIND_COUNT + 1, sizeof(*r->v));
+	r->tops = calloc(in->n * HW_POOL_KIND_COUNT + 1, sizeof(*r->tops));
+	if (!r->v || !r->tops) {
+		hw_diag_items_deinit(r);
+		return hw_error_nomem();
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < in->n; i++) {
+			const struct hw_inst_proc *p = &in->p[i];
+			for (size_t k = 0; p->open && k < p->s.report.npools; k++) {
+				const struct hw_pool_report *pr = &p->s.report.pools[k];
+				struct hw_diag_item *it = &r->v[r->n];
+				struct hw_diag_input din;
+				bool shm = !strcmp(pr->pool->name, "shm");
+				if (shm != (pass == 0) || !pr->walked || !pr->frag)
+					continue;
+				hw_session_diag_input(pr, request, &din);
+				if (d)
+					hw_diag_growth(d, pr->pool->name, p->pid, &din, seconds,
+						       r->tops[r->n], sizeof(r->tops[0]));
+				it->pool = pr->pool->name;
+				it->pid = p->pid;
+				it->rank = p->rank;
+				it->desc = p->desc;
+				hw_diagnose_pool(&din, &it->res);
+				if (!fold_healthy(r, it))
+					r->n++;
+			}
+		}
+	return NULL;
+}
+
+void hw_diag_items_deinit(struct hw_diag_items *items)
+{
+	free(items->v);
+	free(items->tops);
+	memset(items, 0, sizeof(*items));
+}
+
 struct hw_error *hw_inst_to_side(const struct hw_inst *in, struct hw_diff_side *side)
 {
 	struct hw_error *err = NULL;

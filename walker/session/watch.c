@@ -36,11 +36,10 @@ static void nap(const struct hw_watch_opts *o, double s)
 		;
 }
 
-/* One sample: a snapshot of the instance, walked into a diff side. */
-static struct hw_error *sample(const struct hw_watch_opts *o, struct hw_diff_side *side,
-			       double *stop_ms, const struct hw_watch_hook *hook)
+struct hw_error *hw_inst_sample(const struct hw_inst_opts *o, const struct hw_watch_hook *hook,
+				struct hw_diff_side *side, double *stop_ms)
 {
-	struct hw_inst_opts io = o->inst;
+	struct hw_inst_opts io = *o;
 	struct hw_error *err;
 	struct hw_inst in;
 
@@ -93,7 +92,7 @@ struct hw_error *hw_watch_collect(const struct hw_watch_opts *o, const struct hw
 		}
 		hw_diff_side_init(&run->samples[n]);
 		run->t_ns[n] = now_real();
-		if ((err = sample(o, &run->samples[n], &run->stop_ms[n], hook))) {
+		if ((err = hw_inst_sample(&o->inst, hook, &run->samples[n], &run->stop_ms[n]))) {
 			hw_diff_side_deinit(&run->samples[n]);
 			break;
 		}
