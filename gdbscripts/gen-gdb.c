@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gdb_emit.h"
+#include "heapwalk/gdb_emit.h"
 #include "heapwalk/alloc.h"
 #include "heapwalk/layout.h"
 

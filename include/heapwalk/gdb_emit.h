@@ -9,8 +9,8 @@
  * field of the allocator's layout table, an absent offset (HW_NO_OFF)
  * written as -1.
  */
-#ifndef HEAPWALK_CLI_GDB_EMIT_H
-#define HEAPWALK_CLI_GDB_EMIT_H
+#ifndef HEAPWALK_GDB_EMIT_H
+#define HEAPWALK_GDB_EMIT_H
 
 #include <stdint.h>
 #include <stdio.h>

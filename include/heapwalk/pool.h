@@ -81,6 +81,8 @@ struct hw_error *hw_pools_discover(const struct hw_target *t, struct hw_dwarf *d
 				   struct hw_pool pools[HW_POOL_KIND_COUNT]);
 void hw_pool_deinit(struct hw_pool *pool);
 
+/* Whether the pool is usable, with a manager heapwalk has a layout for. */
+bool hw_pool_has_layout(const struct hw_pool *pool);
 /* Whether the pool's layout records allocation sites (a debug build). */
 bool hw_pool_debug(const struct hw_pool *pool);
 /* "dwarf:/path" or "profile:NAME" of the pool's layout; "none" when not usable. */

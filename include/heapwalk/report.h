@@ -51,6 +51,16 @@ struct hw_addr_result {
 };
 extern const struct hw_output hw_outputs_check[], hw_outputs_refs[]; /* end with command NULL */
 
+/* layout: each selected pool's layout (text, json, gdb: commands for gdbscripts/). */
+struct hw_layout_view {
+	const struct hw_pool *pools; /* HW_POOL_KIND_COUNT of them */
+	bool pool_sel[HW_POOL_KIND_COUNT];
+	const char *core, *exe; /* the input's path and its executable's (NULL: unknown) */
+	const char *version;	/* heapwalk's */
+	enum hw_format format;
+	FILE *out;
+};
+void hw_fmt_layout(const struct hw_layout_view *v);
 void hw_fmt_info(struct hw_report *r);
 /* A standalone SVG document of every walked pool's map. */
 void hw_fmt_map(struct hw_report *r);

@@ -62,6 +62,11 @@ static bool has_layout(const struct hw_pool *pool)
 	return pool->usable && pool->alloc && pool->layout;
 }
 
+bool hw_pool_has_layout(const struct hw_pool *pool)
+{
+	return pool->usable && pool->alloc && pool->layout;
+}
+
 bool hw_pool_debug(const struct hw_pool *pool)
 {
 	return has_layout(pool) && pool->layout->debug;

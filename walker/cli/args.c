@@ -145,7 +145,7 @@ int hw_cli_parse_args(struct hw_cli *cli, int argc, char **argv)
 		if ((rc = option_code(cli, ch, argv, &code)))
 			return rc;
 		if (code == O_HELP) {
-			hw_cli_print_command_help(stdout, cli->cmd);
+			hw_fmt_command_help(stdout, hw_cli_cmdtab(), hw_cli_command_doc(cli->cmd));
 			exit(HW_EXIT_OK);
 		}
 		if ((rc = hw_cli_set_option(cli, code, optarg)))

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "heapwalk/cmdtab.h"
 #include "heapwalk/instance.h"
 #include "heapwalk/pool.h"
 #include "heapwalk/report.h"
@@ -118,10 +119,6 @@ struct hw_command {
 
 extern const struct hw_command hw_commands[];
 
-/*
- * One option: the single source of its parsing, of every command's --help,
- * of the man page and of the bash completion (doc.c).
- */
 /* Option codes (options.c); values above 255 so that no short option collides. */
 enum {
 	O_CORE = 256,
@@ -164,50 +161,21 @@ enum {
 	O_CLASSIFY, /* content of fragments (frags, summary) */
 };
 
-struct hw_option {
-	struct option o;
-	unsigned group;	     /* OPT_* a command must accept; 0: every command */
-	const char *arg;     /* the value's name ("FILE", "DIR", "N"...), NULL for a flag */
-	const char *help;    /* what it does; '\n' where --help breaks the line */
-	char short_name;     /* also -X, or 0 */
-	const char *choices; /* NULL, or the values to complete, space-separated */
-};
 #define HW_CLI_MAX_OPTIONS 64 /* hw_noptions at most */
+/* The tables (options.c, doc.c): parsing and all documentation come from them (cmdtab.h). */
 extern const struct hw_option hw_options[];
 extern const size_t hw_noptions;
-
-/* Headings for options of a group in a command's --help; others go under "Options". */
-struct hw_option_group {
-	unsigned group;
-	const char *title;
-};
 extern const struct hw_option_group hw_option_groups[]; /* ends with {0, NULL} */
-
-struct hw_exit_code {
-	int code;
-	const char *what;   /* a few words for --help */
-	const char *detail; /* a sentence for the man page */
-};
-extern const struct hw_exit_code hw_exit_codes[]; /* ends with what = NULL */
+extern const struct hw_exit_code hw_exit_codes[];	/* ends with what = NULL */
 
 /* args.c: the command line after the command's name; 0, or the exit code of a usage error. */
 int hw_cli_parse_args(struct hw_cli *cli, int argc, char **argv);
 /* setopt.c: the value of option @code (O_*) into @cli; 0, or the exit code of a usage error. */
 int hw_cli_set_option(struct hw_cli *cli, int code, const char *arg);
 
-/* doc.c: everything generated from the tables. */
-void hw_cli_print_help(FILE *out);
-/* Shared by --help and the man page (doc.c). */
-bool hw_cli_option_applies(const struct hw_command *c, const struct hw_option *o);
-/* "-o, --output FILE" into @buf. */
-const char *hw_cli_option_words(const struct hw_option *o, char *buf, size_t cap);
-/* The heading an option is listed under; the @n-th heading in order (NULL after the last). */
-const char *hw_cli_option_heading(const struct hw_option *o);
-const char *hw_cli_nth_heading(size_t n);
-void hw_cli_print_command_help(FILE *out, const struct hw_command *c);
-void hw_cli_print_man(FILE *out);
-/* -1 for a shell other than "bash" */
-int hw_cli_print_completion(FILE *out, const char *shell);
+/* doc.c: the tables as --help, the man page and the completion read them (walker/report). */
+const struct hw_cmdtab *hw_cli_cmdtab(void);
+const struct hw_command_doc *hw_cli_command_doc(const struct hw_command *c);
 
 /* Print "heapwalk: CMD: <message>" on stderr; return HW_EXIT_USAGE. */
 int hw_cli_usage_error(const struct hw_cli *cli, const char *fmt, ...)

@@ -59,16 +59,16 @@ int main(int argc, char **argv)
 		return HW_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		hw_cli_print_help(stdout);
+		hw_fmt_help(stdout, hw_cli_cmdtab());
 		return HW_EXIT_OK;
 	}
 	/* hidden: what meson installs as heapwalk(1) and the bash completion */
 	if (!strcmp(argv[1], "--man") && argc == 2) {
-		hw_cli_print_man(stdout);
+		hw_fmt_man(stdout, hw_cli_cmdtab());
 		return fflush(stdout) ? HW_EXIT_FATAL : HW_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--completion")) {
-		if (argc != 3 || hw_cli_print_completion(stdout, argv[2]) != 0) {
+		if (argc != 3 || hw_fmt_completion(stdout, hw_cli_cmdtab(), argv[2]) != 0) {
 			fputs("heapwalk: --completion takes bash\n", stderr);
 			return HW_EXIT_USAGE;
 		}

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "gdb_emit.h"
+#include "heapwalk/gdb_emit.h"
 
 void hw_gdb_emit_string(FILE *out, const char *s)
 {
