@@ -333,4 +333,28 @@ const struct hw_allocator *hw_allocator_of_profile(const char *name);
 struct hw_error *hw_profile_lookup(const char *name, const struct hw_allocator **alloc,
 				   void **layout);
 
+/* instance.c: what the image says about its Kamailio: version, flags, sizes, its own pt[] entry. */
+void hw_instance_read(const struct hw_target *t, struct hw_instance *inst);
+
+/* One entry of Kamailio's process table pt[]. */
+struct hw_pt_entry {
+	int pid, rank; /* rank -1: the table has none (older Kamailio) */
+	char desc[160];
+};
+
+/* pt[] and *process_count, as far as they could be read. */
+struct hw_pt {
+	bool have_count;
+	int process_count;
+	struct hw_pt_entry *e; /* NULL: no table could be read (owned) */
+	size_t n;
+};
+
+/*
+ * Read pt[] of the target whose image holds shm; its entry layout is the
+ * one whose first entry is @main_pid (0: any) with a readable description.
+ */
+void hw_pt_read(const struct hw_target *t, int main_pid, struct hw_pt *ret);
+void hw_pt_deinit(struct hw_pt *pt);
+
 #endif

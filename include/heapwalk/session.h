@@ -216,27 +216,6 @@ struct hw_target_opts;
 struct hw_error *hw_live_target(struct hw_live_opts *o, const struct hw_target_opts *topts,
 				struct hw_target **ret);
 
-/* One entry of Kamailio's process table pt[]. */
-struct hw_pt_entry {
-	int pid, rank; /* rank -1: the table has none (older Kamailio) */
-	char desc[160];
-};
-
-/* pt[] and *process_count, as far as they could be read. */
-struct hw_pt {
-	bool have_count;
-	int process_count;
-	struct hw_pt_entry *e; /* NULL: no table could be read (owned) */
-	size_t n;
-};
-
-/*
- * Read pt[] of the target whose image holds shm; its entry layout is the
- * one whose first entry is @main_pid (0: any) with a readable description.
- */
-void hw_pt_read(const struct hw_target *t, int main_pid, struct hw_pt *ret);
-void hw_pt_deinit(struct hw_pt *pt);
-
 /* Whether every prepared pool was walked; *errors: whether one has error findings. */
 bool hw_session_walked(const struct hw_session *s, bool *errors);
 void hw_session_close(struct hw_session *s);

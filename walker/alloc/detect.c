@@ -107,36 +107,6 @@ static bool set_layout(struct hw_pool *p, const struct hw_allocator *a, const vo
 	return true;
 }
 
-/* Read a symbol's string contents (an array of char, e.g. full_version). */
-static bool read_sym_string(const struct hw_target *t, const char *sym, char *out, size_t cap)
-{
-	uint64_t addr;
-	struct hw_error *err = hw_target_symbol(t, sym, &addr, NULL);
-
-	if (!err)
-		err = hw_target_read_string(t, addr, out, cap);
-	if (err) {
-		hw_error_destroy(err);
-		out[0] = '\0';
-		return false;
-	}
-	return true;
-}
-
-static bool read_sym_word(const struct hw_target *t, const char *sym, uint64_t *ret)
-{
-	uint64_t addr;
-	struct hw_error *err = hw_target_symbol(t, sym, &addr, NULL);
-
-	if (!err)
-		err = hw_target_read_word(t, addr, ret);
-	if (err) {
-		hw_error_destroy(err);
-		return false;
-	}
-	return true;
-}
-
 static bool has_symbol(const struct hw_target *t, const char *sym, uint64_t *addr)
 {
 	uint64_t a;
@@ -149,68 +119,6 @@ static bool has_symbol(const struct hw_target *t, const char *sym, uint64_t *add
 	if (addr)
 		*addr = a;
 	return true;
-}
-
-static void read_instance(const struct hw_target *t, struct hw_instance *inst)
-{
-	uint64_t v, pt;
-	size_t n;
-
-	memset(inst, 0, sizeof(*inst));
-	inst->major = inst->minor = -1;
-	if (read_sym_string(t, "full_version", inst->version, sizeof(inst->version)) ||
-	    read_sym_string(t, "ver_version", inst->version, sizeof(inst->version))) {
-		const char *p = inst->version;
-		n = strlen(inst->version);
-		while (n && inst->version[n - 1] == ' ')
-			inst->version[--n] = '\0';
-		/* "kamailio 5.6.3 (x86_64/linux)", "ser 0.9.6 ...": first digits */
-		while (*p && !isdigit((unsigned char)*p))
-			p++;
-		if (sscanf(p, "%d.%d", &inst->major, &inst->minor) != 2)
-			inst->major = inst->minor = -1;
-	}
-	if (read_sym_string(t, "ver_flags", inst->flags, sizeof(inst->flags))) {
-		inst->debug_known = true;
-		/* 4.4+: DBG_SR_MEMORY; before, one DBG_<MANAGER>_MALLOC given with -D */
-		inst->debug =
-		    strstr(inst->flags, "DBG_SR_MEMORY") || strstr(inst->flags, "DBG_QM_MALLOC") ||
-		    strstr(inst->flags, "DBG_F_MALLOC") || strstr(inst->flags, "DBG_TLSF_MALLOC");
-	}
-	if (read_sym_word(t, "pkg_mem_size", &v))
-		inst->pkg_mem_size = v;
-	if (read_sym_word(t, "shm_mem_size", &v))
-		inst->shm_mem_size = v;
-	{
-		uint64_t addr;
-		uint32_t pn;
-		struct hw_error *err = hw_target_symbol(t, "process_no", &addr, NULL);
-		if (!err)
-			err = hw_target_read_u32(t, addr, &pn);
-		if (!err) {
-			inst->has_process_no = true;
-			inst->process_no = (int)pn;
-		}
-		hw_error_destroy(err);
-	}
-	/* pt[process_no]: { int pid, unix_sock, idx, status, rank; char desc[128] } (5.x) */
-	if (inst->has_process_no && inst->process_no >= 0 && inst->process_no < 4096 &&
-	    read_sym_word(t, "pt", &pt) && pt) {
-		uint64_t e = pt + (uint64_t)inst->process_no * 148;
-		uint32_t pid, rank;
-		struct hw_error *err = hw_target_read_u32(t, e, &pid);
-		if (!err)
-			err = hw_target_read_u32(t, e + 16, &rank);
-		if (!err)
-			err =
-			    hw_target_read_string(t, e + 20, inst->pt_desc, sizeof(inst->pt_desc));
-		if (!err) {
-			inst->has_pt = true;
-			inst->pt_pid = (int)pid;
-			inst->pt_rank = (int)rank;
-		}
-		hw_error_destroy(err);
-	}
 }
 
 /* ---- choosing among the built-in profiles ---- */
@@ -639,7 +547,7 @@ struct hw_error *hw_pools_discover(const struct hw_target *t, struct hw_dwarf *d
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return hw_error_create(HW_ERR_NOMEM, "out of memory");
-	read_instance(t, inst);
+	hw_instance_read(t, inst);
 	if (opts->layout_name)
 		dw = NULL;
 	for (int k = 0; k < HW_POOL_KIND_COUNT; k++) {
