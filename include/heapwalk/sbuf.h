@@ -53,4 +53,7 @@ char *hw_human_size(char *buf, size_t cap, uint64_t v);
 /* The same for a change: "+1.5 KiB", "-12 B", "0 B". */
 char *hw_human_delta(char *buf, size_t cap, int64_t v);
 
+/* A hash of the NUL-terminated @s for hash tables (FNV-1a, 64 bits). */
+uint64_t hw_str_hash(const char *s);
+
 #endif

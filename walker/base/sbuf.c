@@ -113,6 +113,17 @@ char *hw_sbuf_steal(struct hw_sbuf *sb)
 	return s;
 }
 
+uint64_t hw_str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
 size_t hw_sanitise(char *out, size_t cap, const char *in, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -660,17 +660,6 @@ static void iter_end(struct die_iter *it)
 
 /* ---- the name index ---- */
 
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static struct name_entry *index_find(const struct name_index *idx, const char *name)
 {
 	uint64_t h;
@@ -678,7 +667,7 @@ static struct name_entry *index_find(const struct name_index *idx, const char *n
 
 	if (!idx->cap)
 		return NULL;
-	h = name_hash(name);
+	h = hw_str_hash(name);
 	for (i = h & (idx->cap - 1);; i = (i + 1) & (idx->cap - 1)) {
 		struct name_entry *e = &idx->slots[i];
 
@@ -732,7 +721,7 @@ static struct hw_error *index_add(struct name_index *idx, const char *name, unsi
 			if (err)
 				return err;
 		}
-		h = name_hash(name);
+		h = hw_str_hash(name);
 		for (i = h & (idx->cap - 1); idx->slots[i].name; i = (i + 1) & (idx->cap - 1))
 			;
 		e = &idx->slots[i];

@@ -12,6 +12,7 @@
 
 #include "heapwalk/elfsym.h"
 #include "heapwalk/error.h"
+#include "heapwalk/sbuf.h"
 #include "core.h"
 
 /* Open-addressing slot; name == NULL marks an empty slot. */
@@ -19,7 +20,7 @@ struct sym_slot {
 	const char *name; /* into the file's string table, lives as long as the hw_elf */
 	uint64_t value;
 	uint64_t size;
-	uint32_t hash;
+	uint64_t hash;
 	unsigned char type;
 	unsigned char rank; /* binding preference, see bind_rank() */
 	bool from_symtab;
@@ -65,17 +66,6 @@ void hw_elf_close(struct hw_elf *elf)
 	free(elf);
 }
 
-static uint32_t name_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /* GLOBAL (and GNU_UNIQUE) over WEAK over LOCAL. */
 static unsigned char bind_rank(unsigned bind)
 {
@@ -90,7 +80,7 @@ static unsigned char bind_rank(unsigned bind)
 	}
 }
 
-static struct sym_slot *slot_for(const struct hw_elf *elf, const char *name, uint32_t hash)
+static struct sym_slot *slot_for(const struct hw_elf *elf, const char *name, uint64_t hash)
 {
 	size_t i = hash & elf->sym_mask;
 
@@ -137,7 +127,7 @@ static void add_symbols(struct hw_elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, b
 		struct sym_slot *slot;
 		unsigned type;
 		unsigned char rank;
-		uint32_t h;
+		uint64_t h;
 
 		if (!gelf_getsym(d, (int)i, &sym))
 			break;
@@ -149,7 +139,7 @@ static void add_symbols(struct hw_elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, b
 		if (!name || !*name)
 			continue;
 		rank = bind_rank(GELF_ST_BIND(sym.st_info));
-		h = name_hash(name);
+		h = hw_str_hash(name);
 		slot = slot_for(elf, name, h);
 		if (slot->name) {
 			/* .symtab wins over .dynsym; within a table, the stronger binding. */
@@ -531,7 +521,7 @@ uint64_t hw_elf_first_load_vaddr(const struct hw_elf *elf)
 struct hw_error *hw_elf_symbol(const struct hw_elf *elf, const char *name,
 			       struct hw_elf_symbol *ret)
 {
-	const struct sym_slot *s = slot_for(elf, name, name_hash(name));
+	const struct sym_slot *s = slot_for(elf, name, hw_str_hash(name));
 
 	if (!s->name)
 		return hw_error_create(HW_ERR_LOOKUP, "symbol '%s' not found in %s", name,
