@@ -439,30 +439,22 @@ struct hw_error *hw_elf_open(const char *path, struct hw_elf **ret)
 	return hw_elf_open_why(path, ret, &why);
 }
 
-const char *hw_elf_path(const struct hw_elf *elf)
-{
-	return elf->path;
-}
+/* The accessors that give one member as it is (elfsym.h, core.h). */
+#define HW_ELF_MEMBER(type, name, member)                                                          \
+	type hw_elf_##name(const struct hw_elf *elf)                                               \
+	{                                                                                          \
+		return elf->member;                                                                \
+	}
 
-unsigned hw_elf_class(const struct hw_elf *elf)
-{
-	return elf->elf_class;
-}
-
-unsigned hw_elf_machine(const struct hw_elf *elf)
-{
-	return elf->machine;
-}
-
-unsigned hw_elf_type(const struct hw_elf *elf)
-{
-	return elf->type;
-}
-
-uint64_t hw_elf_entry(const struct hw_elf *elf)
-{
-	return elf->entry;
-}
+HW_ELF_MEMBER(const char *, path, path)
+HW_ELF_MEMBER(unsigned, class, elf_class)
+HW_ELF_MEMBER(unsigned, machine, machine)
+HW_ELF_MEMBER(unsigned, type, type)
+HW_ELF_MEMBER(uint64_t, entry, entry)
+HW_ELF_MEMBER(const char *, debuglink, debuglink)
+HW_ELF_MEMBER(bool, has_debug_info, has_debug_info)
+HW_ELF_MEMBER(bool, has_symtab, has_symtab)
+HW_ELF_MEMBER(bool, has_interp, has_interp)
 
 const void *hw_elf_data(const struct hw_elf *elf, size_t *size_ret)
 {
@@ -474,26 +466,6 @@ const uint8_t *hw_elf_build_id(const struct hw_elf *elf, size_t *len_ret)
 {
 	*len_ret = elf->build_id_len;
 	return elf->build_id_len ? elf->build_id : NULL;
-}
-
-const char *hw_elf_debuglink(const struct hw_elf *elf)
-{
-	return elf->debuglink;
-}
-
-bool hw_elf_has_debug_info(const struct hw_elf *elf)
-{
-	return elf->has_debug_info;
-}
-
-bool hw_elf_has_symtab(const struct hw_elf *elf)
-{
-	return elf->has_symtab;
-}
-
-bool hw_elf_has_interp(const struct hw_elf *elf)
-{
-	return elf->has_interp;
 }
 
 uint64_t hw_elf_first_load_vaddr(const struct hw_elf *elf)
