@@ -8,6 +8,7 @@
 #ifndef HEAPWALK_SBUF_H
 #define HEAPWALK_SBUF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,9 @@ void hw_sbuf_append(struct hw_sbuf *sb, const char *s, size_t len);
 void hw_sbuf_puts(struct hw_sbuf *sb, const char *s);
 void hw_sbuf_putc(struct hw_sbuf *sb, char c);
 void hw_sbuf_printf(struct hw_sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The formatted text in *ret (caller frees), or a nomem error (*ret untouched). */
+struct hw_error *hw_vformat(char **ret, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* "" when empty; valid until the next append. */
 const char *hw_sbuf_str(const struct hw_sbuf *sb);
 /* NULL, or a nomem error if any append failed. */

@@ -90,6 +90,16 @@ void hw_sbuf_printf(struct hw_sbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
+struct hw_error *hw_vformat(char **ret, const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		return hw_error_nomem();
+	*ret = s;
+	return NULL;
+}
+
 const char *hw_sbuf_str(const struct hw_sbuf *sb)
 {
 	return sb->buf ? sb->buf : "";

@@ -149,18 +149,15 @@ static struct hw_error *dw_error(struct hw_dwarf *dw, unsigned fi, Dwarf_Error d
 	struct hw_error *err;
 	char *what = NULL;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&what, fmt, ap);
+	err = hw_vformat(&what, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		dwarf_dealloc(dbg, de, DW_DLA_ERROR);
-		return hw_error_nomem();
+	if (!err) {
+		err = hw_error_create(HW_ERR_DWARF, "%s: %s", what,
+				      de ? dwarf_errmsg(de) : "unknown libdwarf error");
+		free(what);
 	}
-	err = hw_error_create(HW_ERR_DWARF, "%s: %s", what,
-			      de ? dwarf_errmsg(de) : "unknown libdwarf error");
-	free(what);
 	dwarf_dealloc(dbg, de, DW_DLA_ERROR);
 	return err;
 }
@@ -1849,15 +1846,14 @@ static struct hw_error *try_path(struct search *s, struct dwfile *f, bool *found
 	struct hw_error *err;
 	char *path = NULL;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&path, fmt, ap);
+	err = hw_vformat(&path, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return hw_error_nomem();
-	err = try_candidate(s, path, f, found);
-	free(path);
+	if (!err) {
+		err = try_candidate(s, path, f, found);
+		free(path);
+	}
 	return err;
 }
 

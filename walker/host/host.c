@@ -145,16 +145,16 @@ static struct hw_error *add_note(struct hw_host *h, const char *fmt, ...)
 
 static struct hw_error *add_note(struct hw_host *h, const char *fmt, ...)
 {
+	struct hw_error *err;
 	char **v;
 	char *s = NULL;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	err = hw_vformat(&s, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return hw_error_nomem();
+	if (err)
+		return err;
 	v = realloc(h->notes, (h->nnotes + 1) * sizeof(*v));
 	if (!v) {
 		free(s);
