@@ -689,7 +689,7 @@ static bool read_globals(const char *dir, struct hw_host_instance *in, const str
 		hw_error_destroy(err);
 		return false;
 	}
-	bias = start - (hw_elf_first_load_vaddr(elf) & ~(page - 1));
+	bias = hw_elf_load_bias(elf, start, page);
 	snprintf(link, sizeof(link), "%s/%d/mem", dir, in->main_pid);
 	memfd = open(link, O_RDONLY | O_CLOEXEC);
 	if (memfd < 0) {

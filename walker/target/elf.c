@@ -490,6 +490,11 @@ uint64_t hw_elf_first_load_vaddr(const struct hw_elf *elf)
 	return found ? lowest : first;
 }
 
+uint64_t hw_elf_load_bias(const struct hw_elf *elf, uint64_t start, uint64_t page_size)
+{
+	return start - (hw_elf_first_load_vaddr(elf) & ~(page_size - 1));
+}
+
 struct hw_error *hw_elf_symbol(const struct hw_elf *elf, const char *name,
 			       struct hw_elf_symbol *ret)
 {

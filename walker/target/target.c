@@ -500,8 +500,7 @@ static void compute_bias(struct hw_target *t, const struct hw_core *core, size_t
 				first = m;
 		}
 		if (first)
-			t->exe_bias =
-			    first->start - (hw_elf_first_load_vaddr(t->exe) & ~(page - 1));
+			t->exe_bias = hw_elf_load_bias(t->exe, first->start, page);
 	}
 	if (t->word_size == 4)
 		t->exe_bias &= 0xffffffffu;
