@@ -50,6 +50,13 @@ bool hw_elf_has_symtab(const struct hw_elf *elf);
 uint64_t hw_elf_first_load_vaddr(const struct hw_elf *elf);
 
 /*
+ * The load bias (runtime address = link-time address + bias) of the file
+ * mapped with its first page (file offset 0) at @start, in pages of
+ * @page_size bytes (a power of two).
+ */
+uint64_t hw_elf_load_bias(const struct hw_elf *elf, uint64_t start, uint64_t page_size);
+
+/*
  * Look up a defined symbol (st_shndx != SHN_UNDEF) by exact name. Returns an
  * HW_ERR_LOOKUP error if absent. O(1) average (hashed once on open).
  */

@@ -8,6 +8,7 @@
 #ifndef HEAPWALK_SBUF_H
 #define HEAPWALK_SBUF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,9 @@ void hw_sbuf_append(struct hw_sbuf *sb, const char *s, size_t len);
 void hw_sbuf_puts(struct hw_sbuf *sb, const char *s);
 void hw_sbuf_putc(struct hw_sbuf *sb, char c);
 void hw_sbuf_printf(struct hw_sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The formatted text in *ret (caller frees), or a nomem error (*ret untouched). */
+struct hw_error *hw_vformat(char **ret, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* "" when empty; valid until the next append. */
 const char *hw_sbuf_str(const struct hw_sbuf *sb);
 /* NULL, or a nomem error if any append failed. */
@@ -52,5 +56,8 @@ size_t hw_sanitise(char *out, size_t cap, const char *in, size_t len);
 char *hw_human_size(char *buf, size_t cap, uint64_t v);
 /* The same for a change: "+1.5 KiB", "-12 B", "0 B". */
 char *hw_human_delta(char *buf, size_t cap, int64_t v);
+
+/* A hash of the NUL-terminated @s for hash tables (FNV-1a, 64 bits). */
+uint64_t hw_str_hash(const char *s);
 
 #endif

@@ -17,6 +17,22 @@ static int cmp_series(const void *x, const void *y)
 	return a->count_per_min > b->count_per_min ? -1 : a->count_per_min < b->count_per_min;
 }
 
+/* Series @w is site @s of @pool, with its values in @count and @bytes. */
+static void series_init(struct hw_watch_series *w, const struct hw_diff_pool *pool,
+			const struct hw_diff_site *s, uint64_t *count, uint64_t *bytes)
+{
+	w->pool = pool->name;
+	w->pid = pool->pid;
+	w->rank = pool->rank;
+	w->desc = pool->desc;
+	w->file = s->file;
+	w->func = s->func;
+	w->module = s->module;
+	w->line = s->line;
+	w->count = count;
+	w->bytes = bytes;
+}
+
 /*
  * A series for every site of the last sample, with its values in every
  * sample (0 where the site or the process was absent). Growing: never
@@ -43,16 +59,7 @@ struct hw_error *hw_watch_build(const struct hw_diff_side *samples, size_t n, co
 			struct hw_watch_series *w = &st->v[k];
 			uint64_t *count = st->values + k * 2 * n, *bytes = count + n;
 			bool mono = true;
-			w->pool = lp->name;
-			w->pid = lp->pid;
-			w->rank = lp->rank;
-			w->desc = lp->desc;
-			w->file = s->file;
-			w->func = s->func;
-			w->module = s->module;
-			w->line = s->line;
-			w->count = count;
-			w->bytes = bytes;
+			series_init(w, lp, s, count, bytes);
 			for (size_t j = 0; j < n; j++) {
 				const struct hw_diff_pool *sp =
 				    hw_diff_side_find(&samples[j], lp->name, lp->pid);
@@ -134,16 +141,7 @@ struct hw_error *hw_growth_from_diff(const struct hw_diff *d, const uint64_t t_n
 			bytes[1] = r->b ? r->b->bytes : 0;
 			if (!(bytes[1] > bytes[0] && count[1] >= count[0]))
 				continue;
-			w->pool = pp->b->name;
-			w->pid = pp->b->pid;
-			w->rank = pp->b->rank;
-			w->desc = pp->b->desc;
-			w->file = s->file;
-			w->func = s->func;
-			w->module = s->module;
-			w->line = s->line;
-			w->count = count;
-			w->bytes = bytes;
+			series_init(w, pp->b, s, count, bytes);
 			w->growing = true;
 			if (minutes > 0) {
 				w->bytes_per_min = (double)(bytes[1] - bytes[0]) / minutes;

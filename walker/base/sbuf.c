@@ -90,6 +90,16 @@ void hw_sbuf_printf(struct hw_sbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
+struct hw_error *hw_vformat(char **ret, const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		return hw_error_nomem();
+	*ret = s;
+	return NULL;
+}
+
 const char *hw_sbuf_str(const struct hw_sbuf *sb)
 {
 	return sb->buf ? sb->buf : "";
@@ -111,6 +121,17 @@ char *hw_sbuf_steal(struct hw_sbuf *sb)
 	s = sb->buf ? sb->buf : strdup("");
 	memset(sb, 0, sizeof(*sb));
 	return s;
+}
+
+uint64_t hw_str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h;
 }
 
 size_t hw_sanitise(char *out, size_t cap, const char *in, size_t len)

@@ -149,18 +149,15 @@ static struct hw_error *dw_error(struct hw_dwarf *dw, unsigned fi, Dwarf_Error d
 	struct hw_error *err;
 	char *what = NULL;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&what, fmt, ap);
+	err = hw_vformat(&what, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		dwarf_dealloc(dbg, de, DW_DLA_ERROR);
-		return hw_error_nomem();
+	if (!err) {
+		err = hw_error_create(HW_ERR_DWARF, "%s: %s", what,
+				      de ? dwarf_errmsg(de) : "unknown libdwarf error");
+		free(what);
 	}
-	err = hw_error_create(HW_ERR_DWARF, "%s: %s", what,
-			      de ? dwarf_errmsg(de) : "unknown libdwarf error");
-	free(what);
 	dwarf_dealloc(dbg, de, DW_DLA_ERROR);
 	return err;
 }
@@ -249,14 +246,20 @@ static struct hw_error *die_attr(struct hw_dwarf *dw, struct die die, Dwarf_Half
 	return NULL;
 }
 
-static struct hw_error *attr_form(struct hw_dwarf *dw, unsigned fi, Dwarf_Attribute a,
-				  Dwarf_Half *ret)
+/* *ret = the attribute (caller deallocates) with its form, or NULL if absent. */
+static struct hw_error *die_attr_form(struct hw_dwarf *dw, struct die die, Dwarf_Half at,
+				      Dwarf_Attribute *ret, Dwarf_Half *form)
 {
 	Dwarf_Error de = NULL;
+	struct hw_error *err = die_attr(dw, die, at, ret);
 
-	if (dwarf_whatform(a, ret, &de) != DW_DLV_OK)
-		return dw_error(dw, fi, de, "reading attribute form");
-	return NULL;
+	if (err || !*ret)
+		return err;
+	if (dwarf_whatform(*ret, form, &de) == DW_DLV_OK)
+		return NULL;
+	dwarf_dealloc_attribute(*ret);
+	*ret = NULL;
+	return dw_error(dw, die.fi, de, "reading attribute form");
 }
 
 /*
@@ -271,17 +274,12 @@ static struct hw_error *die_name(struct hw_dwarf *dw, struct die die, const char
 	Dwarf_Half form = 0;
 	Dwarf_Off off = 0;
 	char *name = NULL;
-	struct hw_error *err = die_attr(dw, die, DW_AT_name, &a);
+	struct hw_error *err;
 
-	if (err)
+	*ret = NULL;
+	err = die_attr_form(dw, die, DW_AT_name, &a, &form);
+	if (err || !a)
 		return err;
-	if (!a) {
-		*ret = NULL;
-		return NULL;
-	}
-	err = attr_form(dw, die.fi, a, &form);
-	if (err)
-		goto out;
 	if (form == DW_FORM_GNU_strp_alt) {
 		if (die.fi != MAIN || !dw->file[ALT].dbg) {
 			err = hw_error_create(HW_ERR_NO_DEBUGINFO,
@@ -358,45 +356,37 @@ static struct hw_error *die_const(struct hw_dwarf *dw, struct die die, Dwarf_Hal
 	Dwarf_Unsigned u = 0;
 	Dwarf_Signed s = 0;
 	Dwarf_Half form = 0;
-	struct hw_error *err = die_attr(dw, die, at, &a);
+	struct hw_error *err;
+	int res = DW_DLV_OK;
 
-	if (err)
+	*kind = K_ABSENT;
+	err = die_attr_form(dw, die, at, &a, &form);
+	if (err || !a)
 		return err;
-	if (!a) {
-		*kind = K_ABSENT;
-		return NULL;
-	}
-	err = attr_form(dw, die.fi, a, &form);
-	if (err)
-		goto out;
 	switch (form) {
 	case DW_FORM_data1:
 	case DW_FORM_data2:
 	case DW_FORM_data4:
 	case DW_FORM_data8:
 	case DW_FORM_udata:
-		if (dwarf_formudata(a, &u, &de) != DW_DLV_OK) {
-			err = dw_error(dw, die.fi, de, "reading attribute 0x%x of DIE 0x%llx", at,
-				       die_off(dw, die));
-			goto out;
-		}
-		*kind = K_VALUE;
-		*ret = u;
+		res = dwarf_formudata(a, &u, &de);
 		break;
 	case DW_FORM_sdata:
 	case DW_FORM_implicit_const:
-		if (dwarf_formsdata(a, &s, &de) != DW_DLV_OK) {
-			err = dw_error(dw, die.fi, de, "reading attribute 0x%x of DIE 0x%llx", at,
-				       die_off(dw, die));
-			goto out;
-		}
-		*kind = s < 0 ? K_NEGATIVE : K_VALUE;
-		*ret = s < 0 ? 0 : (uint64_t)s;
+		res = dwarf_formsdata(a, &s, &de);
+		u = s < 0 ? 0 : (uint64_t)s;
 		break;
 	default:
 		*kind = K_NOT_CONSTANT;
-		break;
+		goto out;
 	}
+	if (res != DW_DLV_OK) {
+		err = dw_error(dw, die.fi, de, "reading attribute 0x%x of DIE 0x%llx", at,
+			       die_off(dw, die));
+		goto out;
+	}
+	*kind = s < 0 ? K_NEGATIVE : K_VALUE;
+	*ret = u;
 out:
 	dwarf_dealloc_attribute(a);
 	return err;
@@ -411,17 +401,12 @@ static struct hw_error *die_ref(struct hw_dwarf *dw, struct die die, Dwarf_Half 
 	Dwarf_Half form = 0;
 	Dwarf_Off off = 0;
 	unsigned fi = die.fi;
-	struct hw_error *err = die_attr(dw, die, at, &a);
+	struct hw_error *err;
 
-	if (err)
+	*present = false;
+	err = die_attr_form(dw, die, at, &a, &form);
+	if (err || !a)
 		return err;
-	if (!a) {
-		*present = false;
-		return NULL;
-	}
-	err = attr_form(dw, die.fi, a, &form);
-	if (err)
-		goto out;
 	switch (form) {
 	case DW_FORM_ref1:
 	case DW_FORM_ref2:
@@ -466,29 +451,39 @@ struct expr {
 	Dwarf_Debug dbg;
 };
 
-/* *is_expr=false when the attribute is not an expression form (e.g. a location list). */
-static struct hw_error *attr_expr(struct hw_dwarf *dw, unsigned fi, Dwarf_Attribute a,
-				  bool *is_expr, struct expr *ret)
+enum expr_kind {
+	E_ABSENT,
+	E_EXPR,
+	E_OTHER, /* another form, e.g. a location list */
+};
+
+/* @die's attribute @at as an expression; *kind says whether it is one. */
+static struct hw_error *die_expr(struct hw_dwarf *dw, struct die die, Dwarf_Half at,
+				 enum expr_kind *kind, struct expr *ret)
 {
+	Dwarf_Attribute a = NULL;
 	Dwarf_Error de = NULL;
 	Dwarf_Half form = 0;
 	struct hw_error *err;
 
 	memset(ret, 0, sizeof(*ret));
-	err = attr_form(dw, fi, a, &form);
-	if (err)
+	*kind = E_ABSENT;
+	err = die_attr_form(dw, die, at, &a, &form);
+	if (err || !a)
 		return err;
-	*is_expr = true;
+	*kind = E_EXPR;
 	switch (form) {
 	case DW_FORM_exprloc: {
 		Dwarf_Unsigned len = 0;
 		Dwarf_Ptr p = NULL;
 
-		if (dwarf_formexprloc(a, &len, &p, &de) != DW_DLV_OK)
-			return dw_error(dw, fi, de, "reading expression");
+		if (dwarf_formexprloc(a, &len, &p, &de) != DW_DLV_OK) {
+			err = dw_error(dw, die.fi, de, "reading expression");
+			break;
+		}
 		ret->p = p;
 		ret->len = len;
-		return NULL;
+		break;
 	}
 	case DW_FORM_block1:
 	case DW_FORM_block2:
@@ -496,18 +491,22 @@ static struct hw_error *attr_expr(struct hw_dwarf *dw, unsigned fi, Dwarf_Attrib
 	case DW_FORM_block: {
 		Dwarf_Block *blk = NULL;
 
-		if (dwarf_formblock(a, &blk, &de) != DW_DLV_OK)
-			return dw_error(dw, fi, de, "reading expression block");
+		if (dwarf_formblock(a, &blk, &de) != DW_DLV_OK) {
+			err = dw_error(dw, die.fi, de, "reading expression block");
+			break;
+		}
 		ret->p = blk->bl_data;
 		ret->len = blk->bl_len;
 		ret->blk = blk;
-		ret->dbg = dw->file[fi].dbg;
-		return NULL;
+		ret->dbg = dw->file[die.fi].dbg;
+		break;
 	}
 	default:
-		*is_expr = false;
-		return NULL;
+		*kind = E_OTHER;
+		break;
 	}
+	dwarf_dealloc_attribute(a);
+	return err;
 }
 
 static void expr_release(struct expr *e)
@@ -622,6 +621,22 @@ static struct hw_error *iter_next(struct hw_dwarf *dw, struct die_iter *it, stru
 	return NULL;
 }
 
+/* iter_next, passing over the children whose tag is not @tag. */
+static struct hw_error *iter_next_tagged(struct hw_dwarf *dw, struct die_iter *it, Dwarf_Half tag,
+					 struct die *ret)
+{
+	for (;;) {
+		Dwarf_Half t = 0;
+		struct hw_error *err = iter_next(dw, it, ret);
+
+		if (err || !ret->d)
+			return err;
+		err = die_tag(dw, *ret, &t);
+		if (err || t == tag)
+			return err;
+	}
+}
+
 /* Take ownership of the current child; the iteration ends. */
 static struct die iter_take(struct die_iter *it)
 {
@@ -642,17 +657,6 @@ static void iter_end(struct die_iter *it)
 
 /* ---- the name index ---- */
 
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static struct name_entry *index_find(const struct name_index *idx, const char *name)
 {
 	uint64_t h;
@@ -660,7 +664,7 @@ static struct name_entry *index_find(const struct name_index *idx, const char *n
 
 	if (!idx->cap)
 		return NULL;
-	h = name_hash(name);
+	h = hw_str_hash(name);
 	for (i = h & (idx->cap - 1);; i = (i + 1) & (idx->cap - 1)) {
 		struct name_entry *e = &idx->slots[i];
 
@@ -714,7 +718,7 @@ static struct hw_error *index_add(struct name_index *idx, const char *name, unsi
 			if (err)
 				return err;
 		}
-		h = name_hash(name);
+		h = hw_str_hash(name);
 		for (i = h & (idx->cap - 1); idx->slots[i].name; i = (i + 1) & (idx->cap - 1))
 			;
 		e = &idx->slots[i];
@@ -946,11 +950,22 @@ static struct hw_error *build_index(struct hw_dwarf *dw)
 	return NULL;
 }
 
-/* The error for a name the index does not have. */
-static struct hw_error *not_found(struct hw_dwarf *dw, const char *what, const char *name)
+/*
+ * Start a query for the @what @name: *ret is its index entry, which has
+ * one of the kinds @kinds (HAS_*); the error says why there is none.
+ */
+static struct hw_error *lookup(struct hw_dwarf *dw, const char *what, const char *name,
+			       unsigned kinds, struct name_entry **ret)
 {
 	struct printable p;
+	struct hw_error *err = build_index(dw);
 
+	if (err)
+		return err;
+	dw->steps = 0;
+	*ret = index_find(&dw->idx, name);
+	if (*ret && ((*ret)->has & kinds))
+		return NULL;
 	if (dw->index_problem)
 		return hw_error_create(
 		    HW_ERR_DWARF, "%s '%s' not found in %s (index incomplete, %lu problem%s: %s)",
@@ -981,9 +996,23 @@ static bool is_record_tag(Dwarf_Half tag)
 	return tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_class_type;
 }
 
+/* The DIE @die's DW_AT_type names (caller owns); ret->d NULL when it has none (void). */
+static struct hw_error *die_type(struct hw_dwarf *dw, struct die die, struct die *ret)
+{
+	struct ref r = {0};
+	bool present = false;
+	struct hw_error *err = die_ref(dw, die, DW_AT_type, &present, &r);
+
+	ret->d = NULL;
+	if (err || !present)
+		return err;
+	return die_at(dw, r, ret);
+}
+
 /*
- * Follow typedefs and qualifiers from @die (consumed). *ret is the
- * underlying type (caller owns) with its tag, or ret->d NULL for void.
+ * Follow typedefs and qualifiers from @die (consumed; die.d NULL: void).
+ * *ret is the underlying type (caller owns) with its tag, or ret->d NULL
+ * for void.
  */
 static struct hw_error *strip_type(struct hw_dwarf *dw, struct die die, struct die *ret,
 				   Dwarf_Half *tag_ret)
@@ -992,10 +1021,14 @@ static struct hw_error *strip_type(struct hw_dwarf *dw, struct die die, struct d
 
 	for (i = 0;; i++) {
 		struct hw_error *err;
+		struct die next = {0};
 		Dwarf_Half tag = 0;
-		struct ref r = {0};
-		bool present = false;
 
+		if (!die.d) {
+			ret->d = NULL;
+			*tag_ret = 0;
+			return NULL;
+		}
 		err = die_tag(dw, die, &tag);
 		if (!err && !is_alias_tag(tag)) {
 			*ret = die;
@@ -1008,18 +1041,11 @@ static struct hw_error *strip_type(struct hw_dwarf *dw, struct die die, struct d
 			    "more than %d typedefs/qualifiers in a row at DIE 0x%llx",
 			    MAX_TYPE_CHAIN, die_off(dw, die));
 		if (!err)
-			err = die_ref(dw, die, DW_AT_type, &present, &r);
+			err = die_type(dw, die, &next);
 		die_release(&die);
 		if (err)
 			return err;
-		if (!present) {
-			ret->d = NULL;
-			*tag_ret = 0;
-			return NULL;
-		}
-		err = die_at(dw, r, &die);
-		if (err)
-			return err;
+		die = next;
 	}
 }
 
@@ -1027,23 +1053,10 @@ static struct hw_error *strip_type(struct hw_dwarf *dw, struct die die, struct d
 static struct hw_error *type_of(struct hw_dwarf *dw, struct die die, struct die *ret,
 				Dwarf_Half *tag_ret)
 {
-	struct hw_error *err;
 	struct die t = {0};
-	struct ref r = {0};
-	bool present = false;
+	struct hw_error *err = die_type(dw, die, &t);
 
-	err = die_ref(dw, die, DW_AT_type, &present, &r);
-	if (err)
-		return err;
-	if (!present) {
-		ret->d = NULL;
-		*tag_ret = 0;
-		return NULL;
-	}
-	err = die_at(dw, r, &t);
-	if (err)
-		return err;
-	return strip_type(dw, t, ret, tag_ret);
+	return err ? err : strip_type(dw, t, ret, tag_ret);
 }
 
 /*
@@ -1168,17 +1181,11 @@ static struct hw_error *array_size(struct hw_dwarf *dw, struct die die, unsigned
 		return err;
 	iter_init(&it, die, MAX_CHILDREN);
 	for (;;) {
-		Dwarf_Half tag = 0;
 		uint64_t n = 0;
 
-		err = iter_next(dw, &it, &child);
+		err = iter_next_tagged(dw, &it, DW_TAG_subrange_type, &child);
 		if (err || !child.d)
 			break;
-		err = die_tag(dw, child, &tag);
-		if (err)
-			break;
-		if (tag != DW_TAG_subrange_type)
-			continue;
 		err = subrange_count(dw, child, &n);
 		if (err)
 			break;
@@ -1281,11 +1288,10 @@ static struct hw_error *type_size(struct hw_dwarf *dw, struct die die, Dwarf_Hal
 static struct hw_error *member_offset(struct hw_dwarf *dw, struct die die, uint64_t *ret)
 {
 	struct hw_error *err;
-	Dwarf_Attribute a = NULL;
 	enum konst k = K_ABSENT;
+	enum expr_kind ek = E_ABSENT;
 	struct expr e;
 	uint64_t v = 0, pos = 0;
-	bool is_expr = false;
 
 	err = die_const(dw, die, DW_AT_data_member_location, &k, &v);
 	if (err)
@@ -1298,17 +1304,13 @@ static struct hw_error *member_offset(struct hw_dwarf *dw, struct die die, uint6
 		return hw_error_create(HW_ERR_BAD_DATA, "member DIE 0x%llx: negative offset",
 				       die_off(dw, die));
 	/* Older producers: a location expression DW_OP_plus_uconst N. */
-	err = die_attr(dw, die, DW_AT_data_member_location, &a);
+	err = die_expr(dw, die, DW_AT_data_member_location, &ek, &e);
 	if (err)
 		return err;
-	if (!a)
+	if (ek == E_ABSENT)
 		return hw_error_create(HW_ERR_BAD_DATA, "member DIE 0x%llx: location vanished",
 				       die_off(dw, die));
-	err = attr_expr(dw, die.fi, a, &is_expr, &e);
-	dwarf_dealloc_attribute(a);
-	if (err)
-		return err;
-	if (is_expr && e.len >= 2 && e.p[0] == DW_OP_plus_uconst) {
+	if (ek == E_EXPR && e.len >= 2 && e.p[0] == DW_OP_plus_uconst) {
 		pos = 1;
 		if (read_uleb(e.p, e.len, &pos, &v) && pos == e.len) {
 			expr_release(&e);
@@ -1342,14 +1344,9 @@ static struct hw_error *find_member(struct hw_dwarf *dw, struct die sdie, const 
 		Dwarf_Half tag = 0;
 		uint64_t off = 0, ioff = 0;
 
-		err = iter_next(dw, &it, &child);
+		err = iter_next_tagged(dw, &it, DW_TAG_member, &child);
 		if (err || !child.d)
 			break;
-		err = die_tag(dw, child, &tag);
-		if (err)
-			break;
-		if (tag != DW_TAG_member)
-			continue;
 		err = die_name(dw, child, &mname);
 		if (err)
 			break;
@@ -1496,13 +1493,9 @@ struct hw_error *hw_dwarf_struct(struct hw_dwarf *dw, const char *name, uint64_t
 
 	if (!dw || !name || (nmembers && !members))
 		return hw_error_create(HW_ERR_INVALID_ARG, "hw_dwarf_struct: bad arguments");
-	err = build_index(dw);
+	err = lookup(dw, "struct", name, HAS_TAG | HAS_TYPEDEF, &e);
 	if (err)
 		return err;
-	dw->steps = 0;
-	e = index_find(&dw->idx, name);
-	if (!e || !(e->has & (HAS_TAG | HAS_TYPEDEF)))
-		return not_found(dw, "struct", name);
 	err = die_at(dw, (e->has & HAS_TAG) ? e->tag : e->tdef, &die);
 	if (!err)
 		err = strip_type(dw, die, &die, &tag);
@@ -1556,25 +1549,20 @@ fail_nodie:
 static struct hw_error *var_address(struct hw_dwarf *dw, struct die die, uint64_t *ret)
 {
 	struct hw_error *err;
-	Dwarf_Attribute a = NULL;
 	Dwarf_Error de = NULL;
 	Dwarf_Half as = 0;
+	enum expr_kind ek = E_ABSENT;
 	struct expr e;
 	uint64_t v = 0, pos = 1;
-	bool is_expr = false;
 	unsigned i;
 
-	err = die_attr(dw, die, DW_AT_location, &a);
+	err = die_expr(dw, die, DW_AT_location, &ek, &e);
 	if (err)
 		return err;
-	if (!a)
+	if (ek == E_ABSENT)
 		return hw_error_create(HW_ERR_LOOKUP, "DIE 0x%llx has no location",
 				       die_off(dw, die));
-	err = attr_expr(dw, die.fi, a, &is_expr, &e);
-	dwarf_dealloc_attribute(a);
-	if (err)
-		return err;
-	if (!is_expr)
+	if (ek != E_EXPR)
 		return hw_error_create(HW_ERR_UNSUPPORTED,
 				       "DIE 0x%llx: location list, not a static address",
 				       die_off(dw, die));
@@ -1627,13 +1615,9 @@ struct hw_error *hw_dwarf_variable(struct hw_dwarf *dw, const char *name, uint64
 
 	if (!dw || !name || !addr_ret)
 		return hw_error_create(HW_ERR_INVALID_ARG, "hw_dwarf_variable: bad arguments");
-	err = build_index(dw);
+	err = lookup(dw, "variable", name, HAS_VAR, &e);
 	if (err)
 		return err;
-	dw->steps = 0;
-	e = index_find(&dw->idx, name);
-	if (!e || !(e->has & HAS_VAR))
-		return not_found(dw, "variable", name);
 	err = die_at(dw, e->var, &die);
 	if (!err) {
 		err = var_address(dw, die, &addr);
@@ -1795,6 +1779,22 @@ static void note_tried(struct search *s, const char *path, const char *why)
 }
 
 /*
+ * Open the candidate @path into @f: *found=false (and the reason noted)
+ * when its DWARF cannot be read; errors only for running out of memory.
+ */
+static struct hw_error *try_open(struct search *s, const char *path, struct dwfile *f, bool *found)
+{
+	struct hw_error *err = file_open(path, f);
+
+	*found = !err;
+	if (!err || err->code == HW_ERR_NOMEM)
+		return err;
+	note_tried(s, path, err->code == HW_ERR_NO_DEBUGINFO ? "no DWARF" : "unreadable DWARF");
+	hw_error_destroy(err);
+	return NULL;
+}
+
+/*
  * Check the candidate @path (identity, .debug_info) and open it into @f.
  * *found=false (and the reason noted) when it does not qualify; errors only
  * for running out of memory.
@@ -1834,17 +1834,7 @@ static struct hw_error *try_candidate(struct search *s, const char *path, struct
 		note_tried(s, path, "no .debug_info");
 		return NULL;
 	}
-	err = file_open(path, f);
-	if (err) {
-		if (err->code == HW_ERR_NOMEM)
-			return err;
-		note_tried(s, path,
-			   err->code == HW_ERR_NO_DEBUGINFO ? "no DWARF" : "unreadable DWARF");
-		hw_error_destroy(err);
-		return NULL;
-	}
-	*found = true;
-	return NULL;
+	return try_open(s, path, f, found);
 }
 
 static struct hw_error *try_path(struct search *s, struct dwfile *f, bool *found, const char *fmt,
@@ -1856,15 +1846,14 @@ static struct hw_error *try_path(struct search *s, struct dwfile *f, bool *found
 	struct hw_error *err;
 	char *path = NULL;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&path, fmt, ap);
+	err = hw_vformat(&path, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return hw_error_nomem();
-	err = try_candidate(s, path, f, found);
-	free(path);
+	if (!err) {
+		err = try_candidate(s, path, f, found);
+		free(path);
+	}
 	return err;
 }
 
@@ -2186,19 +2175,10 @@ struct hw_error *hw_dwarf_find(const struct hw_elf *exe, const char *sysroot,
 		s.build_id_len = 0;
 
 	/* 1. The executable itself. */
-	if (hw_elf_has_debug_info(exe)) {
-		err = file_open(exe_path, &f);
-		found = !err;
-		if (err && err->code != HW_ERR_NOMEM) {
-			note_tried(&s, exe_path,
-				   err->code == HW_ERR_NO_DEBUGINFO ? "no DWARF"
-								    : "unreadable DWARF");
-			hw_error_destroy(err);
-			err = NULL;
-		}
-	} else {
+	if (hw_elf_has_debug_info(exe))
+		err = try_open(&s, exe_path, &f, &found);
+	else
 		note_tried(&s, exe_path, "no .debug_info");
-	}
 	/* 2. The build-id tree. */
 	if (!err && !found)
 		err = try_build_id(&s, root, &f, &found);

@@ -98,6 +98,33 @@ static int load_section(void *p, Dwarf_Unsigned index, Dwarf_Small **ret, int *e
 	return DW_DLV_OK;
 }
 
+/* How the two APIs name the section description and its members. */
+#ifdef HW_DW_API_0X
+typedef Dwarf_Unsigned section_index;
+typedef Dwarf_Obj_Access_Section_a section_desc;
+#define SECTION_DESC(member) as_##member
+#else
+typedef Dwarf_Half section_index;
+typedef Dwarf_Obj_Access_Section section_desc;
+#define SECTION_DESC(member) member
+#endif
+
+static int section_info(void *p, section_index index, section_desc *ret, int *error)
+{
+	struct hw_dwobj *obj = p;
+	struct section *s = presented(obj, index);
+
+	(void)error;
+	if (index > obj->nsec)
+		return DW_DLV_NO_ENTRY;
+	memset(ret, 0, sizeof(*ret));
+	ret->SECTION_DESC(name) = s ? s->name : "";
+	ret->SECTION_DESC(type) = s ? SHT_PROGBITS : SHT_NULL;
+	ret->SECTION_DESC(addr) = s ? s->addr : 0;
+	ret->SECTION_DESC(size) = s ? s->size : 0;
+	return DW_DLV_OK;
+}
+
 #ifdef HW_DW_API_0X
 static Dwarf_Small byte_order(void *p)
 {
@@ -107,22 +134,6 @@ static Dwarf_Small byte_order(void *p)
 static Dwarf_Unsigned file_size(void *p)
 {
 	return ((struct hw_dwobj *)p)->file_size;
-}
-
-static int section_info(void *p, Dwarf_Unsigned index, Dwarf_Obj_Access_Section_a *ret, int *error)
-{
-	struct hw_dwobj *obj = p;
-	struct section *s = presented(obj, index);
-
-	(void)error;
-	if (index > obj->nsec)
-		return DW_DLV_NO_ENTRY;
-	memset(ret, 0, sizeof(*ret));
-	ret->as_name = s ? s->name : "";
-	ret->as_type = s ? SHT_PROGBITS : SHT_NULL;
-	ret->as_addr = s ? s->addr : 0;
-	ret->as_size = s ? s->size : 0;
-	return DW_DLV_OK;
 }
 
 static const Dwarf_Obj_Access_Methods_a methods = {
@@ -139,22 +150,6 @@ static const Dwarf_Obj_Access_Methods_a methods = {
 static Dwarf_Endianness byte_order(void *p)
 {
 	return ((struct hw_dwobj *)p)->big_endian ? DW_OBJECT_MSB : DW_OBJECT_LSB;
-}
-
-static int section_info(void *p, Dwarf_Half index, Dwarf_Obj_Access_Section *ret, int *error)
-{
-	struct hw_dwobj *obj = p;
-	struct section *s = presented(obj, index);
-
-	(void)error;
-	if (index > obj->nsec)
-		return DW_DLV_NO_ENTRY;
-	memset(ret, 0, sizeof(*ret));
-	ret->name = s ? s->name : "";
-	ret->type = s ? SHT_PROGBITS : SHT_NULL;
-	ret->addr = s ? s->addr : 0;
-	ret->size = s ? s->size : 0;
-	return DW_DLV_OK;
 }
 
 static int load_section_20210528(void *p, Dwarf_Half index, Dwarf_Small **ret, int *error)

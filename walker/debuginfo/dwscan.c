@@ -436,20 +436,13 @@ static bool skip_value(struct rd *r, unsigned form, unsigned version, unsigned a
 	case DW_FORM_implicit_const:
 		break;
 	case DW_FORM_ref1:
-		v = rd_u(r, 1);
-		goto ref;
 	case DW_FORM_ref2:
-		v = rd_u(r, 2);
-		goto ref;
 	case DW_FORM_ref4:
-		v = rd_u(r, 4);
-		goto ref;
 	case DW_FORM_ref8:
-		v = rd_u(r, 8);
-		goto ref;
 	case DW_FORM_ref_udata:
-		v = rd_leb(r, false);
-	ref:
+		/* ref1, ref2, ref4 and ref8 are consecutive codes, of 1 << (code - ref1) bytes */
+		v = form == DW_FORM_ref_udata ? rd_leb(r, false)
+					      : rd_u(r, 1u << (form - DW_FORM_ref1));
 		if (is_sibling) {
 			*has_sib = true;
 			*sib = v;

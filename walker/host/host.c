@@ -145,16 +145,16 @@ static struct hw_error *add_note(struct hw_host *h, const char *fmt, ...)
 
 static struct hw_error *add_note(struct hw_host *h, const char *fmt, ...)
 {
+	struct hw_error *err;
 	char **v;
 	char *s = NULL;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	err = hw_vformat(&s, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return hw_error_nomem();
+	if (err)
+		return err;
 	v = realloc(h->notes, (h->nnotes + 1) * sizeof(*v));
 	if (!v) {
 		free(s);
@@ -689,7 +689,7 @@ static bool read_globals(const char *dir, struct hw_host_instance *in, const str
 		hw_error_destroy(err);
 		return false;
 	}
-	bias = start - (hw_elf_first_load_vaddr(elf) & ~(page - 1));
+	bias = hw_elf_load_bias(elf, start, page);
 	snprintf(link, sizeof(link), "%s/%d/mem", dir, in->main_pid);
 	memfd = open(link, O_RDONLY | O_CLOEXEC);
 	if (memfd < 0) {

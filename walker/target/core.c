@@ -28,10 +28,41 @@ static uint16_t le16(const uint8_t *p)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
+/* A little-endian number of @size (2, 4 or 8) bytes. */
+static uint64_t le(const uint8_t *p, size_t size)
+{
+	return size == 8 ? le64(p) : size == 4 ? le32(p) : le16(p);
+}
+
 /* A target word of @ws (4 or 8) bytes. */
 static uint64_t word(const uint8_t *p, unsigned ws)
 {
-	return ws == 8 ? le64(p) : le32(p);
+	return le(p, ws);
+}
+
+/* Member @m of the ELF structure Elf32_@T or Elf64_@T (by @cls) at @p. */
+#define ELF_MEMBER(p, cls, T, m)                                                                   \
+	((cls) == ELFCLASS64 ? le((p) + offsetof(Elf64_##T, m), sizeof(((Elf64_##T *)0)->m))       \
+			     : le((p) + offsetof(Elf32_##T, m), sizeof(((Elf32_##T *)0)->m)))
+
+/* A program header, either class. */
+struct phdr {
+	uint32_t type;
+	uint64_t offset;
+	uint64_t vaddr;
+	uint64_t filesz;
+	uint64_t memsz;
+	uint64_t align;
+};
+
+static void read_phdr(const uint8_t *ph, unsigned cls, struct phdr *ret)
+{
+	ret->type = le32(ph);
+	ret->offset = ELF_MEMBER(ph, cls, Phdr, p_offset);
+	ret->vaddr = ELF_MEMBER(ph, cls, Phdr, p_vaddr);
+	ret->filesz = ELF_MEMBER(ph, cls, Phdr, p_filesz);
+	ret->memsz = ELF_MEMBER(ph, cls, Phdr, p_memsz);
+	ret->align = ELF_MEMBER(ph, cls, Phdr, p_align);
 }
 
 bool hw_note_next(const uint8_t *buf, size_t len, size_t align, size_t *off, struct hw_note *ret)
@@ -114,6 +145,8 @@ size_t hw_core_mapped_build_id(const struct hw_mem *mem, uint64_t start, uint64_
 	if (memcmp(eh, ELFMAG, SELFMAG) != 0 || eh[EI_DATA] != ELFDATA2LSB)
 		return 0;
 	cls = eh[EI_CLASS];
+	if (cls != ELFCLASS32 && cls != ELFCLASS64)
+		return 0;
 	if (cls == ELFCLASS64) {
 		if (maplen < sizeof(Elf64_Ehdr))
 			return 0;
@@ -122,26 +155,18 @@ size_t hw_core_mapped_build_id(const struct hw_mem *mem, uint64_t start, uint64_
 			hw_error_destroy(err);
 			return 0;
 		}
-		phoff = le64(eh + offsetof(Elf64_Ehdr, e_phoff));
-		phentsize = le16(eh + offsetof(Elf64_Ehdr, e_phentsize));
-		phnum = le16(eh + offsetof(Elf64_Ehdr, e_phnum));
-		if (phentsize != sizeof(Elf64_Phdr))
-			return 0;
-	} else if (cls == ELFCLASS32) {
-		phoff = le32(eh + offsetof(Elf32_Ehdr, e_phoff));
-		phentsize = le16(eh + offsetof(Elf32_Ehdr, e_phentsize));
-		phnum = le16(eh + offsetof(Elf32_Ehdr, e_phnum));
-		if (phentsize != sizeof(Elf32_Phdr))
-			return 0;
-	} else {
-		return 0;
 	}
+	phoff = ELF_MEMBER(eh, cls, Ehdr, e_phoff);
+	phentsize = (unsigned)ELF_MEMBER(eh, cls, Ehdr, e_phentsize);
+	phnum = (unsigned)ELF_MEMBER(eh, cls, Ehdr, e_phnum);
+	if (phentsize != (cls == ELFCLASS64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)))
+		return 0;
 	/* PN_XNUM would need the section headers, which are not in the mapped pages. */
 	if (phnum == PN_XNUM || phoff > maplen || (uint64_t)phnum * phentsize > maplen - phoff)
 		return 0;
 	for (unsigned i = 0; i < phnum && id_len == 0; i++) {
 		uint8_t ph[sizeof(Elf64_Phdr)];
-		uint64_t off, filesz, align;
+		struct phdr p;
 		uint8_t *notes;
 
 		err = hw_mem_read(mem, ph, start + phoff + (uint64_t)i * phentsize, phentsize);
@@ -149,42 +174,24 @@ size_t hw_core_mapped_build_id(const struct hw_mem *mem, uint64_t start, uint64_
 			hw_error_destroy(err);
 			return 0;
 		}
-		if (le32(ph) != PT_NOTE)
+		read_phdr(ph, cls, &p);
+		if (p.type != PT_NOTE)
 			continue;
-		if (cls == ELFCLASS64) {
-			off = le64(ph + offsetof(Elf64_Phdr, p_offset));
-			filesz = le64(ph + offsetof(Elf64_Phdr, p_filesz));
-			align = le64(ph + offsetof(Elf64_Phdr, p_align));
-		} else {
-			off = le32(ph + offsetof(Elf32_Phdr, p_offset));
-			filesz = le32(ph + offsetof(Elf32_Phdr, p_filesz));
-			align = le32(ph + offsetof(Elf32_Phdr, p_align));
-		}
-		if (off > maplen || filesz > maplen - off || filesz == 0 ||
-		    filesz > MAX_MAPPED_NOTES)
+		if (p.offset > maplen || p.filesz > maplen - p.offset || p.filesz == 0 ||
+		    p.filesz > MAX_MAPPED_NOTES)
 			continue;
-		notes = malloc(filesz);
+		notes = malloc(p.filesz);
 		if (!notes)
 			return 0;
-		err = hw_mem_read(mem, notes, start + off, filesz);
+		err = hw_mem_read(mem, notes, start + p.offset, p.filesz);
 		if (err)
 			hw_error_destroy(err);
 		else
-			id_len = hw_notes_build_id(notes, filesz, align == 8 ? 8 : 4, out);
+			id_len = hw_notes_build_id(notes, p.filesz, p.align == 8 ? 8 : 4, out);
 		free(notes);
 	}
 	return id_len;
 }
-
-/* A program header, either class. */
-struct phdr {
-	uint32_t type;
-	uint64_t offset;
-	uint64_t vaddr;
-	uint64_t filesz;
-	uint64_t memsz;
-	uint64_t align;
-};
 
 static const char *type_name(unsigned type)
 {
@@ -443,23 +450,13 @@ struct hw_error *hw_core_parse(const char *path, const uint8_t *map, size_t size
 		return hw_error_create(HW_ERR_BAD_DATA, "%s: truncated ELF header", path);
 	c.elf_class = cls;
 	c.word_size = cls == ELFCLASS64 ? 8 : 4;
-	if (cls == ELFCLASS64) {
-		type = le16(map + offsetof(Elf64_Ehdr, e_type));
-		c.machine = le16(map + offsetof(Elf64_Ehdr, e_machine));
-		phoff = le64(map + offsetof(Elf64_Ehdr, e_phoff));
-		shoff = le64(map + offsetof(Elf64_Ehdr, e_shoff));
-		phentsize = le16(map + offsetof(Elf64_Ehdr, e_phentsize));
-		phnum = le16(map + offsetof(Elf64_Ehdr, e_phnum));
-		shentsize = le16(map + offsetof(Elf64_Ehdr, e_shentsize));
-	} else {
-		type = le16(map + offsetof(Elf32_Ehdr, e_type));
-		c.machine = le16(map + offsetof(Elf32_Ehdr, e_machine));
-		phoff = le32(map + offsetof(Elf32_Ehdr, e_phoff));
-		shoff = le32(map + offsetof(Elf32_Ehdr, e_shoff));
-		phentsize = le16(map + offsetof(Elf32_Ehdr, e_phentsize));
-		phnum = le16(map + offsetof(Elf32_Ehdr, e_phnum));
-		shentsize = le16(map + offsetof(Elf32_Ehdr, e_shentsize));
-	}
+	type = (unsigned)ELF_MEMBER(map, cls, Ehdr, e_type);
+	c.machine = (unsigned)ELF_MEMBER(map, cls, Ehdr, e_machine);
+	phoff = ELF_MEMBER(map, cls, Ehdr, e_phoff);
+	shoff = ELF_MEMBER(map, cls, Ehdr, e_shoff);
+	phentsize = (unsigned)ELF_MEMBER(map, cls, Ehdr, e_phentsize);
+	phnum = ELF_MEMBER(map, cls, Ehdr, e_phnum);
+	shentsize = (unsigned)ELF_MEMBER(map, cls, Ehdr, e_shentsize);
 	if (type != ET_CORE) {
 		const char *tn = type_name(type);
 		if (tn)
@@ -471,14 +468,13 @@ struct hw_error *hw_core_parse(const char *path, const uint8_t *map, size_t size
 	if (phnum == PN_XNUM) {
 		/* The real count is in sh_info of section header 0. */
 		size_t shsz = cls == ELFCLASS64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-		size_t info = cls == ELFCLASS64 ? offsetof(Elf64_Shdr, sh_info)
-						: offsetof(Elf32_Shdr, sh_info);
+
 		if (shoff == 0 || shentsize < shsz || shoff > size || size - shoff < shsz)
 			return hw_error_create(HW_ERR_BAD_DATA,
 					       "%s: extended program header count without a "
 					       "valid section header 0",
 					       path);
-		phnum = le32(map + shoff + info);
+		phnum = ELF_MEMBER(map + shoff, cls, Shdr, sh_info);
 	}
 	if (phentsize != (cls == ELFCLASS64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)))
 		return hw_error_create(HW_ERR_BAD_DATA, "%s: unexpected program header size %u",
@@ -499,20 +495,7 @@ struct hw_error *hw_core_parse(const char *path, const uint8_t *map, size_t size
 		const uint8_t *ph = map + phoff + i * phentsize;
 		struct phdr p;
 
-		p.type = le32(ph);
-		if (cls == ELFCLASS64) {
-			p.offset = le64(ph + offsetof(Elf64_Phdr, p_offset));
-			p.vaddr = le64(ph + offsetof(Elf64_Phdr, p_vaddr));
-			p.filesz = le64(ph + offsetof(Elf64_Phdr, p_filesz));
-			p.memsz = le64(ph + offsetof(Elf64_Phdr, p_memsz));
-			p.align = le64(ph + offsetof(Elf64_Phdr, p_align));
-		} else {
-			p.offset = le32(ph + offsetof(Elf32_Phdr, p_offset));
-			p.vaddr = le32(ph + offsetof(Elf32_Phdr, p_vaddr));
-			p.filesz = le32(ph + offsetof(Elf32_Phdr, p_filesz));
-			p.memsz = le32(ph + offsetof(Elf32_Phdr, p_memsz));
-			p.align = le32(ph + offsetof(Elf32_Phdr, p_align));
-		}
+		read_phdr(ph, cls, &p);
 		if (p.type == PT_LOAD) {
 			if (p.memsz < p.filesz)
 				p.memsz = p.filesz;

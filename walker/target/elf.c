@@ -12,6 +12,7 @@
 
 #include "heapwalk/elfsym.h"
 #include "heapwalk/error.h"
+#include "heapwalk/sbuf.h"
 #include "core.h"
 
 /* Open-addressing slot; name == NULL marks an empty slot. */
@@ -19,7 +20,7 @@ struct sym_slot {
 	const char *name; /* into the file's string table, lives as long as the hw_elf */
 	uint64_t value;
 	uint64_t size;
-	uint32_t hash;
+	uint64_t hash;
 	unsigned char type;
 	unsigned char rank; /* binding preference, see bind_rank() */
 	bool from_symtab;
@@ -65,17 +66,6 @@ void hw_elf_close(struct hw_elf *elf)
 	free(elf);
 }
 
-static uint32_t name_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /* GLOBAL (and GNU_UNIQUE) over WEAK over LOCAL. */
 static unsigned char bind_rank(unsigned bind)
 {
@@ -90,7 +80,7 @@ static unsigned char bind_rank(unsigned bind)
 	}
 }
 
-static struct sym_slot *slot_for(const struct hw_elf *elf, const char *name, uint32_t hash)
+static struct sym_slot *slot_for(const struct hw_elf *elf, const char *name, uint64_t hash)
 {
 	size_t i = hash & elf->sym_mask;
 
@@ -137,7 +127,7 @@ static void add_symbols(struct hw_elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, b
 		struct sym_slot *slot;
 		unsigned type;
 		unsigned char rank;
-		uint32_t h;
+		uint64_t h;
 
 		if (!gelf_getsym(d, (int)i, &sym))
 			break;
@@ -149,7 +139,7 @@ static void add_symbols(struct hw_elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, b
 		if (!name || !*name)
 			continue;
 		rank = bind_rank(GELF_ST_BIND(sym.st_info));
-		h = name_hash(name);
+		h = hw_str_hash(name);
 		slot = slot_for(elf, name, h);
 		if (slot->name) {
 			/* .symtab wins over .dynsym; within a table, the stronger binding. */
@@ -449,30 +439,22 @@ struct hw_error *hw_elf_open(const char *path, struct hw_elf **ret)
 	return hw_elf_open_why(path, ret, &why);
 }
 
-const char *hw_elf_path(const struct hw_elf *elf)
-{
-	return elf->path;
-}
+/* The accessors that give one member as it is (elfsym.h, core.h). */
+#define HW_ELF_MEMBER(type, name, member)                                                          \
+	type hw_elf_##name(const struct hw_elf *elf)                                               \
+	{                                                                                          \
+		return elf->member;                                                                \
+	}
 
-unsigned hw_elf_class(const struct hw_elf *elf)
-{
-	return elf->elf_class;
-}
-
-unsigned hw_elf_machine(const struct hw_elf *elf)
-{
-	return elf->machine;
-}
-
-unsigned hw_elf_type(const struct hw_elf *elf)
-{
-	return elf->type;
-}
-
-uint64_t hw_elf_entry(const struct hw_elf *elf)
-{
-	return elf->entry;
-}
+HW_ELF_MEMBER(const char *, path, path)
+HW_ELF_MEMBER(unsigned, class, elf_class)
+HW_ELF_MEMBER(unsigned, machine, machine)
+HW_ELF_MEMBER(unsigned, type, type)
+HW_ELF_MEMBER(uint64_t, entry, entry)
+HW_ELF_MEMBER(const char *, debuglink, debuglink)
+HW_ELF_MEMBER(bool, has_debug_info, has_debug_info)
+HW_ELF_MEMBER(bool, has_symtab, has_symtab)
+HW_ELF_MEMBER(bool, has_interp, has_interp)
 
 const void *hw_elf_data(const struct hw_elf *elf, size_t *size_ret)
 {
@@ -484,26 +466,6 @@ const uint8_t *hw_elf_build_id(const struct hw_elf *elf, size_t *len_ret)
 {
 	*len_ret = elf->build_id_len;
 	return elf->build_id_len ? elf->build_id : NULL;
-}
-
-const char *hw_elf_debuglink(const struct hw_elf *elf)
-{
-	return elf->debuglink;
-}
-
-bool hw_elf_has_debug_info(const struct hw_elf *elf)
-{
-	return elf->has_debug_info;
-}
-
-bool hw_elf_has_symtab(const struct hw_elf *elf)
-{
-	return elf->has_symtab;
-}
-
-bool hw_elf_has_interp(const struct hw_elf *elf)
-{
-	return elf->has_interp;
 }
 
 uint64_t hw_elf_first_load_vaddr(const struct hw_elf *elf)
@@ -528,10 +490,15 @@ uint64_t hw_elf_first_load_vaddr(const struct hw_elf *elf)
 	return found ? lowest : first;
 }
 
+uint64_t hw_elf_load_bias(const struct hw_elf *elf, uint64_t start, uint64_t page_size)
+{
+	return start - (hw_elf_first_load_vaddr(elf) & ~(page_size - 1));
+}
+
 struct hw_error *hw_elf_symbol(const struct hw_elf *elf, const char *name,
 			       struct hw_elf_symbol *ret)
 {
-	const struct sym_slot *s = slot_for(elf, name, name_hash(name));
+	const struct sym_slot *s = slot_for(elf, name, hw_str_hash(name));
 
 	if (!s->name)
 		return hw_error_create(HW_ERR_LOOKUP, "symbol '%s' not found in %s", name,

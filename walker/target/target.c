@@ -329,34 +329,23 @@ static struct hw_error *open_group(struct hw_target *t, const struct by_path *g,
 	if (!agree || (deleted && !any)) {
 		why = "build-id differs from the core";
 		hw_elf_close(elf);
-		for (size_t k = 0; k < n; k++) {
-			struct hw_mapping *m = &t->mappings[g[k].idx];
-			m->status = why;
-			m->opened_path = strdup(path);
-			if (!m->opened_path) {
-				free(path);
-				return hw_error_nomem();
-			}
-		}
-		free(path);
-		return NULL;
-	}
-	if ((err = keep_elf(t, elf))) {
+		elf = NULL;
+	} else if ((err = keep_elf(t, elf))) {
 		free(path);
 		return err;
+	} else {
+		why = "ok";
 	}
-	for (size_t k = 0; k < n; k++) {
+	for (size_t k = 0; k < n && !err; k++) {
 		struct hw_mapping *m = &t->mappings[g[k].idx];
 		m->elf = elf;
-		m->status = "ok";
+		m->status = why;
 		m->opened_path = strdup(path);
-		if (!m->opened_path) {
-			free(path);
-			return hw_error_nomem();
-		}
+		if (!m->opened_path)
+			err = hw_error_nomem();
 	}
 	free(path);
-	return NULL;
+	return err;
 
 status:
 	for (size_t k = 0; k < n; k++)
@@ -511,8 +500,7 @@ static void compute_bias(struct hw_target *t, const struct hw_core *core, size_t
 				first = m;
 		}
 		if (first)
-			t->exe_bias =
-			    first->start - (hw_elf_first_load_vaddr(t->exe) & ~(page - 1));
+			t->exe_bias = hw_elf_load_bias(t->exe, first->start, page);
 	}
 	if (t->word_size == 4)
 		t->exe_bias &= 0xffffffffu;
@@ -690,47 +678,44 @@ struct hw_error *hw_target_symbol(const struct hw_target *t, const char *name, u
 	return NULL;
 }
 
-struct hw_error *hw_target_read_u32(const struct hw_target *t, uint64_t addr, uint32_t *ret)
+/* A little-endian integer of @size bytes (4 or 8) at @addr, zero-extended. */
+static struct hw_error *read_le(const struct hw_target *t, uint64_t addr, size_t size,
+				uint64_t *ret)
 {
-	uint32_t v;
-	const void *p = hw_mem_peek(t->mem, addr, sizeof(v));
+	union {
+		uint32_t u32;
+		uint64_t u64;
+	} v;
+	const void *p = hw_mem_peek(t->mem, addr, size);
 	struct hw_error *err;
 
 	if (p) {
-		memcpy(&v, p, sizeof(v));
-	} else if ((err = hw_mem_read(t->mem, &v, addr, sizeof(v)))) {
+		memcpy(&v, p, size);
+	} else if ((err = hw_mem_read(t->mem, &v, addr, size))) {
 		return err;
 	}
-	*ret = le32toh(v);
+	*ret = size == 8 ? le64toh(v.u64) : le32toh(v.u32);
 	return NULL;
+}
+
+struct hw_error *hw_target_read_u32(const struct hw_target *t, uint64_t addr, uint32_t *ret)
+{
+	uint64_t v;
+	struct hw_error *err = read_le(t, addr, sizeof(*ret), &v);
+
+	if (!err)
+		*ret = (uint32_t)v;
+	return err;
 }
 
 struct hw_error *hw_target_read_u64(const struct hw_target *t, uint64_t addr, uint64_t *ret)
 {
-	uint64_t v;
-	const void *p = hw_mem_peek(t->mem, addr, sizeof(v));
-	struct hw_error *err;
-
-	if (p) {
-		memcpy(&v, p, sizeof(v));
-	} else if ((err = hw_mem_read(t->mem, &v, addr, sizeof(v)))) {
-		return err;
-	}
-	*ret = le64toh(v);
-	return NULL;
+	return read_le(t, addr, sizeof(*ret), ret);
 }
 
 struct hw_error *hw_target_read_word(const struct hw_target *t, uint64_t addr, uint64_t *ret)
 {
-	struct hw_error *err;
-	uint32_t v;
-
-	if (t->word_size == 8)
-		return hw_target_read_u64(t, addr, ret);
-	if ((err = hw_target_read_u32(t, addr, &v)))
-		return err;
-	*ret = v;
-	return NULL;
+	return read_le(t, addr, t->word_size == 8 ? 8 : 4, ret);
 }
 
 struct hw_error *hw_target_read_string(const struct hw_target *t, uint64_t addr, char *out,
