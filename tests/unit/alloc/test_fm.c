@@ -21,7 +21,7 @@
 
 struct fixture {
 	struct fmheap h;
-	struct fmh_frag frags[NFRAGS];
+	struct heap_frag frags[NFRAGS];
 	size_t nused;
 };
 
@@ -51,15 +51,15 @@ static void make(struct fixture *fx, unsigned v)
 	assert_null(hw_fm_profile(variants[v].era, variants[v].debug, variants[v].stats,
 				  variants[v].word, variants[v].roundto, &l));
 	fmh_init(&fx->h, &l, HEAP);
-	files[0] = fmh_str(&fx->h, "core: core/str_hash.h");
-	files[1] = fmh_str(&fx->h, "tm: h_table.c");
-	files[2] = fmh_str(&fx->h, "usrloc: udomain.c");
-	funcs[0] = fmh_str(&fx->h, "str_hash_alloc");
-	funcs[1] = fmh_str(&fx->h, "build_cell");
-	funcs[2] = fmh_str(&fx->h, "new_udomain");
-	mod = fmh_str(&fx->h, "core");
+	files[0] = himg_str(&fx->h.img, "core: core/str_hash.h");
+	files[1] = himg_str(&fx->h.img, "tm: h_table.c");
+	files[2] = himg_str(&fx->h.img, "usrloc: udomain.c");
+	funcs[0] = himg_str(&fx->h.img, "str_hash_alloc");
+	funcs[1] = himg_str(&fx->h.img, "build_cell");
+	funcs[2] = himg_str(&fx->h.img, "new_udomain");
+	mod = himg_str(&fx->h.img, "core");
 	for (size_t i = 0; i < NFRAGS; i++) {
-		struct fmh_frag *f = &fx->frags[i];
+		struct heap_frag *f = &fx->frags[i];
 		unsigned s = (unsigned)(i % 3);
 		f->size = (uint64_t)l.roundto * (1 + i * 3);
 		f->used = (i % 4) != 3;
@@ -71,7 +71,7 @@ static void make(struct fixture *fx, unsigned v)
 			fx->nused++;
 	}
 	fmh_build(&fx->h, fx->frags, NFRAGS);
-	fmh_target(&fx->h);
+	himg_target(&fx->h.img);
 }
 
 struct counted {
@@ -178,7 +178,7 @@ static void test_clean_walk_all_variants(void **state)
 		assert_int_equal(bs.elems, fx.h.nfree);
 		assert_int_equal(bs.bytes, st.free_bytes);
 		hw_check_deinit(&ck);
-		fmh_free(&fx.h);
+		himg_free(&fx.h.img);
 	}
 }
 
@@ -220,7 +220,7 @@ static void test_sites(void **state)
 	hw_strcache_deinit(&sc);
 	hw_sites_deinit(&sites);
 	hw_check_deinit(&ck);
-	fmh_free(&fx.h);
+	himg_free(&fx.h.img);
 }
 
 static unsigned variant_of(enum hw_fm_era era, bool debug, uint32_t word)
@@ -249,14 +249,14 @@ static void test_bad_check_pattern(void **state)
 
 		make(&fx, vs[i]);
 		a = fmh_frag_addr(&fx.h, 5);
-		fmh_put(&fx.h, a + fx.h.l.f_check, 0x41414141, fx.h.l.f_check_size);
+		himg_put(&fx.h.img, a + fx.h.l.f_check, 0x41414141, fx.h.l.f_check_size);
 		walk(&fx, &ck, &st, &c);
 		assert_int_equal(ck.errors, 1);
 		assert_int_equal(ck.items[0].index, 5);
 		assert_non_null(strstr(ck.items[0].message, "start pattern 0x41414141"));
 		assert_true(st.complete);
 		hw_check_deinit(&ck);
-		fmh_free(&fx.h);
+		himg_free(&fx.h.img);
 	}
 }
 
@@ -271,14 +271,14 @@ static void test_size_past_end(void **state)
 	(void)state;
 	make(&fx, 0);
 	a = fmh_frag_addr(&fx.h, 7);
-	fmh_put(&fx.h, a + fx.h.l.f_size, (uint64_t)1 << 40, fx.h.l.word);
+	himg_put(&fx.h.img, a + fx.h.l.f_size, (uint64_t)1 << 40, fx.h.l.word);
 	walk(&fx, &ck, &st, &c);
 	assert_false(st.complete);
 	assert_int_equal(st.frags, 7);
 	assert_int_equal(st.end, a);
 	assert_non_null(strstr(ck.items[0].message, "runs past the end"));
 	hw_check_deinit(&ck);
-	fmh_free(&fx.h);
+	himg_free(&fx.h.img);
 }
 
 static void test_sentinel(void **state)
@@ -292,13 +292,13 @@ static void test_sentinel(void **state)
 	(void)state;
 	make(&fx, variant_of(HW_FM_ERA_44, true, 8));
 	last = fx.h.base + fx.h.len - fx.h.l.frag_size;
-	fmh_put(&fx.h, last + fx.h.l.f_check, 0x1234, fx.h.l.f_check_size);
+	himg_put(&fx.h.img, last + fx.h.l.f_check, 0x1234, fx.h.l.f_check_size);
 	walk(&fx, &ck, &st, &c);
 	assert_true(st.complete);
 	assert_int_equal(ck.errors, 1);
 	assert_non_null(strstr(ck.items[0].message, "sentinel's pattern is 0x1234"));
 	hw_check_deinit(&ck);
-	fmh_free(&fx.h);
+	himg_free(&fx.h.img);
 }
 
 /* <= 4.1: no flag; only the lists say what is free. */
@@ -315,8 +315,8 @@ static void test_old_free_set(void **state)
 	make(&fx, variant_of(HW_FM_ERA_SER, false, 8));
 	/* unlink fragment 3 (the only one in its bucket): it turns used */
 	a3 = fmh_frag_addr(&fx.h, 3);
-	b = hw_fm_hash(&fx.h.l, fmh_get(&fx.h, a3 + fx.h.l.f_size, fx.h.l.word));
-	fmh_put(&fx.h, fx.h.base + fx.h.l.b_free_hash + b * fx.h.l.lnk_size, 0, fx.h.l.word);
+	b = hw_fm_hash(&fx.h.l, himg_get(&fx.h.img, a3 + fx.h.l.f_size, fx.h.l.word));
+	himg_put(&fx.h.img, fx.h.base + fx.h.l.b_free_hash + b * fx.h.l.lnk_size, 0, fx.h.l.word);
 	walk(&fx, &ck, &st, &c);
 	assert_true(st.complete);
 	assert_int_equal(st.free_frags, fx.h.nfree - 1);
@@ -325,15 +325,16 @@ static void test_old_free_set(void **state)
 
 	/* a list element in the middle of a fragment is no fragment start */
 	a7 = fmh_frag_addr(&fx.h, 7);
-	fmh_put(&fx.h, fx.h.base + fx.h.l.b_free_hash + b * fx.h.l.lnk_size, a7 + 8, fx.h.l.word);
+	himg_put(&fx.h.img, fx.h.base + fx.h.l.b_free_hash + b * fx.h.l.lnk_size, a7 + 8,
+		 fx.h.l.word);
 	walk(&fx, &ck, &st, &c);
 	assert_true(ck.errors >= 1);
 	assert_non_null(strstr(ck.items[ck.n - 1].message, "not fragment starts"));
 	hw_check_deinit(&ck);
 
 	/* a cycle: bounded, summarised by the walk, detailed by walk_free */
-	fmh_put(&fx.h, fx.h.base + fx.h.l.b_free_hash + b * fx.h.l.lnk_size, a3, fx.h.l.word);
-	fmh_put(&fx.h, a3 + fx.h.l.f_u, a3, fx.h.l.word);
+	himg_put(&fx.h.img, fx.h.base + fx.h.l.b_free_hash + b * fx.h.l.lnk_size, a3, fx.h.l.word);
+	himg_put(&fx.h.img, a3 + fx.h.l.f_u, a3, fx.h.l.word);
 	walk(&fx, &ck, &st, &c);
 	assert_true(st.complete);
 	assert_true(ck.warnings >= 1);
@@ -343,7 +344,7 @@ static void test_old_free_set(void **state)
 	assert_true(ck.errors >= 1);
 	assert_non_null(strstr(ck.items[0].message, "cycle"));
 	hw_check_deinit(&ck);
-	fmh_free(&fx.h);
+	himg_free(&fx.h.img);
 }
 
 static void test_list_damage(void **state)
@@ -363,15 +364,15 @@ static void test_list_damage(void **state)
 		l = &fx.h.l;
 		/* a link outside the heap */
 		a = fmh_frag_addr(&fx.h, 3);
-		fmh_put(&fx.h, a + l->f_link, 0x10, l->word);
+		himg_put(&fx.h.img, a + l->f_link, 0x10, l->word);
 		free_lists(&fx, &ck, &bs);
 		assert_true(ck.errors >= 1);
 		assert_non_null(strstr(ck.items[0].message, "outside the heap"));
 		hw_check_deinit(&ck);
-		fmh_put(&fx.h, a + l->f_link, 0, l->word);
+		himg_put(&fx.h.img, a + l->f_link, 0, l->word);
 
 		/* the bitmap bit of a listed bucket cleared */
-		b = hw_fm_hash(l, fmh_get(&fx.h, a + l->f_size, l->word));
+		b = hw_fm_hash(l, himg_get(&fx.h.img, a + l->f_size, l->word));
 		fx.h.buf[l->b_free_bitmap + b / 8] &= (uint8_t) ~(1u << (b % 8));
 		free_lists(&fx, &ck, &bs);
 		assert_int_equal(ck.errors, 0);
@@ -382,13 +383,13 @@ static void test_list_damage(void **state)
 		/* the back link of a free fragment (4.2+) */
 		if (l->era >= HW_FM_ERA_42) {
 			uint32_t off = l->era >= HW_FM_ERA_44 ? l->f_prev_free : l->f_prv_free;
-			fmh_put(&fx.h, a + off, fx.h.base + 8, l->word);
+			himg_put(&fx.h.img, a + off, fx.h.base + 8, l->word);
 			free_lists(&fx, &ck, &bs);
 			assert_true(ck.errors >= 1);
 			assert_non_null(strstr(ck.items[0].message, "expected"));
 			hw_check_deinit(&ck);
 		}
-		fmh_free(&fx.h);
+		himg_free(&fx.h.img);
 	}
 }
 
@@ -402,9 +403,9 @@ static void test_counters(void **state)
 
 	(void)state;
 	make(&fx, variant_of(HW_FM_ERA_44, true, 8));
-	used = fmh_get(&fx.h, fx.h.base + fx.h.l.b_used, 8);
-	fmh_put(&fx.h, fx.h.base + fx.h.l.b_used, used + 64, 8);
-	fmh_put(&fx.h, fx.h.base + fx.h.l.b_ffrags, 1, 8);
+	used = himg_get(&fx.h.img, fx.h.base + fx.h.l.b_used, 8);
+	himg_put(&fx.h.img, fx.h.base + fx.h.l.b_used, used + 64, 8);
+	himg_put(&fx.h.img, fx.h.base + fx.h.l.b_ffrags, 1, 8);
 	walk(&fx, &ck, &st, &c);
 	assert_true(st.complete);
 	assert_int_equal(ck.errors, 0);
@@ -412,7 +413,7 @@ static void test_counters(void **state)
 	assert_non_null(strstr(ck.items[0].message, "free fragments"));
 	assert_non_null(strstr(ck.items[1].message, "bookkeeping delta"));
 	hw_check_deinit(&ck);
-	fmh_free(&fx.h);
+	himg_free(&fx.h.img);
 }
 
 static void test_unreadable_middle(void **state)
@@ -443,7 +444,7 @@ static void test_unreadable_middle(void **state)
 	assert_int_equal(ck.errors, 1);
 	assert_non_null(strstr(ck.items[0].message, "not saved in core"));
 	hw_check_deinit(&ck);
-	fmh_free(&fx.h);
+	himg_free(&fx.h.img);
 }
 
 static void test_bad_header(void **state)
@@ -455,14 +456,14 @@ static void test_bad_header(void **state)
 
 	(void)state;
 	make(&fx, 0);
-	fmh_put(&fx.h, fx.h.base + fx.h.l.b_last_frag, 1, fx.h.l.word);
+	himg_put(&fx.h.img, fx.h.base + fx.h.l.b_last_frag, 1, fx.h.l.word);
 	walk(&fx, &ck, &st, &c);
 	assert_int_equal(st.frags, 0);
 	assert_false(st.complete);
 	assert_int_equal(ck.errors, 1);
 	assert_non_null(strstr(ck.items[0].message, "implausible"));
 	hw_check_deinit(&ck);
-	fmh_free(&fx.h);
+	himg_free(&fx.h.img);
 }
 
 static void test_hash(void **state)

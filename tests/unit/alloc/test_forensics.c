@@ -51,7 +51,7 @@ static void test_classify_bytes(void **state)
 static void make(struct qmheap *h)
 {
 	struct hw_qm_layout l;
-	struct qmh_frag f[5];
+	struct heap_frag f[5];
 
 	assert_null(hw_qm_profile(HW_QM_ERA_44, true, 8, 0, &l));
 	memset(f, 0, sizeof(f));

@@ -20,7 +20,7 @@
 
 struct fixture {
 	struct qmheap h;
-	struct qmh_frag frags[NFRAGS];
+	struct heap_frag frags[NFRAGS];
 	uint64_t used_bytes;
 	size_t nused;
 };
@@ -52,7 +52,7 @@ static void make(struct fixture *fx, unsigned v)
 	funcs[2] = qmh_str(&fx->h, "new_udomain");
 	mod = qmh_str(&fx->h, "core");
 	for (size_t i = 0; i < NFRAGS; i++) {
-		struct qmh_frag *f = &fx->frags[i];
+		struct heap_frag *f = &fx->frags[i];
 		unsigned s = (unsigned)(i % 3);
 		f->size = (uint64_t)l.roundto * (1 + i * 3);
 		f->used = (i % 4) != 3;

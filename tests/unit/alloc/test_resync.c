@@ -64,7 +64,7 @@ static bool has_finding(const struct hw_check *ck, enum hw_severity sev, uint64_
 static void qm_make(struct qmheap *h, enum hw_qm_era era, bool debug, uint32_t word)
 {
 	struct hw_qm_layout l;
-	struct qmh_frag frags[N];
+	struct heap_frag frags[N];
 	uint64_t file, func;
 
 	assert_null(hw_qm_profile(era, debug, word, 0, &l));
@@ -234,7 +234,7 @@ static void qm_deep(struct qmheap *h, struct hw_check *ck, struct elems *e)
 static void qm_make_pair(struct qmheap *h, uint64_t *a, uint64_t *b)
 {
 	struct hw_qm_layout l;
-	struct qmh_frag frags[6];
+	struct heap_frag frags[6];
 
 	assert_null(hw_qm_profile(HW_QM_ERA_44, true, 8, 0, &l));
 	memset(frags, 0, sizeof(frags));
@@ -297,7 +297,7 @@ static void test_qm_deep_lists(void **state)
 static void fm_make(struct fmheap *h, enum hw_fm_era era, bool debug, uint32_t word)
 {
 	struct hw_fm_layout l;
-	struct fmh_frag frags[N];
+	struct heap_frag frags[N];
 
 	assert_null(hw_fm_profile(era, debug, true, word, 0, &l));
 	fmh_init(h, &l, HEAP);
@@ -308,7 +308,7 @@ static void fm_make(struct fmheap *h, enum hw_fm_era era, bool debug, uint32_t w
 		frags[i].line = i;
 	}
 	fmh_build(h, frags, N);
-	fmh_target(h);
+	himg_target(&h->img);
 }
 
 static void test_fm_resync(void **state)
@@ -334,7 +334,7 @@ static void test_fm_resync(void **state)
 			fm_make(&h, v[k].era, v[k].debug, v[k].word);
 			a = fmh_frag_addr(&h, 10);
 			next = fmh_frag_addr(&h, 11);
-			fmh_put(&h, a + h.l.f_size, d ? 0x7ffffff0ull : 3, h.l.word);
+			himg_put(&h.img, a + h.l.f_size, d ? 0x7ffffff0ull : 3, h.l.word);
 			assert_null(hw_fm_read_header(h.t, &h.l, h.base, &hdr));
 			hw_check_init(&ck, 100);
 			memset(&s, 0, sizeof(s));
@@ -348,7 +348,7 @@ static void test_fm_resync(void **state)
 			assert_int_equal(s.n, N - 1);
 			assert_true(has_finding(&ck, HW_SEV_WARNING, a, "resynchronised"));
 			hw_check_deinit(&ck);
-			fmh_free(&h);
+			himg_free(&h.img);
 		}
 	}
 }
@@ -357,7 +357,7 @@ static void test_fm_deep_cycle(void **state)
 {
 	struct fmheap h;
 	struct hw_fm_layout l;
-	struct fmh_frag frags[6];
+	struct heap_frag frags[6];
 	struct hw_check ck;
 	struct hw_heap_header hdr;
 	struct elems e;
@@ -374,14 +374,14 @@ static void test_fm_deep_cycle(void **state)
 		frags[i].used = !(i == 1 || i == 3);
 	}
 	fmh_build(&h, frags, 6);
-	fmh_target(&h);
+	himg_target(&h.img);
 	a = fmh_frag_addr(&h, 1);
 	b = fmh_frag_addr(&h, 3);
 	/* small buckets are LIFO: whichever comes second links to the first; close the loop */
-	if (fmh_get(&h, a + l.f_link, l.word) == b)
-		fmh_put(&h, b + l.f_link, a, l.word);
+	if (himg_get(&h.img, a + l.f_link, l.word) == b)
+		himg_put(&h.img, b + l.f_link, a, l.word);
 	else
-		fmh_put(&h, a + l.f_link, b, l.word);
+		himg_put(&h.img, a + l.f_link, b, l.word);
 	assert_null(hw_fm_read_header(h.t, &l, h.base, &hdr));
 	hw_check_init(&ck, 100);
 	memset(&e, 0, sizeof(e));
@@ -390,7 +390,7 @@ static void test_fm_deep_cycle(void **state)
 	assert_false(has_finding(&ck, HW_SEV_ERROR, 0, "does not end"));
 	assert_true(e.n >= 3);
 	hw_check_deinit(&ck);
-	fmh_free(&h);
+	himg_free(&h.img);
 }
 
 /* ---- TLSF ---- */
@@ -408,7 +408,7 @@ static void test_tlsf_resync(void **state)
 		for (int d = 0; d < (v[k].word == 8 ? 3 : 2); d++) {
 			struct tlsfheap h;
 			struct hw_tlsf_layout l;
-			struct tlsfh_block b[N];
+			struct heap_frag b[N];
 			struct hw_check ck;
 			struct hw_walk_stats st;
 			struct hw_heap_header hdr;
@@ -424,15 +424,15 @@ static void test_tlsf_resync(void **state)
 				b[i].used = i % 5 != 4;
 			}
 			tlsfh_build(&h, b, N);
-			tlsfh_target(&h);
+			himg_target(&h.img);
 			a = tlsfh_block_addr(&h, 10);
 			next = tlsfh_block_addr(&h, 11);
-			raw = tlsfh_get(&h, a + l.h_size, l.word);
-			tlsfh_put(&h, a + l.h_size,
-				  d == 0   ? (raw & 3)
-				  : d == 1 ? 0x7ffffff0ull | (raw & 3)
-					   : raw + 4,
-				  l.word);
+			raw = himg_get(&h.img, a + l.h_size, l.word);
+			himg_put(&h.img, a + l.h_size,
+				 d == 0	  ? (raw & 3)
+				 : d == 1 ? 0x7ffffff0ull | (raw & 3)
+					  : raw + 4,
+				 l.word);
 			assert_null(hw_tlsf_read_header(h.t, &l, h.base, &hdr));
 			hw_check_init(&ck, 100);
 			memset(&s, 0, sizeof(s));
@@ -447,7 +447,7 @@ static void test_tlsf_resync(void **state)
 			assert_true(has_finding(&ck, HW_SEV_WARNING, a, "resynchronised"));
 			assert_false(has_finding(&ck, HW_SEV_ERROR, 0, "no size-0 sentinel"));
 			hw_check_deinit(&ck);
-			tlsfh_free(&h);
+			himg_free(&h.img);
 		}
 	}
 }

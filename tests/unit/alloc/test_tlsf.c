@@ -21,7 +21,7 @@
 
 struct fixture {
 	struct tlsfheap h;
-	struct tlsfh_block blocks[NBLOCKS];
+	struct heap_frag blocks[NBLOCKS];
 	size_t nused;
 };
 
@@ -45,15 +45,15 @@ static void make(struct fixture *fx, unsigned v)
 	memset(fx, 0, sizeof(*fx));
 	assert_null(hw_tlsf_profile(variants[v].era, variants[v].debug, variants[v].word, &l));
 	tlsfh_init(&fx->h, &l, POOL);
-	files[0] = tlsfh_str(&fx->h, "core: core/str_hash.h");
-	files[1] = tlsfh_str(&fx->h, "tm: h_table.c");
-	files[2] = tlsfh_str(&fx->h, "usrloc: udomain.c");
-	funcs[0] = tlsfh_str(&fx->h, "str_hash_alloc");
-	funcs[1] = tlsfh_str(&fx->h, "build_cell");
-	funcs[2] = tlsfh_str(&fx->h, "new_udomain");
-	mod = tlsfh_str(&fx->h, "core");
+	files[0] = himg_str(&fx->h.img, "core: core/str_hash.h");
+	files[1] = himg_str(&fx->h.img, "tm: h_table.c");
+	files[2] = himg_str(&fx->h.img, "usrloc: udomain.c");
+	funcs[0] = himg_str(&fx->h.img, "str_hash_alloc");
+	funcs[1] = himg_str(&fx->h.img, "build_cell");
+	funcs[2] = himg_str(&fx->h.img, "new_udomain");
+	mod = himg_str(&fx->h.img, "core");
 	for (size_t i = 0; i < NBLOCKS; i++) {
-		struct tlsfh_block *b = &fx->blocks[i];
+		struct heap_frag *b = &fx->blocks[i];
 		unsigned s = (unsigned)(i % 3);
 		b->size = (uint64_t)l.align * (l.size_min / l.align + i * i);
 		b->used = (i % 4) != 3;
@@ -65,7 +65,7 @@ static void make(struct fixture *fx, unsigned v)
 			fx->nused++;
 	}
 	tlsfh_build(&fx->h, fx->blocks, NBLOCKS);
-	tlsfh_target(&fx->h);
+	himg_target(&fx->h.img);
 }
 
 struct counted {
@@ -183,7 +183,7 @@ static void test_clean_walk_all_variants(void **state)
 		assert_int_equal(ls.elems, fx.h.nfree);
 		assert_int_equal(ls.bytes, st.free_bytes);
 		hw_check_deinit(&ck);
-		tlsfh_free(&fx.h);
+		himg_free(&fx.h.img);
 	}
 }
 
@@ -198,14 +198,14 @@ static void test_prev_free_bit(void **state)
 	(void)state;
 	make(&fx, 0);
 	a = tlsfh_block_addr(&fx.h, 5); /* after a used block: set its prev-free bit */
-	tlsfh_put(&fx.h, a + fx.h.l.h_size, tlsfh_get(&fx.h, a + fx.h.l.h_size, 8) | 2, 8);
+	himg_put(&fx.h.img, a + fx.h.l.h_size, himg_get(&fx.h.img, a + fx.h.l.h_size, 8) | 2, 8);
 	walk(&fx, &ck, &st, &c);
 	assert_true(st.complete);
 	assert_int_equal(ck.errors, 1);
 	assert_int_equal(ck.items[0].index, 5);
 	assert_non_null(strstr(ck.items[0].message, "prev-free bit"));
 	hw_check_deinit(&ck);
-	tlsfh_free(&fx.h);
+	himg_free(&fx.h.img);
 }
 
 static void test_adjacent_free(void **state)
@@ -220,13 +220,13 @@ static void test_adjacent_free(void **state)
 	make(&fx, 0);
 	/* block 4 follows free block 3: mark it free too (with a correct prev-free bit) */
 	a4 = tlsfh_block_addr(&fx.h, 4);
-	tlsfh_put(&fx.h, a4 + fx.h.l.h_size, tlsfh_get(&fx.h, a4 + fx.h.l.h_size, 8) | 1, 8);
+	himg_put(&fx.h.img, a4 + fx.h.l.h_size, himg_get(&fx.h.img, a4 + fx.h.l.h_size, 8) | 1, 8);
 	walk(&fx, &ck, &st, &c);
 	assert_true(st.complete);
 	assert_true(ck.errors >= 1);
 	assert_non_null(strstr(ck.items[0].message, "two free blocks in a row"));
 	hw_check_deinit(&ck);
-	tlsfh_free(&fx.h);
+	himg_free(&fx.h.img);
 }
 
 static void test_size_past_end(void **state)
@@ -240,13 +240,13 @@ static void test_size_past_end(void **state)
 	(void)state;
 	make(&fx, 0);
 	a = tlsfh_block_addr(&fx.h, 7);
-	tlsfh_put(&fx.h, a + fx.h.l.h_size, (uint64_t)1 << 40, 8);
+	himg_put(&fx.h.img, a + fx.h.l.h_size, (uint64_t)1 << 40, 8);
 	walk(&fx, &ck, &st, &c);
 	assert_false(st.complete);
 	assert_int_equal(st.frags, 7);
 	assert_non_null(strstr(ck.items[0].message, "runs past the end"));
 	hw_check_deinit(&ck);
-	tlsfh_free(&fx.h);
+	himg_free(&fx.h.img);
 }
 
 static void test_prev_phys(void **state)
@@ -260,13 +260,13 @@ static void test_prev_phys(void **state)
 	(void)state;
 	make(&fx, 0);
 	a4 = tlsfh_block_addr(&fx.h, 4); /* block 3 is free: 4's prev_phys must point to it */
-	tlsfh_put(&fx.h, a4, fx.h.base, 8);
+	himg_put(&fx.h.img, a4, fx.h.base, 8);
 	walk(&fx, &ck, &st, &c);
 	assert_true(st.complete);
 	assert_int_equal(ck.errors, 1);
 	assert_non_null(strstr(ck.items[0].message, "does not point back"));
 	hw_check_deinit(&ck);
-	tlsfh_free(&fx.h);
+	himg_free(&fx.h.img);
 }
 
 static void test_list_damage(void **state)
@@ -284,41 +284,41 @@ static void test_list_damage(void **state)
 	l = &fx.h.l;
 	assert_null(hw_tlsf_read_header(fx.h.t, l, fx.h.base, &h));
 	a3 = tlsfh_block_addr(&fx.h, 3);
-	hw_tlsf_mapping(l, tlsfh_get(&fx.h, a3 + l->h_size, 8) & ~3ull, &fl, &sl);
+	hw_tlsf_mapping(l, himg_get(&fx.h.img, a3 + l->h_size, 8) & ~3ull, &fl, &sl);
 	slot = fx.h.base + l->c_blocks + ((uint64_t)fl * l->sl_count + sl) * 8;
 
 	/* a list head outside the pool */
-	tlsfh_put(&fx.h, slot, 0x10, 8);
+	himg_put(&fx.h.img, slot, 0x10, 8);
 	free_lists(&fx, &ck, &ls);
 	assert_true(ck.errors >= 1);
 	assert_non_null(strstr(ck.items[0].message, "outside the pool"));
 	hw_check_deinit(&ck);
-	tlsfh_put(&fx.h, slot, a3, 8);
+	himg_put(&fx.h.img, slot, a3, 8);
 
 	/* a cycle: the block links to itself, its back link gives it away at once */
-	tlsfh_put(&fx.h, a3 + l->h_next_free, a3, 8);
+	himg_put(&fx.h.img, a3 + l->h_next_free, a3, 8);
 	free_lists(&fx, &ck, &ls);
 	assert_int_equal(ck.errors, 1);
 	assert_non_null(strstr(ck.items[0].message, "prev_free"));
 	hw_check_deinit(&ck);
-	tlsfh_put(&fx.h, a3 + l->h_next_free, fx.h.base, 8);
+	himg_put(&fx.h.img, a3 + l->h_next_free, fx.h.base, 8);
 
 	/* the second-level bit of a non-empty list cleared */
-	bm = tlsfh_get(&fx.h, fx.h.base + l->c_sl_bitmap + 4ull * fl, 4);
-	tlsfh_put(&fx.h, fx.h.base + l->c_sl_bitmap + 4ull * fl, bm & ~(1u << sl), 4);
+	bm = himg_get(&fx.h.img, fx.h.base + l->c_sl_bitmap + 4ull * fl, 4);
+	himg_put(&fx.h.img, fx.h.base + l->c_sl_bitmap + 4ull * fl, bm & ~(1u << sl), 4);
 	free_lists(&fx, &ck, &ls);
 	assert_true(ck.errors >= 1);
 	assert_true(has_message(&ck, "bitmap bit is clear"));
 	hw_check_deinit(&ck);
-	tlsfh_put(&fx.h, fx.h.base + l->c_sl_bitmap + 4ull * fl, bm, 4);
+	himg_put(&fx.h.img, fx.h.base + l->c_sl_bitmap + 4ull * fl, bm, 4);
 
 	/* a used block on a list */
-	tlsfh_put(&fx.h, a3 + l->h_size, tlsfh_get(&fx.h, a3 + l->h_size, 8) & ~1ull, 8);
+	himg_put(&fx.h.img, a3 + l->h_size, himg_get(&fx.h.img, a3 + l->h_size, 8) & ~1ull, 8);
 	free_lists(&fx, &ck, &ls);
 	assert_int_equal(ck.errors, 1);
 	assert_non_null(strstr(ck.items[0].message, "not marked free"));
 	hw_check_deinit(&ck);
-	tlsfh_free(&fx.h);
+	himg_free(&fx.h.img);
 }
 
 static void test_counters(void **state)
@@ -332,26 +332,26 @@ static void test_counters(void **state)
 	(void)state;
 	make(&fx, 0);
 	l = &fx.h.l;
-	tlsfh_put(&fx.h, fx.h.base + l->c_fragments, 1, 8);
-	tlsfh_put(&fx.h, fx.h.base + l->c_allocated,
-		  tlsfh_get(&fx.h, fx.h.base + l->c_allocated, 8) + 8, 8);
+	himg_put(&fx.h.img, fx.h.base + l->c_fragments, 1, 8);
+	himg_put(&fx.h.img, fx.h.base + l->c_allocated,
+		 himg_get(&fx.h.img, fx.h.base + l->c_allocated, 8) + 8, 8);
 	walk(&fx, &ck, &st, &c);
 	assert_true(st.complete);
 	assert_int_equal(ck.errors, 0);
 	assert_int_equal(ck.warnings, 3); /* fragments, allocated, real_used */
 	assert_non_null(strstr(ck.items[1].message, "bookkeeping delta"));
 	hw_check_deinit(&ck);
-	tlsfh_free(&fx.h);
+	himg_free(&fx.h.img);
 
 	/* 4.3's byte counters carry the status bits: only the fragment count is checked */
 	make(&fx, 4);
 	l = &fx.h.l;
-	tlsfh_put(&fx.h, fx.h.base + l->c_allocated,
-		  tlsfh_get(&fx.h, fx.h.base + l->c_allocated, 8) + 2, 8);
+	himg_put(&fx.h.img, fx.h.base + l->c_allocated,
+		 himg_get(&fx.h.img, fx.h.base + l->c_allocated, 8) + 2, 8);
 	walk(&fx, &ck, &st, &c);
 	assert_int_equal(ck.total, 0);
 	hw_check_deinit(&ck);
-	tlsfh_free(&fx.h);
+	himg_free(&fx.h.img);
 }
 
 static void test_bad_control(void **state)
@@ -363,14 +363,14 @@ static void test_bad_control(void **state)
 
 	(void)state;
 	make(&fx, 0);
-	tlsfh_put(&fx.h, fx.h.base + fx.h.l.c_total_size, 100, 8);
+	himg_put(&fx.h.img, fx.h.base + fx.h.l.c_total_size, 100, 8);
 	walk(&fx, &ck, &st, &c);
 	assert_int_equal(st.frags, 0);
 	assert_false(st.complete);
 	assert_int_equal(ck.errors, 1);
 	assert_non_null(strstr(ck.items[0].message, "implausible"));
 	hw_check_deinit(&ck);
-	tlsfh_free(&fx.h);
+	himg_free(&fx.h.img);
 }
 
 static void test_mapping(void **state)
