@@ -5,33 +5,17 @@
 
 #include "fmheap.h"
 
-static const struct heapimg_addrs fmh_addrs = {
-    .base64 = 0x7f0000200000ull,
-    .rodata64 = 0x555555600000ull,
-    .base32 = 0x40200000ull,
-    .rodata32 = 0x08050000ull,
-};
-
-static void put_w(struct fmheap *h, uint64_t addr, uint32_t off, uint64_t v)
-{
-	if (off != HW_NO_OFF)
-		himg_put(&h->img, addr + off, v, h->l.word);
-}
-
 void fmh_init(struct fmheap *h, const struct hw_fm_layout *l, uint64_t heap_len)
 {
 	memset(h, 0, sizeof(*h));
 	h->l = *l;
-	himg_init(&h->img, &fmh_addrs, l->word, heap_len);
+	himg_init(&h->img, HEAPIMG_FM, l->word, heap_len);
 }
 
 uint64_t fmh_frag_addr(struct fmheap *h, size_t i)
 {
-	uint64_t a = h->base + h->l.first_off;
-
-	for (size_t k = 0; k < i; k++)
-		a += h->l.frag_size + himg_get(&h->img, a + h->l.f_size, h->l.word);
-	return a;
+	return himg_nth(&h->img, h->base + h->l.first_off, h->l.f_size, UINT64_MAX, h->l.frag_size,
+			i);
 }
 
 void fmh_build(struct fmheap *h, const struct heap_frag *frags, size_t n)
@@ -50,14 +34,14 @@ void fmh_build(struct fmheap *h, const struct heap_frag *frags, size_t n)
 		uint64_t size = i == n - 1 ? end - a - hs : frags[i].size;
 		bool used = frags[i].used && i != n - 1;
 
-		put_w(h, a, l->f_size, size);
+		himg_put_field(&h->img, a, l->f_size, size);
 		if (l->f_check != HW_NO_OFF)
 			himg_put(&h->img, a + l->f_check, HW_QM_ST_CHECK, l->f_check_size);
 		if (l->debug) {
-			put_w(h, a, l->f_file, frags[i].file);
-			put_w(h, a, l->f_func, frags[i].func);
-			put_w(h, a, l->f_mname, frags[i].mname);
-			put_w(h, a, l->f_line, frags[i].line);
+			himg_put_field(&h->img, a, l->f_file, frags[i].file);
+			himg_put_field(&h->img, a, l->f_func, frags[i].func);
+			himg_put_field(&h->img, a, l->f_mname, frags[i].mname);
+			himg_put_field(&h->img, a, l->f_line, frags[i].line);
 		}
 		if (used) {
 			h->used_bytes += size;
@@ -69,12 +53,13 @@ void fmh_build(struct fmheap *h, const struct heap_frag *frags, size_t n)
 			uint64_t link = prev ? prev + l->f_link : head + l->l_first;
 			himg_put(&h->img, link, a, l->word);
 			if (l->era >= HW_FM_ERA_44) {
-				put_w(h, a, l->f_prev_free, prev);
+				himg_put_field(&h->img, a, l->f_prev_free, prev);
 				himg_put(&h->img, a + l->f_is_free, 1, l->f_is_free_size);
 			} else if (l->era == HW_FM_ERA_42) {
-				put_w(h, a, l->f_prv_free, link);
+				himg_put_field(&h->img, a, l->f_prv_free, link);
 			}
-			put_w(h, head, l->l_no, himg_get(&h->img, head + l->l_no, l->word) + 1);
+			himg_put_field(&h->img, head, l->l_no,
+				       himg_get(&h->img, head + l->l_no, l->word) + 1);
 			if (l->bitmap_words)
 				h->buf[l->b_free_bitmap + b / 8] |= (uint8_t)(1u << (b % 8));
 			tail[b] = a;
@@ -87,18 +72,19 @@ void fmh_build(struct fmheap *h, const struct heap_frag *frags, size_t n)
 	free(tail);
 	/* the sentinel (<= 4.1 inside the last fragment's payload) */
 	if (l->era >= HW_FM_ERA_42) {
-		put_w(h, last, l->f_size, 0);
+		himg_put_field(&h->img, last, l->f_size, 0);
 		if (l->f_check != HW_NO_OFF)
 			himg_put(&h->img, last + l->f_check, HW_QM_END_CHECK1, l->f_check_size);
 	}
-	put_w(h, h->base, l->b_type, 1);
-	put_w(h, h->base, l->b_size, h->len);
-	put_w(h, h->base, l->b_used, h->used_bytes);
-	put_w(h, h->base, l->b_real_used,
-	      h->used_bytes + l->first_off + (h->nfrags + l->init_headers - 1) * hs);
-	put_w(h, h->base, l->b_max_real_used,
-	      h->used_bytes + l->first_off + (h->nfrags + l->init_headers - 1) * hs + 4096);
-	put_w(h, h->base, l->b_ffrags, h->nfree);
-	put_w(h, h->base, l->b_first_frag, h->base + l->first_off);
-	put_w(h, h->base, l->b_last_frag, last);
+	himg_put_field(&h->img, h->base, l->b_type, 1);
+	himg_put_field(&h->img, h->base, l->b_size, h->len);
+	himg_put_field(&h->img, h->base, l->b_used, h->used_bytes);
+	himg_put_field(&h->img, h->base, l->b_real_used,
+		       h->used_bytes + l->first_off + (h->nfrags + l->init_headers - 1) * hs);
+	himg_put_field(&h->img, h->base, l->b_max_real_used,
+		       h->used_bytes + l->first_off + (h->nfrags + l->init_headers - 1) * hs +
+			   4096);
+	himg_put_field(&h->img, h->base, l->b_ffrags, h->nfree);
+	himg_put_field(&h->img, h->base, l->b_first_frag, h->base + l->first_off);
+	himg_put_field(&h->img, h->base, l->b_last_frag, last);
 }

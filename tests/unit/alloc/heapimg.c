@@ -8,6 +8,15 @@
 #include "heapwalk/mem.h"
 #include "heapwalk/target.h"
 
+static const struct {
+	uint64_t base64, rodata64; /* word 8 */
+	uint64_t base32, rodata32; /* word 4 */
+} places[] = {
+    [HEAPIMG_QM] = {0x7f0000100000ull, 0x555555400000ull, 0x40100000ull, 0x08048000ull},
+    [HEAPIMG_FM] = {0x7f0000200000ull, 0x555555600000ull, 0x40200000ull, 0x08050000ull},
+    [HEAPIMG_TLSF] = {0x7f0000400000ull, 0x555555800000ull, 0x40400000ull, 0x08060000ull},
+};
+
 void himg_put(struct heapimg *m, uint64_t addr, uint64_t v, uint32_t size)
 {
 	assert(addr >= m->base && addr + size <= m->base + m->len);
@@ -25,6 +34,22 @@ uint64_t himg_get(const struct heapimg *m, uint64_t addr, uint32_t size)
 	return v;
 }
 
+void himg_put_field(struct heapimg *m, uint64_t addr, uint32_t off, uint64_t v)
+{
+	if (off != HW_NO_OFF)
+		himg_put(m, addr + off, v, m->word);
+}
+
+uint64_t himg_nth(const struct heapimg *m, uint64_t first, uint32_t size_off, uint64_t size_mask,
+		  uint64_t overhead, size_t i)
+{
+	uint64_t a = first;
+
+	for (size_t k = 0; k < i; k++)
+		a += overhead + (himg_get(m, a + size_off, m->word) & size_mask);
+	return a;
+}
+
 uint64_t himg_str(struct heapimg *m, const char *s)
 {
 	size_t n = strlen(s) + 1;
@@ -36,14 +61,14 @@ uint64_t himg_str(struct heapimg *m, const char *s)
 	return a;
 }
 
-void himg_init(struct heapimg *m, const struct heapimg_addrs *at, uint32_t word, uint64_t len)
+void himg_init(struct heapimg *m, enum heapimg_place place, uint32_t word, uint64_t len)
 {
 	memset(m, 0, sizeof(*m));
 	m->word = word;
-	m->base = word == 8 ? at->base64 : at->base32;
+	m->base = word == 8 ? places[place].base64 : places[place].base32;
 	m->len = len;
 	m->buf = calloc(1, len);
-	m->rodata = word == 8 ? at->rodata64 : at->rodata32;
+	m->rodata = word == 8 ? places[place].rodata64 : places[place].rodata32;
 	m->rolen = 1 << 16;
 	m->ro = calloc(1, m->rolen);
 	assert(m->buf && m->ro);

@@ -10,7 +10,10 @@
 #define TESTS_HEAPIMG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "heapwalk/layout.h"
 
 struct hw_target;
 
@@ -44,16 +47,13 @@ struct heap_frag {
 };
 
 /*
- * Where a builder puts its images: each manager its own addresses, so that
+ * Where an image goes: each manager its own addresses (heapimg.c), so that
  * a test mixing them never sees two heaps overlap.
  */
-struct heapimg_addrs {
-	uint64_t base64, rodata64; /* word 8 */
-	uint64_t base32, rodata32; /* word 4 */
-};
+enum heapimg_place { HEAPIMG_QM, HEAPIMG_FM, HEAPIMG_TLSF };
 
-/* An empty image of @len bytes and an empty string area, for @word. */
-void himg_init(struct heapimg *m, const struct heapimg_addrs *at, uint32_t word, uint64_t len);
+/* An empty image of @len bytes at @place's address for @word, and an empty string area. */
+void himg_init(struct heapimg *m, enum heapimg_place place, uint32_t word, uint64_t len);
 /* Put a string in the string area; returns its target address. */
 uint64_t himg_str(struct heapimg *m, const char *s);
 /* Create the target over the image and the string area. */
@@ -65,5 +65,14 @@ void himg_free(struct heapimg *m);
 /* @size bytes at @addr (little endian, inside the image). */
 void himg_put(struct heapimg *m, uint64_t addr, uint64_t v, uint32_t size);
 uint64_t himg_get(const struct heapimg *m, uint64_t addr, uint32_t size);
+/* A word into the field at @off of the header at @addr, unless the layout has none (HW_NO_OFF). */
+void himg_put_field(struct heapimg *m, uint64_t addr, uint32_t off, uint64_t v);
+/*
+ * Header address of the @i-th of the headers tiled from @first: each next
+ * one @overhead bytes plus its size word (at @size_off, under @size_mask)
+ * after the last.
+ */
+uint64_t himg_nth(const struct heapimg *m, uint64_t first, uint32_t size_off, uint64_t size_mask,
+		  uint64_t overhead, size_t i);
 
 #endif

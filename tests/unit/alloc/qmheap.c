@@ -5,13 +5,6 @@
 
 #include "qmheap.h"
 
-static const struct heapimg_addrs qmh_addrs = {
-    .base64 = 0x7f0000100000ull,
-    .rodata64 = 0x555555400000ull,
-    .base32 = 0x40100000ull,
-    .rodata32 = 0x08048000ull,
-};
-
 void qmh_put_word(struct qmheap *h, uint64_t addr, uint64_t v)
 {
 	himg_put(&h->img, addr, v, h->l.word);
@@ -31,16 +24,13 @@ void qmh_init(struct qmheap *h, const struct hw_qm_layout *l, uint64_t heap_len)
 {
 	memset(h, 0, sizeof(*h));
 	h->l = *l;
-	himg_init(&h->img, &qmh_addrs, l->word, heap_len);
+	himg_init(&h->img, HEAPIMG_QM, l->word, heap_len);
 }
 
 uint64_t qmh_frag_addr(struct qmheap *h, size_t i)
 {
-	uint64_t a = h->base + h->l.first_off;
-
-	for (size_t k = 0; k < i; k++)
-		a += h->l.frag_size + qmh_get_word(h, a + h->l.f_size) + h->l.end_size;
-	return a;
+	return himg_nth(&h->img, h->base + h->l.first_off, h->l.f_size, UINT64_MAX,
+			h->l.frag_size + h->l.end_size, i);
 }
 
 void qmh_build(struct qmheap *h, const struct hw_qm_layout *l, const struct heap_frag *frags,

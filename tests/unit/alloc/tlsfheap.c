@@ -5,35 +5,20 @@
 
 #include "tlsfheap.h"
 
-static const struct heapimg_addrs tlsfh_addrs = {
-    .base64 = 0x7f0000400000ull,
-    .rodata64 = 0x555555800000ull,
-    .base32 = 0x40400000ull,
-    .rodata32 = 0x08060000ull,
-};
-
-static void put_w(struct tlsfheap *h, uint64_t addr, uint32_t off, uint64_t v)
-{
-	if (off != HW_NO_OFF)
-		himg_put(&h->img, addr + off, v, h->l.word);
-}
-
 void tlsfh_init(struct tlsfheap *h, const struct hw_tlsf_layout *l, uint64_t len)
 {
 	memset(h, 0, sizeof(*h));
 	h->l = *l;
-	himg_init(&h->img, &tlsfh_addrs, l->word, len);
+	himg_init(&h->img, HEAPIMG_TLSF, l->word, len);
 }
 
 uint64_t tlsfh_block_addr(struct tlsfheap *h, size_t i)
 {
 	const struct hw_tlsf_layout *l = &h->l;
-	uint64_t a = h->base + l->control_size - l->word;
 
-	for (size_t k = 0; k < i; k++)
-		a +=
-		    l->start_offset + (himg_get(&h->img, a + l->h_size, l->word) & ~3ull) - l->word;
-	return a;
+	/* the size word keeps the free and prev-free bits */
+	return himg_nth(&h->img, h->base + l->control_size - l->word, l->h_size, ~3ull,
+			l->start_offset - l->word, i);
 }
 
 static void mapping(const struct hw_tlsf_layout *l, uint64_t size, uint32_t *fl, uint32_t *sl)
@@ -59,8 +44,8 @@ void tlsfh_build(struct tlsfheap *h, const struct heap_frag *blocks, size_t n)
 	/* every list empty: the head is &control->block_null, i.e. the control itself */
 	for (uint64_t i = 0; i < (uint64_t)l->fl_count * l->sl_count; i++)
 		himg_put(&h->img, h->base + l->c_blocks + i * w, h->base, w);
-	put_w(h, h->base, l->h_next_free, h->base);
-	put_w(h, h->base, l->h_prev_free, h->base);
+	himg_put_field(&h->img, h->base, l->h_next_free, h->base);
+	himg_put_field(&h->img, h->base, l->h_prev_free, h->base);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t size = i == n - 1 ? sentinel - (a + so - w) : blocks[i].size;
 		bool used = blocks[i].used && i != n - 1;
@@ -68,11 +53,11 @@ void tlsfh_build(struct tlsfheap *h, const struct heap_frag *blocks, size_t n)
 
 		assert(size % l->align == 0 && size >= 3 * w);
 		assert(used || !prev_free);
-		put_w(h, a, l->h_size, size | (used ? 0 : 1) | (prev_free ? 2 : 0));
+		himg_put_field(&h->img, a, l->h_size, size | (used ? 0 : 1) | (prev_free ? 2 : 0));
 		if (l->debug) {
-			put_w(h, a, l->h_file, blocks[i].file);
-			put_w(h, a, l->h_func, blocks[i].func);
-			put_w(h, a, l->h_mname, blocks[i].mname);
+			himg_put_field(&h->img, a, l->h_file, blocks[i].file);
+			himg_put_field(&h->img, a, l->h_func, blocks[i].func);
+			himg_put_field(&h->img, a, l->h_mname, blocks[i].mname);
 			if (l->h_line != HW_NO_OFF)
 				himg_put(&h->img, a + l->h_line, blocks[i].line, l->h_line_size);
 		}
@@ -86,10 +71,10 @@ void tlsfh_build(struct tlsfheap *h, const struct heap_frag *blocks, size_t n)
 			slot = h->base + l->c_blocks + ((uint64_t)fl * l->sl_count + sl) * w;
 			head = himg_get(&h->img, slot, w);
 			/* insert at the head, as TLSF does */
-			put_w(h, a, l->h_next_free, head);
-			put_w(h, a, l->h_prev_free, h->base);
+			himg_put_field(&h->img, a, l->h_next_free, head);
+			himg_put_field(&h->img, a, l->h_prev_free, h->base);
 			if (head != h->base)
-				put_w(h, head, l->h_prev_free, a);
+				himg_put_field(&h->img, head, l->h_prev_free, a);
 			himg_put(&h->img, slot, a, w);
 			himg_put(&h->img, h->base + l->c_fl_bitmap,
 				 himg_get(&h->img, h->base + l->c_fl_bitmap, 4) | (1u << fl), 4);
@@ -98,7 +83,7 @@ void tlsfh_build(struct tlsfheap *h, const struct heap_frag *blocks, size_t n)
 				     (1u << sl),
 				 4);
 			/* the next block's prev_phys_block points back while this one is free */
-			put_w(h, next, l->h_prev_phys, a);
+			himg_put_field(&h->img, next, l->h_prev_phys, a);
 			h->nfree++;
 		}
 		(void)prev;
@@ -108,13 +93,14 @@ void tlsfh_build(struct tlsfheap *h, const struct heap_frag *blocks, size_t n)
 		a = next;
 	}
 	assert(a == sentinel);
-	put_w(h, sentinel, l->h_size, prev_free ? 2 : 0);
+	himg_put_field(&h->img, sentinel, l->h_size, prev_free ? 2 : 0);
 	h->sentinel = sentinel;
-	put_w(h, h->base, l->c_total_size, total);
-	put_w(h, h->base, l->c_allocated, h->used_bytes);
-	put_w(h, h->base, l->c_real_used,
-	      l->control_size + h->used_bytes + nused * (so + (l->era == HW_TLSF_ERA_43 ? 0 : w)));
-	put_w(h, h->base, l->c_max_used, total / 2);
-	put_w(h, h->base, l->c_fragments, h->nfree);
-	put_w(h, h->base, l->c_max_fragments, h->nfree + 3);
+	himg_put_field(&h->img, h->base, l->c_total_size, total);
+	himg_put_field(&h->img, h->base, l->c_allocated, h->used_bytes);
+	himg_put_field(&h->img, h->base, l->c_real_used,
+		       l->control_size + h->used_bytes +
+			   nused * (so + (l->era == HW_TLSF_ERA_43 ? 0 : w)));
+	himg_put_field(&h->img, h->base, l->c_max_used, total / 2);
+	himg_put_field(&h->img, h->base, l->c_fragments, h->nfree);
+	himg_put_field(&h->img, h->base, l->c_max_fragments, h->nfree + 3);
 }
