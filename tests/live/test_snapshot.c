@@ -244,6 +244,28 @@ static void check_pair(const struct hw_snapshot *s, const struct helper *h)
 	hw_target_destroy(t1);
 }
 
+/* The helper and its child, both traceable (else the test is skipped), into @pids. */
+static void start_pair(struct helper *h, int pids[2])
+{
+	start(h, true);
+	if (!can_trace(h->pid)) {
+		stop_helper(h);
+		skip();
+	}
+	pids[0] = h->pid;
+	pids[1] = h->child;
+}
+
+/* Write @s to a new file named from the template @file (*@bytes: its size). */
+static void write_snapshot(const struct hw_snapshot *s, char *file, uint64_t *bytes)
+{
+	int fd = mkstemp(file);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_null(hw_snapshot_write(s, file, bytes));
+}
+
 static void test_take_pair(void **state)
 {
 	struct helper h;
@@ -252,17 +274,10 @@ static void test_take_pair(void **state)
 	int pids[2];
 	long sd0, pd0, sd1, pd1, sd0b, pd0b, sd1b, pd1b;
 	char file[] = "/tmp/test-snapshot-XXXXXX";
-	int fd;
 	uint64_t bytes;
 
 	(void)state;
-	start(&h, true);
-	if (!can_trace(h.pid)) {
-		stop_helper(&h);
-		skip();
-	}
-	pids[0] = h.pid;
-	pids[1] = h.child;
+	start_pair(&h, pids);
 	settled_dirty(&h, &sd0, &pd0, &sd1, &pd1);
 	assert_null(hw_snapshot_take(pids, 2, &o, &s));
 	assert_true(s->stopped && s->live);
@@ -295,10 +310,7 @@ static void test_take_pair(void **state)
 	check_pair(s, &h);
 
 	/* the snapshot file gives back both processes */
-	fd = mkstemp(file);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_null(hw_snapshot_write(s, file, &bytes));
+	write_snapshot(s, file, &bytes);
 	assert_true(bytes > PRIV_TOUCHED);
 	hw_snapshot_destroy(s);
 	assert_null(hw_snapshot_load(file, &s));
@@ -426,18 +438,9 @@ static void test_damaged_files(void **state)
 	struct stat st;
 
 	(void)state;
-	start(&h, true);
-	if (!can_trace(h.pid)) {
-		stop_helper(&h);
-		skip();
-	}
-	pids[0] = h.pid;
-	pids[1] = h.child;
+	start_pair(&h, pids);
 	assert_null(hw_snapshot_take(pids, 2, NULL, &s));
-	fd = mkstemp(file);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_null(hw_snapshot_write(s, file, NULL));
+	write_snapshot(s, file, NULL);
 	hw_snapshot_destroy(s);
 	stop_helper(&h);
 	fd = open(file, O_RDONLY);
