@@ -59,6 +59,45 @@ static bool has_finding(const struct hw_check *ck, enum hw_severity sev, uint64_
 	return false;
 }
 
+/* N fragments of growing sizes (@unit each step), every 5th free; lines count them. */
+static void fill_frags(struct heap_frag *frags, uint64_t unit, uint64_t first, uint64_t file,
+		       uint64_t func)
+{
+	memset(frags, 0, N * sizeof(*frags));
+	for (size_t i = 0; i < N; i++) {
+		frags[i].size = unit * (first + i);
+		frags[i].used = i % 5 != 4;
+		frags[i].file = file;
+		frags[i].func = func;
+		frags[i].line = i;
+	}
+}
+
+/* Walk the heap of @m (@al, @l), with resynchronisation or without, seeing fragments into @s. */
+static void walk(const struct hw_allocator *al, const struct hw_layout_head *l,
+		 const struct heapimg *m, bool resync, struct hw_check *ck,
+		 struct hw_walk_stats *st, struct seen *s)
+{
+	struct hw_heap_header hdr;
+	struct hw_walk_opts o = {.resync = resync, .gap = gap_cb, .gap_arg = s};
+
+	assert_null(al->read_header(m->t, l, m->base, &hdr));
+	hw_check_init(ck, 100);
+	memset(s, 0, sizeof(*s));
+	assert_null(al->walk(m->t, l, &hdr, &o, count_cb, s, ck, st));
+}
+
+/* A resynchronised walk got over the damaged header at @a to the next one, @next, in one gap. */
+static void expect_one_gap(const struct hw_check *ck, const struct hw_walk_stats *st,
+			   const struct seen *s, uint64_t a, uint64_t next)
+{
+	assert_int_equal(st->gaps, 1);
+	assert_int_equal(s->gap_from, a);
+	assert_int_equal(s->gap_to, next);
+	assert_int_equal(s->n, N - 1);
+	assert_true(has_finding(ck, HW_SEV_WARNING, a, "resynchronised"));
+}
+
 /* ---- q_malloc ---- */
 
 static void qm_make(struct qmheap *h, enum hw_qm_era era, bool debug, uint32_t word)
@@ -71,14 +110,7 @@ static void qm_make(struct qmheap *h, enum hw_qm_era era, bool debug, uint32_t w
 	qmh_init(h, &l, HEAP);
 	file = qmh_str(h, "core: core/x.c");
 	func = qmh_str(h, "f");
-	memset(frags, 0, sizeof(frags));
-	for (size_t i = 0; i < N; i++) {
-		frags[i].size = (uint64_t)l.roundto * (2 + i);
-		frags[i].used = i % 5 != 4;
-		frags[i].file = file;
-		frags[i].func = func;
-		frags[i].line = i;
-	}
+	fill_frags(frags, l.roundto, 2, file, func);
 	qmh_build(h, &l, frags, N, HEAP);
 	qmh_target(h);
 }
@@ -86,13 +118,7 @@ static void qm_make(struct qmheap *h, enum hw_qm_era era, bool debug, uint32_t w
 static void qm_walk(struct qmheap *h, bool resync, struct hw_check *ck, struct hw_walk_stats *st,
 		    struct seen *s)
 {
-	struct hw_heap_header hdr;
-	struct hw_walk_opts o = {.resync = resync, .gap = gap_cb, .gap_arg = s};
-
-	assert_null(hw_qm_read_header(h->t, &h->l, h->base, &hdr));
-	hw_check_init(ck, 100);
-	memset(s, 0, sizeof(*s));
-	assert_null(hw_qm_walk_opts(h->t, &h->l, &hdr, &o, count_cb, s, ck, st));
+	walk(&hw_allocator_qm, &h->l.head, &h->img, resync, ck, st, s);
 }
 
 static void test_qm_resync_each_damage(void **state)
@@ -138,16 +164,12 @@ static void test_qm_resync_each_damage(void **state)
 			qm_walk(&h, true, &ck, &st, &s);
 			print_message("qm %zu %s: %" PRIu64 " frags, %" PRIu64 " gaps\n", k,
 				      what[d], s.n, st.gaps);
-			assert_int_equal(st.gaps, 1);
+			expect_one_gap(&ck, &st, &s, a, next);
 			assert_int_equal(s.gaps_cb, 1);
-			assert_int_equal(s.gap_from, a);
-			assert_int_equal(s.gap_to, next);
-			assert_int_equal(s.n, N - 1);
 			assert_int_equal(s.after_gap, N - 11);
 			assert_int_equal(s.addrs[10], next);
 			assert_int_equal(st.end, h.base + h.len);
 			assert_false(st.complete);
-			assert_true(has_finding(&ck, HW_SEV_WARNING, a, "resynchronised"));
 			assert_true(has_finding(&ck, HW_SEV_ERROR, a, "fragment size"));
 			hw_check_deinit(&ck);
 			qmh_free(&h);
@@ -301,12 +323,7 @@ static void fm_make(struct fmheap *h, enum hw_fm_era era, bool debug, uint32_t w
 
 	assert_null(hw_fm_profile(era, debug, true, word, 0, &l));
 	fmh_init(h, &l, HEAP);
-	memset(frags, 0, sizeof(frags));
-	for (size_t i = 0; i < N; i++) {
-		frags[i].size = (uint64_t)l.roundto * (2 + i);
-		frags[i].used = i % 5 != 4;
-		frags[i].line = i;
-	}
+	fill_frags(frags, l.roundto, 2, 0, 0);
 	fmh_build(h, frags, N);
 	himg_target(&h->img);
 }
@@ -326,27 +343,18 @@ static void test_fm_resync(void **state)
 			struct fmheap h;
 			struct hw_check ck;
 			struct hw_walk_stats st;
-			struct hw_heap_header hdr;
 			struct seen s;
-			struct hw_walk_opts o = {.resync = true, .gap = gap_cb, .gap_arg = &s};
 			uint64_t a, next;
 
 			fm_make(&h, v[k].era, v[k].debug, v[k].word);
 			a = fmh_frag_addr(&h, 10);
 			next = fmh_frag_addr(&h, 11);
 			himg_put(&h.img, a + h.l.f_size, d ? 0x7ffffff0ull : 3, h.l.word);
-			assert_null(hw_fm_read_header(h.t, &h.l, h.base, &hdr));
-			hw_check_init(&ck, 100);
-			memset(&s, 0, sizeof(s));
-			assert_null(hw_fm_walk_opts(h.t, &h.l, &hdr, &o, count_cb, &s, &ck, &st));
+			walk(&hw_allocator_fm, &h.l.head, &h.img, true, &ck, &st, &s);
 			print_message("fm %zu/%d: %" PRIu64 " frags, %" PRIu64
 				      " gaps, to 0x%" PRIx64 " want 0x%" PRIx64 "\n",
 				      k, d, s.n, st.gaps, s.gap_to, next);
-			assert_int_equal(st.gaps, 1);
-			assert_int_equal(s.gap_from, a);
-			assert_int_equal(s.gap_to, next);
-			assert_int_equal(s.n, N - 1);
-			assert_true(has_finding(&ck, HW_SEV_WARNING, a, "resynchronised"));
+			expect_one_gap(&ck, &st, &s, a, next);
 			hw_check_deinit(&ck);
 			himg_free(&h.img);
 		}
@@ -411,18 +419,12 @@ static void test_tlsf_resync(void **state)
 			struct heap_frag b[N];
 			struct hw_check ck;
 			struct hw_walk_stats st;
-			struct hw_heap_header hdr;
 			struct seen s;
-			struct hw_walk_opts o = {.resync = true, .gap = gap_cb, .gap_arg = &s};
 			uint64_t a, next, raw;
 
 			assert_null(hw_tlsf_profile(v[k].era, v[k].debug, v[k].word, &l));
 			tlsfh_init(&h, &l, HEAP);
-			memset(b, 0, sizeof(b));
-			for (size_t i = 0; i < N; i++) {
-				b[i].size = (uint64_t)l.align * (l.size_min / l.align + i);
-				b[i].used = i % 5 != 4;
-			}
+			fill_frags(b, l.align, l.size_min / l.align, 0, 0);
 			tlsfh_build(&h, b, N);
 			himg_target(&h.img);
 			a = tlsfh_block_addr(&h, 10);
@@ -433,18 +435,11 @@ static void test_tlsf_resync(void **state)
 				 : d == 1 ? 0x7ffffff0ull | (raw & 3)
 					  : raw + 4,
 				 l.word);
-			assert_null(hw_tlsf_read_header(h.t, &l, h.base, &hdr));
-			hw_check_init(&ck, 100);
-			memset(&s, 0, sizeof(s));
-			assert_null(hw_tlsf_walk_opts(h.t, &l, &hdr, &o, count_cb, &s, &ck, &st));
+			walk(&hw_allocator_tlsf, &h.l.head, &h.img, true, &ck, &st, &s);
 			print_message("tlsf %zu/%d: %" PRIu64 " blocks, %" PRIu64
 				      " gaps, to 0x%" PRIx64 " want 0x%" PRIx64 "\n",
 				      k, d, s.n, st.gaps, s.gap_to, next);
-			assert_int_equal(st.gaps, 1);
-			assert_int_equal(s.gap_from, a);
-			assert_int_equal(s.gap_to, next);
-			assert_int_equal(s.n, N - 1);
-			assert_true(has_finding(&ck, HW_SEV_WARNING, a, "resynchronised"));
+			expect_one_gap(&ck, &st, &s, a, next);
 			assert_false(has_finding(&ck, HW_SEV_ERROR, 0, "no size-0 sentinel"));
 			hw_check_deinit(&ck);
 			himg_free(&h.img);
