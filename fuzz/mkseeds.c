@@ -50,7 +50,7 @@ static int qm_seeds(const char *dir)
 
 	for (size_t i = 0; i < n && i < 64; i += 5) {
 		struct hw_qm_layout l = all[i];
-		struct qmh_frag f[NF];
+		struct heap_frag f[NF];
 		struct qmheap h;
 		uint64_t len;
 
@@ -83,7 +83,7 @@ static int fm_seeds(const char *dir)
 
 	for (size_t i = 0; i < n && i < 64; i += 4) {
 		struct hw_fm_layout l = all[i];
-		struct fmh_frag f[NF];
+		struct heap_frag f[NF];
 		struct fmheap h;
 		uint64_t len;
 
@@ -103,7 +103,7 @@ static int fm_seeds(const char *dir)
 		put_u64le(h.buf + (fmh_frag_addr(&h, 5) - h.base) + l.f_size, 0x7777, l.word);
 		if (write_seed(dir, 1, (uint8_t)i, HW_FUZZ_DEEP | HW_FUZZ_FIX_HEADER, h.buf, h.len))
 			return -1;
-		fmh_free(&h);
+		himg_free(&h.img);
 	}
 	return 0;
 }
@@ -115,7 +115,7 @@ static int tlsf_seeds(const char *dir)
 
 	for (size_t i = 0; i < n && i < 16; i++) {
 		struct hw_tlsf_layout l = all[i];
-		struct tlsfh_block b[NF];
+		struct heap_frag b[NF];
 		struct tlsfheap h;
 
 		memset(b, 0, sizeof(b));
@@ -128,7 +128,7 @@ static int tlsf_seeds(const char *dir)
 		tlsfh_build(&h, b, NF);
 		if (write_seed(dir, 2, (uint8_t)i, HW_FUZZ_DEEP | HW_FUZZ_CONTENT, h.buf, h.len))
 			return -1;
-		tlsfh_free(&h);
+		himg_free(&h.img);
 	}
 	return 0;
 }

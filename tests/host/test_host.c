@@ -1,4 +1,5 @@
 /* test_host.c - the host view's parsers: meminfo and its verdict, slabinfo, Kamailio's -m/-M. */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -194,16 +195,21 @@ static void test_slabinfo_bad(void **state)
 	hw_slabinfo_deinit(&si);
 }
 
-/* @args: arguments separated by '|' (turned into NULs). */
-static void mem_args(const char *args, uint64_t *shm, uint64_t *pkg)
+/* @args: arguments separated by '|' (turned into NULs); -m and -M in MB as Kamailio reads them. */
+static void mem_args(const char *args, uint64_t want_shm, uint64_t want_pkg)
 {
 	char buf[512];
 	size_t len = strlen(args);
+	uint64_t shm, pkg;
 
 	assert_true(len < sizeof(buf));
 	for (size_t i = 0; i <= len; i++)
 		buf[i] = args[i] == '|' ? '\0' : args[i];
-	hw_kamailio_mem_args(buf, len + 1, shm, pkg);
+	hw_kamailio_mem_args(buf, len + 1, &shm, &pkg);
+	if (shm != want_shm || pkg != want_pkg)
+		print_message("%s: -m %" PRIu64 " -M %" PRIu64 "\n", args, shm, pkg);
+	assert_int_equal(shm, want_shm);
+	assert_int_equal(pkg, want_pkg);
 }
 
 static void test_kamailio_args(void **state)
@@ -211,28 +217,16 @@ static void test_kamailio_args(void **state)
 	uint64_t shm, pkg;
 
 	(void)state;
-	mem_args("/usr/sbin/kamailio|-f|/etc/k.cfg|-m|64|-M|16", &shm, &pkg);
-	assert_int_equal(shm, 64);
-	assert_int_equal(pkg, 16);
-	mem_args("kamailio|-m128|-M8", &shm, &pkg);
-	assert_int_equal(shm, 128);
-	assert_int_equal(pkg, 8);
+	mem_args("/usr/sbin/kamailio|-f|/etc/k.cfg|-m|64|-M|16", 64, 16);
+	mem_args("kamailio|-m128|-M8", 128, 8);
 	/* clustered flags; the last one wins */
-	mem_args("kamailio|-DDEm|32|-m|48", &shm, &pkg);
-	assert_int_equal(shm, 48);
-	assert_int_equal(pkg, 0);
+	mem_args("kamailio|-DDEm|32|-m|48", 48, 0);
 	/* values of other options are not options */
-	mem_args("kamailio|-A|-m 5|-f|-M|--alias|-m|--modparam=x:-m:i:1", &shm, &pkg);
-	assert_int_equal(shm, 0);
-	assert_int_equal(pkg, 0);
+	mem_args("kamailio|-A|-m 5|-f|-M|--alias|-m|--modparam=x:-m:i:1", 0, 0);
 	/* not numbers, a missing value, "--" */
-	mem_args("kamailio|-m|lots|-M", &shm, &pkg);
-	assert_int_equal(shm, 0);
-	assert_int_equal(pkg, 0);
-	mem_args("kamailio|--|-m|64", &shm, &pkg);
-	assert_int_equal(shm, 0);
-	mem_args("kamailio|-m|99999999999999999999", &shm, &pkg);
-	assert_int_equal(shm, 0);
+	mem_args("kamailio|-m|lots|-M", 0, 0);
+	mem_args("kamailio|--|-m|64", 0, 0);
+	mem_args("kamailio|-m|99999999999999999999", 0, 0);
 	/* no terminating NUL */
 	hw_kamailio_mem_args("k\0-M\0"
 			     "12",

@@ -244,6 +244,28 @@ static void check_pair(const struct hw_snapshot *s, const struct helper *h)
 	hw_target_destroy(t1);
 }
 
+/* The helper and its child, both traceable (else the test is skipped), into @pids. */
+static void start_pair(struct helper *h, int pids[2])
+{
+	start(h, true);
+	if (!can_trace(h->pid)) {
+		stop_helper(h);
+		skip();
+	}
+	pids[0] = h->pid;
+	pids[1] = h->child;
+}
+
+/* Write @s to a new file named from the template @file (*@bytes: its size). */
+static void write_snapshot(const struct hw_snapshot *s, char *file, uint64_t *bytes)
+{
+	int fd = mkstemp(file);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_null(hw_snapshot_write(s, file, bytes));
+}
+
 static void test_take_pair(void **state)
 {
 	struct helper h;
@@ -252,17 +274,10 @@ static void test_take_pair(void **state)
 	int pids[2];
 	long sd0, pd0, sd1, pd1, sd0b, pd0b, sd1b, pd1b;
 	char file[] = "/tmp/test-snapshot-XXXXXX";
-	int fd;
 	uint64_t bytes;
 
 	(void)state;
-	start(&h, true);
-	if (!can_trace(h.pid)) {
-		stop_helper(&h);
-		skip();
-	}
-	pids[0] = h.pid;
-	pids[1] = h.child;
+	start_pair(&h, pids);
 	settled_dirty(&h, &sd0, &pd0, &sd1, &pd1);
 	assert_null(hw_snapshot_take(pids, 2, &o, &s));
 	assert_true(s->stopped && s->live);
@@ -295,10 +310,7 @@ static void test_take_pair(void **state)
 	check_pair(s, &h);
 
 	/* the snapshot file gives back both processes */
-	fd = mkstemp(file);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_null(hw_snapshot_write(s, file, &bytes));
+	write_snapshot(s, file, &bytes);
 	assert_true(bytes > PRIV_TOUCHED);
 	hw_snapshot_destroy(s);
 	assert_null(hw_snapshot_load(file, &s));
@@ -415,6 +427,26 @@ static void write_file(const char *path, const void *data, size_t len)
 	close(fd);
 }
 
+/* Load the damaged snapshot file @path and, if it loads and @open_all, open each process. */
+static void try_load(const char *path, bool open_all)
+{
+	struct hw_snapshot *s;
+	struct hw_error *err = hw_snapshot_load(path, &s);
+
+	if (err) {
+		hw_error_destroy(err);
+		return;
+	}
+	for (size_t i = 0; open_all && i < s->nprocs; i++) {
+		struct hw_target *t;
+		struct hw_error *e = hw_snapshot_open(s, i, NULL, &t);
+		if (!e)
+			hw_target_destroy(t);
+		hw_error_destroy(e);
+	}
+	hw_snapshot_destroy(s);
+}
+
 /* Snapshot files are untrusted: damaged ones give errors or partial data, never a crash. */
 static void test_damaged_files(void **state)
 {
@@ -426,18 +458,9 @@ static void test_damaged_files(void **state)
 	struct stat st;
 
 	(void)state;
-	start(&h, true);
-	if (!can_trace(h.pid)) {
-		stop_helper(&h);
-		skip();
-	}
-	pids[0] = h.pid;
-	pids[1] = h.child;
+	start_pair(&h, pids);
 	assert_null(hw_snapshot_take(pids, 2, NULL, &s));
-	fd = mkstemp(file);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_null(hw_snapshot_write(s, file, NULL));
+	write_snapshot(s, file, NULL);
 	hw_snapshot_destroy(s);
 	stop_helper(&h);
 	fd = open(file, O_RDONLY);
@@ -450,21 +473,8 @@ static void test_damaged_files(void **state)
 	snprintf(bad, sizeof(bad), "%s.bad", file);
 	/* Cut at many places; flip bytes all over the headers. */
 	for (size_t cut = 0; cut < (size_t)st.st_size; cut += (size_t)st.st_size / 17 + 1) {
-		struct hw_error *le;
 		write_file(bad, data, cut);
-		le = hw_snapshot_load(bad, &s);
-		if (le) {
-			hw_error_destroy(le);
-		} else {
-			for (size_t i = 0; i < s->nprocs; i++) {
-				struct hw_target *t;
-				struct hw_error *e = hw_snapshot_open(s, i, NULL, &t);
-				if (!e)
-					hw_target_destroy(t);
-				hw_error_destroy(e);
-			}
-			hw_snapshot_destroy(s);
-		}
+		try_load(bad, true);
 	}
 	write_file(bad, data, (size_t)st.st_size);
 	fd = open(bad, O_RDWR);
@@ -475,21 +485,8 @@ static void test_damaged_files(void **state)
 		if (at >= (size_t)st.st_size)
 			continue;
 		b = (uint8_t)(data[at] ^ (uint8_t)(0x5a + k));
-		struct hw_error *le;
 		assert_int_equal(pwrite(fd, &b, 1, (off_t)at), 1);
-		le = hw_snapshot_load(bad, &s);
-		if (le) {
-			hw_error_destroy(le);
-		} else {
-			for (size_t i = 0; i < s->nprocs && k % 10 == 0; i++) {
-				struct hw_target *t;
-				struct hw_error *e = hw_snapshot_open(s, i, NULL, &t);
-				if (!e)
-					hw_target_destroy(t);
-				hw_error_destroy(e);
-			}
-			hw_snapshot_destroy(s);
-		}
+		try_load(bad, k % 10 == 0);
 		assert_int_equal(pwrite(fd, &data[at], 1, (off_t)at), 1);
 	}
 	close(fd);

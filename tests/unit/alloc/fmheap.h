@@ -11,35 +11,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "heapimg.h"
 #include "heapwalk/layout.h"
 
-struct hw_target;
-
-struct fmh_frag {
-	uint64_t size; /* payload; the last fragment is stretched to fill the heap */
-	bool used;
-	uint64_t file, func, mname, line;
-};
-
 struct fmheap {
+	HEAPIMG; /* base: the block; len: fm_block.size */
 	struct hw_fm_layout l;
-	uint64_t base, len; /* block address and fm_block.size */
-	uint8_t *buf;
-	uint64_t rodata;
-	uint8_t *ro;
-	uint64_t rolen, roused;
-	struct hw_target *t;
 	uint64_t nfrags, nfree, used_bytes;
 };
 
+/* An empty heap for @l (strings: himg_str(&h->img, ...); raw access: himg_put, himg_get). */
 void fmh_init(struct fmheap *h, const struct hw_fm_layout *l, uint64_t heap_len);
-void fmh_build(struct fmheap *h, const struct fmh_frag *frags, size_t n);
-uint64_t fmh_str(struct fmheap *h, const char *s);
-void fmh_target(struct fmheap *h);
-void fmh_free(struct fmheap *h);
-
-void fmh_put(struct fmheap *h, uint64_t addr, uint64_t v, uint32_t size);
-uint64_t fmh_get(struct fmheap *h, uint64_t addr, uint32_t size);
+/* Lay out @n fragments; then himg_target(&h->img), and himg_free(&h->img) at the end. */
+void fmh_build(struct fmheap *h, const struct heap_frag *frags, size_t n);
 /* Header address of fragment @i. */
 uint64_t fmh_frag_addr(struct fmheap *h, size_t i);
 

@@ -3,62 +3,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "heapwalk/error.h"
-#include "heapwalk/mem.h"
-#include "heapwalk/target.h"
 #include "qmheap.h"
 
 void qmh_put_word(struct qmheap *h, uint64_t addr, uint64_t v)
 {
-	assert(addr >= h->base && addr + h->l.word <= h->base + h->len);
-	for (uint32_t i = 0; i < h->l.word; i++)
-		h->buf[addr - h->base + i] = (uint8_t)(v >> (8 * i));
+	himg_put(&h->img, addr, v, h->l.word);
 }
 
 uint64_t qmh_get_word(struct qmheap *h, uint64_t addr)
 {
-	uint64_t v = 0;
-
-	assert(addr >= h->base && addr + h->l.word <= h->base + h->len);
-	for (uint32_t i = h->l.word; i-- > 0;)
-		v = (v << 8) | h->buf[addr - h->base + i];
-	return v;
+	return himg_get(&h->img, addr, h->l.word);
 }
 
 uint64_t qmh_str(struct qmheap *h, const char *s)
 {
-	size_t n = strlen(s) + 1;
-	uint64_t a = h->rodata + h->roused;
-
-	assert(h->roused + n <= h->rolen);
-	memcpy(h->ro + h->roused, s, n);
-	h->roused += n;
-	return a;
+	return himg_str(&h->img, s);
 }
 
 void qmh_init(struct qmheap *h, const struct hw_qm_layout *l, uint64_t heap_len)
 {
 	memset(h, 0, sizeof(*h));
 	h->l = *l;
-	h->base = l->word == 8 ? 0x7f0000100000ull : 0x40100000ull;
-	h->len = heap_len;
-	h->buf = calloc(1, heap_len);
-	h->rodata = l->word == 8 ? 0x555555400000ull : 0x08048000ull;
-	h->rolen = 1 << 16;
-	h->ro = calloc(1, h->rolen);
-	assert(h->buf && h->ro);
+	himg_init(&h->img, HEAPIMG_QM, l->word, heap_len);
 }
 
 uint64_t qmh_frag_addr(struct qmheap *h, size_t i)
 {
-	uint64_t a = h->base + h->l.first_off;
-
-	for (size_t k = 0; k < i; k++)
-		a += h->l.frag_size + qmh_get_word(h, a + h->l.f_size) + h->l.end_size;
-	return a;
+	return himg_nth(&h->img, h->base + h->l.first_off, h->l.f_size, UINT64_MAX,
+			h->l.frag_size + h->l.end_size, i);
 }
 
-void qmh_build(struct qmheap *h, const struct hw_qm_layout *l, const struct qmh_frag *frags,
+void qmh_build(struct qmheap *h, const struct hw_qm_layout *l, const struct heap_frag *frags,
 	       size_t n, uint64_t heap_len)
 {
 	const uint64_t ov = l->frag_size + l->end_size;
@@ -131,27 +106,11 @@ void qmh_build(struct qmheap *h, const struct hw_qm_layout *l, const struct qmh_
 
 void qmh_target(struct qmheap *h)
 {
-	struct hw_target *t = calloc(1, sizeof(*t));
-	struct hw_error *err;
-
-	assert(t);
-	err = hw_mem_create(&t->mem);
-	assert(!err);
-	err = hw_mem_add_direct(t->mem, HW_MEM_LAYER_CORE, h->base, h->len, h->buf);
-	assert(!err);
-	err = hw_mem_add_direct(t->mem, HW_MEM_LAYER_FILE, h->rodata, h->rolen, h->ro);
-	assert(!err);
-	t->word_size = h->l.word;
-	h->t = t;
+	himg_target(&h->img);
 }
 
 void qmh_free(struct qmheap *h)
 {
-	if (h->t) {
-		hw_mem_destroy(h->t->mem);
-		free(h->t);
-	}
-	free(h->buf);
-	free(h->ro);
+	himg_free(&h->img);
 	memset(h, 0, sizeof(*h));
 }

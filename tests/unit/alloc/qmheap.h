@@ -10,40 +10,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "heapimg.h"
 #include "heapwalk/layout.h"
 
-struct hw_target;
-
-struct qmh_frag {
-	uint64_t size; /* payload, multiple of roundto */
-	bool used;
-	uint64_t file, func, mname, line; /* target addresses of strings (debug) */
-};
-
 struct qmheap {
+	HEAPIMG; /* base: the block; len: its size (qm->size) */
 	struct hw_qm_layout l;
-	uint64_t base;	 /* target address of the block */
-	uint8_t *buf;	 /* the heap image */
-	uint64_t len;	 /* block size (qm->size) */
-	uint64_t rodata; /* target address of the string area */
-	uint8_t *ro;
-	uint64_t rolen, roused;
-	struct hw_target *t;
 	uint64_t nfrags;
 };
 
 /* Allocate an empty image of @heap_len bytes (qmh_build does it when needed). */
 void qmh_init(struct qmheap *h, const struct hw_qm_layout *l, uint64_t heap_len);
 /* Lay out @n fragments; the last one is stretched to fill the heap (a free remainder). */
-void qmh_build(struct qmheap *h, const struct hw_qm_layout *l, const struct qmh_frag *frags,
+void qmh_build(struct qmheap *h, const struct hw_qm_layout *l, const struct heap_frag *frags,
 	       size_t n, uint64_t heap_len);
-/* Put a string in the string area; returns its target address. */
+/* Shorthands for himg_str, himg_target and himg_free on &h->img. */
 uint64_t qmh_str(struct qmheap *h, const char *s);
-/* Create the target over the image (word size from the layout). */
 void qmh_target(struct qmheap *h);
 void qmh_free(struct qmheap *h);
 
-/* Raw access for corrupting. */
+/* Raw access for corrupting, a word at a time (himg_put, himg_get: any size). */
 void qmh_put_word(struct qmheap *h, uint64_t addr, uint64_t v);
 uint64_t qmh_get_word(struct qmheap *h, uint64_t addr);
 /* Header address of fragment @i. */

@@ -51,7 +51,7 @@ static void test_classify_bytes(void **state)
 static void make(struct qmheap *h)
 {
 	struct hw_qm_layout l;
-	struct qmh_frag f[5];
+	struct heap_frag f[5];
 
 	assert_null(hw_qm_profile(HW_QM_ERA_44, true, 8, 0, &l));
 	memset(f, 0, sizeof(f));
@@ -63,6 +63,17 @@ static void make(struct qmheap *h)
 	memset(h, 0, sizeof(*h));
 	qmh_build(h, &l, f, 5, 1 << 20);
 	qmh_target(h);
+}
+
+/* The heap of make() as a pool, and its block header. */
+static void make_pool(struct qmheap *h, struct hw_pool *p, struct hw_heap_header *hdr)
+{
+	make(h);
+	memset(p, 0, sizeof(*p));
+	p->alloc = &hw_allocator_qm;
+	p->layout = &h->l.head;
+	p->block = h->base;
+	assert_null(hw_qm_read_header(h->t, &h->l, h->base, hdr));
 }
 
 static void test_classify_str_and_sites(void **state)
@@ -112,12 +123,7 @@ static void test_locate(void **state)
 	uint64_t a1, a2, a3;
 	(void)state;
 
-	make(&h);
-	memset(&p, 0, sizeof(p));
-	p.alloc = &hw_allocator_qm;
-	p.layout = &h.l.head;
-	p.block = h.base;
-	assert_null(hw_qm_read_header(h.t, &h.l, h.base, &hdr));
+	make_pool(&h, &p, &hdr);
 	a1 = qmh_frag_addr(&h, 1);
 	a2 = qmh_frag_addr(&h, 2);
 	a3 = qmh_frag_addr(&h, 3);
@@ -184,12 +190,7 @@ static void test_refs_scan(void **state)
 	uint64_t f1, f3, f4;
 	(void)state;
 
-	make(&h);
-	memset(&p, 0, sizeof(p));
-	p.alloc = &hw_allocator_qm;
-	p.layout = &h.l.head;
-	p.block = h.base;
-	assert_null(hw_qm_read_header(h.t, &h.l, h.base, &hdr));
+	make_pool(&h, &p, &hdr);
 	f1 = qmh_frag_addr(&h, 1) + h.l.frag_size;
 	f3 = qmh_frag_addr(&h, 3) + h.l.frag_size;
 	f4 = qmh_frag_addr(&h, 4) + h.l.frag_size;

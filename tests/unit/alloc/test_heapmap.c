@@ -34,7 +34,7 @@ static char *map_svg(size_t n, uint64_t size, bool (*used_fn)(size_t), uint32_t 
 {
 	struct qmheap h = {0};
 	struct hw_qm_layout l;
-	struct qmh_frag *fr = calloc(n, sizeof(*fr));
+	struct heap_frag *fr = calloc(n, sizeof(*fr));
 	struct hw_heap_header hdr;
 	struct hw_check ck;
 	struct hw_walk_stats st;

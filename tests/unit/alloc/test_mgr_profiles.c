@@ -48,48 +48,64 @@ static const struct {
 };
 
 /* Field offsets of §3.2 for the eras whose order changed. */
+/* clang-format off */
+#define FM(f) #f, offsetof(struct hw_fm_layout, f)
+static const struct {
+	enum hw_fm_era era;
+	bool debug, stats;
+	uint32_t word;
+	const char *field;
+	size_t off; /* of a uint32_t in struct hw_fm_layout */
+	uint32_t want;
+} fm_fields[] = {
+	{HW_FM_ERA_44, true, true, 8, FM(f_is_free), 24},
+	{HW_FM_ERA_44, true, true, 8, FM(f_is_free_size), 4},
+	{HW_FM_ERA_44, true, true, 8, FM(f_next_free), 8},
+	{HW_FM_ERA_44, true, true, 8, FM(f_prev_free), 16},
+	{HW_FM_ERA_44, true, true, 8, FM(f_mname), 48},
+	{HW_FM_ERA_44, true, true, 8, FM(f_line), 56},
+	{HW_FM_ERA_44, true, true, 8, FM(f_check), 64},
+	{HW_FM_ERA_44, true, true, 8, FM(f_check_size), 4},
+	{HW_FM_ERA_44, false, true, 8, FM(f_check), 28},
+	{HW_FM_ERA_44, true, true, 4, FM(f_is_free), 12},
+	{HW_FM_ERA_44, true, true, 4, FM(f_check), 32},
+	{HW_FM_ERA_58, true, true, 8, FM(f_is_free), 8},
+	{HW_FM_ERA_58, true, true, 8, FM(f_next_free), 16},
+	{HW_FM_ERA_58, true, true, 8, FM(f_check), 72},
+	{HW_FM_ERA_58, true, true, 8, FM(b_first_frag), 56},
+	{HW_FM_ERA_58, true, true, 8, FM(b_free_bitmap), 72},
+	{HW_FM_ERA_58, true, true, 8, FM(b_free_hash), 336},
+	{HW_FM_ERA_58, false, true, 8, FM(f_check), 40},
+	{HW_FM_ERA_42, true, true, 8, FM(f_prv_free), 16},
+	{HW_FM_ERA_42, true, true, 8, FM(f_check), 48},
+	{HW_FM_ERA_42, true, true, 8, FM(b_free_hash), 328},
+	{HW_FM_ERA_42, true, true, 8, FM(init_headers), 2},
+	{HW_FM_ERA_OLD, true, true, 4, FM(f_check), 20},
+	{HW_FM_ERA_OLD, true, true, 4, FM(b_free_hash), 540},
+	{HW_FM_ERA_OLD, true, true, 4, FM(bitmap_words), 129},
+	{HW_FM_ERA_OLD, true, true, 4, FM(init_headers), 1},
+	{HW_FM_ERA_SER, false, false, 8, FM(b_first_frag), 8},
+	{HW_FM_ERA_SER, false, false, 8, FM(b_used), HW_NO_OFF},
+	{HW_FM_ERA_SER, false, false, 8, FM(bitmap_words), 0},
+};
+#undef FM
+/* clang-format on */
+
 static void test_fm_fields(void **state)
 {
-	struct hw_fm_layout l;
-
 	(void)state;
-	assert_null(hw_fm_profile(HW_FM_ERA_44, true, true, 8, 0, &l));
-	assert_int_equal(l.f_is_free, 24);
-	assert_int_equal(l.f_is_free_size, 4);
-	assert_int_equal(l.f_next_free, 8);
-	assert_int_equal(l.f_prev_free, 16);
-	assert_int_equal(l.f_mname, 48);
-	assert_int_equal(l.f_line, 56);
-	assert_int_equal(l.f_check, 64);
-	assert_int_equal(l.f_check_size, 4);
-	assert_null(hw_fm_profile(HW_FM_ERA_44, false, true, 8, 0, &l));
-	assert_int_equal(l.f_check, 28);
-	assert_null(hw_fm_profile(HW_FM_ERA_44, true, true, 4, 0, &l));
-	assert_int_equal(l.f_is_free, 12);
-	assert_int_equal(l.f_check, 32);
-	assert_null(hw_fm_profile(HW_FM_ERA_58, true, true, 8, 0, &l));
-	assert_int_equal(l.f_is_free, 8);
-	assert_int_equal(l.f_next_free, 16);
-	assert_int_equal(l.f_check, 72);
-	assert_int_equal(l.b_first_frag, 56);
-	assert_int_equal(l.b_free_bitmap, 72);
-	assert_int_equal(l.b_free_hash, 336);
-	assert_null(hw_fm_profile(HW_FM_ERA_58, false, true, 8, 0, &l));
-	assert_int_equal(l.f_check, 40);
-	assert_null(hw_fm_profile(HW_FM_ERA_42, true, true, 8, 0, &l));
-	assert_int_equal(l.f_prv_free, 16);
-	assert_int_equal(l.f_check, 48);
-	assert_int_equal(l.b_free_hash, 328);
-	assert_int_equal(l.init_headers, 2);
-	assert_null(hw_fm_profile(HW_FM_ERA_OLD, true, true, 4, 0, &l));
-	assert_int_equal(l.f_check, 20);
-	assert_int_equal(l.b_free_hash, 540);
-	assert_int_equal(l.bitmap_words, 129);
-	assert_int_equal(l.init_headers, 1);
-	assert_null(hw_fm_profile(HW_FM_ERA_SER, false, false, 8, 0, &l));
-	assert_int_equal(l.b_first_frag, 8);
-	assert_int_equal(l.b_used, HW_NO_OFF);
-	assert_int_equal(l.bitmap_words, 0);
+	for (size_t i = 0; i < sizeof(fm_fields) / sizeof(fm_fields[0]); i++) {
+		struct hw_fm_layout l;
+		uint32_t got;
+
+		assert_null(hw_fm_profile(fm_fields[i].era, fm_fields[i].debug, fm_fields[i].stats,
+					  fm_fields[i].word, 0, &l));
+		memcpy(&got, (const char *)&l + fm_fields[i].off, sizeof(got));
+		if (got != fm_fields[i].want)
+			print_message("%s: %s %u, want %u\n", l.name, fm_fields[i].field, got,
+				      fm_fields[i].want);
+		assert_int_equal(got, fm_fields[i].want);
+	}
 }
 
 static void test_fm_fingerprints(void **state)

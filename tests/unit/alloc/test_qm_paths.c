@@ -41,7 +41,7 @@ static const struct {
 static void make(struct qmheap *h, unsigned v)
 {
 	struct hw_qm_layout l;
-	struct qmh_frag *frags = calloc(NFRAGS, sizeof(*frags));
+	struct heap_frag *frags = calloc(NFRAGS, sizeof(*frags));
 	uint64_t file, func, mod;
 
 	assert_non_null(frags);
@@ -271,7 +271,7 @@ static void test_csv_frag_line(void **state)
 {
 	struct qmheap h;
 	struct hw_qm_layout l;
-	struct qmh_frag fr[2] = {{0}};
+	struct heap_frag fr[2] = {{0}};
 	struct hw_pool pool;
 	struct hw_report r;
 	struct hw_frag f;

@@ -59,26 +59,58 @@ static bool has_finding(const struct hw_check *ck, enum hw_severity sev, uint64_
 	return false;
 }
 
+/* N fragments of growing sizes (@unit each step), every 5th free; lines count them. */
+static void fill_frags(struct heap_frag *frags, uint64_t unit, uint64_t first, uint64_t file,
+		       uint64_t func)
+{
+	memset(frags, 0, N * sizeof(*frags));
+	for (size_t i = 0; i < N; i++) {
+		frags[i].size = unit * (first + i);
+		frags[i].used = i % 5 != 4;
+		frags[i].file = file;
+		frags[i].func = func;
+		frags[i].line = i;
+	}
+}
+
+/* Walk the heap of @m (@al, @l), with resynchronisation or without, seeing fragments into @s. */
+static void walk(const struct hw_allocator *al, const struct hw_layout_head *l,
+		 const struct heapimg *m, bool resync, struct hw_check *ck,
+		 struct hw_walk_stats *st, struct seen *s)
+{
+	struct hw_heap_header hdr;
+	struct hw_walk_opts o = {.resync = resync, .gap = gap_cb, .gap_arg = s};
+
+	assert_null(al->read_header(m->t, l, m->base, &hdr));
+	hw_check_init(ck, 100);
+	memset(s, 0, sizeof(*s));
+	assert_null(al->walk(m->t, l, &hdr, &o, count_cb, s, ck, st));
+}
+
+/* A resynchronised walk got over the damaged header at @a to the next one, @next, in one gap. */
+static void expect_one_gap(const struct hw_check *ck, const struct hw_walk_stats *st,
+			   const struct seen *s, uint64_t a, uint64_t next)
+{
+	assert_int_equal(st->gaps, 1);
+	assert_int_equal(s->gap_from, a);
+	assert_int_equal(s->gap_to, next);
+	assert_int_equal(s->n, N - 1);
+	assert_true(has_finding(ck, HW_SEV_WARNING, a, "resynchronised"));
+}
+
 /* ---- q_malloc ---- */
 
 static void qm_make(struct qmheap *h, enum hw_qm_era era, bool debug, uint32_t word)
 {
 	struct hw_qm_layout l;
-	struct qmh_frag frags[N];
+	struct heap_frag frags[N];
 	uint64_t file, func;
 
 	assert_null(hw_qm_profile(era, debug, word, 0, &l));
 	qmh_init(h, &l, HEAP);
 	file = qmh_str(h, "core: core/x.c");
 	func = qmh_str(h, "f");
-	memset(frags, 0, sizeof(frags));
-	for (size_t i = 0; i < N; i++) {
-		frags[i].size = (uint64_t)l.roundto * (2 + i);
-		frags[i].used = i % 5 != 4;
-		frags[i].file = file;
-		frags[i].func = func;
-		frags[i].line = i;
-	}
+	fill_frags(frags, l.roundto, 2, file, func);
 	qmh_build(h, &l, frags, N, HEAP);
 	qmh_target(h);
 }
@@ -86,13 +118,7 @@ static void qm_make(struct qmheap *h, enum hw_qm_era era, bool debug, uint32_t w
 static void qm_walk(struct qmheap *h, bool resync, struct hw_check *ck, struct hw_walk_stats *st,
 		    struct seen *s)
 {
-	struct hw_heap_header hdr;
-	struct hw_walk_opts o = {.resync = resync, .gap = gap_cb, .gap_arg = s};
-
-	assert_null(hw_qm_read_header(h->t, &h->l, h->base, &hdr));
-	hw_check_init(ck, 100);
-	memset(s, 0, sizeof(*s));
-	assert_null(hw_qm_walk_opts(h->t, &h->l, &hdr, &o, count_cb, s, ck, st));
+	walk(&hw_allocator_qm, &h->l.head, &h->img, resync, ck, st, s);
 }
 
 static void test_qm_resync_each_damage(void **state)
@@ -138,16 +164,12 @@ static void test_qm_resync_each_damage(void **state)
 			qm_walk(&h, true, &ck, &st, &s);
 			print_message("qm %zu %s: %" PRIu64 " frags, %" PRIu64 " gaps\n", k,
 				      what[d], s.n, st.gaps);
-			assert_int_equal(st.gaps, 1);
+			expect_one_gap(&ck, &st, &s, a, next);
 			assert_int_equal(s.gaps_cb, 1);
-			assert_int_equal(s.gap_from, a);
-			assert_int_equal(s.gap_to, next);
-			assert_int_equal(s.n, N - 1);
 			assert_int_equal(s.after_gap, N - 11);
 			assert_int_equal(s.addrs[10], next);
 			assert_int_equal(st.end, h.base + h.len);
 			assert_false(st.complete);
-			assert_true(has_finding(&ck, HW_SEV_WARNING, a, "resynchronised"));
 			assert_true(has_finding(&ck, HW_SEV_ERROR, a, "fragment size"));
 			hw_check_deinit(&ck);
 			qmh_free(&h);
@@ -234,7 +256,7 @@ static void qm_deep(struct qmheap *h, struct hw_check *ck, struct elems *e)
 static void qm_make_pair(struct qmheap *h, uint64_t *a, uint64_t *b)
 {
 	struct hw_qm_layout l;
-	struct qmh_frag frags[6];
+	struct heap_frag frags[6];
 
 	assert_null(hw_qm_profile(HW_QM_ERA_44, true, 8, 0, &l));
 	memset(frags, 0, sizeof(frags));
@@ -297,18 +319,13 @@ static void test_qm_deep_lists(void **state)
 static void fm_make(struct fmheap *h, enum hw_fm_era era, bool debug, uint32_t word)
 {
 	struct hw_fm_layout l;
-	struct fmh_frag frags[N];
+	struct heap_frag frags[N];
 
 	assert_null(hw_fm_profile(era, debug, true, word, 0, &l));
 	fmh_init(h, &l, HEAP);
-	memset(frags, 0, sizeof(frags));
-	for (size_t i = 0; i < N; i++) {
-		frags[i].size = (uint64_t)l.roundto * (2 + i);
-		frags[i].used = i % 5 != 4;
-		frags[i].line = i;
-	}
+	fill_frags(frags, l.roundto, 2, 0, 0);
 	fmh_build(h, frags, N);
-	fmh_target(h);
+	himg_target(&h->img);
 }
 
 static void test_fm_resync(void **state)
@@ -326,29 +343,20 @@ static void test_fm_resync(void **state)
 			struct fmheap h;
 			struct hw_check ck;
 			struct hw_walk_stats st;
-			struct hw_heap_header hdr;
 			struct seen s;
-			struct hw_walk_opts o = {.resync = true, .gap = gap_cb, .gap_arg = &s};
 			uint64_t a, next;
 
 			fm_make(&h, v[k].era, v[k].debug, v[k].word);
 			a = fmh_frag_addr(&h, 10);
 			next = fmh_frag_addr(&h, 11);
-			fmh_put(&h, a + h.l.f_size, d ? 0x7ffffff0ull : 3, h.l.word);
-			assert_null(hw_fm_read_header(h.t, &h.l, h.base, &hdr));
-			hw_check_init(&ck, 100);
-			memset(&s, 0, sizeof(s));
-			assert_null(hw_fm_walk_opts(h.t, &h.l, &hdr, &o, count_cb, &s, &ck, &st));
+			himg_put(&h.img, a + h.l.f_size, d ? 0x7ffffff0ull : 3, h.l.word);
+			walk(&hw_allocator_fm, &h.l.head, &h.img, true, &ck, &st, &s);
 			print_message("fm %zu/%d: %" PRIu64 " frags, %" PRIu64
 				      " gaps, to 0x%" PRIx64 " want 0x%" PRIx64 "\n",
 				      k, d, s.n, st.gaps, s.gap_to, next);
-			assert_int_equal(st.gaps, 1);
-			assert_int_equal(s.gap_from, a);
-			assert_int_equal(s.gap_to, next);
-			assert_int_equal(s.n, N - 1);
-			assert_true(has_finding(&ck, HW_SEV_WARNING, a, "resynchronised"));
+			expect_one_gap(&ck, &st, &s, a, next);
 			hw_check_deinit(&ck);
-			fmh_free(&h);
+			himg_free(&h.img);
 		}
 	}
 }
@@ -357,7 +365,7 @@ static void test_fm_deep_cycle(void **state)
 {
 	struct fmheap h;
 	struct hw_fm_layout l;
-	struct fmh_frag frags[6];
+	struct heap_frag frags[6];
 	struct hw_check ck;
 	struct hw_heap_header hdr;
 	struct elems e;
@@ -374,14 +382,14 @@ static void test_fm_deep_cycle(void **state)
 		frags[i].used = !(i == 1 || i == 3);
 	}
 	fmh_build(&h, frags, 6);
-	fmh_target(&h);
+	himg_target(&h.img);
 	a = fmh_frag_addr(&h, 1);
 	b = fmh_frag_addr(&h, 3);
 	/* small buckets are LIFO: whichever comes second links to the first; close the loop */
-	if (fmh_get(&h, a + l.f_link, l.word) == b)
-		fmh_put(&h, b + l.f_link, a, l.word);
+	if (himg_get(&h.img, a + l.f_link, l.word) == b)
+		himg_put(&h.img, b + l.f_link, a, l.word);
 	else
-		fmh_put(&h, a + l.f_link, b, l.word);
+		himg_put(&h.img, a + l.f_link, b, l.word);
 	assert_null(hw_fm_read_header(h.t, &l, h.base, &hdr));
 	hw_check_init(&ck, 100);
 	memset(&e, 0, sizeof(e));
@@ -390,7 +398,7 @@ static void test_fm_deep_cycle(void **state)
 	assert_false(has_finding(&ck, HW_SEV_ERROR, 0, "does not end"));
 	assert_true(e.n >= 3);
 	hw_check_deinit(&ck);
-	fmh_free(&h);
+	himg_free(&h.img);
 }
 
 /* ---- TLSF ---- */
@@ -408,46 +416,33 @@ static void test_tlsf_resync(void **state)
 		for (int d = 0; d < (v[k].word == 8 ? 3 : 2); d++) {
 			struct tlsfheap h;
 			struct hw_tlsf_layout l;
-			struct tlsfh_block b[N];
+			struct heap_frag b[N];
 			struct hw_check ck;
 			struct hw_walk_stats st;
-			struct hw_heap_header hdr;
 			struct seen s;
-			struct hw_walk_opts o = {.resync = true, .gap = gap_cb, .gap_arg = &s};
 			uint64_t a, next, raw;
 
 			assert_null(hw_tlsf_profile(v[k].era, v[k].debug, v[k].word, &l));
 			tlsfh_init(&h, &l, HEAP);
-			memset(b, 0, sizeof(b));
-			for (size_t i = 0; i < N; i++) {
-				b[i].size = (uint64_t)l.align * (l.size_min / l.align + i);
-				b[i].used = i % 5 != 4;
-			}
+			fill_frags(b, l.align, l.size_min / l.align, 0, 0);
 			tlsfh_build(&h, b, N);
-			tlsfh_target(&h);
+			himg_target(&h.img);
 			a = tlsfh_block_addr(&h, 10);
 			next = tlsfh_block_addr(&h, 11);
-			raw = tlsfh_get(&h, a + l.h_size, l.word);
-			tlsfh_put(&h, a + l.h_size,
-				  d == 0   ? (raw & 3)
-				  : d == 1 ? 0x7ffffff0ull | (raw & 3)
-					   : raw + 4,
-				  l.word);
-			assert_null(hw_tlsf_read_header(h.t, &l, h.base, &hdr));
-			hw_check_init(&ck, 100);
-			memset(&s, 0, sizeof(s));
-			assert_null(hw_tlsf_walk_opts(h.t, &l, &hdr, &o, count_cb, &s, &ck, &st));
+			raw = himg_get(&h.img, a + l.h_size, l.word);
+			himg_put(&h.img, a + l.h_size,
+				 d == 0	  ? (raw & 3)
+				 : d == 1 ? 0x7ffffff0ull | (raw & 3)
+					  : raw + 4,
+				 l.word);
+			walk(&hw_allocator_tlsf, &h.l.head, &h.img, true, &ck, &st, &s);
 			print_message("tlsf %zu/%d: %" PRIu64 " blocks, %" PRIu64
 				      " gaps, to 0x%" PRIx64 " want 0x%" PRIx64 "\n",
 				      k, d, s.n, st.gaps, s.gap_to, next);
-			assert_int_equal(st.gaps, 1);
-			assert_int_equal(s.gap_from, a);
-			assert_int_equal(s.gap_to, next);
-			assert_int_equal(s.n, N - 1);
-			assert_true(has_finding(&ck, HW_SEV_WARNING, a, "resynchronised"));
+			expect_one_gap(&ck, &st, &s, a, next);
 			assert_false(has_finding(&ck, HW_SEV_ERROR, 0, "no size-0 sentinel"));
 			hw_check_deinit(&ck);
-			tlsfh_free(&h);
+			himg_free(&h.img);
 		}
 	}
 }

@@ -33,7 +33,7 @@ static const struct {
 
 struct fixture {
 	struct qmheap h;
-	struct qmh_frag frags[NFRAGS];
+	struct heap_frag frags[NFRAGS];
 	struct hw_pool pool;
 	struct hw_qm_layout l;
 	struct hw_heap_header hdr;
@@ -66,7 +66,7 @@ static void make(struct fixture *fx, unsigned v, size_t big, uint64_t tail)
 	assert_null(hw_qm_profile(variants[v].era, variants[v].debug, variants[v].word, 0, &l));
 	len = l.first_off;
 	for (size_t i = 0; i < NFRAGS; i++) {
-		struct qmh_frag *f = &fx->frags[i];
+		struct heap_frag *f = &fx->frags[i];
 		f->size = (uint64_t)l.roundto * (1 + rnd(&seed) % 40);
 		if (i == big)
 			f->size = 65536;
@@ -84,7 +84,7 @@ static void make(struct fixture *fx, unsigned v, size_t big, uint64_t tail)
 		funcs[s] = qmh_str(&fx->h, name);
 	}
 	for (size_t i = 0; i < NFRAGS; i++) {
-		struct qmh_frag *f = &fx->frags[i];
+		struct heap_frag *f = &fx->frags[i];
 		unsigned s = (unsigned)(rnd(&seed) % NSITES);
 		f->file = files[s];
 		f->func = funcs[s];

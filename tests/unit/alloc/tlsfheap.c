@@ -3,66 +3,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "heapwalk/error.h"
-#include "heapwalk/mem.h"
-#include "heapwalk/target.h"
 #include "tlsfheap.h"
-
-void tlsfh_put(struct tlsfheap *h, uint64_t addr, uint64_t v, uint32_t size)
-{
-	assert(addr >= h->base && addr + size <= h->base + h->len);
-	for (uint32_t i = 0; i < size; i++)
-		h->buf[addr - h->base + i] = (uint8_t)(v >> (8 * i));
-}
-
-uint64_t tlsfh_get(struct tlsfheap *h, uint64_t addr, uint32_t size)
-{
-	uint64_t v = 0;
-
-	assert(addr >= h->base && addr + size <= h->base + h->len);
-	for (uint32_t i = size; i-- > 0;)
-		v = (v << 8) | h->buf[addr - h->base + i];
-	return v;
-}
-
-static void put_w(struct tlsfheap *h, uint64_t addr, uint32_t off, uint64_t v)
-{
-	if (off != HW_NO_OFF)
-		tlsfh_put(h, addr + off, v, h->l.word);
-}
-
-uint64_t tlsfh_str(struct tlsfheap *h, const char *s)
-{
-	size_t n = strlen(s) + 1;
-	uint64_t a = h->rodata + h->roused;
-
-	assert(h->roused + n <= h->rolen);
-	memcpy(h->ro + h->roused, s, n);
-	h->roused += n;
-	return a;
-}
 
 void tlsfh_init(struct tlsfheap *h, const struct hw_tlsf_layout *l, uint64_t len)
 {
 	memset(h, 0, sizeof(*h));
 	h->l = *l;
-	h->base = l->word == 8 ? 0x7f0000400000ull : 0x40400000ull;
-	h->len = len;
-	h->buf = calloc(1, len);
-	h->rodata = l->word == 8 ? 0x555555800000ull : 0x08060000ull;
-	h->rolen = 1 << 16;
-	h->ro = calloc(1, h->rolen);
-	assert(h->buf && h->ro);
+	himg_init(&h->img, HEAPIMG_TLSF, l->word, len);
 }
 
 uint64_t tlsfh_block_addr(struct tlsfheap *h, size_t i)
 {
 	const struct hw_tlsf_layout *l = &h->l;
-	uint64_t a = h->base + l->control_size - l->word;
 
-	for (size_t k = 0; k < i; k++)
-		a += l->start_offset + (tlsfh_get(h, a + l->h_size, l->word) & ~3ull) - l->word;
-	return a;
+	/* the size word keeps the free and prev-free bits */
+	return himg_nth(&h->img, h->base + l->control_size - l->word, l->h_size, ~3ull,
+			l->start_offset - l->word, i);
 }
 
 static void mapping(const struct hw_tlsf_layout *l, uint64_t size, uint32_t *fl, uint32_t *sl)
@@ -71,7 +27,7 @@ static void mapping(const struct hw_tlsf_layout *l, uint64_t size, uint32_t *fl,
 	assert(*fl < l->fl_count && *sl < l->sl_count);
 }
 
-void tlsfh_build(struct tlsfheap *h, const struct tlsfh_block *blocks, size_t n)
+void tlsfh_build(struct tlsfheap *h, const struct heap_frag *blocks, size_t n)
 {
 	const struct hw_tlsf_layout *l = &h->l;
 	const uint64_t w = l->word, so = l->start_offset;
@@ -87,9 +43,9 @@ void tlsfh_build(struct tlsfheap *h, const struct tlsfh_block *blocks, size_t n)
 	h->nblocks = h->nfree = h->used_bytes = 0;
 	/* every list empty: the head is &control->block_null, i.e. the control itself */
 	for (uint64_t i = 0; i < (uint64_t)l->fl_count * l->sl_count; i++)
-		tlsfh_put(h, h->base + l->c_blocks + i * w, h->base, w);
-	put_w(h, h->base, l->h_next_free, h->base);
-	put_w(h, h->base, l->h_prev_free, h->base);
+		himg_put(&h->img, h->base + l->c_blocks + i * w, h->base, w);
+	himg_put_field(&h->img, h->base, l->h_next_free, h->base);
+	himg_put_field(&h->img, h->base, l->h_prev_free, h->base);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t size = i == n - 1 ? sentinel - (a + so - w) : blocks[i].size;
 		bool used = blocks[i].used && i != n - 1;
@@ -97,13 +53,13 @@ void tlsfh_build(struct tlsfheap *h, const struct tlsfh_block *blocks, size_t n)
 
 		assert(size % l->align == 0 && size >= 3 * w);
 		assert(used || !prev_free);
-		put_w(h, a, l->h_size, size | (used ? 0 : 1) | (prev_free ? 2 : 0));
+		himg_put_field(&h->img, a, l->h_size, size | (used ? 0 : 1) | (prev_free ? 2 : 0));
 		if (l->debug) {
-			put_w(h, a, l->h_file, blocks[i].file);
-			put_w(h, a, l->h_func, blocks[i].func);
-			put_w(h, a, l->h_mname, blocks[i].mname);
+			himg_put_field(&h->img, a, l->h_file, blocks[i].file);
+			himg_put_field(&h->img, a, l->h_func, blocks[i].func);
+			himg_put_field(&h->img, a, l->h_mname, blocks[i].mname);
 			if (l->h_line != HW_NO_OFF)
-				tlsfh_put(h, a + l->h_line, blocks[i].line, l->h_line_size);
+				himg_put(&h->img, a + l->h_line, blocks[i].line, l->h_line_size);
 		}
 		if (used) {
 			h->used_bytes += size;
@@ -113,20 +69,21 @@ void tlsfh_build(struct tlsfheap *h, const struct tlsfh_block *blocks, size_t n)
 			uint64_t slot, head;
 			mapping(l, size, &fl, &sl);
 			slot = h->base + l->c_blocks + ((uint64_t)fl * l->sl_count + sl) * w;
-			head = tlsfh_get(h, slot, w);
+			head = himg_get(&h->img, slot, w);
 			/* insert at the head, as TLSF does */
-			put_w(h, a, l->h_next_free, head);
-			put_w(h, a, l->h_prev_free, h->base);
+			himg_put_field(&h->img, a, l->h_next_free, head);
+			himg_put_field(&h->img, a, l->h_prev_free, h->base);
 			if (head != h->base)
-				put_w(h, head, l->h_prev_free, a);
-			tlsfh_put(h, slot, a, w);
-			tlsfh_put(h, h->base + l->c_fl_bitmap,
-				  tlsfh_get(h, h->base + l->c_fl_bitmap, 4) | (1u << fl), 4);
-			tlsfh_put(
-			    h, h->base + l->c_sl_bitmap + 4ull * fl,
-			    tlsfh_get(h, h->base + l->c_sl_bitmap + 4ull * fl, 4) | (1u << sl), 4);
+				himg_put_field(&h->img, head, l->h_prev_free, a);
+			himg_put(&h->img, slot, a, w);
+			himg_put(&h->img, h->base + l->c_fl_bitmap,
+				 himg_get(&h->img, h->base + l->c_fl_bitmap, 4) | (1u << fl), 4);
+			himg_put(&h->img, h->base + l->c_sl_bitmap + 4ull * fl,
+				 himg_get(&h->img, h->base + l->c_sl_bitmap + 4ull * fl, 4) |
+				     (1u << sl),
+				 4);
 			/* the next block's prev_phys_block points back while this one is free */
-			put_w(h, next, l->h_prev_phys, a);
+			himg_put_field(&h->img, next, l->h_prev_phys, a);
 			h->nfree++;
 		}
 		(void)prev;
@@ -136,41 +93,14 @@ void tlsfh_build(struct tlsfheap *h, const struct tlsfh_block *blocks, size_t n)
 		a = next;
 	}
 	assert(a == sentinel);
-	put_w(h, sentinel, l->h_size, prev_free ? 2 : 0);
+	himg_put_field(&h->img, sentinel, l->h_size, prev_free ? 2 : 0);
 	h->sentinel = sentinel;
-	put_w(h, h->base, l->c_total_size, total);
-	put_w(h, h->base, l->c_allocated, h->used_bytes);
-	put_w(h, h->base, l->c_real_used,
-	      l->control_size + h->used_bytes + nused * (so + (l->era == HW_TLSF_ERA_43 ? 0 : w)));
-	put_w(h, h->base, l->c_max_used, total / 2);
-	put_w(h, h->base, l->c_fragments, h->nfree);
-	put_w(h, h->base, l->c_max_fragments, h->nfree + 3);
-}
-
-void tlsfh_target(struct tlsfheap *h)
-{
-	struct hw_target *t = calloc(1, sizeof(*t));
-	struct hw_error *err;
-
-	assert(t);
-	err = hw_mem_create(&t->mem);
-	assert(!err);
-	err = hw_mem_add_direct(t->mem, HW_MEM_LAYER_CORE, h->base, h->len, h->buf);
-	assert(!err);
-	err = hw_mem_add_direct(t->mem, HW_MEM_LAYER_FILE, h->rodata, h->rolen, h->ro);
-	assert(!err);
-	t->word_size = h->l.word;
-	h->t = t;
-	(void)err;
-}
-
-void tlsfh_free(struct tlsfheap *h)
-{
-	if (h->t) {
-		hw_mem_destroy(h->t->mem);
-		free(h->t);
-	}
-	free(h->buf);
-	free(h->ro);
-	memset(h, 0, sizeof(*h));
+	himg_put_field(&h->img, h->base, l->c_total_size, total);
+	himg_put_field(&h->img, h->base, l->c_allocated, h->used_bytes);
+	himg_put_field(&h->img, h->base, l->c_real_used,
+		       l->control_size + h->used_bytes +
+			   nused * (so + (l->era == HW_TLSF_ERA_43 ? 0 : w)));
+	himg_put_field(&h->img, h->base, l->c_max_used, total / 2);
+	himg_put_field(&h->img, h->base, l->c_fragments, h->nfree);
+	himg_put_field(&h->img, h->base, l->c_max_fragments, h->nfree + 3);
 }

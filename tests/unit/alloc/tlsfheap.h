@@ -12,35 +12,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "heapimg.h"
 #include "heapwalk/layout.h"
 
-struct hw_target;
-
-struct tlsfh_block {
-	uint64_t size; /* multiple of ALIGN_SIZE; the last block is stretched to the sentinel */
-	bool used;     /* two free blocks must not follow each other */
-	uint64_t file, func, mname, line;
-};
-
+/*
+ * Blocks are struct heap_frag: sizes multiples of ALIGN_SIZE, the last one
+ * stretched to the sentinel; two free blocks must not follow each other.
+ */
 struct tlsfheap {
+	HEAPIMG; /* base: the control; len: the bytes given to the pool */
 	struct hw_tlsf_layout l;
-	uint64_t base, len; /* control address and the bytes given to the pool */
-	uint8_t *buf;
-	uint64_t rodata;
-	uint8_t *ro;
-	uint64_t rolen, roused;
-	struct hw_target *t;
 	uint64_t nblocks, nfree, used_bytes, sentinel;
 };
 
+/* An empty heap for @l (strings: himg_str(&h->img, ...); raw access: himg_put, himg_get). */
 void tlsfh_init(struct tlsfheap *h, const struct hw_tlsf_layout *l, uint64_t len);
-void tlsfh_build(struct tlsfheap *h, const struct tlsfh_block *blocks, size_t n);
-uint64_t tlsfh_str(struct tlsfheap *h, const char *s);
-void tlsfh_target(struct tlsfheap *h);
-void tlsfh_free(struct tlsfheap *h);
-
-void tlsfh_put(struct tlsfheap *h, uint64_t addr, uint64_t v, uint32_t size);
-uint64_t tlsfh_get(struct tlsfheap *h, uint64_t addr, uint32_t size);
+/* Lay out @n blocks; then himg_target(&h->img), and himg_free(&h->img) at the end. */
+void tlsfh_build(struct tlsfheap *h, const struct heap_frag *blocks, size_t n);
 /* Header address of block @i. */
 uint64_t tlsfh_block_addr(struct tlsfheap *h, size_t i);
 

@@ -63,16 +63,22 @@ int th_group_teardown(void **state)
 	return 0;
 }
 
-char *th_path(const char *fmt, ...)
+char *th_vpath(const char *fmt, va_list ap)
 {
 	char *p = NULL;
+
+	assert_true(vasprintf(&p, fmt, ap) > 0);
+	return p;
+}
+
+char *th_path(const char *fmt, ...)
+{
+	char *p;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&p, fmt, ap);
+	p = th_vpath(fmt, ap);
 	va_end(ap);
-	assert_true(n > 0);
 	return p;
 }
 

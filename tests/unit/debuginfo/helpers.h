@@ -2,6 +2,7 @@
 #ifndef DEBUGINFO_TEST_HELPERS_H
 #define DEBUGINFO_TEST_HELPERS_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,6 +20,7 @@ int th_group_teardown(void **state);
 
 /* A path (or any string) built from @fmt, asserted; the caller frees it. */
 char *th_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *th_vpath(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Run a shell command built from @fmt; returns its exit status (-1 if it did not exit). */
 int th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

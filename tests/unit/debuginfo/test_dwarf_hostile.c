@@ -185,52 +185,54 @@ static void write_elf(const char *path, const struct sec *secs, unsigned n)
 
 /* ---- DWARF 4 built by hand ---- */
 
+/* Abbreviation codes (their DIEs: abbrev_table). */
 enum {
-	AB_CU = 1,	/* compile_unit, children: name string */
-	AB_STRUCT,	/* structure_type, children: name string, byte_size data1, sibling ref4 */
-	AB_STRUCT_STRP, /* structure_type, no children: name strp, byte_size data1 */
-	AB_MEMBER, /* member: name string, type ref4, data_member_location data1, sibling ref4 */
-	AB_ANON_MEMBER,	 /* member: type ref4, data_member_location data1 */
-	AB_BASE,	 /* base_type: name string, byte_size data1, encoding data1 */
-	AB_VAR,		 /* variable: name string, type ref4, location exprloc */
-	AB_STRUCT_NOSIB, /* structure_type, children: name string, byte_size data1 */
-	AB_MEMBER_ADDR,	 /* member: name string, type ref_addr, data_member_location data1 */
+	AB_CU = 1,
+	AB_STRUCT,
+	AB_STRUCT_STRP,
+	AB_MEMBER,
+	AB_ANON_MEMBER,
+	AB_BASE,
+	AB_VAR,
+	AB_STRUCT_NOSIB,
+	AB_MEMBER_ADDR,
 };
+
+/* clang-format off */
+static const struct {
+	unsigned code, tag;
+	bool children;
+	unsigned attr[4][2]; /* (DW_AT_*, DW_FORM_*), up to the first zero */
+} abbrev_table[] = {
+	{AB_CU, DW_TAG_compile_unit, true, {{DW_AT_name, DW_FORM_string}}},
+	{AB_STRUCT, DW_TAG_structure_type, true, {{DW_AT_name, DW_FORM_string},
+		{DW_AT_byte_size, DW_FORM_data1}, {DW_AT_sibling, DW_FORM_ref4}}},
+	{AB_STRUCT_STRP, DW_TAG_structure_type, false, {{DW_AT_name, DW_FORM_strp},
+		{DW_AT_byte_size, DW_FORM_data1}}},
+	{AB_MEMBER, DW_TAG_member, false, {{DW_AT_name, DW_FORM_string}, {DW_AT_type, DW_FORM_ref4},
+		{DW_AT_data_member_location, DW_FORM_data1}, {DW_AT_sibling, DW_FORM_ref4}}},
+	{AB_ANON_MEMBER, DW_TAG_member, false, {{DW_AT_type, DW_FORM_ref4},
+		{DW_AT_data_member_location, DW_FORM_data1}}},
+	{AB_BASE, DW_TAG_base_type, false, {{DW_AT_name, DW_FORM_string},
+		{DW_AT_byte_size, DW_FORM_data1}, {DW_AT_encoding, DW_FORM_data1}}},
+	{AB_VAR, DW_TAG_variable, false, {{DW_AT_name, DW_FORM_string}, {DW_AT_type, DW_FORM_ref4},
+		{DW_AT_location, DW_FORM_exprloc}}},
+	{AB_STRUCT_NOSIB, DW_TAG_structure_type, true, {{DW_AT_name, DW_FORM_string},
+		{DW_AT_byte_size, DW_FORM_data1}}},
+	{AB_MEMBER_ADDR, DW_TAG_member, false, {{DW_AT_name, DW_FORM_string},
+		{DW_AT_type, DW_FORM_ref_addr}, {DW_AT_data_member_location, DW_FORM_data1}}},
+};
+/* clang-format on */
 
 static void abbrevs(struct buf *a)
 {
-	uleb(a, AB_CU), uleb(a, DW_TAG_compile_unit), u8(a, 1);
-	uleb(a, DW_AT_name), uleb(a, DW_FORM_string), u8(a, 0), u8(a, 0);
-	uleb(a, AB_STRUCT), uleb(a, DW_TAG_structure_type), u8(a, 1);
-	uleb(a, DW_AT_name), uleb(a, DW_FORM_string);
-	uleb(a, DW_AT_byte_size), uleb(a, DW_FORM_data1);
-	uleb(a, DW_AT_sibling), uleb(a, DW_FORM_ref4), u8(a, 0), u8(a, 0);
-	uleb(a, AB_STRUCT_STRP), uleb(a, DW_TAG_structure_type), u8(a, 0);
-	uleb(a, DW_AT_name), uleb(a, DW_FORM_strp);
-	uleb(a, DW_AT_byte_size), uleb(a, DW_FORM_data1), u8(a, 0), u8(a, 0);
-	uleb(a, AB_MEMBER), uleb(a, DW_TAG_member), u8(a, 0);
-	uleb(a, DW_AT_name), uleb(a, DW_FORM_string);
-	uleb(a, DW_AT_type), uleb(a, DW_FORM_ref4);
-	uleb(a, DW_AT_data_member_location), uleb(a, DW_FORM_data1);
-	uleb(a, DW_AT_sibling), uleb(a, DW_FORM_ref4), u8(a, 0), u8(a, 0);
-	uleb(a, AB_ANON_MEMBER), uleb(a, DW_TAG_member), u8(a, 0);
-	uleb(a, DW_AT_type), uleb(a, DW_FORM_ref4);
-	uleb(a, DW_AT_data_member_location), uleb(a, DW_FORM_data1), u8(a, 0), u8(a, 0);
-	uleb(a, AB_BASE), uleb(a, DW_TAG_base_type), u8(a, 0);
-	uleb(a, DW_AT_name), uleb(a, DW_FORM_string);
-	uleb(a, DW_AT_byte_size), uleb(a, DW_FORM_data1);
-	uleb(a, DW_AT_encoding), uleb(a, DW_FORM_data1), u8(a, 0), u8(a, 0);
-	uleb(a, AB_VAR), uleb(a, DW_TAG_variable), u8(a, 0);
-	uleb(a, DW_AT_name), uleb(a, DW_FORM_string);
-	uleb(a, DW_AT_type), uleb(a, DW_FORM_ref4);
-	uleb(a, DW_AT_location), uleb(a, DW_FORM_exprloc), u8(a, 0), u8(a, 0);
-	uleb(a, AB_STRUCT_NOSIB), uleb(a, DW_TAG_structure_type), u8(a, 1);
-	uleb(a, DW_AT_name), uleb(a, DW_FORM_string);
-	uleb(a, DW_AT_byte_size), uleb(a, DW_FORM_data1), u8(a, 0), u8(a, 0);
-	uleb(a, AB_MEMBER_ADDR), uleb(a, DW_TAG_member), u8(a, 0);
-	uleb(a, DW_AT_name), uleb(a, DW_FORM_string);
-	uleb(a, DW_AT_type), uleb(a, DW_FORM_ref_addr);
-	uleb(a, DW_AT_data_member_location), uleb(a, DW_FORM_data1), u8(a, 0), u8(a, 0);
+	for (size_t i = 0; i < sizeof(abbrev_table) / sizeof(abbrev_table[0]); i++) {
+		uleb(a, abbrev_table[i].code), uleb(a, abbrev_table[i].tag);
+		u8(a, abbrev_table[i].children);
+		for (size_t k = 0; k < 4 && abbrev_table[i].attr[k][0]; k++)
+			uleb(a, abbrev_table[i].attr[k][0]), uleb(a, abbrev_table[i].attr[k][1]);
+		u8(a, 0), u8(a, 0);
+	}
 	u8(a, 0);
 }
 

@@ -25,7 +25,7 @@
 
 struct fixture {
 	struct qmheap h;
-	struct qmh_frag f[NFRAGS];
+	struct heap_frag f[NFRAGS];
 	uint64_t nfree;
 	uint64_t longstr; /* a site text, with its NUL */
 	struct hw_session s;

@@ -510,26 +510,46 @@ static void test_gcore_without_files(void **state)
 	hw_target_destroy(t);
 }
 
-static void test_not_saved(void **state)
+/*
+ * Open a copy of the 64-bit core whose heap buffer holds only its first
+ * @keep bytes: the file cut there (@cut), or the segment's p_filesz
+ * lowered to end there (the core did not save the rest). @path: the copy.
+ */
+static struct hw_target *open_short_heap(const char *name, uint64_t keep, bool cut, char *path,
+					 size_t cap)
 {
 	size_t len, i;
 	uint8_t *img = tu_slurp(h64.core, &len);
-	char path[PATH_MAX];
 	Elf64_Phdr ph;
+	struct hw_target *t;
+
+	i = load_at(img, h64.heap);
+	ph = get_phdr(img, i);
+	if (cut) {
+		uint64_t at = ph.p_offset + (h64.heap + keep - ph.p_vaddr);
+
+		assert_true(at < len);
+		len = (size_t)at;
+	} else {
+		ph.p_filesz = h64.heap + keep - ph.p_vaddr;
+		put_phdr(img, i, &ph);
+	}
+	tmp_path(path, cap, name);
+	tu_spit(path, img, len);
+	free(img);
+	t = open_core(path, NULL, NULL);
+	check_heap(t, h64.heap, keep);
+	return t;
+}
+
+static void test_not_saved(void **state)
+{
+	char path[PATH_MAX];
 	struct hw_target *t;
 
 	(void)state;
 	/* Pretend the core saved only the first 256 bytes of the heap buffer. */
-	i = load_at(img, h64.heap);
-	ph = get_phdr(img, i);
-	ph.p_filesz = h64.heap + 256 - ph.p_vaddr;
-	put_phdr(img, i, &ph);
-	tmp_path(path, sizeof(path), "notsaved.core");
-	tu_spit(path, img, len);
-	free(img);
-
-	t = open_core(path, NULL, NULL);
-	check_heap(t, h64.heap, 256);
+	t = open_short_heap("notsaved.core", 256, false, path, sizeof(path));
 	expect_fault(t, h64.heap + 250, 16, h64.heap + 256, "memory not saved in core file");
 	expect_fault(t, h64.heap + 4096, 8, h64.heap + 4096, "memory not saved in core file");
 	/* Everything else still works. */
@@ -540,32 +560,17 @@ static void test_not_saved(void **state)
 
 static void test_truncated(void **state)
 {
-	size_t len, i;
-	uint8_t *img = tu_slurp(h64.core, &len);
 	char path[PATH_MAX];
-	Elf64_Phdr ph;
 	struct hw_target *t;
-	uint64_t cut;
+	uint64_t v;
 
 	(void)state;
-	i = load_at(img, h64.heap);
-	ph = get_phdr(img, i);
-	cut = ph.p_offset + (h64.heap + 512 - ph.p_vaddr);
-	assert_true(cut < len);
-	tmp_path(path, sizeof(path), "truncated.core");
-	tu_spit(path, img, (size_t)cut);
-	free(img);
-
-	t = open_core(path, NULL, NULL);
-	check_heap(t, h64.heap, 512);
+	t = open_short_heap("truncated.core", 512, true, path, sizeof(path));
 	expect_fault(t, h64.heap + 500, 16, h64.heap + 512, "core file truncated");
 	expect_fault(t, h64.heap + 8192, 4, h64.heap + 8192, "core file truncated");
 	/* What lies before the cut is intact. */
-	{
-		uint64_t v;
-		assert_null(hw_target_read_word(t, h64.heap_var, &v));
-		assert_int_equal(v, h64.heap);
-	}
+	assert_null(hw_target_read_word(t, h64.heap_var, &v));
+	assert_int_equal(v, h64.heap);
 	hw_target_destroy(t);
 	unlink(path);
 }
