@@ -1,5 +1,6 @@
 /*
- * sbuf.h - growable string buffer and string sanitising.
+ * sbuf.h - growable string buffer, string sanitising, and numbers as people
+ * type them.
  *
  * A struct hw_sbuf is embedded (init/deinit). Appends that fail for lack of
  * memory set ->oom and become no-ops, so formatting code can append freely
@@ -56,6 +57,15 @@ size_t hw_sanitise(char *out, size_t cap, const char *in, size_t len);
 char *hw_human_size(char *buf, size_t cap, uint64_t v);
 /* The same for a change: "+1.5 KiB", "-12 B", "0 B". */
 char *hw_human_delta(char *buf, size_t cap, int64_t v);
+
+/* parse.c: a whole decimal number (or 0x hex), nothing else; no sign. */
+bool hw_parse_u64(const char *s, uint64_t *ret);
+/* A byte count with an optional K, M, G or T suffix (powers of 1024). */
+bool hw_parse_size(const char *s, uint64_t *ret);
+/* An address: hex, 0x optional. */
+bool hw_parse_addr(const char *s, uint64_t *ret);
+/* Seconds: a positive number up to 1e7; *end gets what follows it. */
+bool hw_parse_seconds(const char *s, double *ret, char **end);
 
 /* A hash of the NUL-terminated @s for hash tables (FNV-1a, 64 bits). */
 uint64_t hw_str_hash(const char *s);

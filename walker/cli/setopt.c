@@ -1,65 +1,10 @@
 /* setopt.c - one option's value into struct hw_cli, checked; a usage error says what it takes. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "heapwalk/host.h"
-
-/* A byte count with an optional K, M, G or T suffix (powers of 1024). */
-static bool parse_size(const char *s, uint64_t *ret)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (!*s || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return false;
-	if (*end) {
-		const char *units = "KMGT", *u = strchr(units, *end);
-
-		if (!u || end[1] != '\0')
-			return false;
-		shift = 10 * (unsigned)(u - units + 1);
-	}
-	if (shift && v > (UINT64_MAX >> shift))
-		return false;
-	*ret = (uint64_t)v << shift;
-	return true;
-}
-
-/* A whole decimal number (or 0x hex), nothing else. */
-static bool parse_u64(const char *s, uint64_t *ret)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!*s || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end)
-		return false;
-	*ret = v;
-	return true;
-}
-
-/* Seconds: a positive number up to 1e7; *end gets what follows it. */
-static bool parse_seconds(const char *s, double *ret, char **end)
-{
-	double v;
-
-	errno = 0;
-	v = strtod(s, end);
-	if (errno || *end == s || !(v > 0) || v > 1e7)
-		return false;
-	*ret = v;
-	return true;
-}
+#include "heapwalk/sbuf.h"
 
 /* One of @names (a NULL-terminated list), as its index; -1 if none. */
 static int pick(const char *arg, const char *const *names)
@@ -102,7 +47,7 @@ static int set_target_option(struct hw_cli *cli, int ch, const char *arg)
 						  arg);
 		break;
 	case O_BLOCK:
-		if (!parse_u64(arg, &cli->block) || cli->block == 0)
+		if (!hw_parse_u64(arg, &cli->block) || cli->block == 0)
 			return hw_cli_usage_error(cli, "--block takes an address, not '%s'", arg);
 		cli->block_given = true;
 		break;
@@ -114,13 +59,13 @@ static int set_target_option(struct hw_cli *cli, int ch, const char *arg)
 		cli->pool_sel[HW_POOL_SHM] = k != 0;
 		break;
 	case O_MAX_CORE_SIZE:
-		if (!parse_size(arg, &cli->max_core_size) || !cli->max_core_size)
+		if (!hw_parse_size(arg, &cli->max_core_size) || !cli->max_core_size)
 			return hw_cli_usage_error(
 			    cli, "--max-core-size takes a size such as 4G or 500M, not '%s'", arg);
 		break;
 	case O_PID: {
 		uint64_t v;
-		if (!parse_u64(arg, &v) || v == 0 || v > INT32_MAX)
+		if (!hw_parse_u64(arg, &v) || v == 0 || v > INT32_MAX)
 			return hw_cli_usage_error(cli, "--pid takes a process id, not '%s'", arg);
 		cli->pid = (int)v;
 		break;
@@ -158,7 +103,7 @@ static int set_output_option(struct hw_cli *cli, int ch, const char *arg)
 		cli->format_given = true;
 		break;
 	case O_TOP:
-		if (!parse_u64(arg, &cli->top) || cli->top == 0)
+		if (!hw_parse_u64(arg, &cli->top) || cli->top == 0)
 			return hw_cli_usage_error(cli, "--top takes a positive number, not '%s'",
 						  arg);
 		cli->top_given = true;
@@ -184,15 +129,15 @@ static int set_output_option(struct hw_cli *cli, int ch, const char *arg)
 		cli->free_only = true;
 		break;
 	case O_FROM:
-		if (!parse_u64(arg, &cli->from))
+		if (!hw_parse_u64(arg, &cli->from))
 			return hw_cli_usage_error(cli, "--from takes an index, not '%s'", arg);
 		break;
 	case O_TO:
-		if (!parse_u64(arg, &cli->to))
+		if (!hw_parse_u64(arg, &cli->to))
 			return hw_cli_usage_error(cli, "--to takes an index, not '%s'", arg);
 		break;
 	case O_MIN_SIZE:
-		if (!parse_u64(arg, &cli->min_size))
+		if (!hw_parse_u64(arg, &cli->min_size))
 			return hw_cli_usage_error(cli, "--min-size takes a byte count, not '%s'",
 						  arg);
 		break;
@@ -204,13 +149,13 @@ static int set_output_option(struct hw_cli *cli, int ch, const char *arg)
 		break;
 	case O_CELLS: {
 		uint64_t v;
-		if (!parse_u64(arg, &v) || v < 16 || v > 65536)
+		if (!hw_parse_u64(arg, &v) || v < 16 || v > 65536)
 			return hw_cli_usage_error(cli, "--cells takes 16 to 65536, not '%s'", arg);
 		cli->cells = (uint32_t)v;
 		break;
 	}
 	case O_WIDTH:
-		if (!parse_u64(arg, &cli->width) ||
+		if (!hw_parse_u64(arg, &cli->width) ||
 		    (cli->width && (cli->width < 40 || cli->width > 10000)))
 			return hw_cli_usage_error(
 			    cli, "--width takes 40 to 10000 columns, or 0, not '%s'", arg);
@@ -223,7 +168,7 @@ static int set_output_option(struct hw_cli *cli, int ch, const char *arg)
 		cli->color_mode = k;
 		break;
 	case O_HEXDUMP:
-		if (!parse_size(arg, &cli->hexdump) || cli->hexdump == 0 ||
+		if (!hw_parse_size(arg, &cli->hexdump) || cli->hexdump == 0 ||
 		    cli->hexdump > (1u << 20))
 			return hw_cli_usage_error(
 			    cli, "--hexdump takes a byte count from 1 to 1M, not '%s'", arg);
@@ -254,18 +199,19 @@ static int set_other_option(struct hw_cli *cli, int ch, const char *arg)
 		break;
 	case O_INTERVAL:
 	case O_DURATION:
-		if (!parse_seconds(arg, ch == O_INTERVAL ? &cli->interval : &cli->duration, &end) ||
+		if (!hw_parse_seconds(arg, ch == O_INTERVAL ? &cli->interval : &cli->duration,
+				      &end) ||
 		    *end)
 			return hw_cli_usage_error(cli, "--%s takes seconds (> 0), not '%s'",
 						  ch == O_INTERVAL ? "interval" : "duration", arg);
 		break;
 	case O_COUNT:
-		if (!parse_u64(arg, &cli->count) || cli->count == 0 || cli->count > 1000000)
+		if (!hw_parse_u64(arg, &cli->count) || cli->count == 0 || cli->count > 1000000)
 			return hw_cli_usage_error(cli, "--count takes a positive number, not '%s'",
 						  arg);
 		break;
 	case O_REQUEST:
-		if (!parse_size(arg, &cli->request) || cli->request == 0)
+		if (!hw_parse_size(arg, &cli->request) || cli->request == 0)
 			return hw_cli_usage_error(
 			    cli, "--request takes a byte count such as 65536 or 64K, not '%s'",
 			    arg);
@@ -274,8 +220,8 @@ static int set_other_option(struct hw_cli *cli, int ch, const char *arg)
 		cli->baseline = arg;
 		break;
 	case O_WATCH:
-		if (!parse_seconds(arg, &cli->interval, &end) || (*end != 'x' && *end != 'X') ||
-		    !parse_u64(end + 1, &cli->count) || cli->count < 2 || cli->count > 100000)
+		if (!hw_parse_seconds(arg, &cli->interval, &end) || (*end != 'x' && *end != 'X') ||
+		    !hw_parse_u64(end + 1, &cli->count) || cli->count < 2 || cli->count > 100000)
 			return hw_cli_usage_error(cli,
 						  "--watch takes SECONDSxCOUNT such as 60x10 (2 to "
 						  "100000 snapshots), not '%s'",

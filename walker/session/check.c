@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heapwalk/array.h"
 #include "heapwalk/error.h"
 #include "heapwalk/locate.h"
 #include "heapwalk/mem.h"
@@ -83,21 +84,14 @@ static void on_elem(void *arg, uint64_t bucket, uint64_t addr, uint64_t size)
 	addr_sum_add(&c->on_lists, addr);
 	if (!c->keep || c->list_full || c->nomem)
 		return;
-	if (c->nlist == c->caplist) {
-		size_t cap = c->caplist ? c->caplist * 2 : 1024;
-		struct listed *n;
-		/* lists longer than the heap could hold are already findings; stop keeping */
-		if (cap > ((size_t)1 << 26)) {
-			c->list_full = true;
-			return;
-		}
-		n = realloc(c->list, cap * sizeof(*n));
-		if (!n) {
-			c->nomem = true;
-			return;
-		}
-		c->list = n;
-		c->caplist = cap;
+	/* lists longer than the heap could hold are already findings; stop keeping */
+	if (c->nlist == c->caplist && c->caplist >= ((size_t)1 << 26)) {
+		c->list_full = true;
+		return;
+	}
+	if (!hw_grow(&c->list, &c->caplist, c->nlist + 1, sizeof(*c->list), 1024)) {
+		c->nomem = true;
+		return;
 	}
 	c->list[c->nlist].addr = addr;
 	c->list[c->nlist].bucket = bucket;

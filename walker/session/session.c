@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "heapwalk/array.h"
 #include "heapwalk/debuginfo.h"
 #include "heapwalk/error.h"
 #include "heapwalk/session.h"
@@ -243,14 +244,8 @@ static int add_bucket(void *arg, const struct hw_free_bucket *b)
 	struct hw_pool_report *pr = arg;
 
 	/* Each list is reported once, so the array is bounded by the manager's list count. */
-	if (pr->nbuckets == pr->bucket_cap) {
-		size_t cap = pr->bucket_cap ? pr->bucket_cap * 2 : 64;
-		struct hw_free_bucket *nb = realloc(pr->buckets, cap * sizeof(*nb));
-		if (!nb)
-			return 1;
-		pr->buckets = nb;
-		pr->bucket_cap = cap;
-	}
+	if (!hw_grow(&pr->buckets, &pr->bucket_cap, pr->nbuckets + 1, sizeof(*b), 64))
+		return 1;
 	pr->buckets[pr->nbuckets++] = *b;
 	return 0;
 }

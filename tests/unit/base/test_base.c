@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "heapwalk/array.h"
 #include "heapwalk/check.h"
 #include "heapwalk/error.h"
 #include "heapwalk/json.h"
@@ -119,12 +120,64 @@ static void test_check(void **state)
 	hw_check_deinit(&ck);
 }
 
+static void test_parse(void **state)
+{
+	uint64_t v = 7;
+	double d = 0;
+	char *end;
+
+	(void)state;
+	assert_true(hw_parse_u64("42", &v) && v == 42);
+	assert_true(hw_parse_u64("0x10", &v) && v == 16);
+	assert_false(hw_parse_u64("-1", &v));
+	assert_false(hw_parse_u64("12k", &v));
+	assert_false(hw_parse_u64("", &v));
+	assert_false(hw_parse_u64("99999999999999999999", &v));
+	assert_true(hw_parse_size("64K", &v) && v == 65536);
+	assert_true(hw_parse_size("3G", &v) && v == 3ull << 30);
+	assert_true(hw_parse_size("512", &v) && v == 512);
+	assert_false(hw_parse_size("1KB", &v));
+	assert_false(hw_parse_size("+1", &v));
+	assert_false(hw_parse_size("16777216T", &v)); /* 2^64 bytes */
+	assert_true(hw_parse_seconds("1.5x3", &d, &end) && d == 1.5 && !strcmp(end, "x3"));
+	assert_false(hw_parse_seconds("0", &d, &end));
+	assert_false(hw_parse_seconds("2e7", &d, &end));
+	assert_false(hw_parse_seconds("s", &d, &end));
+	assert_true(hw_parse_addr("7f00dead", &v) && v == 0x7f00dead);
+	assert_true(hw_parse_addr("0x10", &v) && v == 16);
+	assert_false(hw_parse_addr("0xg", &v));
+	assert_false(hw_parse_addr("-1", &v));
+}
+
+static void test_grow(void **state)
+{
+	int *v = NULL;
+	size_t cap = 0;
+
+	(void)state;
+	assert_true(hw_grow(&v, &cap, 1, sizeof(*v), 4));
+	assert_int_equal(cap, 4);
+	v[3] = 7;
+	assert_true(hw_grow(&v, &cap, 4, sizeof(*v), 4)); /* already room */
+	assert_int_equal(cap, 4);
+	assert_true(hw_grow(&v, &cap, 9, sizeof(*v), 4));
+	assert_int_equal(cap, 16);
+	assert_int_equal(v[3], 7);
+	/* a size that would overflow leaves the array as it was */
+	assert_false(hw_grow(&v, &cap, SIZE_MAX / 2, sizeof(*v), 4));
+	assert_false(hw_grow(&v, &cap, SIZE_MAX, 1, 4));
+	assert_int_equal(cap, 16);
+	assert_int_equal(v[3], 7);
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_error_context), cmocka_unit_test(test_sanitise),
 	    cmocka_unit_test(test_sbuf),	  cmocka_unit_test(test_json),
-	    cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_check),	  cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_grow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
