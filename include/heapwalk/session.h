@@ -163,6 +163,16 @@ void hw_session_walk_free_finish(struct hw_session *s);
 struct hw_error *hw_session_check_pool(struct hw_session *s, struct hw_check_pool *cp);
 
 /*
+ * addr, refs: the walked pool holding @a (*ret; NULL: none does) and where
+ * in it (*loc); with @findings, damage seen on the way goes to its check.
+ * An error ("POOL pool: ..."): the pool could not be read there.
+ */
+struct hw_location;
+struct hw_error *hw_session_locate(struct hw_session *s, uint64_t a, struct hw_location *loc,
+				   bool findings, struct hw_pool_report **ret);
+/* What holds @a when no pool does: a mapped file, or memory the core saved (into @buf). */
+void hw_session_elsewhere(const struct hw_session *s, uint64_t a, char *buf, size_t cap);
+/*
  * refs: locate @addr in the prepared pools and find every word of the
  * target that points into its fragment (the word itself when no fragment
  * holds it). Conservative (refs.h). The caller deinitialises *res.

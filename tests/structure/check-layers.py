@@ -22,7 +22,7 @@ LAYERS = ['base', 'target', 'host', 'debuginfo', 'layout', 'alloc', 'analysis',
 
 # Which layer each public header belongs to.
 HEADERS = {
-    'error.h': 'base', 'sbuf.h': 'base', 'json.h': 'base', 'check.h': 'base',
+    'error.h': 'base', 'sbuf.h': 'base', 'array.h': 'base', 'json.h': 'base', 'check.h': 'base',
     'mem.h': 'target', 'target.h': 'target', 'elfsym.h': 'target', 'snapshot.h': 'target',
     'host.h': 'host',
     'debuginfo.h': 'debuginfo',
@@ -41,9 +41,8 @@ HEADERS = {
 EXEMPT_FMT = set()
 
 CLI_FILE_MAX = int(os.environ.get('CLI_FILE_MAX', 300))
-# The aim is 2,500 lines in all (README "Layout of the source"); the limit
-# comes down as the instance and live commands move into walker/session/.
-CLI_TOTAL_MAX = int(os.environ.get('CLI_TOTAL_MAX', 3850))
+# README "Layout of the source": what computes lives below the CLI.
+CLI_TOTAL_MAX = int(os.environ.get('CLI_TOTAL_MAX', 2500))
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 

@@ -205,9 +205,6 @@ int hw_cli_inst_open(const struct hw_cli *cli, struct hw_inst *in, const char *c
 int hw_inst_exit_code(const struct hw_inst *in);
 /* One input of diff, report A B, diagnose --baseline (hw_inst_load_side); an exit code. */
 int hw_diff_load(const struct hw_cli *cli, const char *path, struct hw_diff_side *side);
-/* Heap maps of every prepared pool (hw_session_walk_map); an exit code, the failure said. */
-int hw_cli_walk_map(struct hw_session *s, uint32_t pkg_cells, uint32_t shm_cells, bool sites,
-		    uint64_t top);
 /* -o FILE (or stdout); NULL after saying why it cannot be written. */
 FILE *hw_cli_output_open(const struct hw_cli *cli);
 /* Close what hw_cli_output_open gave; an exit code (2 when the file could not be written). */
@@ -256,7 +253,5 @@ int hw_cmd_check(struct hw_cli *cli);
 int hw_cmd_addr(struct hw_cli *cli);
 int hw_cmd_refs(struct hw_cli *cli);
 int hw_cmd_leaks(struct hw_cli *cli);
-/* An address operand: hex, 0x optional (cmd_addr.c). */
-bool hw_cli_parse_addr(const char *s, uint64_t *ret);
 
 #endif

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "heapwalk/sbuf.h"
 #include "heapwalk/error.h"
 
 int hw_cmd_refs(struct hw_cli *cli)
@@ -12,7 +13,7 @@ int hw_cmd_refs(struct hw_cli *cli)
 	uint64_t a;
 	int rc;
 
-	if (!hw_cli_parse_addr(cli->operand[0], &a))
+	if (!hw_parse_addr(cli->operand[0], &a))
 		return hw_cli_usage_error(cli, "'%s' is not an address (hex, 0x optional)",
 					  cli->operand[0]);
 	rc = hw_cli_open(cli, &s, "refs");

@@ -163,16 +163,6 @@ bool hw_cli_pool_selected(const struct hw_diff_pool *p, void *cli)
 	       (!strcmp(p->name, "shm") && sel[HW_POOL_SHM]);
 }
 
-int hw_cli_walk_map(struct hw_session *s, uint32_t pkg_cells, uint32_t shm_cells, bool sites,
-		    uint64_t top)
-{
-	struct hw_error *err = hw_session_walk_map(s, pkg_cells, shm_cells, sites, top);
-
-	if (!err)
-		return HW_EXIT_OK;
-	return hw_cli_fail(err);
-}
-
 FILE *hw_cli_output_open(const struct hw_cli *cli)
 {
 	FILE *f;
@@ -197,17 +187,18 @@ int hw_cli_output_close(const struct hw_cli *cli, FILE *out)
 int hw_cli_page(struct hw_cli *cli, bool html)
 {
 	struct hw_session s;
+	struct hw_error *err;
 	FILE *out;
 	int rc = hw_cli_open(cli, &s, html ? "report" : "map");
 
 	if (rc)
 		return rc;
 	hw_session_prepare_pools(&s);
-	rc = hw_cli_walk_map(&s, cli->cells ? cli->cells : 8192, cli->cells ? cli->cells : 8192,
-			     html, cli->top ? cli->top : 50);
-	if (rc) {
+	err = hw_session_walk_map(&s, cli->cells ? cli->cells : 8192,
+				  cli->cells ? cli->cells : 8192, html, cli->top ? cli->top : 50);
+	if (err) {
 		hw_session_close(&s);
-		return rc;
+		return hw_cli_fail(err);
 	}
 	out = hw_cli_output_open(cli);
 	if (!out) {

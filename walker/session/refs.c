@@ -8,8 +8,10 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "heapwalk/array.h"
 #include "heapwalk/error.h"
 #include "heapwalk/locate.h"
+#include "heapwalk/mem.h"
 #include "heapwalk/refs.h"
 #include "heapwalk/session.h"
 #include "heapwalk/target.h"
@@ -78,6 +80,39 @@ static size_t scan_pools(struct hw_session *s, struct hw_refs_pool *rp, struct h
 	return n;
 }
 
+struct hw_error *hw_session_locate(struct hw_session *s, uint64_t a, struct hw_location *loc,
+				   bool findings, struct hw_pool_report **ret)
+{
+	*ret = NULL;
+	memset(loc, 0, sizeof(*loc));
+	loc->addr = a;
+	for (size_t i = 0; i < s->report.npools; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
+		struct hw_error *err;
+		if (!pr->walked || a < pr->hdr.block || a >= hw_pool_heap_end(pr->pool, &pr->hdr))
+			continue;
+		err = hw_locate(s->t, pr->pool, &pr->hdr, loc, 1, findings ? &pr->check : NULL);
+		if (err)
+			return hw_error_context(err, "%s pool", pr->pool->name);
+		*ret = pr;
+		break;
+	}
+	return NULL;
+}
+
+void hw_session_elsewhere(const struct hw_session *s, uint64_t a, char *buf, size_t cap)
+{
+	const struct hw_mapping *m = hw_target_mapping_at(s->t, a);
+
+	if (m)
+		snprintf(buf, cap, "in %s (mapped file, offset 0x%" PRIx64 ")", m->path,
+			 a - m->start + m->file_offset);
+	else if (hw_mem_peek(s->t->mem, a, 1))
+		snprintf(buf, cap, "in memory the core saved, outside the pools");
+	else
+		snprintf(buf, cap, "not in the core's memory");
+}
+
 struct hw_error *hw_session_refs(struct hw_session *s, uint64_t a, struct hw_refs_result *res)
 {
 	struct hw_refs_pool rp[HW_POOL_KIND_COUNT];
@@ -91,15 +126,7 @@ struct hw_error *hw_session_refs(struct hw_session *s, uint64_t a, struct hw_ref
 	loc->addr = a;
 	n = scan_pools(s, rp, res->prs);
 	res->nprs = n;
-	for (size_t i = 0; i < n && !res->in; i++) {
-		struct hw_pool_report *pr = res->prs[i];
-		if (a < pr->hdr.block || a >= hw_pool_heap_end(pr->pool, &pr->hdr))
-			continue;
-		err = hw_locate(s->t, pr->pool, &pr->hdr, loc, 1, NULL);
-		if (err)
-			break;
-		res->in = pr;
-	}
+	err = hw_session_locate(s, a, loc, false, &res->in);
 	/* the whole fragment (a pointer to its header is a free-list link); else the word */
 	o.lo = a;
 	o.hi = a + s->t->word_size;
@@ -157,15 +184,9 @@ static int collect_used(void *arg, const struct hw_frag *f)
 
 	if (!f->used || !f->size)
 		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 4096;
-		struct used_range *nr = realloc(c->r, cap * sizeof(*nr));
-		if (!nr) {
-			c->nomem = true;
-			return 1;
-		}
-		c->r = nr;
-		c->cap = cap;
+	if (!hw_grow(&c->r, &c->cap, c->n + 1, sizeof(*c->r), 4096)) {
+		c->nomem = true;
+		return 1;
 	}
 	c->r[c->n].lo = f->user;
 	c->r[c->n].hi = f->user + (f->size > c->tail ? f->size - c->tail : f->size);
@@ -231,15 +252,7 @@ static int add_unmarked(void *arg, const struct hw_frag *f)
 		if (c->ex[i].file == f->file && c->ex[i].func == f->func &&
 		    c->ex[i].line == f->line)
 			return 0;
-	if (c->nex < 4096) {
-		if (c->nex == c->capex) {
-			size_t cap = c->capex ? c->capex * 2 : 64;
-			struct hw_leak_example *ne = realloc(c->ex, cap * sizeof(*ne));
-			if (!ne)
-				return 0;
-			c->ex = ne;
-			c->capex = cap;
-		}
+	if (c->nex < 4096 && hw_grow(&c->ex, &c->capex, c->nex + 1, sizeof(*c->ex), 64)) {
 		c->ex[c->nex].file = f->file;
 		c->ex[c->nex].func = f->func;
 		c->ex[c->nex].line = f->line;
