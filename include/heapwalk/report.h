@@ -65,7 +65,11 @@ void hw_fmt_frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 void hw_fmt_frags_pool_end(struct hw_report *r, struct hw_pool_report *pr);
 void hw_fmt_frags_end(struct hw_report *r);
 
-/* Per-format entry points (one file each); the hw_fmt_* above dispatch. */
+/*
+ * Per-format entry points (one file each); the hw_fmt_* above dispatch. A
+ * NULL entry falls back to the text formatter's, and a step text leaves
+ * NULL too (frags_begin, frags_end) writes nothing.
+ */
 struct hw_formatter {
 	const char *name;
 	void (*info)(struct hw_report *r);

@@ -256,19 +256,12 @@ static void frags_pool_end(struct hw_report *r, struct hw_pool_report *pr)
 	fputc('\n', r->out);
 }
 
-static void nothing(struct hw_report *r)
-{
-	(void)r;
-}
-
 const struct hw_formatter hw_formatter_text = {
     .name = "text",
     .info = info,
     .stats = stats,
     .summary = summary,
-    .frags_begin = nothing,
     .frags_pool_begin = frags_pool_begin,
     .frag = frag,
     .frags_pool_end = frags_pool_end,
-    .frags_end = nothing,
 };
