@@ -106,7 +106,7 @@ static void target_section(struct hw_report *r)
 		esc(out, in->pt_desc);
 	}
 	fputs("</td></tr>\n<tr><th>executable</th><td>", out);
-	esc(out, t->exe_path ? t->exe_path : "(not found)");
+	esc(out, r->exe_path ? r->exe_path : "(not found)");
 	fputs("</td></tr>\n<tr><th>version</th><td>", out);
 	esc(out, in->version[0] ? in->version : "unknown");
 	fprintf(out, "</td></tr>\n<tr><th>memory debug</th><td>%s</td></tr>\n",
@@ -440,7 +440,7 @@ static void instance_section(FILE *out, const struct hw_multi *m)
 	fputs("</td></tr>\n", out);
 	if (first) {
 		fputs("<tr><th>executable</th><td>", out);
-		esc(out, first->t->exe_path ? first->t->exe_path : "(not found)");
+		esc(out, first->exe_path ? first->exe_path : "(not found)");
 		fprintf(out, "</td></tr>\n<tr><th>memory debug</th><td>%s</td></tr>\n",
 			first->inst->debug_known
 			    ? (first->inst->debug ? "yes (allocation sites recorded)" : "no")

@@ -73,7 +73,7 @@ void hw_fmt_json_head(struct hw_report *r)
 	hw_json_i64(js, t->pid);
 	hw_json_key(js, "comm");
 	hw_json_string(js, t->comm);
-	hw_json_opt_string(js, "executable", t->exe_path);
+	hw_json_opt_string(js, "executable", r->exe_path);
 	hw_json_key(js, "word_size");
 	hw_json_u64(js, t->word_size);
 	hw_json_key(js, "version");

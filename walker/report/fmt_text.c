@@ -65,8 +65,8 @@ static void describe_target(struct hw_report *r)
 	fputc('\n', r->out);
 	if (t->psargs[0])
 		fprintf(r->out, "command:     %s\n", t->psargs);
-	fprintf(r->out, "executable:  %s", t->exe_path ? t->exe_path : "(not found)");
-	if (t->exe_path_in_core && (!t->exe_path || strcmp(t->exe_path, t->exe_path_in_core)))
+	fprintf(r->out, "executable:  %s", r->exe_path ? r->exe_path : "(not found)");
+	if (t->exe_path_in_core && (!r->exe_path || strcmp(r->exe_path, t->exe_path_in_core)))
 		fprintf(r->out, " (core names %s)", t->exe_path_in_core);
 	if (t->exe)
 		fprintf(r->out, ", load bias 0x%" PRIx64 "%s", t->exe_bias,
