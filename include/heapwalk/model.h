@@ -82,6 +82,8 @@ struct hw_report {
 	FILE *out;
 	const struct hw_target *t;
 	const struct hw_instance *inst;
+	/* file names the core and --sysroot chose, sanitised for printing (hw_sanitise) */
+	const char *exe_path;	       /* the executable as opened, NULL if none */
 	const char *debuginfo_path;    /* DWARF file used, NULL if none */
 	const char *debuginfo_problem; /* why none, NULL if not looked for or found */
 	struct hw_pool_report pools[HW_POOL_KIND_COUNT];

@@ -75,7 +75,11 @@ void hw_fmt_frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 void hw_fmt_frags_pool_end(struct hw_report *r, struct hw_pool_report *pr);
 void hw_fmt_frags_end(struct hw_report *r);
 
-/* Per-format entry points (one file each); the hw_fmt_* above dispatch. */
+/*
+ * Per-format entry points (one file each); the hw_fmt_* above dispatch. A
+ * NULL entry falls back to the text formatter's, and a step text leaves
+ * NULL too (frags_begin, frags_end) writes nothing.
+ */
 struct hw_formatter {
 	const char *name;
 	void (*info)(struct hw_report *r);
@@ -121,14 +125,48 @@ void hw_fmt_frag_json(struct hw_json *js, const struct hw_pool_report *pr, uint6
 
 /* Helpers shared by the formatters. */
 /*
+ * Opens a JSON document on @out (doc/json-schema.md): "format_version" and
+ * "command"; the caller adds its members. hw_json_doc_close ends the
+ * document's object and the document (fmt_json.c).
+ */
+void hw_json_doc_open(struct hw_json *js, FILE *out, const char *command);
+void hw_json_doc_close(struct hw_json *js);
+/* Members that may be unknown: @key and the value, or null (NULL string, !@known). */
+void hw_json_opt_string(struct hw_json *js, const char *key, const char *s);
+void hw_json_opt_i64(struct hw_json *js, const char *key, bool known, int64_t v);
+void hw_json_opt_u64(struct hw_json *js, const char *key, bool known, uint64_t v);
+/* @key: an object of the addresses "from" and "to". */
+void hw_json_range(struct hw_json *js, const char *key, uint64_t from, uint64_t to);
+/*
+ * The members a pool object starts with: pool, manager, pid (when @pid is
+ * not NULL), block, layout, walked, and error when not walked.
+ */
+void hw_json_pool_members(struct hw_json *js, const struct hw_pool_report *pr, const int64_t *pid);
+/*
  * Opens a pool object of the JSON documents (doc/json-schema.md) and writes
  * its common members: pool, manager, pid, block, layout, walked, then
  * error or the heap and walk totals. The caller adds its members and
  * closes it (fmt_json.c).
  */
 void hw_json_pool_open(struct hw_json *js, const struct hw_pool_report *pr, int64_t pid);
+/* "frags": the walk's fragment counts; "free_counter" too when @h is not NULL. */
+void hw_json_walk_frags(struct hw_json *js, const struct hw_pool_report *pr,
+			const struct hw_heap_header *h);
 /* "findings_total" and the "findings" array of a pool object (fmt_json.c). */
 void hw_json_findings(struct hw_json *js, const struct hw_check *ck);
+/* The same; @more(@ctx, k) adds members to the object of finding k. */
+void hw_json_findings_more(struct hw_json *js, const struct hw_check *ck,
+			   void (*more)(void *ctx, size_t k), void *ctx);
+/* The members of an allocation site: file, func, line, module ("" when NULL). */
+void hw_json_site(struct hw_json *js, const char *file, const char *func, uint64_t line,
+		  const char *module);
+/* A site row's members: count, bytes and the site. */
+void hw_json_site_row(struct hw_json *js, const struct hw_site *s);
+/*
+ * The sites of a summary pool object: "sites_available", "sites_total" and
+ * the "sites" array of pr's rows (none when the pool records no sites).
+ */
+void hw_json_sites(struct hw_json *js, const struct hw_pool_report *pr);
 const char *hw_report_state(const struct hw_frag *f); /* "used" / "free" */
 /* Percent of @part in @whole, 0 when whole is 0. */
 double hw_report_pct(uint64_t part, uint64_t whole);
@@ -170,7 +208,7 @@ void hw_fmt_content_json(struct hw_report *r, const struct hw_frag *f);
 /* summary --classify: a site's "holds:" line, or its "content" member; the pool's total. */
 void hw_fmt_classify_text(struct hw_report *r, const struct hw_pool_report *pr,
 			  const struct hw_site *s, const char *indent);
-void hw_fmt_classify_json(struct hw_report *r, const struct hw_pool_report *pr,
+void hw_fmt_classify_json(struct hw_json *js, const struct hw_pool_report *pr,
 			  const struct hw_site *s);
 void hw_fmt_classify_total_text(struct hw_report *r, const struct hw_pool_report *pr,
 				const char *indent);

@@ -51,6 +51,7 @@ struct hw_session {
 	struct hw_pool pools[HW_POOL_KIND_COUNT];
 	bool pool_sel[HW_POOL_KIND_COUNT]; /* the pools prepare_pools sets up */
 	char *debuginfo_problem;
+	char *exe_text, *debuginfo_text; /* the report's exe_path and debuginfo_path */
 	struct hw_report report;
 	bool dw_borrowed;	      /* dw belongs to someone else (an instance shares one) */
 	bool no_progress;	      /* no progress line (the command streams to the terminal) */

@@ -50,39 +50,11 @@ void hw_fmt_brief_json(struct hw_report *r, const struct hw_pool_report *pr,
 	if (has_sites(pr)) {
 		hw_json_key(js, "site_kind");
 		hw_json_string(js, b->used ? "allocated" : "freed");
-		hw_json_key(js, "file");
-		hw_json_string(js, hw_strcache_get(&r->strings, b->file));
-		hw_json_key(js, "func");
-		hw_json_string(js, hw_strcache_get(&r->strings, b->func));
-		hw_json_key(js, "line");
-		hw_json_u64(js, b->line);
-		hw_json_key(js, "module");
-		hw_json_string(js, b->mname ? hw_strcache_get(&r->strings, b->mname) : "");
+		hw_json_site(js, hw_strcache_get(&r->strings, b->file),
+			     hw_strcache_get(&r->strings, b->func), b->line,
+			     b->mname ? hw_strcache_get(&r->strings, b->mname) : "");
 	}
 	hw_json_end_object(js);
-}
-
-static void json_pool_members(struct hw_report *r, const struct hw_pool_report *pr)
-{
-	struct hw_json *js = &r->json;
-
-	hw_json_key(js, "pool");
-	hw_json_string(js, pr->pool->name);
-	hw_json_key(js, "manager");
-	hw_json_string(js, pr->pool->manager);
-	hw_json_key(js, "block");
-	hw_json_hex(js, pr->pool->block);
-	hw_json_key(js, "layout");
-	if (pr->pool->usable)
-		hw_json_string(js, hw_pool_layout_source(pr->pool));
-	else
-		hw_json_null(js);
-	hw_json_key(js, "walked");
-	hw_json_bool(js, pr->walked);
-	if (!pr->walked) {
-		hw_json_key(js, "error");
-		hw_json_string(js, pr->error ? pr->error : "");
-	}
 }
 
 static const char *part_name(enum hw_loc_part p)
@@ -138,15 +110,8 @@ static void where_json(struct hw_report *r, const struct hw_pool_report *pr,
 		hw_json_key(js, "part");
 		hw_json_string(js, part_name(l->part));
 	}
-	if (l->kind == HW_LOC_GAP) {
-		hw_json_key(js, "damaged_range");
-		hw_json_begin_object(js);
-		hw_json_key(js, "from");
-		hw_json_hex(js, l->gap_from);
-		hw_json_key(js, "to");
-		hw_json_hex(js, l->gap_to);
-		hw_json_end_object(js);
-	}
+	if (l->kind == HW_LOC_GAP)
+		hw_json_range(js, "damaged_range", l->gap_from, l->gap_to);
 	hw_json_key(js, "fragment");
 	if (l->kind == HW_LOC_FRAG)
 		hw_fmt_brief_json(r, pr, &l->frag);
@@ -226,6 +191,20 @@ static void check_text(struct hw_report *r, const struct hw_check_pool *cp, size
 	(void)errors;
 }
 
+/* A check finding's JSON adds where it lies (hw_json_findings_more). */
+struct where_ctx {
+	struct hw_report *r;
+	const struct hw_check_pool *c;
+};
+
+static void finding_where(void *ctx, size_t k)
+{
+	const struct where_ctx *w = ctx;
+
+	if (w->c->where)
+		where_json(w->r, w->c->pr, &w->c->where[k]);
+}
+
 static void check_json(struct hw_report *r, const struct hw_check_pool *cp, size_t n)
 {
 	struct hw_json *js = &r->json;
@@ -237,19 +216,12 @@ static void check_json(struct hw_report *r, const struct hw_check_pool *cp, size
 		const struct hw_check_pool *c = &cp[i];
 		const struct hw_pool_report *pr = c->pr;
 		const struct hw_check *ck = &pr->check;
+		struct where_ctx w = {r, c};
 
 		hw_json_begin_object(js);
-		json_pool_members(r, pr);
+		hw_json_pool_members(js, pr, NULL);
 		if (pr->walked) {
-			hw_json_key(js, "frags");
-			hw_json_begin_object(js);
-			hw_json_key(js, "total");
-			hw_json_u64(js, pr->walk.frags);
-			hw_json_key(js, "used");
-			hw_json_u64(js, pr->walk.used_frags);
-			hw_json_key(js, "free");
-			hw_json_u64(js, pr->walk.free_frags);
-			hw_json_end_object(js);
+			hw_json_walk_frags(js, pr, NULL);
 			hw_json_key(js, "walk_complete");
 			hw_json_bool(js, pr->walk.complete);
 			hw_json_key(js, "skipped");
@@ -273,35 +245,12 @@ static void check_json(struct hw_report *r, const struct hw_check_pool *cp, size
 			hw_json_u64(js, ck->errors);
 			hw_json_key(js, "warnings");
 			hw_json_u64(js, ck->warnings);
-			hw_json_key(js, "findings_total");
-			hw_json_u64(js, ck->total);
-			hw_json_key(js, "findings");
-			hw_json_begin_array(js);
-			for (size_t k = 0; k < ck->n; k++) {
-				const struct hw_finding *f = &ck->items[k];
-				hw_json_begin_object(js);
-				hw_json_key(js, "severity");
-				hw_json_string(js, hw_severity_name(f->sev));
-				hw_json_key(js, "address");
-				hw_json_hex(js, f->addr);
-				hw_json_key(js, "index");
-				if (f->index != HW_NO_INDEX)
-					hw_json_u64(js, f->index);
-				else
-					hw_json_null(js);
-				hw_json_key(js, "message");
-				hw_json_string(js, f->message);
-				if (c->where)
-					where_json(r, pr, &c->where[k]);
-				hw_json_end_object(js);
-			}
-			hw_json_end_array(js);
+			hw_json_findings_more(js, ck, finding_where, &w);
 		}
 		hw_json_end_object(js);
 	}
 	hw_json_end_array(js);
-	hw_json_end_object(js);
-	hw_json_finish(js);
+	hw_json_doc_close(js);
 }
 
 void hw_fmt_check(struct hw_report *r, const struct hw_check_pool *cp, size_t n)
@@ -337,11 +286,7 @@ void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
 		hw_fmt_json_head(r);
 		hw_json_key(js, "address");
 		hw_json_hex(js, loc->addr);
-		hw_json_key(js, "pool");
-		if (pr)
-			hw_json_string(js, pr->pool->name);
-		else
-			hw_json_null(js);
+		hw_json_opt_string(js, "pool", pr ? pr->pool->name : NULL);
 		if (pr) {
 			hw_json_key(js, "manager");
 			hw_json_string(js, pr->pool->manager);
@@ -354,13 +299,8 @@ void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
 			hw_json_key(js, "location");
 			hw_json_string(js, "none");
 		}
-		hw_json_key(js, "elsewhere");
-		if (elsewhere)
-			hw_json_string(js, elsewhere);
-		else
-			hw_json_null(js);
-		hw_json_end_object(js);
-		hw_json_finish(js);
+		hw_json_opt_string(js, "elsewhere", elsewhere);
+		hw_json_doc_close(js);
 		return;
 	}
 	fprintf(r->out, "address 0x%" PRIx64 ": ", loc->addr);

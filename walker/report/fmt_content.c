@@ -162,13 +162,13 @@ static void counts_json(struct hw_json *js, const struct hw_content_counts *c)
 	hw_json_end_object(js);
 }
 
-void hw_fmt_classify_json(struct hw_report *r, const struct hw_pool_report *pr,
+void hw_fmt_classify_json(struct hw_json *js, const struct hw_pool_report *pr,
 			  const struct hw_site *s)
 {
 	if (!pr->classify)
 		return;
-	hw_json_key(&r->json, "content");
-	counts_json(&r->json, hw_classify_site(pr->classify, s->file, s->func, s->line));
+	hw_json_key(js, "content");
+	counts_json(js, hw_classify_site(pr->classify, s->file, s->func, s->line));
 }
 
 void hw_fmt_classify_total_text(struct hw_report *r, const struct hw_pool_report *pr,

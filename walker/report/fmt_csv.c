@@ -202,11 +202,6 @@ static void nothing_pool(struct hw_report *r, struct hw_pool_report *pr)
 	(void)pr;
 }
 
-static void nothing(struct hw_report *r)
-{
-	(void)r;
-}
-
 const struct hw_formatter hw_formatter_csv = {
     .name = "csv",
     .stats = stats,
@@ -215,5 +210,4 @@ const struct hw_formatter hw_formatter_csv = {
     .frags_pool_begin = nothing_pool,
     .frag = frag,
     .frags_pool_end = nothing_pool,
-    .frags_end = nothing,
 };

@@ -56,6 +56,28 @@ static void esc(FILE *out, const char *s)
 	hw_xml_escape(out, s ? s : "");
 }
 
+/* An allocation site as "FILE: FUNC(LINE)", escaped. */
+static void site_text(FILE *out, const char *file, const char *func, uint64_t line)
+{
+	esc(out, file);
+	fputs(": ", out);
+	esc(out, func);
+	fprintf(out, "(%" PRIu64 ")", line);
+}
+
+/* The last cells of a site row: the module ("-" if none), then the site in @site_td; the row ends.
+ */
+static void site_cells(FILE *out, const char *module, const char *site_td, const char *file,
+		       const char *func, uint64_t line)
+{
+	fputs("<td>", out);
+	esc(out, module && module[0] ? module : "-");
+	fputs("</td>", out);
+	fputs(site_td, out);
+	site_text(out, file, func, line);
+	fputs("</td></tr>\n", out);
+}
+
 static void row_num(FILE *out, const char *label, uint64_t v, uint64_t of)
 {
 	char h[32];
@@ -84,7 +106,7 @@ static void target_section(struct hw_report *r)
 		esc(out, in->pt_desc);
 	}
 	fputs("</td></tr>\n<tr><th>executable</th><td>", out);
-	esc(out, t->exe_path ? t->exe_path : "(not found)");
+	esc(out, r->exe_path ? r->exe_path : "(not found)");
 	fputs("</td></tr>\n<tr><th>version</th><td>", out);
 	esc(out, in->version[0] ? in->version : "unknown");
 	fprintf(out, "</td></tr>\n<tr><th>memory debug</th><td>%s</td></tr>\n",
@@ -193,14 +215,9 @@ static void sites(FILE *out, const struct hw_pool_report *pr)
 			"<tr><td class=\"n\" data-v=\"%" PRIu64 "\">%" PRIu64
 			"</td><td class=\"n\" "
 			"data-v=\"%" PRIu64 "\">%" PRIu64
-			"</td><td class=\"n\" data-v=\"%.3f\">%.1f</td><td>",
+			"</td><td class=\"n\" data-v=\"%.3f\">%.1f</td>",
 			s->count, s->count, s->bytes, s->bytes, pct, pct);
-		esc(out, s->mname_s && s->mname_s[0] ? s->mname_s : "-");
-		fputs("</td><td>", out);
-		esc(out, s->file_s);
-		fputs(": ", out);
-		esc(out, s->func_s);
-		fprintf(out, "(%" PRIu64 ")</td></tr>\n", s->line);
+		site_cells(out, s->mname_s, "<td>", s->file_s, s->func_s, s->line);
 	}
 	fputs("</tbody></table></div>\n", out);
 	if (pr->nrows < pr->sites.n)
@@ -423,7 +440,7 @@ static void instance_section(FILE *out, const struct hw_multi *m)
 	fputs("</td></tr>\n", out);
 	if (first) {
 		fputs("<tr><th>executable</th><td>", out);
-		esc(out, first->t->exe_path ? first->t->exe_path : "(not found)");
+		esc(out, first->exe_path ? first->exe_path : "(not found)");
 		fprintf(out, "</td></tr>\n<tr><th>memory debug</th><td>%s</td></tr>\n",
 			first->inst->debug_known
 			    ? (first->inst->debug ? "yes (allocation sites recorded)" : "no")
@@ -655,10 +672,8 @@ static void chart(FILE *out, const struct hw_watch_view *g, const struct hw_watc
 		esc(out, s->module);
 		fputs(" ", out);
 	}
-	esc(out, s->file);
-	fputs(": ", out);
-	esc(out, s->func);
-	fprintf(out, "(%" PRIu64 ")</figcaption>\n", s->line);
+	site_text(out, s->file, s->func, s->line);
+	fputs("</figcaption>\n", out);
 	fprintf(
 	    out,
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d "
@@ -818,13 +833,8 @@ static void growth_section(FILE *out, const struct hw_watch_view *g, const char 
 				"\">%+" PRId64 "</td>",
 				dc, dc);
 			cell_bytes(out, "bytes", s->bytes[n - 1]);
-			fputs("<td>", out);
-			esc(out, s->module && s->module[0] ? s->module : "-");
-			fputs("</td><td data-k=\"site\">", out);
-			esc(out, s->file);
-			fputs(": ", out);
-			esc(out, s->func);
-			fprintf(out, "(%" PRIu64 ")</td></tr>\n", s->line);
+			site_cells(out, s->module, "<td data-k=\"site\">", s->file, s->func,
+				   s->line);
 		}
 		fputs("</tbody></table></div>\n", out);
 		fputs("<h3>Growth over time</h3>\n<div class=\"charts\">\n", out);

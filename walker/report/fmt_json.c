@@ -4,18 +4,67 @@
 #include "heapwalk/report.h"
 #include "heapwalk/target.h"
 
+void hw_json_doc_open(struct hw_json *js, FILE *out, const char *command)
+{
+	hw_json_init(js, out, true);
+	hw_json_begin_object(js);
+	hw_json_key(js, "format_version");
+	hw_json_u64(js, HW_JSON_FORMAT_VERSION);
+	hw_json_key(js, "command");
+	hw_json_string(js, command);
+}
+
+void hw_json_doc_close(struct hw_json *js)
+{
+	hw_json_end_object(js);
+	hw_json_finish(js);
+}
+
+void hw_json_opt_string(struct hw_json *js, const char *key, const char *s)
+{
+	hw_json_key(js, key);
+	if (s)
+		hw_json_string(js, s);
+	else
+		hw_json_null(js);
+}
+
+void hw_json_opt_i64(struct hw_json *js, const char *key, bool known, int64_t v)
+{
+	hw_json_key(js, key);
+	if (known)
+		hw_json_i64(js, v);
+	else
+		hw_json_null(js);
+}
+
+void hw_json_opt_u64(struct hw_json *js, const char *key, bool known, uint64_t v)
+{
+	hw_json_key(js, key);
+	if (known)
+		hw_json_u64(js, v);
+	else
+		hw_json_null(js);
+}
+
+void hw_json_range(struct hw_json *js, const char *key, uint64_t from, uint64_t to)
+{
+	hw_json_key(js, key);
+	hw_json_begin_object(js);
+	hw_json_key(js, "from");
+	hw_json_hex(js, from);
+	hw_json_key(js, "to");
+	hw_json_hex(js, to);
+	hw_json_end_object(js);
+}
+
 void hw_fmt_json_head(struct hw_report *r)
 {
 	const struct hw_target *t = r->t;
 	const struct hw_instance *in = r->inst;
 	struct hw_json *js = &r->json;
 
-	hw_json_init(js, r->out, true);
-	hw_json_begin_object(js);
-	hw_json_key(js, "format_version");
-	hw_json_u64(js, HW_JSON_FORMAT_VERSION);
-	hw_json_key(js, "command");
-	hw_json_string(js, r->command);
+	hw_json_doc_open(js, r->out, r->command);
 	hw_json_key(js, "target");
 	hw_json_begin_object(js);
 	hw_json_key(js, "core");
@@ -24,11 +73,7 @@ void hw_fmt_json_head(struct hw_report *r)
 	hw_json_i64(js, t->pid);
 	hw_json_key(js, "comm");
 	hw_json_string(js, t->comm);
-	hw_json_key(js, "executable");
-	if (t->exe_path)
-		hw_json_string(js, t->exe_path);
-	else
-		hw_json_null(js);
+	hw_json_opt_string(js, "executable", r->exe_path);
 	hw_json_key(js, "word_size");
 	hw_json_u64(js, t->word_size);
 	hw_json_key(js, "version");
@@ -38,21 +83,9 @@ void hw_fmt_json_head(struct hw_report *r)
 		hw_json_bool(js, in->debug);
 	else
 		hw_json_null(js);
-	hw_json_key(js, "process_no");
-	if (in->has_process_no)
-		hw_json_i64(js, in->process_no);
-	else
-		hw_json_null(js);
-	hw_json_key(js, "process_desc");
-	if (in->has_pt)
-		hw_json_string(js, in->pt_desc);
-	else
-		hw_json_null(js);
-	hw_json_key(js, "debuginfo");
-	if (r->debuginfo_path)
-		hw_json_string(js, r->debuginfo_path);
-	else
-		hw_json_null(js);
+	hw_json_opt_i64(js, "process_no", in->has_process_no, in->process_no);
+	hw_json_opt_string(js, "process_desc", in->has_pt ? in->pt_desc : NULL);
+	hw_json_opt_string(js, "debuginfo", r->debuginfo_path);
 	hw_json_end_object(js);
 }
 
@@ -67,11 +100,11 @@ static void head(struct hw_report *r)
 static void tail(struct hw_report *r)
 {
 	hw_json_end_array(&r->json);
-	hw_json_end_object(&r->json);
-	hw_json_finish(&r->json);
+	hw_json_doc_close(&r->json);
 }
 
-void hw_json_findings(struct hw_json *js, const struct hw_check *ck)
+void hw_json_findings_more(struct hw_json *js, const struct hw_check *ck,
+			   void (*more)(void *ctx, size_t k), void *ctx)
 {
 	hw_json_key(js, "findings_total");
 	hw_json_u64(js, ck->total);
@@ -84,44 +117,68 @@ void hw_json_findings(struct hw_json *js, const struct hw_check *ck)
 		hw_json_string(js, hw_severity_name(f->sev));
 		hw_json_key(js, "address");
 		hw_json_hex(js, f->addr);
-		hw_json_key(js, "index");
-		if (f->index != HW_NO_INDEX)
-			hw_json_u64(js, f->index);
-		else
-			hw_json_null(js);
+		hw_json_opt_u64(js, "index", f->index != HW_NO_INDEX, f->index);
 		hw_json_key(js, "message");
 		hw_json_string(js, f->message);
+		if (more)
+			more(ctx, i);
 		hw_json_end_object(js);
 	}
 	hw_json_end_array(js);
 }
 
-void hw_json_pool_open(struct hw_json *js, const struct hw_pool_report *pr, int64_t pid)
+void hw_json_findings(struct hw_json *js, const struct hw_check *ck)
+{
+	hw_json_findings_more(js, ck, NULL, NULL);
+}
+
+void hw_json_pool_members(struct hw_json *js, const struct hw_pool_report *pr, const int64_t *pid)
 {
 	const struct hw_pool *p = pr->pool;
-	const struct hw_heap_header *h = &pr->hdr;
 
-	hw_json_begin_object(js);
 	hw_json_key(js, "pool");
 	hw_json_string(js, p->name);
 	hw_json_key(js, "manager");
 	hw_json_string(js, p->manager);
-	hw_json_key(js, "pid");
-	hw_json_i64(js, pid);
+	if (pid) {
+		hw_json_key(js, "pid");
+		hw_json_i64(js, *pid);
+	}
 	hw_json_key(js, "block");
 	hw_json_hex(js, p->block);
-	hw_json_key(js, "layout");
-	if (p->usable)
-		hw_json_string(js, hw_pool_layout_source(p));
-	else
-		hw_json_null(js);
+	hw_json_opt_string(js, "layout", p->usable ? hw_pool_layout_source(p) : NULL);
 	hw_json_key(js, "walked");
 	hw_json_bool(js, pr->walked);
 	if (!pr->walked) {
 		hw_json_key(js, "error");
-		hw_json_string(js, pr->error ? pr->error : "");
-		return;
+		hw_json_string(js, pr->error);
 	}
+}
+
+void hw_json_walk_frags(struct hw_json *js, const struct hw_pool_report *pr,
+			const struct hw_heap_header *h)
+{
+	hw_json_key(js, "frags");
+	hw_json_begin_object(js);
+	hw_json_key(js, "total");
+	hw_json_u64(js, pr->walk.frags);
+	hw_json_key(js, "used");
+	hw_json_u64(js, pr->walk.used_frags);
+	hw_json_key(js, "free");
+	hw_json_u64(js, pr->walk.free_frags);
+	if (h)
+		hw_json_opt_u64(js, "free_counter", h->has_ffrags, h->ffrags);
+	hw_json_end_object(js);
+}
+
+void hw_json_pool_open(struct hw_json *js, const struct hw_pool_report *pr, int64_t pid)
+{
+	const struct hw_heap_header *h = &pr->hdr;
+
+	hw_json_begin_object(js);
+	hw_json_pool_members(js, pr, &pid);
+	if (!pr->walked)
+		return;
 	hw_json_key(js, "heap_size");
 	hw_json_u64(js, h->size);
 	hw_json_key(js, "used");
@@ -132,20 +189,7 @@ void hw_json_pool_open(struct hw_json *js, const struct hw_pool_report *pr, int6
 	hw_json_u64(js, h->size > h->real_used ? h->size - h->real_used : 0);
 	hw_json_key(js, "max_real_used");
 	hw_json_u64(js, h->max_real_used);
-	hw_json_key(js, "frags");
-	hw_json_begin_object(js);
-	hw_json_key(js, "total");
-	hw_json_u64(js, pr->walk.frags);
-	hw_json_key(js, "used");
-	hw_json_u64(js, pr->walk.used_frags);
-	hw_json_key(js, "free");
-	hw_json_u64(js, pr->walk.free_frags);
-	hw_json_key(js, "free_counter");
-	if (h->has_ffrags)
-		hw_json_u64(js, h->ffrags);
-	else
-		hw_json_null(js);
-	hw_json_end_object(js);
+	hw_json_walk_frags(js, pr, h);
 	hw_json_key(js, "used_bytes_walked");
 	hw_json_u64(js, pr->walk.used_bytes);
 	hw_json_key(js, "free_bytes_walked");
@@ -201,8 +245,8 @@ static void stats(struct hw_report *r)
 	tail(r);
 }
 
-static void site_members(struct hw_json *js, const char *file, const char *func, uint64_t line,
-			 const char *module)
+void hw_json_site(struct hw_json *js, const char *file, const char *func, uint64_t line,
+		  const char *module)
 {
 	hw_json_key(js, "file");
 	hw_json_string(js, file);
@@ -214,6 +258,34 @@ static void site_members(struct hw_json *js, const char *file, const char *func,
 	hw_json_string(js, module);
 }
 
+void hw_json_site_row(struct hw_json *js, const struct hw_site *s)
+{
+	hw_json_key(js, "count");
+	hw_json_u64(js, s->count);
+	hw_json_key(js, "bytes");
+	hw_json_u64(js, s->bytes);
+	hw_json_site(js, s->file_s, s->func_s, s->line, s->mname_s);
+}
+
+void hw_json_sites(struct hw_json *js, const struct hw_pool_report *pr)
+{
+	bool debug = hw_pool_debug(pr->pool);
+
+	hw_json_key(js, "sites_available");
+	hw_json_bool(js, debug);
+	hw_json_key(js, "sites_total");
+	hw_json_u64(js, pr->sites.n);
+	hw_json_key(js, "sites");
+	hw_json_begin_array(js);
+	for (size_t j = 0; debug && j < pr->nrows; j++) {
+		hw_json_begin_object(js);
+		hw_json_site_row(js, pr->rows[j]);
+		hw_fmt_classify_json(js, pr, pr->rows[j]);
+		hw_json_end_object(js);
+	}
+	hw_json_end_array(js);
+}
+
 static void summary(struct hw_report *r)
 {
 	struct hw_json *js = &r->json;
@@ -223,24 +295,7 @@ static void summary(struct hw_report *r)
 		const struct hw_pool_report *pr = &r->pools[i];
 		pool_open(r, pr);
 		if (pr->walked) {
-			hw_json_key(js, "sites_available");
-			hw_json_bool(js, hw_pool_debug(pr->pool));
-			hw_json_key(js, "sites_total");
-			hw_json_u64(js, pr->sites.n);
-			hw_json_key(js, "sites");
-			hw_json_begin_array(js);
-			for (size_t j = 0; hw_pool_debug(pr->pool) && j < pr->nrows; j++) {
-				const struct hw_site *s = pr->rows[j];
-				hw_json_begin_object(js);
-				hw_json_key(js, "count");
-				hw_json_u64(js, s->count);
-				hw_json_key(js, "bytes");
-				hw_json_u64(js, s->bytes);
-				site_members(js, s->file_s, s->func_s, s->line, s->mname_s);
-				hw_fmt_classify_json(r, pr, s);
-				hw_json_end_object(js);
-			}
-			hw_json_end_array(js);
+			hw_json_sites(js, pr);
 			hw_fmt_classify_total_json(r, pr);
 			hw_json_findings(js, &pr->check);
 		}
@@ -272,7 +327,7 @@ static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 	hw_json_key(js, "state");
 	hw_json_string(js, hw_report_state(f));
 	if (hw_pool_debug(pr->pool))
-		site_members(js, hw_strcache_get(&r->strings, f->file),
+		hw_json_site(js, hw_strcache_get(&r->strings, f->file),
 			     hw_strcache_get(&r->strings, f->func), f->line,
 			     f->mname ? hw_strcache_get(&r->strings, f->mname) : "");
 	if (r->hexdump || r->show_strings)

@@ -97,18 +97,11 @@ static void frags_pool_end(struct hw_report *r, struct hw_pool_report *pr)
 	hw_sbuf_deinit(&sb);
 }
 
-static void nothing(struct hw_report *r)
-{
-	(void)r;
-}
-
 const struct hw_formatter hw_formatter_kamailio = {
     .name = "kamailio",
     .stats = stats,
     .summary = summary,
-    .frags_begin = nothing,
     .frags_pool_begin = frags_pool_begin,
     .frag = frag,
     .frags_pool_end = frags_pool_end,
-    .frags_end = nothing,
 };

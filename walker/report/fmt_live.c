@@ -30,8 +30,6 @@ static const char *proc_label(const struct hw_multi_proc *p)
 static void json_pool(struct hw_json *js, const struct hw_multi *m, const struct hw_report *r,
 		      const struct hw_pool_report *pr)
 {
-	const struct hw_pool *p = pr->pool;
-
 	hw_json_pool_open(js, pr, r->t->pid);
 	if (!pr->walked) {
 		hw_json_end_object(js);
@@ -39,36 +37,11 @@ static void json_pool(struct hw_json *js, const struct hw_multi *m, const struct
 	}
 	if (!strcmp(m->command, "stats") && pr->frag)
 		hw_fmt_frag_json(js, pr, m->request);
-	if (!strcmp(m->command, "summary")) {
-		bool debug = hw_pool_debug(p);
-		hw_json_key(js, "sites_available");
-		hw_json_bool(js, debug);
-		hw_json_key(js, "sites_total");
-		hw_json_u64(js, pr->sites.n);
-		hw_json_key(js, "sites");
-		hw_json_begin_array(js);
-		for (size_t j = 0; debug && j < pr->nrows; j++) {
-			const struct hw_site *s = pr->rows[j];
-			hw_json_begin_object(js);
-			hw_json_key(js, "count");
-			hw_json_u64(js, s->count);
-			hw_json_key(js, "bytes");
-			hw_json_u64(js, s->bytes);
-			hw_json_key(js, "file");
-			hw_json_string(js, s->file_s);
-			hw_json_key(js, "func");
-			hw_json_string(js, s->func_s);
-			hw_json_key(js, "line");
-			hw_json_u64(js, s->line);
-			hw_json_key(js, "module");
-			hw_json_string(js, s->mname_s ? s->mname_s : "");
-			hw_json_end_object(js);
-		}
-		hw_json_end_array(js);
-	}
+	if (!strcmp(m->command, "summary"))
+		hw_json_sites(js, pr);
 	if (!strcmp(m->command, "info")) {
 		hw_json_key(js, "evidence");
-		hw_json_string(js, p->evidence);
+		hw_json_string(js, pr->pool->evidence);
 	}
 	hw_json_findings(js, &pr->check);
 	hw_json_end_object(js);
@@ -79,7 +52,7 @@ static void json_instance(struct hw_json *js, const struct hw_multi *m)
 	hw_json_key(js, "instance");
 	hw_json_begin_object(js);
 	hw_json_key(js, "source");
-	hw_json_string(js, m->source ? m->source : "");
+	hw_json_string(js, m->source);
 	hw_json_key(js, "live");
 	hw_json_bool(js, m->live);
 	hw_json_key(js, "stopped");
@@ -89,12 +62,8 @@ static void json_instance(struct hw_json *js, const struct hw_multi *m)
 	hw_json_key(js, "wall_ms");
 	hw_json_double(js, (double)m->wall_ns / 1e6);
 	hw_json_key(js, "version");
-	hw_json_string(js, m->version ? m->version : "");
-	hw_json_key(js, "process_count");
-	if (m->has_process_count)
-		hw_json_i64(js, m->process_count);
-	else
-		hw_json_null(js);
+	hw_json_string(js, m->version);
+	hw_json_opt_i64(js, "process_count", m->has_process_count, m->process_count);
 	hw_json_key(js, "pt_entries");
 	hw_json_u64(js, m->npt);
 	hw_json_key(js, "pt_missing");
@@ -105,17 +74,34 @@ static void json_instance(struct hw_json *js, const struct hw_multi *m)
 	hw_json_end_object(js);
 }
 
+/* Named counts, members of the open object. */
+struct count {
+	const char *key;
+	uint64_t v;
+};
+
+static void json_counts(struct hw_json *js, const struct count *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		hw_json_key(js, c[i].key);
+		hw_json_u64(js, c[i].v);
+	}
+}
+
 static void json_proc_head(struct hw_json *js, const struct hw_multi_proc *p)
 {
+	const struct count counts[] = {
+	    {"copied_bytes", p->copied},
+	    {"copied_while_stopped", p->copied_while_stopped},
+	    {"untouched_bytes", p->skipped_zero},
+	    {"unreadable_bytes", p->unreadable},
+	};
+
 	hw_json_key(js, "pid");
 	hw_json_i64(js, p->pid);
-	hw_json_key(js, "rank");
-	if (p->rank >= 0 || p->in_pt)
-		hw_json_i64(js, p->rank);
-	else
-		hw_json_null(js);
+	hw_json_opt_i64(js, "rank", p->rank >= 0 || p->in_pt, p->rank);
 	hw_json_key(js, "desc");
-	hw_json_string(js, p->desc ? p->desc : "");
+	hw_json_string(js, p->desc);
 	hw_json_key(js, "in_pt");
 	hw_json_bool(js, p->in_pt);
 	hw_json_key(js, "stopped");
@@ -124,14 +110,7 @@ static void json_proc_head(struct hw_json *js, const struct hw_multi_proc *p)
 	hw_json_bool(js, p->was_stopped);
 	hw_json_key(js, "stop_ms");
 	hw_json_double(js, (double)p->stop_ns / 1e6);
-	hw_json_key(js, "copied_bytes");
-	hw_json_u64(js, p->copied);
-	hw_json_key(js, "copied_while_stopped");
-	hw_json_u64(js, p->copied_while_stopped);
-	hw_json_key(js, "untouched_bytes");
-	hw_json_u64(js, p->skipped_zero);
-	hw_json_key(js, "unreadable_bytes");
-	hw_json_u64(js, p->unreadable);
+	json_counts(js, counts, sizeof(counts) / sizeof(counts[0]));
 }
 
 /* Sum of one pool kind over every process. */
@@ -172,24 +151,19 @@ static void json_totals(struct hw_json *js, const struct hw_multi *m)
 	for (int k = 0; k < 2; k++) {
 		struct totals t;
 		totals_of(m, pools[k], &t);
+		const struct count counts[] = {
+		    {"pools", t.n},
+		    {"heap_size", t.size},
+		    {"used", t.used},
+		    {"real_used", t.real_used},
+		    {"free", t.size > t.real_used ? t.size - t.real_used : 0},
+		    {"max_real_used", t.max_real_used},
+		    {"frags", t.frags},
+		    {"free_frags", t.free_frags},
+		};
 		hw_json_key(js, pools[k]);
 		hw_json_begin_object(js);
-		hw_json_key(js, "pools");
-		hw_json_u64(js, t.n);
-		hw_json_key(js, "heap_size");
-		hw_json_u64(js, t.size);
-		hw_json_key(js, "used");
-		hw_json_u64(js, t.used);
-		hw_json_key(js, "real_used");
-		hw_json_u64(js, t.real_used);
-		hw_json_key(js, "free");
-		hw_json_u64(js, t.size > t.real_used ? t.size - t.real_used : 0);
-		hw_json_key(js, "max_real_used");
-		hw_json_u64(js, t.max_real_used);
-		hw_json_key(js, "frags");
-		hw_json_u64(js, t.frags);
-		hw_json_key(js, "free_frags");
-		hw_json_u64(js, t.free_frags);
+		json_counts(js, counts, sizeof(counts) / sizeof(counts[0]));
 		hw_json_end_object(js);
 	}
 	hw_json_end_object(js);
@@ -199,16 +173,11 @@ static void multi_json(const struct hw_multi *m)
 {
 	struct hw_json js;
 
-	hw_json_init(&js, m->out, true);
-	hw_json_begin_object(&js);
-	hw_json_key(&js, "format_version");
-	hw_json_u64(&js, HW_JSON_FORMAT_VERSION);
-	hw_json_key(&js, "command");
-	hw_json_string(&js, m->command);
+	hw_json_doc_open(&js, m->out, m->command);
 	json_instance(&js, m);
 	if (!strcmp(m->command, "snapshot")) {
 		hw_json_key(&js, "file");
-		hw_json_string(&js, m->file ? m->file : "");
+		hw_json_string(&js, m->file);
 		hw_json_key(&js, "file_bytes");
 		hw_json_u64(&js, m->file_bytes);
 	}
@@ -234,8 +203,7 @@ static void multi_json(const struct hw_multi *m)
 	hw_json_end_array(&js);
 	if (!strcmp(m->command, "stats"))
 		json_totals(&js, m);
-	hw_json_end_object(&js);
-	hw_json_finish(&js);
+	hw_json_doc_close(&js);
 }
 
 /* ---- text ---- */
@@ -492,6 +460,22 @@ void hw_fmt_snapshot(const struct hw_multi *m)
 
 /* ---- diff ---- */
 
+/* The pool, pid and process description members of a diff, watch or diagnose entry. */
+static void json_pool_of(struct hw_json *js, const char *pool, int pid, const char *desc)
+{
+	hw_json_key(js, "pool");
+	hw_json_string(js, pool);
+	hw_json_key(js, "pid");
+	hw_json_i64(js, pid);
+	hw_json_key(js, "desc");
+	hw_json_string(js, desc);
+}
+
+static const char *diff_kind(const struct hw_diff_row *r, const char *changed)
+{
+	return r->kind == HW_DIFF_NEW ? "new" : r->kind == HW_DIFF_GONE ? "gone" : changed;
+}
+
 static void diff_pair_title(FILE *out, const struct hw_diff_pair *p)
 {
 	const struct hw_diff_pool *x = p->b ? p->b : p->a;
@@ -506,96 +490,136 @@ static void diff_pair_title(FILE *out, const struct hw_diff_pair *p)
 	fputc('\n', out);
 }
 
+/* A figure of a site in A and in B, and the change: "NAME_a", "NAME_b", "d_NAME". */
+static void json_a_b(struct hw_json *js, const char *name, uint64_t a, uint64_t b, int64_t d)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "%s_a", name);
+	hw_json_key(js, key);
+	hw_json_u64(js, a);
+	snprintf(key, sizeof(key), "%s_b", name);
+	hw_json_key(js, key);
+	hw_json_u64(js, b);
+	snprintf(key, sizeof(key), "d_%s", name);
+	hw_json_key(js, key);
+	hw_json_i64(js, d);
+}
+
+static void diff_pair_json(struct hw_json *js, const struct hw_diff_view *v,
+			   const struct hw_diff_pair *p)
+{
+	const struct hw_diff_pool *x = p->b ? p->b : p->a;
+
+	hw_json_begin_object(js);
+	json_pool_of(js, x->name, x->pid, x->desc);
+	hw_json_key(js, "in_a");
+	hw_json_bool(js, p->a != NULL);
+	hw_json_key(js, "in_b");
+	hw_json_bool(js, p->b != NULL);
+	if (p->a && p->b && p->a->has_header && p->b->has_header) {
+		hw_json_key(js, "d_used");
+		hw_json_i64(js, (int64_t)(p->b->used - p->a->used));
+		hw_json_key(js, "d_real_used");
+		hw_json_i64(js, (int64_t)(p->b->real_used - p->a->real_used));
+		hw_json_key(js, "d_frags");
+		hw_json_i64(js, (int64_t)(p->b->frags - p->a->frags));
+	}
+	hw_json_key(js, "sites_grown");
+	hw_json_u64(js, p->grown);
+	hw_json_key(js, "sites_new");
+	hw_json_u64(js, p->added);
+	hw_json_key(js, "sites_gone");
+	hw_json_u64(js, p->gone);
+	hw_json_key(js, "sites");
+	hw_json_begin_array(js);
+	for (size_t i = 0; i < p->nrows && (!v->top || i < v->top); i++) {
+		const struct hw_diff_row *r = &p->rows[i];
+		const struct hw_diff_site *s = r->b ? r->b : r->a;
+		hw_json_begin_object(js);
+		hw_json_key(js, "change");
+		hw_json_string(js, diff_kind(r, "changed"));
+		json_a_b(js, "count", r->a ? r->a->count : 0, r->b ? r->b->count : 0, r->dcount);
+		json_a_b(js, "bytes", r->a ? r->a->bytes : 0, r->b ? r->b->bytes : 0, r->dbytes);
+		hw_json_site(js, s->file, s->func, s->line, s->module);
+		hw_json_end_object(js);
+	}
+	hw_json_end_array(js);
+	hw_json_end_object(js);
+}
+
+static void diff_json(const struct hw_diff_view *v)
+{
+	struct hw_json js;
+
+	hw_json_doc_open(&js, v->out, "diff");
+	hw_json_key(&js, "a");
+	hw_json_string(&js, v->a_name);
+	hw_json_key(&js, "b");
+	hw_json_string(&js, v->b_name);
+	hw_json_key(&js, "seconds");
+	if (v->a_time_ns && v->b_time_ns)
+		hw_json_double(&js, ((double)v->b_time_ns - (double)v->a_time_ns) / 1e9);
+	else
+		hw_json_null(&js);
+	hw_json_key(&js, "pools");
+	hw_json_begin_array(&js);
+	for (size_t k = 0; k < v->d->npairs; k++)
+		diff_pair_json(&js, v, &v->d->pairs[k]);
+	hw_json_end_array(&js);
+	hw_json_doc_close(&js);
+}
+
+static void diff_pair_text(const struct hw_diff_view *v, const struct hw_diff_pair *p)
+{
+	char b1[40];
+
+	fputc('\n', v->out);
+	diff_pair_title(v->out, p);
+	if (p->a && p->b && p->a->has_header && p->b->has_header) {
+		hw_human_delta(b1, sizeof(b1), (int64_t)(p->b->real_used - p->a->real_used));
+		fprintf(v->out,
+			"  used %" PRIu64 " -> %" PRIu64 " (%+" PRId64 "), used+overhead %s, "
+			"fragments %" PRIu64 " -> %" PRIu64 "\n",
+			p->a->used, p->b->used, (int64_t)(p->b->used - p->a->used), b1, p->a->frags,
+			p->b->frags);
+	}
+	if ((p->a && !p->a->sites_known) || (p->b && !p->b->sites_known)) {
+		fputs("  allocation sites need a debug build (DBG_SR_MEMORY)\n", v->out);
+		return;
+	}
+	if ((p->a && !p->a->sites_complete) || (p->b && !p->b->sites_complete))
+		fputs("  warning: an input lists only its top sites (--top): the deltas of "
+		      "the others are not known\n",
+		      v->out);
+	if (!p->nrows) {
+		fputs("  no site changed\n", v->out);
+		return;
+	}
+	fprintf(v->out, "  %u sites grew, %" PRIu64 " shrank; %" PRIu64 " new, %" PRIu64 " gone\n",
+		(unsigned)p->grown, p->shrunk, p->added, p->gone);
+	fprintf(v->out, "  %12s %9s %12s %9s  %-6s %-10s %s\n", "d bytes", "d count", "bytes B",
+		"count B", "", "module", "site");
+	for (size_t i = 0; i < p->nrows && (!v->top || i < v->top); i++) {
+		const struct hw_diff_row *r = &p->rows[i];
+		const struct hw_diff_site *s = r->b ? r->b : r->a;
+		fprintf(v->out,
+			"  %+12" PRId64 " %+9" PRId64 " %12" PRIu64 " %9" PRIu64
+			"  %-6s %-10s %s: %s(%" PRIu64 ")\n",
+			r->dbytes, r->dcount, r->b ? r->b->bytes : 0, r->b ? r->b->count : 0,
+			diff_kind(r, ""), s->module[0] ? s->module : "-", s->file, s->func,
+			s->line);
+	}
+	if (v->top && p->nrows > v->top)
+		fprintf(v->out, "  ... %zu more changed sites (use --top)\n", p->nrows - v->top);
+}
+
 void hw_fmt_diff(const struct hw_diff_view *v)
 {
-	const struct hw_diff *d = v->d;
 	char t1[40], t2[40];
 
 	if (v->format == HW_FMT_JSON) {
-		struct hw_json js;
-		hw_json_init(&js, v->out, true);
-		hw_json_begin_object(&js);
-		hw_json_key(&js, "format_version");
-		hw_json_u64(&js, HW_JSON_FORMAT_VERSION);
-		hw_json_key(&js, "command");
-		hw_json_string(&js, "diff");
-		hw_json_key(&js, "a");
-		hw_json_string(&js, v->a_name);
-		hw_json_key(&js, "b");
-		hw_json_string(&js, v->b_name);
-		hw_json_key(&js, "seconds");
-		if (v->a_time_ns && v->b_time_ns)
-			hw_json_double(&js, ((double)v->b_time_ns - (double)v->a_time_ns) / 1e9);
-		else
-			hw_json_null(&js);
-		hw_json_key(&js, "pools");
-		hw_json_begin_array(&js);
-		for (size_t k = 0; k < d->npairs; k++) {
-			const struct hw_diff_pair *p = &d->pairs[k];
-			const struct hw_diff_pool *x = p->b ? p->b : p->a;
-			hw_json_begin_object(&js);
-			hw_json_key(&js, "pool");
-			hw_json_string(&js, x->name);
-			hw_json_key(&js, "pid");
-			hw_json_i64(&js, x->pid);
-			hw_json_key(&js, "desc");
-			hw_json_string(&js, x->desc ? x->desc : "");
-			hw_json_key(&js, "in_a");
-			hw_json_bool(&js, p->a != NULL);
-			hw_json_key(&js, "in_b");
-			hw_json_bool(&js, p->b != NULL);
-			if (p->a && p->b && p->a->has_header && p->b->has_header) {
-				hw_json_key(&js, "d_used");
-				hw_json_i64(&js, (int64_t)(p->b->used - p->a->used));
-				hw_json_key(&js, "d_real_used");
-				hw_json_i64(&js, (int64_t)(p->b->real_used - p->a->real_used));
-				hw_json_key(&js, "d_frags");
-				hw_json_i64(&js, (int64_t)(p->b->frags - p->a->frags));
-			}
-			hw_json_key(&js, "sites_grown");
-			hw_json_u64(&js, p->grown);
-			hw_json_key(&js, "sites_new");
-			hw_json_u64(&js, p->added);
-			hw_json_key(&js, "sites_gone");
-			hw_json_u64(&js, p->gone);
-			hw_json_key(&js, "sites");
-			hw_json_begin_array(&js);
-			for (size_t i = 0; i < p->nrows && (!v->top || i < v->top); i++) {
-				const struct hw_diff_row *r = &p->rows[i];
-				const struct hw_diff_site *s = r->b ? r->b : r->a;
-				hw_json_begin_object(&js);
-				hw_json_key(&js, "change");
-				hw_json_string(&js, r->kind == HW_DIFF_NEW    ? "new"
-						    : r->kind == HW_DIFF_GONE ? "gone"
-									      : "changed");
-				hw_json_key(&js, "count_a");
-				hw_json_u64(&js, r->a ? r->a->count : 0);
-				hw_json_key(&js, "count_b");
-				hw_json_u64(&js, r->b ? r->b->count : 0);
-				hw_json_key(&js, "d_count");
-				hw_json_i64(&js, r->dcount);
-				hw_json_key(&js, "bytes_a");
-				hw_json_u64(&js, r->a ? r->a->bytes : 0);
-				hw_json_key(&js, "bytes_b");
-				hw_json_u64(&js, r->b ? r->b->bytes : 0);
-				hw_json_key(&js, "d_bytes");
-				hw_json_i64(&js, r->dbytes);
-				hw_json_key(&js, "file");
-				hw_json_string(&js, s->file);
-				hw_json_key(&js, "func");
-				hw_json_string(&js, s->func);
-				hw_json_key(&js, "line");
-				hw_json_u64(&js, s->line);
-				hw_json_key(&js, "module");
-				hw_json_string(&js, s->module);
-				hw_json_end_object(&js);
-			}
-			hw_json_end_array(&js);
-			hw_json_end_object(&js);
-		}
-		hw_json_end_array(&js);
-		hw_json_end_object(&js);
-		hw_json_finish(&js);
+		diff_json(v);
 		return;
 	}
 	when(t1, sizeof(t1), v->a_time_ns);
@@ -605,58 +629,60 @@ void hw_fmt_diff(const struct hw_diff_view *v)
 		fprintf(v->out, ", %.0f s later",
 			((double)v->b_time_ns - (double)v->a_time_ns) / 1e9);
 	fputc('\n', v->out);
-	for (size_t k = 0; k < d->npairs; k++) {
-		const struct hw_diff_pair *p = &d->pairs[k];
-		char b1[40];
-		fputc('\n', v->out);
-		diff_pair_title(v->out, p);
-		if (p->a && p->b && p->a->has_header && p->b->has_header) {
-			hw_human_delta(b1, sizeof(b1),
-				       (int64_t)(p->b->real_used - p->a->real_used));
-			fprintf(v->out,
-				"  used %" PRIu64 " -> %" PRIu64 " (%+" PRId64
-				"), used+overhead %s, "
-				"fragments %" PRIu64 " -> %" PRIu64 "\n",
-				p->a->used, p->b->used, (int64_t)(p->b->used - p->a->used), b1,
-				p->a->frags, p->b->frags);
-		}
-		if ((p->a && !p->a->sites_known) || (p->b && !p->b->sites_known)) {
-			fputs("  allocation sites need a debug build (DBG_SR_MEMORY)\n", v->out);
-			continue;
-		}
-		if ((p->a && !p->a->sites_complete) || (p->b && !p->b->sites_complete))
-			fputs("  warning: an input lists only its top sites (--top): the deltas of "
-			      "the others are not known\n",
-			      v->out);
-		if (!p->nrows) {
-			fputs("  no site changed\n", v->out);
-			continue;
-		}
-		fprintf(v->out,
-			"  %u sites grew, %" PRIu64 " shrank; %" PRIu64 " new, %" PRIu64 " gone\n",
-			(unsigned)p->grown, p->shrunk, p->added, p->gone);
-		fprintf(v->out, "  %12s %9s %12s %9s  %-6s %-10s %s\n", "d bytes", "d count",
-			"bytes B", "count B", "", "module", "site");
-		for (size_t i = 0; i < p->nrows && (!v->top || i < v->top); i++) {
-			const struct hw_diff_row *r = &p->rows[i];
-			const struct hw_diff_site *s = r->b ? r->b : r->a;
-			fprintf(v->out,
-				"  %+12" PRId64 " %+9" PRId64 " %12" PRIu64 " %9" PRIu64
-				"  %-6s %-10s %s: %s(%" PRIu64 ")\n",
-				r->dbytes, r->dcount, r->b ? r->b->bytes : 0,
-				r->b ? r->b->count : 0,
-				r->kind == HW_DIFF_NEW	  ? "new"
-				: r->kind == HW_DIFF_GONE ? "gone"
-							  : "",
-				s->module[0] ? s->module : "-", s->file, s->func, s->line);
-		}
-		if (v->top && p->nrows > v->top)
-			fprintf(v->out, "  ... %zu more changed sites (use --top)\n",
-				p->nrows - v->top);
-	}
+	for (size_t k = 0; k < v->d->npairs; k++)
+		diff_pair_text(v, &v->d->pairs[k]);
 }
 
 /* ---- watch ---- */
+
+static void json_u64s(struct hw_json *js, const char *key, const uint64_t *v, size_t n)
+{
+	hw_json_key(js, key);
+	hw_json_begin_array(js);
+	for (size_t k = 0; k < n; k++)
+		hw_json_u64(js, v[k]);
+	hw_json_end_array(js);
+}
+
+static void watch_json(const struct hw_watch_view *v)
+{
+	size_t n = v->nsamples;
+	struct hw_json js;
+
+	hw_json_doc_open(&js, v->out, "watch");
+	hw_json_key(&js, "interrupted");
+	hw_json_bool(&js, v->interrupted);
+	hw_json_key(&js, "stopped");
+	hw_json_bool(&js, v->stopped);
+	hw_json_key(&js, "samples");
+	hw_json_begin_array(&js);
+	for (size_t i = 0; i < n; i++) {
+		hw_json_begin_object(&js);
+		hw_json_key(&js, "time_ns");
+		hw_json_u64(&js, v->t_ns[i]);
+		hw_json_key(&js, "max_stop_ms");
+		hw_json_double(&js, v->max_stop_ms[i]);
+		hw_json_end_object(&js);
+	}
+	hw_json_end_array(&js);
+	hw_json_key(&js, "growing");
+	hw_json_begin_array(&js);
+	for (size_t i = 0; i < v->nseries && i < v->ngrowing && (!v->top || i < v->top); i++) {
+		const struct hw_watch_series *s = &v->series[i];
+		hw_json_begin_object(&js);
+		json_pool_of(&js, s->pool, s->pid, s->desc);
+		hw_json_site(&js, s->file, s->func, s->line, s->module);
+		hw_json_key(&js, "bytes_per_min");
+		hw_json_double(&js, s->bytes_per_min);
+		hw_json_key(&js, "count_per_min");
+		hw_json_double(&js, s->count_per_min);
+		json_u64s(&js, "bytes", s->bytes, n);
+		json_u64s(&js, "count", s->count, n);
+		hw_json_end_object(&js);
+	}
+	hw_json_end_array(&js);
+	hw_json_doc_close(&js);
+}
 
 void hw_fmt_watch(const struct hw_watch_view *v)
 {
@@ -664,67 +690,7 @@ void hw_fmt_watch(const struct hw_watch_view *v)
 	char t1[40], t2[40];
 
 	if (v->format == HW_FMT_JSON) {
-		struct hw_json js;
-		hw_json_init(&js, v->out, true);
-		hw_json_begin_object(&js);
-		hw_json_key(&js, "format_version");
-		hw_json_u64(&js, HW_JSON_FORMAT_VERSION);
-		hw_json_key(&js, "command");
-		hw_json_string(&js, "watch");
-		hw_json_key(&js, "interrupted");
-		hw_json_bool(&js, v->interrupted);
-		hw_json_key(&js, "stopped");
-		hw_json_bool(&js, v->stopped);
-		hw_json_key(&js, "samples");
-		hw_json_begin_array(&js);
-		for (size_t i = 0; i < n; i++) {
-			hw_json_begin_object(&js);
-			hw_json_key(&js, "time_ns");
-			hw_json_u64(&js, v->t_ns[i]);
-			hw_json_key(&js, "max_stop_ms");
-			hw_json_double(&js, v->max_stop_ms[i]);
-			hw_json_end_object(&js);
-		}
-		hw_json_end_array(&js);
-		hw_json_key(&js, "growing");
-		hw_json_begin_array(&js);
-		for (size_t i = 0; i < v->nseries && i < v->ngrowing && (!v->top || i < v->top);
-		     i++) {
-			const struct hw_watch_series *s = &v->series[i];
-			hw_json_begin_object(&js);
-			hw_json_key(&js, "pool");
-			hw_json_string(&js, s->pool);
-			hw_json_key(&js, "pid");
-			hw_json_i64(&js, s->pid);
-			hw_json_key(&js, "desc");
-			hw_json_string(&js, s->desc ? s->desc : "");
-			hw_json_key(&js, "file");
-			hw_json_string(&js, s->file);
-			hw_json_key(&js, "func");
-			hw_json_string(&js, s->func);
-			hw_json_key(&js, "line");
-			hw_json_u64(&js, s->line);
-			hw_json_key(&js, "module");
-			hw_json_string(&js, s->module);
-			hw_json_key(&js, "bytes_per_min");
-			hw_json_double(&js, s->bytes_per_min);
-			hw_json_key(&js, "count_per_min");
-			hw_json_double(&js, s->count_per_min);
-			hw_json_key(&js, "bytes");
-			hw_json_begin_array(&js);
-			for (size_t k = 0; k < n; k++)
-				hw_json_u64(&js, s->bytes[k]);
-			hw_json_end_array(&js);
-			hw_json_key(&js, "count");
-			hw_json_begin_array(&js);
-			for (size_t k = 0; k < n; k++)
-				hw_json_u64(&js, s->count[k]);
-			hw_json_end_array(&js);
-			hw_json_end_object(&js);
-		}
-		hw_json_end_array(&js);
-		hw_json_end_object(&js);
-		hw_json_finish(&js);
+		watch_json(v);
 		return;
 	}
 	if (!n) {
@@ -764,52 +730,43 @@ void hw_fmt_watch(const struct hw_watch_view *v)
 
 /* ---- diagnose ---- */
 
+static void diagnose_json(const struct hw_diag_view *v)
+{
+	struct hw_json js;
+
+	hw_json_doc_open(&js, v->out, "diagnose");
+	hw_json_key(&js, "source");
+	hw_json_string(&js, v->source);
+	hw_json_opt_string(&js, "growth_data", v->growth);
+	hw_json_key(&js, "pools");
+	hw_json_begin_array(&js);
+	for (size_t i = 0; i < v->nitems; i++) {
+		const struct hw_diag_item *it = &v->items[i];
+		hw_json_begin_object(&js);
+		json_pool_of(&js, it->pool, it->pid, it->desc);
+		hw_json_key(&js, "same_verdict_processes");
+		hw_json_u64(&js, it->also);
+		hw_json_key(&js, "verdict");
+		hw_json_string(&js, hw_verdict_name(it->res.verdict));
+		hw_json_key(&js, "headline");
+		hw_json_string(&js, it->res.headline);
+		hw_json_key(&js, "evidence");
+		hw_json_begin_array(&js);
+		for (size_t k = 0; k < it->res.nevidence; k++)
+			hw_json_string(&js, it->res.evidence[k]);
+		hw_json_end_array(&js);
+		hw_json_key(&js, "advice");
+		hw_json_string(&js, it->res.advice);
+		hw_json_end_object(&js);
+	}
+	hw_json_end_array(&js);
+	hw_json_doc_close(&js);
+}
+
 void hw_fmt_diagnose(const struct hw_diag_view *v)
 {
 	if (v->format == HW_FMT_JSON) {
-		struct hw_json js;
-		hw_json_init(&js, v->out, true);
-		hw_json_begin_object(&js);
-		hw_json_key(&js, "format_version");
-		hw_json_u64(&js, HW_JSON_FORMAT_VERSION);
-		hw_json_key(&js, "command");
-		hw_json_string(&js, "diagnose");
-		hw_json_key(&js, "source");
-		hw_json_string(&js, v->source ? v->source : "");
-		hw_json_key(&js, "growth_data");
-		if (v->growth)
-			hw_json_string(&js, v->growth);
-		else
-			hw_json_null(&js);
-		hw_json_key(&js, "pools");
-		hw_json_begin_array(&js);
-		for (size_t i = 0; i < v->nitems; i++) {
-			const struct hw_diag_item *it = &v->items[i];
-			hw_json_begin_object(&js);
-			hw_json_key(&js, "pool");
-			hw_json_string(&js, it->pool);
-			hw_json_key(&js, "pid");
-			hw_json_i64(&js, it->pid);
-			hw_json_key(&js, "desc");
-			hw_json_string(&js, it->desc ? it->desc : "");
-			hw_json_key(&js, "same_verdict_processes");
-			hw_json_u64(&js, it->also);
-			hw_json_key(&js, "verdict");
-			hw_json_string(&js, hw_verdict_name(it->res.verdict));
-			hw_json_key(&js, "headline");
-			hw_json_string(&js, it->res.headline);
-			hw_json_key(&js, "evidence");
-			hw_json_begin_array(&js);
-			for (size_t k = 0; k < it->res.nevidence; k++)
-				hw_json_string(&js, it->res.evidence[k]);
-			hw_json_end_array(&js);
-			hw_json_key(&js, "advice");
-			hw_json_string(&js, it->res.advice);
-			hw_json_end_object(&js);
-		}
-		hw_json_end_array(&js);
-		hw_json_end_object(&js);
-		hw_json_finish(&js);
+		diagnose_json(v);
 		return;
 	}
 	fprintf(v->out, "%s%s\n", v->source ? v->source : "",

@@ -47,23 +47,13 @@ static void refs_json(struct hw_report *r, const void *model)
 	hw_fmt_json_head(r);
 	hw_json_key(js, "address");
 	hw_json_hex(js, loc->addr);
-	hw_json_key(js, "pool");
-	if (in)
-		hw_json_string(js, in->pool->name);
-	else
-		hw_json_null(js);
+	hw_json_opt_string(js, "pool", in ? in->pool->name : NULL);
 	hw_json_key(js, "fragment");
 	if (in && loc->kind == HW_LOC_FRAG)
 		hw_fmt_brief_json(r, in, &loc->frag);
 	else
 		hw_json_null(js);
-	hw_json_key(js, "range");
-	hw_json_begin_object(js);
-	hw_json_key(js, "from");
-	hw_json_hex(js, lo);
-	hw_json_key(js, "to");
-	hw_json_hex(js, hi);
-	hw_json_end_object(js);
+	hw_json_range(js, "range", lo, hi);
 	hw_json_key(js, "conservative");
 	hw_json_string(js, CONSERVATIVE_NOTE);
 	hw_json_key(js, "total");
@@ -81,11 +71,7 @@ static void refs_json(struct hw_report *r, const void *model)
 		hw_json_u64(js, f->value - lo);
 		hw_json_key(js, "in");
 		hw_json_string(js, kind_key(f->kind));
-		hw_json_key(js, "in_pool");
-		if (f->pool >= 0)
-			hw_json_string(js, prs[f->pool]->pool->name);
-		else
-			hw_json_null(js);
+		hw_json_opt_string(js, "in_pool", f->pool >= 0 ? prs[f->pool]->pool->name : NULL);
 		hw_json_key(js, "holder");
 		if (f->frag.valid)
 			hw_fmt_brief_json(r, prs[f->pool], &f->frag);
@@ -93,13 +79,12 @@ static void refs_json(struct hw_report *r, const void *model)
 			hw_json_null(js);
 		if (f->kind == HW_REF_OTHER) {
 			hw_json_key(js, "where");
-			hw_json_string(js, f->where ? f->where : "");
+			hw_json_string(js, f->where);
 		}
 		hw_json_end_object(js);
 	}
 	hw_json_end_array(js);
-	hw_json_end_object(js);
-	hw_json_finish(js);
+	hw_json_doc_close(js);
 }
 
 static void refs_text(struct hw_report *r, const void *model)
@@ -176,18 +161,7 @@ static void leaks_json(struct hw_report *r, const void *model)
 			for (size_t k = 0; hw_pool_debug(pr->pool) && k < pr->nrows; k++) {
 				const struct hw_site *st = pr->rows[k];
 				hw_json_begin_object(js);
-				hw_json_key(js, "count");
-				hw_json_u64(js, st->count);
-				hw_json_key(js, "bytes");
-				hw_json_u64(js, st->bytes);
-				hw_json_key(js, "file");
-				hw_json_string(js, st->file_s);
-				hw_json_key(js, "func");
-				hw_json_string(js, st->func_s);
-				hw_json_key(js, "line");
-				hw_json_u64(js, st->line);
-				hw_json_key(js, "module");
-				hw_json_string(js, st->mname_s ? st->mname_s : "");
+				hw_json_site_row(js, st);
 				hw_json_key(js, "example");
 				hw_json_hex(js, example_of(&pl[i], st));
 				hw_json_end_object(js);
@@ -197,8 +171,7 @@ static void leaks_json(struct hw_report *r, const void *model)
 		hw_json_end_object(js);
 	}
 	hw_json_end_array(js);
-	hw_json_end_object(js);
-	hw_json_finish(js);
+	hw_json_doc_close(js);
 }
 
 static void leaks_text(struct hw_report *r, const void *model)

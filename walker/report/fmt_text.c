@@ -65,8 +65,8 @@ static void describe_target(struct hw_report *r)
 	fputc('\n', r->out);
 	if (t->psargs[0])
 		fprintf(r->out, "command:     %s\n", t->psargs);
-	fprintf(r->out, "executable:  %s", t->exe_path ? t->exe_path : "(not found)");
-	if (t->exe_path_in_core && (!t->exe_path || strcmp(t->exe_path, t->exe_path_in_core)))
+	fprintf(r->out, "executable:  %s", r->exe_path ? r->exe_path : "(not found)");
+	if (t->exe_path_in_core && (!r->exe_path || strcmp(r->exe_path, t->exe_path_in_core)))
 		fprintf(r->out, " (core names %s)", t->exe_path_in_core);
 	if (t->exe)
 		fprintf(r->out, ", load bias 0x%" PRIx64 "%s", t->exe_bias,
@@ -256,19 +256,12 @@ static void frags_pool_end(struct hw_report *r, struct hw_pool_report *pr)
 	fputc('\n', r->out);
 }
 
-static void nothing(struct hw_report *r)
-{
-	(void)r;
-}
-
 const struct hw_formatter hw_formatter_text = {
     .name = "text",
     .info = info,
     .stats = stats,
     .summary = summary,
-    .frags_begin = nothing,
     .frags_pool_begin = frags_pool_begin,
     .frag = frag,
     .frags_pool_end = frags_pool_end,
-    .frags_end = nothing,
 };

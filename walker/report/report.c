@@ -22,7 +22,10 @@ static const struct hw_formatter *formatter(const struct hw_report *r)
 	}
 }
 
-/* A formatter without an entry falls back to text for that command. */
+/*
+ * A formatter without an entry falls back to text for that command; where
+ * text has none either (frags_begin, frags_end), the step writes nothing.
+ */
 #define DISPATCH(fn, ...)                                                                          \
 	do {                                                                                       \
 		const struct hw_formatter *f_ = formatter(r);                                      \

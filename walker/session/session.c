@@ -11,9 +11,60 @@
 #include "heapwalk/array.h"
 #include "heapwalk/debuginfo.h"
 #include "heapwalk/error.h"
+#include "heapwalk/sbuf.h"
 #include "heapwalk/session.h"
 #include "internal.h"
 #include "heapwalk/target.h"
+
+/* @text sanitised (hw_sanitise): a new string; NULL for NULL or without memory. */
+static char *printable(const char *text)
+{
+	size_t cap = text ? 4 * strlen(text) + 1 : 0;
+	char *out = cap ? malloc(cap) : NULL;
+
+	if (out)
+		hw_sanitise(out, cap, text, cap);
+	return out;
+}
+
+/* An owned text replaced by its printable copy. */
+static void make_printable(char **text)
+{
+	char *p = printable(*text);
+
+	free(*text);
+	*text = p;
+}
+
+/* A text in an array of @cap bytes made printable in place, cut to fit. */
+static void make_printable_in(char *text, size_t cap)
+{
+	char *p = printable(text);
+
+	snprintf(text, cap, "%s", p ? p : "");
+	free(p);
+}
+
+/*
+ * What the report prints of the files the core and --sysroot name (the
+ * executable, the debug file, each layout's "dwarf:PATH" and the texts
+ * that quote them) is sanitised like a target string: those bytes are the
+ * target's too.
+ */
+static void printable_names(struct hw_session *s)
+{
+	s->report.exe_path = s->exe_text = printable(s->t->exe_path);
+	s->report.debuginfo_path = s->debuginfo_text = printable(hw_dwarf_path(s->dw));
+	make_printable(&s->debuginfo_problem);
+	for (int k = 0; k < HW_POOL_KIND_COUNT; k++) {
+		struct hw_pool *p = &s->pools[k];
+		struct hw_layout_head *l = p->layout_mem;
+		if (l)
+			make_printable_in(l->source, sizeof(l->source));
+		make_printable_in(p->evidence, sizeof(p->evidence));
+		make_printable(&p->problem);
+	}
+}
 
 struct hw_error *hw_session_open(const struct hw_session_opts *o, struct hw_session *s)
 {
@@ -98,7 +149,7 @@ struct hw_error *hw_session_open(const struct hw_session_opts *o, struct hw_sess
 	s->report.color = o->color;
 	s->report.t = s->t;
 	s->report.inst = &s->inst;
-	s->report.debuginfo_path = s->dw ? hw_dwarf_path(s->dw) : NULL;
+	printable_names(s);
 	s->report.debuginfo_problem = s->debuginfo_problem;
 	if (o->no_debuginfo)
 		s->report.debuginfo_problem = "not used (--no-debuginfo)";
@@ -390,6 +441,8 @@ void hw_session_close(struct hw_session *s)
 	for (int k = 0; k < HW_POOL_KIND_COUNT; k++)
 		hw_pool_deinit(&s->pools[k]);
 	free(s->debuginfo_problem);
+	free(s->exe_text);
+	free(s->debuginfo_text);
 	if (!s->dw_borrowed)
 		hw_dwarf_close(s->dw);
 	hw_target_destroy(s->t);
