@@ -317,46 +317,53 @@ struct hw_error *img_parse(const uint8_t *map, size_t size, const char *what, st
 	return NULL;
 }
 
-/* key=value lines of a HEAPWALK note into the snapshot process record. */
-static void parse_proc_text(const uint8_t *desc, size_t len, struct hw_snapshot_proc *p)
+/* Calls @fn for each key=value line of @len bytes of note text, the value read as a number. */
+static void each_number(const uint8_t *text, size_t len,
+			void (*fn)(void *arg, const char *key, unsigned long long v), void *arg)
 {
 	char buf[2048];
 	char *line, *save = NULL;
 
 	if (len >= sizeof(buf))
 		len = sizeof(buf) - 1;
-	memcpy(buf, desc, len);
+	memcpy(buf, text, len);
 	buf[len] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '=');
-		unsigned long long v;
 		if (!eq)
 			continue;
 		*eq = '\0';
-		v = strtoull(eq + 1, NULL, 10);
-		if (!strcmp(line, "pid") && v <= INT_MAX)
-			p->pid = (int)v;
-		else if (!strcmp(line, "ppid") && v <= INT_MAX)
-			p->ppid = (int)v;
-		else if (!strcmp(line, "threads") && v <= UINT_MAX)
-			p->nthreads = (unsigned)v;
-		else if (!strcmp(line, "stopped"))
-			p->stopped = v != 0;
-		else if (!strcmp(line, "was_stopped"))
-			p->was_stopped = v != 0;
-		else if (!strcmp(line, "stop_ns"))
-			p->stop_ns = v;
-		else if (!strcmp(line, "copied"))
-			p->copied = v;
-		else if (!strcmp(line, "copied_while_stopped"))
-			p->copied_while_stopped = v;
-		else if (!strcmp(line, "shared_elsewhere"))
-			p->shared_elsewhere = v;
-		else if (!strcmp(line, "unreadable"))
-			p->unreadable = v;
-		else if (!strcmp(line, "skipped_zero"))
-			p->skipped_zero = v;
+		fn(arg, line, strtoull(eq + 1, NULL, 10));
 	}
+}
+
+/* One key=value of a HEAPWALK process note into the snapshot process record. */
+static void proc_number(void *arg, const char *key, unsigned long long v)
+{
+	struct hw_snapshot_proc *p = arg;
+
+	if (!strcmp(key, "pid") && v <= INT_MAX)
+		p->pid = (int)v;
+	else if (!strcmp(key, "ppid") && v <= INT_MAX)
+		p->ppid = (int)v;
+	else if (!strcmp(key, "threads") && v <= UINT_MAX)
+		p->nthreads = (unsigned)v;
+	else if (!strcmp(key, "stopped"))
+		p->stopped = v != 0;
+	else if (!strcmp(key, "was_stopped"))
+		p->was_stopped = v != 0;
+	else if (!strcmp(key, "stop_ns"))
+		p->stop_ns = v;
+	else if (!strcmp(key, "copied"))
+		p->copied = v;
+	else if (!strcmp(key, "copied_while_stopped"))
+		p->copied_while_stopped = v;
+	else if (!strcmp(key, "shared_elsewhere"))
+		p->shared_elsewhere = v;
+	else if (!strcmp(key, "unreadable"))
+		p->unreadable = v;
+	else if (!strcmp(key, "skipped_zero"))
+		p->skipped_zero = v;
 }
 
 void img_read_proc_notes(const uint8_t *notes, size_t len, size_t align, unsigned cls,
@@ -385,7 +392,7 @@ void img_read_proc_notes(const uint8_t *notes, size_t len, size_t align, unsigne
 						    (const char *)n.desc + o, 16);
 			}
 		} else if (hw_note_name_is(&n, HW_NOTE_OWNER) && n.type == HW_NT_PROC) {
-			parse_proc_text(n.desc, n.descsz, p);
+			each_number(n.desc, n.descsz, proc_number, p);
 		}
 	}
 	if (seen_status)
@@ -697,34 +704,28 @@ static struct hw_error *build_image(struct img_desc *d, int *fd_ret)
 	return NULL;
 }
 
+/* One key=value of the HEAPWALK snapshot note into the snapshot. */
+static void snapshot_number(void *arg, const char *key, unsigned long long v)
+{
+	struct hw_snapshot *s = arg;
+
+	if (!strcmp(key, "stopped"))
+		s->stopped = v != 0;
+	else if (!strcmp(key, "time_ns"))
+		s->time_ns = v;
+	else if (!strcmp(key, "wall_ns"))
+		s->wall_ns = v;
+}
+
 static void snapshot_from_text(const uint8_t *notes, size_t len, size_t align,
 			       struct hw_snapshot *s)
 {
 	struct hw_note n;
 	size_t off = 0;
 
-	while (notes && hw_note_next(notes, len, align, &off, &n)) {
-		char buf[512], *line, *save = NULL;
-		size_t l = n.descsz < sizeof(buf) - 1 ? n.descsz : sizeof(buf) - 1;
-		if (!hw_note_name_is(&n, HW_NOTE_OWNER) || n.type != HW_NT_SNAPSHOT)
-			continue;
-		memcpy(buf, n.desc, l);
-		buf[l] = '\0';
-		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			char *eq = strchr(line, '=');
-			unsigned long long v;
-			if (!eq)
-				continue;
-			*eq = '\0';
-			v = strtoull(eq + 1, NULL, 10);
-			if (!strcmp(line, "stopped"))
-				s->stopped = v != 0;
-			else if (!strcmp(line, "time_ns"))
-				s->time_ns = v;
-			else if (!strcmp(line, "wall_ns"))
-				s->wall_ns = v;
-		}
-	}
+	while (notes && hw_note_next(notes, len, align, &off, &n))
+		if (hw_note_name_is(&n, HW_NOTE_OWNER) && n.type == HW_NT_SNAPSHOT)
+			each_number(n.desc, n.descsz, snapshot_number, s);
 }
 
 struct hw_error *hw_snapshot_load(const char *path, struct hw_snapshot **ret)
