@@ -728,6 +728,58 @@ static void snapshot_from_text(const uint8_t *notes, size_t len, size_t align,
 			each_number(n.desc, n.descsz, snapshot_number, s);
 }
 
+/* A segment's bytes in the file. */
+struct span {
+	uint64_t off, len;
+};
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/*
+ * A snapshot file with hidden processes, as heapwalk writes it: every saved
+ * segment lies within the file and no two share bytes. Each hidden image is
+ * copied from its segments, so this bounds them all by the file's size.
+ */
+static struct hw_error *check_spans(const uint8_t *map, size_t size, const char *path, unsigned cls,
+				    uint64_t phoff, uint64_t phnum)
+{
+	struct hw_error *err = NULL;
+	struct span *v = calloc(phnum ? (size_t)phnum : 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return hw_error_nomem();
+	for (uint64_t i = 0; i < phnum && !err; i++) {
+		struct rphdr r;
+		get_phdr(map + phoff + i * phdr_size(cls), cls, &r);
+		if ((r.type != PT_LOAD && r.type != PT_NOTE && r.type != PT_HW_LOAD &&
+		     r.type != PT_HW_NOTE) ||
+		    !r.filesz)
+			continue;
+		if (r.offset > size || r.filesz > size - r.offset)
+			err = hw_error_create(
+			    HW_ERR_BAD_DATA,
+			    "%s: not a snapshot file heapwalk wrote: segment %" PRIu64
+			    " ends beyond the end of the file",
+			    path, i);
+		v[n++] = (struct span){r.offset, r.filesz};
+	}
+	qsort(v, n, sizeof(*v), cmp_span);
+	for (size_t k = 1; k < n && !err; k++)
+		if (v[k].off < v[k - 1].off + v[k - 1].len)
+			err = hw_error_create(HW_ERR_BAD_DATA,
+					      "%s: not a snapshot file heapwalk wrote: segments "
+					      "share the file bytes at offset %" PRIu64,
+					      path, v[k].off);
+	free(v);
+	return err;
+}
+
 struct hw_error *hw_snapshot_load(const char *path, struct hw_snapshot **ret)
 {
 	struct hw_error *err = NULL;
@@ -768,6 +820,8 @@ struct hw_error *hw_snapshot_load(const char *path, struct hw_snapshot **ret)
 		err = NULL;
 		phnum = 0;
 	}
+	if (nhidden && (err = check_spans(m.map, m.size, path, cls, phoff, phnum)))
+		goto fail;
 	s->procs = calloc((size_t)nhidden + 1, sizeof(*s->procs));
 	if (!s->procs) {
 		err = hw_error_nomem();

@@ -1,0 +1,146 @@
+/*
+ * test_snapfile.c - snapshot files: hostile ones are refused before their
+ * hidden processes cost memory.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <elf.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "heapwalk/error.h"
+#include "heapwalk/snapshot.h"
+#include "fake_core.h"
+
+/* As walker/target/live.h: the other processes of a snapshot file. */
+#define PT_HW_NOTE 0x68770001u
+#define PT_HW_LOAD 0x68770002u
+
+#define DATA_OFF 4096u
+#define MIB (1u << 20)
+
+static char tmpdir[PATH_MAX];
+
+static void tmp_path(char *out, size_t cap, const char *name)
+{
+	int n = snprintf(out, cap, "%s/%s", tmpdir, name);
+
+	assert_true(n > 0 && (size_t)n < cap);
+}
+
+static Elf64_Phdr seg(uint32_t type, uint64_t proc, uint64_t off, uint64_t filesz)
+{
+	Elf64_Phdr ph = {0};
+
+	ph.p_type = type;
+	ph.p_paddr = proc;
+	ph.p_offset = off;
+	ph.p_filesz = filesz;
+	ph.p_memsz = type == PT_LOAD || type == PT_HW_LOAD ? filesz : 0;
+	ph.p_vaddr = type == PT_LOAD || type == PT_HW_LOAD ? 0x100000 : 0;
+	ph.p_align = 4096;
+	return ph;
+}
+
+/* A snapshot file of @size bytes (data 0x5a from DATA_OFF) with the segments @ph. */
+static void write_snapfile(const char *path, const Elf64_Phdr *ph, size_t nph, size_t size)
+{
+	uint8_t *img = calloc(1, size);
+
+	assert_non_null(img);
+	memset(img + DATA_OFF, 0x5a, size - DATA_OFF);
+	fake_core_put(path, img, size, ph, nph);
+	free(img);
+}
+
+static void expect_refused(const char *path, const char *why)
+{
+	struct hw_snapshot *s = NULL;
+	struct hw_error *err = hw_snapshot_load(path, &s);
+
+	assert_non_null(err);
+	assert_int_equal(err->code, HW_ERR_BAD_DATA);
+	assert_non_null(strstr(err->message, why));
+	assert_null(strchr(err->message, '\n'));
+	hw_error_destroy(err);
+}
+
+/* 200 hidden processes all showing the same MiB: 200 MiB of images from a 1 MiB file. */
+static void test_shared_bytes(void **state)
+{
+	enum { NPROC = 200 };
+	static Elf64_Phdr ph[1 + 2 * NPROC];
+	char path[PATH_MAX];
+
+	(void)state;
+	ph[0] = seg(PT_LOAD, 0, DATA_OFF, MIB);
+	for (size_t k = 1; k <= NPROC; k++) {
+		ph[2 * k - 1] = seg(PT_HW_NOTE, k, 0, 0);
+		ph[2 * k] = seg(PT_HW_LOAD, k, DATA_OFF, MIB);
+	}
+	tmp_path(path, sizeof(path), "shared.snap");
+	write_snapfile(path, ph, sizeof(ph) / sizeof(ph[0]), DATA_OFF + MIB);
+	expect_refused(path, "share the file bytes");
+	unlink(path);
+}
+
+/* A hidden segment that claims far more than the file holds. */
+static void test_beyond_file(void **state)
+{
+	Elf64_Phdr ph[3];
+	char path[PATH_MAX];
+
+	(void)state;
+	ph[0] = seg(PT_LOAD, 0, DATA_OFF, 4096);
+	ph[1] = seg(PT_HW_NOTE, 1, 0, 0);
+	ph[2] = seg(PT_HW_LOAD, 1, DATA_OFF + 4096, 1ull << 40);
+	tmp_path(path, sizeof(path), "beyond.snap");
+	write_snapfile(path, ph, 3, DATA_OFF + 8192);
+	expect_refused(path, "beyond the end of the file");
+	unlink(path);
+}
+
+/* Disjoint segments, as heapwalk writes them, load. */
+static void test_disjoint_loads(void **state)
+{
+	Elf64_Phdr ph[3];
+	struct hw_snapshot *s = NULL;
+	char path[PATH_MAX];
+
+	(void)state;
+	ph[0] = seg(PT_LOAD, 0, DATA_OFF, 4096);
+	ph[1] = seg(PT_HW_NOTE, 1, 0, 0);
+	ph[2] = seg(PT_HW_LOAD, 1, DATA_OFF + 4096, 4096);
+	tmp_path(path, sizeof(path), "fine.snap");
+	write_snapfile(path, ph, 3, DATA_OFF + 8192);
+	assert_null(hw_snapshot_load(path, &s));
+	assert_int_equal(s->nprocs, 2);
+	assert_true(s->procs[1].fd >= 0);
+	hw_snapshot_destroy(s);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_shared_bytes),
+	    cmocka_unit_test(test_beyond_file),
+	    cmocka_unit_test(test_disjoint_loads),
+	};
+	const char *t = getenv("TMPDIR");
+	int rc;
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/hw-snapfile-XXXXXX", t && *t ? t : "/tmp");
+	if (!mkdtemp(tmpdir))
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rmdir(tmpdir);
+	return rc;
+}
