@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -493,6 +494,116 @@ static struct hw_error *map_fd(int fd, const char *what, struct mapped *m)
 	return NULL;
 }
 
+/* A named temporary file to remove if SIGINT or SIGTERM ends heapwalk while it exists. */
+static char *volatile tmp_named;
+static struct sigaction tmp_old_int, tmp_old_term;
+
+static void drop_tmp(int sig)
+{
+	char *p = tmp_named;
+
+	if (p)
+		unlink(p);
+	sigaction(sig, sig == SIGINT ? &tmp_old_int : &tmp_old_term, NULL);
+	raise(sig);
+}
+
+/* Remove @name (NULL: no more) if SIGINT or SIGTERM comes; an ignored signal stays ignored. */
+static void guard_tmp(char *name)
+{
+	static const int sigs[] = {SIGINT, SIGTERM};
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = drop_tmp;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction *old = sigs[i] == SIGINT ? &tmp_old_int : &tmp_old_term;
+		if (name) {
+			tmp_named = name;
+			if (sigaction(sigs[i], NULL, old) == 0 && old->sa_handler != SIG_IGN)
+				sigaction(sigs[i], &sa, NULL);
+		} else {
+			sigaction(sigs[i], old, NULL);
+		}
+	}
+	if (!name)
+		tmp_named = NULL;
+}
+
+/*
+ * The file a snapshot is written to: an unnamed file in @path's directory
+ * (O_TMPFILE, named only once complete), which no signal, not even SIGKILL,
+ * can leave behind; where the file system has none, a named temporary file
+ * (*tmp_ret, guarded by guard_tmp).
+ */
+static struct hw_error *open_output(const char *path, int *fd_ret, char **tmp_ret)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd = -1;
+
+	*tmp_ret = NULL;
+	if (!slash)
+		dir = strdup(".");
+	else
+		dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (!dir)
+		return hw_error_nomem();
+	/* the name is given through /proc/self/fd */
+	if (access("/proc/self/fd", X_OK) == 0)
+		fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	free(dir);
+	if (fd < 0) {
+		char *tmp;
+		if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0)
+			return hw_error_nomem();
+		guard_tmp(tmp);
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0) {
+			struct hw_error *err = hw_error_os(errno, "cannot create %s", tmp);
+			guard_tmp(NULL);
+			free(tmp);
+			return err;
+		}
+		*tmp_ret = tmp;
+	}
+	*fd_ret = fd;
+	return NULL;
+}
+
+/*
+ * Give the unnamed file @fd (O_TMPFILE) the name @path: directly if there
+ * is none yet, else through a temporary name (*tmp_ret, guarded) that the
+ * caller renames over @path.
+ */
+static struct hw_error *name_output(int fd, const char *path, char **tmp_ret)
+{
+	char self[64];
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
+		return NULL;
+	if (errno != EEXIST)
+		return hw_error_os(errno, "cannot create %s", path);
+	for (unsigned n = 0; n < 100; n++) {
+		char *tmp;
+		if (asprintf(&tmp, "%s.tmp-%d-%u", path, (int)getpid(), n) < 0)
+			return hw_error_nomem();
+		guard_tmp(tmp);
+		if (linkat(AT_FDCWD, self, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0) {
+			*tmp_ret = tmp;
+			return NULL;
+		}
+		int e = errno;
+		guard_tmp(NULL);
+		free(tmp);
+		if (e != EEXIST)
+			return hw_error_os(e, "cannot create a temporary name for %s", path);
+	}
+	return hw_error_os(EEXIST, "cannot create a temporary name for %s", path);
+}
+
 static void snapshot_text(const struct hw_snapshot *s, struct hw_sbuf *sb)
 {
 	hw_sbuf_printf(
@@ -509,6 +620,7 @@ struct hw_error *hw_snapshot_write(const struct hw_snapshot *s, const char *path
 	struct notebuf nb0 = {0};
 	struct hw_sbuf sb;
 	char *tmp = NULL;
+	const char *out_name;
 	uint8_t *head = NULL;
 	uint64_t phnum = 0, phoff, notes_off, cur, head_len;
 	unsigned ps;
@@ -623,47 +735,45 @@ struct hw_error *hw_snapshot_write(const struct hw_snapshot *s, const char *path
 			}
 		}
 	}
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
-		tmp = NULL;
-		err = hw_error_nomem();
+	if ((err = open_output(path, &fd, &tmp)))
 		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = hw_error_os(errno, "cannot create %s", tmp);
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
+	out_name = tmp ? tmp : path;
 	if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)cur) != 0) {
-		err = hw_error_os(errno, "cannot size %s", tmp);
+		err = hw_error_os(errno, "cannot size %s", out_name);
 		goto out;
 	}
-	if ((err = write_sparse(fd, tmp, head, head_len, 0)))
+	if ((err = write_sparse(fd, out_name, head, head_len, 0)))
 		goto out;
 	for (size_t i = 0; i < s->nprocs; i++)
 		for (size_t k = 0; k < d[i].nloads; k++) {
 			const struct img_load *l = &d[i].loads[k];
 			if (l->filesz &&
-			    (err = write_sparse(fd, tmp, l->src, l->filesz, l->offset)))
+			    (err = write_sparse(fd, out_name, l->src, l->filesz, l->offset)))
 				goto out;
 		}
 	if (fsync(fd) != 0 && errno != EINVAL) {
-		err = hw_error_os(errno, "cannot write %s", tmp);
+		err = hw_error_os(errno, "cannot write %s", out_name);
 		goto out;
 	}
+	if (!tmp && (err = name_output(fd, path, &tmp)))
+		goto out;
 	if (close(fd) != 0) {
 		fd = -1;
-		err = hw_error_os(errno, "cannot write %s", tmp);
+		err = hw_error_os(errno, "cannot write %s", tmp ? tmp : path);
+		if (!tmp)
+			unlink(path); /* named already, but not whole */
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0) {
+	if (tmp && rename(tmp, path) != 0) {
 		err = hw_error_os(errno, "cannot rename %s to %s", tmp, path);
 		goto out;
 	}
-	free(tmp);
-	tmp = NULL;
+	if (tmp) {
+		guard_tmp(NULL);
+		free(tmp);
+		tmp = NULL;
+	}
 	if (bytes_ret)
 		*bytes_ret = cur;
 out:
@@ -671,6 +781,7 @@ out:
 		close(fd);
 	if (tmp) {
 		unlink(tmp);
+		guard_tmp(NULL);
 		free(tmp);
 	}
 	free(head);

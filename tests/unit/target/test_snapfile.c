@@ -1,6 +1,7 @@
 /*
  * test_snapfile.c - snapshot files: hostile ones are refused before their
- * hidden processes cost memory.
+ * hidden processes cost memory, and writing one leaves no temporary file
+ * behind when heapwalk is interrupted or killed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,11 +9,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <elf.h>
+#include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "heapwalk/error.h"
@@ -127,12 +133,114 @@ static void test_disjoint_loads(void **state)
 	unlink(path);
 }
 
+/* Does process @pid hold an open file in @dir? */
+static bool holds_file_in(pid_t pid, const char *dir)
+{
+	char fds[64], link[PATH_MAX + 32], target[PATH_MAX];
+	size_t dl = strlen(dir);
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+
+	snprintf(fds, sizeof(fds), "/proc/%d/fd", (int)pid);
+	if (!(d = opendir(fds)))
+		return false;
+	while (!found && (e = readdir(d))) {
+		ssize_t n;
+		snprintf(link, sizeof(link), "%s/%s", fds, e->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		found = !strncmp(target, dir, dl) && target[dl] == '/';
+	}
+	closedir(d);
+	return found;
+}
+
+/* Names in @dir other than "snap" (the finished file may be there). */
+static size_t leftovers(const char *dir)
+{
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    strcmp(e->d_name, "snap")) {
+			print_message("left behind: %s/%s\n", dir, e->d_name);
+			n++;
+		}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Kill a process writing a snapshot file with @sig while its output is
+ * open; nothing but a complete file may stay. false: it finished first.
+ */
+static bool killed_while_writing(const char *image, const char *outdir, int sig)
+{
+	char out[PATH_MAX];
+	pid_t pid;
+	int st;
+
+	assert_true(snprintf(out, sizeof(out), "%s/snap", outdir) < (int)sizeof(out));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct hw_snapshot_proc p = {.fd = -1, .path = (char *)image};
+		struct hw_snapshot s = {.procs = &p, .nprocs = 1};
+		struct hw_error *err = hw_snapshot_write(&s, out, NULL);
+		_exit(err ? 1 : 0);
+	}
+	while (!holds_file_in(pid, outdir) && waitpid(pid, &st, WNOHANG) == 0)
+		;
+	kill(pid, sig);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(leftovers(outdir), 0);
+	unlink(out);
+	if (WIFEXITED(st)) {
+		assert_int_equal(WEXITSTATUS(st), 0);
+		return false;
+	}
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), sig);
+	return true;
+}
+
+static void test_killed_writer(void **state)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGKILL};
+	char image[PATH_MAX], outdir[PATH_MAX];
+	Elf64_Phdr ph[1];
+
+	(void)state;
+	/* 48 MiB of non-zero pages: long enough to be caught writing */
+	ph[0] = seg(PT_LOAD, 0, DATA_OFF, 48 * MIB);
+	tmp_path(image, sizeof(image), "image.core");
+	write_snapfile(image, ph, 1, DATA_OFF + 48 * MIB);
+	tmp_path(outdir, sizeof(outdir), "out");
+	assert_int_equal(mkdir(outdir, 0700), 0);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		bool caught = false;
+		for (int tries = 0; tries < 5 && !caught; tries++)
+			caught = killed_while_writing(image, outdir, sigs[i]);
+		print_message("signal %d: %s\n", sigs[i],
+			      caught ? "caught writing" : "the writer always finished first");
+	}
+	rmdir(outdir);
+	unlink(image);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_shared_bytes),
 	    cmocka_unit_test(test_beyond_file),
 	    cmocka_unit_test(test_disjoint_loads),
+	    cmocka_unit_test(test_killed_writer),
 	};
 	const char *t = getenv("TMPDIR");
 	int rc;
