@@ -137,6 +137,22 @@ static struct hw_error *truncated(const struct source *src, const struct sink *o
 			       src->path, src->format, src->consumed, out->total);
 }
 
+#if defined(HW_HAVE_ZSTD) || defined(HW_HAVE_LZ4)
+/*
+ * The next chunk for a decoder that tells the end of a frame (@hint 0):
+ * *n_ret = 0 at the end of the file, which is an error within a frame.
+ */
+static struct hw_error *frame_chunk(struct source *src, const struct sink *out, size_t hint,
+				    size_t *n_ret)
+{
+	struct hw_error *err = source_read(src, n_ret);
+
+	if (!err && *n_ret == 0 && hint != 0)
+		err = truncated(src, out);
+	return err;
+}
+#endif
+
 /* @unused: bytes read from the file but not yet taken by the decoder. */
 static struct hw_error *corrupt(const struct source *src, const struct sink *out, size_t unused,
 				const char *why)
@@ -165,13 +181,8 @@ static struct hw_error *run_zstd(struct source *src, struct sink *out)
 		ZSTD_outBuffer ob;
 		size_t n;
 
-		if ((err = source_read(src, &n)))
+		if ((err = frame_chunk(src, out, hint, &n)) || n == 0)
 			break;
-		if (n == 0) {
-			if (hint != 0)
-				err = truncated(src, out);
-			break;
-		}
 		in.size = n;
 		do {
 			ob = (ZSTD_outBuffer){out->buf, OUT_CHUNK, 0};
@@ -267,13 +278,8 @@ static struct hw_error *run_lz4(struct source *src, struct sink *out)
 	for (;;) {
 		size_t n, pos = 0;
 
-		if ((err = source_read(src, &n)))
+		if ((err = frame_chunk(src, out, hint, &n)) || n == 0)
 			break;
-		if (n == 0) {
-			if (hint != 0)
-				err = truncated(src, out);
-			break;
-		}
 		/* until the chunk is consumed and nothing more comes out */
 		for (;;) {
 			size_t srcsz = n - pos, dstsz = OUT_CHUNK;
