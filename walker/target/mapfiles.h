@@ -5,7 +5,9 @@
  * A core may spell one file many ways (/usr/lib//./libc.so.6 ...); every
  * distinct file (device and inode) is opened once and its ELF handle
  * shared by all spellings, and no more than HW_MAPFILES_MAX distinct files
- * are opened for one core.
+ * are opened for one core. Under a sysroot a path is resolved beneath it,
+ * as if it were /: symlinks and ".." never lead out (openat2's
+ * RESOLVE_IN_ROOT checks the walk where the kernel has it).
  */
 #ifndef HEAPWALK_TARGET_MAPFILES_H
 #define HEAPWALK_TARGET_MAPFILES_H

@@ -1,7 +1,7 @@
 /*
  * test_mapfiles.c - the files a core's NT_FILE list names: every spelling
- * of one file shares one opened file, and the number of files opened is
- * capped.
+ * of one file shares one opened file, the number of files opened is
+ * capped, and under a sysroot no symlink leads out of it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,11 +148,80 @@ static void test_cap(void **state)
 	unlink(core);
 }
 
+static void link_at(const char *target, const char *root, const char *at)
+{
+	char path[PATH_MAX];
+
+	assert_true(snprintf(path, sizeof(path), "%s%s", root, at) < (int)sizeof(path));
+	assert_int_equal(symlink(target, path), 0);
+}
+
+/* Symlinks in the sysroot resolve beneath it, never to the host's files. */
+static void test_sysroot_links(void **state)
+{
+	char root[PATH_MAX], lib[PATH_MAX], copy[PATH_MAX], core[PATH_MAX], up[PATH_MAX];
+	char *paths[] = {"/lib/abs.so", "/lib/rel.so", "/lib/inside.so", "/lib/chain.so"};
+	struct fake_file *files;
+	struct hw_target *t;
+	size_t len;
+	uint8_t *data;
+
+	(void)state;
+	tmp_path(root, sizeof(root), "root");
+	tmp_path(lib, sizeof(lib), "root/lib");
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(mkdir(lib, 0700), 0);
+	/* an ELF file inside the root */
+	data = tu_slurp(self, &len);
+	tmp_path(copy, sizeof(copy), "root/lib/real.so");
+	tu_spit(copy, data, len);
+	free(data);
+	/* the host's copy of this program, by an absolute and by a climbing link */
+	link_at(self, root, "/lib/abs.so");
+	strcpy(up, "..");
+	for (int i = 0; i < 30; i++)
+		strcat(up, "/..");
+	strcat(up, self);
+	link_at(up, root, "/lib/rel.so");
+	/* links that stay inside resolve as they would with the root as / */
+	link_at("/lib/real.so", root, "/lib/inside.so");
+	link_at("../lib/./inside.so", root, "/lib/chain.so");
+
+	files = mappings_of(paths, 4);
+	tmp_path(core, sizeof(core), "links.core");
+	fake_core_nt_file(core, files, 4, 0, 0);
+	t = open_core(core, root);
+	for (size_t i = 0; i < t->nmappings; i++) {
+		const struct hw_mapping *m = &t->mappings[i];
+		bool out = !strcmp(m->path, "/lib/abs.so") || !strcmp(m->path, "/lib/rel.so");
+		print_message("%s: %s\n", m->path, m->status);
+		if (out) {
+			assert_null(m->elf);
+			assert_string_equal(m->status, "not found");
+		} else {
+			assert_non_null(m->elf);
+			assert_string_equal(m->status, "ok");
+		}
+	}
+	hw_target_destroy(t);
+	free(files);
+	for (size_t i = 0; i < 4; i++) {
+		char p[PATH_MAX];
+		assert_true(snprintf(p, sizeof(p), "%s%s", root, paths[i]) < (int)sizeof(p));
+		unlink(p);
+	}
+	unlink(copy);
+	rmdir(lib);
+	rmdir(root);
+	unlink(core);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_aliases),
 	    cmocka_unit_test(test_cap),
+	    cmocka_unit_test(test_sysroot_links),
 	};
 	const char *t = getenv("TMPDIR");
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
