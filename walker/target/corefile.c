@@ -132,56 +132,99 @@ struct hw_error *img_layout(struct img_desc *d)
 	return NULL;
 }
 
+/* The ELF header fields heapwalk writes and reads, in either class. */
+struct rehdr {
+	uint64_t type, machine, version, phoff, ehsize, phentsize, phnum;
+};
+
+/* One program header, in either class. */
+struct rphdr {
+	uint64_t type, flags, offset, vaddr, paddr, filesz, memsz, align;
+};
+
+/* A member of struct rehdr or rphdr (@at) and where it lies: [0] 32-bit, [1] 64-bit class. */
+struct field {
+	size_t at;
+	uint8_t off[2], size[2];
+};
+
+/* Where member @m of struct @rec is, as @pre@m of ELF structure @hdr in each class. */
+/* clang-format off */
+#define FIELD(rec, hdr, pre, m)                                                    \
+	{.at = offsetof(struct rec, m),                                            \
+	 .off = {offsetof(Elf32_##hdr, pre##m), offsetof(Elf64_##hdr, pre##m)},    \
+	 .size = {sizeof(((Elf32_##hdr *)0)->pre##m), sizeof(((Elf64_##hdr *)0)->pre##m)}}
+/* clang-format on */
+#define EHDR(m) FIELD(rehdr, Ehdr, e_, m)
+#define PHDR(m) FIELD(rphdr, Phdr, p_, m)
+
+static const struct field ehdr_fields[] = {
+    EHDR(type),	  EHDR(machine),   EHDR(version), EHDR(phoff),
+    EHDR(ehsize), EHDR(phentsize), EHDR(phnum),
+};
+static const struct field phdr_fields[] = {
+    PHDR(type),	 PHDR(flags),  PHDR(offset), PHDR(vaddr),
+    PHDR(paddr), PHDR(filesz), PHDR(memsz),  PHDR(align),
+};
+#define NFIELDS(t) (sizeof(t) / sizeof(t[0]))
+
+/* The members of @rec from a header at @p of class @cls. */
+static void get_fields(const uint8_t *p, unsigned cls, const struct field *f, size_t n, void *rec)
+{
+	unsigned c = cls == ELFCLASS64;
+
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *q = p + f[i].off[c];
+		uint64_t v = f[i].size[c] == 8 ? get64(q) : f[i].size[c] == 4 ? get32(q) : get16(q);
+		memcpy((uint8_t *)rec + f[i].at, &v, sizeof(v));
+	}
+}
+
+/* The members of @rec into a header at @p of class @cls. */
+static void put_fields(uint8_t *p, unsigned cls, const struct field *f, size_t n, const void *rec)
+{
+	unsigned c = cls == ELFCLASS64;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *q = p + f[i].off[c];
+		uint64_t v;
+		memcpy(&v, (const uint8_t *)rec + f[i].at, sizeof(v));
+		if (f[i].size[c] == 8)
+			put64(q, v);
+		else if (f[i].size[c] == 4)
+			put32(q, (uint32_t)v);
+		else
+			put16(q, (uint16_t)v);
+	}
+}
+
 static void put_ehdr(uint8_t *p, unsigned cls, unsigned machine, uint64_t phoff, unsigned phnum)
 {
+	const struct rehdr e = {.type = ET_CORE,
+				.machine = machine,
+				.version = EV_CURRENT,
+				.phoff = phoff,
+				.ehsize = ehdr_size(cls),
+				.phentsize = phdr_size(cls),
+				.phnum = phnum};
+
 	memset(p, 0, ehdr_size(cls));
 	memcpy(p, ELFMAG, SELFMAG);
 	p[EI_CLASS] = (uint8_t)cls;
 	p[EI_DATA] = ELFDATA2LSB;
 	p[EI_VERSION] = EV_CURRENT;
 	p[EI_OSABI] = ELFOSABI_NONE;
-	if (cls == ELFCLASS64) {
-		put16(p + offsetof(Elf64_Ehdr, e_type), ET_CORE);
-		put16(p + offsetof(Elf64_Ehdr, e_machine), (uint16_t)machine);
-		put32(p + offsetof(Elf64_Ehdr, e_version), EV_CURRENT);
-		put64(p + offsetof(Elf64_Ehdr, e_phoff), phoff);
-		put16(p + offsetof(Elf64_Ehdr, e_ehsize), sizeof(Elf64_Ehdr));
-		put16(p + offsetof(Elf64_Ehdr, e_phentsize), sizeof(Elf64_Phdr));
-		put16(p + offsetof(Elf64_Ehdr, e_phnum), (uint16_t)phnum);
-	} else {
-		put16(p + offsetof(Elf32_Ehdr, e_type), ET_CORE);
-		put16(p + offsetof(Elf32_Ehdr, e_machine), (uint16_t)machine);
-		put32(p + offsetof(Elf32_Ehdr, e_version), EV_CURRENT);
-		put32(p + offsetof(Elf32_Ehdr, e_phoff), (uint32_t)phoff);
-		put16(p + offsetof(Elf32_Ehdr, e_ehsize), sizeof(Elf32_Ehdr));
-		put16(p + offsetof(Elf32_Ehdr, e_phentsize), sizeof(Elf32_Phdr));
-		put16(p + offsetof(Elf32_Ehdr, e_phnum), (uint16_t)phnum);
-	}
+	put_fields(p, cls, ehdr_fields, NFIELDS(ehdr_fields), &e);
 }
 
-static void put_phdr(uint8_t *p, unsigned cls, uint32_t type, uint32_t flags, uint64_t off,
-		     uint64_t vaddr, uint64_t paddr, uint64_t filesz, uint64_t memsz,
-		     uint64_t align)
+static void put_phdr(uint8_t *p, unsigned cls, const struct rphdr *r)
 {
-	if (cls == ELFCLASS64) {
-		put32(p + offsetof(Elf64_Phdr, p_type), type);
-		put32(p + offsetof(Elf64_Phdr, p_flags), flags);
-		put64(p + offsetof(Elf64_Phdr, p_offset), off);
-		put64(p + offsetof(Elf64_Phdr, p_vaddr), vaddr);
-		put64(p + offsetof(Elf64_Phdr, p_paddr), paddr);
-		put64(p + offsetof(Elf64_Phdr, p_filesz), filesz);
-		put64(p + offsetof(Elf64_Phdr, p_memsz), memsz);
-		put64(p + offsetof(Elf64_Phdr, p_align), align);
-	} else {
-		put32(p + offsetof(Elf32_Phdr, p_type), type);
-		put32(p + offsetof(Elf32_Phdr, p_offset), (uint32_t)off);
-		put32(p + offsetof(Elf32_Phdr, p_vaddr), (uint32_t)vaddr);
-		put32(p + offsetof(Elf32_Phdr, p_paddr), (uint32_t)paddr);
-		put32(p + offsetof(Elf32_Phdr, p_filesz), (uint32_t)filesz);
-		put32(p + offsetof(Elf32_Phdr, p_memsz), (uint32_t)memsz);
-		put32(p + offsetof(Elf32_Phdr, p_flags), flags);
-		put32(p + offsetof(Elf32_Phdr, p_align), (uint32_t)align);
-	}
+	put_fields(p, cls, phdr_fields, NFIELDS(phdr_fields), r);
+}
+
+static void get_phdr(const uint8_t *p, unsigned cls, struct rphdr *r)
+{
+	get_fields(p, cls, phdr_fields, NFIELDS(phdr_fields), r);
 }
 
 void img_put_headers(const struct img_desc *d, uint8_t *buf)
@@ -189,42 +232,22 @@ void img_put_headers(const struct img_desc *d, uint8_t *buf)
 	unsigned ps = phdr_size(d->cls);
 
 	put_ehdr(buf, d->cls, d->machine, d->phoff, (unsigned)(1 + d->nloads));
-	put_phdr(buf + d->phoff, d->cls, PT_NOTE, 0, d->notes_off, 0, 0, d->notes_len, 0, 4);
+	put_phdr(buf + d->phoff, d->cls,
+		 &(struct rphdr){
+		     .type = PT_NOTE, .offset = d->notes_off, .filesz = d->notes_len, .align = 4});
 	for (size_t i = 0; i < d->nloads; i++) {
 		const struct img_load *l = &d->loads[i];
-		put_phdr(buf + d->phoff + (1 + i) * ps, d->cls, PT_LOAD, l->flags, l->offset,
-			 l->vaddr, 0, l->filesz, l->memsz, IMG_PAGE);
+		put_phdr(buf + d->phoff + (1 + i) * ps, d->cls,
+			 &(struct rphdr){.type = PT_LOAD,
+					 .flags = l->flags,
+					 .offset = l->offset,
+					 .vaddr = l->vaddr,
+					 .filesz = l->filesz,
+					 .memsz = l->memsz,
+					 .align = IMG_PAGE});
 	}
 	if (d->notes_len && d->notes)
 		memcpy(buf + d->notes_off, d->notes, d->notes_len);
-}
-
-/* One program header, read in either class. */
-struct rphdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
-static void get_phdr(const uint8_t *p, unsigned cls, struct rphdr *r)
-{
-	r->type = get32(p);
-	if (cls == ELFCLASS64) {
-		r->flags = get32(p + offsetof(Elf64_Phdr, p_flags));
-		r->offset = get64(p + offsetof(Elf64_Phdr, p_offset));
-		r->vaddr = get64(p + offsetof(Elf64_Phdr, p_vaddr));
-		r->paddr = get64(p + offsetof(Elf64_Phdr, p_paddr));
-		r->filesz = get64(p + offsetof(Elf64_Phdr, p_filesz));
-		r->memsz = get64(p + offsetof(Elf64_Phdr, p_memsz));
-		r->align = get64(p + offsetof(Elf64_Phdr, p_align));
-	} else {
-		r->flags = get32(p + offsetof(Elf32_Phdr, p_flags));
-		r->offset = get32(p + offsetof(Elf32_Phdr, p_offset));
-		r->vaddr = get32(p + offsetof(Elf32_Phdr, p_vaddr));
-		r->paddr = get32(p + offsetof(Elf32_Phdr, p_paddr));
-		r->filesz = get32(p + offsetof(Elf32_Phdr, p_filesz));
-		r->memsz = get32(p + offsetof(Elf32_Phdr, p_memsz));
-		r->align = get32(p + offsetof(Elf32_Phdr, p_align));
-	}
 }
 
 /* The program header table of an ELF core (untrusted): where and how many. */
@@ -234,6 +257,7 @@ static struct hw_error *phdr_table(const uint8_t *map, size_t size, const char *
 {
 	unsigned cls, phentsize;
 	uint64_t phoff, phnum;
+	struct rehdr e;
 
 	if (size < EI_NIDENT || memcmp(map, ELFMAG, SELFMAG) != 0)
 		return hw_error_create(HW_ERR_BAD_DATA, "%s: not an ELF file", what);
@@ -241,21 +265,13 @@ static struct hw_error *phdr_table(const uint8_t *map, size_t size, const char *
 	if ((cls != ELFCLASS32 && cls != ELFCLASS64) || map[EI_DATA] != ELFDATA2LSB ||
 	    size < ehdr_size(cls))
 		return hw_error_create(HW_ERR_BAD_DATA, "%s: unsupported ELF header", what);
-	if (cls == ELFCLASS64) {
-		if (get16(map + offsetof(Elf64_Ehdr, e_type)) != ET_CORE)
-			return hw_error_create(HW_ERR_BAD_DATA, "%s: not a core file", what);
-		*machine_ret = get16(map + offsetof(Elf64_Ehdr, e_machine));
-		phoff = get64(map + offsetof(Elf64_Ehdr, e_phoff));
-		phentsize = get16(map + offsetof(Elf64_Ehdr, e_phentsize));
-		phnum = get16(map + offsetof(Elf64_Ehdr, e_phnum));
-	} else {
-		if (get16(map + offsetof(Elf32_Ehdr, e_type)) != ET_CORE)
-			return hw_error_create(HW_ERR_BAD_DATA, "%s: not a core file", what);
-		*machine_ret = get16(map + offsetof(Elf32_Ehdr, e_machine));
-		phoff = get32(map + offsetof(Elf32_Ehdr, e_phoff));
-		phentsize = get16(map + offsetof(Elf32_Ehdr, e_phentsize));
-		phnum = get16(map + offsetof(Elf32_Ehdr, e_phnum));
-	}
+	get_fields(map, cls, ehdr_fields, NFIELDS(ehdr_fields), &e);
+	if (e.type != ET_CORE)
+		return hw_error_create(HW_ERR_BAD_DATA, "%s: not a core file", what);
+	*machine_ret = (unsigned)e.machine;
+	phoff = e.phoff;
+	phentsize = (unsigned)e.phentsize;
+	phnum = e.phnum;
 	if (phentsize != phdr_size(cls) || phnum == PN_XNUM || phoff > size ||
 	    phnum > (size - phoff) / phentsize)
 		return hw_error_create(HW_ERR_BAD_DATA, "%s: bad program header table", what);
@@ -722,15 +738,26 @@ struct hw_error *hw_snapshot_write(const struct hw_snapshot *s, const char *path
 		put_ehdr(head, d[0].cls, d[0].machine, phoff, (unsigned)phnum);
 		for (size_t i = 0; i < s->nprocs; i++) {
 			size_t nlen = i ? d[i].notes_len : nb0.len;
-			put_phdr(head + ph, d[0].cls, i ? PT_HW_NOTE : PT_NOTE, 0, no, 0, i, nlen,
-				 0, 4);
+			put_phdr(head + ph, d[0].cls,
+				 &(struct rphdr){.type = i ? PT_HW_NOTE : PT_NOTE,
+						 .offset = no,
+						 .paddr = i,
+						 .filesz = nlen,
+						 .align = 4});
 			memcpy(head + no, i ? d[i].notes : nb0.buf, nlen);
 			ph += ps;
 			no += (nlen + 3) & ~(uint64_t)3;
 			for (size_t k = 0; k < d[i].nloads; k++) {
 				const struct img_load *l = &d[i].loads[k];
-				put_phdr(head + ph, d[0].cls, i ? PT_HW_LOAD : PT_LOAD, l->flags,
-					 l->offset, l->vaddr, i, l->filesz, l->memsz, IMG_PAGE);
+				put_phdr(head + ph, d[0].cls,
+					 &(struct rphdr){.type = i ? PT_HW_LOAD : PT_LOAD,
+							 .flags = l->flags,
+							 .offset = l->offset,
+							 .vaddr = l->vaddr,
+							 .paddr = i,
+							 .filesz = l->filesz,
+							 .memsz = l->memsz,
+							 .align = IMG_PAGE});
 				ph += ps;
 			}
 		}
