@@ -234,13 +234,45 @@ static void test_killed_writer(void **state)
 	unlink(image);
 }
 
+/* Writing over an existing file replaces it whole, through no name left behind. */
+static void test_overwrite(void **state)
+{
+	char image[PATH_MAX], outdir[PATH_MAX], out[PATH_MAX];
+	struct hw_snapshot_proc p = {.fd = -1, .path = image};
+	struct hw_snapshot s = {.procs = &p, .nprocs = 1};
+	struct hw_snapshot *back = NULL;
+	Elf64_Phdr ph[1];
+	uint64_t bytes = 0;
+	struct stat st;
+
+	(void)state;
+	ph[0] = seg(PT_LOAD, 0, DATA_OFF, 4096);
+	tmp_path(image, sizeof(image), "small.core");
+	write_snapfile(image, ph, 1, DATA_OFF + 4096);
+	tmp_path(outdir, sizeof(outdir), "over");
+	assert_int_equal(mkdir(outdir, 0700), 0);
+	assert_true(snprintf(out, sizeof(out), "%s/snap", outdir) < (int)sizeof(out));
+	for (int i = 0; i < 2; i++) {
+		assert_null(hw_snapshot_write(&s, out, &bytes));
+		assert_int_equal(stat(out, &st), 0);
+		assert_int_equal(st.st_size, bytes);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		assert_int_equal(leftovers(outdir), 0);
+	}
+	assert_null(hw_snapshot_load(out, &back));
+	assert_int_equal(back->nprocs, 1);
+	hw_snapshot_destroy(back);
+	unlink(out);
+	rmdir(outdir);
+	unlink(image);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_shared_bytes),
-	    cmocka_unit_test(test_beyond_file),
-	    cmocka_unit_test(test_disjoint_loads),
-	    cmocka_unit_test(test_killed_writer),
+	    cmocka_unit_test(test_shared_bytes),   cmocka_unit_test(test_beyond_file),
+	    cmocka_unit_test(test_disjoint_loads), cmocka_unit_test(test_killed_writer),
+	    cmocka_unit_test(test_overwrite),
 	};
 	const char *t = getenv("TMPDIR");
 	int rc;
