@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -89,20 +90,25 @@ static void test_exit_during_attach(void **state)
 	for (unsigned i = 0; i < 200; i++) {
 		struct hw_snapshot *s = NULL;
 		struct hw_error *err;
-		pid_t pid = fork();
-		int st;
+		char script[64], c;
+		int ready[2], st;
+		pid_t pid;
 
+		/* a plain shell that counts to a varying number, not a copy of this
+		 * (maybe sanitised) test; taken once it runs the shell (the pipe closes) */
+		snprintf(script, sizeof(script), "i=0; while [ $i -lt %u ]; do i=$((i+1)); done",
+			 (i % 50) * 20);
+		assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+		pid = fork();
 		assert_true(pid >= 0);
 		if (pid == 0) {
-			/* spin, not sleep: the delay must not depend on the scheduler waking us */
-			struct timespec t0, t;
-			clock_gettime(CLOCK_MONOTONIC, &t0);
-			do
-				clock_gettime(CLOCK_MONOTONIC, &t);
-			while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) <
-			       (long)(i % 100) * 20000L);
-			_exit(0);
+			execl("/bin/sh", "sh", "-c", script, (char *)NULL);
+			_exit(127);
 		}
+		close(ready[1]);
+		while (read(ready[0], &c, 1) < 0 && errno == EINTR)
+			;
+		close(ready[0]);
 		err = hw_snapshot_take(&pid, 1, NULL, &s);
 		if (err) {
 			while_stopping += expect_exited(pid, err);
