@@ -507,10 +507,13 @@ static void add_auxv(struct sproc *sp)
 {
 	char path[64], *buf;
 	size_t len, ws = sp->cls == ELFCLASS64 ? 8 : 4, n = 0;
+	struct hw_error *err;
 
 	snprintf(path, sizeof(path), "/proc/%d/auxv", sp->pid);
-	if (live_read_file(path, 1 << 16, &buf, &len))
+	if ((err = live_read_file(path, 1 << 16, &buf, &len))) {
+		hw_error_destroy(err); /* no auxv note: the process is going away */
 		return;
+	}
 	/* Up to and including AT_NULL. */
 	while (n + 2 * ws <= len) {
 		uint64_t type = 0;
