@@ -87,7 +87,7 @@ static void test_exit_during_attach(void **state)
 	unsigned exits = 0, while_stopping = 0;
 
 	(void)state;
-	for (unsigned i = 0; i < 200; i++) {
+	for (unsigned i = 0; i < 120; i++) {
 		struct hw_snapshot *s = NULL;
 		struct hw_error *err;
 		char script[64], c;
@@ -120,7 +120,7 @@ static void test_exit_during_attach(void **state)
 		/* the snapshot's own waits for its tracee may have reaped it */
 		assert_true(waitpid(pid, &st, 0) == pid || errno == ECHILD);
 	}
-	print_message("%u of 200 exited before the snapshot held them, %u while being stopped\n",
+	print_message("%u of 120 exited before the snapshot held them, %u while being stopped\n",
 		      exits, while_stopping);
 }
 
