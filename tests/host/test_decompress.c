@@ -1,5 +1,5 @@
 /* test_decompress.c - compressed cores: magic detection, round trips, truncation, corruption, the
- * size limit. */
+ * size limit, the ELF core header checked first, the free space of TMPDIR. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -37,7 +40,9 @@ static int setup(void **state)
 	plain = calloc(1, PLAIN_SIZE);
 	if (!plain)
 		return -1;
-	memcpy(plain, "\177ELF", 4);
+	/* an x86-64 core's ELF header, as far as the decompressor checks it */
+	memcpy(plain, "\177ELF\2\1\1", 7);
+	plain[16] = 4; /* ET_CORE */
 	for (size_t i = 1 << 20; i < 2u << 20; i++)
 		plain[i] = (uint8_t)(i * 7 + (i >> 9));
 	plain[PLAIN_SIZE - 1] = 0x5a;
@@ -228,12 +233,134 @@ static void test_magic_only(void **state)
 	hw_error_destroy(err);
 }
 
+/* Streams that are no ELF core are refused from their first bytes. */
+static void test_not_a_core(void **state)
+{
+	static const struct {
+		size_t at;
+		uint8_t byte;
+		const char *why;
+	} edits[] = {{3, 'G', "not an ELF file"}, {16, 2 /* ET_EXEC */, "not a core"}};
+	static const char *const fmts[] = {"zstd", "xz", "lz4"};
+
+	(void)state;
+	for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++)
+		for (size_t e = 0; e < sizeof(edits) / sizeof(edits[0]); e++) {
+			uint8_t was = plain[edits[e].at];
+			const char *got;
+			struct hw_error *err;
+			size_t len;
+			uint8_t *z;
+			int fd;
+
+			plain[edits[e].at] = edits[e].byte;
+			z = compress(fmts[f], &len);
+			plain[edits[e].at] = was;
+			if (!len) {
+				free(z);
+				continue; /* codec not built in */
+			}
+			err = run(z, len, 0, &fd, &got);
+			free(z);
+			assert_non_null(err);
+			assert_int_equal(err->code, HW_ERR_BAD_DATA);
+			assert_non_null(strstr(err->message, edits[e].why));
+			hw_error_destroy(err);
+		}
+}
+
+#ifdef HW_HAVE_ZSTD
+/* @mib MiB of a core with no zero page, zstd-compressed into a read-only fd. */
+static int zstd_core_fd(size_t mib)
+{
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	uint8_t *chunk = malloc(1u << 20), *z;
+	size_t cap = ZSTD_compressBound(1u << 20) + 4096, len = 0;
+	int fd;
+
+	assert_non_null(cc);
+	assert_non_null(chunk);
+	z = malloc(cap * mib);
+	assert_non_null(z);
+	for (size_t i = 0; i < mib; i++) {
+		ZSTD_inBuffer in;
+		ZSTD_outBuffer ob = {z, cap * mib, len};
+		for (size_t k = 0; k < (1u << 20); k++)
+			chunk[k] = (uint8_t)(k * 13 + i + 1) | 1;
+		if (i == 0)
+			memcpy(chunk, plain, 64);
+		in = (ZSTD_inBuffer){chunk, 1u << 20, 0};
+		assert_false(ZSTD_isError(ZSTD_compressStream2(
+		    cc, &ob, &in, i + 1 == mib ? ZSTD_e_end : ZSTD_e_continue)));
+		assert_int_equal(in.pos, in.size);
+		len = ob.pos;
+	}
+	ZSTD_freeCCtx(cc);
+	free(chunk);
+	fd = temp_with(z, len);
+	free(z);
+	return fd;
+}
+
+/* In a child: TMPDIR on a 32 MiB tmpfs; 77 when it cannot mount one (not root). */
+static int child_small_tmpdir(void)
+{
+	char dir[] = "/tmp/hw-test-room-XXXXXX";
+	struct hw_error *err;
+	struct stat st;
+	int fd = zstd_core_fd(48), orig = fd, rc;
+
+	if (!mkdtemp(dir))
+		return 1;
+	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("none", dir, "tmpfs", 0, "size=32m") != 0) {
+		rmdir(dir);
+		return 77;
+	}
+	setenv("TMPDIR", dir, 1);
+	if (fstat(fd, &st) != 0)
+		return 1;
+	err = hw_core_uncompressed("room.core.zst", &fd, &st, 0, NULL);
+	rc = err && err->code == HW_ERR_UNSUPPORTED && strstr(err->message, "more than fits in") &&
+		     !strchr(err->message, '\n') && fd == orig
+		 ? 0
+		 : 1;
+	fprintf(stderr, "%s\n", err ? err->message : "decompressed in full");
+	hw_error_destroy(err);
+	umount(dir);
+	rmdir(dir);
+	return rc;
+}
+#endif
+
+/* 48 MiB that do not fit a 32 MiB TMPDIR are refused before they fill it. */
+static void test_room(void **state)
+{
+	(void)state;
+#ifdef HW_HAVE_ZSTD
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(child_small_tmpdir());
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(st), 0);
+#else
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_zstd),       cmocka_unit_test(test_xz),
 	    cmocka_unit_test(test_lz4),	       cmocka_unit_test(test_plain),
-	    cmocka_unit_test(test_magic_only),
+	    cmocka_unit_test(test_magic_only), cmocka_unit_test(test_not_a_core),
+	    cmocka_unit_test(test_room),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

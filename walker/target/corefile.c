@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,56 +132,99 @@ struct hw_error *img_layout(struct img_desc *d)
 	return NULL;
 }
 
+/* The ELF header fields heapwalk writes and reads, in either class. */
+struct rehdr {
+	uint64_t type, machine, version, phoff, ehsize, phentsize, phnum;
+};
+
+/* One program header, in either class. */
+struct rphdr {
+	uint64_t type, flags, offset, vaddr, paddr, filesz, memsz, align;
+};
+
+/* A member of struct rehdr or rphdr (@at) and where it lies: [0] 32-bit, [1] 64-bit class. */
+struct field {
+	size_t at;
+	uint8_t off[2], size[2];
+};
+
+/* Where member @m of struct @rec is, as @pre@m of ELF structure @hdr in each class. */
+/* clang-format off */
+#define FIELD(rec, hdr, pre, m)                                                    \
+	{.at = offsetof(struct rec, m),                                            \
+	 .off = {offsetof(Elf32_##hdr, pre##m), offsetof(Elf64_##hdr, pre##m)},    \
+	 .size = {sizeof(((Elf32_##hdr *)0)->pre##m), sizeof(((Elf64_##hdr *)0)->pre##m)}}
+/* clang-format on */
+#define EHDR(m) FIELD(rehdr, Ehdr, e_, m)
+#define PHDR(m) FIELD(rphdr, Phdr, p_, m)
+
+static const struct field ehdr_fields[] = {
+    EHDR(type),	  EHDR(machine),   EHDR(version), EHDR(phoff),
+    EHDR(ehsize), EHDR(phentsize), EHDR(phnum),
+};
+static const struct field phdr_fields[] = {
+    PHDR(type),	 PHDR(flags),  PHDR(offset), PHDR(vaddr),
+    PHDR(paddr), PHDR(filesz), PHDR(memsz),  PHDR(align),
+};
+#define NFIELDS(t) (sizeof(t) / sizeof(t[0]))
+
+/* The members of @rec from a header at @p of class @cls. */
+static void get_fields(const uint8_t *p, unsigned cls, const struct field *f, size_t n, void *rec)
+{
+	unsigned c = cls == ELFCLASS64;
+
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *q = p + f[i].off[c];
+		uint64_t v = f[i].size[c] == 8 ? get64(q) : f[i].size[c] == 4 ? get32(q) : get16(q);
+		memcpy((uint8_t *)rec + f[i].at, &v, sizeof(v));
+	}
+}
+
+/* The members of @rec into a header at @p of class @cls. */
+static void put_fields(uint8_t *p, unsigned cls, const struct field *f, size_t n, const void *rec)
+{
+	unsigned c = cls == ELFCLASS64;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *q = p + f[i].off[c];
+		uint64_t v;
+		memcpy(&v, (const uint8_t *)rec + f[i].at, sizeof(v));
+		if (f[i].size[c] == 8)
+			put64(q, v);
+		else if (f[i].size[c] == 4)
+			put32(q, (uint32_t)v);
+		else
+			put16(q, (uint16_t)v);
+	}
+}
+
 static void put_ehdr(uint8_t *p, unsigned cls, unsigned machine, uint64_t phoff, unsigned phnum)
 {
+	const struct rehdr e = {.type = ET_CORE,
+				.machine = machine,
+				.version = EV_CURRENT,
+				.phoff = phoff,
+				.ehsize = ehdr_size(cls),
+				.phentsize = phdr_size(cls),
+				.phnum = phnum};
+
 	memset(p, 0, ehdr_size(cls));
 	memcpy(p, ELFMAG, SELFMAG);
 	p[EI_CLASS] = (uint8_t)cls;
 	p[EI_DATA] = ELFDATA2LSB;
 	p[EI_VERSION] = EV_CURRENT;
 	p[EI_OSABI] = ELFOSABI_NONE;
-	if (cls == ELFCLASS64) {
-		put16(p + offsetof(Elf64_Ehdr, e_type), ET_CORE);
-		put16(p + offsetof(Elf64_Ehdr, e_machine), (uint16_t)machine);
-		put32(p + offsetof(Elf64_Ehdr, e_version), EV_CURRENT);
-		put64(p + offsetof(Elf64_Ehdr, e_phoff), phoff);
-		put16(p + offsetof(Elf64_Ehdr, e_ehsize), sizeof(Elf64_Ehdr));
-		put16(p + offsetof(Elf64_Ehdr, e_phentsize), sizeof(Elf64_Phdr));
-		put16(p + offsetof(Elf64_Ehdr, e_phnum), (uint16_t)phnum);
-	} else {
-		put16(p + offsetof(Elf32_Ehdr, e_type), ET_CORE);
-		put16(p + offsetof(Elf32_Ehdr, e_machine), (uint16_t)machine);
-		put32(p + offsetof(Elf32_Ehdr, e_version), EV_CURRENT);
-		put32(p + offsetof(Elf32_Ehdr, e_phoff), (uint32_t)phoff);
-		put16(p + offsetof(Elf32_Ehdr, e_ehsize), sizeof(Elf32_Ehdr));
-		put16(p + offsetof(Elf32_Ehdr, e_phentsize), sizeof(Elf32_Phdr));
-		put16(p + offsetof(Elf32_Ehdr, e_phnum), (uint16_t)phnum);
-	}
+	put_fields(p, cls, ehdr_fields, NFIELDS(ehdr_fields), &e);
 }
 
-static void put_phdr(uint8_t *p, unsigned cls, uint32_t type, uint32_t flags, uint64_t off,
-		     uint64_t vaddr, uint64_t paddr, uint64_t filesz, uint64_t memsz,
-		     uint64_t align)
+static void put_phdr(uint8_t *p, unsigned cls, const struct rphdr *r)
 {
-	if (cls == ELFCLASS64) {
-		put32(p + offsetof(Elf64_Phdr, p_type), type);
-		put32(p + offsetof(Elf64_Phdr, p_flags), flags);
-		put64(p + offsetof(Elf64_Phdr, p_offset), off);
-		put64(p + offsetof(Elf64_Phdr, p_vaddr), vaddr);
-		put64(p + offsetof(Elf64_Phdr, p_paddr), paddr);
-		put64(p + offsetof(Elf64_Phdr, p_filesz), filesz);
-		put64(p + offsetof(Elf64_Phdr, p_memsz), memsz);
-		put64(p + offsetof(Elf64_Phdr, p_align), align);
-	} else {
-		put32(p + offsetof(Elf32_Phdr, p_type), type);
-		put32(p + offsetof(Elf32_Phdr, p_offset), (uint32_t)off);
-		put32(p + offsetof(Elf32_Phdr, p_vaddr), (uint32_t)vaddr);
-		put32(p + offsetof(Elf32_Phdr, p_paddr), (uint32_t)paddr);
-		put32(p + offsetof(Elf32_Phdr, p_filesz), (uint32_t)filesz);
-		put32(p + offsetof(Elf32_Phdr, p_memsz), (uint32_t)memsz);
-		put32(p + offsetof(Elf32_Phdr, p_flags), flags);
-		put32(p + offsetof(Elf32_Phdr, p_align), (uint32_t)align);
-	}
+	put_fields(p, cls, phdr_fields, NFIELDS(phdr_fields), r);
+}
+
+static void get_phdr(const uint8_t *p, unsigned cls, struct rphdr *r)
+{
+	get_fields(p, cls, phdr_fields, NFIELDS(phdr_fields), r);
 }
 
 void img_put_headers(const struct img_desc *d, uint8_t *buf)
@@ -188,42 +232,22 @@ void img_put_headers(const struct img_desc *d, uint8_t *buf)
 	unsigned ps = phdr_size(d->cls);
 
 	put_ehdr(buf, d->cls, d->machine, d->phoff, (unsigned)(1 + d->nloads));
-	put_phdr(buf + d->phoff, d->cls, PT_NOTE, 0, d->notes_off, 0, 0, d->notes_len, 0, 4);
+	put_phdr(buf + d->phoff, d->cls,
+		 &(struct rphdr){
+		     .type = PT_NOTE, .offset = d->notes_off, .filesz = d->notes_len, .align = 4});
 	for (size_t i = 0; i < d->nloads; i++) {
 		const struct img_load *l = &d->loads[i];
-		put_phdr(buf + d->phoff + (1 + i) * ps, d->cls, PT_LOAD, l->flags, l->offset,
-			 l->vaddr, 0, l->filesz, l->memsz, IMG_PAGE);
+		put_phdr(buf + d->phoff + (1 + i) * ps, d->cls,
+			 &(struct rphdr){.type = PT_LOAD,
+					 .flags = l->flags,
+					 .offset = l->offset,
+					 .vaddr = l->vaddr,
+					 .filesz = l->filesz,
+					 .memsz = l->memsz,
+					 .align = IMG_PAGE});
 	}
 	if (d->notes_len && d->notes)
 		memcpy(buf + d->notes_off, d->notes, d->notes_len);
-}
-
-/* One program header, read in either class. */
-struct rphdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
-static void get_phdr(const uint8_t *p, unsigned cls, struct rphdr *r)
-{
-	r->type = get32(p);
-	if (cls == ELFCLASS64) {
-		r->flags = get32(p + offsetof(Elf64_Phdr, p_flags));
-		r->offset = get64(p + offsetof(Elf64_Phdr, p_offset));
-		r->vaddr = get64(p + offsetof(Elf64_Phdr, p_vaddr));
-		r->paddr = get64(p + offsetof(Elf64_Phdr, p_paddr));
-		r->filesz = get64(p + offsetof(Elf64_Phdr, p_filesz));
-		r->memsz = get64(p + offsetof(Elf64_Phdr, p_memsz));
-		r->align = get64(p + offsetof(Elf64_Phdr, p_align));
-	} else {
-		r->flags = get32(p + offsetof(Elf32_Phdr, p_flags));
-		r->offset = get32(p + offsetof(Elf32_Phdr, p_offset));
-		r->vaddr = get32(p + offsetof(Elf32_Phdr, p_vaddr));
-		r->paddr = get32(p + offsetof(Elf32_Phdr, p_paddr));
-		r->filesz = get32(p + offsetof(Elf32_Phdr, p_filesz));
-		r->memsz = get32(p + offsetof(Elf32_Phdr, p_memsz));
-		r->align = get32(p + offsetof(Elf32_Phdr, p_align));
-	}
 }
 
 /* The program header table of an ELF core (untrusted): where and how many. */
@@ -233,6 +257,7 @@ static struct hw_error *phdr_table(const uint8_t *map, size_t size, const char *
 {
 	unsigned cls, phentsize;
 	uint64_t phoff, phnum;
+	struct rehdr e;
 
 	if (size < EI_NIDENT || memcmp(map, ELFMAG, SELFMAG) != 0)
 		return hw_error_create(HW_ERR_BAD_DATA, "%s: not an ELF file", what);
@@ -240,21 +265,13 @@ static struct hw_error *phdr_table(const uint8_t *map, size_t size, const char *
 	if ((cls != ELFCLASS32 && cls != ELFCLASS64) || map[EI_DATA] != ELFDATA2LSB ||
 	    size < ehdr_size(cls))
 		return hw_error_create(HW_ERR_BAD_DATA, "%s: unsupported ELF header", what);
-	if (cls == ELFCLASS64) {
-		if (get16(map + offsetof(Elf64_Ehdr, e_type)) != ET_CORE)
-			return hw_error_create(HW_ERR_BAD_DATA, "%s: not a core file", what);
-		*machine_ret = get16(map + offsetof(Elf64_Ehdr, e_machine));
-		phoff = get64(map + offsetof(Elf64_Ehdr, e_phoff));
-		phentsize = get16(map + offsetof(Elf64_Ehdr, e_phentsize));
-		phnum = get16(map + offsetof(Elf64_Ehdr, e_phnum));
-	} else {
-		if (get16(map + offsetof(Elf32_Ehdr, e_type)) != ET_CORE)
-			return hw_error_create(HW_ERR_BAD_DATA, "%s: not a core file", what);
-		*machine_ret = get16(map + offsetof(Elf32_Ehdr, e_machine));
-		phoff = get32(map + offsetof(Elf32_Ehdr, e_phoff));
-		phentsize = get16(map + offsetof(Elf32_Ehdr, e_phentsize));
-		phnum = get16(map + offsetof(Elf32_Ehdr, e_phnum));
-	}
+	get_fields(map, cls, ehdr_fields, NFIELDS(ehdr_fields), &e);
+	if (e.type != ET_CORE)
+		return hw_error_create(HW_ERR_BAD_DATA, "%s: not a core file", what);
+	*machine_ret = (unsigned)e.machine;
+	phoff = e.phoff;
+	phentsize = (unsigned)e.phentsize;
+	phnum = e.phnum;
 	if (phentsize != phdr_size(cls) || phnum == PN_XNUM || phoff > size ||
 	    phnum > (size - phoff) / phentsize)
 		return hw_error_create(HW_ERR_BAD_DATA, "%s: bad program header table", what);
@@ -317,46 +334,53 @@ struct hw_error *img_parse(const uint8_t *map, size_t size, const char *what, st
 	return NULL;
 }
 
-/* key=value lines of a HEAPWALK note into the snapshot process record. */
-static void parse_proc_text(const uint8_t *desc, size_t len, struct hw_snapshot_proc *p)
+/* Calls @fn for each key=value line of @len bytes of note text, the value read as a number. */
+static void each_number(const uint8_t *text, size_t len,
+			void (*fn)(void *arg, const char *key, unsigned long long v), void *arg)
 {
 	char buf[2048];
 	char *line, *save = NULL;
 
 	if (len >= sizeof(buf))
 		len = sizeof(buf) - 1;
-	memcpy(buf, desc, len);
+	memcpy(buf, text, len);
 	buf[len] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '=');
-		unsigned long long v;
 		if (!eq)
 			continue;
 		*eq = '\0';
-		v = strtoull(eq + 1, NULL, 10);
-		if (!strcmp(line, "pid") && v <= INT_MAX)
-			p->pid = (int)v;
-		else if (!strcmp(line, "ppid") && v <= INT_MAX)
-			p->ppid = (int)v;
-		else if (!strcmp(line, "threads") && v <= UINT_MAX)
-			p->nthreads = (unsigned)v;
-		else if (!strcmp(line, "stopped"))
-			p->stopped = v != 0;
-		else if (!strcmp(line, "was_stopped"))
-			p->was_stopped = v != 0;
-		else if (!strcmp(line, "stop_ns"))
-			p->stop_ns = v;
-		else if (!strcmp(line, "copied"))
-			p->copied = v;
-		else if (!strcmp(line, "copied_while_stopped"))
-			p->copied_while_stopped = v;
-		else if (!strcmp(line, "shared_elsewhere"))
-			p->shared_elsewhere = v;
-		else if (!strcmp(line, "unreadable"))
-			p->unreadable = v;
-		else if (!strcmp(line, "skipped_zero"))
-			p->skipped_zero = v;
+		fn(arg, line, strtoull(eq + 1, NULL, 10));
 	}
+}
+
+/* One key=value of a HEAPWALK process note into the snapshot process record. */
+static void proc_number(void *arg, const char *key, unsigned long long v)
+{
+	struct hw_snapshot_proc *p = arg;
+
+	if (!strcmp(key, "pid") && v <= INT_MAX)
+		p->pid = (int)v;
+	else if (!strcmp(key, "ppid") && v <= INT_MAX)
+		p->ppid = (int)v;
+	else if (!strcmp(key, "threads") && v <= UINT_MAX)
+		p->nthreads = (unsigned)v;
+	else if (!strcmp(key, "stopped"))
+		p->stopped = v != 0;
+	else if (!strcmp(key, "was_stopped"))
+		p->was_stopped = v != 0;
+	else if (!strcmp(key, "stop_ns"))
+		p->stop_ns = v;
+	else if (!strcmp(key, "copied"))
+		p->copied = v;
+	else if (!strcmp(key, "copied_while_stopped"))
+		p->copied_while_stopped = v;
+	else if (!strcmp(key, "shared_elsewhere"))
+		p->shared_elsewhere = v;
+	else if (!strcmp(key, "unreadable"))
+		p->unreadable = v;
+	else if (!strcmp(key, "skipped_zero"))
+		p->skipped_zero = v;
 }
 
 void img_read_proc_notes(const uint8_t *notes, size_t len, size_t align, unsigned cls,
@@ -385,7 +409,7 @@ void img_read_proc_notes(const uint8_t *notes, size_t len, size_t align, unsigne
 						    (const char *)n.desc + o, 16);
 			}
 		} else if (hw_note_name_is(&n, HW_NOTE_OWNER) && n.type == HW_NT_PROC) {
-			parse_proc_text(n.desc, n.descsz, p);
+			each_number(n.desc, n.descsz, proc_number, p);
 		}
 	}
 	if (seen_status)
@@ -486,6 +510,116 @@ static struct hw_error *map_fd(int fd, const char *what, struct mapped *m)
 	return NULL;
 }
 
+/* A named temporary file to remove if SIGINT or SIGTERM ends heapwalk while it exists. */
+static char *volatile tmp_named;
+static struct sigaction tmp_old_int, tmp_old_term;
+
+static void drop_tmp(int sig)
+{
+	char *p = tmp_named;
+
+	if (p)
+		unlink(p);
+	sigaction(sig, sig == SIGINT ? &tmp_old_int : &tmp_old_term, NULL);
+	raise(sig);
+}
+
+/* Remove @name (NULL: no more) if SIGINT or SIGTERM comes; an ignored signal stays ignored. */
+static void guard_tmp(char *name)
+{
+	static const int sigs[] = {SIGINT, SIGTERM};
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = drop_tmp;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction *old = sigs[i] == SIGINT ? &tmp_old_int : &tmp_old_term;
+		if (name) {
+			tmp_named = name;
+			if (sigaction(sigs[i], NULL, old) == 0 && old->sa_handler != SIG_IGN)
+				sigaction(sigs[i], &sa, NULL);
+		} else {
+			sigaction(sigs[i], old, NULL);
+		}
+	}
+	if (!name)
+		tmp_named = NULL;
+}
+
+/*
+ * The file a snapshot is written to: an unnamed file in @path's directory
+ * (O_TMPFILE, named only once complete), which no signal, not even SIGKILL,
+ * can leave behind; where the file system has none, a named temporary file
+ * (*tmp_ret, guarded by guard_tmp).
+ */
+static struct hw_error *open_output(const char *path, int *fd_ret, char **tmp_ret)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd = -1;
+
+	*tmp_ret = NULL;
+	if (!slash)
+		dir = strdup(".");
+	else
+		dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (!dir)
+		return hw_error_nomem();
+	/* the name is given through /proc/self/fd */
+	if (access("/proc/self/fd", X_OK) == 0)
+		fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	free(dir);
+	if (fd < 0) {
+		char *tmp;
+		if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0)
+			return hw_error_nomem();
+		guard_tmp(tmp);
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0) {
+			struct hw_error *err = hw_error_os(errno, "cannot create %s", tmp);
+			guard_tmp(NULL);
+			free(tmp);
+			return err;
+		}
+		*tmp_ret = tmp;
+	}
+	*fd_ret = fd;
+	return NULL;
+}
+
+/*
+ * Give the unnamed file @fd (O_TMPFILE) the name @path: directly if there
+ * is none yet, else through a temporary name (*tmp_ret, guarded) that the
+ * caller renames over @path.
+ */
+static struct hw_error *name_output(int fd, const char *path, char **tmp_ret)
+{
+	char self[64];
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
+		return NULL;
+	if (errno != EEXIST)
+		return hw_error_os(errno, "cannot create %s", path);
+	for (unsigned n = 0; n < 100; n++) {
+		char *tmp;
+		if (asprintf(&tmp, "%s.tmp-%d-%u", path, (int)getpid(), n) < 0)
+			return hw_error_nomem();
+		guard_tmp(tmp);
+		if (linkat(AT_FDCWD, self, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0) {
+			*tmp_ret = tmp;
+			return NULL;
+		}
+		int e = errno;
+		guard_tmp(NULL);
+		free(tmp);
+		if (e != EEXIST)
+			return hw_error_os(e, "cannot create a temporary name for %s", path);
+	}
+	return hw_error_os(EEXIST, "cannot create a temporary name for %s", path);
+}
+
 static void snapshot_text(const struct hw_snapshot *s, struct hw_sbuf *sb)
 {
 	hw_sbuf_printf(
@@ -502,6 +636,7 @@ struct hw_error *hw_snapshot_write(const struct hw_snapshot *s, const char *path
 	struct notebuf nb0 = {0};
 	struct hw_sbuf sb;
 	char *tmp = NULL;
+	const char *out_name;
 	uint8_t *head = NULL;
 	uint64_t phnum = 0, phoff, notes_off, cur, head_len;
 	unsigned ps;
@@ -603,60 +738,69 @@ struct hw_error *hw_snapshot_write(const struct hw_snapshot *s, const char *path
 		put_ehdr(head, d[0].cls, d[0].machine, phoff, (unsigned)phnum);
 		for (size_t i = 0; i < s->nprocs; i++) {
 			size_t nlen = i ? d[i].notes_len : nb0.len;
-			put_phdr(head + ph, d[0].cls, i ? PT_HW_NOTE : PT_NOTE, 0, no, 0, i, nlen,
-				 0, 4);
+			put_phdr(head + ph, d[0].cls,
+				 &(struct rphdr){.type = i ? PT_HW_NOTE : PT_NOTE,
+						 .offset = no,
+						 .paddr = i,
+						 .filesz = nlen,
+						 .align = 4});
 			memcpy(head + no, i ? d[i].notes : nb0.buf, nlen);
 			ph += ps;
 			no += (nlen + 3) & ~(uint64_t)3;
 			for (size_t k = 0; k < d[i].nloads; k++) {
 				const struct img_load *l = &d[i].loads[k];
-				put_phdr(head + ph, d[0].cls, i ? PT_HW_LOAD : PT_LOAD, l->flags,
-					 l->offset, l->vaddr, i, l->filesz, l->memsz, IMG_PAGE);
+				put_phdr(head + ph, d[0].cls,
+					 &(struct rphdr){.type = i ? PT_HW_LOAD : PT_LOAD,
+							 .flags = l->flags,
+							 .offset = l->offset,
+							 .vaddr = l->vaddr,
+							 .paddr = i,
+							 .filesz = l->filesz,
+							 .memsz = l->memsz,
+							 .align = IMG_PAGE});
 				ph += ps;
 			}
 		}
 	}
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
-		tmp = NULL;
-		err = hw_error_nomem();
+	if ((err = open_output(path, &fd, &tmp)))
 		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = hw_error_os(errno, "cannot create %s", tmp);
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
+	out_name = tmp ? tmp : path;
 	if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)cur) != 0) {
-		err = hw_error_os(errno, "cannot size %s", tmp);
+		err = hw_error_os(errno, "cannot size %s", out_name);
 		goto out;
 	}
-	if ((err = write_sparse(fd, tmp, head, head_len, 0)))
+	if ((err = write_sparse(fd, out_name, head, head_len, 0)))
 		goto out;
 	for (size_t i = 0; i < s->nprocs; i++)
 		for (size_t k = 0; k < d[i].nloads; k++) {
 			const struct img_load *l = &d[i].loads[k];
 			if (l->filesz &&
-			    (err = write_sparse(fd, tmp, l->src, l->filesz, l->offset)))
+			    (err = write_sparse(fd, out_name, l->src, l->filesz, l->offset)))
 				goto out;
 		}
 	if (fsync(fd) != 0 && errno != EINVAL) {
-		err = hw_error_os(errno, "cannot write %s", tmp);
+		err = hw_error_os(errno, "cannot write %s", out_name);
 		goto out;
 	}
+	if (!tmp && (err = name_output(fd, path, &tmp)))
+		goto out;
 	if (close(fd) != 0) {
 		fd = -1;
-		err = hw_error_os(errno, "cannot write %s", tmp);
+		err = hw_error_os(errno, "cannot write %s", tmp ? tmp : path);
+		if (!tmp)
+			unlink(path); /* named already, but not whole */
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0) {
+	if (tmp && rename(tmp, path) != 0) {
 		err = hw_error_os(errno, "cannot rename %s to %s", tmp, path);
 		goto out;
 	}
-	free(tmp);
-	tmp = NULL;
+	if (tmp) {
+		guard_tmp(NULL);
+		free(tmp);
+		tmp = NULL;
+	}
 	if (bytes_ret)
 		*bytes_ret = cur;
 out:
@@ -664,6 +808,7 @@ out:
 		close(fd);
 	if (tmp) {
 		unlink(tmp);
+		guard_tmp(NULL);
 		free(tmp);
 	}
 	free(head);
@@ -697,34 +842,80 @@ static struct hw_error *build_image(struct img_desc *d, int *fd_ret)
 	return NULL;
 }
 
+/* One key=value of the HEAPWALK snapshot note into the snapshot. */
+static void snapshot_number(void *arg, const char *key, unsigned long long v)
+{
+	struct hw_snapshot *s = arg;
+
+	if (!strcmp(key, "stopped"))
+		s->stopped = v != 0;
+	else if (!strcmp(key, "time_ns"))
+		s->time_ns = v;
+	else if (!strcmp(key, "wall_ns"))
+		s->wall_ns = v;
+}
+
 static void snapshot_from_text(const uint8_t *notes, size_t len, size_t align,
 			       struct hw_snapshot *s)
 {
 	struct hw_note n;
 	size_t off = 0;
 
-	while (notes && hw_note_next(notes, len, align, &off, &n)) {
-		char buf[512], *line, *save = NULL;
-		size_t l = n.descsz < sizeof(buf) - 1 ? n.descsz : sizeof(buf) - 1;
-		if (!hw_note_name_is(&n, HW_NOTE_OWNER) || n.type != HW_NT_SNAPSHOT)
+	while (notes && hw_note_next(notes, len, align, &off, &n))
+		if (hw_note_name_is(&n, HW_NOTE_OWNER) && n.type == HW_NT_SNAPSHOT)
+			each_number(n.desc, n.descsz, snapshot_number, s);
+}
+
+/* A segment's bytes in the file. */
+struct span {
+	uint64_t off, len;
+};
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/*
+ * A snapshot file with hidden processes, as heapwalk writes it: every saved
+ * segment lies within the file and no two share bytes. Each hidden image is
+ * copied from its segments, so this bounds them all by the file's size.
+ */
+static struct hw_error *check_spans(const uint8_t *map, size_t size, const char *path, unsigned cls,
+				    uint64_t phoff, uint64_t phnum)
+{
+	struct hw_error *err = NULL;
+	struct span *v = calloc(phnum ? (size_t)phnum : 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return hw_error_nomem();
+	for (uint64_t i = 0; i < phnum && !err; i++) {
+		struct rphdr r;
+		get_phdr(map + phoff + i * phdr_size(cls), cls, &r);
+		if ((r.type != PT_LOAD && r.type != PT_NOTE && r.type != PT_HW_LOAD &&
+		     r.type != PT_HW_NOTE) ||
+		    !r.filesz)
 			continue;
-		memcpy(buf, n.desc, l);
-		buf[l] = '\0';
-		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			char *eq = strchr(line, '=');
-			unsigned long long v;
-			if (!eq)
-				continue;
-			*eq = '\0';
-			v = strtoull(eq + 1, NULL, 10);
-			if (!strcmp(line, "stopped"))
-				s->stopped = v != 0;
-			else if (!strcmp(line, "time_ns"))
-				s->time_ns = v;
-			else if (!strcmp(line, "wall_ns"))
-				s->wall_ns = v;
-		}
+		if (r.offset > size || r.filesz > size - r.offset)
+			err = hw_error_create(
+			    HW_ERR_BAD_DATA,
+			    "%s: not a snapshot file heapwalk wrote: segment %" PRIu64
+			    " ends beyond the end of the file",
+			    path, i);
+		v[n++] = (struct span){r.offset, r.filesz};
 	}
+	qsort(v, n, sizeof(*v), cmp_span);
+	for (size_t k = 1; k < n && !err; k++)
+		if (v[k].off < v[k - 1].off + v[k - 1].len)
+			err = hw_error_create(HW_ERR_BAD_DATA,
+					      "%s: not a snapshot file heapwalk wrote: segments "
+					      "share the file bytes at offset %" PRIu64,
+					      path, v[k].off);
+	free(v);
+	return err;
 }
 
 struct hw_error *hw_snapshot_load(const char *path, struct hw_snapshot **ret)
@@ -767,6 +958,8 @@ struct hw_error *hw_snapshot_load(const char *path, struct hw_snapshot **ret)
 		err = NULL;
 		phnum = 0;
 	}
+	if (nhidden && (err = check_spans(m.map, m.size, path, cls, phoff, phnum)))
+		goto fail;
 	s->procs = calloc((size_t)nhidden + 1, sizeof(*s->procs));
 	if (!s->procs) {
 		err = hw_error_nomem();

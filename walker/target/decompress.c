@@ -1,4 +1,5 @@
 /* decompress.c - compressed core files (zstd, xz, lz4) streamed into an unlinked temporary file. */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #ifdef HW_HAVE_ZSTD
@@ -48,8 +50,15 @@ struct sink {
 	uint64_t total;
 	uint64_t limit;
 	const char *path;
-	const char *where; /* what the fd is, for messages */
+	const char *format; /* the codec, for messages */
+	const char *where;  /* what the fd is, for messages */
 	uint8_t *buf;
+	uint64_t room;	 /* bytes the temporary file's file system can take */
+	uint64_t stored; /* bytes written (holes take none) */
+	/* the first bytes, checked to be an ELF core before more is written */
+	uint8_t head[EI_NIDENT + 2];
+	size_t head_len;
+	bool checked;
 };
 
 const char *hw_compressed_format(const uint8_t *head, size_t len)
@@ -90,13 +99,50 @@ static bool all_zero(const uint8_t *p, size_t len)
 	return true;
 }
 
+/* The first decompressed bytes (all of them when the output ends early): an ELF core? */
+static struct hw_error *check_head(const struct sink *out)
+{
+	const uint8_t *h = out->head;
+	unsigned type;
+
+	if (out->head_len < SELFMAG || memcmp(h, ELFMAG, SELFMAG) != 0)
+		return hw_error_create(HW_ERR_BAD_DATA,
+				       "%s: the %s stream holds no ELF core (not an ELF file)",
+				       out->path, out->format);
+	if (out->head_len < sizeof(out->head))
+		return hw_error_create(HW_ERR_BAD_DATA,
+				       "%s: the %s stream ends within an ELF header", out->path,
+				       out->format);
+	type = h[EI_DATA] == ELFDATA2MSB ? (unsigned)(h[EI_NIDENT] << 8 | h[EI_NIDENT + 1])
+					 : (unsigned)(h[EI_NIDENT] | h[EI_NIDENT + 1] << 8);
+	if (type != ET_CORE)
+		return hw_error_create(HW_ERR_BAD_DATA,
+				       "%s: the %s stream holds an ELF file, but not a core",
+				       out->path, out->format);
+	return NULL;
+}
+
 /* Append @len bytes of sink->buf to the output. */
 static struct hw_error *sink_write(struct sink *out, size_t len)
 {
 	const uint8_t *p = out->buf;
+	struct hw_error *err;
 
 	if (len == 0)
 		return NULL;
+	if (!out->checked) {
+		/* a chunk that completes the header is checked before it is written */
+		size_t take = sizeof(out->head) - out->head_len;
+		if (take > len)
+			take = len;
+		memcpy(out->head + out->head_len, p, take);
+		out->head_len += take;
+		if (out->head_len == sizeof(out->head)) {
+			if ((err = check_head(out)))
+				return err;
+			out->checked = true;
+		}
+	}
 	if (len > out->limit || out->total > out->limit - len)
 		return hw_error_create(HW_ERR_UNSUPPORTED,
 				       "%s decompresses to more than %" PRIu64
@@ -110,6 +156,14 @@ static struct hw_error *sink_write(struct sink *out, size_t len)
 		out->total += len;
 		return NULL;
 	}
+	if (len > out->room || out->stored > out->room - len)
+		return hw_error_create(HW_ERR_UNSUPPORTED,
+				       "%s decompresses to more than fits in %s "
+				       "(%" PRIu64
+				       " bytes, keeping a margin free); set TMPDIR to a "
+				       "file system with room, or decompress the file yourself",
+				       out->path, out->where, out->room);
+	out->stored += len;
 	while (len) {
 		ssize_t n = write(out->fd, p, len);
 		if (n < 0 && errno == EINTR)
@@ -136,6 +190,22 @@ static struct hw_error *truncated(const struct source *src, const struct sink *o
 			       " compressed bytes, %" PRIu64 " bytes decompressed)",
 			       src->path, src->format, src->consumed, out->total);
 }
+
+#if defined(HW_HAVE_ZSTD) || defined(HW_HAVE_LZ4)
+/*
+ * The next chunk for a decoder that tells the end of a frame (@hint 0):
+ * *n_ret = 0 at the end of the file, which is an error within a frame.
+ */
+static struct hw_error *frame_chunk(struct source *src, const struct sink *out, size_t hint,
+				    size_t *n_ret)
+{
+	struct hw_error *err = source_read(src, n_ret);
+
+	if (!err && *n_ret == 0 && hint != 0)
+		err = truncated(src, out);
+	return err;
+}
+#endif
 
 /* @unused: bytes read from the file but not yet taken by the decoder. */
 static struct hw_error *corrupt(const struct source *src, const struct sink *out, size_t unused,
@@ -165,13 +235,8 @@ static struct hw_error *run_zstd(struct source *src, struct sink *out)
 		ZSTD_outBuffer ob;
 		size_t n;
 
-		if ((err = source_read(src, &n)))
+		if ((err = frame_chunk(src, out, hint, &n)) || n == 0)
 			break;
-		if (n == 0) {
-			if (hint != 0)
-				err = truncated(src, out);
-			break;
-		}
 		in.size = n;
 		do {
 			ob = (ZSTD_outBuffer){out->buf, OUT_CHUNK, 0};
@@ -267,13 +332,8 @@ static struct hw_error *run_lz4(struct source *src, struct sink *out)
 	for (;;) {
 		size_t n, pos = 0;
 
-		if ((err = source_read(src, &n)))
+		if ((err = frame_chunk(src, out, hint, &n)) || n == 0)
 			break;
-		if (n == 0) {
-			if (hint != 0)
-				err = truncated(src, out);
-			break;
-		}
 		/* until the chunk is consumed and nothing more comes out */
 		for (;;) {
 			size_t srcsz = n - pos, dstsz = OUT_CHUNK;
@@ -301,8 +361,34 @@ static struct hw_error *run_lz4(struct source *src, struct sink *out)
 }
 #endif
 
+/*
+ * What the output @fd may store: the free space of its file system (of
+ * memory, for a memory file), less a margin for everyone else of 16 MiB
+ * and a sixteenth of the whole. TMPDIR on tmpfs is memory too.
+ */
+static uint64_t room_for(int fd, bool in_memory)
+{
+	struct statvfs vfs;
+	uint64_t avail, whole, margin;
+
+	if (!in_memory && fstatvfs(fd, &vfs) == 0 && vfs.f_frsize) {
+		avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+		whole = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+	} else {
+		long page = sysconf(_SC_PAGESIZE), free_pages = sysconf(_SC_AVPHYS_PAGES),
+		     all_pages = sysconf(_SC_PHYS_PAGES);
+		if (page <= 0 || free_pages < 0 || all_pages < 0)
+			return UINT64_MAX; /* unknown: the limit alone */
+		avail = (uint64_t)free_pages * (uint64_t)page;
+		whole = (uint64_t)all_pages * (uint64_t)page;
+	}
+	margin = (16ull << 20) + whole / 16;
+	return avail > margin ? avail - margin : 0;
+}
+
 /* An unlinked read-write file for the output; *where_ret says where (static or @dirbuf). */
-static struct hw_error *make_temp(int *fd_ret, const char **where_ret, char *dirbuf, size_t cap)
+static struct hw_error *make_temp(int *fd_ret, const char **where_ret, char *dirbuf, size_t cap,
+				  bool *in_memory_ret)
 {
 	const char *dir = getenv("TMPDIR");
 	char *tpl = NULL;
@@ -318,6 +404,7 @@ static struct hw_error *make_temp(int *fd_ret, const char **where_ret, char *dir
 			unlink(tpl);
 		free(tpl);
 	}
+	*in_memory_ret = fd < 0;
 	if (fd < 0) {
 		fd = memfd_create("heapwalk-core", MFD_CLOEXEC);
 		snprintf(dirbuf, cap, "memory (%s is not writable)", dir);
@@ -338,6 +425,7 @@ struct hw_error *hw_core_uncompressed(const char *path, int *fd, struct stat *st
 	struct source src = {.fd = *fd, .path = path};
 	struct sink out = {
 	    .fd = -1, .path = path, .limit = limit ? limit : HW_DECOMPRESS_DEFAULT_LIMIT};
+	bool in_memory;
 	uint8_t head[8];
 	char where[300];
 	struct stat nst;
@@ -354,6 +442,7 @@ struct hw_error *hw_core_uncompressed(const char *path, int *fd, struct stat *st
 	if (!src.format)
 		return NULL;
 	src.size = (uint64_t)st->st_size;
+	out.format = src.format;
 	if (!strcmp(src.format, "zstd")) {
 		lib = "libzstd";
 #ifdef HW_HAVE_ZSTD
@@ -385,12 +474,15 @@ struct hw_error *hw_core_uncompressed(const char *path, int *fd, struct stat *st
 		err = hw_error_nomem();
 		goto out;
 	}
-	if ((err = make_temp(&out.fd, &out.where, where, sizeof(where))))
+	if ((err = make_temp(&out.fd, &out.where, where, sizeof(where), &in_memory)))
 		goto out;
+	out.room = room_for(out.fd, in_memory);
 	err = run(&src, &out);
 	if (!err && out.total == 0)
 		err = hw_error_create(HW_ERR_BAD_DATA, "%s: the %s stream holds no data", path,
 				      src.format);
+	if (!err && !out.checked)
+		err = check_head(&out);
 	/* trailing holes: the size comes from the logical total, not the last write */
 	if (!err && ftruncate(out.fd, (off_t)out.total) != 0)
 		err = hw_error_os(errno, "cannot size the decompressed core in %s", out.where);

@@ -33,9 +33,12 @@ const char *hw_compressed_format(const uint8_t *head, size_t len);
  * *@fd and *@st with the new file's. *@format_ret (may be NULL) is the
  * codec name, or NULL for a file left as it was.
  *
- * Output beyond @limit bytes (0: HW_DECOMPRESS_DEFAULT_LIMIT) is refused,
- * as are truncated and corrupt streams (HW_ERR_BAD_DATA). On error *@fd
- * and *@st are unchanged (still open and owned by the caller).
+ * The first decompressed bytes must be an ELF core's header: anything
+ * else is refused (HW_ERR_BAD_DATA) before the rest is expanded. Output
+ * beyond @limit bytes (0: HW_DECOMPRESS_DEFAULT_LIMIT) is refused, as is
+ * more data than the temporary file's file system has free, less a margin
+ * (tmpfs is memory), and truncated and corrupt streams (HW_ERR_BAD_DATA).
+ * On error *@fd and *@st are unchanged (still open and owned by the caller).
  */
 struct hw_error *hw_core_uncompressed(const char *path, int *fd, struct stat *st, uint64_t limit,
 				      const char **format_ret);

@@ -411,11 +411,14 @@ void live_read_psargs(int pid, char *out, size_t cap)
 {
 	char path[64], *buf;
 	size_t len;
+	struct hw_error *err;
 
 	out[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	if (live_read_file(path, 1 << 20, &buf, &len))
+	if ((err = live_read_file(path, 1 << 20, &buf, &len))) {
+		hw_error_destroy(err);
 		return;
+	}
 	if (len >= cap)
 		len = cap - 1;
 	for (size_t i = 0; i < len; i++)

@@ -141,23 +141,52 @@ static uint64_t real_ns(void)
 
 /* ---- ptrace ---- */
 
-static int tracer_of(int pid)
+/* Field @name ("TracerPid:") of /proc/@pid/status into @out; false if there is no such file. */
+static bool status_field(int pid, const char *name, char *out, size_t cap)
 {
 	char path[64], *buf, *p;
-	int t = 0;
+	struct hw_error *err;
+	size_t nl = strlen(name), n;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (live_read_file(path, 1 << 16, &buf, NULL))
-		return 0;
-	p = strstr(buf, "\nTracerPid:");
-	if (p)
-		t = atoi(p + 11);
+	if ((err = live_read_file(path, 1 << 16, &buf, NULL))) {
+		hw_error_destroy(err);
+		return false;
+	}
+	out[0] = '\0';
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, name, nl)) {
+			p += nl + strspn(p + nl, " \t");
+			n = strcspn(p, "\n");
+			if (n >= cap)
+				n = cap - 1;
+			memcpy(out, p, n);
+			out[n] = '\0';
+			break;
+		}
 	free(buf);
-	return t;
+	return true;
+}
+
+static int tracer_of(int pid)
+{
+	char v[32];
+
+	return status_field(pid, "TracerPid:", v, sizeof(v)) ? atoi(v) : 0;
+}
+
+/* Gone from /proc, or a zombie: the kernel refuses to trace either, with EPERM. */
+static bool has_exited(int pid)
+{
+	char v[32];
+
+	return !status_field(pid, "State:", v, sizeof(v)) || v[0] == 'Z' || v[0] == 'X';
 }
 
 static struct hw_error *ptrace_error(int e, int pid, pid_t tid, const char *what)
 {
+	if (e == EPERM && has_exited(pid))
+		return hw_error_os(ESRCH, "cannot stop pid %d: process %d exited", pid, pid);
 	if (e == EPERM) {
 		int t = tracer_of(pid);
 		if (t > 0 && t != getpid())
@@ -201,9 +230,10 @@ static struct hw_error *seize(struct ctx *c, struct sproc *sp, pid_t tid)
 		sp->trcap = cap;
 	}
 	if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) != 0) {
-		if (errno == ESRCH)
+		int e = errno;
+		if (e == ESRCH || (e == EPERM && tid != sp->pid && has_exited(tid)))
 			return NULL; /* the thread exited: nothing to hold */
-		return ptrace_error(errno, sp->pid, tid, "PTRACE_SEIZE");
+		return ptrace_error(e, sp->pid, tid, "PTRACE_SEIZE");
 	}
 	t = &sp->tr[sp->ntr++];
 	memset(t, 0, sizeof(*t));
@@ -477,10 +507,13 @@ static void add_auxv(struct sproc *sp)
 {
 	char path[64], *buf;
 	size_t len, ws = sp->cls == ELFCLASS64 ? 8 : 4, n = 0;
+	struct hw_error *err;
 
 	snprintf(path, sizeof(path), "/proc/%d/auxv", sp->pid);
-	if (live_read_file(path, 1 << 16, &buf, &len))
+	if ((err = live_read_file(path, 1 << 16, &buf, &len))) {
+		hw_error_destroy(err); /* no auxv note: the process is going away */
 		return;
+	}
 	/* Up to and including AT_NULL. */
 	while (n + 2 * ws <= len) {
 		uint64_t type = 0;

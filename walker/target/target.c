@@ -18,6 +18,7 @@
 #include "heapwalk/target.h"
 #include "core.h"
 #include "decompress.h"
+#include "mapfiles.h"
 
 #define DELETED_SUFFIX " (deleted)"
 #define WHY_FILE_UNAVAILABLE "mapped file not available"
@@ -28,7 +29,8 @@ struct hw_target_private {
 	size_t core_size;
 	struct hw_elf **elfs; /* every file opened, closed on destroy */
 	size_t nelfs;
-	size_t *by_start; /* mapping indices sorted by start */
+	struct hw_mapfiles files; /* the files the core names, each opened once */
+	size_t *by_start;	  /* mapping indices sorted by start */
 };
 
 void hw_target_destroy(struct hw_target *t)
@@ -45,6 +47,7 @@ void hw_target_destroy(struct hw_target *t)
 		for (size_t i = 0; i < t->priv->nelfs; i++)
 			hw_elf_close(t->priv->elfs[i]);
 		free(t->priv->elfs);
+		hw_mapfiles_free(&t->priv->files);
 		free(t->priv->by_start);
 		if (t->priv->core_map)
 			munmap(t->priv->core_map, t->priv->core_size);
@@ -308,31 +311,26 @@ static struct hw_error *open_group(struct hw_target *t, const struct by_path *g,
 		raw = stripped;
 	}
 	path = host_path(raw, sysroot, &why);
-	free(stripped);
 	if (!path) {
+		free(stripped);
 		if (!why)
 			return hw_error_nomem();
 		goto status;
 	}
-	err = hw_elf_open_why(path, &elf, &why);
-	if (err) {
-		if (err->code == HW_ERR_NOMEM) {
-			free(path);
-			return err;
-		}
-		hw_error_destroy(err);
+	/* opened once per file, shared by every spelling of its path */
+	err = hw_mapfiles_open(&t->priv->files, sysroot, raw, path, &elf, &why);
+	free(stripped);
+	if (err || !elf) {
 		free(path);
+		if (err)
+			return err;
 		goto status;
 	}
 	id = hw_elf_build_id(elf, &id_len);
 	agree = group_ids_agree(t, g, n, id, id_len, &any, NULL, NULL);
 	if (!agree || (deleted && !any)) {
 		why = "build-id differs from the core";
-		hw_elf_close(elf);
-		elf = NULL;
-	} else if ((err = keep_elf(t, elf))) {
-		free(path);
-		return err;
+		elf = NULL; /* the file stays in the table, shared with its other spellings */
 	} else {
 		why = "ok";
 	}

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fake_core.h"
 #include "testutil.h"
 
 #include <dirent.h>
@@ -698,80 +699,6 @@ static void test_kernel_core(void **state)
 
 /* ---- hostile cores ---- */
 
-struct fake_file {
-	uint64_t start, end, pgoff;
-	const char *path;
-};
-
-static void put_word(uint8_t **p, uint64_t v)
-{
-	memcpy(*p, &v, 8);
-	*p += 8;
-}
-
-/*
- * A minimal ELF64 core: an NT_FILE note listing @files and one PT_LOAD of
- * 256 bytes at 0x70000 whose file contents start at @load_off (0: right
- * after the note).
- */
-static void write_fake_core(const char *path, const struct fake_file *files, size_t n,
-			    uint64_t count_override, uint64_t load_off)
-{
-	static uint8_t img[65536];
-	uint8_t *p, *desc;
-	Elf64_Ehdr eh = {0};
-	Elf64_Phdr ph[2] = {{0}};
-	uint32_t nh[3];
-	size_t descsz, note_off = sizeof(eh) + sizeof(ph), data_off;
-
-	memset(img, 0, sizeof(img));
-	desc = img + note_off + 12 + 8;
-	p = desc;
-	put_word(&p, count_override ? count_override : n);
-	put_word(&p, 4096);
-	for (size_t i = 0; i < n; i++) {
-		put_word(&p, files[i].start);
-		put_word(&p, files[i].end);
-		put_word(&p, files[i].pgoff);
-	}
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(files[i].path) + 1;
-		memcpy(p, files[i].path, l);
-		p += l;
-	}
-	descsz = (size_t)(p - desc);
-	nh[0] = 5;
-	nh[1] = (uint32_t)descsz;
-	nh[2] = 0x46494c45; /* NT_FILE */
-	memcpy(img + note_off, nh, 12);
-	memcpy(img + note_off + 12, "CORE\0\0\0\0", 8);
-	data_off = (note_off + 20 + descsz + 7) & ~(size_t)7;
-	memset(img + data_off, 0xab, 256);
-
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(eh);
-	eh.e_ehsize = sizeof(eh);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = 2;
-	ph[0].p_type = PT_NOTE;
-	ph[0].p_offset = note_off;
-	ph[0].p_filesz = 20 + descsz;
-	ph[1].p_type = PT_LOAD;
-	ph[1].p_offset = load_off ? load_off : data_off;
-	ph[1].p_vaddr = 0x70000;
-	ph[1].p_filesz = 256;
-	ph[1].p_memsz = 4096;
-	memcpy(img, &eh, sizeof(eh));
-	memcpy(img + sizeof(eh), ph, sizeof(ph));
-	tu_spit(path, img, data_off + 256);
-}
-
 static const struct hw_mapping *mapping_starting(const struct hw_target *t, uint64_t start)
 {
 	for (size_t i = 0; i < t->nmappings; i++)
@@ -798,7 +725,7 @@ static void test_hostile_nt_file(void **state)
 	tmp_path(fifo, sizeof(fifo), "fifo");
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	tmp_path(core, sizeof(core), "hostile.core");
-	write_fake_core(core, files, sizeof(files) / sizeof(files[0]), 0, 0);
+	fake_core_nt_file(core, files, sizeof(files) / sizeof(files[0]), 0, 0);
 
 	t = open_core(core, NULL, NULL);
 	assert_int_equal(t->nmappings, 7);
@@ -838,7 +765,7 @@ static void test_hostile_nt_file(void **state)
 	files[0].path = "/../../../../../../../../etc/passwd";
 	files[1].path = "/usr/../../../../../../../../bin/sh";
 	files[2].path = "/lib/..";
-	write_fake_core(core, files, 3, 0, 0);
+	fake_core_nt_file(core, files, 3, 0, 0);
 	t = open_core(core, NULL, tmpdir);
 	for (size_t i = 0; i < 3; i++) {
 		assert_string_equal(t->mappings[i].status, "path escapes the sysroot");
@@ -872,7 +799,7 @@ static void test_bad_cores(void **state)
 	expect_open_error(path, NULL, HW_ERR_UNSUPPORTED, "big-endian");
 
 	/* Program headers outside the file. */
-	write_fake_core(path, files, 1, 0, 0);
+	fake_core_nt_file(path, files, 1, 0, 0);
 	img = tu_slurp(path, &len);
 	memcpy(&eh, img, sizeof(eh));
 	eh.e_phoff = len - 8;
@@ -881,7 +808,7 @@ static void test_bad_cores(void **state)
 	expect_open_error(path, NULL, HW_ERR_BAD_DATA, "outside the file");
 
 	/* Two PT_LOADs over the same addresses. */
-	write_fake_core(path, files, 1, 0, 0);
+	fake_core_nt_file(path, files, 1, 0, 0);
 	img = (free(img), tu_slurp(path, &len));
 	ph = get_phdr(img, 1);
 	put_phdr(img, 0, &ph);
@@ -898,14 +825,14 @@ static void test_bad_cores(void **state)
 	free(img);
 
 	/* Contents beyond the end of the file: opens, the bytes are "truncated". */
-	write_fake_core(path, files, 1, 0, 1u << 30);
+	fake_core_nt_file(path, files, 1, 0, 1u << 30);
 	t = open_core(path, NULL, NULL);
 	expect_fault(t, 0x70000, 4, 0x70000, "core file truncated");
 	expect_fault(t, 0x70100, 4, 0x70100, "memory not saved in core file");
 	hw_target_destroy(t);
 
 	/* An absurd NT_FILE count is bounded by the note. */
-	write_fake_core(path, files, 1, UINT64_MAX, 0);
+	fake_core_nt_file(path, files, 1, UINT64_MAX, 0);
 	t = open_core(path, NULL, NULL);
 	assert_true(t->nmappings <= 1);
 	hw_target_destroy(t);
