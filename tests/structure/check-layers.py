@@ -7,10 +7,14 @@ Fails on:
   - an #include of a .c file, or of another layer's private header;
   - HW_FMT_JSON in walker/ outside walker/report/ (formats are the
     formatters' business; commands declare theirs in the command table);
+  - a particular memory manager named outside walker/alloc/ and
+    walker/layout/ (its functions, its allocator object, its name as a
+    string, its gdb id): callers ask the allocator's ops instead;
   - a walker/cli/ file over CLI_FILE_MAX (300) lines, or walker/cli/ over
     CLI_TOTAL_MAX lines in all.
 
 Usage: check-layers.py SOURCE_ROOT
+       check-layers.py --self-test   (each rule on a small tree that breaks it)
 """
 import os
 import re
@@ -45,14 +49,17 @@ CLI_FILE_MAX = int(os.environ.get('CLI_FILE_MAX', 300))
 CLI_TOTAL_MAX = int(os.environ.get('CLI_TOTAL_MAX', 2500))
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+# A particular manager: the layers that know them are alloc and layout.
+MANAGER = re.compile(r'\bhw_(?:qm|fm|tlsf|toy)_[a-z]\w*|\bhw_allocator_(?:qm|fm|tlsf|toy)\b'
+                     r'|"(?:qm|fm|tlsf|toy|q_malloc|f_malloc|tlsf_malloc)"|\bgdb_id\s*[=!]=')
+MANAGER_LAYERS = ('alloc', 'layout')
 
 
 def rank(layer):
     return LAYERS.index(layer)
 
 
-def main():
-    root = sys.argv[1] if len(sys.argv) > 1 else '.'
+def check(root):
     problems = []
     inc_dir = os.path.join(root, 'include', 'heapwalk')
     walker = os.path.join(root, 'walker')
@@ -100,6 +107,10 @@ def main():
             if ('HW_FMT_JSON' in line and name.startswith('walker/')
                     and layer != 'report' and name not in EXEMPT_FMT):
                 problems.append(f'{name}:{no}: HW_FMT_JSON outside walker/report/')
+            mm = MANAGER.search(line)
+            if mm and layer not in MANAGER_LAYERS:
+                problems.append(f'{name}:{no}: names a particular manager ({mm.group(0)}) '
+                                'outside walker/alloc/ and walker/layout/')
         if layer == 'cli':
             cli_total += len(lines)
             if len(lines) > CLI_FILE_MAX:
@@ -107,9 +118,56 @@ def main():
     if cli_total > CLI_TOTAL_MAX:
         problems.append(f'walker/cli/: {cli_total} lines in all, more than {CLI_TOTAL_MAX}')
 
+    return problems, len(files), cli_total
+
+
+def self_test():
+    """Each rule on a tree made to break it: the check must say so."""
+    import tempfile
+    cases = {
+        'of the higher layer': ('walker/target/x.c', '#include "heapwalk/session.h"\n'),
+        'a .c file': ('walker/session/x.c', '#include "y.c"\n'),
+        'HW_FMT_JSON': ('walker/session/x.c', 'int f(int x) { return x == HW_FMT_JSON; }\n'),
+        'a particular manager': ('walker/session/x.c', 'int f(void) { return hw_qm_walk(); }\n'),
+        'more than': ('walker/cli/x.c', 'int x;\n' * (CLI_FILE_MAX + 1)),
+        'not a layer': ('walker/gui/x.c', 'int x;\n'),
+        'not assigned to a layer': ('include/heapwalk/new.h', 'int x;\n'),
+    }
+    failed = 0
+    for what, (path, text) in cases.items():
+        with tempfile.TemporaryDirectory() as root:
+            for d in ('include/heapwalk', 'walker/target', 'walker/session', 'walker/cli'):
+                os.makedirs(os.path.join(root, d), exist_ok=True)
+            for h in ('session.h', 'target.h'):
+                open(os.path.join(root, 'include/heapwalk', h), 'w').close()
+            os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
+            with open(os.path.join(root, path), 'w') as fh:
+                fh.write(text)
+            problems = check(root)[0]
+            if not any(what in p for p in problems):
+                print(f'self-test: a tree with {what!r} passed the check ({problems})')
+                failed += 1
+    # and a clean tree passes
+    with tempfile.TemporaryDirectory() as root:
+        os.makedirs(os.path.join(root, 'include/heapwalk'))
+        os.makedirs(os.path.join(root, 'walker/session'))
+        with open(os.path.join(root, 'walker/session/x.c'), 'w') as fh:
+            fh.write('#include "heapwalk/target.h"\nint f(const struct a *a) { return a->ops(); }\n')
+        open(os.path.join(root, 'include/heapwalk/target.h'), 'w').close()
+        if check(root)[0]:
+            print(f'self-test: a clean tree failed the check: {check(root)[0]}')
+            failed += 1
+    print(f'self-test: {len(cases) + 1 - failed} of {len(cases) + 1} cases as expected')
+    return 1 if failed else 0
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == '--self-test':
+        return self_test()
+    problems, nfiles, cli_total = check(sys.argv[1] if len(sys.argv) > 1 else '.')
     for p in problems:
         print(p)
-    print(f'{len(files)} files checked; walker/cli/ has {cli_total} lines; '
+    print(f'{nfiles} files checked; walker/cli/ has {cli_total} lines; '
           f'{len(problems)} problem(s)')
     return 1 if problems else 0
 
