@@ -11,26 +11,13 @@
 #include "resync.h"
 #include "walk.h"
 
-/* The block header up to the hash table, where every counter lies. */
-#define QM_BLOCK_MAX 128
-
 struct hw_error *hw_qm_read_header(const struct hw_target *t, const struct hw_qm_layout *l,
 				   uint64_t block, struct hw_heap_header *ret)
 {
-	const struct hw_block_fields f = {
-	    .type = l->b_type,
-	    .size = l->b_size,
-	    .used = l->b_used,
-	    .real_used = l->b_real_used,
-	    .max_real_used = l->b_max_real_used,
-	    .ffrags = l->b_ffrags,
-	    .max_frags = HW_NO_OFF,
-	    .first_frag = l->b_first_frag,
-	    .last_frag_end = l->b_last_frag_end,
-	};
+	const struct hw_block_fields f = HW_KAM_BLOCK_FIELDS(l, b_last_frag_end);
 	uint32_t need = l->b_free_hash; /* every counter precedes the hash table */
 
-	if (need == 0 || need > QM_BLOCK_MAX)
+	if (need == 0 || need > HW_KAM_BLOCK_MAX)
 		return hw_error_create(HW_ERR_INVALID_ARG, "q_malloc block header of %u bytes",
 				       need);
 	return hw_read_block_header(t, block, need, l->word, &f, "qm_block", ret);
@@ -86,10 +73,10 @@ void hw_qm_check_counters(const struct hw_heap_header *h, const struct hw_walk_s
 
 /* Resynchronisation: what a plausible fragment header looks like. */
 struct qm_probe {
+	struct hw_probe head; /* depth: following headers that must be plausible too */
 	const struct hw_target *t;
 	const struct hw_qm_layout *l;
 	uint64_t block, end;
-	int depth; /* following headers that must be plausible too */
 };
 
 /*
@@ -98,8 +85,9 @@ struct qm_probe {
  * whose free link is 0, 1 or inside the block; and so for the @depth
  * fragments after it (or it ends the heap).
  */
-static bool qm_plausible_depth(const struct qm_probe *p, uint64_t a, int depth)
+static bool qm_plausible_depth(const void *probe, uint64_t a, int depth)
 {
+	const struct qm_probe *p = probe;
 	const struct hw_qm_layout *l = p->l;
 	const uint64_t hs = l->frag_size, es = l->end_size, r = l->roundto ? l->roundto : 1;
 	uint64_t size, v, e;
@@ -129,13 +117,6 @@ static bool qm_plausible_depth(const struct qm_probe *p, uint64_t a, int depth)
 			return true;
 		a = e + es;
 	}
-}
-
-static bool qm_plausible(void *ctx, uint64_t a)
-{
-	const struct qm_probe *p = ctx;
-
-	return qm_plausible_depth(p, a, p->depth);
 }
 
 struct hw_error *hw_qm_walk(const struct hw_target *t, const struct hw_qm_layout *l,
@@ -303,11 +284,19 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 {
 	const bool resync = o && o->resync;
 	const uint64_t from = o ? o->from : 0, meet = o ? o->meet : 0;
-	struct qm_probe probe = {.t = t, .l = l, .block = h->block, .depth = l->debug ? 1 : 2};
 	const uint32_t hs = l->frag_size, es = l->end_size, w = l->word;
 	const struct qm_offs offs = qm_offs(l);
 	const uint64_t roundto = l->roundto, span0 = (uint64_t)hs + es;
 	const bool debug = l->debug, pow2 = roundto && !(roundto & (roundto - 1));
+	struct qm_probe probe = {.head = {.at = qm_plausible_depth,
+					  .depth = debug ? 1 : 2,
+					  .origin = h->first_frag,
+					  .step = hw_gcd(roundto ? roundto : 1, span0),
+					  .need = hs + es,
+					  .what = "q_malloc fragment header"},
+				 .t = t,
+				 .l = l,
+				 .block = h->block};
 	uint8_t hbuf[256], ebuf[128];
 	struct hw_walk_stats st;
 	struct hw_frag f;
@@ -405,19 +394,13 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 		    eaddr + es != end && !qm_plausible_depth(&probe, eaddr + es, 0))
 			goto damaged;
 
-		hw_walk_count(&st, f.used, size);
 		addr = eaddr + es;
-		if (fn && fn(arg, &f)) {
-			st.stopped = true;
+		if (hw_walk_emit(&st, &f, fn, arg))
 			break;
-		}
 		continue;
 	damaged:
-		if (!resync)
+		if (!hw_walk_resync(t, o, ck, &st, i, &addr, end, &probe.head))
 			break;
-		addr = hw_resync_gap(t, o, ck, &st, i, h->first_frag, addr, end,
-				     hw_gcd(roundto ? roundto : 1, span0), hs + es, qm_plausible,
-				     &probe, "q_malloc fragment header");
 		pf = addr;
 	}
 done:
@@ -436,7 +419,8 @@ struct hw_error *hw_qm_split_point(const struct hw_target *t, const struct hw_qm
 				   const struct hw_heap_header *h, uint64_t *ret)
 {
 	const uint32_t hs = l->frag_size, es = l->end_size;
-	struct qm_probe probe = {.t = t, .l = l, .block = h->block, .depth = 4};
+	struct qm_probe probe = {
+	    .head = {qm_plausible_depth, 4}, .t = t, .l = l, .block = h->block};
 	struct hw_check scratch;
 	uint64_t start, end, step, a, stop, work_end, last = 0;
 	bool ok;
@@ -470,7 +454,7 @@ struct hw_error *hw_qm_split_point(const struct hw_target *t, const struct hw_qm
 	a = start + (work_end - start) / 2 / step * step;
 	stop = end - a > SPLIT_SCAN ? a + SPLIT_SCAN : end;
 	for (; a < stop; a += step) {
-		if (a > start && qm_plausible(&probe, a)) {
+		if (a > start && hw_probe_plausible(&probe, a)) {
 			*ret = a;
 			return NULL;
 		}
@@ -507,14 +491,11 @@ static bool walk_bucket(const struct hw_target *t, const struct hw_qm_layout *l,
 			uint64_t limit, struct hw_check *ck, struct hw_free_bucket *bk)
 {
 	uint64_t head = bucket_head(l, h->block, b);
-	uint64_t cur, no = 0;
+	uint64_t cur;
 	struct hw_error *err;
 
-	memset(bk, 0, sizeof(*bk));
-	bk->index = b;
-	if (!hw_read_bucket_head(t, ck, head, l->f_u, l->l_no, b, &cur, &no))
+	if (!hw_bucket_begin(t, ck, head, l->f_u, l->l_no, b, bk, &cur))
 		return false;
-	bk->no = no;
 	while (cur != head) {
 		if (bk->count >= limit) {
 			report_no_end(ck, head, b, limit);
@@ -591,7 +572,8 @@ static void deep_bucket(const struct hw_target *t, const struct hw_qm_layout *l,
 		}
 		if (o->elem)
 			o->elem(o->elem_arg, b, cur, size);
-		hw_check_bucket_hash(ck, cur, size, b, hw_qm_hash(l, size));
+		if (hw_qm_hash(l, size) != b)
+			hw_bucket_misplaced(ck, cur, size, b, hw_qm_hash(l, size));
 		if (bk->count && size < prev_size && !sorted_reported) {
 			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
 				     "free bucket %" PRIu64 " is not sorted by size (%" PRIu64

@@ -35,6 +35,13 @@ bool hw_resync_word(const struct hw_target *t, uint64_t a, uint32_t w, uint64_t 
 	return true;
 }
 
+bool hw_probe_plausible(void *ctx, uint64_t a)
+{
+	const struct hw_probe *p = ctx;
+
+	return p->at(p, a, p->depth);
+}
+
 /* The lowest readable address at or after @a, or 0 if none. */
 static uint64_t next_readable(const struct hw_mem *mem, uint64_t a)
 {

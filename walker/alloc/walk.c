@@ -57,14 +57,19 @@ void hw_check_free_count(const struct hw_heap_header *h, const struct hw_walk_st
 			     owner, h->ffrags, st->free_frags);
 }
 
-void hw_check_real_used(const struct hw_heap_header *h, uint64_t want, const char *what,
-			struct hw_check *ck)
+void hw_check_bytes(const struct hw_heap_header *h, const struct hw_walk_stats *st, uint64_t want,
+		    const char *owner, const char *counter, const char *held, struct hw_check *ck)
 {
+	if (h->used != st->used_bytes)
+		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
+			     "bookkeeping delta: the %s counts %" PRIu64
+			     " bytes %s, the %s hold %" PRIu64,
+			     owner, h->used, counter, held, st->used_bytes);
 	if (h->real_used != want)
 		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
 			     "bookkeeping delta: used+overhead is %" PRIu64
 			     ", the %s account for %" PRIu64,
-			     h->real_used, what, want);
+			     h->real_used, held, want);
 }
 
 struct link_reader {
@@ -114,18 +119,24 @@ void hw_bucket_error(struct hw_check *ck, uint64_t addr, uint64_t b, struct hw_e
 	hw_error_destroy(err);
 }
 
-bool hw_read_bucket_head(const struct hw_target *t, struct hw_check *ck, uint64_t head,
-			 uint32_t first_off, uint32_t no_off, uint64_t b, uint64_t *first,
-			 uint64_t *no)
+bool hw_bucket_begin(const struct hw_target *t, struct hw_check *ck, uint64_t head,
+		     uint32_t first_off, uint32_t no_off, uint64_t b, struct hw_free_bucket *bk,
+		     uint64_t *first)
 {
-	struct hw_error *err = hw_target_read_word(t, head + first_off, first);
+	uint64_t no = 0;
+	struct hw_error *err;
 
+	memset(bk, 0, sizeof(*bk));
+	bk->index = b;
+	err = hw_target_read_word(t, head + first_off, first);
 	if (!err)
-		err = hw_target_read_word(t, head + no_off, no);
-	if (!err)
-		return true;
-	hw_bucket_error(ck, head, b, err);
-	return false;
+		err = hw_target_read_word(t, head + no_off, &no);
+	if (err) {
+		hw_bucket_error(ck, head, b, err);
+		return false;
+	}
+	bk->no = no;
+	return true;
 }
 
 void hw_bucket_outside(struct hw_check *ck, uint64_t at, uint64_t b, uint64_t cur)
@@ -134,14 +145,13 @@ void hw_bucket_outside(struct hw_check *ck, uint64_t at, uint64_t b, uint64_t cu
 		     "free bucket %" PRIu64 " links to 0x%" PRIx64 ", outside the heap", b, cur);
 }
 
-void hw_check_bucket_hash(struct hw_check *ck, uint64_t addr, uint64_t size, uint64_t b,
-			  uint64_t want)
+void hw_bucket_misplaced(struct hw_check *ck, uint64_t addr, uint64_t size, uint64_t b,
+			 uint64_t want)
 {
-	if (want != b)
-		hw_check_add(ck, HW_SEV_ERROR, addr, HW_NO_INDEX,
-			     "free fragment of %" PRIu64 " bytes listed in bucket %" PRIu64
-			     ", it belongs in %" PRIu64,
-			     size, b, want);
+	hw_check_add(ck, HW_SEV_ERROR, addr, HW_NO_INDEX,
+		     "free fragment of %" PRIu64 " bytes listed in bucket %" PRIu64
+		     ", it belongs in %" PRIu64,
+		     size, b, want);
 }
 
 void hw_check_bucket_count(struct hw_check *ck, uint64_t head, const struct hw_free_bucket *bk)

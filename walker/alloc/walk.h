@@ -73,17 +73,25 @@ static inline bool hw_walk_short(struct hw_check *ck, uint64_t addr, uint64_t en
 	return true;
 }
 
-/* A walked fragment (or block) in the stats. */
-static inline void hw_walk_count(struct hw_walk_stats *st, bool used, uint64_t size)
+/*
+ * A fragment (or block) walked: counted in the stats and handed to @fn.
+ * True when @fn asks to stop (st->stopped is set).
+ */
+static inline bool hw_walk_emit(struct hw_walk_stats *st, const struct hw_frag *f, hw_frag_fn fn,
+				void *arg)
 {
 	st->frags++;
-	if (used) {
+	if (f->used) {
 		st->used_frags++;
-		st->used_bytes += size;
+		st->used_bytes += f->size;
 	} else {
 		st->free_frags++;
-		st->free_bytes += size;
+		st->free_bytes += f->size;
 	}
+	if (!fn || !fn(arg, f))
+		return false;
+	st->stopped = true;
+	return true;
 }
 
 /* Greatest common divisor; 1 when both are 0 (a step is never 0). */
@@ -99,6 +107,21 @@ struct hw_block_fields {
 };
 
 /*
+ * A q_malloc or f_malloc layout @l's block fields (their members share
+ * names; a function could not take both layouts), @last its
+ * last-fragment member. The counters lie in the first HW_KAM_BLOCK_MAX
+ * bytes of either block.
+ */
+#define HW_KAM_BLOCK_FIELDS(l, last)                                                               \
+	{                                                                                          \
+		.type = (l)->b_type, .size = (l)->b_size, .used = (l)->b_used,                     \
+		.real_used = (l)->b_real_used, .max_real_used = (l)->b_max_real_used,              \
+		.ffrags = (l)->b_ffrags, .max_frags = HW_NO_OFF, .first_frag = (l)->b_first_frag,  \
+		.last_frag_end = (l)->last,                                                        \
+	}
+#define HW_KAM_BLOCK_MAX 128
+
+/*
  * Read the @need bytes of the block header at @block (at most 256; the
  * caller checks) and fill *ret from @f. @what names the struct in the
  * error ("qm_block").
@@ -107,12 +130,16 @@ struct hw_error *hw_read_block_header(const struct hw_target *t, uint64_t block,
 				      uint32_t word, const struct hw_block_fields *f,
 				      const char *what, struct hw_heap_header *ret);
 
-/* The counters after a complete walk: @owner ("block") counts the free fragments in ffrags. */
+/* The counters after a complete walk: @@owner ("block") counts the free fragments (ffrags). */
 void hw_check_free_count(const struct hw_heap_header *h, const struct hw_walk_stats *st,
 			 const char *owner, struct hw_check *ck);
-/* real_used against @want, what the walked @what ("fragments") account for. */
-void hw_check_real_used(const struct hw_heap_header *h, uint64_t want, const char *what,
-			struct hw_check *ck);
+/*
+ * The byte counters after a complete walk: used (what the @owner calls
+ * @counter: "allocated") against what the walked @held ("used blocks")
+ * hold, real_used against @want, what they account for.
+ */
+void hw_check_bytes(const struct hw_heap_header *h, const struct hw_walk_stats *st, uint64_t want,
+		    const char *owner, const char *counter, const char *held, struct hw_check *ck);
 
 /*
  * Free lists: the list @list ("free bucket 3", "free list [1][2]"), followed from @first over the
@@ -129,17 +156,18 @@ void hw_bucket_cycle(const struct hw_target *t, struct hw_check *ck, uint64_t b,
 /* Bucket @b could not be read at @addr: a finding, and @err destroyed. */
 void hw_bucket_error(struct hw_check *ck, uint64_t addr, uint64_t b, struct hw_error *err);
 /*
- * Bucket @b's head at @head: its first link (at @first_off) and its
- * counter (at @no_off). False, with a finding, when they cannot be read.
+ * Start *bk, bucket @b, from its head at @head: its first link (at
+ * @first_off) into *first, its counter (at @no_off). False, with a
+ * finding, when they cannot be read.
  */
-bool hw_read_bucket_head(const struct hw_target *t, struct hw_check *ck, uint64_t head,
-			 uint32_t first_off, uint32_t no_off, uint64_t b, uint64_t *first,
-			 uint64_t *no);
+bool hw_bucket_begin(const struct hw_target *t, struct hw_check *ck, uint64_t head,
+		     uint32_t first_off, uint32_t no_off, uint64_t b, struct hw_free_bucket *bk,
+		     uint64_t *first);
 /* Bucket @b links to @cur, outside the heap: said at @at, where the link is. */
 void hw_bucket_outside(struct hw_check *ck, uint64_t at, uint64_t b, uint64_t cur);
-/* A list element of @size listed in bucket @b that hashes to @want. */
-void hw_check_bucket_hash(struct hw_check *ck, uint64_t addr, uint64_t size, uint64_t b,
-			  uint64_t want);
+/* A list element of @size listed in bucket @b, but it hashes to @want. */
+void hw_bucket_misplaced(struct hw_check *ck, uint64_t addr, uint64_t size, uint64_t b,
+			 uint64_t want);
 /* A bucket's counter against the elements on its list (head at @head). */
 void hw_check_bucket_count(struct hw_check *ck, uint64_t head, const struct hw_free_bucket *bk);
 /* The bucket counters' sum against the block's ffrags. */
