@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "build.h"
 #include "heapwalk/debuginfo.h"
 #include "heapwalk/error.h"
 #include "heapwalk/layout.h"
@@ -21,14 +22,6 @@ enum {
 	B_N
 };
 enum { L_HEAD, L_TAIL, L_NO, L_RESERVED1, L_N };
-
-static uint32_t off(const struct hw_dwarf_member *m)
-{
-	return m->found && m->offset < HW_NO_OFF ? (uint32_t)m->offset : HW_NO_OFF;
-}
-
-/* Structures far larger than any real variant mean the DWARF is not what we think. */
-#define SANE_STRUCT_MAX (1u << 24)
 
 struct hw_error *hw_qm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 					 struct hw_qm_layout *ret)
@@ -50,7 +43,6 @@ struct hw_error *hw_qm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	uint64_t fsz, esz, bsz, lsz;
 	struct hw_qm_layout l;
 	struct hw_error *err;
-	bool found_r = false;
 
 	if ((err = hw_dwarf_struct(dw, "qm_frag", &fsz, fm, F_N)) ||
 	    (err = hw_dwarf_struct(dw, "qm_frag_end", &esz, em, E_N)) ||
@@ -66,9 +58,9 @@ struct hw_error *hw_qm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 		return hw_error_create(HW_ERR_LOOKUP,
 				       "the q_malloc structs in %s lack members heapwalk needs",
 				       hw_dwarf_path(dw));
-	if (fsz == 0 || esz == 0 || lsz == 0 || fsz > SANE_STRUCT_MAX || esz > SANE_STRUCT_MAX ||
-	    bsz > SANE_STRUCT_MAX || lsz > SANE_STRUCT_MAX ||
-	    bm[B_FREE_HASH].count > SANE_STRUCT_MAX)
+	if (fsz == 0 || esz == 0 || lsz == 0 || fsz > HW_SANE_STRUCT_MAX ||
+	    esz > HW_SANE_STRUCT_MAX || bsz > HW_SANE_STRUCT_MAX || lsz > HW_SANE_STRUCT_MAX ||
+	    bm[B_FREE_HASH].count > HW_SANE_STRUCT_MAX)
 		return hw_error_create(HW_ERR_BAD_DATA, "implausible q_malloc struct sizes in %s",
 				       hw_dwarf_path(dw));
 
@@ -76,30 +68,30 @@ struct hw_error *hw_qm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	l.word = word;
 	l.debug = fm[F_CHECK].found;
 	l.frag_size = (uint32_t)fsz;
-	l.f_size = off(&fm[F_SIZE]);
-	l.f_u = off(&fm[F_U]);
-	l.f_file = off(&fm[F_FILE]);
-	l.f_func = off(&fm[F_FUNC]);
-	l.f_mname = off(&fm[F_MNAME]);
-	l.f_line = off(&fm[F_LINE]);
-	l.f_check = off(&fm[F_CHECK]);
+	l.f_size = hw_member_off(&fm[F_SIZE]);
+	l.f_u = hw_member_off(&fm[F_U]);
+	l.f_file = hw_member_off(&fm[F_FILE]);
+	l.f_func = hw_member_off(&fm[F_FUNC]);
+	l.f_mname = hw_member_off(&fm[F_MNAME]);
+	l.f_line = hw_member_off(&fm[F_LINE]);
+	l.f_check = hw_member_off(&fm[F_CHECK]);
 	l.end_size = (uint32_t)esz;
-	l.e_check1 = off(&em[E_CHECK1]);
-	l.e_check2 = off(&em[E_CHECK2]);
-	l.e_size = off(&em[E_SIZE]);
-	l.e_prev_free = off(&em[E_PREV_FREE]);
+	l.e_check1 = hw_member_off(&em[E_CHECK1]);
+	l.e_check2 = hw_member_off(&em[E_CHECK2]);
+	l.e_size = hw_member_off(&em[E_SIZE]);
+	l.e_prev_free = hw_member_off(&em[E_PREV_FREE]);
 	l.block_size = (uint32_t)bsz;
-	l.b_type = off(&bm[B_TYPE]);
-	l.b_size = off(&bm[B_SIZE]);
-	l.b_used = off(&bm[B_USED]);
-	l.b_real_used = off(&bm[B_REAL_USED]);
-	l.b_max_real_used = off(&bm[B_MAX_REAL_USED]);
-	l.b_ffrags = off(&bm[B_FFRAGS]);
-	l.b_first_frag = off(&bm[B_FIRST_FRAG]);
-	l.b_last_frag_end = off(&bm[B_LAST_FRAG_END]);
-	l.b_free_hash = off(&bm[B_FREE_HASH]);
+	l.b_type = hw_member_off(&bm[B_TYPE]);
+	l.b_size = hw_member_off(&bm[B_SIZE]);
+	l.b_used = hw_member_off(&bm[B_USED]);
+	l.b_real_used = hw_member_off(&bm[B_REAL_USED]);
+	l.b_max_real_used = hw_member_off(&bm[B_MAX_REAL_USED]);
+	l.b_ffrags = hw_member_off(&bm[B_FFRAGS]);
+	l.b_first_frag = hw_member_off(&bm[B_FIRST_FRAG]);
+	l.b_last_frag_end = hw_member_off(&bm[B_LAST_FRAG_END]);
+	l.b_free_hash = hw_member_off(&bm[B_FREE_HASH]);
 	l.lnk_size = (uint32_t)lsz;
-	l.l_no = off(&lm[L_NO]);
+	l.l_no = hw_member_off(&lm[L_NO]);
 	l.hash_size = (uint32_t)bm[B_FREE_HASH].count;
 
 	/* Era from the members: what was added when (kamailio-memory.md §2.2-2.4). */
@@ -107,12 +99,10 @@ struct hw_error *hw_qm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 		if (fm[F_BACKTRACE].found)
 			l.era = HW_QM_ERA_MASTER_BT;
 		else if (fm[F_RESERVED1].found && l.f_check != HW_NO_OFF &&
-			 off(&fm[F_RESERVED1]) < l.f_check)
+			 hw_member_off(&fm[F_RESERVED1]) < l.f_check)
 			l.era = HW_QM_ERA_MASTER;
 		else
 			l.era = HW_QM_ERA_58;
-		l.optimize = 32768;
-		l.optimize_factor = 15;
 	} else {
 		if (l.b_type == HW_NO_OFF)
 			l.era = HW_QM_ERA_OLD;
@@ -120,30 +110,15 @@ struct hw_error *hw_qm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 			l.era = HW_QM_ERA_42;
 		else
 			l.era = HW_QM_ERA_44; /* non-debug 4.2-5.7 share one layout */
-		l.optimize = 16384;
-		l.optimize_factor = 14;
 	}
+	hw_hash_optimize(lm[L_RESERVED1].found, &l.optimize, &l.optimize_factor);
 
-	/*
-	 * ROUNDTO is a macro, not in DWARF: solve
-	 * hash_size = optimize/R + (bits - factor) + 1 for R.
-	 */
-	for (uint32_t r = 4; r <= 64; r *= 2) {
-		if ((uint64_t)l.optimize / r + (8ull * word - l.optimize_factor) + 1 ==
-		    l.hash_size) {
-			l.roundto = r;
-			found_r = true;
-			break;
-		}
-	}
-	if (!found_r)
-		return hw_error_create(HW_ERR_UNSUPPORTED,
-				       "q_malloc in %s has %u hash buckets, which matches no known "
-				       "ROUNDTO/optimize setting",
-				       hw_dwarf_path(dw), l.hash_size);
-	l.first_off = (l.block_size + l.roundto - 1) / l.roundto * l.roundto;
-	snprintf(l.name, sizeof(l.name), "dwarf");
-	snprintf(l.source, sizeof(l.source), "dwarf:%s", hw_dwarf_path(dw));
+	err = hw_solve_roundto("q_malloc", hw_dwarf_path(dw), word, l.hash_size, l.optimize,
+			       l.optimize_factor, &l.roundto);
+	if (err)
+		return err;
+	l.first_off = hw_roundup(l.block_size, l.roundto);
+	hw_dwarf_name(&l.head, hw_dwarf_path(dw));
 	*ret = l;
 	return NULL;
 }
