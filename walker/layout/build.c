@@ -41,20 +41,24 @@ struct hw_error *hw_hash_roundto(const char *mgr, const char *era, bool new_era,
 	return NULL;
 }
 
-struct hw_error *hw_solve_roundto(const char *mgr, const char *path, uint32_t word,
-				  uint32_t hash_size, uint32_t optimize, uint32_t factor,
-				  uint32_t *roundto)
+struct hw_error *hw_dwarf_hash(struct hw_dwarf *dw, const char *mgr, struct hw_layout_head *h,
+			       bool new_era, uint32_t hash_size, uint32_t block_size,
+			       uint32_t *optimize, uint32_t *factor, uint32_t *first_off)
 {
+	hw_hash_optimize(new_era, optimize, factor);
+	/* ROUNDTO is a macro, not in DWARF: solve hash_size = optimize/R + (bits - factor) + 1 */
 	for (uint32_t r = 4; r <= 64; r *= 2) {
-		if ((uint64_t)optimize / r + (8ull * word - factor) + 1 == hash_size) {
-			*roundto = r;
+		if ((uint64_t)*optimize / r + (8ull * h->word - *factor) + 1 == hash_size) {
+			h->roundto = r;
+			*first_off = hw_roundup(block_size, r);
+			hw_dwarf_name(h, hw_dwarf_path(dw));
 			return NULL;
 		}
 	}
 	return hw_error_create(HW_ERR_UNSUPPORTED,
 			       "%s in %s has %u hash buckets, which matches no known "
 			       "ROUNDTO/optimize setting",
-			       mgr, path, hash_size);
+			       mgr, hw_dwarf_path(dw), hash_size);
 }
 
 uint32_t hw_block_counters(uint32_t w, bool typed, bool counters, uint32_t *type, uint32_t *size,
@@ -133,6 +137,38 @@ void hw_profile_name(struct hw_layout_head *h, const char *fmt, ...)
 	vsnprintf(h->name, sizeof(h->name), fmt, ap);
 	va_end(ap);
 	snprintf(h->source, sizeof(h->source), "profile:%s", h->name);
+}
+
+struct hw_error *hw_dwarf_members(struct hw_dwarf *dw, const char *sname, struct hw_dwarf_member *m,
+				  size_t n, uint64_t *size, uint32_t *const *fields)
+{
+	struct hw_error *err = hw_dwarf_struct(dw, sname, size, m, n);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++)
+		if (fields[i])
+			*fields[i] = hw_member_off(&m[i]);
+	return NULL;
+}
+
+void hw_kam_block_members(struct hw_dwarf_member bm[HW_KB_N], const char *last_frag)
+{
+	static const char *const names[HW_KB_N] = {
+	    [HW_KB_TYPE] = "type",
+	    [HW_KB_SIZE] = "size",
+	    [HW_KB_USED] = "used",
+	    [HW_KB_REAL_USED] = "real_used",
+	    [HW_KB_MAX_REAL_USED] = "max_real_used",
+	    [HW_KB_FFRAGS] = "ffrags",
+	    [HW_KB_FIRST_FRAG] = "first_frag",
+	    [HW_KB_FREE_BITMAP] = "free_bitmap",
+	    [HW_KB_FREE_HASH] = "free_hash",
+	};
+
+	memset(bm, 0, HW_KB_N * sizeof(*bm));
+	for (int i = 0; i < HW_KB_N; i++)
+		bm[i].name = i == HW_KB_LAST_FRAG ? last_frag : names[i];
 }
 
 void hw_dwarf_name(struct hw_layout_head *h, const char *path)

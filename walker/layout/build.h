@@ -52,12 +52,14 @@ struct hw_error *hw_hash_roundto(const char *mgr, const char *era, bool new_era,
 				 uint32_t old_default, uint32_t *roundto);
 
 /*
- * ROUNDTO is a macro, not in DWARF: solve
- * hash_size = optimize/R + (bits - factor) + 1 for R (a power of two, 4-64).
+ * The free hash of a @mgr ("q_malloc") layout read from @dw, @h its head:
+ * the optimize constants of its era (@new_era: 5.8+), ROUNDTO solved from
+ * its @hash_size into h->roundto, the offset of the first fragment behind
+ * the block's @block_size bytes; and the layout's name.
  */
-struct hw_error *hw_solve_roundto(const char *mgr, const char *path, uint32_t word,
-				  uint32_t hash_size, uint32_t optimize, uint32_t factor,
-				  uint32_t *roundto);
+struct hw_error *hw_dwarf_hash(struct hw_dwarf *dw, const char *mgr, struct hw_layout_head *h,
+			       bool new_era, uint32_t hash_size, uint32_t block_size,
+			       uint32_t *optimize, uint32_t *factor, uint32_t *first_off);
 
 /*
  * q_malloc's and f_malloc's block header up to first_frag: [type,] size,
@@ -131,6 +133,32 @@ void hw_profile_name(struct hw_layout_head *h, const char *fmt, ...)
 
 /* A member's offset, HW_NO_OFF when absent. */
 uint32_t hw_member_off(const struct hw_dwarf_member *m);
+
+/*
+ * Read struct @sname from DWARF as hw_dwarf_struct does (its size into
+ * *size, its @n members into @m, their names set), and put each member's
+ * offset (HW_NO_OFF when absent) into *@fields[i] where that is not NULL:
+ * the layout's field for it.
+ */
+struct hw_error *hw_dwarf_members(struct hw_dwarf *dw, const char *sname, struct hw_dwarf_member *m,
+				  size_t n, uint64_t *size, uint32_t *const *fields);
+
+/* q_malloc's and f_malloc's block members, in their order (q_malloc has no free_bitmap). */
+enum {
+	HW_KB_TYPE,
+	HW_KB_SIZE,
+	HW_KB_USED,
+	HW_KB_REAL_USED,
+	HW_KB_MAX_REAL_USED,
+	HW_KB_FFRAGS,
+	HW_KB_FIRST_FRAG,
+	HW_KB_LAST_FRAG,
+	HW_KB_FREE_BITMAP,
+	HW_KB_FREE_HASH,
+	HW_KB_N
+};
+/* Their names in @bm, the last fragment's member called @last_frag ("last_frag_end"). */
+void hw_kam_block_members(struct hw_dwarf_member bm[HW_KB_N], const char *last_frag);
 
 /* Name a layout read from the DWARF of @path: "dwarf", its source "dwarf:PATH". */
 void hw_dwarf_name(struct hw_layout_head *h, const char *path);

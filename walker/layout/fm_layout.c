@@ -177,19 +177,6 @@ enum {
 	F_CHECK,
 	F_N
 };
-enum {
-	B_TYPE,
-	B_SIZE,
-	B_USED,
-	B_REAL_USED,
-	B_MAX_REAL_USED,
-	B_FFRAGS,
-	B_FIRST_FRAG,
-	B_LAST_FRAG,
-	B_FREE_BITMAP,
-	B_FREE_HASH,
-	B_N
-};
 enum { L_FIRST, L_NO, L_N };
 
 struct hw_error *hw_fm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
@@ -201,72 +188,53 @@ struct hw_error *hw_fm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	    {.name = "file"},	 {.name = "func"},	{.name = "mname"},
 	    {.name = "line"},	 {.name = "reserved1"}, {.name = "check"},
 	};
-	struct hw_dwarf_member bm[B_N] = {
-	    {.name = "type"},	    {.name = "size"},	       {.name = "used"},
-	    {.name = "real_used"},  {.name = "max_real_used"}, {.name = "ffrags"},
-	    {.name = "first_frag"}, {.name = "last_frag"},     {.name = "free_bitmap"},
-	    {.name = "free_hash"},
-	};
+	struct hw_dwarf_member bm[HW_KB_N];
 	struct hw_dwarf_member lm[L_N] = {{.name = "first"}, {.name = "no"}};
-	uint64_t fsz, bsz, lsz;
 	struct hw_fm_layout l;
+	uint32_t *const ff[F_N] = {&l.f_size,	   &l.f_u,	   &l.f_prv_free, &l.f_is_free,
+				   &l.f_next_free, &l.f_prev_free, &l.f_file,	  &l.f_func,
+				   &l.f_mname,	   &l.f_line,	   NULL,	  &l.f_check};
+	uint32_t *const bf[HW_KB_N] = {
+	    &l.b_type,	 &l.b_size,	  &l.b_used,	  &l.b_real_used,   &l.b_max_real_used,
+	    &l.b_ffrags, &l.b_first_frag, &l.b_last_frag, &l.b_free_bitmap, &l.b_free_hash};
+	uint32_t *const lf[L_N] = {&l.l_first, &l.l_no};
+	uint64_t fsz, bsz, lsz;
 	struct hw_error *err;
 
-	if ((err = hw_dwarf_struct(dw, "fm_frag", &fsz, fm, F_N)) ||
-	    (err = hw_dwarf_struct(dw, "fm_block", &bsz, bm, B_N)) ||
-	    (err = hw_dwarf_struct(dw, "fm_frag_lnk", &lsz, lm, L_N)))
+	memset(&l, 0, sizeof(l));
+	hw_kam_block_members(bm, "last_frag");
+	if ((err = hw_dwarf_members(dw, "fm_frag", fm, F_N, &fsz, ff)) ||
+	    (err = hw_dwarf_members(dw, "fm_block", bm, HW_KB_N, &bsz, bf)) ||
+	    (err = hw_dwarf_members(dw, "fm_frag_lnk", lm, L_N, &lsz, lf)))
 		return hw_error_context(err, "reading the f_malloc layout from %s",
 					hw_dwarf_path(dw));
 
-	if (!fm[F_SIZE].found || (!fm[F_U].found && !fm[F_NEXT_FREE].found) || !bm[B_SIZE].found ||
-	    !bm[B_FIRST_FRAG].found || !bm[B_LAST_FRAG].found || !bm[B_FREE_HASH].found ||
-	    bm[B_FREE_HASH].count == 0 || !lm[L_FIRST].found || !lm[L_NO].found)
+	if (!fm[F_SIZE].found || (!fm[F_U].found && !fm[F_NEXT_FREE].found) ||
+	    !bm[HW_KB_SIZE].found || !bm[HW_KB_FIRST_FRAG].found || !bm[HW_KB_LAST_FRAG].found ||
+	    !bm[HW_KB_FREE_HASH].found || bm[HW_KB_FREE_HASH].count == 0 || !lm[L_FIRST].found ||
+	    !lm[L_NO].found)
 		return hw_error_create(HW_ERR_LOOKUP,
 				       "the f_malloc structs in %s lack members heapwalk needs",
 				       hw_dwarf_path(dw));
 	if (fsz == 0 || lsz == 0 || fsz > 256 || bsz > HW_SANE_STRUCT_MAX || lsz > 64 ||
-	    bm[B_FREE_HASH].count > HW_SANE_STRUCT_MAX)
+	    bm[HW_KB_FREE_HASH].count > HW_SANE_STRUCT_MAX)
 		return hw_error_create(HW_ERR_BAD_DATA, "implausible f_malloc struct sizes in %s",
 				       hw_dwarf_path(dw));
 
-	memset(&l, 0, sizeof(l));
 	l.word = word;
 	l.debug = fm[F_FILE].found;
-	l.stats = bm[B_USED].found;
+	l.stats = bm[HW_KB_USED].found;
 	l.frag_size = (uint32_t)fsz;
-	l.f_size = hw_member_off(&fm[F_SIZE]);
-	l.f_u = hw_member_off(&fm[F_U]);
-	l.f_prv_free = hw_member_off(&fm[F_PRV_FREE]);
-	l.f_is_free = hw_member_off(&fm[F_IS_FREE]);
 	l.f_is_free_size = fm[F_IS_FREE].found ? (uint32_t)fm[F_IS_FREE].size : 0;
-	l.f_next_free = hw_member_off(&fm[F_NEXT_FREE]);
-	l.f_prev_free = hw_member_off(&fm[F_PREV_FREE]);
-	l.f_file = hw_member_off(&fm[F_FILE]);
-	l.f_func = hw_member_off(&fm[F_FUNC]);
-	l.f_mname = hw_member_off(&fm[F_MNAME]);
-	l.f_line = hw_member_off(&fm[F_LINE]);
-	l.f_check = hw_member_off(&fm[F_CHECK]);
 	l.f_check_size = fm[F_CHECK].found ? (uint32_t)fm[F_CHECK].size : 0;
 	if ((l.f_is_free_size != 0 && l.f_is_free_size != 4 && l.f_is_free_size != 8) ||
 	    (l.f_check_size != 0 && l.f_check_size != 4 && l.f_check_size != 8))
 		return hw_error_create(HW_ERR_BAD_DATA, "implausible f_malloc field sizes in %s",
 				       hw_dwarf_path(dw));
 	l.block_size = (uint32_t)bsz;
-	l.b_type = hw_member_off(&bm[B_TYPE]);
-	l.b_size = hw_member_off(&bm[B_SIZE]);
-	l.b_used = hw_member_off(&bm[B_USED]);
-	l.b_real_used = hw_member_off(&bm[B_REAL_USED]);
-	l.b_max_real_used = hw_member_off(&bm[B_MAX_REAL_USED]);
-	l.b_ffrags = hw_member_off(&bm[B_FFRAGS]);
-	l.b_first_frag = hw_member_off(&bm[B_FIRST_FRAG]);
-	l.b_last_frag = hw_member_off(&bm[B_LAST_FRAG]);
-	l.b_free_bitmap = hw_member_off(&bm[B_FREE_BITMAP]);
-	l.b_free_hash = hw_member_off(&bm[B_FREE_HASH]);
-	l.bitmap_words = bm[B_FREE_BITMAP].found ? (uint32_t)bm[B_FREE_BITMAP].count : 0;
+	l.bitmap_words = bm[HW_KB_FREE_BITMAP].found ? (uint32_t)bm[HW_KB_FREE_BITMAP].count : 0;
 	l.lnk_size = (uint32_t)lsz;
-	l.l_first = hw_member_off(&lm[L_FIRST]);
-	l.l_no = hw_member_off(&lm[L_NO]);
-	l.hash_size = (uint32_t)bm[B_FREE_HASH].count;
+	l.hash_size = (uint32_t)bm[HW_KB_FREE_HASH].count;
 
 	/* Era from the members: what was added when (kamailio-memory.md §3.2, §3.3). */
 	if (l.f_is_free != HW_NO_OFF)
@@ -278,7 +246,6 @@ struct hw_error *hw_fm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 		l.era = HW_FM_ERA_OLD;
 	else
 		l.era = HW_FM_ERA_SER;
-	hw_hash_optimize(l.era == HW_FM_ERA_58, &l.optimize, &l.optimize_factor);
 	if (l.era >= HW_FM_ERA_44 && (l.f_next_free == HW_NO_OFF || l.f_prev_free == HW_NO_OFF))
 		return hw_error_create(HW_ERR_LOOKUP,
 				       "f_malloc in %s has is_free but no list links",
@@ -286,15 +253,12 @@ struct hw_error *hw_fm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	if (l.era < HW_FM_ERA_44 && l.f_u == HW_NO_OFF)
 		return hw_error_create(HW_ERR_LOOKUP, "f_malloc in %s has no free-list link",
 				       hw_dwarf_path(dw));
-	l.f_link = l.era >= HW_FM_ERA_44 ? l.f_next_free : l.f_u;
-	l.init_headers = l.era >= HW_FM_ERA_42 ? 2 : 1;
-
-	err = hw_solve_roundto("f_malloc", hw_dwarf_path(dw), word, l.hash_size, l.optimize,
-			       l.optimize_factor, &l.roundto);
+	err = hw_dwarf_hash(dw, "f_malloc", &l.head, l.era == HW_FM_ERA_58, l.hash_size,
+			    l.block_size, &l.optimize, &l.optimize_factor, &l.first_off);
 	if (err)
 		return err;
-	l.first_off = hw_roundup(l.block_size, l.roundto);
-	hw_dwarf_name(&l.head, hw_dwarf_path(dw));
+	l.f_link = l.era >= HW_FM_ERA_44 ? l.f_next_free : l.f_u;
+	l.init_headers = l.era >= HW_FM_ERA_42 ? 2 : 1;
 	*ret = l;
 	return NULL;
 }

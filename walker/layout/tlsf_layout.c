@@ -154,13 +154,19 @@ struct hw_error *hw_tlsf_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	    {.name = "max_fragments"}, {.name = "fl_bitmap"},  {.name = "sl_bitmap"},
 	    {.name = "blocks"},
 	};
-	uint64_t hsz, csz;
 	struct hw_tlsf_layout l;
+	uint32_t *const hf[H_N] = {&l.h_prev_phys, &l.h_file, &l.h_func,      &l.h_mname,
+				   &l.h_line,	   &l.h_size, &l.h_next_free, &l.h_prev_free};
+	uint32_t *const cf[C_N] = {
+	    NULL,	    &l.c_total_size,	&l.c_allocated, &l.c_real_used, &l.c_max_used,
+	    &l.c_fragments, &l.c_max_fragments, &l.c_fl_bitmap, &l.c_sl_bitmap, &l.c_blocks};
+	uint64_t hsz, csz;
 	struct hw_error *err;
 
+	memset(&l, 0, sizeof(l));
 	/* The structs are typedefs of tagged structs of the same name in tlsf_malloc.c. */
-	if ((err = hw_dwarf_struct(dw, "block_header_t", &hsz, hm, H_N)) ||
-	    (err = hw_dwarf_struct(dw, "control_t", &csz, cm, C_N)))
+	if ((err = hw_dwarf_members(dw, "block_header_t", hm, H_N, &hsz, hf)) ||
+	    (err = hw_dwarf_members(dw, "control_t", cm, C_N, &csz, cf)))
 		return hw_error_context(err, "reading the TLSF layout from %s", hw_dwarf_path(dw));
 	if (!hm[H_PREV_PHYS].found || !hm[H_SIZE].found || !hm[H_NEXT_FREE].found ||
 	    !hm[H_PREV_FREE].found || !cm[C_BLOCK_NULL].found || !cm[C_TOTAL_SIZE].found ||
@@ -175,34 +181,16 @@ struct hw_error *hw_tlsf_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 		return hw_error_create(HW_ERR_BAD_DATA, "implausible TLSF struct sizes in %s",
 				       hw_dwarf_path(dw));
 
-	memset(&l, 0, sizeof(l));
 	l.word = word;
 	constants(&l);
 	l.debug = hm[H_FILE].found;
 	l.era = hm[H_MNAME].found || !l.debug ? HW_TLSF_ERA_44 : HW_TLSF_ERA_43;
 	l.hdr_size = (uint32_t)hsz;
-	l.h_prev_phys = hw_member_off(&hm[H_PREV_PHYS]);
-	l.h_file = hw_member_off(&hm[H_FILE]);
-	l.h_func = hw_member_off(&hm[H_FUNC]);
-	l.h_mname = hw_member_off(&hm[H_MNAME]);
-	l.h_line = hw_member_off(&hm[H_LINE]);
 	l.h_line_size = hm[H_LINE].found ? (uint32_t)hm[H_LINE].size : 0;
-	l.h_size = hw_member_off(&hm[H_SIZE]);
-	l.h_next_free = hw_member_off(&hm[H_NEXT_FREE]);
-	l.h_prev_free = hw_member_off(&hm[H_PREV_FREE]);
 	l.start_offset = l.h_size + word;
 	l.overhead = l.start_offset - word;
 	l.size_min = l.hdr_size - word;
 	l.control_size = (uint32_t)csz;
-	l.c_total_size = hw_member_off(&cm[C_TOTAL_SIZE]);
-	l.c_allocated = hw_member_off(&cm[C_ALLOCATED]);
-	l.c_real_used = hw_member_off(&cm[C_REAL_USED]);
-	l.c_max_used = hw_member_off(&cm[C_MAX_USED]);
-	l.c_fragments = hw_member_off(&cm[C_FRAGMENTS]);
-	l.c_max_fragments = hw_member_off(&cm[C_MAX_FRAGMENTS]);
-	l.c_fl_bitmap = hw_member_off(&cm[C_FL_BITMAP]);
-	l.c_sl_bitmap = hw_member_off(&cm[C_SL_BITMAP]);
-	l.c_blocks = hw_member_off(&cm[C_BLOCKS]);
 	if (cm[C_BLOCK_NULL].offset != 0 || l.h_prev_phys != 0 ||
 	    (l.h_line_size != 0 && l.h_line_size != 4 && l.h_line_size != 8))
 		return hw_error_create(HW_ERR_UNSUPPORTED,
