@@ -1,5 +1,4 @@
 /* fm.c - the f_malloc walker of every era: fragments, free state, free lists and bitmap. */
-#include <endian.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,68 +9,24 @@
 #include "heapwalk/mem.h"
 #include "heapwalk/target.h"
 #include "resync.h"
-
-/* Little-endian value of @w (4 or 8) bytes at @p + @off; 0 for an absent field. */
-static inline uint64_t field(const uint8_t *p, uint32_t off, uint32_t w)
-{
-	if (off == HW_NO_OFF)
-		return 0;
-	if (w == 8) {
-		uint64_t v;
-		memcpy(&v, p + off, 8);
-		return le64toh(v);
-	} else {
-		uint32_t v;
-		memcpy(&v, p + off, 4);
-		return le32toh(v);
-	}
-}
-
-static uint32_t gcd(uint32_t a, uint32_t b)
-{
-	while (b) {
-		uint32_t t = a % b;
-		a = b;
-		b = t;
-	}
-	return a;
-}
+#include "walk.h"
 
 struct hw_error *hw_fm_read_header(const struct hw_target *t, const struct hw_fm_layout *l,
 				   uint64_t block, struct hw_heap_header *ret)
 {
-	const uint32_t offs[] = {l->b_type,	     l->b_size,	  l->b_used,	   l->b_real_used,
-				 l->b_max_real_used, l->b_ffrags, l->b_first_frag, l->b_last_frag};
-	uint8_t buf[128];
+	const struct hw_block_fields f = HW_KAM_BLOCK_FIELDS(l, b_last_frag);
+	const uint32_t offs[] = {f.type,	  f.size,   f.used,	  f.real_used,
+				 f.max_real_used, f.ffrags, f.first_frag, f.last_frag_end};
 	uint32_t need = 0;
-	struct hw_heap_header h;
-	struct hw_error *err;
 
 	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
 		if (offs[i] != HW_NO_OFF && offs[i] + l->word > need)
 			need = offs[i] + l->word;
-	if (need == 0 || need > sizeof(buf) || l->b_first_frag == HW_NO_OFF ||
-	    l->b_last_frag == HW_NO_OFF || l->b_size == HW_NO_OFF)
+	if (need == 0 || need > HW_KAM_BLOCK_MAX || f.first_frag == HW_NO_OFF ||
+	    f.last_frag_end == HW_NO_OFF || f.size == HW_NO_OFF)
 		return hw_error_create(HW_ERR_INVALID_ARG, "f_malloc block header of %u bytes",
 				       need);
-	err = hw_mem_read(t->mem, buf, block, need);
-	if (err)
-		return hw_error_context(err, "cannot read 'fm_block' at 0x%" PRIx64, block);
-	memset(&h, 0, sizeof(h));
-	h.block = block;
-	h.has_type = l->b_type != HW_NO_OFF;
-	h.type = h.has_type ? field(buf, l->b_type, 4) : 0;
-	h.size = field(buf, l->b_size, l->word);
-	h.no_counters = l->b_used == HW_NO_OFF;
-	h.used = field(buf, l->b_used, l->word);
-	h.real_used = field(buf, l->b_real_used, l->word);
-	h.max_real_used = field(buf, l->b_max_real_used, l->word);
-	h.has_ffrags = l->b_ffrags != HW_NO_OFF;
-	h.ffrags = field(buf, l->b_ffrags, l->word);
-	h.first_frag = field(buf, l->b_first_frag, l->word);
-	h.last_frag_end = field(buf, l->b_last_frag, l->word);
-	*ret = h;
-	return NULL;
+	return hw_read_block_header(t, block, need, l->word, &f, "fm_block", ret);
 }
 
 /*
@@ -103,19 +58,6 @@ static bool heap_bounds(const struct hw_fm_layout *l, const struct hw_heap_heade
 	return true;
 }
 
-/* Read @len bytes of the target at @addr, through @buf when not directly visible. */
-static const uint8_t *view(const struct hw_target *t, uint64_t addr, uint32_t len, uint8_t *buf,
-			   struct hw_error **err)
-{
-	const uint8_t *p = hw_mem_peek(t->mem, addr, len);
-
-	*err = NULL;
-	if (p)
-		return p;
-	*err = hw_mem_read(t->mem, buf, addr, len);
-	return *err ? NULL : buf;
-}
-
 /* ---- free lists ---- */
 
 struct list_elem {
@@ -138,18 +80,6 @@ static uint64_t frag_limit(const struct hw_fm_layout *l, uint64_t start, uint64_
 	return (end - start) / l->frag_size + 1;
 }
 
-struct link_reader {
-	const struct hw_target *t;
-	uint32_t off, w;
-};
-
-static bool read_link(void *ctx, uint64_t a, uint64_t *ret)
-{
-	const struct link_reader *r = ctx;
-
-	return hw_resync_word(r->t, a + r->off, r->w, ret);
-}
-
 static bool follow_list_opts(const struct hw_target *t, const struct hw_fm_layout *l,
 			     const struct hw_heap_header *h, uint64_t start, uint64_t end,
 			     uint64_t b, uint64_t *budget, struct hw_check *ck,
@@ -162,22 +92,12 @@ static bool follow_list_opts(const struct hw_target *t, const struct hw_fm_layou
 	struct hw_cycle cyc;
 	uint64_t head = h->block + l->b_free_hash + b * l->lnk_size;
 	uint64_t link_addr = head + l->l_first; /* the word that points at cur */
-	uint64_t cur, prev = 0, prev_size = 0, no = 0;
+	uint64_t cur, prev = 0, prev_size = 0;
 	uint8_t buf[256];
 	struct hw_error *err;
 
-	memset(bk, 0, sizeof(*bk));
-	bk->index = b;
-	err = hw_target_read_word(t, link_addr, &cur);
-	if (!err)
-		err = hw_target_read_word(t, head + l->l_no, &no);
-	if (err) {
-		hw_check_add(ck, HW_SEV_ERROR, head, HW_NO_INDEX, "free bucket %" PRIu64 ": %s", b,
-			     err->message);
-		hw_error_destroy(err);
+	if (!hw_bucket_begin(t, ck, head, l->l_first, l->l_no, b, bk, &cur))
 		return true;
-	}
-	bk->no = no;
 	hw_cycle_init(&cyc);
 	first = cur;
 	while (cur) {
@@ -186,20 +106,8 @@ static bool follow_list_opts(const struct hw_target *t, const struct hw_fm_layou
 		struct list_elem e;
 
 		if (deep && hw_cycle_step(&cyc, cur)) {
-			struct link_reader rd = {t, l->f_link, l->word};
-			uint64_t closer, entry, len;
-			if (hw_cycle_locate(first, read_link, &rd, frag_limit(l, start, end),
-					    &closer, &entry, &len))
-				hw_check_add(ck, HW_SEV_ERROR, closer, HW_NO_INDEX,
-					     "free bucket %" PRIu64 " runs in a cycle: 0x%" PRIx64
-					     " links back to 0x%" PRIx64
-					     ", already on the list (a cycle of %" PRIu64 ")",
-					     b, closer, entry, len);
-			else
-				hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
-					     "free bucket %" PRIu64 " runs in a cycle: 0x%" PRIx64
-					     " comes round again after %" PRIu64 " elements",
-					     b, cur, bk->count);
+			hw_bucket_cycle(t, ck, b, first, l->f_link, l->word,
+					frag_limit(l, start, end), cur, bk->count);
 			return true;
 		}
 		if (*budget == 0) {
@@ -210,33 +118,25 @@ static bool follow_list_opts(const struct hw_target *t, const struct hw_fm_layou
 		(*budget)--;
 		if (cur < start || cur >= end || end - cur < l->frag_size) {
 			/* said where the bad link is: the element before, or the bucket */
-			hw_check_add(ck, HW_SEV_ERROR, prev ? prev : head, HW_NO_INDEX,
-				     "free bucket %" PRIu64 " links to 0x%" PRIx64
-				     ", outside the heap",
-				     b, cur);
+			hw_bucket_outside(ck, prev ? prev : head, b, cur);
 			return true;
 		}
-		p = view(t, cur, l->frag_size, buf, &err);
+		p = hw_view(t, cur, l->frag_size, buf, &err);
 		if (!p) {
-			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
-				     "free bucket %" PRIu64 ": %s", b, err->message);
-			hw_error_destroy(err);
+			hw_bucket_error(ck, cur, b, err);
 			return true;
 		}
-		size = field(p, l->f_size, l->word);
+		size = hw_field(p, l->f_size, l->word);
 		if (o && o->elem)
 			o->elem(o->elem_arg, b, cur, size);
 		if (hw_fm_hash(l, size) != b)
-			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
-				     "free fragment of %" PRIu64 " bytes listed in bucket %" PRIu64
-				     ", it belongs in %" PRIu64,
-				     size, b, hw_fm_hash(l, size));
+			hw_bucket_misplaced(ck, cur, size, b, hw_fm_hash(l, size));
 		if (bk->count && size > l->optimize && size < prev_size)
 			hw_check_add(ck, HW_SEV_WARNING, cur, HW_NO_INDEX,
 				     "free bucket %" PRIu64 " is not sorted by size", b);
 		if (l->era >= HW_FM_ERA_44) {
-			flag = field(p, l->f_is_free, l->f_is_free_size);
-			back = field(p, l->f_prev_free, l->word);
+			flag = hw_field(p, l->f_is_free, l->f_is_free_size);
+			back = hw_field(p, l->f_prev_free, l->word);
 			if (!flag)
 				hw_check_add(
 				    ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
@@ -253,7 +153,7 @@ static bool follow_list_opts(const struct hw_target *t, const struct hw_fm_layou
 				back_reported = true;
 			}
 		} else if (l->era == HW_FM_ERA_42) {
-			back = field(p, l->f_prv_free, l->word);
+			back = hw_field(p, l->f_prv_free, l->word);
 			if (back != link_addr) {
 				hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
 					     "free bucket %" PRIu64 ": prv_free 0x%" PRIx64
@@ -273,7 +173,7 @@ static bool follow_list_opts(const struct hw_target *t, const struct hw_fm_layou
 		prev = cur;
 		prev_size = size;
 		link_addr = cur + l->f_link;
-		cur = field(p, l->f_link, l->word);
+		cur = hw_field(p, l->f_link, l->word);
 	}
 	return true;
 }
@@ -368,32 +268,20 @@ static void check_counters(const struct hw_fm_layout *l, const struct hw_heap_he
 {
 	uint64_t want;
 
-	if (h->has_ffrags && h->ffrags != st->free_frags)
-		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
-			     "the block counts %" PRIu64 " free fragments, the walk found %" PRIu64,
-			     h->ffrags, st->free_frags);
+	hw_check_free_count(h, st, "block", ck);
 	if (h->no_counters)
 		return;
-	if (h->used != st->used_bytes)
-		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
-			     "bookkeeping delta: the block counts %" PRIu64 " bytes used, the "
-			     "fragments hold %" PRIu64,
-			     h->used, st->used_bytes);
 	/* real_used = used + ROUNDUP(block) + headers of all fragments (+ the sentinel 4.2+) */
 	want = h->used + l->first_off + (st->frags + l->init_headers - 1) * l->frag_size;
-	if (h->real_used != want)
-		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
-			     "bookkeeping delta: used+overhead is %" PRIu64 ", the fragments "
-			     "account for %" PRIu64,
-			     h->real_used, want);
+	hw_check_bytes(h, st, want, "block", "used", "fragments", ck);
 }
 
 /* Resynchronisation: what a plausible fragment header looks like. */
 struct fm_probe {
+	struct hw_probe head;
 	const struct hw_target *t;
 	const struct hw_fm_layout *l;
 	uint64_t block, end, grain;
-	int depth;
 };
 
 /* A pointer a free-list word may hold: none, or into the block (heads) or the heap. */
@@ -408,8 +296,9 @@ static bool fm_link_ok(const struct fm_probe *p, uint64_t v)
  * as its era keeps them; and so for the @depth fragments after it (or it
  * ends the heap).
  */
-static bool fm_plausible_depth(const struct fm_probe *p, uint64_t a, int depth)
+static bool fm_plausible_depth(const void *probe, uint64_t a, int depth)
 {
+	const struct fm_probe *p = probe;
 	const struct hw_fm_layout *l = p->l;
 	const uint64_t hs = l->frag_size;
 	uint8_t buf[256];
@@ -420,34 +309,34 @@ static bool fm_plausible_depth(const struct fm_probe *p, uint64_t a, int depth)
 	for (;;) {
 		if (a > p->end || p->end - a < hs)
 			return false;
-		hp = view(p->t, a, (uint32_t)hs, buf, &err);
+		hp = hw_view(p->t, a, (uint32_t)hs, buf, &err);
 		if (!hp) {
 			hw_error_destroy(err);
 			return false;
 		}
-		size = field(hp, l->f_size, l->word);
+		size = hw_field(hp, l->f_size, l->word);
 		if (size == 0 || size % p->grain || size > p->end - a - hs)
 			return false;
 		if (l->f_check != HW_NO_OFF &&
-		    field(hp, l->f_check, l->f_check_size) != HW_QM_ST_CHECK)
+		    hw_field(hp, l->f_check, l->f_check_size) != HW_QM_ST_CHECK)
 			return false;
 		switch (l->era) {
 		case HW_FM_ERA_44:
 		case HW_FM_ERA_58: {
-			uint64_t fl = field(hp, l->f_is_free, l->f_is_free_size);
-			uint64_t nx = field(hp, l->f_next_free, l->word);
-			uint64_t pv = field(hp, l->f_prev_free, l->word);
+			uint64_t fl = hw_field(hp, l->f_is_free, l->f_is_free_size);
+			uint64_t nx = hw_field(hp, l->f_next_free, l->word);
+			uint64_t pv = hw_field(hp, l->f_prev_free, l->word);
 			if (fl > 1 || (!fl && (nx || pv)) || !fm_link_ok(p, nx) ||
 			    !fm_link_ok(p, pv))
 				return false;
 			break;
 		}
 		case HW_FM_ERA_42:
-			if (!fm_link_ok(p, field(hp, l->f_prv_free, l->word)))
+			if (!fm_link_ok(p, hw_field(hp, l->f_prv_free, l->word)))
 				return false;
 			break;
 		default:
-			if (!fm_link_ok(p, field(hp, l->f_u, l->word)))
+			if (!fm_link_ok(p, hw_field(hp, l->f_u, l->word)))
 				return false;
 			break;
 		}
@@ -455,13 +344,6 @@ static bool fm_plausible_depth(const struct fm_probe *p, uint64_t a, int depth)
 		if (a == p->end || depth-- <= 0)
 			return true;
 	}
-}
-
-static bool fm_plausible(void *ctx, uint64_t a)
-{
-	const struct fm_probe *p = ctx;
-
-	return fm_plausible_depth(p, a, p->depth);
 }
 
 struct hw_error *hw_fm_walk(const struct hw_target *t, const struct hw_fm_layout *l,
@@ -478,7 +360,7 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 {
 	const bool resync = o && o->resync;
 	const uint32_t hs = l->frag_size, w = l->word;
-	const uint32_t grain = gcd(l->roundto, hs);
+	const uint32_t grain = (uint32_t)hw_gcd(l->roundto, hs);
 	uint8_t hbuf[256];
 	struct hw_walk_stats st;
 	struct free_set fs = {0};
@@ -508,37 +390,34 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 		limit *= 2; /* a gap and the fragment found after it: two steps */
 	/* <= 4.1: the loop runs while below the sentinel header, and ends at the heap end */
 	stop = l->era >= HW_FM_ERA_42 ? end : h->last_frag_end;
-	struct fm_probe probe = {.t = t,
+	struct fm_probe probe = {.head = {.at = fm_plausible_depth,
+					  .depth = l->f_check != HW_NO_OFF ? 1 : 2,
+					  .origin = h->first_frag,
+					  .step = grain,
+					  .need = hs,
+					  .what = "f_malloc fragment header"},
+				 .t = t,
 				 .l = l,
 				 .block = h->block,
 				 .end = end,
-				 .grain = grain,
-				 .depth = l->f_check != HW_NO_OFF ? 1 : 2};
+				 .grain = grain};
 
 	for (uint64_t i = 0; addr < stop; i++) {
 		const uint8_t *hp;
-		uint64_t size, next;
+		uint64_t size;
 
-		if (i >= limit) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i,
-				     "walk exceeded %" PRIu64 " fragments", limit);
+		if (hw_walk_exceeded(ck, addr, i, limit, "fragments"))
 			break;
-		}
-		if (end - addr < hs) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i,
-				     "%" PRIu64
-				     " bytes left at the heap end, too few for a fragment",
-				     end - addr);
+		if (hw_walk_short(ck, addr, end, i, hs))
 			goto damaged;
-		}
-		hp = view(t, addr, hs, hbuf, &err);
+		hp = hw_view(t, addr, hs, hbuf, &err);
 		if (!hp) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment header: %s",
 				     err->message);
 			hw_error_destroy(err);
 			goto damaged;
 		}
-		size = field(hp, l->f_size, w);
+		size = hw_field(hp, l->f_size, w);
 		if (size > end - addr - hs || size % grain) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size %" PRIu64 " %s",
 				     size,
@@ -551,17 +430,17 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 		f.user = addr + hs;
 		f.size = size;
 		f.span = (uint64_t)hs + size;
-		f.free_link = field(hp, l->f_link, w);
+		f.free_link = hw_field(hp, l->f_link, w);
 		switch (l->era) {
 		case HW_FM_ERA_44:
 		case HW_FM_ERA_58:
-			f.used = field(hp, l->f_is_free, l->f_is_free_size) == 0;
-			if (f.used && (f.free_link || field(hp, l->f_prev_free, w)))
+			f.used = hw_field(hp, l->f_is_free, l->f_is_free_size) == 0;
+			if (f.used && (f.free_link || hw_field(hp, l->f_prev_free, w)))
 				hw_check_add(ck, HW_SEV_WARNING, addr, i,
 					     "used fragment still has free-list links");
 			break;
 		case HW_FM_ERA_42:
-			f.used = field(hp, l->f_prv_free, w) == 0;
+			f.used = hw_field(hp, l->f_prv_free, w) == 0;
 			break;
 		default:
 			while (fi < fs.n && fs.a[fi] < addr)
@@ -577,11 +456,11 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 				    "nxt_free is set but no free list reaches this fragment");
 			break;
 		}
-		f.file = field(hp, l->f_file, w);
-		f.func = field(hp, l->f_func, w);
-		f.mname = field(hp, l->f_mname, w);
-		f.line = field(hp, l->f_line, w);
-		f.check = field(hp, l->f_check, l->f_check_size);
+		f.file = hw_field(hp, l->f_file, w);
+		f.func = hw_field(hp, l->f_func, w);
+		f.mname = hw_field(hp, l->f_mname, w);
+		f.line = hw_field(hp, l->f_line, w);
+		f.check = hw_field(hp, l->f_check, l->f_check_size);
 		if (l->f_check != HW_NO_OFF && f.check != HW_QM_ST_CHECK)
 			hw_check_add(ck, HW_SEV_ERROR, addr, i,
 				     "start pattern 0x%" PRIx64 ", expected 0x%lx", f.check,
@@ -596,27 +475,13 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 			goto damaged;
 		}
 
-		st.frags++;
-		if (f.used) {
-			st.used_frags++;
-			st.used_bytes += size;
-		} else {
-			st.free_frags++;
-			st.free_bytes += size;
-		}
-		next = addr + hs + size;
-		if (fn && fn(arg, &f)) {
-			st.stopped = true;
-			addr = next;
+		addr += hs + size;
+		if (hw_walk_emit(&st, &f, fn, arg))
 			break;
-		}
-		addr = next;
 		continue;
 	damaged:
-		if (!resync)
+		if (!hw_walk_resync(t, o, ck, &st, i, &addr, stop, &probe.head))
 			break;
-		addr = hw_resync_gap(t, o, ck, &st, i, h->first_frag, addr, stop, grain, hs,
-				     fm_plausible, &probe, "f_malloc fragment header");
 		if (addr >= stop)
 			addr = end; /* the gap runs to the heap's end */
 	}
@@ -624,14 +489,14 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 	st.complete = addr == end && !st.stopped && !st.gaps;
 	if (st.complete && l->era >= HW_FM_ERA_42) {
 		/* the sentinel: size 0, not free, END_CHECK_PATTERN1 where a check exists */
-		const uint8_t *sp = view(t, end, hs, hbuf, &err);
+		const uint8_t *sp = hw_view(t, end, hs, hbuf, &err);
 		if (!sp) {
 			hw_check_add(ck, HW_SEV_WARNING, end, HW_NO_INDEX, "sentinel: %s",
 				     err->message);
 			hw_error_destroy(err);
 		} else {
-			uint64_t ssize = field(sp, l->f_size, w);
-			uint64_t schk = field(sp, l->f_check, l->f_check_size);
+			uint64_t ssize = hw_field(sp, l->f_size, w);
+			uint64_t schk = hw_field(sp, l->f_check, l->f_check_size);
 			if (ssize != 0)
 				hw_check_add(ck, HW_SEV_ERROR, end, HW_NO_INDEX,
 					     "the sentinel's size is %" PRIu64 ", not 0", ssize);
@@ -699,12 +564,7 @@ struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw
 			stop = true;
 		listed += bk.count;
 		sum_no += bk.no;
-		if (bk.count != bk.no)
-			hw_check_add(ck, HW_SEV_WARNING,
-				     h->block + l->b_free_hash + b * l->lnk_size, HW_NO_INDEX,
-				     "free bucket %" PRIu64 " lists %" PRIu64
-				     " fragments, its counter says %" PRIu64,
-				     b, bk.count, bk.no);
+		hw_check_bucket_count(ck, h->block + l->b_free_hash + b * l->lnk_size, &bk);
 		/* A listed bucket must have its bit; a stale set bit is harmless (lazy reset). */
 		if (bmp && bk.count && !((bmp[b / 8] >> (b % 8)) & 1))
 			hw_check_add(
@@ -713,10 +573,8 @@ struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw
 		if (bk.count && fn && fn(arg, &bk))
 			stop = true;
 	}
-	if (!stop && h->has_ffrags && sum_no != h->ffrags)
-		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
-			     "the bucket counters add up to %" PRIu64 ", ffrags says %" PRIu64,
-			     sum_no, h->ffrags);
+	if (!stop)
+		hw_check_bucket_sum(h, sum_no, ck);
 	(void)listed;
 	free(bmp);
 	return NULL;

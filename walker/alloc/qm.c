@@ -1,5 +1,4 @@
 /* qm.c - the q_malloc walker: linear fragment walk and free-hash lists. */
-#include <endian.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,51 +9,18 @@
 #include "heapwalk/mem.h"
 #include "heapwalk/target.h"
 #include "resync.h"
-
-/* Little-endian word of @w (4 or 8) bytes at @p + @off (off must be in range). */
-static inline uint64_t word_at(const uint8_t *p, uint32_t off, uint32_t w)
-{
-	if (off == HW_NO_OFF)
-		return 0;
-	if (w == 8) {
-		uint64_t v;
-		memcpy(&v, p + off, 8);
-		return le64toh(v);
-	} else {
-		uint32_t v;
-		memcpy(&v, p + off, 4);
-		return le32toh(v);
-	}
-}
+#include "walk.h"
 
 struct hw_error *hw_qm_read_header(const struct hw_target *t, const struct hw_qm_layout *l,
 				   uint64_t block, struct hw_heap_header *ret)
 {
-	uint8_t buf[128];
+	const struct hw_block_fields f = HW_KAM_BLOCK_FIELDS(l, b_last_frag_end);
 	uint32_t need = l->b_free_hash; /* every counter precedes the hash table */
-	struct hw_heap_header h;
-	struct hw_error *err;
 
-	if (need == 0 || need > sizeof(buf))
+	if (need == 0 || need > HW_KAM_BLOCK_MAX)
 		return hw_error_create(HW_ERR_INVALID_ARG, "q_malloc block header of %u bytes",
 				       need);
-	err = hw_mem_read(t->mem, buf, block, need);
-	if (err)
-		return hw_error_context(err, "cannot read 'qm_block' at 0x%" PRIx64, block);
-	memset(&h, 0, sizeof(h));
-	h.block = block;
-	h.has_type = l->b_type != HW_NO_OFF;
-	h.type = h.has_type ? word_at(buf, l->b_type, 4) : 0;
-	h.size = word_at(buf, l->b_size, l->word);
-	h.used = word_at(buf, l->b_used, l->word);
-	h.real_used = word_at(buf, l->b_real_used, l->word);
-	h.max_real_used = word_at(buf, l->b_max_real_used, l->word);
-	h.has_ffrags = l->b_ffrags != HW_NO_OFF;
-	h.ffrags = word_at(buf, l->b_ffrags, l->word);
-	h.first_frag = word_at(buf, l->b_first_frag, l->word);
-	h.last_frag_end = word_at(buf, l->b_last_frag_end, l->word);
-	*ret = h;
-	return NULL;
+	return hw_read_block_header(t, block, need, l->word, &f, "qm_block", ret);
 }
 
 /* The end of the heap the fragments must tile exactly: block + size. */
@@ -99,10 +65,7 @@ void hw_qm_check_counters(const struct hw_heap_header *h, const struct hw_walk_s
 				   "shrinking reallocs; not heap damage"
 				 : "the counter is lower than the heap");
 	}
-	if (h->has_ffrags && h->ffrags != st->free_frags)
-		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
-			     "the block counts %" PRIu64 " free fragments, the walk found %" PRIu64,
-			     h->ffrags, st->free_frags);
+	hw_check_free_count(h, st, "block", ck);
 }
 
 /* How far ahead of the walk memory is prefetched (bytes; a few fragments). */
@@ -110,10 +73,10 @@ void hw_qm_check_counters(const struct hw_heap_header *h, const struct hw_walk_s
 
 /* Resynchronisation: what a plausible fragment header looks like. */
 struct qm_probe {
+	struct hw_probe head; /* depth: following headers that must be plausible too */
 	const struct hw_target *t;
 	const struct hw_qm_layout *l;
 	uint64_t block, end;
-	int depth; /* following headers that must be plausible too */
 };
 
 /*
@@ -122,8 +85,9 @@ struct qm_probe {
  * whose free link is 0, 1 or inside the block; and so for the @depth
  * fragments after it (or it ends the heap).
  */
-static bool qm_plausible_depth(const struct qm_probe *p, uint64_t a, int depth)
+static bool qm_plausible_depth(const void *probe, uint64_t a, int depth)
 {
+	const struct qm_probe *p = probe;
 	const struct hw_qm_layout *l = p->l;
 	const uint64_t hs = l->frag_size, es = l->end_size, r = l->roundto ? l->roundto : 1;
 	uint64_t size, v, e;
@@ -155,13 +119,6 @@ static bool qm_plausible_depth(const struct qm_probe *p, uint64_t a, int depth)
 	}
 }
 
-static bool qm_plausible(void *ctx, uint64_t a)
-{
-	const struct qm_probe *p = ctx;
-
-	return qm_plausible_depth(p, a, p->depth);
-}
-
 struct hw_error *hw_qm_walk(const struct hw_target *t, const struct hw_qm_layout *l,
 			    const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
 			    struct hw_check *ck, struct hw_walk_stats *ret)
@@ -169,31 +126,94 @@ struct hw_error *hw_qm_walk(const struct hw_target *t, const struct hw_qm_layout
 	return hw_qm_walk_opts(t, l, h, NULL, fn, arg, ck, ret);
 }
 
-static uint64_t gcd64(uint64_t a, uint64_t b)
+/* The fragment layout in locals: the callback could alias *l, so the compiler would reload it. */
+struct qm_offs {
+	uint32_t size, u, file, func, mname, line, check, check1, check2, esize;
+};
+
+static inline __attribute__((always_inline)) struct qm_offs qm_offs(const struct hw_qm_layout *l)
 {
-	while (b) {
-		uint64_t r = a % b;
-		a = b;
-		b = r;
-	}
-	return a;
+	return (struct qm_offs){.size = l->f_size,
+				.u = l->f_u,
+				.file = l->f_file,
+				.func = l->f_func,
+				.mname = l->f_mname,
+				.line = l->f_line,
+				.check = l->f_check,
+				.check1 = l->e_check1,
+				.check2 = l->e_check2,
+				.esize = l->e_size};
 }
 
-/* A fragment word; @W (4 or 8) is a constant in walk_inplace, so each read is one load. */
-static inline __attribute__((always_inline)) uint64_t word_w(const uint8_t *p, uint32_t off,
-							     unsigned W)
+/* Memory ahead of the walk at @addr prefetched up to PREFETCH_AHEAD; *pf: how far it is. */
+static inline __attribute__((always_inline)) void
+prefetch_ahead(const uint8_t *base, uint64_t start, uint64_t addr, uint64_t end, uint64_t *pf)
 {
-	if (off == HW_NO_OFF)
-		return 0;
-	if (W == 8) {
-		uint64_t v;
-		memcpy(&v, p + off, 8);
-		return le64toh(v);
-	} else {
-		uint32_t v;
-		memcpy(&v, p + off, 4);
-		return le32toh(v);
+	uint64_t ahead = end - addr > PREFETCH_AHEAD ? addr + PREFETCH_AHEAD : end;
+
+	for (; *pf < ahead; *pf += 64)
+		__builtin_prefetch(base + (*pf - start));
+}
+
+/* A header's size past the @room left or off the ROUNDTO grid: a finding, and true. */
+static inline __attribute__((always_inline)) bool size_bad(struct hw_check *ck, uint64_t addr,
+							   uint64_t i, uint64_t size, uint64_t room,
+							   uint64_t roundto, bool pow2)
+{
+	bool misaligned = roundto > 1 && (pow2 ? size & (roundto - 1) : size % roundto);
+
+	if (__builtin_expect(size <= room && !misaligned, 1))
+		return false;
+	hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size %" PRIu64 " %s", size,
+		     misaligned ? "is not a multiple of ROUNDTO" : "runs past the end of the heap");
+	return true;
+}
+
+/*
+ * Fragment @i at @addr of @size bytes, its header at @hp and its trailer at
+ * @ep, into *f; and the findings its own words give: the trailer's size,
+ * the patterns (debug builds), a free link of 1. @W is the word size, a
+ * constant in walk_inplace.
+ */
+static inline __attribute__((always_inline)) void
+read_frag(const struct qm_offs *o, bool debug, uint32_t hs, uint64_t span0, const uint8_t *hp,
+	  const uint8_t *ep, uint64_t i, uint64_t addr, uint64_t size, unsigned W,
+	  struct hw_frag *f, struct hw_check *ck)
+{
+	f->index = i;
+	f->addr = addr;
+	f->user = addr + hs;
+	f->size = size;
+	f->free_link = hw_field(hp, o->u, W);
+	f->used = f->free_link == 0;
+	f->file = hw_field(hp, o->file, W);
+	f->func = hw_field(hp, o->func, W);
+	f->mname = hw_field(hp, o->mname, W);
+	f->line = hw_field(hp, o->line, W);
+	f->check = hw_field(hp, o->check, W);
+	f->end_check1 = hw_field(ep, o->check1, W);
+	f->end_check2 = hw_field(ep, o->check2, W);
+	f->end_size = hw_field(ep, o->esize, W);
+	f->span = span0 + size;
+
+	if (__builtin_expect(f->end_size != size, 0))
+		hw_check_add(ck, HW_SEV_ERROR, addr, i,
+			     "trailer size %" PRIu64 ", header size %" PRIu64, f->end_size, size);
+	if (debug) {
+		if (__builtin_expect(f->check != HW_QM_ST_CHECK, 0))
+			hw_check_add(ck, HW_SEV_ERROR, addr, i,
+				     "start pattern 0x%" PRIx64 ", expected 0x%lx", f->check,
+				     HW_QM_ST_CHECK);
+		if (__builtin_expect(
+			f->end_check1 != HW_QM_END_CHECK1 || f->end_check2 != HW_QM_END_CHECK2, 0))
+			hw_check_add(
+			    ck, HW_SEV_ERROR, addr + hs + size, i,
+			    "end patterns 0x%" PRIx64 ", 0x%" PRIx64 ", expected 0x%lx, 0x%lx",
+			    f->end_check1, f->end_check2, HW_QM_END_CHECK1, HW_QM_END_CHECK2);
 	}
+	if (__builtin_expect(f->free_link == 1, 0))
+		hw_check_add(ck, HW_SEV_WARNING, addr, i,
+			     "free link is 1: the core was taken inside a free with join");
 }
 
 /*
@@ -209,9 +229,7 @@ walk_inplace(const struct hw_qm_layout *l, const uint8_t *base, uint64_t start, 
 	     struct hw_walk_stats *st, unsigned W)
 {
 	const uint32_t hs = l->frag_size, es = l->end_size;
-	const uint32_t o_size = l->f_size, o_u = l->f_u, o_file = l->f_file, o_func = l->f_func,
-		       o_mname = l->f_mname, o_line = l->f_line, o_check = l->f_check,
-		       o_check1 = l->e_check1, o_check2 = l->e_check2, o_esize = l->e_size;
+	const struct qm_offs o = qm_offs(l);
 	const uint64_t roundto = l->roundto, span0 = (uint64_t)hs + es;
 	const bool debug = l->debug, pow2 = roundto && !(roundto & (roundto - 1));
 	uint64_t addr = start, pf = start;
@@ -219,91 +237,44 @@ walk_inplace(const struct hw_qm_layout *l, const uint8_t *base, uint64_t start, 
 
 	memset(&f, 0, sizeof(f));
 	for (uint64_t i = 0; addr < end; i++) {
-		const uint8_t *hp, *ep;
-		uint64_t size, eaddr, ahead, used;
-		bool misaligned;
+		const uint8_t *hp;
+		uint64_t size, used;
 
 		if (__builtin_expect(addr == meet, 0)) {
 			st->met = true;
 			break;
 		}
-		if (i >= limit) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i,
-				     "walk exceeded %" PRIu64 " fragments", limit);
+		if (hw_walk_exceeded(ck, addr, i, limit, "fragments") ||
+		    hw_walk_short(ck, addr, end, i, span0))
 			break;
-		}
-		if (end - addr < span0) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i,
-				     "%" PRIu64
-				     " bytes left at the heap end, too few for a fragment",
-				     end - addr);
-			break;
-		}
-		ahead = end - addr > PREFETCH_AHEAD ? addr + PREFETCH_AHEAD : end;
-		for (; pf < ahead; pf += 64)
-			__builtin_prefetch(base + (pf - start));
+		prefetch_ahead(base, start, addr, end, &pf);
 		hp = base + (addr - start);
-		size = word_w(hp, o_size, W);
-		misaligned = roundto > 1 && (pow2 ? size & (roundto - 1) : size % roundto);
-		if (size > end - addr - span0 || misaligned) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size %" PRIu64 " %s",
-				     size,
-				     misaligned ? "is not a multiple of ROUNDTO"
-						: "runs past the end of the heap");
+		size = hw_field(hp, o.size, W);
+		if (size_bad(ck, addr, i, size, end - addr - span0, roundto, pow2))
 			break;
-		}
-		eaddr = addr + hs + size;
-		ep = base + (eaddr - start);
-		f.index = i;
-		f.addr = addr;
-		f.user = addr + hs;
-		f.size = size;
-		f.free_link = word_w(hp, o_u, W);
-		f.used = f.free_link == 0;
-		f.file = word_w(hp, o_file, W);
-		f.func = word_w(hp, o_func, W);
-		f.mname = word_w(hp, o_mname, W);
-		f.line = word_w(hp, o_line, W);
-		f.check = word_w(hp, o_check, W);
-		f.end_check1 = word_w(ep, o_check1, W);
-		f.end_check2 = word_w(ep, o_check2, W);
-		f.end_size = word_w(ep, o_esize, W);
-		f.span = span0 + size;
-
-		if (__builtin_expect(f.end_size != size, 0))
-			hw_check_add(ck, HW_SEV_ERROR, addr, i,
-				     "trailer size %" PRIu64 ", header size %" PRIu64, f.end_size,
-				     size);
-		if (debug) {
-			if (__builtin_expect(f.check != HW_QM_ST_CHECK, 0))
-				hw_check_add(ck, HW_SEV_ERROR, addr, i,
-					     "start pattern 0x%" PRIx64 ", expected 0x%lx", f.check,
-					     HW_QM_ST_CHECK);
-			if (__builtin_expect(f.end_check1 != HW_QM_END_CHECK1 ||
-						 f.end_check2 != HW_QM_END_CHECK2,
-					     0))
-				hw_check_add(ck, HW_SEV_ERROR, eaddr, i,
-					     "end patterns 0x%" PRIx64 ", 0x%" PRIx64
-					     ", expected 0x%lx, 0x%lx",
-					     f.end_check1, f.end_check2, HW_QM_END_CHECK1,
-					     HW_QM_END_CHECK2);
-		}
-		if (__builtin_expect(f.free_link == 1, 0))
-			hw_check_add(ck, HW_SEV_WARNING, addr, i,
-				     "free link is 1: the core was taken inside a free with join");
+		read_frag(&o, debug, hs, span0, hp, hp + hs + size, i, addr, size, W, &f, ck);
 		used = f.used;
 		st->frags++;
 		st->used_frags += used;
 		st->free_frags += 1 - used;
 		st->used_bytes += size & (0 - used);
 		st->free_bytes += size & (used - 1);
-		addr = eaddr + es;
+		addr += span0 + size;
 		if (fn && fn(arg, &f)) {
 			st->stopped = true;
 			break;
 		}
 	}
 	return addr;
+}
+
+/* Read @len bytes at @addr: in @base's piece when there is one, else through @buf. */
+static inline const uint8_t *frag_view(const struct hw_target *t, const uint8_t *base,
+				       uint64_t start, uint64_t addr, uint32_t len, uint8_t *buf,
+				       struct hw_error **err)
+{
+	*err = NULL;
+	return base ? base + (addr - start) : hw_view(t, addr, len, buf, err);
 }
 
 struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_layout *l,
@@ -313,14 +284,19 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 {
 	const bool resync = o && o->resync;
 	const uint64_t from = o ? o->from : 0, meet = o ? o->meet : 0;
-	struct qm_probe probe = {.t = t, .l = l, .block = h->block, .depth = l->debug ? 1 : 2};
 	const uint32_t hs = l->frag_size, es = l->end_size, w = l->word;
-	/* the layout in locals: the callback could alias *l, so the compiler would reload it */
-	const uint32_t o_size = l->f_size, o_u = l->f_u, o_file = l->f_file, o_func = l->f_func,
-		       o_mname = l->f_mname, o_line = l->f_line, o_check = l->f_check,
-		       o_check1 = l->e_check1, o_check2 = l->e_check2, o_esize = l->e_size;
-	const uint64_t roundto = l->roundto;
+	const struct qm_offs offs = qm_offs(l);
+	const uint64_t roundto = l->roundto, span0 = (uint64_t)hs + es;
 	const bool debug = l->debug, pow2 = roundto && !(roundto & (roundto - 1));
+	struct qm_probe probe = {.head = {.at = qm_plausible_depth,
+					  .depth = debug ? 1 : 2,
+					  .origin = h->first_frag,
+					  .step = hw_gcd(roundto ? roundto : 1, span0),
+					  .need = hs + es,
+					  .what = "q_malloc fragment header"},
+				 .t = t,
+				 .l = l,
+				 .block = h->block};
 	uint8_t hbuf[256], ebuf[128];
 	struct hw_walk_stats st;
 	struct hw_frag f;
@@ -377,48 +353,25 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 
 	for (uint64_t i = 0; addr < end; i++) {
 		const uint8_t *hp, *ep;
-		uint64_t size, eaddr, next;
-		bool misaligned;
+		struct hw_error *err;
+		uint64_t size, eaddr;
 
-		if (i >= limit) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i,
-				     "walk exceeded %" PRIu64 " fragments", limit);
+		if (hw_walk_exceeded(ck, addr, i, limit, "fragments"))
 			break;
-		}
-		if (end - addr < (uint64_t)hs + es) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i,
-				     "%" PRIu64
-				     " bytes left at the heap end, too few for a fragment",
-				     end - addr);
+		if (hw_walk_short(ck, addr, end, i, span0))
 			goto damaged;
-		}
-		if (base) {
-			uint64_t ahead = end - addr > PREFETCH_AHEAD ? addr + PREFETCH_AHEAD : end;
-			for (; pf < ahead; pf += 64)
-				__builtin_prefetch(base + (pf - start));
-			hp = base + (addr - start);
-		} else {
-			hp = hw_mem_peek(t->mem, addr, hs);
-		}
+		if (base)
+			prefetch_ahead(base, start, addr, end, &pf);
+		hp = frag_view(t, base, start, addr, hs, hbuf, &err);
 		if (!hp) {
-			struct hw_error *err = hw_mem_read(t->mem, hbuf, addr, hs);
-			if (err) {
-				hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment header: %s",
-					     err->message);
-				hw_error_destroy(err);
-				goto damaged;
-			}
-			hp = hbuf;
-		}
-		size = word_at(hp, o_size, w);
-		misaligned = roundto > 1 && (pow2 ? size & (roundto - 1) : size % roundto);
-		if (size > end - addr - hs - es || misaligned) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size %" PRIu64 " %s",
-				     size,
-				     misaligned ? "is not a multiple of ROUNDTO"
-						: "runs past the end of the heap");
+			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment header: %s",
+				     err->message);
+			hw_error_destroy(err);
 			goto damaged;
 		}
+		size = hw_field(hp, offs.size, w);
+		if (size_bad(ck, addr, i, size, end - addr - span0, roundto, pow2))
+			goto damaged;
 		if (resync && size == 0) {
 			hw_check_add(
 			    ck, HW_SEV_ERROR, addr, i,
@@ -426,81 +379,28 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 			goto damaged;
 		}
 		eaddr = addr + hs + size;
-		ep = base ? base + (eaddr - start) : hw_mem_peek(t->mem, eaddr, es);
+		ep = frag_view(t, base, start, eaddr, es, ebuf, &err);
 		if (!ep) {
-			struct hw_error *err = hw_mem_read(t->mem, ebuf, eaddr, es);
-			if (err) {
-				hw_check_add(ck, HW_SEV_ERROR, eaddr, i, "fragment trailer: %s",
-					     err->message);
-				hw_error_destroy(err);
-				goto damaged;
-			}
-			ep = ebuf;
+			hw_check_add(ck, HW_SEV_ERROR, eaddr, i, "fragment trailer: %s",
+				     err->message);
+			hw_error_destroy(err);
+			goto damaged;
 		}
-		f.index = i;
-		f.addr = addr;
-		f.user = addr + hs;
-		f.size = size;
-		f.free_link = word_at(hp, o_u, w);
-		f.used = f.free_link == 0;
-		f.file = word_at(hp, o_file, w);
-		f.func = word_at(hp, o_func, w);
-		f.mname = word_at(hp, o_mname, w);
-		f.line = word_at(hp, o_line, w);
-		f.check = word_at(hp, o_check, w);
-		f.end_check1 = word_at(ep, o_check1, w);
-		f.end_check2 = word_at(ep, o_check2, w);
-		f.end_size = word_at(ep, o_esize, w);
-		f.span = (uint64_t)hs + size + es;
+		read_frag(&offs, debug, hs, span0, hp, ep, i, addr, size, w, &f, ck);
 		f.gaps = st.gaps;
-
-		if (f.end_size != size)
-			hw_check_add(ck, HW_SEV_ERROR, addr, i,
-				     "trailer size %" PRIu64 ", header size %" PRIu64, f.end_size,
-				     size);
-		if (debug) {
-			if (f.check != HW_QM_ST_CHECK)
-				hw_check_add(ck, HW_SEV_ERROR, addr, i,
-					     "start pattern 0x%" PRIx64 ", expected 0x%lx", f.check,
-					     HW_QM_ST_CHECK);
-			if (f.end_check1 != HW_QM_END_CHECK1 || f.end_check2 != HW_QM_END_CHECK2)
-				hw_check_add(ck, HW_SEV_ERROR, eaddr, i,
-					     "end patterns 0x%" PRIx64 ", 0x%" PRIx64
-					     ", expected 0x%lx, 0x%lx",
-					     f.end_check1, f.end_check2, HW_QM_END_CHECK1,
-					     HW_QM_END_CHECK2);
-		}
-		if (f.free_link == 1)
-			hw_check_add(ck, HW_SEV_WARNING, addr, i,
-				     "free link is 1: the core was taken inside a free with join");
 		/* a header whose size the trailer or the pattern doubts: believe it only if it
 		 * leads to another plausible header */
 		if (resync && (debug ? f.check != HW_QM_ST_CHECK : f.end_size != size) &&
 		    eaddr + es != end && !qm_plausible_depth(&probe, eaddr + es, 0))
 			goto damaged;
 
-		st.frags++;
-		if (f.used) {
-			st.used_frags++;
-			st.used_bytes += size;
-		} else {
-			st.free_frags++;
-			st.free_bytes += size;
-		}
-		next = eaddr + es;
-		if (fn && fn(arg, &f)) {
-			st.stopped = true;
-			addr = next;
+		addr = eaddr + es;
+		if (hw_walk_emit(&st, &f, fn, arg))
 			break;
-		}
-		addr = next;
 		continue;
 	damaged:
-		if (!resync)
+		if (!hw_walk_resync(t, o, ck, &st, i, &addr, end, &probe.head))
 			break;
-		addr = hw_resync_gap(t, o, ck, &st, i, h->first_frag, addr, end,
-				     gcd64(roundto ? roundto : 1, (uint64_t)hs + es), hs + es,
-				     qm_plausible, &probe, "q_malloc fragment header");
 		pf = addr;
 	}
 done:
@@ -519,7 +419,8 @@ struct hw_error *hw_qm_split_point(const struct hw_target *t, const struct hw_qm
 				   const struct hw_heap_header *h, uint64_t *ret)
 {
 	const uint32_t hs = l->frag_size, es = l->end_size;
-	struct qm_probe probe = {.t = t, .l = l, .block = h->block, .depth = 4};
+	struct qm_probe probe = {
+	    .head = {qm_plausible_depth, 4}, .t = t, .l = l, .block = h->block};
 	struct hw_check scratch;
 	uint64_t start, end, step, a, stop, work_end, last = 0;
 	bool ok;
@@ -537,7 +438,7 @@ struct hw_error *hw_qm_split_point(const struct hw_target *t, const struct hw_qm
 	if (end - start < 2 * ((uint64_t)hs + es))
 		return hw_error_create(HW_ERR_UNSUPPORTED, "heap too small to split");
 	/* every header lies at first_frag + a multiple of this */
-	step = gcd64(l->roundto ? l->roundto : 1, (uint64_t)hs + es);
+	step = hw_gcd(l->roundto ? l->roundto : 1, (uint64_t)hs + es);
 	/*
 	 * Heaps fill from the start and usually end in one big free fragment:
 	 * halve the work, not the address range, by leaving that last fragment
@@ -553,13 +454,32 @@ struct hw_error *hw_qm_split_point(const struct hw_target *t, const struct hw_qm
 	a = start + (work_end - start) / 2 / step * step;
 	stop = end - a > SPLIT_SCAN ? a + SPLIT_SCAN : end;
 	for (; a < stop; a += step) {
-		if (a > start && qm_plausible(&probe, a)) {
+		if (a > start && hw_probe_plausible(&probe, a)) {
 			*ret = a;
 			return NULL;
 		}
 	}
 	return hw_error_create(HW_ERR_UNSUPPORTED,
 			       "no fragment header found near the middle: no split walk");
+}
+
+/* Bucket @b's head (a struct qm_frag_lnk, a sentinel fragment) in the block. */
+static inline uint64_t bucket_head(const struct hw_qm_layout *l, uint64_t block, uint64_t b)
+{
+	return block + l->b_free_hash + b * l->lnk_size;
+}
+
+static void report_no_end(struct hw_check *ck, uint64_t head, uint64_t b, uint64_t limit)
+{
+	hw_check_add(ck, HW_SEV_ERROR, head, HW_NO_INDEX,
+		     "free bucket %" PRIu64 " does not end after %" PRIu64 " elements (a cycle?)",
+		     b, limit);
+}
+
+static void report_unreadable(struct hw_check *ck, uint64_t b, uint64_t a)
+{
+	hw_check_add(ck, HW_SEV_ERROR, a, HW_NO_INDEX,
+		     "free bucket %" PRIu64 ": element 0x%" PRIx64 " cannot be read", b, a);
 }
 
 /*
@@ -570,73 +490,35 @@ static bool walk_bucket(const struct hw_target *t, const struct hw_qm_layout *l,
 			const struct hw_heap_header *h, uint64_t b, uint64_t start, uint64_t end,
 			uint64_t limit, struct hw_check *ck, struct hw_free_bucket *bk)
 {
-	uint64_t head = h->block + l->b_free_hash + b * l->lnk_size;
-	uint64_t cur, no = 0;
+	uint64_t head = bucket_head(l, h->block, b);
+	uint64_t cur;
 	struct hw_error *err;
 
-	memset(bk, 0, sizeof(*bk));
-	bk->index = b;
-	err = hw_target_read_word(t, head + l->f_u, &cur);
-	if (!err)
-		err = hw_target_read_word(t, head + l->l_no, &no);
-	if (err) {
-		hw_check_add(ck, HW_SEV_ERROR, head, HW_NO_INDEX, "free bucket %" PRIu64 ": %s", b,
-			     err->message);
-		hw_error_destroy(err);
+	if (!hw_bucket_begin(t, ck, head, l->f_u, l->l_no, b, bk, &cur))
 		return false;
-	}
-	bk->no = no;
 	while (cur != head) {
 		if (bk->count >= limit) {
-			hw_check_add(ck, HW_SEV_ERROR, head, HW_NO_INDEX,
-				     "free bucket %" PRIu64 " does not end after %" PRIu64
-				     " elements (a cycle?)",
-				     b, limit);
+			report_no_end(ck, head, b, limit);
 			break;
 		}
 		if (cur < start || cur >= end) {
-			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
-				     "free bucket %" PRIu64 " links to 0x%" PRIx64
-				     ", outside the heap",
-				     b, cur);
+			hw_bucket_outside(ck, cur, b, cur);
 			break;
 		}
-		if (bk->count == 0) {
-			err = hw_target_read_word(t, cur + l->f_size, &bk->first_size);
-			if (err) {
-				hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
-					     "free bucket %" PRIu64 ": %s", b, err->message);
-				hw_error_destroy(err);
-				break;
-			}
+		if (bk->count == 0 &&
+		    (err = hw_target_read_word(t, cur + l->f_size, &bk->first_size))) {
+			hw_bucket_error(ck, cur, b, err);
+			break;
 		}
 		bk->count++;
 		err = hw_target_read_word(t, cur + l->f_u, &cur);
 		if (err) {
-			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
-				     "free bucket %" PRIu64 ": %s", b, err->message);
-			hw_error_destroy(err);
+			hw_bucket_error(ck, cur, b, err);
 			break;
 		}
 	}
-	if (bk->count != bk->no)
-		hw_check_add(ck, HW_SEV_WARNING, head, HW_NO_INDEX,
-			     "free bucket %" PRIu64 " lists %" PRIu64
-			     " fragments, its counter says %" PRIu64,
-			     b, bk->count, bk->no);
+	hw_check_bucket_count(ck, head, bk);
 	return true;
-}
-
-struct link_reader {
-	const struct hw_target *t;
-	uint32_t off, w;
-};
-
-static bool read_link(void *ctx, uint64_t a, uint64_t *ret)
-{
-	const struct link_reader *r = ctx;
-
-	return hw_resync_word(r->t, a + r->off, r->w, ret);
 }
 
 /*
@@ -651,9 +533,9 @@ static void deep_bucket(const struct hw_target *t, const struct hw_qm_layout *l,
 			uint64_t start, uint64_t end, uint64_t limit, struct hw_check *ck,
 			struct hw_free_bucket *bk)
 {
-	const uint64_t head = h->block + l->b_free_hash + b * l->lnk_size;
+	const uint64_t head = bucket_head(l, h->block, b);
 	const uint32_t w = l->word;
-	uint64_t cur, first, prev = head, prev_size = 0, no = 0;
+	uint64_t cur, first, prev = head, prev_size = 0, no = 0, tail;
 	bool back_reported = false, sorted_reported = false;
 	struct hw_cycle cyc;
 
@@ -673,49 +555,25 @@ static void deep_bucket(const struct hw_target *t, const struct hw_qm_layout *l,
 		uint64_t size, back;
 
 		if (bk->count >= limit) {
-			hw_check_add(ck, HW_SEV_ERROR, head, HW_NO_INDEX,
-				     "free bucket %" PRIu64 " does not end after %" PRIu64
-				     " elements (a cycle?)",
-				     b, limit);
+			report_no_end(ck, head, b, limit);
 			return;
 		}
 		if (hw_cycle_step(&cyc, cur)) {
-			struct link_reader rd = {t, l->f_u, w};
-			uint64_t closer, entry, len;
-			if (hw_cycle_locate(first, read_link, &rd, limit, &closer, &entry, &len))
-				hw_check_add(ck, HW_SEV_ERROR, closer, HW_NO_INDEX,
-					     "free bucket %" PRIu64 " runs in a cycle: 0x%" PRIx64
-					     " links back to 0x%" PRIx64
-					     ", already on the list (a cycle of %" PRIu64 ")",
-					     b, closer, entry, len);
-			else
-				hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
-					     "free bucket %" PRIu64 " runs in a cycle: 0x%" PRIx64
-					     " comes round again after %" PRIu64 " elements",
-					     b, cur, bk->count);
+			hw_bucket_cycle(t, ck, b, first, l->f_u, w, limit, cur, bk->count);
 			return;
 		}
 		if (cur < start || cur >= end || end - cur < (uint64_t)l->frag_size + l->end_size) {
-			hw_check_add(ck, HW_SEV_ERROR, prev, HW_NO_INDEX,
-				     "free bucket %" PRIu64 " links to 0x%" PRIx64
-				     ", outside the heap",
-				     b, cur);
+			hw_bucket_outside(ck, prev, b, cur);
 			return;
 		}
 		if (!hw_resync_word(t, cur + l->f_size, w, &size)) {
-			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
-				     "free bucket %" PRIu64 ": element 0x%" PRIx64
-				     " cannot be read",
-				     b, cur);
+			report_unreadable(ck, b, cur);
 			return;
 		}
 		if (o->elem)
 			o->elem(o->elem_arg, b, cur, size);
 		if (hw_qm_hash(l, size) != b)
-			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
-				     "free fragment of %" PRIu64 " bytes listed in bucket %" PRIu64
-				     ", it belongs in %" PRIu64,
-				     size, b, hw_qm_hash(l, size));
+			hw_bucket_misplaced(ck, cur, size, b, hw_qm_hash(l, size));
 		if (bk->count && size < prev_size && !sorted_reported) {
 			hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
 				     "free bucket %" PRIu64 " is not sorted by size (%" PRIu64
@@ -739,28 +597,17 @@ static void deep_bucket(const struct hw_target *t, const struct hw_qm_layout *l,
 		prev = cur;
 		prev_size = size;
 		if (!hw_resync_word(t, cur + l->f_u, w, &cur)) {
-			hw_check_add(ck, HW_SEV_ERROR, prev, HW_NO_INDEX,
-				     "free bucket %" PRIu64 ": element 0x%" PRIx64
-				     " cannot be read",
-				     b, prev);
+			report_unreadable(ck, b, prev);
 			return;
 		}
 	}
-	{
-		uint64_t tail;
-		/* the sentinel's trailer follows its header: tail.prev_free is the last element */
-		if (hw_resync_word(t, head + l->frag_size + l->e_prev_free, w, &tail) &&
-		    tail != prev)
-			hw_check_add(ck, HW_SEV_ERROR, head, HW_NO_INDEX,
-				     "free bucket %" PRIu64 ": the tail links back to 0x%" PRIx64
-				     ", the last element is 0x%" PRIx64,
-				     b, tail, prev);
-	}
-	if (bk->count != bk->no)
-		hw_check_add(ck, HW_SEV_WARNING, head, HW_NO_INDEX,
-			     "free bucket %" PRIu64 " lists %" PRIu64
-			     " fragments, its counter says %" PRIu64,
-			     b, bk->count, bk->no);
+	/* the sentinel's trailer follows its header: tail.prev_free is the last element */
+	if (hw_resync_word(t, head + l->frag_size + l->e_prev_free, w, &tail) && tail != prev)
+		hw_check_add(ck, HW_SEV_ERROR, head, HW_NO_INDEX,
+			     "free bucket %" PRIu64 ": the tail links back to 0x%" PRIx64
+			     ", the last element is 0x%" PRIx64,
+			     b, tail, prev);
+	hw_check_bucket_count(ck, head, bk);
 }
 
 /* Lists followed side by side in the fast pass (more were no faster on the bench machine). */
@@ -772,7 +619,7 @@ static inline bool heap_word(const uint8_t *base, uint64_t start, uint64_t end, 
 {
 	if (addr < start || addr >= end || off > end - addr || w > end - addr - off)
 		return false;
-	*ret = word_at(base + (addr - start), off, w);
+	*ret = hw_field(base + (addr - start), off, w);
 	return true;
 }
 
@@ -817,7 +664,7 @@ static void lane_step(struct lanes *fl, struct lane *ln)
 
 	while (!ln->busy && fl->next < l->hash_size) {
 		uint64_t b = fl->next++;
-		ln->head = block + l->b_free_hash + b * l->lnk_size;
+		ln->head = bucket_head(l, block, b);
 		bk = &fl->res[b];
 		bk->index = b;
 		if (!heap_word(fl->base, block, end, ln->head, l->f_u, w, &ln->cur) ||
@@ -910,10 +757,7 @@ static struct hw_error *deep_walk_free(const struct hw_target *t, const struct h
 		if (bk.count && fn && fn(arg, &bk))
 			return NULL;
 	}
-	if (h->has_ffrags && sum_no != h->ffrags)
-		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
-			     "the bucket counters add up to %" PRIu64 ", ffrags says %" PRIu64,
-			     sum_no, h->ffrags);
+	hw_check_bucket_sum(h, sum_no, ck);
 	return NULL;
 }
 

@@ -1,5 +1,4 @@
 /* resync.c - resynchronising a walk after damage, and free-list cycle detection. */
-#include <endian.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -9,6 +8,7 @@
 #include "heapwalk/mem.h"
 #include "heapwalk/target.h"
 #include "resync.h"
+#include "walk.h"
 
 bool hw_resync_word(const struct hw_target *t, uint64_t a, uint32_t w, uint64_t *ret)
 {
@@ -23,16 +23,15 @@ bool hw_resync_word(const struct hw_target *t, uint64_t a, uint32_t w, uint64_t 
 		}
 		p = b;
 	}
-	if (w == 8) {
-		uint64_t v;
-		memcpy(&v, p, 8);
-		*ret = le64toh(v);
-	} else {
-		uint32_t v;
-		memcpy(&v, p, 4);
-		*ret = le32toh(v);
-	}
+	*ret = hw_field(p, 0, w);
 	return true;
+}
+
+bool hw_probe_plausible(void *ctx, uint64_t a)
+{
+	const struct hw_probe *p = ctx;
+
+	return p->at(p, a, p->depth);
 }
 
 /* The lowest readable address at or after @a, or 0 if none. */

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "heapwalk/alloc.h"
+
 struct hw_target;
 struct hw_check;
 struct hw_walk_opts;
@@ -16,6 +18,22 @@ struct hw_walk_stats;
 
 /* Whether a plausible fragment header starts at @a (reads only through the target). */
 typedef bool (*hw_plausible_fn)(void *ctx, uint64_t a);
+
+/*
+ * What a walker's probe starts with: @at says whether a plausible header
+ * starts at @a and the @depth headers after it are plausible too.
+ * hw_probe_plausible is the hw_plausible_fn of any such probe, at its
+ * @depth. For hw_walk_resync: headers lie on @origin's grid of @step
+ * bytes, need @need readable bytes and are called @what in findings.
+ */
+struct hw_probe {
+	bool (*at)(const void *probe, uint64_t a, int depth);
+	int depth;
+	uint64_t origin, step;
+	uint32_t need;
+	const char *what;
+};
+bool hw_probe_plausible(void *ctx, uint64_t a);
 
 /*
  * The first address in (@from, @end) that lies on @origin's grid of @step
@@ -34,6 +52,24 @@ uint64_t hw_resync_gap(const struct hw_target *t, const struct hw_walk_opts *o, 
 		       struct hw_walk_stats *st, uint64_t index, uint64_t origin, uint64_t from,
 		       uint64_t end, uint64_t step, uint32_t need, hw_plausible_fn ok, void *ctx,
 		       const char *what);
+
+/*
+ * A walk met damage at *@addr (step @index). Unless @o asks to
+ * resynchronise the walk ends there: false. Otherwise the gap up to the
+ * next header @p finds plausible before @end is accounted for
+ * (hw_resync_gap) and *@addr moves past it. Inline, so that the walk's
+ * address stays in a register.
+ */
+static inline bool hw_walk_resync(const struct hw_target *t, const struct hw_walk_opts *o,
+				  struct hw_check *ck, struct hw_walk_stats *st, uint64_t index,
+				  uint64_t *addr, uint64_t end, struct hw_probe *p)
+{
+	if (!o || !o->resync)
+		return false;
+	*addr = hw_resync_gap(t, o, ck, st, index, p->origin, *addr, end, p->step, p->need,
+			      hw_probe_plausible, p, p->what);
+	return true;
+}
 
 /*
  * Brent's cycle detection for a list followed one element at a time: call

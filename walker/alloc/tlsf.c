@@ -1,6 +1,6 @@
 /* tlsf.c - the TLSF walker: blocks up to the sentinel, the fl/sl free lists and bitmaps. */
-#include <endian.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,21 +10,10 @@
 #include "heapwalk/mem.h"
 #include "heapwalk/target.h"
 #include "resync.h"
+#include "walk.h"
 
-static inline uint64_t field(const uint8_t *p, uint32_t off, uint32_t w)
-{
-	if (off == HW_NO_OFF)
-		return 0;
-	if (w == 8) {
-		uint64_t v;
-		memcpy(&v, p + off, 8);
-		return le64toh(v);
-	} else {
-		uint32_t v;
-		memcpy(&v, p + off, 4);
-		return le32toh(v);
-	}
-}
+/* The control structure up to the bitmaps, where every counter lies. */
+#define TLSF_CONTROL_MAX 256
 
 #define FREE_BIT 1u
 #define PREV_FREE_BIT 2u
@@ -32,28 +21,28 @@ static inline uint64_t field(const uint8_t *p, uint32_t off, uint32_t w)
 struct hw_error *hw_tlsf_read_header(const struct hw_target *t, const struct hw_tlsf_layout *l,
 				     uint64_t control, struct hw_heap_header *ret)
 {
-	uint8_t buf[256];
+	const struct hw_block_fields f = {
+	    .type = HW_NO_OFF,
+	    .size = l->c_total_size,
+	    .used = l->c_allocated,
+	    .real_used = l->c_real_used,
+	    .max_real_used = l->c_max_used,
+	    .ffrags = l->c_fragments,
+	    .max_frags = l->c_max_fragments,
+	    .first_frag = HW_NO_OFF,
+	    .last_frag_end = HW_NO_OFF,
+	};
 	uint32_t need = l->c_fl_bitmap; /* the six counters precede the bitmaps */
 	struct hw_heap_header h;
 	struct hw_error *err;
 	uint64_t first, sentinel;
 
-	if (need == 0 || need > sizeof(buf) || l->c_total_size == HW_NO_OFF ||
+	if (need == 0 || need > TLSF_CONTROL_MAX || l->c_total_size == HW_NO_OFF ||
 	    l->c_total_size + l->word > need)
 		return hw_error_create(HW_ERR_INVALID_ARG, "TLSF control header of %u bytes", need);
-	err = hw_mem_read(t->mem, buf, control, need);
+	err = hw_read_block_header(t, control, need, l->word, &f, "control_t", &h);
 	if (err)
-		return hw_error_context(err, "cannot read 'control_t' at 0x%" PRIx64, control);
-	memset(&h, 0, sizeof(h));
-	h.block = control;
-	h.size = field(buf, l->c_total_size, l->word);
-	h.used = field(buf, l->c_allocated, l->word);
-	h.real_used = field(buf, l->c_real_used, l->word);
-	h.max_real_used = field(buf, l->c_max_used, l->word);
-	h.has_ffrags = l->c_fragments != HW_NO_OFF;
-	h.ffrags = field(buf, l->c_fragments, l->word);
-	h.has_max_frags = l->c_max_fragments != HW_NO_OFF;
-	h.max_frags = field(buf, l->c_max_fragments, l->word);
+		return err;
 	/*
 	 * The first header's prev_phys word is the last word of control_t; the
 	 * sentinel sits where the pool's one big block (total_size - control
@@ -87,28 +76,6 @@ static bool heap_bounds(const struct hw_tlsf_layout *l, const struct hw_heap_hea
 	return true;
 }
 
-static const uint8_t *view(const struct hw_target *t, uint64_t addr, uint32_t len, uint8_t *buf,
-			   struct hw_error **err)
-{
-	const uint8_t *p = hw_mem_peek(t->mem, addr, len);
-
-	*err = NULL;
-	if (p)
-		return p;
-	*err = hw_mem_read(t->mem, buf, addr, len);
-	return *err ? NULL : buf;
-}
-
-static uint64_t gcd64(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t r = a % b;
-		a = b;
-		b = r;
-	}
-	return a ? a : 1;
-}
-
 static uint64_t block_limit(const struct hw_tlsf_layout *l, uint64_t start, uint64_t end)
 {
 	return (end - start) / ((uint64_t)l->overhead + l->align) + 2;
@@ -119,34 +86,21 @@ static void check_counters(const struct hw_tlsf_layout *l, const struct hw_heap_
 {
 	uint64_t want;
 
-	if (h->has_ffrags && h->ffrags != st->free_frags)
-		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
-			     "the control counts %" PRIu64
-			     " free fragments, the walk found %" PRIu64,
-			     h->ffrags, st->free_frags);
+	hw_check_free_count(h, st, "control", ck);
 	/* 4.3 adds raw size words, status bits included: its byte counters drift by design. */
 	if (l->era == HW_TLSF_ERA_43)
 		return;
-	if (h->used != st->used_bytes)
-		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
-			     "bookkeeping delta: the control counts %" PRIu64 " bytes allocated, "
-			     "the used blocks hold %" PRIu64,
-			     h->used, st->used_bytes);
 	/* each used block is charged its size, its header up to the payload and one more word */
 	want = l->control_size + h->used + st->used_frags * ((uint64_t)l->start_offset + l->word);
-	if (h->real_used != want)
-		hw_check_add(ck, HW_SEV_WARNING, h->block, HW_NO_INDEX,
-			     "bookkeeping delta: used+overhead is %" PRIu64 ", the used blocks "
-			     "account for %" PRIu64,
-			     h->real_used, want);
+	hw_check_bytes(h, st, want, "control", "allocated", "used blocks", ck);
 }
 
 /* Resynchronisation: what a plausible block header looks like. */
 struct tlsf_probe {
+	struct hw_probe head;
 	const struct hw_target *t;
 	const struct hw_tlsf_layout *l;
 	uint64_t control, start, end;
-	int depth;
 };
 
 /*
@@ -156,8 +110,9 @@ struct tlsf_probe {
  * list links point at the control or into the pool; and so for the @depth
  * blocks after it (the size-0 sentinel ends the chain).
  */
-static bool tlsf_plausible_depth(const struct tlsf_probe *p, uint64_t a, int depth)
+static bool tlsf_plausible_depth(const void *probe, uint64_t a, int depth)
 {
+	const struct tlsf_probe *p = probe;
 	const struct hw_tlsf_layout *l = p->l;
 	const uint32_t w = l->word;
 	uint64_t raw, size, next, nraw, v;
@@ -189,13 +144,6 @@ static bool tlsf_plausible_depth(const struct tlsf_probe *p, uint64_t a, int dep
 			return true;
 		a = next;
 	}
-}
-
-static bool tlsf_plausible(void *ctx, uint64_t a)
-{
-	const struct tlsf_probe *p = ctx;
-
-	return tlsf_plausible_depth(p, a, p->depth);
 }
 
 struct hw_error *hw_tlsf_walk(const struct hw_target *t, const struct hw_tlsf_layout *l,
@@ -230,8 +178,17 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 	limit = block_limit(l, addr, end);
 	if (resync)
 		limit *= 2; /* a gap and the block found after it: two steps */
-	struct tlsf_probe probe = {
-	    .t = t, .l = l, .control = h->block, .start = addr, .end = end, .depth = 2};
+	struct tlsf_probe probe = {.head = {.at = tlsf_plausible_depth,
+					    .depth = 2,
+					    .origin = h->first_frag,
+					    .step = hw_gcd(l->align, (uint64_t)so - w),
+					    .need = so,
+					    .what = "TLSF block header"},
+				   .t = t,
+				   .l = l,
+				   .control = h->block,
+				   .start = addr,
+				   .end = end};
 	bool after_gap = false;
 
 	for (uint64_t i = 0; addr <= end; i++) {
@@ -239,19 +196,16 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 		struct hw_error *err;
 		uint64_t raw, size, next;
 
-		if (i >= limit) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i, "walk exceeded %" PRIu64 " blocks",
-				     limit);
+		if (hw_walk_exceeded(ck, addr, i, limit, "blocks"))
 			break;
-		}
 		/* only prev_phys .. size belong to a used block; the rest is its payload */
-		hp = view(t, addr, so, hbuf, &err);
+		hp = hw_view(t, addr, so, hbuf, &err);
 		if (!hp) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i, "block header: %s", err->message);
 			hw_error_destroy(err);
 			goto damaged;
 		}
-		raw = field(hp, l->h_size, w);
+		raw = hw_field(hp, l->h_size, w);
 		size = raw & ~(uint64_t)3;
 		if (resync && size == 0 && addr != end) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i,
@@ -303,10 +257,10 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 		f.span = next - addr;
 		f.used = !(raw & FREE_BIT);
 		f.free_link = 0;
-		f.file = field(hp, l->h_file, w);
-		f.func = field(hp, l->h_func, w);
-		f.mname = field(hp, l->h_mname, w);
-		f.line = field(hp, l->h_line, l->h_line_size ? l->h_line_size : w);
+		f.file = hw_field(hp, l->h_file, w);
+		f.func = hw_field(hp, l->h_func, w);
+		f.mname = hw_field(hp, l->h_mname, w);
+		f.line = hw_field(hp, l->h_line, l->h_line_size ? l->h_line_size : w);
 		f.gaps = st.gaps;
 		/*
 		 * A split can leave a free remainder as small as the header minus the
@@ -338,29 +292,15 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 				}
 			}
 		}
-		st.frags++;
-		if (f.used) {
-			st.used_frags++;
-			st.used_bytes += size;
-		} else {
-			st.free_frags++;
-			st.free_bytes += size;
-		}
 		prev_free = !f.used;
-		if (fn && fn(arg, &f)) {
-			st.stopped = true;
-			addr = next;
-			break;
-		}
 		addr = next;
+		if (hw_walk_emit(&st, &f, fn, arg))
+			break;
 		continue;
 	damaged:
-		if (!resync || addr >= end)
-			break;
 		/* the scan stops short of the sentinel's place, which the loop then reads */
-		addr = hw_resync_gap(t, o, ck, &st, i, h->first_frag, addr, end,
-				     gcd64(l->align, (uint64_t)so - w), so, tlsf_plausible, &probe,
-				     "TLSF block header");
+		if (addr >= end || !hw_walk_resync(t, o, ck, &st, i, &addr, end, &probe.head))
+			break;
 		after_gap = true;
 		prev_free = false;
 	}
@@ -380,18 +320,6 @@ struct hw_error *hw_tlsf_walk_free(const struct hw_target *t, const struct hw_tl
 				   struct hw_check *ck)
 {
 	return hw_tlsf_walk_free_opts(t, l, h, NULL, fn, arg, ck);
-}
-
-struct link_reader {
-	const struct hw_target *t;
-	uint32_t off, w;
-};
-
-static bool read_link(void *ctx, uint64_t a, uint64_t *ret)
-{
-	const struct link_reader *r = ctx;
-
-	return hw_resync_word(r->t, a + r->off, r->w, ret);
 }
 
 struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct hw_tlsf_layout *l,
@@ -438,7 +366,7 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 				     fl_set, fl, sl_bitmap[fl]);
 		for (uint32_t sl = 0; sl < l->sl_count && !stop; sl++) {
 			struct hw_free_bucket bk = {.index = (uint64_t)fl * l->sl_count + sl};
-			uint64_t cur = field(heads, (uint32_t)(bk.index * w), w);
+			uint64_t cur = hw_field(heads, (uint32_t)(bk.index * w), w);
 			uint64_t prev = h->block; /* &control->block_null */
 			bool sl_set = (sl_bitmap[fl] >> sl) & 1;
 			struct hw_cycle cyc;
@@ -460,23 +388,10 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 				uint32_t mfl, msl;
 
 				if (deep && hw_cycle_step(&cyc, cur)) {
-					struct link_reader rd = {t, l->h_next_free, w};
-					uint64_t closer, entry, len;
-					if (hw_cycle_locate(first, read_link, &rd,
-							    block_limit(l, start, end), &closer,
-							    &entry, &len))
-						hw_check_add(
-						    ck, HW_SEV_ERROR, closer, HW_NO_INDEX,
-						    "free list [%u][%u] runs in a cycle: 0x%" PRIx64
-						    " links back to 0x%" PRIx64 ", already on the "
-						    "list (a cycle of %" PRIu64 ")",
-						    fl, sl, closer, entry, len);
-					else
-						hw_check_add(
-						    ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
-						    "free list [%u][%u] runs in a cycle: 0x%" PRIx64
-						    " comes round again after %" PRIu64 " elements",
-						    fl, sl, cur, bk.count);
+					char list[48];
+					snprintf(list, sizeof(list), "free list [%u][%u]", fl, sl);
+					hw_report_cycle(t, ck, list, first, l->h_next_free, w,
+							block_limit(l, start, end), cur, bk.count);
 					break;
 				}
 				if (budget == 0) {
@@ -500,7 +415,7 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 						     fl, sl, cur);
 					break;
 				}
-				p = view(t, cur, l->hdr_size, buf, &err);
+				p = hw_view(t, cur, l->hdr_size, buf, &err);
 				if (!p) {
 					hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
 						     "free list [%u][%u]: %s", fl, sl,
@@ -508,7 +423,7 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 					hw_error_destroy(err);
 					break;
 				}
-				raw = field(p, l->h_size, w);
+				raw = hw_field(p, l->h_size, w);
 				size = raw & ~(uint64_t)3;
 				if (o && o->elem)
 					o->elem(o->elem_arg, bk.index, cur, size);
@@ -517,13 +432,13 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 					    ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
 					    "block on free list [%u][%u] is not marked free", fl,
 					    sl);
-				if (field(p, l->h_prev_free, w) != prev && !back_reported) {
+				if (hw_field(p, l->h_prev_free, w) != prev && !back_reported) {
 					/* the list is broken here: following it on only echoes
 					 * that, but check (deep) follows it on to find a cycle */
 					hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
 						     "free list [%u][%u]: prev_free 0x%" PRIx64
 						     ", expected 0x%" PRIx64,
-						     fl, sl, field(p, l->h_prev_free, w), prev);
+						     fl, sl, hw_field(p, l->h_prev_free, w), prev);
 					if (!deep)
 						break;
 					back_reported = true;
@@ -540,7 +455,7 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 				bk.count++;
 				bk.bytes += size;
 				prev = cur;
-				cur = field(p, l->h_next_free, w);
+				cur = hw_field(p, l->h_next_free, w);
 			}
 			bk.no = bk.count; /* TLSF keeps no per-list counter */
 			listed += bk.count;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "build.h"
 #include "heapwalk/debuginfo.h"
 #include "heapwalk/error.h"
 #include "heapwalk/layout.h"
@@ -15,11 +16,6 @@ static const char *const era_names[HW_TLSF_ERA_COUNT] = {
 const char *hw_tlsf_era_name(enum hw_tlsf_era era)
 {
 	return (unsigned)era < HW_TLSF_ERA_COUNT ? era_names[era] : "?";
-}
-
-static uint32_t roundup(uint32_t v, uint32_t r)
-{
-	return (v + r - 1) / r * r;
 }
 
 /* TLSF's compile-time constants for a word size (§4.1). */
@@ -48,7 +44,7 @@ static void control_layout(struct hw_tlsf_layout *l)
 	l->c_max_fragments = l->hdr_size + 5 * w;
 	l->c_fl_bitmap = l->hdr_size + 6 * w;
 	l->c_sl_bitmap = l->c_fl_bitmap + 4;
-	l->c_blocks = roundup(l->c_sl_bitmap + 4 * l->fl_count, w);
+	l->c_blocks = hw_roundup(l->c_sl_bitmap + 4 * l->fl_count, w);
 	l->control_size = l->c_blocks + l->fl_count * l->sl_count * w;
 }
 
@@ -93,51 +89,23 @@ struct hw_error *hw_tlsf_profile(enum hw_tlsf_era era, bool debug, uint32_t word
 	l.overhead = l.start_offset - w; /* size_t plus alloc_info */
 	l.size_min = l.hdr_size - w;
 	control_layout(&l);
-	snprintf(l.name, sizeof(l.name), "tlsf-%s-%s-%s", era_names[era], debug ? "dbg" : "nodbg",
-		 w == 8 ? "lp64" : "ilp32");
-	snprintf(l.source, sizeof(l.source), "profile:%s", l.name);
+	hw_profile_name(&l.head, "tlsf-%s-%s-%s", era_names[era], debug ? "dbg" : "nodbg",
+			w == 8 ? "lp64" : "ilp32");
 	*ret = l;
 	return NULL;
 }
 
 #define TLSF_PROFILES_MAX 16
 
-size_t hw_tlsf_profiles(struct hw_tlsf_layout *out, size_t cap)
+/* Variant 0 debug, 1 non-debug; no ROUNDTO to choose. */
+static struct hw_error *tlsf_make(void *l, unsigned era, unsigned variant, uint32_t word,
+				  uint32_t roundto)
 {
-	static const uint32_t words[] = {8, 4};
-	size_t n = 0;
-
-	for (unsigned e = 0; e < HW_TLSF_ERA_COUNT; e++)
-		for (unsigned d = 0; d < 2; d++)
-			for (unsigned wi = 0; wi < 2; wi++) {
-				struct hw_tlsf_layout l;
-				struct hw_error *err =
-				    hw_tlsf_profile((enum hw_tlsf_era)e, d == 0, words[wi], &l);
-				if (err) {
-					hw_error_destroy(err);
-					continue;
-				}
-				if (n < cap)
-					out[n] = l;
-				n++;
-			}
-	return n;
+	(void)roundto;
+	return hw_tlsf_profile((enum hw_tlsf_era)era, variant == 0, word, l);
 }
 
-struct hw_error *hw_tlsf_profile_by_name(const char *name, struct hw_tlsf_layout *ret)
-{
-	struct hw_tlsf_layout all[TLSF_PROFILES_MAX];
-	size_t n = hw_tlsf_profiles(all, TLSF_PROFILES_MAX);
-
-	for (size_t i = 0; i < n && i < TLSF_PROFILES_MAX; i++) {
-		if (strcmp(all[i].name, name) == 0) {
-			*ret = all[i];
-			return NULL;
-		}
-	}
-	return hw_error_create(HW_ERR_LOOKUP,
-			       "no built-in layout named '%s' (see 'heapwalk profiles')", name);
-}
+HW_PROFILE_TABLE(tlsf, TLSF_PROFILES_MAX, HW_TLSF_ERA_COUNT, 2, HW_TLSF_ERA_COUNT)
 
 void hw_tlsf_mapping(const struct hw_tlsf_layout *l, uint64_t size, uint32_t *fl, uint32_t *sl)
 {
@@ -172,11 +140,6 @@ enum {
 	C_N
 };
 
-static uint32_t off(const struct hw_dwarf_member *m)
-{
-	return m->found && m->offset < HW_NO_OFF ? (uint32_t)m->offset : HW_NO_OFF;
-}
-
 struct hw_error *hw_tlsf_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 					   struct hw_tlsf_layout *ret)
 {
@@ -191,13 +154,19 @@ struct hw_error *hw_tlsf_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	    {.name = "max_fragments"}, {.name = "fl_bitmap"},  {.name = "sl_bitmap"},
 	    {.name = "blocks"},
 	};
-	uint64_t hsz, csz;
 	struct hw_tlsf_layout l;
+	uint32_t *const hf[H_N] = {&l.h_prev_phys, &l.h_file, &l.h_func,      &l.h_mname,
+				   &l.h_line,	   &l.h_size, &l.h_next_free, &l.h_prev_free};
+	uint32_t *const cf[C_N] = {
+	    NULL,	    &l.c_total_size,	&l.c_allocated, &l.c_real_used, &l.c_max_used,
+	    &l.c_fragments, &l.c_max_fragments, &l.c_fl_bitmap, &l.c_sl_bitmap, &l.c_blocks};
+	uint64_t hsz, csz;
 	struct hw_error *err;
 
+	memset(&l, 0, sizeof(l));
 	/* The structs are typedefs of tagged structs of the same name in tlsf_malloc.c. */
-	if ((err = hw_dwarf_struct(dw, "block_header_t", &hsz, hm, H_N)) ||
-	    (err = hw_dwarf_struct(dw, "control_t", &csz, cm, C_N)))
+	if ((err = hw_dwarf_members(dw, "block_header_t", hm, H_N, &hsz, hf)) ||
+	    (err = hw_dwarf_members(dw, "control_t", cm, C_N, &csz, cf)))
 		return hw_error_context(err, "reading the TLSF layout from %s", hw_dwarf_path(dw));
 	if (!hm[H_PREV_PHYS].found || !hm[H_SIZE].found || !hm[H_NEXT_FREE].found ||
 	    !hm[H_PREV_FREE].found || !cm[C_BLOCK_NULL].found || !cm[C_TOTAL_SIZE].found ||
@@ -212,34 +181,16 @@ struct hw_error *hw_tlsf_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 		return hw_error_create(HW_ERR_BAD_DATA, "implausible TLSF struct sizes in %s",
 				       hw_dwarf_path(dw));
 
-	memset(&l, 0, sizeof(l));
 	l.word = word;
 	constants(&l);
 	l.debug = hm[H_FILE].found;
 	l.era = hm[H_MNAME].found || !l.debug ? HW_TLSF_ERA_44 : HW_TLSF_ERA_43;
 	l.hdr_size = (uint32_t)hsz;
-	l.h_prev_phys = off(&hm[H_PREV_PHYS]);
-	l.h_file = off(&hm[H_FILE]);
-	l.h_func = off(&hm[H_FUNC]);
-	l.h_mname = off(&hm[H_MNAME]);
-	l.h_line = off(&hm[H_LINE]);
 	l.h_line_size = hm[H_LINE].found ? (uint32_t)hm[H_LINE].size : 0;
-	l.h_size = off(&hm[H_SIZE]);
-	l.h_next_free = off(&hm[H_NEXT_FREE]);
-	l.h_prev_free = off(&hm[H_PREV_FREE]);
 	l.start_offset = l.h_size + word;
 	l.overhead = l.start_offset - word;
 	l.size_min = l.hdr_size - word;
 	l.control_size = (uint32_t)csz;
-	l.c_total_size = off(&cm[C_TOTAL_SIZE]);
-	l.c_allocated = off(&cm[C_ALLOCATED]);
-	l.c_real_used = off(&cm[C_REAL_USED]);
-	l.c_max_used = off(&cm[C_MAX_USED]);
-	l.c_fragments = off(&cm[C_FRAGMENTS]);
-	l.c_max_fragments = off(&cm[C_MAX_FRAGMENTS]);
-	l.c_fl_bitmap = off(&cm[C_FL_BITMAP]);
-	l.c_sl_bitmap = off(&cm[C_SL_BITMAP]);
-	l.c_blocks = off(&cm[C_BLOCKS]);
 	if (cm[C_BLOCK_NULL].offset != 0 || l.h_prev_phys != 0 ||
 	    (l.h_line_size != 0 && l.h_line_size != 4 && l.h_line_size != 8))
 		return hw_error_create(HW_ERR_UNSUPPORTED,
@@ -255,8 +206,7 @@ struct hw_error *hw_tlsf_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 		return hw_error_create(HW_ERR_UNSUPPORTED,
 				       "TLSF in %s has a free-list matrix of %" PRIu64 " bytes",
 				       hw_dwarf_path(dw), cm[C_BLOCKS].size);
-	snprintf(l.name, sizeof(l.name), "dwarf");
-	snprintf(l.source, sizeof(l.source), "dwarf:%s", hw_dwarf_path(dw));
+	hw_dwarf_name(&l.head, hw_dwarf_path(dw));
 	*ret = l;
 	return NULL;
 }
