@@ -216,6 +216,7 @@ struct hw_live_opts {
 	const char *exe;
 	bool no_stop;
 	unsigned hold_ms;		   /* keep it stopped this much longer (tests) */
+	unsigned max_stop_ms;		   /* the longest hold (0: HW_SNAPSHOT_MAX_STOP_MS) */
 	bool pool_sel[HW_POOL_KIND_COUNT]; /* shm may be dropped (said): a file's later process */
 	hw_session_say_fn warn;		   /* how long it was stopped; NULL: silent */
 };

@@ -47,9 +47,17 @@ struct hw_snapshot_opts {
 	 */
 	const int *also_stop;
 	size_t nalso_stop;
-	/* Keep the processes stopped this long after copying (tests of the release paths). */
+	/* Keep the processes stopped this long after copying shm (tests of the release paths);
+	 * it counts against max_stop_ms. */
 	unsigned hold_ms;
+	/*
+	 * Never hold a process longer than this while copying: past it the copy
+	 * stops, every process is released and the snapshot fails, saying so.
+	 * 0: HW_SNAPSHOT_MAX_STOP_MS. Not with no_stop (nothing is held).
+	 */
+	unsigned max_stop_ms;
 };
+#define HW_SNAPSHOT_MAX_STOP_MS 1000u
 
 struct hw_snapshot_proc {
 	int pid, ppid;

@@ -206,6 +206,22 @@ for sig in KILL TERM INT HUP; do
 	fi
 done
 
+# a copy that would hold the fixture past --max-stop gives up: one line, exit 2, released
+rc=0
+HEAPWALK_TEST_HOLD_MS=400 "$HW" stats --pid "$P" --max-stop 100 >"$WORK/cap.out" 2>"$WORK/cap.err" || rc=$?
+released=0
+for _ in $(seq 100); do running "$P" 2>/dev/null && released=1 && break; sleep 0.01; done
+if [ $rc = 2 ] && [ "$(wc -l <"$WORK/cap.err")" = 1 ] &&
+	grep -q 'longer than 100 ms.*released' "$WORK/cap.err" && [ $released = 1 ] &&
+	[ "$(tracer "$P")" = 0 ]; then
+	pass "--max-stop 100 with a 400 ms hold: refused in one line, exit 2, fixture released"
+else
+	fail "--max-stop: rc $rc, state $(state "$P"), tracer $(tracer "$P"), stderr: $(cat "$WORK/cap.err")"
+fi
+rc=0
+"$HW" stats --core "$WORK/cap.err" --max-stop 100 >/dev/null 2>&1 || rc=$?
+[ $rc = 64 ] && pass "--max-stop with --core: usage error" || fail "--max-stop with --core: rc $rc"
+
 # ---- 4. snapshot files: heapwalk and gdb read them ---------------------------------
 "$HW" snapshot --pid "$P" -o "$WORK/s1.core" >"$WORK/snap.out" 2>&1 || fail "snapshot failed: $(cat "$WORK/snap.out")"
 "$HW" stats --core "$WORK/s1.core" --format json >"$WORK/s1.json" 2>/dev/null

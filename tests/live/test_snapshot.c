@@ -377,6 +377,36 @@ static void test_no_stop_and_stopped(void **state)
 	stop_helper(&h);
 }
 
+/* A copy that would hold the processes past max_stop_ms gives up, releases them and says so. */
+static void test_stop_cap(void **state)
+{
+	struct helper h;
+	struct hw_snapshot *s = NULL;
+	struct hw_snapshot_opts o = {.max_stop_ms = 100, .hold_ms = 300};
+	struct hw_error *err;
+	int pids[2];
+
+	(void)state;
+	start_pair(&h, pids);
+	err = hw_snapshot_take(pids, 2, &o, &s);
+	assert_non_null(err);
+	assert_null(s);
+	assert_non_null(strstr(err->message, "longer than 100 ms"));
+	assert_non_null(strstr(err->message, "released"));
+	hw_error_destroy(err);
+	usleep(20000);
+	assert_true(state_of(h.pid) == 'S' || state_of(h.pid) == 'R');
+	assert_true(state_of(h.child) == 'S' || state_of(h.child) == 'R');
+	assert_int_equal(status_field(h.pid, "TracerPid"), 0);
+	assert_int_equal(status_field(h.child, "TracerPid"), 0);
+	/* within the cap the same snapshot succeeds */
+	o.max_stop_ms = 10000;
+	assert_null(hw_snapshot_take(pids, 2, &o, &s));
+	check_pair(s, &h);
+	hw_snapshot_destroy(s);
+	stop_helper(&h);
+}
+
 static void test_bad_requests(void **state)
 {
 	struct hw_snapshot *s;
@@ -498,9 +528,8 @@ static void test_damaged_files(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_take_pair),
-	    cmocka_unit_test(test_no_stop_and_stopped),
-	    cmocka_unit_test(test_bad_requests),
+	    cmocka_unit_test(test_take_pair),	  cmocka_unit_test(test_no_stop_and_stopped),
+	    cmocka_unit_test(test_stop_cap),	  cmocka_unit_test(test_bad_requests),
 	    cmocka_unit_test(test_damaged_files),
 	};
 

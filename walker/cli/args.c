@@ -117,6 +117,9 @@ static int check_combinations(struct hw_cli *cli, int argc, char **argv)
 		return hw_cli_usage_error(cli, "--all needs --pid PID (or --core FILE)");
 	if (cli->no_stop && !cli->pid)
 		return hw_cli_usage_error(cli, "--no-stop applies to --pid");
+	if (cli->max_stop_ms && (cli->no_stop || !cli->pid || cli->core))
+		return hw_cli_usage_error(cli, "--max-stop applies to a running process that is "
+					       "stopped (--pid without --no-stop or --core)");
 	if (cli->no_stop && cli->core)
 		return hw_cli_usage_error(cli,
 					  "--no-stop applies to a running process, not --core");

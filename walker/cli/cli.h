@@ -81,6 +81,7 @@ struct hw_cli {
 	int pid;		/* --pid: a running process (with --core: one of the file's) */
 	bool all;		/* --all: every process of the instance */
 	bool no_stop;		/* --no-stop: read without stopping */
+	unsigned max_stop_ms;	/* --max-stop: the longest hold (0: the default) */
 	double interval;	/* --interval seconds (watch, diagnose) */
 	uint64_t count;		/* --count samples (watch) */
 	double duration;	/* --duration seconds (watch) */
@@ -150,6 +151,7 @@ enum {
 	O_PID = 1024,
 	O_ALL,
 	O_NO_STOP,
+	O_MAX_STOP,
 	O_INTERVAL,
 	O_COUNT,
 	O_DURATION,

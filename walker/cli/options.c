@@ -179,6 +179,13 @@ const struct hw_option hw_options[] = {
      "be noise)",
      0,
      NULL},
+    {{"max-stop", required_argument, NULL, O_MAX_STOP},
+     OPT_LIVE,
+     "MS",
+     "never hold a process longer than MS milliseconds while\n"
+     "copying; past it, release them and fail (default 1000)",
+     0,
+     NULL},
     {{"interval", required_argument, NULL, O_INTERVAL},
      OPT_WATCH,
      "S",

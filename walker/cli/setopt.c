@@ -76,6 +76,14 @@ static int set_target_option(struct hw_cli *cli, int ch, const char *arg)
 	case O_NO_STOP:
 		cli->no_stop = true;
 		break;
+	case O_MAX_STOP: {
+		uint64_t v;
+		if (!hw_parse_u64(arg, &v) || v == 0 || v > 600000)
+			return hw_cli_usage_error(
+			    cli, "--max-stop takes milliseconds from 1 to 600000, not '%s'", arg);
+		cli->max_stop_ms = (unsigned)v;
+		break;
+	}
 	default:
 		return -1;
 	}

@@ -75,6 +75,7 @@ int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command)
 					  .core = cli->core,
 					  .exe = cli->exe,
 					  .no_stop = cli->no_stop,
+					  .max_stop_ms = cli->max_stop_ms,
 					  .hold_ms = test_hold_ms(),
 					  .warn = hw_cli_warn};
 		memcpy(lo.pool_sel, cli->pool_sel, sizeof(lo.pool_sel));
@@ -99,6 +100,7 @@ void hw_cli_inst_opts(const struct hw_cli *cli, const char *command, bool all,
 	o->pid = cli->pid;
 	o->all = all;
 	o->snap.no_stop = cli->no_stop;
+	o->snap.max_stop_ms = cli->max_stop_ms;
 	o->snap.hold_ms = test_hold_ms();
 }
 

@@ -39,7 +39,8 @@ static void say_stop(const struct hw_live_opts *o, const struct hw_snapshot *s)
 struct hw_error *hw_live_target(struct hw_live_opts *o, const struct hw_target_opts *topts,
 				struct hw_target **ret)
 {
-	struct hw_snapshot_opts so = {.no_stop = o->no_stop, .hold_ms = o->hold_ms};
+	struct hw_snapshot_opts so = {
+	    .no_stop = o->no_stop, .hold_ms = o->hold_ms, .max_stop_ms = o->max_stop_ms};
 	struct hw_snapshot *s = NULL;
 	struct hw_error *err;
 	int *inst = NULL;

@@ -108,6 +108,10 @@ struct ctx {
 	size_t n;
 	uint64_t counter; /* bytes read so far */
 	uint64_t t_first, t_last;
+	/* the copy gives up past this moment (0: never), and over says it did */
+	uint64_t stop_deadline;
+	bool over;
+	uint64_t planned; /* bytes the snapshot expects to copy */
 	/* frames copied so far (COW-shared pages), so that each is read once */
 	uint64_t *pfn_keys;
 	const uint8_t **pfn_vals;
@@ -993,6 +997,14 @@ static void fail_at(struct sproc *sp, size_t li, uint64_t addr)
 		sp->lp[li].got = off;
 }
 
+/* Whether the processes have been held as long as they may be (then the copy stops). */
+static bool past_deadline(struct ctx *c)
+{
+	if (!c->over && c->stop_deadline && now_ns() > c->stop_deadline)
+		c->over = true;
+	return c->over;
+}
+
 /*
  * Read runs with process_vm_readv, IOV_BATCH at a time; a run it cannot
  * read is retried through /proc/PID/mem, and what still fails is recorded
@@ -1003,7 +1015,7 @@ static void read_fast_batch(struct ctx *c, struct sproc *sp, const struct run *r
 	struct iovec lv[IOV_BATCH], rv[IOV_BATCH];
 	size_t i = 0;
 
-	while (i < n) {
+	while (i < n && !past_deadline(c)) {
 		size_t k = n - i < IOV_BATCH ? n - i : IOV_BATCH, j;
 		uint64_t want = 0, consumed = 0, part, more;
 		ssize_t got;
@@ -1057,7 +1069,7 @@ static void copy_private_all(struct ctx *c, struct sproc *sp)
 		if (sp->lp[li].how == LP_PRIVATE)
 			sp->lp[li].got = sp->lp[li].planned;
 	/* Bounded: each round moves i on, or pos on by a window of PM_CHUNK pages. */
-	while (i < sp->desc.nloads) {
+	while (i < sp->desc.nloads && !past_deadline(c)) {
 		const struct img_load *l0 = &sp->desc.loads[i];
 		uint64_t wstart, wend, npages;
 		size_t j = i + 1;
@@ -1161,6 +1173,19 @@ static void copy_private_all(struct ctx *c, struct sproc *sp)
 		read_fast_batch(c, sp, runs, nruns);
 }
 
+/* A long run read in pieces, so that the stop deadline is looked at in between. */
+#define COPY_CHUNK (16ull << 20)
+static void read_chunked(struct ctx *c, struct sproc *sp, struct run *r, uint8_t *dst,
+			 uint64_t addr, uint64_t len)
+{
+	for (uint64_t off = 0; off < len && !past_deadline(c); off += COPY_CHUNK) {
+		r->dst = dst + off;
+		r->addr = addr + off;
+		r->len = len - off < COPY_CHUNK ? len - off : COPY_CHUNK;
+		read_fast_batch(c, sp, r, 1);
+	}
+}
+
 /*
  * A shared writable mapping (shm): only the pages that exist in the
  * shared object (SEEK_DATA on /proc/PID/map_files), so that pages no
@@ -1197,19 +1222,14 @@ static uint64_t copy_shared(struct ctx *c, struct sproc *sp, size_t li)
 			if (hpos > l->memsz || hpos <= dpos)
 				hpos = l->memsz;
 			sp->skipped_zero += dpos - pos;
-			r.dst = sp->img_map + l->offset + dpos;
-			r.addr = l->vaddr + dpos;
-			r.len = hpos - dpos;
-			read_fast_batch(c, sp, &r, 1);
+			read_chunked(c, sp, &r, sp->img_map + l->offset + dpos, l->vaddr + dpos,
+				     hpos - dpos);
 			pos = hpos;
 		}
 		if (pos >= l->memsz)
 			return sp->lp[li].got;
 	}
-	r.dst = sp->img_map + l->offset + pos;
-	r.addr = l->vaddr + pos;
-	r.len = l->memsz - pos;
-	read_fast_batch(c, sp, &r, 1);
+	read_chunked(c, sp, &r, sp->img_map + l->offset + pos, l->vaddr + pos, l->memsz - pos);
 	return sp->lp[li].got;
 }
 
@@ -1392,6 +1412,8 @@ static struct hw_error *attempt(struct ctx *c, bool *again)
 	uint64_t deadline;
 
 	*again = false;
+	c->over = false;
+	c->stop_deadline = 0;
 	for (size_t i = 0; i < c->n; i++)
 		if ((err = plan(c, &c->p[i], &total)))
 			return hw_error_context(err, "pid %d", c->p[i].pid);
@@ -1400,6 +1422,7 @@ static struct hw_error *attempt(struct ctx *c, bool *again)
 	for (size_t i = 0; i < c->n; i++)
 		if (c->p[i].image)
 			total += expected_bytes(&c->p[i]);
+	c->planned = total;
 	if (total > max)
 		return hw_error_create(HW_ERR_UNSUPPORTED,
 				       "the snapshot would copy %" PRIu64
@@ -1476,6 +1499,11 @@ static struct hw_error *attempt(struct ctx *c, bool *again)
 			goto out;
 	}
 	c->t_first = c->t_first ? c->t_first : now_ns();
+	if (!o->no_stop)
+		c->stop_deadline =
+		    c->t_first +
+		    (uint64_t)(o->max_stop_ms ? o->max_stop_ms : HW_SNAPSHOT_MAX_STOP_MS) *
+			1000000ull;
 	for (size_t i = 0; i < c->n; i++)
 		if (c->p[i].image)
 			fill_registers(&c->p[i]);
@@ -1497,6 +1525,16 @@ static struct hw_error *attempt(struct ctx *c, bool *again)
 		release(c, sp);
 	}
 	unboost(c);
+	if (c->over) {
+		err = hw_error_create(
+		    HW_ERR_UNSUPPORTED,
+		    "copying the pools would hold the processes longer than %u ms (%.1f of %.1f "
+		    "MiB copied when the limit was reached); they were released and nothing "
+		    "was kept: --max-stop MS allows a longer stop, --no-stop none",
+		    o->max_stop_ms ? o->max_stop_ms : HW_SNAPSHOT_MAX_STOP_MS,
+		    (double)c->counter / (1 << 20), (double)c->planned / (1 << 20));
+		goto out;
+	}
 	/* Only once everyone runs again: the check, headers, notes, unmapping. */
 	for (size_t i = 0; i < c->n && !err && !*again; i++)
 		if (c->p[i].image && !same_maps(&c->p[i], &err) && !err)
