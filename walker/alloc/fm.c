@@ -466,9 +466,12 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 				     "start pattern 0x%" PRIx64 ", expected 0x%lx", f.check,
 				     HW_QM_ST_CHECK);
 		f.gaps = st.gaps;
-		/* a doubtful header counts only if it leads to another plausible one */
-		if (resync &&
-		    (size == 0 || (l->f_check != HW_NO_OFF && f.check != HW_QM_ST_CHECK)) &&
+		/*
+		 * a doubtful header counts only if it leads to another plausible one;
+		 * size 0 is doubtful for every walk, so that stats and check agree
+		 */
+		if ((size == 0 ||
+		     (resync && l->f_check != HW_NO_OFF && f.check != HW_QM_ST_CHECK)) &&
 		    addr + hs + size != end && !fm_plausible_depth(&probe, addr + hs + size, 0)) {
 			if (size == 0)
 				hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size 0");

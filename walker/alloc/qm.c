@@ -155,17 +155,25 @@ prefetch_ahead(const uint8_t *base, uint64_t start, uint64_t addr, uint64_t end,
 		__builtin_prefetch(base + (*pf - start));
 }
 
-/* A header's size past the @room left or off the ROUNDTO grid: a finding, and true. */
+/*
+ * A header's size of 0, past the @room left or off the ROUNDTO grid: a
+ * finding, and true. Every walk (stats as check) stops there.
+ */
 static inline __attribute__((always_inline)) bool size_bad(struct hw_check *ck, uint64_t addr,
 							   uint64_t i, uint64_t size, uint64_t room,
 							   uint64_t roundto, bool pow2)
 {
 	bool misaligned = roundto > 1 && (pow2 ? size & (roundto - 1) : size % roundto);
 
-	if (__builtin_expect(size <= room && !misaligned, 1))
+	if (__builtin_expect(size - 1 < room && !misaligned, 1))
 		return false;
-	hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size %" PRIu64 " %s", size,
-		     misaligned ? "is not a multiple of ROUNDTO" : "runs past the end of the heap");
+	if (size == 0)
+		hw_check_add(ck, HW_SEV_ERROR, addr, i,
+			     "fragment size 0 (q_malloc never makes fragments under ROUNDTO)");
+	else
+		hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size %" PRIu64 " %s", size,
+			     misaligned ? "is not a multiple of ROUNDTO"
+					: "runs past the end of the heap");
 	return true;
 }
 
@@ -372,12 +380,6 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 		size = hw_field(hp, offs.size, w);
 		if (size_bad(ck, addr, i, size, end - addr - span0, roundto, pow2))
 			goto damaged;
-		if (resync && size == 0) {
-			hw_check_add(
-			    ck, HW_SEV_ERROR, addr, i,
-			    "fragment size 0 (q_malloc never makes fragments under ROUNDTO)");
-			goto damaged;
-		}
 		eaddr = addr + hs + size;
 		ep = frag_view(t, base, start, eaddr, es, ebuf, &err);
 		if (!ep) {
@@ -491,14 +493,22 @@ static bool walk_bucket(const struct hw_target *t, const struct hw_qm_layout *l,
 			uint64_t limit, struct hw_check *ck, struct hw_free_bucket *bk)
 {
 	uint64_t head = bucket_head(l, h->block, b);
-	uint64_t cur;
+	uint64_t cur, first;
 	struct hw_error *err;
+	struct hw_cycle cyc;
 
 	if (!hw_bucket_begin(t, ck, head, l->f_u, l->l_no, b, bk, &cur))
 		return false;
+	hw_cycle_init(&cyc);
+	first = cur;
 	while (cur != head) {
 		if (bk->count >= limit) {
 			report_no_end(ck, head, b, limit);
+			break;
+		}
+		/* a list that loops ends here, whatever size the block claims */
+		if (hw_cycle_step(&cyc, cur)) {
+			hw_bucket_cycle(t, ck, b, first, l->f_u, l->word, limit, cur, bk->count);
 			break;
 		}
 		if (cur < start || cur >= end) {
@@ -633,6 +643,7 @@ static inline bool heap_word(const uint8_t *base, uint64_t start, uint64_t end, 
 struct lane {
 	uint64_t b, head, cur;
 	bool busy;
+	struct hw_cycle cyc; /* a list that loops ends the lane at once */
 };
 
 struct lanes {
@@ -676,13 +687,15 @@ static void lane_step(struct lanes *fl, struct lane *ln)
 		}
 		ln->b = b;
 		ln->busy = true;
+		hw_cycle_init(&ln->cyc);
 		fl->active++;
 	}
 	if (!ln->busy)
 		return;
 	bk = &fl->res[ln->b];
 	/* one step of this lane's list; any doubt ends the lane for walk_bucket */
-	if (bk->count >= fl->limit || ln->cur < fl->start || ln->cur >= end ||
+	if (bk->count >= fl->limit || hw_cycle_step(&ln->cyc, ln->cur) || ln->cur < fl->start ||
+	    ln->cur >= end ||
 	    (bk->count == 0 &&
 	     !heap_word(fl->base, block, end, ln->cur, l->f_size, w, &bk->first_size)) ||
 	    !heap_word(fl->base, block, end, ln->cur, l->f_u, w, &v)) {

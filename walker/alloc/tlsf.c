@@ -207,7 +207,8 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 		}
 		raw = hw_field(hp, l->h_size, w);
 		size = raw & ~(uint64_t)3;
-		if (resync && size == 0 && addr != end) {
+		/* every walk (stats as check) stops at a size 0 before the sentinel's place */
+		if (size == 0 && addr != end) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i,
 				     "block size 0 at 0x%" PRIx64
 				     ", before the sentinel's place 0x%" PRIx64,
@@ -224,12 +225,6 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 			if (raw & FREE_BIT)
 				hw_check_add(ck, HW_SEV_ERROR, addr, i,
 					     "the size-0 sentinel is marked free");
-			if (addr != end)
-				hw_check_add(ck, HW_SEV_WARNING, addr, i,
-					     "the sentinel is at 0x%" PRIx64
-					     ", total_size puts it at "
-					     "0x%" PRIx64,
-					     addr, end);
 			break;
 		}
 		if (size % l->align || size > end - addr) {

@@ -170,6 +170,7 @@ int main(void)
 	    WC_TEST(wc_bad_start_pattern, &wc_fm),
 	    WC_TEST(wc_size_past_end, &wc_fm),
 	    WC_TEST(wc_unreadable_middle, &wc_fm),
+	    WC_TEST(wc_zeroed_heap, &wc_fm),
 	    WC_TEST(wc_bad_header, &wc_fm),
 	    /* f_malloc's own */
 	    cmocka_unit_test(test_sentinel),

@@ -60,6 +60,16 @@ static void test_free_lists(void **state)
 	assert_non_null(strstr(ls.ck.items[0].message, "cycle"));
 	hw_check_deinit(&ls.ck);
 
+	/*
+	 * the same with a block claiming a 2^62-byte heap: the list still ends at
+	 * once, as a cycle (its length is no longer bounded by the heap's size)
+	 */
+	qmh_put_word(h, h->base + h->l.b_size, 1ull << 62);
+	wc_free_lists(&p, &ls);
+	assert_true(wc_has_message(&ls.ck, "runs in a cycle"));
+	hw_check_deinit(&ls.ck);
+	qmh_put_word(h, h->base + h->l.b_size, hdr.size);
+
 	/* a link outside the heap */
 	qmh_put_word(h, a + h->l.f_u, 0x10);
 	wc_free_lists(&p, &ls);
@@ -78,6 +88,7 @@ int main(void)
 	    WC_TEST(wc_bad_start_pattern, &wc_qm),
 	    WC_TEST(wc_size_past_end, &wc_qm),
 	    WC_TEST(wc_unreadable_middle, &wc_qm),
+	    WC_TEST(wc_zeroed_heap, &wc_qm),
 	    WC_TEST(wc_bad_header, &wc_qm),
 	    /* q_malloc's own */
 	    cmocka_unit_test(test_trailer_mismatch),

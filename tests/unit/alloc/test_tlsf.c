@@ -189,6 +189,7 @@ int main(void)
 	    WC_TEST(wc_bad_header, &wc_tlsf),
 	    WC_TEST(wc_sites, &wc_tlsf),
 	    WC_TEST(wc_unreadable_middle, &wc_tlsf),
+	    WC_TEST(wc_zeroed_heap, &wc_tlsf),
 	    /* TLSF's own */
 	    cmocka_unit_test(test_prev_free_bit),
 	    cmocka_unit_test(test_adjacent_free),

@@ -558,3 +558,35 @@ void wc_bad_header(void **state)
 	hw_check_deinit(&w.ck);
 	wc_free(&p);
 }
+
+/*
+ * Every fragment zeroed behind an intact block header (a layout forced on
+ * memory that is not a heap): the plain walk and check's resynchronising
+ * walk agree on what they count, and the plain walk says it found no heap.
+ */
+void wc_zeroed_heap(void **state)
+{
+	const struct wc_mgr *m = *state;
+	struct wc_pool p;
+	struct wc_walked w;
+	struct hw_heap_header h;
+	struct hw_walk_opts ro = {.resync = true};
+	struct hw_check ck;
+	struct hw_walk_stats st;
+	uint64_t a0;
+
+	wc_make(&p, m, 0);
+	a0 = m->frag_addr(&p, 0);
+	memset(p.img->buf + (a0 - p.img->base), 0, (size_t)(p.img->len - (a0 - p.img->base)));
+	wc_walk(&p, &w);
+	assert_true(w.ck.errors >= 1);
+	assert_null(m->alloc->read_header(p.img->t, p.l, p.img->base, &h));
+	hw_check_init(&ck, 50);
+	memset(&st, 0, sizeof(st));
+	m->alloc->walk(p.img->t, p.l, &h, &ro, NULL, NULL, &ck, &st);
+	assert_true(ck.errors >= 1);
+	assert_int_equal(w.st.frags, st.frags);
+	hw_check_deinit(&ck);
+	hw_check_deinit(&w.ck);
+	wc_free(&p);
+}

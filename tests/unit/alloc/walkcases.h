@@ -115,6 +115,7 @@ void wc_bad_start_pattern(void **state);
 void wc_size_past_end(void **state);
 void wc_unreadable_middle(void **state);
 void wc_bad_header(void **state);
+void wc_zeroed_heap(void **state);
 
 #define WC_TEST(scenario, mgr) cmocka_unit_test_prestate(scenario, (void *)(mgr))
 
