@@ -18,7 +18,8 @@ static int emit(void *arg, const struct hw_frag *f)
 
 	if (m <= 0)
 		return m < 0;
-	hw_session_frag_content(s, f);
+	if (s->report.hexdump || s->report.show_strings)
+		hw_session_frag_content(s, f);
 	hw_fmt_frag(&s->report, c->base.pr, f);
 	return 0;
 }

@@ -12,7 +12,17 @@
  */
 static bool formula(const char *s)
 {
-	return *s && strchr("=+-@\t\r", *s);
+	switch (*s) {
+	case '=':
+	case '+':
+	case '-':
+	case '@':
+	case '\t':
+	case '\r':
+		return true;
+	default:
+		return false;
+	}
 }
 
 static void field(FILE *out, const char *s)
