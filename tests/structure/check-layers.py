@@ -10,6 +10,8 @@ Fails on:
   - a particular memory manager named outside walker/alloc/ and
     walker/layout/ (its functions, its allocator object, its name as a
     string, its gdb id): callers ask the allocator's ops instead;
+  - a formatter (walker/report/) reading the target's memory (hw_mem_*,
+    hw_target_read*, hw_target_symbol): it prints the model it is given;
   - a walker/cli/ file over CLI_FILE_MAX (300) lines, or walker/cli/ over
     CLI_TOTAL_MAX lines in all.
 
@@ -53,6 +55,8 @@ INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 MANAGER = re.compile(r'\bhw_(?:qm|fm|tlsf|toy)_[a-z]\w*|\bhw_allocator_(?:qm|fm|tlsf|toy)\b'
                      r'|"(?:qm|fm|tlsf|toy|q_malloc|f_malloc|tlsf_malloc)"|\bgdb_id\s*[=!]=')
 MANAGER_LAYERS = ('alloc', 'layout')
+# Reading the target's memory: never in a formatter.
+TARGET_READ = re.compile(r'\bhw_mem_(?:read|peek)\w*\s*\(|\bhw_target_(?:read\w*|symbol)\s*\(')
 
 
 def rank(layer):
@@ -107,6 +111,9 @@ def check(root):
             if ('HW_FMT_JSON' in line and name.startswith('walker/')
                     and layer != 'report' and name not in EXEMPT_FMT):
                 problems.append(f'{name}:{no}: HW_FMT_JSON outside walker/report/')
+            tr = TARGET_READ.search(line)
+            if tr and layer == 'report':
+                problems.append(f'{name}:{no}: a formatter reads the target ({tr.group(0)})')
             mm = MANAGER.search(line)
             if mm and layer not in MANAGER_LAYERS:
                 problems.append(f'{name}:{no}: names a particular manager ({mm.group(0)}) '
@@ -129,6 +136,8 @@ def self_test():
         'a .c file': ('walker/session/x.c', '#include "y.c"\n'),
         'HW_FMT_JSON': ('walker/session/x.c', 'int f(int x) { return x == HW_FMT_JSON; }\n'),
         'a particular manager': ('walker/session/x.c', 'int f(void) { return hw_qm_walk(); }\n'),
+        'a formatter reads the target': ('walker/report/x.c',
+                                         'int f(void) { return hw_target_read_u32(t, a, &v); }\n'),
         'more than': ('walker/cli/x.c', 'int x;\n' * (CLI_FILE_MAX + 1)),
         'not a layer': ('walker/gui/x.c', 'int x;\n'),
         'not assigned to a layer': ('include/heapwalk/new.h', 'int x;\n'),
@@ -136,7 +145,8 @@ def self_test():
     failed = 0
     for what, (path, text) in cases.items():
         with tempfile.TemporaryDirectory() as root:
-            for d in ('include/heapwalk', 'walker/target', 'walker/session', 'walker/cli'):
+            for d in ('include/heapwalk', 'walker/target', 'walker/session', 'walker/report',
+                      'walker/cli'):
                 os.makedirs(os.path.join(root, d), exist_ok=True)
             for h in ('session.h', 'target.h'):
                 open(os.path.join(root, 'include/heapwalk', h), 'w').close()
