@@ -94,8 +94,8 @@ for h in ${HW_FUZZ_HARNESSES:-fuzz_core fuzz_dwarf fuzz_walk}; do
 	mkdir -p "$work"
 	log=$B/$h.log
 	max=65536
-	# debug files are larger than cores' interesting parts
-	[ "$d" = dwarf ] && max=200000
+	# debug files and cores with thousands of file names are larger than heap images
+	[ "$d" = walk ] || max=200000
 	"$FB/$h" "$work" "$CORPUS/$d" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
 		-malloc_limit_mb=2048 -max_len=$max -artifact_prefix="$ART/$h-" -print_final_stats=1 >"$log" 2>&1
 	rc=$?
