@@ -1,8 +1,8 @@
 /*
  * fuzz.h - what the fuzz harnesses share: the libFuzzer entry point every
  * harness defines, a memory file holding the input (the readers under test
- * take paths), and the sysroot the core harness resolves the files a core
- * names in.
+ * take paths), and the sysroot the core and snapshot harnesses resolve
+ * the files a core names in.
  */
 #ifndef HEAPWALK_FUZZ_H
 #define HEAPWALK_FUZZ_H
