@@ -1,8 +1,8 @@
 /*
  * fuzz.h - what the fuzz harnesses share: the libFuzzer entry point every
  * harness defines, a memory file holding the input (the readers under test
- * take paths), and the sysroot the core and snapshot harnesses resolve
- * the files a core names in.
+ * take paths), the sysroot the core and snapshot harnesses resolve the
+ * files a core names in, and the fallback of the walker's mutator.
  */
 #ifndef HEAPWALK_FUZZ_H
 #define HEAPWALK_FUZZ_H
@@ -22,6 +22,12 @@ struct hw_target;
  * every segment (at most 64), the mapping of every file, pool discovery.
  */
 void hw_fuzz_use_target(struct hw_target *t);
+
+/* A structure-aware mutator (libFuzzer calls it; the replay driver does not). */
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned seed);
+
+/* libFuzzer's own mutation of @data, or a flipped byte where libFuzzer is not linked. */
+size_t hw_fuzz_mutate(uint8_t *data, size_t size, size_t max_size);
 
 /*
  * A directory standing for the target's root (--sysroot), made once per

@@ -64,6 +64,18 @@ void hw_fuzz_use_target(struct hw_target *t)
 	hw_error_destroy(err);
 }
 
+/* libFuzzer's, when it is linked in (weak: the replay driver has none). */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
+
+size_t hw_fuzz_mutate(uint8_t *data, size_t size, size_t max_size)
+{
+	if (LLVMFuzzerMutate)
+		return LLVMFuzzerMutate(data, size, max_size);
+	if (size)
+		data[size / 2] ^= 0x55;
+	return size;
+}
+
 /* ---- the sysroot ---- */
 
 /*

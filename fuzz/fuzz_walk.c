@@ -2,21 +2,23 @@
  * fuzz_walk.c - fuzz harness: each walker (q_malloc, f_malloc, TLSF, every
  * built-in profile) over an arbitrary heap image, with resynchronisation,
  * the deep free-list checks, and the analyses that read fragment contents;
- * the image's own manager or a forced one (another manager or profile).
+ * the image's own manager or a forced one (another manager or profile). Its
+ * mutator edits heap headers and free-list links where the walker finds
+ * them.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "heapwalk/alloc.h"
 #include "heapwalk/check.h"
 #include "heapwalk/classify.h"
 #include "heapwalk/error.h"
 #include "heapwalk/locate.h"
-#include "heapwalk/refs.h"
 #include "heapwalk/mem.h"
 #include "heapwalk/pool.h"
+#include "heapwalk/refs.h"
 #include "heapwalk/target.h"
-#include "fuzz.h"
 #include "walkimage.h"
 
 static struct hw_qm_layout qm_profiles[64];
@@ -69,7 +71,8 @@ static void elem_cb(void *arg, uint64_t bucket, uint64_t addr, uint64_t size)
 	(void)size;
 }
 
-/* One input opened for walking: the image as a target's memory, the pool and its header. */
+/* One input opened for walking: the image as a target's memory, the pool and
+ * its header. */
 struct wimg {
 	struct hw_pool pool;
 	struct hw_qm_layout qml;
@@ -214,4 +217,147 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hw_classify_destroy(c.cl);
 	hw_mem_destroy(w.t.mem);
 	return 0;
+}
+
+/* ---- the structure-aware mutator ---- */
+
+#define MAX_HDRS 256
+
+/* Where the walk found headers: what the mutator edits and points at. */
+struct found {
+	uint64_t addr[MAX_HDRS], user[MAX_HDRS], size[MAX_HDRS];
+	size_t n;
+};
+
+static int found_cb(void *arg, const struct hw_frag *f)
+{
+	struct found *fd = arg;
+
+	fd->addr[fd->n] = f->addr;
+	fd->user[fd->n] = f->user;
+	fd->size[fd->n] = f->size;
+	return ++fd->n == MAX_HDRS;
+}
+
+static uint64_t next_rand(uint64_t *s)
+{
+	/* xorshift64*: enough to pick edits, reproducible from libFuzzer's seed */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dull;
+}
+
+/*
+ * The words of header @k the walkers trust: its size, and its free-list
+ * links (forward, back, the trailer's back link, TLSF's physical back
+ * link). Offsets from the image's start; returns how many.
+ */
+static size_t header_words(const struct wimg *w, const struct found *fd, size_t k, uint64_t out[4])
+{
+	uint64_t a = fd->addr[k] - w->base, u = fd->user[k] - w->base;
+	size_t n = 0;
+
+	switch (w->mgr) {
+	case 0:
+		out[n++] = a + w->qml.f_size;
+		out[n++] = a + w->qml.f_u;
+		out[n++] = u + fd->size[k] + w->qml.e_prev_free;
+		break;
+	case 1:
+		out[n++] = a + w->fml.f_size;
+		out[n++] = a + w->fml.f_link;
+		if (w->fml.f_prev_free != w->fml.f_link)
+			out[n++] = a + w->fml.f_prev_free;
+		if (w->fml.f_prv_free != w->fml.f_link && w->fml.f_prv_free != w->fml.f_prev_free)
+			out[n++] = a + w->fml.f_prv_free;
+		break;
+	default:
+		out[n++] = a + w->tlsfl.h_size;
+		out[n++] = a + w->tlsfl.h_next_free;
+		out[n++] = a + w->tlsfl.h_prev_free;
+		out[n++] = a + w->tlsfl.h_prev_phys;
+		break;
+	}
+	return n;
+}
+
+/* A value a damaged or hostile heap might hold where a size or a link is. */
+static uint64_t hostile_value(const struct wimg *w, const struct found *fd, size_t self,
+			      uint64_t *rs)
+{
+	size_t other = (size_t)(next_rand(rs) % fd->n);
+
+	switch (next_rand(rs) % 9) {
+	case 0:
+		return fd->addr[other]; /* another header */
+	case 1:
+		return fd->addr[self]; /* itself: a cycle */
+	case 2:
+		return fd->user[other] + w->t.word_size; /* the middle of a fragment */
+	case 3:
+		return 1ull << (30 + next_rand(rs) % 34); /* a huge size */
+	case 4:
+		return ~0ull - next_rand(rs) % 64;
+	case 5:
+		return 0;
+	case 6:
+		return w->base; /* the block */
+	case 7:
+		return fd->size[self] + w->pool.layout->roundto * (next_rand(rs) % 5);
+	default:
+		return w->base + w->len + next_rand(rs) % 4096; /* past the heap */
+	}
+}
+
+static void put_word(uint8_t *img, uint64_t len, uint64_t off, uint64_t v, uint32_t word)
+{
+	if (off > len || word > len - off)
+		return;
+	for (uint32_t i = 0; i < word; i++)
+		img[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+/*
+ * Edit a few heap headers and free-list links where the walker finds them
+ * (and now and then a free-hash bucket head of the block), instead of
+ * random bytes: the damage issue 20's endless walk was made of. Otherwise,
+ * or when no header is found, libFuzzer's own mutations.
+ */
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned seed)
+{
+	uint64_t rs = (uint64_t)seed * 0x9e3779b97f4a7c15ull + 1;
+	struct found fd = {.n = 0};
+	struct hw_walk_opts o = {.resync = true};
+	struct hw_walk_stats st;
+	struct hw_check ck;
+	struct wimg w;
+	uint8_t *img;
+
+	if (next_rand(&rs) % 3 == 0 || !wimg_open(&w, data, size))
+		return hw_fuzz_mutate(data, size, max_size);
+	hw_check_init(&ck, 1);
+	hw_error_destroy(hw_alloc_walk(&w.t, &w.pool, &w.h, &o, found_cb, &fd, &ck, &st));
+	hw_check_deinit(&ck);
+	hw_mem_destroy(w.t.mem);
+	if (!fd.n)
+		return hw_fuzz_mutate(data, size, max_size);
+	img = data + HW_FUZZ_HDR;
+	for (unsigned e = 1 + next_rand(&rs) % 3; e; e--) {
+		size_t k = (size_t)(next_rand(&rs) % fd.n);
+		uint64_t words[4], off;
+		size_t nw = header_words(&w, &fd, k, words);
+
+		off = words[next_rand(&rs) % nw];
+		if (w.mgr != 2 && next_rand(&rs) % 8 == 0) {
+			/* the head of a bucket of the block's free hash */
+			uint64_t b = next_rand(&rs);
+			off = w.mgr ? w.fml.b_free_hash + b % w.fml.hash_size * w.fml.lnk_size +
+					  w.fml.l_first
+				    : w.qml.b_free_hash + b % w.qml.hash_size * w.qml.lnk_size +
+					  w.qml.f_u;
+		}
+		put_word(img, w.len, off, hostile_value(&w, &fd, k, &rs), w.t.word_size);
+	}
+	return size;
 }
