@@ -3,7 +3,10 @@
 
 Each core has a PT_NOTE (NT_PRSTATUS, NT_PRPSINFO, NT_AUXV, NT_FILE) and a few
 PT_LOADs: one saved whole, one with p_filesz < p_memsz, one naming a file the
-core does not save. Written from the ELF and core-note formats, nothing copied.
+core does not save. Others name the files of the harnesses' sysroot (fuzz.h:
+hw_fuzz_sysroot) under many spellings (//, /./, .., symlinks, " (deleted)"),
+and in thousands of entries, more distinct files than one core may open.
+Written from the ELF and core-note formats, nothing copied.
 usage: mkcores.py DIR
 """
 import os
@@ -67,6 +70,35 @@ def core(bits, loads, files, truncate=None):
     return out[:truncate] if truncate else out
 
 
+LIB = "/usr/lib/x86_64-linux-gnu/"
+# the same executable spelled many ways, and the other files of the sysroot
+SPELLINGS = ["/usr/sbin/kamailio", "/usr//sbin/kamailio", "/usr/./sbin/kamailio",
+             "/usr/sbin/./kamailio", "//usr/sbin//kamailio/", "/usr/sbin/../sbin/kamailio",
+             "/lib/../sbin/kamailio", "/usr/lib/../sbin/kamailio", LIB + "libc.so.6",
+             LIB + "libm.so.6", "/lib/x86_64-linux-gnu/libc.so.6", "/usr/sbin/kamailio (deleted)",
+             "usr/sbin/kamailio", "/usr/sbin/kamailio/.", "/usr/sbin/kamailio\x1b[31m"]
+OTHERS = [LIB + "kamailio/modules/tm.so", "/lib/x86_64-linux-gnu/kamailio/modules/tm.so",
+          LIB + "escape.so", LIB + "self.so", LIB + "loop.so", LIB + "notelf.so",
+          LIB + "empty.so", LIB + "dir.so", LIB + "missing.so", "/proc/self/exe", "/"]
+
+
+def aliases(base, count, many=0):
+    """@count NT_FILE entries cycling through the spellings, then @many distinct files."""
+    paths = SPELLINGS + OTHERS
+    files = []
+    for i in range(count):
+        p = paths[i % len(paths)]
+        if i >= len(paths):
+            # longer spellings of the same path: more // and /./
+            k = i // len(paths)
+            p = p.replace("/usr/", "/usr" + "/." * (k % 7) + "/" * (k % 3) + "/", 1)
+        files.append((base + 0x1000 * i, base + 0x1000 * (i + 1), i % 3, p))
+    for i in range(many):
+        files.append((base + 0x1000 * (count + i), base + 0x1000 * (count + i + 1), 0,
+                      "/lib/many/%d" % i))
+    return files
+
+
 def main():
     d = sys.argv[1]
     os.makedirs(d, exist_ok=True)
@@ -80,7 +112,11 @@ def main():
         files = [(base, base + 0x1000, 0, "/usr/sbin/kamailio"),
                  (base + 0x2000, base + 0x3000, 2, "/usr/lib/x86_64-linux-gnu/kamailio/modules/tm.so")]
         variants = [core(bits, loads, files), core(bits, loads, []),
-                    core(bits, loads, files, truncate=400), core(bits, loads[:1], files)]
+                    core(bits, loads, files, truncate=400), core(bits, loads[:1], files),
+                    core(bits, loads, aliases(base, 26))]
+        if bits == 64:
+            variants += [core(bits, loads, aliases(base, 2000)),
+                         core(bits, loads, aliases(base, 40, many=600))]
         for v in variants:
             with open(os.path.join(d, "core-%d" % n), "wb") as f:
                 f.write(v)

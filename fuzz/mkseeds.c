@@ -2,7 +2,8 @@
  * mkseeds.c - writes the walker harness's seed corpus into a directory:
  * for each manager, a handful of built-in profiles laid out by the unit
  * tests' heap builders (small free-hash tables, see walkimage.h), intact
- * and with one damage each.
+ * and with one damage each, and each intact one forced through the other
+ * managers and another profile.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,20 @@ static int write_seed(const char *dir, uint8_t mgr, uint8_t prof, uint8_t flags,
 	return fclose(fp) ? -1 : 0;
 }
 
+/*
+ * The intact image of manager @mgr walked as each manager (HW_FUZZ_FORCE):
+ * the other two, and its own with the next profile.
+ */
+static int forced_seeds(const char *dir, uint8_t mgr, uint8_t prof, const uint8_t *img,
+			uint64_t len)
+{
+	for (uint8_t as = 0; as < 3; as++)
+		if (write_seed(dir, (uint8_t)(mgr + 3 * as), as == mgr ? prof + 1 : prof,
+			       HW_FUZZ_FORCE | HW_FUZZ_FIX_HEADER | HW_FUZZ_DEEP, img, len))
+			return -1;
+	return 0;
+}
+
 #define NF 12
 
 static int qm_seeds(const char *dir)
@@ -66,6 +81,8 @@ static int qm_seeds(const char *dir)
 		memset(&h, 0, sizeof(h));
 		qmh_build(&h, &l, f, NF, len);
 		if (write_seed(dir, 0, (uint8_t)i, HW_FUZZ_DEEP | HW_FUZZ_CONTENT, h.buf, h.len))
+			return -1;
+		if (forced_seeds(dir, 0, (uint8_t)i, h.buf, h.len))
 			return -1;
 		/* damaged: a size word and a free link */
 		put_u64le(h.buf + (qmh_frag_addr(&h, 4) - h.base) + l.f_size, 0, l.word);
@@ -100,6 +117,8 @@ static int fm_seeds(const char *dir)
 		fmh_build(&h, f, NF);
 		if (write_seed(dir, 1, (uint8_t)i, HW_FUZZ_DEEP | HW_FUZZ_CONTENT, h.buf, h.len))
 			return -1;
+		if (forced_seeds(dir, 1, (uint8_t)i, h.buf, h.len))
+			return -1;
 		put_u64le(h.buf + (fmh_frag_addr(&h, 5) - h.base) + l.f_size, 0x7777, l.word);
 		if (write_seed(dir, 1, (uint8_t)i, HW_FUZZ_DEEP | HW_FUZZ_FIX_HEADER, h.buf, h.len))
 			return -1;
@@ -127,6 +146,8 @@ static int tlsf_seeds(const char *dir)
 		tlsfh_init(&h, &l, l.control_size + 4096);
 		tlsfh_build(&h, b, NF);
 		if (write_seed(dir, 2, (uint8_t)i, HW_FUZZ_DEEP | HW_FUZZ_CONTENT, h.buf, h.len))
+			return -1;
+		if (forced_seeds(dir, 2, (uint8_t)i, h.buf, h.len))
 			return -1;
 		himg_free(&h.img);
 	}

@@ -4,11 +4,12 @@
 # usage: run-fuzz.sh SRCDIR BUILDDIR libfuzzer|replay SANITIZE
 #
 # Makes the seed corpora (walker images from the unit tests' heap builders,
-# small synthetic cores, object files with the managers' DWARF: plain, and
-# optimised DWARF 5 with range lists and compressed sections), replays
-# them through the harnesses as built, then fuzzes each harness for
-# HW_FUZZ_SECONDS (default 8) with libFuzzer: directly when this build is a
-# clang libFuzzer build, else from a clang copy built beside this build
+# small synthetic cores, snapshot files heapwalk's writer makes of them,
+# object files with the managers' DWARF: plain, and optimised DWARF 5 with
+# range lists and compressed sections), replays them through the harnesses
+# as built, then fuzzes each harness for HW_FUZZ_SECONDS (default 6) with
+# libFuzzer: directly when this build is a clang libFuzzer build, else from
+# a clang copy built beside this build
 # (BUILDDIR/clang). Skips (77) after the replay when clang or its fuzzer
 # runtime is missing, and in sanitized gcc builds (the plain build fuzzes).
 # A crash, leak or hang (libFuzzer -timeout) fails; its input is kept in
@@ -18,10 +19,11 @@ SRC=$1
 B=$2
 MODE=$3
 SAN=${4:-none}
-SECS=${HW_FUZZ_SECONDS:-8}
+SECS=${HW_FUZZ_SECONDS:-6}
 CORPUS=$B/corpus
 ART=$B/artefacts
-mkdir -p "$CORPUS/walk" "$CORPUS/core" "$CORPUS/dwarf" "$ART"
+HARNESSES="fuzz_core fuzz_dwarf fuzz_snapshot fuzz_walk"
+mkdir -p "$CORPUS/walk" "$CORPUS/core" "$CORPUS/snapshot" "$CORPUS/dwarf" "$ART"
 
 fail() {
 	echo "FAIL: $*"
@@ -36,6 +38,8 @@ skip() {
 "$B/fuzz_mkseeds" "$CORPUS/walk" >/dev/null || fail "cannot write the walker seeds"
 if command -v python3 >/dev/null 2>&1; then
 	python3 "$SRC/fuzz/mkcores.py" "$CORPUS/core" >/dev/null || fail "cannot write the core seeds"
+	"$B/fuzz_mksnapshots" "$CORPUS/snapshot" "$CORPUS"/core/core-* >/dev/null ||
+		fail "cannot write the snapshot seeds"
 fi
 for bits in 64 32; do
 	# shellcheck disable=SC2086
@@ -55,7 +59,7 @@ done
 
 # ---- replay the seeds through the harnesses as built ----
 if [ "$MODE" = replay ]; then
-	for h in fuzz_core fuzz_dwarf fuzz_walk; do
+	for h in $HARNESSES; do
 		d=${h#fuzz_}
 		out=$(timeout 300 "$B/$h" "$CORPUS/$d" 2>&1) || fail "$h on its seeds: $out"
 		echo "# $h: $out"
@@ -80,7 +84,8 @@ else
 				-Dc_args=-fsanitize=fuzzer-no-link -Dbuildtype=debugoptimized >"$B/clang-setup.log" 2>&1 ||
 				{ tail -20 "$B/clang-setup.log"; exit 1; }
 		fi
-		ninja -C "$CB" fuzz/fuzz_core fuzz/fuzz_dwarf fuzz/fuzz_walk >"$B/clang-build.log" 2>&1 ||
+		# shellcheck disable=SC2046
+		ninja -C "$CB" $(printf 'fuzz/%s ' $HARNESSES) >"$B/clang-build.log" 2>&1 ||
 			{ tail -30 "$B/clang-build.log"; exit 1; }
 	) 9>"$B/clang.lock" || fail "cannot build the libFuzzer harnesses with clang"
 	FB=$CB/fuzz
@@ -88,14 +93,15 @@ fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=1:abort_on_error=0
 total=0
-for h in ${HW_FUZZ_HARNESSES:-fuzz_core fuzz_dwarf fuzz_walk}; do
+for h in ${HW_FUZZ_HARNESSES:-$HARNESSES}; do
 	d=${h#fuzz_}
 	work=$B/work-$d
 	mkdir -p "$work"
 	log=$B/$h.log
 	max=65536
-	# debug files are larger than cores' interesting parts
-	[ "$d" = dwarf ] && max=200000
+	# debug files, cores with thousands of file names and snapshot files
+	# (page-aligned segments) are larger than heap images
+	[ "$d" = walk ] || max=200000
 	"$FB/$h" "$work" "$CORPUS/$d" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
 		-malloc_limit_mb=2048 -max_len=$max -artifact_prefix="$ART/$h-" -print_final_stats=1 >"$log" 2>&1
 	rc=$?

@@ -1,10 +1,12 @@
 /*
  * walkimage.h - the input format of the walker harness, shared with the
  * seed generator: byte 0 picks the manager, byte 1 its built-in profile,
- * byte 2 options, the rest is the heap image at HW_FUZZ_BASE. The q_malloc
- * and f_malloc profiles get a small free-hash table (optimize = 8 ROUNDTO)
- * so that images stay a few KiB; the walkers take every size from the
- * layout, so this is still a layout they must handle.
+ * byte 2 options, the rest is the heap image at hw_fuzz_base() of byte 0's
+ * manager (with HW_FUZZ_FORCE walked as another manager or profile, as
+ * --manager and --layout force one). The q_malloc and f_malloc profiles
+ * get a small free-hash table (optimize = 8 ROUNDTO) so that images stay
+ * a few KiB; the walkers take every size from the layout, so this is still
+ * a layout they must handle.
  */
 #ifndef HEAPWALK_FUZZ_WALKIMAGE_H
 #define HEAPWALK_FUZZ_WALKIMAGE_H
@@ -26,6 +28,13 @@ static inline uint64_t hw_fuzz_base(unsigned mgr, uint32_t word)
 #define HW_FUZZ_FIX_HEADER 1u /* set size / first / last from the image's length */
 #define HW_FUZZ_DEEP 2u	      /* deep free-list checks */
 #define HW_FUZZ_CONTENT 4u    /* also locate and classify */
+#define HW_FUZZ_FORCE 8u      /* walk with the manager hw_fuzz_forced() names, profile byte 1 */
+
+/* A forced walker: another manager than the image's (byte 0 % 3) when byte 0 / 3 says so. */
+static inline unsigned hw_fuzz_forced(uint8_t byte0)
+{
+	return (byte0 / 3u) % 3u;
+}
 
 static inline uint32_t hw_fuzz_ilog2(uint64_t v)
 {

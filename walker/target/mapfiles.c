@@ -75,6 +75,11 @@ static bool walk_beneath(const char *root, const char *raw, char *out, size_t ca
 		if (lstat(out, &st) != 0)
 			return false;
 		if (!S_ISLNK(st.st_mode)) {
+			/* as the kernel: nothing, not even "/" or "/.", may follow a file */
+			if (!S_ISDIR(st.st_mode) && *p == '/') {
+				errno = ENOTDIR;
+				return false;
+			}
 			done += 1 + len;
 			continue;
 		}
@@ -91,8 +96,8 @@ static bool walk_beneath(const char *root, const char *raw, char *out, size_t ca
 			done = rl; /* an absolute link starts again at the root */
 			out[done] = '\0';
 		}
-		/* the link's target, then what was left of the path */
-		if (snprintf(next, sizeof(next), "%s/%s", target, p) >= (int)sizeof(next)) {
+		/* the link's target, then what was left of the path (from its slash, if any) */
+		if (snprintf(next, sizeof(next), "%s%s", target, p) >= (int)sizeof(next)) {
 			errno = ENAMETOOLONG;
 			return false;
 		}
