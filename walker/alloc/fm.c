@@ -418,12 +418,21 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 			goto damaged;
 		}
 		size = hw_field(hp, l->f_size, w);
-		if (size > end - addr - hs || size % grain) {
-			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size %" PRIu64 " %s",
-				     size,
-				     size % grain ? "is not a multiple of the allocation grain"
-						  : "runs past the end of the heap");
-			goto damaged;
+		/* (size 0 wraps round: doubtful for every walk, so that stats and check agree) */
+		if (__builtin_expect(size - 1 >= end - addr - hs || size % grain, 0)) {
+			if (size == 0) {
+				/* believed only if it leads to another plausible header */
+				if (addr + hs != end && !fm_plausible_depth(&probe, addr + hs, 0)) {
+					hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size 0");
+					goto damaged;
+				}
+			} else {
+				hw_check_add(
+				    ck, HW_SEV_ERROR, addr, i, "fragment size %" PRIu64 " %s", size,
+				    size % grain ? "is not a multiple of the allocation grain"
+						 : "runs past the end of the heap");
+				goto damaged;
+			}
 		}
 		f.index = i;
 		f.addr = addr;
@@ -466,17 +475,11 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 				     "start pattern 0x%" PRIx64 ", expected 0x%lx", f.check,
 				     HW_QM_ST_CHECK);
 		f.gaps = st.gaps;
-		/*
-		 * a doubtful header counts only if it leads to another plausible one;
-		 * size 0 is doubtful for every walk, so that stats and check agree
+		/* a header whose pattern is wrong counts only if it leads to another plausible one
 		 */
-		if ((size == 0 ||
-		     (resync && l->f_check != HW_NO_OFF && f.check != HW_QM_ST_CHECK)) &&
-		    addr + hs + size != end && !fm_plausible_depth(&probe, addr + hs + size, 0)) {
-			if (size == 0)
-				hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size 0");
+		if (resync && l->f_check != HW_NO_OFF && f.check != HW_QM_ST_CHECK &&
+		    addr + hs + size != end && !fm_plausible_depth(&probe, addr + hs + size, 0))
 			goto damaged;
-		}
 
 		addr += hs + size;
 		if (hw_walk_emit(&st, &f, fn, arg))
