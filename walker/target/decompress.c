@@ -72,6 +72,29 @@ const char *hw_compressed_format(const uint8_t *head, size_t len)
 	return NULL;
 }
 
+/* The first decompressed bytes (all of them when the output ends early): an ELF core? */
+static struct hw_error *check_head(const struct sink *out)
+{
+	const uint8_t *h = out->head;
+	unsigned type;
+
+	if (out->head_len < SELFMAG || memcmp(h, ELFMAG, SELFMAG) != 0)
+		return hw_error_create(HW_ERR_BAD_DATA,
+				       "%s: the %s stream holds no ELF core (not an ELF file)",
+				       out->path, out->format);
+	if (out->head_len < sizeof(out->head))
+		return hw_error_create(HW_ERR_BAD_DATA,
+				       "%s: the %s stream ends within an ELF header", out->path,
+				       out->format);
+	type = h[EI_DATA] == ELFDATA2MSB ? (unsigned)(h[EI_NIDENT] << 8 | h[EI_NIDENT + 1])
+					 : (unsigned)(h[EI_NIDENT] | h[EI_NIDENT + 1] << 8);
+	if (type != ET_CORE)
+		return hw_error_create(HW_ERR_BAD_DATA,
+				       "%s: the %s stream holds an ELF file, but not a core",
+				       out->path, out->format);
+	return NULL;
+}
+
 /* The stream helpers below serve the decoders; a build with none has no use for them. */
 #if defined(HW_HAVE_ZSTD) || defined(HW_HAVE_LZMA) || defined(HW_HAVE_LZ4)
 #define HW_HAVE_DECODER 1
@@ -97,29 +120,6 @@ static bool all_zero(const uint8_t *p, size_t len)
 		if (p[i])
 			return false;
 	return true;
-}
-
-/* The first decompressed bytes (all of them when the output ends early): an ELF core? */
-static struct hw_error *check_head(const struct sink *out)
-{
-	const uint8_t *h = out->head;
-	unsigned type;
-
-	if (out->head_len < SELFMAG || memcmp(h, ELFMAG, SELFMAG) != 0)
-		return hw_error_create(HW_ERR_BAD_DATA,
-				       "%s: the %s stream holds no ELF core (not an ELF file)",
-				       out->path, out->format);
-	if (out->head_len < sizeof(out->head))
-		return hw_error_create(HW_ERR_BAD_DATA,
-				       "%s: the %s stream ends within an ELF header", out->path,
-				       out->format);
-	type = h[EI_DATA] == ELFDATA2MSB ? (unsigned)(h[EI_NIDENT] << 8 | h[EI_NIDENT + 1])
-					 : (unsigned)(h[EI_NIDENT] | h[EI_NIDENT + 1] << 8);
-	if (type != ET_CORE)
-		return hw_error_create(HW_ERR_BAD_DATA,
-				       "%s: the %s stream holds an ELF file, but not a core",
-				       out->path, out->format);
-	return NULL;
 }
 
 /* Append @len bytes of sink->buf to the output. */
