@@ -8,6 +8,9 @@
  *   fragmentation at least HW_DIAG_FRAG_MIN_FREE of the pool is free but the
  *                 largest free fragment is less than HW_DIAG_FRAG_MAX_SHARE of
  *                 the free memory and smaller than the probe request;
+ *   leak suspect  (one snapshot) the pool is full and one site holds
+ *                 HW_DIAG_DOMINANT_SHARE of the used bytes in many fragments:
+ *                 more memory would only postpone the outage;
  *   pool too small real_used (or max_real_used) at or above
  *                 HW_DIAG_FULL_PCT of the pool and no growing site;
  *   ok            none of the above.
@@ -28,6 +31,14 @@ struct hw_frag_stats;
 #define HW_DIAG_FRAG_MIN_FREE 0.20    /* free share of the pool */
 #define HW_DIAG_FRAG_MAX_SHARE 0.10   /* largest free fragment / free memory */
 #define HW_DIAG_DEFAULT_REQUEST 65536 /* probe request when none is given */
+/*
+ * One snapshot of a full pool: a site holding this share of the used bytes
+ * in at least HW_DIAG_DOMINANT_FRAGS fragments looks like accumulation,
+ * not like a pool too small (a table allocated once is one fragment).
+ */
+#define HW_DIAG_DOMINANT_SHARE 0.50
+#define HW_DIAG_DOMINANT_FRAGS 100
+#define HW_DIAG_EXHAUSTED_PCT 99.0 /* used share at which a pool is exhausted */
 
 enum hw_verdict {
 	HW_VERDICT_OK,
@@ -52,6 +63,11 @@ struct hw_diag_input {
 	double growth_seconds;	/* time between the snapshots (0: unknown) */
 	const char *top_site;	/* the site that grew most (may be NULL) */
 	int64_t top_site_bytes;
+	/* one snapshot: what holds the most of the used memory, if the sites were walked */
+	const char *dominant_site; /* "module: file: func(line)" (NULL: unknown) */
+	uint64_t dominant_bytes, dominant_frags;
+	const char *dominant_module; /* (NULL: unknown) */
+	uint64_t dominant_module_bytes;
 };
 
 #define HW_DIAG_MAX_EVIDENCE 8

@@ -73,4 +73,14 @@ void hw_sites_resolve(struct hw_sites *s, struct hw_strcache *sc);
 struct hw_error *hw_sites_sorted(const struct hw_sites *s, enum hw_site_order order,
 				 const struct hw_site ***ret, size_t *n_ret);
 
+/* What holds the most: one site, and one module over all its sites. */
+struct hw_sites_top {
+	const struct hw_site *site; /* the most bytes (NULL: no sites) */
+	const char *module;	    /* the module with the most bytes (NULL: none resolved) */
+	uint64_t module_bytes, module_frags;
+};
+/* After hw_sites_resolve; modules past the first HW_SITES_TOP_MODULES are not counted. */
+#define HW_SITES_TOP_MODULES 256
+void hw_sites_top(const struct hw_sites *s, struct hw_sites_top *ret);
+
 #endif

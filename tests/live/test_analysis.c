@@ -329,7 +329,8 @@ static void test_verdicts(void **state)
 	fs.largest_free = 1024;
 	hw_diagnose_pool(&in, &r);
 	assert_int_equal(r.verdict, HW_VERDICT_FRAGMENTED);
-	assert_non_null(strstr(r.headline, "fragmentation"));
+	assert_non_null(strstr(r.headline, "fragmentation: a request of 64.0 KiB fails though"));
+	assert_non_null(strstr(r.headline, "the largest is 1.0 KiB"));
 	/* ... unless the probe request fits */
 	in.request = 512;
 	hw_diagnose_pool(&in, &r);
@@ -338,11 +339,36 @@ static void test_verdicts(void **state)
 
 	/* full: 97% used */
 	in.real_used = in.max_real_used = (uint64_t)(0.97 * (4 << 20));
+	in.used = in.real_used - 4096;
 	fs.free_bytes = in.size - in.real_used;
 	fs.largest_free = 4096;
 	hw_diagnose_pool(&in, &r);
 	assert_int_equal(r.verdict, HW_VERDICT_TOO_SMALL);
+	assert_non_null(strstr(r.headline, "exhausted")); /* 64 KiB would not fit */
 	assert_non_null(strstr(r.evidence[r.nevidence - 1], "no growth data"));
+	/* one snapshot where one site holds 60% of it in 3000 fragments: accumulation,
+	 * and no advice to add memory */
+	in.dominant_site = "htable: ht_api.c: ht_cell_new(186)";
+	in.dominant_bytes = (uint64_t)(0.6 * (double)in.used);
+	in.dominant_frags = 3000;
+	in.dominant_module = "htable";
+	in.dominant_module_bytes = in.dominant_bytes + 1000;
+	hw_diagnose_pool(&in, &r);
+	assert_int_equal(r.verdict, HW_VERDICT_LEAK);
+	assert_non_null(strstr(r.headline, "exhausted"));
+	assert_non_null(strstr(r.headline, "ht_cell_new"));
+	assert_non_null(strstr(r.evidence[r.nevidence - 2], "module htable"));
+	assert_null(strstr(r.advice, "more memory for"));
+	/* ... but one big table allocated once is no accumulation */
+	in.dominant_frags = 1;
+	hw_diagnose_pool(&in, &r);
+	assert_int_equal(r.verdict, HW_VERDICT_TOO_SMALL);
+	/* ... nor a site holding a third */
+	in.dominant_frags = 3000;
+	in.dominant_bytes = in.used / 3;
+	hw_diagnose_pool(&in, &r);
+	assert_int_equal(r.verdict, HW_VERDICT_TOO_SMALL);
+	in.dominant_site = NULL;
 	/* full and no site grows: still too small, now said with certainty */
 	in.have_growth = true;
 	hw_diagnose_pool(&in, &r);
@@ -357,6 +383,16 @@ static void test_verdicts(void **state)
 	hw_diagnose_pool(&in, &r);
 	assert_int_equal(r.verdict, HW_VERDICT_LEAK);
 	assert_non_null(strstr(r.evidence[2], "ht_api.c"));
+	/* the headline says how full the pool is, the evidence when it will be full */
+	assert_non_null(strstr(r.headline, "the pool is exhausted"));
+	assert_non_null(strstr(r.evidence[3], "already full"));
+	in.real_used = in.max_real_used = in.used = 2 << 20;
+	fs.free_bytes = fs.largest_free = 2 << 20;
+	hw_diagnose_pool(&in, &r);
+	assert_int_equal(r.verdict, HW_VERDICT_LEAK);
+	assert_null(strstr(r.headline, "the pool is"));
+	/* 2 MiB free, 5000 bytes a minute: about 419 minutes */
+	assert_non_null(strstr(r.evidence[3], "gone in about 419 min"));
 	/* damage trumps everything */
 	in.finding_errors = 1;
 	hw_diagnose_pool(&in, &r);

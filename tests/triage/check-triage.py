@@ -112,6 +112,15 @@ def main():
         check(b >= 0.5 * shm["used"], "htable ht_cell_new holds %d bytes in %d cells, %.0f%% of shm used"
               % (b, c, 100.0 * b / shm["used"]))
         same_site("shm", "ht_cell_new")
+        # one core of an exhausted pool: no advice to add memory, the dominating site named
+        r = subprocess.run([hw, "diagnose", "--core", out + "/core", "--pool", "shm"],
+                           capture_output=True, text=True)
+        check("ht_cell_new" in r.stdout and "leak suspect" in r.stdout,
+              "diagnose --core names the dominating site as a leak suspect: %s"
+              % r.stdout.strip()[:300])
+        check("more memory for" not in r.stdout and "-m for shm" not in r.stdout,
+              "diagnose --core does not advise more memory")
+        check("exhausted" in r.stdout, "diagnose --core says the pool is exhausted")
     elif name == "pkg-leak":
         others = [json_pkg for json_pkg in pkg_stats(out + "/pkg-stats.txt")
                   if json_pkg["desc"].startswith("udp receiver") and json_pkg["pid"] != target["pid"]]
@@ -144,6 +153,11 @@ def main():
               % (shm["free"], size))
         largest = stats["shm"]["fragmentation"]["largest_free"]
         check(largest < size, "heapwalk's largest free piece %d is smaller than the request" % largest)
+        r = subprocess.run([hw, "diagnose", "--core", out + "/core", "--pool", "shm",
+                            "--request", str(size)], capture_output=True, text=True)
+        check("fragmentation: a request of" in r.stdout and "fails though" in r.stdout,
+              "diagnose --core --request %d: fragmentation, the failing request said: %s"
+              % (size, r.stdout.strip()[:300]))
     return 1 if failed else 0
 
 

@@ -44,6 +44,24 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* How full the pool is, for a headline: "exhausted", "near full" or NULL (neither). */
+static const char *fullness(double use, double peak, bool fits)
+{
+	if (use >= HW_DIAG_EXHAUSTED_PCT || (!fits && use >= HW_DIAG_FULL_PCT))
+		return "exhausted";
+	if (use >= HW_DIAG_FULL_PCT || peak >= HW_DIAG_FULL_PCT + 5.0)
+		return "near full";
+	return NULL;
+}
+
+/* One snapshot: the site that holds most of a full pool, in many fragments? */
+static bool accumulates(const struct hw_diag_input *in, uint64_t used)
+{
+	return in->dominant_site && used &&
+	       (double)in->dominant_bytes >= (double)used * HW_DIAG_DOMINANT_SHARE &&
+	       in->dominant_frags >= HW_DIAG_DOMINANT_FRAGS;
+}
+
 void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out)
 {
 	const struct hw_frag_stats *fs = in->frag;
@@ -55,6 +73,8 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 	    in->no_counters ? 100.0 - pct(fs->free_bytes, in->size) : pct(in->real_used, in->size);
 	double peak = in->no_counters ? use : pct(in->max_real_used, in->size);
 	bool fits = hw_frag_fits(fs, request, in->roundto);
+	const char *full = in->no_counters ? NULL : fullness(use, peak, fits);
+	uint64_t used = in->no_counters ? in->size - fs->free_bytes : in->used;
 	char b1[32], b2[32], b3[32];
 
 	memset(out, 0, sizeof(*out));
@@ -82,17 +102,27 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 		hw_human_size(b1, sizeof(b1), (uint64_t)in->growth_bytes);
 		out->verdict = HW_VERDICT_LEAK;
 		snprintf(out->headline, sizeof(out->headline),
-			 "leak suspect: %" PRIu64 " allocation sites grew by %s in total",
-			 in->growing_sites, b1);
+			 "leak suspect: %" PRIu64 " allocation sites grew by %s in total%s%s",
+			 in->growing_sites, b1, full ? "; the pool is " : "", full ? full : "");
 		if (in->top_site) {
 			hw_human_size(b2, sizeof(b2),
 				      in->top_site_bytes > 0 ? (uint64_t)in->top_site_bytes : 0);
 			evidence(out, "grew most: %s (+%s)", in->top_site, b2);
 		}
-		if (in->growth_seconds > 0)
-			evidence(out, "growth rate %.0f bytes/min over %.0f s",
-				 (double)in->growth_bytes * 60.0 / in->growth_seconds,
-				 in->growth_seconds);
+		if (in->growth_seconds > 0) {
+			double per_min = (double)in->growth_bytes * 60.0 / in->growth_seconds;
+			hw_human_size(b2, sizeof(b2), (uint64_t)per_min);
+			hw_human_size(b3, sizeof(b3), free_bytes);
+			if (full && !strcmp(full, "exhausted"))
+				evidence(out, "growth %s/min over %.0f s; the pool is already full",
+					 b2, in->growth_seconds);
+			else
+				evidence(
+				    out,
+				    "growth %s/min over %.0f s: at this rate the %s still free "
+				    "are gone in about %.0f min",
+				    b2, in->growth_seconds, b3, (double)free_bytes / per_min);
+		}
 		snprintf(out->advice, sizeof(out->advice),
 			 "confirm with 'heapwalk watch' over a longer time; a site that grows "
 			 "without bound is a leak");
@@ -101,10 +131,11 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 	if (free_bytes >= (uint64_t)((double)in->size * HW_DIAG_FRAG_MIN_FREE) && free_bytes &&
 	    (double)fs->largest_free < (double)free_bytes * HW_DIAG_FRAG_MAX_SHARE && !fits) {
 		out->verdict = HW_VERDICT_FRAGMENTED;
+		hw_human_size(b2, sizeof(b2), free_bytes);
 		snprintf(out->headline, sizeof(out->headline),
-			 "fragmentation: %.0f%% of the pool is free, but in pieces; the largest "
-			 "is %s",
-			 pct(free_bytes, in->size), b1);
+			 "fragmentation: a request of %s fails though %s (%.0f%% of the pool) is "
+			 "free, in pieces; the largest is %s",
+			 b3, b2, pct(free_bytes, in->size), b1);
 		evidence(out, "fragmentation index %.2f (0: one free block, 1: dust)",
 			 hw_frag_index(fs));
 		if (fs->join_runs) {
@@ -123,10 +154,33 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 			 fs->join_runs ? "set mem_join=1; " : "");
 		return;
 	}
-	if (!in->no_counters && (use >= HW_DIAG_FULL_PCT || peak >= HW_DIAG_FULL_PCT + 5.0)) {
+	if (full && !in->have_growth && accumulates(in, used)) {
+		out->verdict = HW_VERDICT_LEAK;
+		hw_human_size(b2, sizeof(b2), in->dominant_bytes);
+		snprintf(out->headline, sizeof(out->headline),
+			 "leak suspect: the pool is %s (%.1f%% used) and one allocation site "
+			 "holds %.0f%% of it: %s",
+			 full, use, pct(in->dominant_bytes, used), in->dominant_site);
+		evidence(out,
+			 "%s in %" PRIu64 " fragments at that one site: memory that "
+			 "accumulates, not a pool sized too small",
+			 b2, in->dominant_frags);
+		if (in->dominant_module) {
+			hw_human_size(b2, sizeof(b2), in->dominant_module_bytes);
+			evidence(out, "module %s holds %s (%.0f%% of the used memory)",
+				 in->dominant_module, b2, pct(in->dominant_module_bytes, used));
+		}
+		evidence(out, "one snapshot: to see it grow, take a second one minutes later "
+			      "(diagnose --interval, or heapwalk diff of two cores)");
+		snprintf(out->advice, sizeof(out->advice),
+			 "more memory would only postpone the outage: look at what this site "
+			 "keeps and why it is never freed");
+		return;
+	}
+	if (full) {
 		out->verdict = HW_VERDICT_TOO_SMALL;
 		snprintf(out->headline, sizeof(out->headline),
-			 "pool too small: %.1f%% used (peak %.1f%%)%s", use, peak,
+			 "pool too small: %s, %.1f%% used (peak %.1f%%)%s", full, use, peak,
 			 in->have_growth ? " and no allocation site grows" : "");
 		if (!in->have_growth)
 			evidence(out, "no growth data: to rule out a leak, compare two snapshots "

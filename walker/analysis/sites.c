@@ -287,3 +287,41 @@ struct hw_error *hw_sites_sorted(const struct hw_sites *s, enum hw_site_order or
 	*n_ret = n;
 	return NULL;
 }
+
+void hw_sites_top(const struct hw_sites *s, struct hw_sites_top *ret)
+{
+	struct {
+		const char *name;
+		uint64_t bytes, frags;
+	} mods[HW_SITES_TOP_MODULES];
+	size_t nmods = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < s->cap; i++) {
+		const struct hw_site *site = &s->slots[i];
+		size_t k;
+		if (!site->count)
+			continue;
+		if (!ret->site || site->bytes > ret->site->bytes)
+			ret->site = site;
+		if (!site->mname_s || !site->mname_s[0])
+			continue;
+		for (k = 0; k < nmods && strcmp(mods[k].name, site->mname_s); k++)
+			;
+		if (k == nmods) {
+			if (nmods == HW_SITES_TOP_MODULES)
+				continue;
+			mods[nmods].name = site->mname_s;
+			mods[nmods].bytes = mods[nmods].frags = 0;
+			nmods++;
+		}
+		mods[k].bytes += site->bytes;
+		mods[k].frags += site->count;
+	}
+	for (size_t k = 0; k < nmods; k++)
+		if (!ret->module || mods[k].bytes > ret->module_bytes) {
+			ret->module = mods[k].name;
+			ret->module_bytes = mods[k].bytes;
+			ret->module_frags = mods[k].frags;
+		}
+}

@@ -279,6 +279,29 @@ static bool fold_healthy(struct hw_diag_items *r, const struct hw_diag_item *it)
 	return false;
 }
 
+/* What holds the most of a walked pool's used memory (its sites, when they were walked). */
+static void dominant(const struct hw_pool_report *pr, struct hw_diag_input *din, char *site,
+		     size_t cap)
+{
+	struct hw_sites_top top;
+
+	if (!pr->sites.n)
+		return;
+	hw_sites_top(&pr->sites, &top);
+	if (top.site && top.site->file_s) {
+		/* as hw_diag_growth names the site that grew most */
+		snprintf(site, cap, "%s: %s(%llu) [%s]", top.site->file_s,
+			 top.site->func_s ? top.site->func_s : "?",
+			 (unsigned long long)top.site->line,
+			 top.site->mname_s && top.site->mname_s[0] ? top.site->mname_s : "-");
+		din->dominant_site = site;
+		din->dominant_bytes = top.site->bytes;
+		din->dominant_frags = top.site->count;
+	}
+	din->dominant_module = top.module;
+	din->dominant_module_bytes = top.module_bytes;
+}
+
 struct hw_error *hw_inst_diagnose(const struct hw_inst *in, uint64_t request,
 				  const struct hw_diff *d, double seconds, struct hw_diag_items *r)
 {
@@ -296,10 +319,12 @@ struct hw_error *hw_inst_diagnose(const struct hw_inst *in, uint64_t request,
 				const struct hw_pool_report *pr = &p->s.report.pools[k];
 				struct hw_diag_item *it = &r->v[r->n];
 				struct hw_diag_input din;
+				char site[400];
 				bool shm = !strcmp(pr->pool->name, "shm");
 				if (shm != (pass == 0) || !pr->walked || !pr->frag)
 					continue;
 				hw_session_diag_input(pr, request, &din);
+				dominant(pr, &din, site, sizeof(site));
 				if (d)
 					hw_diag_growth(d, pr->pool->name, p->pid, &din, seconds,
 						       r->tops[r->n], sizeof(r->tops[0]));
