@@ -155,6 +155,30 @@ static void test_counters(void **state)
 	wc_free(&p);
 }
 
+/*
+ * An exhausted Kamailio TLSF pool: its max_used (and real_used) counters run
+ * past total_size (Kamailio counts block overhead that is not all in the
+ * pool). The control block is still recognised.
+ */
+static void test_fit_overshoot(void **state)
+{
+	struct wc_pool p;
+	struct tlsfheap *h = &p.tlsf;
+	uint64_t total, got = 0;
+
+	(void)state;
+	wc_make(&p, &wc_tlsf, 0);
+	assert_true(wc_tlsf.alloc->fit(h->t, p.l, h->base, &got) >= 0);
+	total = himg_get(&h->img, h->base + h->l.c_total_size, 8);
+	himg_put(&h->img, h->base + h->l.c_max_used, total + total / 300, 8);
+	himg_put(&h->img, h->base + h->l.c_real_used, total + total / 400, 8);
+	assert_true(wc_tlsf.alloc->fit(h->t, p.l, h->base, &got) >= 0);
+	/* but counters far past the pool are not this layout */
+	himg_put(&h->img, h->base + h->l.c_max_used, 3 * total, 8);
+	assert_true(wc_tlsf.alloc->fit(h->t, p.l, h->base, &got) < 0);
+	wc_free(&p);
+}
+
 static void test_mapping(void **state)
 {
 	struct hw_tlsf_layout l;
@@ -190,6 +214,7 @@ int main(void)
 	    WC_TEST(wc_sites, &wc_tlsf),
 	    WC_TEST(wc_unreadable_middle, &wc_tlsf),
 	    WC_TEST(wc_zeroed_heap, &wc_tlsf),
+	    cmocka_unit_test(test_fit_overshoot),
 	    /* TLSF's own */
 	    cmocka_unit_test(test_prev_free_bit),
 	    cmocka_unit_test(test_adjacent_free),
