@@ -150,6 +150,11 @@ all_running || fail "not every process runs after stats --all"
 "$HW" stats --pid "$KPID" --all >"$RUN/all.txt" 2>/dev/null &&
 	grep -q "udp receiver child=1" "$RUN/all.txt" && pass "stats --all text lists the processes by role" ||
 	fail "stats --all text"
+# names are never cut: "udp receiver child=1 sock=127.0.0.1:PORT" is longer than 30
+"$HW" stats --pid "$KPID" --all --width 0 >"$RUN/all0.txt" 2>/dev/null &&
+	grep -q "udp receiver child=1 sock=127.0.0.1:$PORT" "$RUN/all0.txt" &&
+	pass "stats --all --width 0 shows whole process names" ||
+	fail "stats --all --width 0 cuts process names: $(grep 'udp receiver child=1' "$RUN/all0.txt")"
 
 # ---- 1b. the forensic commands on a live process -----------------------------------------
 rc=0

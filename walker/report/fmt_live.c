@@ -24,6 +24,17 @@ static const char *proc_label(const struct hw_multi_proc *p)
 	return p->desc && p->desc[0] ? p->desc : p->in_pt ? "" : "(not in pt[])";
 }
 
+/* The process column: as wide as the longest label (at least 30), names never cut. */
+static int label_width(const struct hw_multi *m)
+{
+	size_t w = 30;
+
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (strlen(proc_label(&m->procs[i])) > w)
+			w = strlen(proc_label(&m->procs[i]));
+	return w > 200 ? 200 : (int)w;
+}
+
 /* ---- shared JSON pieces ---- */
 
 /* A pool object with the members of the single-process JSON (doc/json-schema.md). */
@@ -277,6 +288,7 @@ static void stats_text(const struct hw_multi *m)
 	struct totals t;
 	bool any = false;
 	char b[32];
+	const int lw = label_width(m);
 
 	text_head(m);
 	for (size_t i = 0; i < m->nprocs; i++) {
@@ -288,9 +300,9 @@ static void stats_text(const struct hw_multi *m)
 			}
 	}
 	fprintf(m->out, "\npkg pools\n");
-	fprintf(m->out, "  %7s %4s  %-30s %8s %10s %10s %10s %6s %10s %7s %6s %10s  %s\n", "pid",
-		"rank", "process", "stop ms", "heap size", "used", "used+ovh", "free%", "max used",
-		"frags", "free", "largest", "walk");
+	fprintf(m->out, "  %7s %4s  %-*s %8s %10s %10s %10s %6s %10s %7s %6s %10s  %s\n", "pid",
+		"rank", lw, "process", "stop ms", "heap size", "used", "used+ovh", "free%",
+		"max used", "frags", "free", "largest", "walk");
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct hw_multi_proc *p = &m->procs[i];
 		const struct hw_report *r = p->report;
@@ -305,8 +317,8 @@ static void stats_text(const struct hw_multi *m)
 			snprintf(rank, sizeof(rank), p->in_pt || p->rank >= 0 ? "%d" : "-",
 				 p->rank);
 			if (!pr->walked) {
-				fprintf(m->out, "  %7d %4s  %-30.30s %8.2f  not walked: %s\n",
-					p->pid, rank, proc_label(p), (double)p->stop_ns / 1e6,
+				fprintf(m->out, "  %7d %4s  %-*s %8.2f  not walked: %s\n", p->pid,
+					rank, lw, proc_label(p), (double)p->stop_ns / 1e6,
 					pr->error ? pr->error : "?");
 				continue;
 			}
@@ -315,10 +327,10 @@ static void stats_text(const struct hw_multi *m)
 			       : h->used != pr->walk.used_bytes ? "used!=walked"
 								: "ok";
 			fprintf(m->out,
-				"  %7d %4s  %-30.30s %8.2f %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+				"  %7d %4s  %-*s %8.2f %10" PRIu64 " %10" PRIu64 " %10" PRIu64
 				" %5.1f%% %10" PRIu64 " %7" PRIu64 " %6" PRIu64 " %10" PRIu64
 				"  %s\n",
-				p->pid, rank, proc_label(p), (double)p->stop_ns / 1e6, h->size,
+				p->pid, rank, lw, proc_label(p), (double)p->stop_ns / 1e6, h->size,
 				h->used, h->real_used,
 				hw_report_pct(h->size > h->real_used ? h->size - h->real_used : 0,
 					      h->size),
@@ -426,6 +438,7 @@ void hw_fmt_multi(const struct hw_multi *m)
 void hw_fmt_snapshot(const struct hw_multi *m)
 {
 	char b1[32], b2[32];
+	const int lw = label_width(m);
 
 	if (m->format == HW_FMT_JSON) {
 		multi_json(m);
@@ -434,15 +447,15 @@ void hw_fmt_snapshot(const struct hw_multi *m)
 	hw_human_size(b1, sizeof(b1), m->file_bytes);
 	fprintf(m->out, "wrote %s (%s, zero pages left as holes; %zu process%s)\n",
 		m->file ? m->file : "?", b1, m->nprocs, m->nprocs == 1 ? "" : "es");
-	fprintf(m->out, "  %7s %4s  %-30s %9s %12s %12s  %s\n", "pid", "rank", "process", "stop ms",
-		"copied", "untouched", "");
+	fprintf(m->out, "  %7s %4s  %-*s %9s %12s %12s  %s\n", "pid", "rank", lw, "process",
+		"stop ms", "copied", "untouched", "");
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct hw_multi_proc *p = &m->procs[i];
 		char rank[16];
 		snprintf(rank, sizeof(rank), p->in_pt || p->rank >= 0 ? "%d" : "-", p->rank);
 		hw_human_size(b1, sizeof(b1), p->copied);
 		hw_human_size(b2, sizeof(b2), p->skipped_zero);
-		fprintf(m->out, "  %7d %4s  %-30.30s %9.2f %12s %12s  %s%s\n", p->pid, rank,
+		fprintf(m->out, "  %7d %4s  %-*s %9.2f %12s %12s  %s%s\n", p->pid, rank, lw,
 			proc_label(p), (double)p->stop_ns / 1e6, b1, b2,
 			!p->stopped	 ? "not stopped"
 			: p->was_stopped ? "was already stopped"
