@@ -6,20 +6,21 @@
 #include "heapwalk/heapmap.h"
 #include "heapwalk/report.h"
 
+/* The per-fragment formatter of each format (a format without one prints as text). */
+static const struct hw_formatter *const formatters[] = {
+    [HW_FMT_TEXT] = &hw_formatter_text,
+    [HW_FMT_JSON] = &hw_formatter_json,
+    [HW_FMT_CSV] = &hw_formatter_csv,
+    [HW_FMT_KAMAILIO] = &hw_formatter_kamailio,
+    [HW_FMT_PROMETHEUS] = &hw_formatter_prometheus,
+};
+
 static const struct hw_formatter *formatter(const struct hw_report *r)
 {
-	switch (r->format) {
-	case HW_FMT_JSON:
-		return &hw_formatter_json;
-	case HW_FMT_CSV:
-		return &hw_formatter_csv;
-	case HW_FMT_KAMAILIO:
-		return &hw_formatter_kamailio;
-	case HW_FMT_PROMETHEUS:
-		return &hw_formatter_prometheus;
-	default:
-		return &hw_formatter_text;
-	}
+	size_t f = (size_t)r->format;
+
+	return f < sizeof(formatters) / sizeof(formatters[0]) && formatters[f] ? formatters[f]
+									       : &hw_formatter_text;
 }
 
 /*
