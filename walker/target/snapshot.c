@@ -1621,11 +1621,20 @@ struct hw_error *hw_snapshot_take(const int *pids, size_t n, const struct hw_sna
 		c.counter = 0;
 		c.t_first = c.t_last = 0;
 		t_real = real_ns();
-		if (a == ATTEMPTS - 1)
-			err = hw_error_create(HW_ERR_OS,
-					      "the processes kept changing their mappings; no "
-					      "consistent snapshot after %d attempts",
-					      ATTEMPTS);
+		if (a == ATTEMPTS - 1) {
+			/* a process that exits unmaps everything: say that, not the churn */
+			for (size_t i = 0; i < c.n && !err; i++)
+				if (has_exited(c.p[i].pid))
+					err = hw_error_os(ESRCH,
+							  "cannot stop pid %d: process %d exited",
+							  c.p[i].pid, c.p[i].pid);
+			if (!err)
+				err = hw_error_create(
+				    HW_ERR_OS,
+				    "the processes kept changing their mappings; no "
+				    "consistent snapshot after %d attempts",
+				    ATTEMPTS);
+		}
 	}
 	if (err)
 		goto out;
