@@ -417,22 +417,32 @@ static void info_text(const struct hw_multi *m)
 	}
 }
 
+/* --all's printers by format and command (NULL: any command); the first that matches prints. */
+static const struct {
+	enum hw_format format;
+	const char *command;
+	void (*print)(const struct hw_multi *m);
+} multi_outputs[] = {
+    {HW_FMT_PROMETHEUS, NULL, hw_fmt_multi_prometheus},
+    {HW_FMT_JSON, NULL, multi_json},
+    {HW_FMT_TEXT, "summary", summary_text},
+    {HW_FMT_TEXT, "info", info_text},
+    {HW_FMT_TEXT, NULL, stats_text},
+};
+
 void hw_fmt_multi(const struct hw_multi *m)
 {
-	if (m->format == HW_FMT_PROMETHEUS) {
-		hw_fmt_multi_prometheus(m);
-		return;
+	/* a format without a printer of its own prints as text */
+	for (int pass = 0; pass < 2; pass++) {
+		enum hw_format f = pass ? HW_FMT_TEXT : m->format;
+		for (size_t i = 0; i < sizeof(multi_outputs) / sizeof(multi_outputs[0]); i++)
+			if (multi_outputs[i].format == f &&
+			    (!multi_outputs[i].command ||
+			     !strcmp(multi_outputs[i].command, m->command))) {
+				multi_outputs[i].print(m);
+				return;
+			}
 	}
-	if (m->format == HW_FMT_JSON) {
-		multi_json(m);
-		return;
-	}
-	if (!strcmp(m->command, "summary"))
-		summary_text(m);
-	else if (!strcmp(m->command, "info"))
-		info_text(m);
-	else
-		stats_text(m);
 }
 
 void hw_fmt_snapshot(const struct hw_multi *m)
