@@ -83,6 +83,8 @@ struct hw_diag_result {
 void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out);
 /* "ok", "pool too small", "leak suspect", "fragmentation", "damaged". */
 const char *hw_verdict_name(enum hw_verdict v);
+/* The exit code (heapwalk/exit.h) of verdict @v. */
+int hw_verdict_exit(enum hw_verdict v);
 
 /*
  * The growth of pool @pool of process @pid between the two sides of @d

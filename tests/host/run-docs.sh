@@ -50,6 +50,20 @@ tr -d '\010' <"$TMP/man.txt" | sed 's/‐/-/g; s/−/-/g' >"$TMP/man.plain"
 n=$(wc -l <"$TMP/commands")
 [ "$n" -ge 5 ] && ok "--help lists $n commands" || bad "--help lists only $n commands"
 
+# the exit codes: --help's list, the man page's EXIT STATUS and README's table agree
+README=$(dirname "$0")/../../README.md
+"$HW" --help | sed -n 's/^Exit codes: //p' | tr ',' '\n' | sed 's/^ *//; s/\.$//' >"$TMP/exits"
+n=0 miss=""
+while read -r code what; do
+	[ -n "$code" ] || continue
+	n=$((n + 1))
+	grep -qiE "^\| $code \| $what" "$README" || miss="$miss README:$code"
+	awk -v c="$code" -v w="$what" '$1 == c && index(tolower($0), tolower(w)) { f = 1 } END { exit !f }' \
+		"$TMP/man.plain" || miss="$miss man:$code"
+done <"$TMP/exits"
+[ "$n" -ge 7 ] && [ -z "$miss" ] && ok "$n exit codes: --help, the man page and README agree" ||
+	bad "exit codes ($n in --help) missing or different:$miss"
+
 # the completion, run in bash: the words offered after "heapwalk " and "heapwalk CMD -"
 complete_words() { # complete_words WORD... : the words offered for the last (partial) word
 	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _heapwalk

@@ -314,13 +314,13 @@ sys.exit(0 if t["func"]=="ht_cell_pkg_copy" and t["d_count"]==50 else 1)' "$WORK
 GROWER=$!
 "$HW" watch --pid "$P" --interval 0.5 --count 4 --format json >"$WORK/watch.json" 2>"$WORK/watch.err"
 wrc=$?
-[ $wrc = 1 ] || cat "$WORK/watch.err" >&2
+[ $wrc = 3 ] || cat "$WORK/watch.err" >&2
 wait $GROWER
 "$PYTHON" -c '
 import json,sys
 d=json.load(open(sys.argv[1])); g=d["growing"]
 sys.exit(0 if len(d["samples"])==4 and g and g[0]["func"]=="ht_cell_pkg_copy" and g[0]["bytes_per_min"]>0 else 1)' "$WORK/watch.json" &&
-	[ $wrc = 1 ] && pass "watch reports the growing site as leak suspect (exit 1)" || fail "watch (rc $wrc)"
+	[ $wrc = 3 ] && pass "watch reports the growing site as leak suspect (exit 3)" || fail "watch (rc $wrc)"
 # Ctrl-C prints what it has
 "$HW" watch --pid "$P" --interval 5 --count 10 >"$WORK/watch-int.out" 2>/dev/null &
 W=$!
@@ -342,7 +342,7 @@ verdicts() { "$PYTHON" -c 'import json,sys; print(" ".join(p["pool"]+":"+p["verd
 "$HW" diagnose --pid "$P" --interval 1 --pool pkg --format json >"$WORK/diag-leak.json" 2>/dev/null
 drc=$?
 wait
-[ $drc = 1 ] && [ "$(verdicts "$WORK/diag-leak.json")" = "pkg:leak suspect" ] &&
+[ $drc = 3 ] && [ "$(verdicts "$WORK/diag-leak.json")" = "pkg:leak suspect" ] &&
 	grep -q ht_cell_pkg_copy "$WORK/diag-leak.json" &&
 	pass "diagnose --interval with growth: leak suspect, naming the site" ||
 	fail "diagnose leak: rc $drc, $(verdicts "$WORK/diag-leak.json")"
@@ -353,7 +353,7 @@ wait
 PF=$(start_fx "$WORK/frag" "$FX" --seed 2 --fragment 100000) || exit 1
 "$HW" diagnose --pid "$PF" --pool pkg >"$WORK/diag-frag.txt" 2>/dev/null
 drc=$?
-grep -q "^pkg .*: fragmentation" "$WORK/diag-frag.txt" && grep -q "would NOT fit" "$WORK/diag-frag.txt" && [ $drc = 1 ] &&
+grep -q "^pkg .*: fragmentation" "$WORK/diag-frag.txt" && grep -q "would NOT fit" "$WORK/diag-frag.txt" && [ $drc = 5 ] &&
 	pass "diagnose of a fragmented heap: fragmentation" || { cat "$WORK/diag-frag.txt" >&2; fail "diagnose fragmented (rc $drc)"; }
 "$HW" stats --pid "$PF" --pool pkg --request 64K >"$WORK/stats-frag.txt" 2>/dev/null
 grep -q "request .* would NOT fit" "$WORK/stats-frag.txt" && grep -q "free fragments by size" "$WORK/stats-frag.txt" &&
@@ -361,7 +361,7 @@ grep -q "request .* would NOT fit" "$WORK/stats-frag.txt" && grep -q "free fragm
 PL=$(start_fx "$WORK/full" "$FX" --seed 3 --fill) || exit 1
 "$HW" diagnose --pid "$PL" --pool pkg >"$WORK/diag-full.txt" 2>/dev/null
 drc=$?
-grep -q "^pkg .*: pool too small" "$WORK/diag-full.txt" && [ $drc = 1 ] &&
+grep -q "^pkg .*: pool too small" "$WORK/diag-full.txt" && [ $drc = 4 ] &&
 	pass "diagnose of a full heap: pool too small" || { cat "$WORK/diag-full.txt" >&2; fail "diagnose full (rc $drc)"; }
 
 # ---- 8. --no-stop, --all on one process, errors -----------------------------------

@@ -114,7 +114,7 @@ read -r c0 b0 < <(site "$TMP/sum1.json" $SITE)
 read -r c1 b1 < <(site "$TMP/sum2.json" $SITE)
 rc=0
 "$HW" report "$TMP/s1.core" "$TMP/s2.core" -o "$TMP/ab.html" 2>"$TMP/err" || rc=$?
-[ $rc = 1 ] && ok "report A B: exit 1 (leak suspects listed)" || bad "report A B: exit $rc: $(head -3 "$TMP/err")"
+[ $rc = 3 ] && ok "report A B: exit 3 (leak suspects listed)" || bad "report A B: exit $rc: $(head -3 "$TMP/err")"
 if python3 "$HERE/check_growth.py" "$TMP/ab.html" pkg "$P" $SITE 50 $((b1 - b0)) "$b1" 2 \
 	>"$TMP/cg.log" 2>&1; then
 	ok "report A B: $(cat "$TMP/cg.log")"
@@ -125,7 +125,7 @@ page ab
 # the earlier input may be a summary JSON; the later one must be a core
 rc=0
 "$HW" report "$TMP/sum1.json" "$TMP/s2.core" -o "$TMP/ab-json.html" 2>/dev/null || rc=$?
-[ $rc = 1 ] && python3 "$HERE/check_growth.py" "$TMP/ab-json.html" pkg "$P" $SITE 50 $((b1 - b0)) \
+[ $rc = 3 ] && python3 "$HERE/check_growth.py" "$TMP/ab-json.html" pkg "$P" $SITE 50 $((b1 - b0)) \
 	"$b1" 2 >/dev/null 2>&1 && ok "report A.json B.core: the same suspect" ||
 	bad "report A.json B.core (exit $rc)"
 
@@ -141,7 +141,7 @@ wait_grown $((g0 + 100)) || bad "the fixture did not grow twice"
 "$HW" summary --pid "$P" --pool pkg --format json >"$TMP/after.json" 2>/dev/null
 read -r c0 b0 < <(site "$TMP/before.json" $SITE)
 read -r c1 b1 < <(site "$TMP/after.json" $SITE)
-[ $rc = 1 ] && ok "report --watch 0.5x3: exit 1 (leak suspects listed)" ||
+[ $rc = 3 ] && ok "report --watch 0.5x3: exit 3 (leak suspects listed)" ||
 	bad "report --watch: exit $rc: $(head -3 "$TMP/err")"
 if python3 "$HERE/check_growth.py" "$TMP/watch.html" pkg "$P" $SITE $((c1 - c0)) $((b1 - b0)) "$b1" 3 \
 	>"$TMP/cg.log" 2>&1 && [ $((c1 - c0)) = 100 ]; then

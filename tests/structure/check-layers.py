@@ -28,7 +28,7 @@ LAYERS = ['base', 'target', 'host', 'debuginfo', 'layout', 'alloc', 'analysis',
 
 # Which layer each public header belongs to.
 HEADERS = {
-    'error.h': 'base', 'sbuf.h': 'base', 'array.h': 'base', 'json.h': 'base', 'check.h': 'base',
+    'error.h': 'base', 'sbuf.h': 'base', 'array.h': 'base', 'exit.h': 'base', 'json.h': 'base', 'check.h': 'base',
     'mem.h': 'target', 'target.h': 'target', 'elfsym.h': 'target', 'snapshot.h': 'target',
     'host.h': 'host',
     'debuginfo.h': 'debuginfo',

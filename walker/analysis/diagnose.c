@@ -6,6 +6,7 @@
 
 #include "heapwalk/diagnose.h"
 #include "heapwalk/diff.h"
+#include "heapwalk/exit.h"
 #include "heapwalk/frag.h"
 #include "heapwalk/sbuf.h"
 
@@ -24,6 +25,19 @@ const char *hw_verdict_name(enum hw_verdict v)
 		return "damaged";
 	}
 	return "?";
+}
+
+int hw_verdict_exit(enum hw_verdict v)
+{
+	static const int code[] = {
+	    [HW_VERDICT_OK] = HW_EXIT_OK,
+	    [HW_VERDICT_TOO_SMALL] = HW_EXIT_EXHAUSTED,
+	    [HW_VERDICT_LEAK] = HW_EXIT_LEAK,
+	    [HW_VERDICT_FRAGMENTED] = HW_EXIT_FRAGMENTED,
+	    [HW_VERDICT_DAMAGED] = HW_EXIT_FINDINGS,
+	};
+
+	return (unsigned)v < sizeof(code) / sizeof(code[0]) ? code[v] : HW_EXIT_FATAL;
 }
 
 static void evidence(struct hw_diag_result *r, const char *fmt, ...)

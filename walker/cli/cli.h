@@ -12,18 +12,11 @@
 #include <stdio.h>
 
 #include "heapwalk/cmdtab.h"
+#include "heapwalk/exit.h"
 #include "heapwalk/instance.h"
 #include "heapwalk/pool.h"
 #include "heapwalk/report.h"
 #include "heapwalk/session.h"
-
-/* Exit codes (README "Exit codes"). */
-enum {
-	HW_EXIT_OK = 0,
-	HW_EXIT_FINDINGS = 1,
-	HW_EXIT_FATAL = 2,
-	HW_EXIT_USAGE = 64,
-};
 
 /* Which options a command accepts. */
 enum {

@@ -92,10 +92,8 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 	v.out = stdout;
 	hw_fmt_diagnose(&v);
 	rc = hw_inst_exit_code(&in);
-	if (rc == HW_EXIT_OK)
-		for (size_t i = 0; i < items.n; i++)
-			if (items.v[i].res.verdict != HW_VERDICT_OK)
-				rc = HW_EXIT_FINDINGS;
+	for (size_t i = 0; i < items.n; i++)
+		rc = hw_exit_worse(rc, hw_verdict_exit(items.v[i].res.verdict));
 out:
 	hw_diag_items_deinit(&items);
 	if (have_diff)

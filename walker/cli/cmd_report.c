@@ -62,12 +62,6 @@ static int render(struct hw_cli *cli, struct hw_inst *in, const struct hw_watch_
 	return rc ? rc : hw_inst_exit_code(in);
 }
 
-/* The worse of two exit codes (2 over 1 over 0). */
-static int worse(int a, int b)
-{
-	return a > b ? a : b;
-}
-
 static int report_all(struct hw_cli *cli)
 {
 	struct hw_inst in;
@@ -117,9 +111,9 @@ static int report_watch(struct hw_cli *cli)
 			fill_view(&v, cli, run.n, run.t_ns, st.v, st.n, ngrowing);
 			v.max_stop_ms = run.stop_ms;
 			v.interrupted = run.interrupted;
-			rc = worse(rc, render(cli, &l.in, &v, NULL));
+			rc = hw_exit_worse(rc, render(cli, &l.in, &v, NULL));
 			if (ngrowing)
-				rc = worse(rc, HW_EXIT_FINDINGS);
+				rc = hw_exit_worse(rc, HW_EXIT_LEAK);
 		}
 	} else if (!rc) {
 		hw_cli_warn("interrupted before the first snapshot: no page written");
@@ -183,7 +177,7 @@ static int report_two(struct hw_cli *cli)
 		fill_view(&v, cli, 2, t_ns, series, n, n);
 		rc = render(cli, &in, &v, a_path);
 		if (n)
-			rc = worse(rc, HW_EXIT_FINDINGS);
+			rc = hw_exit_worse(rc, HW_EXIT_LEAK);
 	}
 	free(series);
 	free(values);

@@ -88,8 +88,8 @@ int hw_cmd_watch(struct hw_cli *cli)
 			v.out = stdout;
 			hw_fmt_watch(&v);
 			/* A watch cut short by Ctrl-C after some snapshots still succeeded. */
-			if (rc == HW_EXIT_OK && ngrowing)
-				rc = HW_EXIT_FINDINGS;
+			if (ngrowing)
+				rc = hw_exit_worse(rc, HW_EXIT_LEAK);
 		}
 	}
 	hw_watch_run_deinit(&run);

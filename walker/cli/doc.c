@@ -13,12 +13,20 @@
 #define MAX_COMMANDS 64
 
 const struct hw_exit_code hw_exit_codes[] = {
-    {HW_EXIT_OK, "ok", "success; the heap (or host) was read completely and no damage was found"},
+    {HW_EXIT_OK, "ok",
+     "success; the heap (or host) was read completely, no damage was found and (diagnose, "
+     "watch, report) every pool is healthy"},
     {HW_EXIT_FINDINGS, "heap damage found",
      "the walk completed but found damage (errors in the findings)"},
     {HW_EXIT_FATAL, "could not walk",
      "something could not be read at all: no core, no executable, a pool that cannot be "
      "walked, a corrupt compressed core, nothing readable under --proc"},
+    {HW_EXIT_LEAK, "leak suspect",
+     "diagnose, watch and report: allocation sites keep growing, or one site holds a full pool"},
+    {HW_EXIT_EXHAUSTED, "pool exhausted or too small",
+     "diagnose and report: a pool is full or nearly so and nothing points to a leak"},
+    {HW_EXIT_FRAGMENTED, "fragmentation",
+     "diagnose and report: a request fails although enough memory is free, in pieces"},
     {HW_EXIT_USAGE, "usage error", "the command line is wrong; one line on stderr says why"},
     {-1, NULL, NULL},
 };

@@ -11,6 +11,7 @@
 
 #include "heapwalk/array.h"
 #include "heapwalk/check.h"
+#include "heapwalk/exit.h"
 #include "heapwalk/error.h"
 #include "heapwalk/json.h"
 #include "heapwalk/sbuf.h"
@@ -171,13 +172,30 @@ static void test_grow(void **state)
 	free(v);
 }
 
+/* The most urgent code wins, in either order: usage, could not walk, damage, leak, exhausted,
+ * fragmentation, ok. */
+static void test_exit_worse(void **state)
+{
+	static const int order[] = {HW_EXIT_USAGE, HW_EXIT_FATAL,     HW_EXIT_FINDINGS,
+				    HW_EXIT_LEAK,  HW_EXIT_EXHAUSTED, HW_EXIT_FRAGMENTED,
+				    HW_EXIT_OK};
+	size_t n = sizeof(order) / sizeof(order[0]);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			int want = order[i < j ? i : j];
+			assert_int_equal(hw_exit_worse(order[i], order[j]), want);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_error_context), cmocka_unit_test(test_sanitise),
 	    cmocka_unit_test(test_sbuf),	  cmocka_unit_test(test_json),
 	    cmocka_unit_test(test_check),	  cmocka_unit_test(test_parse),
-	    cmocka_unit_test(test_grow),
+	    cmocka_unit_test(test_grow),	  cmocka_unit_test(test_exit_worse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
