@@ -134,16 +134,17 @@ static bool sip_start_line(const uint8_t *p, size_t n, char *label, size_t cap)
 {
 	size_t j = 0, next;
 
-	while (j < n) {
-		const uint8_t *q = memmem(p + j, n - j, "SIP/2.0", 7);
-		if (!q)
+	while (j + 7 <= n) {
+		/* memchr on the slash: rare in binary data and in most text */
+		const uint8_t *q = memchr(p + j + 3, '/', n - j - 3);
+		if (!q || (size_t)(q - p) + 4 > n)
 			return false;
-		j = (size_t)(q - p);
+		j = (size_t)(q - p) - 3;
 		next = j + 1;
-		if (sip_status_line(p, n, j, label, cap, &next) ||
-		    sip_request_line(p, n, j, label, cap))
+		if (!memcmp(p + j, "SIP/2.0", 7) && (sip_status_line(p, n, j, label, cap, &next) ||
+						     sip_request_line(p, n, j, label, cap)))
 			return true;
-		j = next > j ? next : j + 1;
+		j = next;
 	}
 	return false;
 }
