@@ -1,6 +1,7 @@
 /*
  * classify.h - what fragments hold: recognising common Kamailio payloads
- * from their first bytes (SIP messages by start line, SIP URIs, str
+ * from their first bytes (SIP messages by a start line anywhere in those
+ * bytes, e.g. after an htable cell's fields, SIP URIs, str
  * structs pointing into the same heap, structures of heap pointers, zeroed
  * memory, printable text, other binary data), counted per allocation site.
  *
@@ -24,7 +25,7 @@ struct hw_target;
 #define HW_CLASSIFY_LABELS 6
 
 enum hw_content {
-	HW_CONTENT_SIP_MSG,   /* a SIP request or response, from its start line */
+	HW_CONTENT_SIP_MSG,   /* a SIP request or response: its start line, at any offset */
 	HW_CONTENT_SIP_URI,   /* "sip:", "sips:" or "tel:" text */
 	HW_CONTENT_STR,	      /* a str {char *s; int len} pointing at text in the same heap */
 	HW_CONTENT_HEAP_PTRS, /* mostly words pointing into the same heap */
@@ -42,7 +43,11 @@ const char *hw_content_key(enum hw_content c);
  * Classify @n bytes at @p (the start of a payload, word size @word);
  * pointers count as into the heap when in [@heap_lo, @heap_hi), and a str
  * is followed through @mem (may be NULL: no str is recognised). A SIP
- * message's method or status code goes to @label (cap bytes, may be NULL).
+ * start line counts anywhere in the bytes when whole: a request line
+ * ("INVITE sip:... SIP/2.0") or a status line ("SIP/2.0 200 OK"), at the
+ * start or after a byte that is neither printable nor a blank, ended by CR
+ * or LF. Its method (A-Z, 3 to 15 letters) or status code goes to @label
+ * (cap bytes, may be NULL).
  */
 enum hw_content hw_classify_bytes(const uint8_t *p, size_t n, uint32_t word, uint64_t heap_lo,
 				  uint64_t heap_hi, const struct hw_mem *mem, char *label,

@@ -112,6 +112,14 @@ def main():
         check(b >= 0.5 * shm["used"], "htable ht_cell_new holds %d bytes in %d cells, %.0f%% of shm used"
               % (b, c, 100.0 * b / shm["used"]))
         same_site("shm", "ht_cell_new")
+        # the htable cells keep each request after their own fields: --classify finds it there
+        held = [s for p in heapwalk(hw, "summary", "--core", out + "/core", "--pool", "shm", "--classify")
+                for s in p["sites"] if s["func"] == "ht_cell_new"]
+        content = held[0]["content"] if len(held) == 1 else {}
+        lines = content.get("sip_start_lines", {})
+        check(content.get("main") == "sip_message" and content["sip_message"] >= 0.95 * held[0]["count"]
+              and set(lines) <= {"INVITE", "MESSAGE"} and sum(lines.values()) == content["sip_message"],
+              "summary --classify: ht_cell_new's cells hold SIP requests (INVITE, MESSAGE): %s" % content)
         # one core of an exhausted pool: no advice to add memory, the dominating site named
         r = subprocess.run([hw, "diagnose", "--core", out + "/core", "--pool", "shm"],
                            capture_output=True, text=True)

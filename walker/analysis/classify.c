@@ -53,34 +53,100 @@ static bool uri_scheme(const uint8_t *p, size_t n)
 	return starts(p, n, "sip:") || starts(p, n, "sips:") || starts(p, n, "tel:");
 }
 
-/* "SIP/2.0 200 " or "INVITE sip:... SIP/2.0\r\n"; the method or code into @label. */
-static bool sip_start_line(const uint8_t *p, size_t n, char *label, size_t cap)
+/* May a start line begin at @at? Not after text or blanks on the same line. */
+static bool line_break_before(const uint8_t *p, size_t at)
 {
-	size_t i, m;
+	return at == 0 || (p[at - 1] != '\t' && (p[at - 1] < 0x20 || p[at - 1] > 0x7e));
+}
 
-	if (starts(p, n, "SIP/2.0 ") && n >= 12 && p[8] >= '1' && p[8] <= '6' && p[9] >= '0' &&
-	    p[9] <= '9' && p[10] >= '0' && p[10] <= '9' && p[11] == ' ') {
-		if (label && cap > 3)
-			snprintf(label, cap, "%c%c%c", p[8], p[9], p[10]);
-		return true;
-	}
-	for (m = 0; m < n && m < 16 && p[m] >= 'A' && p[m] <= 'Z'; m++)
-		;
-	if (m < 3 || m >= n || p[m] != ' ' ||
-	    !(uri_scheme(p + m + 1, n - m - 1) || p[m + 1] == '<'))
+static bool line_end(const uint8_t *p, size_t n, size_t at)
+{
+	return at < n && (p[at] == '\r' || p[at] == '\n');
+}
+
+/*
+ * "SIP/2.0 200 reason" at @j, up to a line end inside the bytes; the code into
+ * @label. When the reason phrase runs into a byte that ends no line, no
+ * "SIP/2.0" before that byte starts a line either: the search goes on at
+ * @next.
+ */
+static bool sip_status_line(const uint8_t *p, size_t n, size_t j, char *label, size_t cap,
+			    size_t *next)
+{
+	size_t i;
+
+	if (n - j < 13 || p[j + 7] != ' ' || p[j + 8] < '1' || p[j + 8] > '6' || p[j + 9] < '0' ||
+	    p[j + 9] > '9' || p[j + 10] < '0' || p[j + 10] > '9' || p[j + 11] != ' ' ||
+	    !line_break_before(p, j))
 		return false;
-	/* the request line ends with " SIP/2.0" before its CRLF */
-	for (i = m + 1; i < n && p[i] != '\r' && p[i] != '\n'; i++)
-		if (!printable(p[i]))
-			return false;
-	if (i < 8 || memcmp(p + i - 8, " SIP/2.0", 8))
+	/* the reason phrase: printable or UTF-8 bytes, then CR or LF */
+	for (i = j + 12; i < n && (printable(p[i]) || p[i] >= 0x80) && p[i] != '\r' && p[i] != '\n';
+	     i++)
+		;
+	if (!line_end(p, n, i)) {
+		*next = i;
+		return false;
+	}
+	if (label && cap > 3)
+		snprintf(label, cap, "%c%c%c", p[j + 8], p[j + 9], p[j + 10]);
+	return true;
+}
+
+#define METHOD_MAX 15 /* the longest method name taken (label space: 16 bytes) */
+
+/*
+ * "METHOD sip:uri SIP/2.0" with its CR or LF, the version at @j; the method
+ * into @label. The URI is scanned back to the space before it: it holds no
+ * space, so the scans of two candidates never overlap (the bytes around each
+ * "SIP/2.0" stop them) and all candidates of a buffer cost linear time.
+ */
+static bool sip_request_line(const uint8_t *p, size_t n, size_t j, char *label, size_t cap)
+{
+	size_t u, m;
+
+	if (j < 2 || p[j - 1] != ' ' || !line_end(p, n, j + 7))
+		return false;
+	for (u = j - 1; u > 0 && p[u - 1] > 0x20 && p[u - 1] < 0x7f; u--)
+		;
+	/* the Request-URI is [u, j - 1), preceded by one space and the method */
+	if (u == j - 1 || u < 2 || p[u - 1] != ' ' ||
+	    !(uri_scheme(p + u, j - 1 - u) || p[u] == '<'))
+		return false;
+	for (m = u - 1; m > 0 && u - 1 - m <= METHOD_MAX && p[m - 1] >= 'A' && p[m - 1] <= 'Z'; m--)
+		;
+	if (u - 1 - m < 3 || u - 1 - m > METHOD_MAX || !line_break_before(p, m))
 		return false;
 	if (label && cap) {
-		size_t k = m < cap - 1 ? m : cap - 1;
-		memcpy(label, p, k);
+		size_t k = u - 1 - m < cap - 1 ? u - 1 - m : cap - 1;
+		memcpy(label, p + m, k);
 		label[k] = '\0';
 	}
 	return true;
+}
+
+/*
+ * A SIP start line anywhere in the bytes: a request ("INVITE sip:... SIP/2.0")
+ * or a status line ("SIP/2.0 200 OK"), ended by CR or LF. Kamailio keeps
+ * messages inside structures too (an htable cell holds its value after the
+ * cell and the name), so the whole buffer is searched, once, for "SIP/2.0".
+ */
+static bool sip_start_line(const uint8_t *p, size_t n, char *label, size_t cap)
+{
+	size_t j = 0, next;
+
+	while (j + 7 <= n) {
+		/* memchr on the slash: rare in binary data and in most text */
+		const uint8_t *q = memchr(p + j + 3, '/', n - j - 3);
+		if (!q || (size_t)(q - p) + 4 > n)
+			return false;
+		j = (size_t)(q - p) - 3;
+		next = j + 1;
+		if (!memcmp(p + j, "SIP/2.0", 7) && (sip_status_line(p, n, j, label, cap, &next) ||
+						     sip_request_line(p, n, j, label, cap)))
+			return true;
+		j = next;
+	}
+	return false;
 }
 
 enum hw_content hw_classify_bytes(const uint8_t *p, size_t n, uint32_t word, uint64_t heap_lo,
