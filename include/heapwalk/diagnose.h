@@ -51,6 +51,7 @@ enum hw_verdict {
 struct hw_diag_input {
 	uint64_t size, used, real_used, max_real_used;
 	bool no_counters;		  /* the manager keeps no used counters (old fm) */
+	bool shm;			  /* the shared pool (-m), else pkg (-M) */
 	const struct hw_frag_stats *frag; /* required */
 	uint64_t roundto;		  /* the manager's request rounding (1 if unknown) */
 	uint64_t request;		  /* probe request in bytes (0: HW_DIAG_DEFAULT_REQUEST) */
@@ -63,6 +64,13 @@ struct hw_diag_input {
 	double growth_seconds;	/* time between the snapshots (0: unknown) */
 	const char *top_site;	/* the site that grew most (may be NULL) */
 	int64_t top_site_bytes;
+	/* a series of snapshots: sites that grew but are not suspects (hw_diag_series) */
+	uint64_t
+	    settled_sites; /* grew by more than the minimum, then levelled off or turned over */
+	const char *settled_site;  /* the one of them that grew most (may be NULL) */
+	const char *settled_trend; /* its trend: "levelling off" or "turning over" */
+	double settled_kept;	   /* its share of fragments still there (< 0: unknown) */
+	double dominant_kept;	   /* the dominant site's share still there (< 0: unknown) */
 	/* one snapshot: what holds the most of the used memory, if the sites were walked */
 	const char *dominant_site; /* "module: file: func(line)" (NULL: unknown) */
 	uint64_t dominant_bytes, dominant_frags;
@@ -92,6 +100,15 @@ int hw_verdict_exit(enum hw_verdict v);
  * written to @top (and in->top_site points there).
  */
 struct hw_diff;
+struct hw_watch_store;
+/*
+ * The same from a series of snapshots (hw_watch_build's store @st): only
+ * sites that kept growing count; those that levelled off or turned over
+ * are named apart. @top and @settled receive the site names (as @topcap).
+ */
+void hw_diag_series(const struct hw_watch_store *st, const char *pool, int pid,
+		    struct hw_diag_input *in, double seconds, char *top, char *settled,
+		    size_t topcap);
 void hw_diag_growth(const struct hw_diff *d, const char *pool, int pid, struct hw_diag_input *in,
 		    double seconds, char *top, size_t topcap);
 

@@ -22,10 +22,14 @@
 
 struct hw_error;
 
+struct hw_idset;
+
 struct hw_diff_site {
 	char *file, *func, *module;
 	uint64_t line;
 	uint64_t count, bytes;
+	uint64_t
+	    kept; /* of count: fragments that were there, the same, in the series' first sample */
 };
 
 struct hw_diff_pool {
@@ -34,8 +38,10 @@ struct hw_diff_pool {
 	char *desc;    /* process description from pt[], "" if unknown */
 	bool has_header;
 	uint64_t size, used, real_used, max_real_used, frags, free_frags;
-	bool sites_known;    /* a debug build: sites recorded */
-	bool sites_complete; /* false: the input was cut (--top) */
+	bool sites_known;     /* a debug build: sites recorded */
+	bool sites_complete;  /* false: the input was cut (--top) */
+	bool kept_known;      /* sites' kept counted against the first sample (persist.h) */
+	struct hw_idset *ids; /* the identities of its used fragments, when recorded (owned) */
 	struct hw_diff_site *sites;
 	size_t nsites, cap;
 	/* site lookup (open addressing over sites) */

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "heapwalk/diff.h"
+#include "heapwalk/growth.h"
 #include "heapwalk/model.h"
 #include "heapwalk/session.h"
 #include "heapwalk/snapshot.h"
@@ -79,7 +81,8 @@ struct hw_error *hw_inst_walk_map(struct hw_inst *in, uint32_t pkg_cells, uint32
 struct hw_diag_items {
 	struct hw_diag_item *v;
 	size_t n;
-	char (*tops)[600]; /* each item's top growing sites, in the text of its verdict */
+	char (*tops)[600];    /* each item's top growing sites, in the text of its verdict */
+	char (*settled)[600]; /* each item's largest site that grew but settled */
 };
 struct hw_diff;
 /*
@@ -91,6 +94,11 @@ struct hw_diff;
 struct hw_error *hw_inst_diagnose(const struct hw_inst *in, uint64_t request,
 				  const struct hw_diff *d, double seconds,
 				  struct hw_diag_items *ret);
+/* The same with the growth of a series of samples (hw_watch_build's store @st). */
+struct hw_watch_store;
+struct hw_error *hw_inst_diagnose_series(const struct hw_inst *in, uint64_t request,
+					 const struct hw_watch_store *st, double seconds,
+					 struct hw_diag_items *ret);
 void hw_diag_items_deinit(struct hw_diag_items *items);
 /* The longest stop of any process of the snapshot, in ms. */
 double hw_inst_max_stop_ms(const struct hw_inst *in);
@@ -98,6 +106,14 @@ void hw_inst_close(struct hw_inst *in);
 
 /* Every walked pool's sites (after hw_session_walk_sites) into @side, labelled per process. */
 struct hw_error *hw_inst_to_side(const struct hw_inst *in, struct hw_diff_side *side);
+/*
+ * Which fragments stay (persist.h), after hw_inst_to_side filled @side from
+ * @in: without @ref, every walked pool of @side records the identities of its
+ * used fragments; with @ref (an earlier side that recorded them), each
+ * site of @side learns how many of its fragments @ref already had (kept).
+ */
+struct hw_error *hw_inst_persist(struct hw_inst *in, struct hw_diff_side *side,
+				 const struct hw_diff_side *ref);
 /*
  * One input of diff, report A B or diagnose --baseline into @side: a
  * summary JSON file, or a core or snapshot file (every process) walked now
@@ -118,6 +134,14 @@ struct hw_watch_hook {
 	void *arg;
 };
 
+/* A hook's keep (arg: this) holding on to the latest sample's instance; hw_inst_close it. */
+struct hw_watch_last {
+	struct hw_inst in;
+	bool have;
+	const void *user; /* the caller's, e.g. for its walk */
+};
+bool hw_watch_keep_last(struct hw_inst *in, void *last);
+
 /*
  * One sample: a snapshot of every process @o names (quietly), walked by
  * @hook (NULL: into their sites) into @side; *stop_ms: its longest stop.
@@ -131,6 +155,7 @@ struct hw_watch_opts {
 	uint64_t count;			   /* samples (0: 10, or as many as @duration allows) */
 	double duration;		   /* seconds at most (0: no limit) */
 	const volatile sig_atomic_t *stop; /* set (by a signal handler) to end the watch early */
+	bool persist; /* count per site which fragments of the first sample stay (persist.h) */
 	/* After each sample (NULL: nothing): how many so far, of how many, its longest stop. */
 	void (*progress)(size_t n, uint64_t count, double stop_ms);
 };
@@ -151,5 +176,26 @@ struct hw_watch_run {
 struct hw_error *hw_watch_collect(const struct hw_watch_opts *o, const struct hw_watch_hook *hook,
 				  struct hw_watch_run *run);
 void hw_watch_run_deinit(struct hw_watch_run *run);
+
+/* ---- diagnose's growth data: a series of samples, or the instance against a baseline ---- */
+struct hw_growth {
+	struct hw_watch_run run; /* a series: filled by the caller (hw_watch_collect) */
+	struct hw_watch_store st;
+	struct hw_diff_side base, now; /* a baseline: base loaded by the caller */
+	struct hw_diff d;
+	bool have_diff;
+	double seconds; /* from the first sample (or the baseline) to now; 0 unknown */
+	char text[512]; /* what the growth data is, for the reader */
+};
+void hw_growth_init(struct hw_growth *g);
+void hw_growth_deinit(struct hw_growth *g);
+/* The series in g->run (at least two samples) into g->st. */
+struct hw_error *hw_growth_series(struct hw_growth *g);
+/* @in (walked) against g->base (loaded from @name). */
+struct hw_error *hw_growth_baseline(struct hw_growth *g, const struct hw_inst *in,
+				    const char *name);
+/* hw_inst_diagnose with @g's growth (a series, a baseline or none). */
+struct hw_error *hw_inst_diagnose_growth(const struct hw_inst *in, uint64_t request,
+					 const struct hw_growth *g, struct hw_diag_items *ret);
 
 #endif

@@ -138,6 +138,20 @@ struct hw_error *hw_session_walk_summary(struct hw_session *s, bool classify);
 struct hw_error *hw_session_rows(struct hw_session *s, enum hw_site_order order, uint64_t top);
 /* diagnose: what a walked pool (with pr->frag) says about itself, for hw_diagnose_pool. */
 struct hw_diag_input;
+/*
+ * Which fragments stay (persist.h): for every walked pool i, the identities of
+ * its used fragments go into pp[i].record (when set), and those found in
+ * pp[i].ref are counted by site into pp[i].kept (initialised here; the
+ * caller deinits it). @pp has one entry per s->report.pools.
+ */
+struct hw_idset;
+struct hw_persist_pool {
+	struct hw_idset *record;
+	const struct hw_idset *ref;
+	struct hw_sites kept;
+};
+struct hw_error *hw_session_persist(struct hw_session *s, struct hw_persist_pool *pp);
+
 void hw_session_diag_input(const struct hw_pool_report *pr, uint64_t request,
 			   struct hw_diag_input *din);
 /* Follow every walked pool's free lists, keeping the non-empty ones in pr->buckets. */

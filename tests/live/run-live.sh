@@ -332,7 +332,7 @@ grep -q "interrupted" "$WORK/watch-int.out" && pass "watch interrupted by SIGINT
 running "$P" || fail "fixture not running after watch"
 
 # ---- 7. diagnose: ok, leak suspect, fragmentation, pool too small ------------------
-"$HW" diagnose --pid "$P" --format json >"$WORK/diag-ok.json" 2>/dev/null
+"$HW" diagnose --pid "$P" --count 3 --interval 0.5 --format json >"$WORK/diag-ok.json" 2>/dev/null
 drc=$?
 verdicts() { "$PYTHON" -c 'import json,sys; print(" ".join(p["pool"]+":"+p["verdict"] for p in json.load(open(sys.argv[1]))["pools"]))' "$1"; }
 [ $drc = 0 ] && [ "$(verdicts "$WORK/diag-ok.json")" = "shm:ok pkg:ok" ] &&
@@ -351,7 +351,7 @@ wait
 	pass "diagnose --baseline: leak suspect" || fail "diagnose --baseline: $(verdicts "$WORK/diag-base.json")"
 
 PF=$(start_fx "$WORK/frag" "$FX" --seed 2 --fragment 100000) || exit 1
-"$HW" diagnose --pid "$PF" --pool pkg >"$WORK/diag-frag.txt" 2>/dev/null
+"$HW" diagnose --pid "$PF" --count 1 --pool pkg >"$WORK/diag-frag.txt" 2>/dev/null
 drc=$?
 grep -q "^pkg .*: fragmentation" "$WORK/diag-frag.txt" && grep -q "would NOT fit" "$WORK/diag-frag.txt" && [ $drc = 5 ] &&
 	pass "diagnose of a fragmented heap: fragmentation" || { cat "$WORK/diag-frag.txt" >&2; fail "diagnose fragmented (rc $drc)"; }
@@ -359,7 +359,7 @@ grep -q "^pkg .*: fragmentation" "$WORK/diag-frag.txt" && grep -q "would NOT fit
 grep -q "request .* would NOT fit" "$WORK/stats-frag.txt" && grep -q "free fragments by size" "$WORK/stats-frag.txt" &&
 	pass "stats shows the fragmentation figures" || fail "stats lacks fragmentation figures"
 PL=$(start_fx "$WORK/full" "$FX" --seed 3 --fill) || exit 1
-"$HW" diagnose --pid "$PL" --pool pkg >"$WORK/diag-full.txt" 2>/dev/null
+"$HW" diagnose --pid "$PL" --count 1 --pool pkg >"$WORK/diag-full.txt" 2>/dev/null
 drc=$?
 grep -q "^pkg .*: pool too small" "$WORK/diag-full.txt" && [ $drc = 4 ] &&
 	pass "diagnose of a full heap: pool too small" || { cat "$WORK/diag-full.txt" >&2; fail "diagnose full (rc $drc)"; }

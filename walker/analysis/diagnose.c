@@ -8,6 +8,7 @@
 #include "heapwalk/diff.h"
 #include "heapwalk/exit.h"
 #include "heapwalk/frag.h"
+#include "heapwalk/growth.h"
 #include "heapwalk/sbuf.h"
 
 const char *hw_verdict_name(enum hw_verdict v)
@@ -76,6 +77,37 @@ static bool accumulates(const struct hw_diag_input *in, uint64_t used)
 	       in->dominant_frags >= HW_DIAG_DOMINANT_FRAGS;
 }
 
+/* @minutes as "N min", "N h" or "N days" */
+static const char *human_minutes(char *buf, size_t cap, double minutes)
+{
+	if (minutes < 120)
+		snprintf(buf, cap, "%.0f min", minutes);
+	else if (minutes < 48 * 60)
+		snprintf(buf, cap, "%.0f h", minutes / 60);
+	else
+		snprintf(buf, cap, "%.0f days", minutes / (24 * 60));
+	return buf;
+}
+
+/* The sites that grew but are not suspects: in-flight state, named. */
+static void settled_evidence(const struct hw_diag_input *in, struct hw_diag_result *out)
+{
+	if (!in->settled_sites || !in->settled_site)
+		return;
+	if (in->settled_kept >= 0)
+		evidence(out,
+			 "not suspects: %" PRIu64 " site%s grew but levelled off or turned over "
+			 "(in-flight state); most: %s, %s, %.0f%% of its first fragments still "
+			 "there",
+			 in->settled_sites, in->settled_sites == 1 ? "" : "s", in->settled_site,
+			 in->settled_trend, 100.0 * in->settled_kept);
+	else
+		evidence(out,
+			 "not suspects: %" PRIu64 " site%s grew but levelled off "
+			 "(in-flight state); most: %s",
+			 in->settled_sites, in->settled_sites == 1 ? "" : "s", in->settled_site);
+}
+
 void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out)
 {
 	const struct hw_frag_stats *fs = in->frag;
@@ -116,12 +148,23 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 		hw_human_size(b1, sizeof(b1), (uint64_t)in->growth_bytes);
 		out->verdict = HW_VERDICT_LEAK;
 		snprintf(out->headline, sizeof(out->headline),
-			 "leak suspect: %" PRIu64 " allocation sites grew by %s in total%s%s",
-			 in->growing_sites, b1, full ? "; the pool is " : "", full ? full : "");
+			 "leak suspect: %" PRIu64 " allocation site%s kept growing, by %s in "
+			 "total%s%s",
+			 in->growing_sites, in->growing_sites == 1 ? "" : "s", b1,
+			 full ? "; the pool is " : "", full ? full : "");
 		if (in->top_site) {
 			hw_human_size(b2, sizeof(b2),
 				      in->top_site_bytes > 0 ? (uint64_t)in->top_site_bytes : 0);
-			evidence(out, "grew most: %s (+%s)", in->top_site, b2);
+			if (in->growth_seconds > 0) {
+				hw_human_size(
+				    b3, sizeof(b3),
+				    (uint64_t)((double)(in->top_site_bytes > 0 ? in->top_site_bytes
+									       : 0) *
+					       60.0 / in->growth_seconds));
+				evidence(out, "grew most: %s (+%s, %s/min)", in->top_site, b2, b3);
+			} else {
+				evidence(out, "grew most: %s (+%s)", in->top_site, b2);
+			}
 		}
 		if (in->growth_seconds > 0) {
 			double per_min = (double)in->growth_bytes * 60.0 / in->growth_seconds;
@@ -134,12 +177,15 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 				evidence(
 				    out,
 				    "growth %s/min over %.0f s: at this rate the %s still free "
-				    "are gone in about %.0f min",
-				    b2, in->growth_seconds, b3, (double)free_bytes / per_min);
+				    "are gone in about %s",
+				    b2, in->growth_seconds, b3,
+				    human_minutes(b1, sizeof(b1), (double)free_bytes / per_min));
 		}
+		settled_evidence(in, out);
 		snprintf(out->advice, sizeof(out->advice),
-			 "confirm with 'heapwalk watch' over a longer time; a site that grows "
-			 "without bound is a leak");
+			 "leak in %s: look at what it keeps and why it is never freed; more "
+			 "memory only postpones the outage",
+			 in->top_site ? in->top_site : "the sites above");
 		return;
 	}
 	if (free_bytes >= (uint64_t)((double)in->size * HW_DIAG_FRAG_MIN_FREE) && free_bytes &&
@@ -163,12 +209,14 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 				 "no adjacent free fragments: joining (mem_join) would not help");
 		}
 		snprintf(out->advice, sizeof(out->advice),
-			 "large requests fail although memory is free; %sa bigger pool only delays "
-			 "it",
+			 "fragmentation: large requests fail although memory is free; %sa "
+			 "manager that keeps big pieces together (-x tlsf) can help; a bigger pool "
+			 "only delays it",
 			 fs->join_runs ? "set mem_join=1; " : "");
 		return;
 	}
-	if (full && !in->have_growth && accumulates(in, used)) {
+	if (full && (!in->have_growth || !in->growing_sites) && accumulates(in, used) &&
+	    (in->dominant_kept < 0 || in->dominant_kept >= HW_GROWTH_KEPT)) {
 		out->verdict = HW_VERDICT_LEAK;
 		hw_human_size(b2, sizeof(b2), in->dominant_bytes);
 		snprintf(out->headline, sizeof(out->headline),
@@ -184,23 +232,38 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 			evidence(out, "module %s holds %s (%.0f%% of the used memory)",
 				 in->dominant_module, b2, pct(in->dominant_module_bytes, used));
 		}
-		evidence(out, "one snapshot: to see it grow, take a second one minutes later "
-			      "(diagnose --interval, or heapwalk diff of two cores)");
+		if (in->have_growth && in->dominant_kept >= 0)
+			evidence(
+			    out,
+			    "its fragments stay: %.0f%% of those of the first snapshot "
+			    "(%.0f s earlier) are still there, unchanged; the pool is too full "
+			    "for it to grow further",
+			    100.0 * in->dominant_kept, in->growth_seconds);
+		else if (!in->have_growth)
+			evidence(out, "one snapshot: to see it grow, take a second one minutes "
+				      "later (diagnose --pid, or heapwalk diff of two cores)");
 		snprintf(out->advice, sizeof(out->advice),
-			 "more memory would only postpone the outage: look at what this site "
-			 "keeps and why it is never freed");
+			 "leak in %s: look at what it keeps and why it is never freed; more "
+			 "memory only postpones the outage",
+			 in->dominant_site);
 		return;
 	}
 	if (full) {
+		uint64_t peak_bytes =
+		    in->max_real_used > in->real_used ? in->max_real_used : in->real_used;
 		out->verdict = HW_VERDICT_TOO_SMALL;
 		snprintf(out->headline, sizeof(out->headline),
 			 "pool too small: %s, %.1f%% used (peak %.1f%%)%s", full, use, peak,
-			 in->have_growth ? " and no allocation site grows" : "");
+			 in->have_growth ? "; no allocation site keeps growing" : "");
 		if (!in->have_growth)
 			evidence(out, "no growth data: to rule out a leak, compare two snapshots "
-				      "(diff, watch, or diagnose --interval)");
+				      "(diagnose --pid, diff, watch)");
+		settled_evidence(in, out);
+		hw_human_size(b2, sizeof(b2), peak_bytes);
 		snprintf(out->advice, sizeof(out->advice),
-			 "give Kamailio more memory for this pool (-m for shm, -M for pkg)");
+			 "pool too small: give Kamailio more memory, %s %" PRIu64
+			 " (MiB; 1.5 times the measured peak of %s)",
+			 in->shm ? "-m" : "-M", (peak_bytes * 3 / 2 + (1 << 20) - 1) >> 20, b2);
 		return;
 	}
 	out->verdict = HW_VERDICT_OK;
@@ -229,5 +292,54 @@ void hw_diag_growth(const struct hw_diff *d, const char *pool, int pid, struct h
 			in->top_site_bytes = p->rows[0].dbytes;
 		}
 		return;
+	}
+}
+
+/* "file: func(line) [module]" of series @w into @buf */
+static const char *series_name(const struct hw_watch_series *w, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s: %s(%llu) [%s]", w->file, w->func, (unsigned long long)w->line,
+		 w->module && w->module[0] ? w->module : "-");
+	return buf;
+}
+
+void hw_diag_series(const struct hw_watch_store *st, const char *pool, int pid,
+		    struct hw_diag_input *in, double seconds, char *top, char *settled,
+		    size_t topcap)
+{
+	int64_t settled_bytes = 0;
+	char name[400];
+
+	in->have_growth = true;
+	in->dominant_kept = -1;
+	in->growth_seconds = seconds;
+	in->settled_kept = -1;
+	for (size_t k = 0; k < st->n; k++) {
+		const struct hw_watch_series *w = &st->v[k];
+		size_t last;
+		int64_t grown;
+		if (w->pid != pid || strcmp(w->pool, pool))
+			continue;
+		last = st->nsamples ? st->nsamples - 1 : 0;
+		if (in->dominant_site &&
+		    !strcmp(series_name(w, name, sizeof(name)), in->dominant_site))
+			in->dominant_kept = w->kept_share;
+		grown = (int64_t)w->bytes[last] - (int64_t)w->bytes[0];
+		if (w->trend == HW_TREND_GROWING) {
+			in->growing_sites++;
+			in->growth_bytes += grown;
+			if (!in->top_site || grown > in->top_site_bytes) {
+				in->top_site = series_name(w, top, topcap);
+				in->top_site_bytes = grown;
+			}
+		} else if (w->trend == HW_TREND_LEVELLING || w->trend == HW_TREND_TURNOVER) {
+			in->settled_sites++;
+			if (!in->settled_site || grown > settled_bytes) {
+				in->settled_site = series_name(w, settled, topcap);
+				in->settled_trend = hw_trend_name(w->trend);
+				in->settled_kept = w->kept_share;
+				settled_bytes = grown;
+			}
+		}
 	}
 }

@@ -11,6 +11,7 @@
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
 #include "heapwalk/jsonin.h"
+#include "heapwalk/persist.h"
 #include "heapwalk/sbuf.h"
 
 void hw_diff_side_init(struct hw_diff_side *s)
@@ -28,6 +29,9 @@ static void pool_deinit(struct hw_diff_pool *p)
 	free(p->sites);
 	free(p->slots);
 	free(p->desc);
+	if (p->ids)
+		hw_idset_deinit(p->ids);
+	free(p->ids);
 }
 
 void hw_diff_side_deinit(struct hw_diff_side *s)

@@ -5,6 +5,53 @@
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
 #include "heapwalk/growth.h"
+#include "heapwalk/persist.h"
+
+const char *hw_trend_name(enum hw_trend t)
+{
+	switch (t) {
+	case HW_TREND_STATIC:
+		return "static";
+	case HW_TREND_GROWING:
+		return "growing";
+	case HW_TREND_LEVELLING:
+		return "levelling off";
+	case HW_TREND_TURNOVER:
+		return "turning over";
+	case HW_TREND_SHRINKING:
+		return "shrinking";
+	}
+	return "?";
+}
+
+/* Growth from @from to @to above the minimum, absolute and relative? */
+static bool grew_enough(uint64_t from, uint64_t to)
+{
+	return to > from && to - from >= HW_GROWTH_MIN_BYTES &&
+	       (double)(to - from) >= HW_GROWTH_MIN_SHARE * (double)from;
+}
+
+enum hw_trend hw_trend_of(const uint64_t *count, const uint64_t *bytes, size_t n, double kept_share)
+{
+	bool mono = true;
+	double mean;
+
+	if (n < 2)
+		return HW_TREND_STATIC;
+	if (!grew_enough(bytes[0], bytes[n - 1]))
+		return grew_enough(bytes[n - 1], bytes[0]) ? HW_TREND_SHRINKING : HW_TREND_STATIC;
+	if (kept_share >= 0 && count[0] >= HW_GROWTH_KEPT_MIN_FRAGS && kept_share < HW_GROWTH_KEPT)
+		return HW_TREND_TURNOVER;
+	for (size_t j = 1; j < n; j++)
+		if (bytes[j] < bytes[j - 1] || count[j] < count[j - 1])
+			mono = false;
+	if (!mono)
+		return HW_TREND_LEVELLING;
+	mean = ((double)bytes[n - 1] - (double)bytes[0]) / (double)(n - 1);
+	if (n >= 3 && (double)(bytes[n - 1] - bytes[n - 2]) < HW_GROWTH_LEVEL * mean)
+		return HW_TREND_LEVELLING;
+	return HW_TREND_GROWING;
+}
 
 static int cmp_series(const void *x, const void *y)
 {
@@ -58,7 +105,9 @@ struct hw_error *hw_watch_build(const struct hw_diff_side *samples, size_t n, co
 			const struct hw_diff_site *s = &lp->sites[i];
 			struct hw_watch_series *w = &st->v[k];
 			uint64_t *count = st->values + k * 2 * n, *bytes = count + n;
-			bool mono = true;
+			const struct hw_diff_pool *fp =
+			    hw_diff_side_find(&samples[0], lp->name, lp->pid);
+			const struct hw_diff_site *f0 = NULL;
 			series_init(w, lp, s, count, bytes);
 			for (size_t j = 0; j < n; j++) {
 				const struct hw_diff_pool *sp =
@@ -68,10 +117,16 @@ struct hw_error *hw_watch_build(const struct hw_diff_side *samples, size_t n, co
 				       : NULL;
 				count[j] = x ? x->count : 0;
 				bytes[j] = x ? x->bytes : 0;
-				if (j && (bytes[j] < bytes[j - 1] || count[j] < count[j - 1]))
-					mono = false;
+				if (!j)
+					f0 = x;
 			}
-			w->growing = n >= 2 && mono && bytes[n - 1] > bytes[0];
+			/* the share of the first sample's fragments still there at the end */
+			w->kept_share = -1;
+			if (n >= 2 && lp->kept_known && fp && fp->ids && !fp->ids->overflow)
+				w->kept_share =
+				    f0 && f0->count ? (double)s->kept / (double)f0->count : 1.0;
+			w->trend = hw_trend_of(count, bytes, n, w->kept_share);
+			w->growing = w->trend == HW_TREND_GROWING;
 			if (minutes > 0) {
 				w->bytes_per_min =
 				    ((double)bytes[n - 1] - (double)bytes[0]) / minutes;
@@ -84,6 +139,7 @@ struct hw_error *hw_watch_build(const struct hw_diff_side *samples, size_t n, co
 		}
 	}
 	st->n = k;
+	st->nsamples = n;
 	qsort(st->v, st->n, sizeof(*st->v), cmp_series);
 	return NULL;
 }
@@ -139,10 +195,12 @@ struct hw_error *hw_growth_from_diff(const struct hw_diff *d, const uint64_t t_n
 			bytes[0] = r->a ? r->a->bytes : 0;
 			count[1] = r->b ? r->b->count : 0;
 			bytes[1] = r->b ? r->b->bytes : 0;
-			if (!(bytes[1] > bytes[0] && count[1] >= count[0]))
+			if (!(grew_enough(bytes[0], bytes[1]) && count[1] >= count[0]))
 				continue;
 			series_init(w, pp->b, s, count, bytes);
 			w->growing = true;
+			w->trend = HW_TREND_GROWING;
+			w->kept_share = -1;
 			if (minutes > 0) {
 				w->bytes_per_min = (double)(bytes[1] - bytes[0]) / minutes;
 				w->count_per_min = (double)(count[1] - count[0]) / minutes;

@@ -1,83 +1,86 @@
 /* cmd_diagnose.c - 'heapwalk diagnose': one verdict per pool, with the evidence. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "heapwalk/diagnose.h"
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
 #include "heapwalk/frag.h"
+#include "heapwalk/growth.h"
 #include "heapwalk/multi.h"
 
-static void nap(double s)
-{
-	struct timespec ts;
+/* A live diagnose's series unless --count/--interval say otherwise: 3 snapshots, 10 s apart. */
+#define SERIES_COUNT 3
+#define SERIES_INTERVAL 10.0
 
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+/* A series of --count samples into @g; the last one's instance into @in. */
+static int series(struct hw_cli *cli, struct hw_inst *in, struct hw_growth *g)
+{
+	struct hw_watch_last l = {.have = false};
+	struct hw_watch_hook hook = {.keep = hw_watch_keep_last, .arg = &l};
+	struct hw_error *err;
+	int rc = hw_cli_watch_collect(cli, &hook, &g->run);
+
+	if (!rc && !l.have)
+		rc = HW_EXIT_FATAL;
+	if (!rc && (err = hw_growth_series(g)))
+		rc = hw_cli_fail(err);
+	if (!rc)
+		*in = l.in;
+	else if (l.have)
+		hw_inst_close(&l.in);
+	return rc;
+}
+
+/* The instance now into @in, and what grew into @g; on failure nothing stays open. */
+static int collect(struct hw_cli *cli, struct hw_inst *in, struct hw_growth *g)
+{
+	struct hw_error *err;
+	int rc;
+
+	if (!cli->baseline && cli->count >= 2)
+		return series(cli, in, g);
+	if ((rc = hw_cli_inst_open(cli, in, "diagnose", INST_ALL)))
+		return rc;
+	if (!hw_inst_walk_sites(in))
+		rc = HW_EXIT_FATAL;
+	else if (cli->baseline && !(rc = hw_diff_load(cli, cli->baseline, &g->base)) &&
+		 (err = hw_growth_baseline(g, in, cli->baseline)))
+		rc = hw_cli_fail(err);
+	if (rc)
+		hw_inst_close(in);
+	return rc;
 }
 
 int hw_cmd_diagnose(struct hw_cli *cli)
 {
 	struct hw_inst in;
-	struct hw_diff_side base, now;
-	struct hw_diff d = {0};
-	bool have_diff = false;
+	struct hw_growth g;
+	bool live = cli->pid && !cli->core;
 	struct hw_diag_items items = {0};
 	struct hw_diag_view v;
 	struct hw_error *err;
-	char growth[512] = "";
-	double seconds = 0;
 	int rc;
 
-	if (cli->interval > 0 && cli->baseline)
-		return hw_cli_usage_error(cli, "--interval and --baseline exclude each other");
-	if (cli->interval > 0 && !cli->pid)
-		return hw_cli_usage_error(cli, "--interval needs a running process (--pid)");
-	if (cli->count || cli->duration > 0)
-		return hw_cli_usage_error(cli, "--count and --duration apply to watch");
-	hw_diff_side_init(&base);
-	hw_diff_side_init(&now);
-	if (cli->baseline) {
-		if ((rc = hw_diff_load(cli, cli->baseline, &base)))
-			return rc;
-		snprintf(growth, sizeof(growth), "compared with %s", cli->baseline);
-	} else if (cli->interval > 0) {
-		struct hw_inst_opts o;
-		double stop_ms;
-		hw_cli_inst_opts(cli, "diagnose", true, &o);
-		if ((err = hw_inst_sample(&o, NULL, &base, &stop_ms))) {
-			hw_diff_side_deinit(&base);
-			return hw_cli_fail(err);
-		}
-		nap(cli->interval);
-		snprintf(growth, sizeof(growth), "two snapshots %.0f s apart", cli->interval);
+	if ((cli->interval > 0 || cli->count) && cli->baseline)
+		return hw_cli_usage_error(cli, "--interval and --count exclude --baseline");
+	if ((cli->interval > 0 || cli->count) && !live)
+		return hw_cli_usage_error(cli,
+					  "--interval and --count need a running process (--pid)");
+	if (cli->duration > 0)
+		return hw_cli_usage_error(cli, "--duration applies to watch");
+	if (live && !cli->baseline) {
+		cli->count = cli->count ? cli->count : cli->interval > 0 ? 2 : SERIES_COUNT;
+		cli->interval = cli->interval > 0 ? cli->interval : SERIES_INTERVAL;
 	}
-	if ((rc = hw_cli_inst_open(cli, &in, "diagnose", INST_ALL))) {
-		hw_diff_side_deinit(&base);
+	hw_growth_init(&g);
+	if ((rc = collect(cli, &in, &g))) {
+		hw_growth_deinit(&g);
 		return rc;
 	}
-	rc = hw_inst_walk_sites(&in) ? HW_EXIT_OK : HW_EXIT_FATAL;
-	if (!rc && (cli->baseline || cli->interval > 0)) {
-		err = hw_inst_to_side(&in, &now);
-		if (!err)
-			err = hw_diff_compute(&base, &now, &d);
-		if (err)
-			rc = hw_cli_fail(err);
-		else {
-			have_diff = true;
-			if (base.time_ns && now.time_ns > base.time_ns)
-				seconds = (double)(now.time_ns - base.time_ns) / 1e9;
-		}
-	}
-	if (rc)
-		goto out;
-	if ((err = hw_inst_diagnose(&in, cli->request, have_diff ? &d : NULL, seconds, &items))) {
+	if ((err = hw_inst_diagnose_growth(&in, cli->request, &g, &items))) {
 		rc = hw_cli_fail(err);
 		goto out;
 	}
@@ -87,7 +90,7 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 	v.source = in.snap->live ? "live instance" : in.snap->source;
 	v.live = in.snap->live;
 	v.stopped = in.snap->stopped;
-	v.growth = growth[0] ? growth : NULL;
+	v.growth = g.text[0] ? g.text : NULL;
 	v.format = cli->format;
 	v.out = stdout;
 	hw_fmt_diagnose(&v);
@@ -96,10 +99,7 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 		rc = hw_exit_worse(rc, hw_verdict_exit(items.v[i].res.verdict));
 out:
 	hw_diag_items_deinit(&items);
-	if (have_diff)
-		hw_diff_deinit(&d);
-	hw_diff_side_deinit(&base);
-	hw_diff_side_deinit(&now);
+	hw_growth_deinit(&g);
 	hw_inst_close(&in);
 	return rc;
 }

@@ -18,27 +18,10 @@ static struct hw_error *walk_instance(const struct hw_cli *cli, struct hw_inst *
 				cli->cells ? cli->cells : 8192, cli->top ? cli->top : DEFAULT_TOP);
 }
 
-/* A watch's hook: each sample walked as the page needs, the latest one kept. */
-struct latest {
-	const struct hw_cli *cli;
-	struct hw_inst in;
-	bool have;
-};
-
+/* A watch's hook: each sample walked as the page needs (hw_watch_last's user: the cli). */
 static struct hw_error *walk_sample(struct hw_inst *in, void *arg)
 {
-	return walk_instance(((struct latest *)arg)->cli, in);
-}
-
-static bool keep_latest(struct hw_inst *in, void *arg)
-{
-	struct latest *l = arg;
-
-	if (l->have)
-		hw_inst_close(&l->in);
-	l->in = *in;
-	l->have = true;
-	return true;
+	return walk_instance(((struct hw_watch_last *)arg)->user, in);
 }
 
 /* Write the page of @in (walked); an exit code. */
@@ -93,8 +76,8 @@ static void fill_view(struct hw_watch_view *v, const struct hw_cli *cli, size_t 
 
 static int report_watch(struct hw_cli *cli)
 {
-	struct latest l = {.cli = cli, .have = false};
-	struct hw_watch_hook hook = {.walk = walk_sample, .keep = keep_latest, .arg = &l};
+	struct hw_watch_last l = {.user = cli, .have = false};
+	struct hw_watch_hook hook = {.walk = walk_sample, .keep = hw_watch_keep_last, .arg = &l};
 	struct hw_watch_run run;
 	struct hw_watch_store st = {0};
 	struct hw_watch_view v;

@@ -35,6 +35,7 @@ int hw_cli_watch_collect(struct hw_cli *cli, const struct hw_watch_hook *hook,
 	    .count = cli->count,
 	    .duration = cli->duration,
 	    .stop = &interrupted,
+	    .persist = true,
 	    .progress = isatty(STDERR_FILENO) ? progress : NULL,
 	};
 	struct sigaction sa, old_int, old_term;

@@ -46,8 +46,8 @@ const struct hw_command hw_commands[] = {
      "                     [--no-stop] [--format text|json]",
      OPT_LIVE | OPT_WATCH | OPT_POOL | OPT_FORMAT | OPT_SUMMARY, TJ, .run = hw_cmd_watch},
     {"diagnose", "one verdict per pool (too small, leak suspect, fragmentation, ok) and why",
-     "--pid PID | --core FILE [--request N] [--interval S | --baseline FILE] [--pool P]\n"
-     "                     [--format text|json]",
+     "--pid PID [--count N] [--interval S] | --core FILE [--baseline FILE] [--request N]\n"
+     "                     [--pool P] [--format text|json]",
      OPT_TARGET | OPT_LIVE | OPT_WATCH | OPT_DIAG | OPT_POOL | OPT_FORMAT, TJ,
      .run = hw_cmd_diagnose},
     {"profiles", "list the built-in layout profiles", "", 0, 0, .run = hw_cmd_profiles},

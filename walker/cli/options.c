@@ -189,14 +189,15 @@ const struct hw_option hw_options[] = {
     {{"interval", required_argument, NULL, O_INTERVAL},
      OPT_WATCH,
      "S",
-     "seconds between snapshots (watch: default 60; diagnose:\n"
-     "take a second snapshot after S seconds to see what grows)",
+     "seconds between snapshots (watch: default 60; diagnose\n"
+     "--pid: default 10)",
      0,
      NULL},
     {{"count", required_argument, NULL, O_COUNT},
      OPT_WATCH,
      "N",
-     "watch: the number of snapshots (default 10)",
+     "the number of snapshots (watch: default 10; diagnose --pid:\n"
+     "default 3, or 2 with --interval; 1: a single snapshot)",
      0,
      NULL},
     {{"duration", required_argument, NULL, O_DURATION},

@@ -5,7 +5,9 @@
 
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
+#include "heapwalk/growth.h"
 #include "heapwalk/instance.h"
+#include "heapwalk/persist.h"
 #include "heapwalk/target.h"
 
 /* pt[] and *process_count of the instance, read from the process whose image holds shm. */
@@ -302,13 +304,15 @@ static void dominant(const struct hw_pool_report *pr, struct hw_diag_input *din,
 	din->dominant_module_bytes = top.module_bytes;
 }
 
-struct hw_error *hw_inst_diagnose(const struct hw_inst *in, uint64_t request,
-				  const struct hw_diff *d, double seconds, struct hw_diag_items *r)
+static struct hw_error *diagnose(const struct hw_inst *in, uint64_t request,
+				 const struct hw_diff *d, const struct hw_watch_store *st,
+				 double seconds, struct hw_diag_items *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->v = calloc(in->n * HW_POOL_KIND_COUNT + 1, sizeof(*r->v));
 	r->tops = calloc(in->n * HW_POOL_KIND_COUNT + 1, sizeof(*r->tops));
-	if (!r->v || !r->tops) {
+	r->settled = calloc(in->n * HW_POOL_KIND_COUNT + 1, sizeof(*r->settled));
+	if (!r->v || !r->tops || !r->settled) {
 		hw_diag_items_deinit(r);
 		return hw_error_nomem();
 	}
@@ -328,6 +332,10 @@ struct hw_error *hw_inst_diagnose(const struct hw_inst *in, uint64_t request,
 				if (d)
 					hw_diag_growth(d, pr->pool->name, p->pid, &din, seconds,
 						       r->tops[r->n], sizeof(r->tops[0]));
+				else if (st)
+					hw_diag_series(st, pr->pool->name, p->pid, &din, seconds,
+						       r->tops[r->n], r->settled[r->n],
+						       sizeof(r->tops[0]));
 				it->pool = pr->pool->name;
 				it->pid = p->pid;
 				it->rank = p->rank;
@@ -340,10 +348,24 @@ struct hw_error *hw_inst_diagnose(const struct hw_inst *in, uint64_t request,
 	return NULL;
 }
 
+struct hw_error *hw_inst_diagnose(const struct hw_inst *in, uint64_t request,
+				  const struct hw_diff *d, double seconds, struct hw_diag_items *r)
+{
+	return diagnose(in, request, d, NULL, seconds, r);
+}
+
+struct hw_error *hw_inst_diagnose_series(const struct hw_inst *in, uint64_t request,
+					 const struct hw_watch_store *st, double seconds,
+					 struct hw_diag_items *r)
+{
+	return diagnose(in, request, NULL, st, seconds, r);
+}
+
 void hw_diag_items_deinit(struct hw_diag_items *items)
 {
 	free(items->v);
 	free(items->tops);
+	free(items->settled);
 	memset(items, 0, sizeof(*items));
 }
 
@@ -356,6 +378,83 @@ struct hw_error *hw_inst_to_side(const struct hw_inst *in, struct hw_diff_side *
 		if (in->p[i].open)
 			err = hw_session_to_diff(&in->p[i].s, in->p[i].pid, in->p[i].rank,
 						 in->p[i].desc, side);
+	return err;
+}
+
+/* The kept counts of @kept's sites into @dp's sites. */
+static void set_kept(struct hw_diff_pool *dp, const struct hw_sites *kept)
+{
+	for (size_t j = 0; j < kept->cap; j++) {
+		const struct hw_site *st = &kept->slots[j];
+		struct hw_diff_site *ds;
+		if (!st->count || !st->file_s)
+			continue;
+		ds = (struct hw_diff_site *)hw_diff_pool_find(dp, st->file_s, st->func_s, st->line,
+							      st->mname_s ? st->mname_s : "");
+		if (ds)
+			ds->kept = st->count;
+	}
+	dp->kept_known = true;
+}
+
+/* One process's pools: record their identities into @side's pools, or count what @ref had. */
+static struct hw_error *persist_proc(struct hw_inst_proc *p, struct hw_diff_side *side,
+				     const struct hw_diff_side *ref)
+{
+	struct hw_session *s = &p->s;
+	struct hw_persist_pool *pp = calloc(s->report.npools ? s->report.npools : 1, sizeof(*pp));
+	struct hw_diff_pool **dps = calloc(s->report.npools ? s->report.npools : 1, sizeof(*dps));
+	struct hw_error *err = NULL;
+
+	if (!pp || !dps) {
+		free(pp);
+		free(dps);
+		return hw_error_nomem();
+	}
+	for (size_t k = 0; k < s->report.npools && !err; k++) {
+		const struct hw_pool_report *pr = &s->report.pools[k];
+		struct hw_diff_pool *dp =
+		    pr->walked
+			? (struct hw_diff_pool *)hw_diff_side_find(side, pr->pool->name, p->pid)
+			: NULL;
+		const struct hw_diff_pool *rp =
+		    dp && ref ? hw_diff_side_find(ref, pr->pool->name, p->pid) : NULL;
+		dps[k] = dp;
+		if (!dp)
+			continue;
+		if (!ref) {
+			dp->ids = calloc(1, sizeof(*dp->ids));
+			if (!dp->ids)
+				err = hw_error_nomem();
+			else
+				hw_idset_init(dp->ids);
+			pp[k].record = dp->ids;
+		} else if (rp && rp->ids && !rp->ids->overflow) {
+			pp[k].ref = rp->ids;
+		} else {
+			dps[k] = NULL; /* nothing to compare with */
+		}
+	}
+	if (!err)
+		err = hw_session_persist(s, pp);
+	for (size_t k = 0; k < s->report.npools; k++) {
+		if (!err && ref && dps[k])
+			set_kept(dps[k], &pp[k].kept);
+		hw_sites_deinit(&pp[k].kept);
+	}
+	free(pp);
+	free(dps);
+	return err;
+}
+
+struct hw_error *hw_inst_persist(struct hw_inst *in, struct hw_diff_side *side,
+				 const struct hw_diff_side *ref)
+{
+	struct hw_error *err = NULL;
+
+	for (size_t i = 0; i < in->n && !err; i++)
+		if (in->p[i].open)
+			err = persist_proc(&in->p[i], side, ref);
 	return err;
 }
 

@@ -6,8 +6,11 @@
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
 #include "heapwalk/frag.h"
+#include "heapwalk/mem.h"
+#include "heapwalk/persist.h"
 #include "heapwalk/session.h"
 #include "heapwalk/sites.h"
+#include "heapwalk/target.h"
 #include "internal.h"
 
 static int count_frag(void *arg, const struct hw_frag *f)
@@ -122,6 +125,51 @@ bool hw_session_walk_sites(struct hw_session *s)
 	return true;
 }
 
+struct persist_ctx {
+	struct hw_walk_ctx base;
+	struct hw_persist_pool *pp; /* one per pool report */
+	struct hw_error *err;
+};
+
+static int persist_frag(void *arg, const struct hw_frag *f)
+{
+	struct persist_ctx *c = arg;
+	struct hw_persist_pool *pp = &c->pp[c->base.pr - c->base.s->report.pools];
+	const struct hw_mem *mem = c->base.s->t->mem;
+	uint8_t buf[HW_PERSIST_BYTES];
+	size_t n = f->size < sizeof(buf) ? (size_t)f->size : sizeof(buf);
+	const void *p;
+	uint64_t id;
+
+	if (!f->used)
+		return 0;
+	p = hw_mem_peek(mem, f->user, n);
+	if (!p) {
+		struct hw_error *err = hw_mem_read(mem, buf, f->user, n);
+		if (err)
+			hw_error_destroy(err);
+		p = err ? NULL : buf;
+	}
+	id = hw_frag_identity(f->user, f->size, p, p ? n : 0);
+	if (pp->record)
+		hw_idset_add(pp->record, id);
+	if (pp->ref && hw_idset_has(pp->ref, id))
+		c->err = hw_sites_add(&pp->kept, f);
+	return c->err != NULL;
+}
+
+struct hw_error *hw_session_persist(struct hw_session *s, struct hw_persist_pool *pp)
+{
+	struct persist_ctx ctx = {.base = {.s = s}, .pp = pp};
+
+	for (size_t i = 0; i < s->report.npools; i++)
+		hw_sites_init(&pp[i].kept);
+	hw_session_walk(s, persist_frag, &ctx.base);
+	for (size_t i = 0; i < s->report.npools; i++)
+		hw_sites_resolve(&pp[i].kept, &s->report.strings);
+	return ctx.err;
+}
+
 struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int rank, const char *desc,
 				    struct hw_diff_side *side)
 {
@@ -169,4 +217,7 @@ void hw_session_diag_input(const struct hw_pool_report *pr, uint64_t request,
 	din->request = request;
 	din->walk_complete = pr->walk.complete;
 	din->finding_errors = pr->check.errors;
+	din->shm = !strcmp(pr->pool->name, "shm");
+	din->dominant_kept = -1;
+	din->settled_kept = -1;
 }

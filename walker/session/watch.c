@@ -1,5 +1,6 @@
 /* watch.c - periodic snapshots of a running instance, each walked into a diff side. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,8 +37,10 @@ static void nap(const struct hw_watch_opts *o, double s)
 		;
 }
 
-struct hw_error *hw_inst_sample(const struct hw_inst_opts *o, const struct hw_watch_hook *hook,
-				struct hw_diff_side *side, double *stop_ms)
+/* One sample; with @persist its fragments' identities are recorded (@ref NULL) or compared. */
+static struct hw_error *sample(const struct hw_inst_opts *o, const struct hw_watch_hook *hook,
+			       struct hw_diff_side *side, double *stop_ms, bool persist,
+			       const struct hw_diff_side *ref)
 {
 	struct hw_inst_opts io = *o;
 	struct hw_error *err;
@@ -54,9 +57,28 @@ struct hw_error *hw_inst_sample(const struct hw_inst_opts *o, const struct hw_wa
 		err = hw_error_nomem();
 	if (!err)
 		err = hw_inst_to_side(&in, side);
+	if (!err && persist)
+		err = hw_inst_persist(&in, side, ref);
 	if (err || !(hook && hook->keep && hook->keep(&in, hook->arg)))
 		hw_inst_close(&in);
 	return err;
+}
+
+bool hw_watch_keep_last(struct hw_inst *in, void *last)
+{
+	struct hw_watch_last *l = last;
+
+	if (l->have)
+		hw_inst_close(&l->in);
+	l->in = *in;
+	l->have = true;
+	return true;
+}
+
+struct hw_error *hw_inst_sample(const struct hw_inst_opts *o, const struct hw_watch_hook *hook,
+				struct hw_diff_side *side, double *stop_ms)
+{
+	return sample(o, hook, side, stop_ms, false, NULL);
 }
 
 struct hw_error *hw_watch_collect(const struct hw_watch_opts *o, const struct hw_watch_hook *hook,
@@ -92,7 +114,8 @@ struct hw_error *hw_watch_collect(const struct hw_watch_opts *o, const struct hw
 		}
 		hw_diff_side_init(&run->samples[n]);
 		run->t_ns[n] = now_real();
-		if ((err = hw_inst_sample(&o->inst, hook, &run->samples[n], &run->stop_ms[n]))) {
+		if ((err = sample(&o->inst, hook, &run->samples[n], &run->stop_ms[n], o->persist,
+				  n ? &run->samples[0] : NULL))) {
 			hw_diff_side_deinit(&run->samples[n]);
 			break;
 		}
@@ -112,4 +135,58 @@ void hw_watch_run_deinit(struct hw_watch_run *run)
 	free(run->t_ns);
 	free(run->stop_ms);
 	memset(run, 0, sizeof(*run));
+}
+
+void hw_growth_init(struct hw_growth *g)
+{
+	memset(g, 0, sizeof(*g));
+	hw_diff_side_init(&g->base);
+	hw_diff_side_init(&g->now);
+}
+
+void hw_growth_deinit(struct hw_growth *g)
+{
+	hw_watch_store_deinit(&g->st);
+	hw_watch_run_deinit(&g->run);
+	if (g->have_diff)
+		hw_diff_deinit(&g->d);
+	hw_diff_side_deinit(&g->base);
+	hw_diff_side_deinit(&g->now);
+}
+
+struct hw_error *hw_growth_series(struct hw_growth *g)
+{
+	const struct hw_watch_run *run = &g->run;
+	struct hw_error *err;
+	size_t ngrowing;
+
+	if (run->n < 2)
+		return hw_error_create(HW_ERR_INVALID_ARG, "interrupted after %zu snapshot(s)",
+				       run->n);
+	if ((err = hw_watch_build(run->samples, run->n, run->t_ns, &g->st, &ngrowing)))
+		return err;
+	g->seconds = (double)(run->t_ns[run->n - 1] - run->t_ns[0]) / 1e9;
+	snprintf(g->text, sizeof(g->text), "%zu snapshots over %.0f s", run->n, g->seconds);
+	return NULL;
+}
+
+struct hw_error *hw_growth_baseline(struct hw_growth *g, const struct hw_inst *in, const char *name)
+{
+	struct hw_error *err = hw_inst_to_side(in, &g->now);
+
+	snprintf(g->text, sizeof(g->text), "compared with %s", name);
+	if (!err)
+		err = hw_diff_compute(&g->base, &g->now, &g->d);
+	g->have_diff = !err;
+	if (g->base.time_ns && g->now.time_ns > g->base.time_ns)
+		g->seconds = (double)(g->now.time_ns - g->base.time_ns) / 1e9;
+	return err;
+}
+
+struct hw_error *hw_inst_diagnose_growth(const struct hw_inst *in, uint64_t request,
+					 const struct hw_growth *g, struct hw_diag_items *ret)
+{
+	if (g->st.nsamples)
+		return hw_inst_diagnose_series(in, request, &g->st, g->seconds, ret);
+	return hw_inst_diagnose(in, request, g->have_diff ? &g->d : NULL, g->seconds, ret);
 }
