@@ -250,7 +250,7 @@ const struct hw_option hw_options[] = {
     {{"by", required_argument, NULL, O_BY},
      OPT_CLASSIFY,
      "KEY",
-     "summary: site (default), module, file, function or size",
+     "summary: site (default), module (as mod.stats), file,\nfunction or size (sizes per site)",
      0,
      "site module file function size"},
     {{"help", no_argument, NULL, O_HELP}, 0, NULL, "this help", 0, NULL},
