@@ -6,16 +6,13 @@ int hw_cmd_summary(struct hw_cli *cli)
 {
 	struct hw_session s;
 	struct hw_error *err;
-	enum hw_site_order order = cli->sort;
-	uint64_t top = cli->top;
+	enum hw_site_order order =
+	    cli->format == HW_FMT_KAMAILIO && !cli->sort_given ? HW_ORDER_KAMAILIO : cli->sort;
+	uint64_t top = cli->format == HW_FMT_TEXT && !cli->top_given ? 30 : cli->top;
 	int rc = hw_cli_open(cli, &s, "summary");
 
 	if (rc)
 		return rc;
-	if (cli->format == HW_FMT_KAMAILIO && !cli->sort_given)
-		order = HW_ORDER_KAMAILIO;
-	if (cli->format == HW_FMT_TEXT && !cli->top_given)
-		top = 30;
 	hw_session_prepare_pools(&s);
 	s.by = cli->by;
 	err = hw_session_walk_summary(&s, cli->classify);
@@ -50,9 +47,7 @@ bool hw_cmd_summary_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i)
 	p->s.by = cli->by;
 	if (!hw_session_walk_sites(&p->s))
 		return false;
-	err = hw_session_rows(&p->s, cli->sort, top);
-	if (!err)
-		return true;
-	hw_cli_fail(err);
-	return false;
+	if ((err = hw_session_rows(&p->s, cli->sort, top)))
+		return hw_cli_fail(err) == HW_EXIT_OK; /* false: said why */
+	return true;
 }
