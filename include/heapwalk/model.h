@@ -50,6 +50,7 @@ struct hw_pool_report {
 	struct hw_sites sites;
 	const struct hw_site **rows; /* sorted, cut to --top (owned array) */
 	size_t nrows;
+	struct hw_groups groups; /* summary --by: by == HW_BY_SITE shows the rows as they are */
 	/* map / report: the heap map and free-size histogram (owned, NULL if not made) */
 	struct hw_heapmap *map;
 	/* frags: non-empty free buckets, collected after the walk (owned) */

@@ -167,6 +167,14 @@ void hw_json_site_row(struct hw_json *js, const struct hw_site *s);
  * the "sites" array of pr's rows (none when the pool records no sites).
  */
 void hw_json_sites(struct hw_json *js, const struct hw_pool_report *pr);
+/*
+ * summary --by (pr->groups.by not site; fmt_groups.c): the groups, or the
+ * site rows with their size histograms, as text lines or as the members
+ * of a summary pool object ("by", "used_frags", "used_bytes", then
+ * "groups..." or "sites..." with "sizes").
+ */
+void hw_fmt_groups_text(struct hw_report *r, const struct hw_pool_report *pr);
+void hw_json_groups(struct hw_json *js, const struct hw_pool_report *pr);
 const char *hw_report_state(const struct hw_frag *f); /* "used" / "free" */
 /* Percent of @part in @whole, 0 when whole is 0. */
 double hw_report_pct(uint64_t part, uint64_t whole);

@@ -55,6 +55,7 @@ struct hw_session {
 	struct hw_report report;
 	bool dw_borrowed;	      /* dw belongs to someone else (an instance shares one) */
 	bool no_progress;	      /* no progress line (the command streams to the terminal) */
+	enum hw_group_by by;	      /* summary --by: walks by site keep sizes, rows are grouped */
 	struct hw_free_job *free_job; /* hw_session_walk_free_start's work, NULL if none */
 	hw_session_say_fn warn, trace;
 };
@@ -134,7 +135,11 @@ struct hw_error *hw_session_walk_map(struct hw_session *s, uint32_t pkg_cells, u
  * hold (pr->classify; on one thread). NULL, or why it failed (nomem).
  */
 struct hw_error *hw_session_walk_summary(struct hw_session *s, bool classify);
-/* Every walked pool's sites (resolved) sorted by @order into pr->rows, cut to @top (0: all). */
+/*
+ * Every walked pool's sites (resolved) sorted by @order into pr->rows, cut
+ * to @top (0: all); with s->by module, file or function also grouped into
+ * pr->groups (sorted and cut the same way).
+ */
 struct hw_error *hw_session_rows(struct hw_session *s, enum hw_site_order order, uint64_t top);
 /* diagnose: what a walked pool (with pr->frag) says about itself, for hw_diagnose_pool. */
 struct hw_diag_input;

@@ -33,11 +33,34 @@ void hw_strcache_deinit(struct hw_strcache *sc);
  */
 const char *hw_strcache_get(struct hw_strcache *sc, uint64_t addr);
 
+/*
+ * Fragment sizes in power-of-two buckets: bucket 0 holds size 0, bucket k
+ * (1..64) the sizes from 2^(k-1) to 2^k - 1.
+ */
+#define HW_SIZE_BUCKETS 65
+struct hw_size_hist {
+	uint64_t count[HW_SIZE_BUCKETS], bytes[HW_SIZE_BUCKETS];
+};
+static inline unsigned hw_size_bucket(uint64_t size)
+{
+	return size ? 64u - (unsigned)__builtin_clzll(size) : 0u;
+}
+/* The smallest and largest size of bucket @k. */
+static inline uint64_t hw_size_bucket_lo(unsigned k)
+{
+	return k ? 1ull << (k - 1) : 0;
+}
+static inline uint64_t hw_size_bucket_hi(unsigned k)
+{
+	return k == 0 ? 0 : k == 64 ? UINT64_MAX : (1ull << k) - 1;
+}
+
 struct hw_site {
 	uint64_t file, func, line, mname; /* key: file, func, line (mname rides along) */
 	uint64_t count, bytes;
 	uint64_t first_seen;		       /* order of first appearance in the walk */
 	const char *file_s, *func_s, *mname_s; /* after hw_sites_resolve */
+	struct hw_size_hist *hist; /* with hw_sites.sizes: its fragments' sizes (owned) */
 };
 
 struct hw_sites {
@@ -45,6 +68,7 @@ struct hw_sites {
 	size_t cap, n;
 	uint64_t seq;
 	uint64_t frags, bytes; /* totals over all added fragments */
+	bool sizes;	       /* keep each site's size histogram (set before adding) */
 };
 
 enum hw_site_order {
@@ -82,5 +106,47 @@ struct hw_sites_top {
 /* After hw_sites_resolve; modules past the first HW_SITES_TOP_MODULES are not counted. */
 #define HW_SITES_TOP_MODULES 256
 void hw_sites_top(const struct hw_sites *s, struct hw_sites_top *ret);
+
+/*
+ * summary --by: the sites grouped by module, file or function. A module is
+ * the name the fragment header records (Kamailio's core records "core");
+ * a site without one groups under "". Bytes are fragment sizes, as
+ * Kamailio's own mod.stats counts them.
+ */
+enum hw_group_by {
+	HW_BY_SITE, /* no grouping: the sites themselves */
+	HW_BY_MODULE,
+	HW_BY_FILE,	/* file (with its module) */
+	HW_BY_FUNCTION, /* function (with its module) */
+	HW_BY_SIZE,	/* the sites, each with its size histogram */
+};
+const char *hw_group_by_name(enum hw_group_by by);
+/* "site", "module", ...; false for none of them. */
+bool hw_group_by_parse(const char *name, enum hw_group_by *ret);
+
+struct hw_group {
+	const char *key;    /* the module, file or function name (never NULL) */
+	const char *module; /* file and function: the module ("" when none); else NULL */
+	uint64_t count, bytes;
+	size_t nsites;
+	uint64_t last_new; /* the latest first appearance of its sites (Kamailio's order) */
+};
+
+struct hw_groups {
+	enum hw_group_by by;
+	struct hw_group *v; /* sorted (owned) */
+	size_t n;	    /* all groups */
+	size_t nrows;	    /* the first nrows are shown (--top) */
+};
+
+/*
+ * Group @s's sites (resolved) by @by (not HW_BY_SITE, HW_BY_SIZE) into @g,
+ * sorted by @order (bytes, count, the key; HW_ORDER_KAMAILIO: as
+ * mod.stats lists modules, the group of the newest site first), rows cut
+ * to @top (0: all). @g is deinitialised first.
+ */
+struct hw_error *hw_groups_make(struct hw_groups *g, const struct hw_sites *s, enum hw_group_by by,
+				enum hw_site_order order, uint64_t top);
+void hw_groups_deinit(struct hw_groups *g);
 
 #endif

@@ -26,6 +26,11 @@ usage_case stats --core x --format yaml
 usage_case info --core x --format csv
 usage_case summary --core x --top 0
 usage_case summary --core x --sort size
+usage_case summary --core x --by modules
+usage_case summary --core x --by module --format kamailio
+usage_case summary --core x --by size --format prometheus
+usage_case summary --core x --by function --classify
+usage_case stats --core x --by module
 usage_case frags --core x --used --free
 usage_case frags --core x --from 10 --to 5
 usage_case frags --core x --min-size 12k
@@ -212,6 +217,44 @@ if run t1 0 summary --core "$C" --pool pkg --format csv --top 3 --sort count; th
 	else
 		bad "summary --top 3 --sort count: $(cat "$TMP/t1.out")"
 	fi
+fi
+
+# summary --by: the groups and the size buckets add up to the sites of the plain summary
+if run bs 0 summary --core "$C" --format csv && run bm 0 summary --core "$C" --format csv --by module &&
+	run bf 0 summary --core "$C" --format csv --by function &&
+	run bz 0 summary --core "$C" --format csv --by size; then
+	if /usr/bin/python3 - "$TMP" <<'PY'; then
+import collections, csv, sys
+t = sys.argv[1]
+rows = lambda n: list(csv.DictReader(open("%s/%s.out" % (t, n))))
+def add(d, k, c, b):
+    d[k] = (d.get(k, (0, 0))[0] + int(c), d.get(k, (0, 0))[1] + int(b))
+mod, fun, siz = {}, {}, {}
+for r in rows("bs"):
+    add(mod, (r["pool"], r["module"]), r["count"], r["bytes"])
+    add(fun, (r["pool"], r["module"], r["func"]), r["count"], r["bytes"])
+    add(siz, (r["pool"], r["file"], r["func"], r["line"]), r["count"], r["bytes"])
+bm = {(r["pool"], r["module"]): (int(r["count"]), int(r["bytes"])) for r in rows("bm")}
+bf = {(r["pool"], r["module"], r["function"]): (int(r["count"]), int(r["bytes"])) for r in rows("bf")}
+bz = {}
+for r in rows("bz"):
+    assert int(r["min_size"]) <= int(r["bytes"]) // int(r["count"]) <= int(r["max_size"]), r
+    add(bz, (r["pool"], r["file"], r["func"], r["line"]), r["count"], r["bytes"])
+ok = mod == bm and fun == bf and siz == bz and len(bm) >= 2
+print(len(bm), "modules,", len(bf), "functions,", len(bz), "sites")
+sys.exit(0 if ok else 1)
+PY
+		ok "summary --by module/function/size add up to the sites"
+	else
+		bad "summary --by module/function/size do not add up to the sites"
+	fi
+fi
+if run bt 0 summary --core "$C" --pool shm --by module &&
+	grep -Eq '^ +count +bytes +% +sites +module$' "$TMP/bt.out" &&
+	grep -Eq '^ +[0-9]+ +[0-9.]+ (B|KiB|MiB) +[0-9.]+% +[0-9]+  [a-z_-]+$' "$TMP/bt.out"; then
+	ok "summary --by module: text with human sizes"
+else
+	bad "summary --by module text: $(head -8 "$TMP/bt.out")"
 fi
 
 # text formats name the pool, the manager and the layout

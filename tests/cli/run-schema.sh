@@ -29,6 +29,10 @@ json info info --core "$C"
 json stats stats --core "$C"
 json stats-request stats --core "$C" --request 4096
 json summary summary --core "$C"
+json summary-module summary --core "$C" --by module
+json summary-function summary --core "$C" --by function --top 3
+json summary-size summary --core "$C" --by size
+json summary-all-file summary --core "$C" --all --by file
 json frags frags --core "$C" --pool pkg --to 50
 json check check --core "$C"
 json leaks leaks --core "$C" --pool pkg

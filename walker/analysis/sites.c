@@ -93,6 +93,8 @@ void hw_sites_init(struct hw_sites *s)
 
 void hw_sites_deinit(struct hw_sites *s)
 {
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->slots[i].hist);
 	free(s->slots);
 	memset(s, 0, sizeof(*s));
 }
@@ -154,6 +156,14 @@ struct hw_error *hw_sites_add(struct hw_sites *s, const struct hw_frag *f)
 
 	if (!e)
 		return hw_error_nomem();
+	/* the histogram first: a claimed slot is counted at once */
+	if (s->sizes) {
+		unsigned k = hw_size_bucket(f->size);
+		if (!e->hist && !(e->hist = calloc(1, sizeof(*e->hist))))
+			return hw_error_nomem();
+		e->hist->count[k]++;
+		e->hist->bytes[k] += f->size;
+	}
 	if (!e->count) {
 		e->file = f->file;
 		e->func = f->func;
@@ -182,10 +192,21 @@ struct hw_error *hw_sites_merge(struct hw_sites *dst, const struct hw_sites *src
 		e = site_slot(dst, o->file, o->func, o->line);
 		if (!e)
 			return hw_error_nomem();
+		/* the histogram first: a claimed slot is counted at once */
+		if (o->hist) {
+			if (!e->hist && !(e->hist = calloc(1, sizeof(*e->hist))))
+				return hw_error_nomem();
+			for (unsigned k = 0; k < HW_SIZE_BUCKETS; k++) {
+				e->hist->count[k] += o->hist->count[k];
+				e->hist->bytes[k] += o->hist->bytes[k];
+			}
+		}
 		if (!e->count) {
+			struct hw_size_hist *h = e->hist;
 			*e = *o;
 			e->count = 0;
 			e->bytes = 0;
+			e->hist = h;
 			e->first_seen = base + o->first_seen;
 			dst->n++;
 		}

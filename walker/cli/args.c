@@ -91,6 +91,11 @@ static int check_combinations(struct hw_cli *cli, int argc, char **argv)
 					  "--hexdump and --strings need --format text or json");
 	if (cli->classify && !tj)
 		return hw_cli_usage_error(cli, "--classify needs --format text or json");
+	if (cli->by && (!(HW_FMTS_TABLE & ~HW_FMT_BIT(HW_FMT_KAMAILIO) & HW_FMT_BIT(cli->format)) ||
+			(cli->classify && cli->by != HW_BY_SIZE)))
+		return hw_cli_usage_error(
+		    cli, "--by %s needs --format text, json or csv%s", hw_group_by_name(cli->by),
+		    cli->classify && cli->by != HW_BY_SIZE ? " and no --classify" : "");
 	if (optind < argc)
 		return hw_cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
 	const char *inputs[] = {cli->core, cli->operand[0], cli->operand[1]};

@@ -32,7 +32,7 @@ enum {
 	OPT_DIAG = 1 << 22,	/* --request --baseline */
 	OPT_GROWTH = 1 << 26,	/* --watch (report) */
 	OPT_CONTENT = 1 << 28,	/* --hexdump --strings (frags) */
-	OPT_CLASSIFY = 1 << 29, /* --classify (summary) */
+	OPT_CLASSIFY = 1 << 29, /* --classify --by (summary) */
 };
 
 struct hw_cli {
@@ -52,6 +52,7 @@ struct hw_cli {
 	bool top_given;
 	enum hw_site_order sort;
 	bool sort_given;
+	enum hw_group_by by; /* summary --by (default: site) */
 	/* frags */
 	bool used_only, free_only;
 	uint64_t from, to; /* index range, inclusive */
@@ -154,6 +155,7 @@ enum {
 	O_HEXDUMP = 8192,
 	O_STRINGS,
 	O_CLASSIFY, /* content of fragments (frags, summary) */
+	O_BY,	    /* summary --by */
 };
 
 #define HW_CLI_MAX_OPTIONS 64 /* hw_noptions at most */

@@ -1,4 +1,4 @@
-/* cmd_summary.c - 'heapwalk summary': used memory by allocation site. */
+/* cmd_summary.c - 'heapwalk summary': used memory by allocation site, or grouped (--by). */
 #include "cli.h"
 #include "heapwalk/error.h"
 
@@ -6,25 +6,17 @@ int hw_cmd_summary(struct hw_cli *cli)
 {
 	struct hw_session s;
 	struct hw_error *err;
-	enum hw_site_order order = cli->sort;
-	uint64_t top = cli->top;
+	enum hw_site_order order =
+	    cli->format == HW_FMT_KAMAILIO && !cli->sort_given ? HW_ORDER_KAMAILIO : cli->sort;
+	uint64_t top = cli->format == HW_FMT_TEXT && !cli->top_given ? 30 : cli->top;
 	int rc = hw_cli_open(cli, &s, "summary");
 
 	if (rc)
 		return rc;
-	if (cli->format == HW_FMT_KAMAILIO && !cli->sort_given)
-		order = HW_ORDER_KAMAILIO;
-	if (cli->format == HW_FMT_TEXT && !cli->top_given)
-		top = 30;
 	hw_session_prepare_pools(&s);
+	s.by = cli->by;
 	err = hw_session_walk_summary(&s, cli->classify);
-	if (err) {
-		hw_cli_warn("%s", err->message);
-		hw_error_destroy(err);
-		hw_session_close(&s);
-		return HW_EXIT_FATAL;
-	}
-	for (size_t i = 0; i < s.report.npools; i++) {
+	for (size_t i = 0; !err && i < s.report.npools; i++) {
 		struct hw_pool_report *pr = &s.report.pools[i];
 		if (!pr->walked)
 			continue;
@@ -34,12 +26,11 @@ int hw_cmd_summary(struct hw_cli *cli)
 				    pr->pool->name);
 		hw_sites_resolve(&pr->sites, &s.report.strings);
 	}
-	err = hw_session_rows(&s, order, top);
+	if (!err)
+		err = hw_session_rows(&s, order, top);
 	if (err) {
-		hw_cli_warn("%s", err->message);
-		hw_error_destroy(err);
 		hw_session_close(&s);
-		return HW_EXIT_FATAL;
+		return hw_cli_fail(err);
 	}
 	hw_report_print(&s.report, NULL);
 	rc = hw_cli_exit_code(&s);
@@ -53,13 +44,10 @@ bool hw_cmd_summary_all(struct hw_cli *cli, struct hw_inst_proc *p, size_t i)
 	struct hw_error *err;
 
 	(void)i;
+	p->s.by = cli->by;
 	if (!hw_session_walk_sites(&p->s))
 		return false;
-	err = hw_session_rows(&p->s, cli->sort, top);
-	if (err) {
-		hw_cli_warn("%s", err->message);
-		hw_error_destroy(err);
-		return false;
-	}
+	if ((err = hw_session_rows(&p->s, cli->sort, top)))
+		return hw_cli_fail(err) == HW_EXIT_OK; /* false: said why */
 	return true;
 }

@@ -19,9 +19,9 @@ const struct hw_command hw_commands[] = {
      OPT_TARGET | OPT_POOL | OPT_FORMAT | OPT_LIVE | OPT_DIAG,
      ALL_FORMATS | HW_FMT_BIT(HW_FMT_PROMETHEUS), .run = hw_cmd_stats, .walk_all = hw_cmd_stats_all,
      .all_model = true, .all_formats = TJ, .all_format_error = "--all gives stats as text or json"},
-    {"summary", "used memory grouped by allocation site (file, function, line, module)",
+    {"summary", "used memory grouped by allocation site, module, file, function or size",
      "--core FILE [target options] [--pool P] [--format F] [--top N] [--sort bytes|count|site]\n"
-     "                     [--classify]",
+     "                     [--by site|module|file|function|size] [--classify]",
      OPT_TARGET | OPT_POOL | OPT_FORMAT | OPT_SUMMARY | OPT_LIVE | OPT_CLASSIFY,
      ALL_FORMATS | HW_FMT_BIT(HW_FMT_PROMETHEUS), .run = hw_cmd_summary,
      .walk_all = hw_cmd_summary_all, .all_model = true, .all_formats = TJ,

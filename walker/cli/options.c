@@ -248,6 +248,12 @@ const struct hw_option hw_options[] = {
      "memory, text, binary)",
      0,
      NULL},
+    {{"by", required_argument, NULL, O_BY},
+     OPT_CLASSIFY,
+     "KEY",
+     "summary: site (default), module (as mod.stats), file,\nfunction or size (sizes per site)",
+     0,
+     "site module file function size"},
     {{"help", no_argument, NULL, O_HELP}, 0, NULL, "this help", 0, NULL},
 };
 const size_t hw_noptions = sizeof(hw_options) / sizeof(hw_options[0]);

@@ -187,6 +187,11 @@ static int set_output_option(struct hw_cli *cli, int ch, const char *arg)
 	case O_CLASSIFY:
 		cli->classify = true;
 		break;
+	case O_BY:
+		if (!hw_group_by_parse(arg, &cli->by))
+			return hw_cli_usage_error(
+			    cli, "--by takes site, module, file, function or size, not '%s'", arg);
+		break;
 	default:
 		return -1;
 	}

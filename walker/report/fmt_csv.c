@@ -64,8 +64,74 @@ static void stats(struct hw_report *r)
 	}
 }
 
+/* --by module, file, function: one line per group. */
+static void groups(struct hw_report *r, enum hw_group_by by)
+{
+	if (by == HW_BY_MODULE)
+		fputs("pool,count,bytes,sites,module\n", r->out);
+	else
+		fprintf(r->out, "pool,count,bytes,sites,module,%s\n", hw_group_by_name(by));
+	for (size_t i = 0; i < r->npools; i++) {
+		const struct hw_pool_report *pr = &r->pools[i];
+		if (!pr->walked || !hw_pool_debug(pr->pool))
+			continue;
+		for (size_t j = 0; j < pr->groups.nrows; j++) {
+			const struct hw_group *g = &pr->groups.v[j];
+			fprintf(r->out, "%s,%" PRIu64 ",%" PRIu64 ",%zu,", pr->pool->name, g->count,
+				g->bytes, g->nsites);
+			if (by == HW_BY_MODULE) {
+				field(r->out, g->key);
+			} else {
+				field(r->out, g->module);
+				fputc(',', r->out);
+				field(r->out, g->key);
+			}
+			fputc('\n', r->out);
+		}
+	}
+}
+
+/* --by size: one line per site and size bucket. */
+static void sizes(struct hw_report *r)
+{
+	fputs("pool,module,file,func,line,min_size,max_size,count,bytes\n", r->out);
+	for (size_t i = 0; i < r->npools; i++) {
+		const struct hw_pool_report *pr = &r->pools[i];
+		if (!pr->walked || !hw_pool_debug(pr->pool))
+			continue;
+		for (size_t j = 0; j < pr->nrows; j++) {
+			const struct hw_site *s = pr->rows[j];
+			for (unsigned k = 0; s->hist && k < HW_SIZE_BUCKETS; k++) {
+				if (!s->hist->count[k])
+					continue;
+				fprintf(r->out, "%s,", pr->pool->name);
+				field(r->out, s->mname_s);
+				fputc(',', r->out);
+				field(r->out, s->file_s);
+				fputc(',', r->out);
+				field(r->out, s->func_s);
+				fprintf(r->out,
+					",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+					"\n",
+					s->line, hw_size_bucket_lo(k), hw_size_bucket_hi(k),
+					s->hist->count[k], s->hist->bytes[k]);
+			}
+		}
+	}
+}
+
 static void summary(struct hw_report *r)
 {
+	enum hw_group_by by = r->npools ? r->pools[0].groups.by : HW_BY_SITE;
+
+	if (by == HW_BY_SIZE) {
+		sizes(r);
+		return;
+	}
+	if (by != HW_BY_SITE) {
+		groups(r, by);
+		return;
+	}
 	fputs("pool,count,bytes,module,file,func,line\n", r->out);
 	for (size_t i = 0; i < r->npools; i++) {
 		const struct hw_pool_report *pr = &r->pools[i];

@@ -271,6 +271,10 @@ void hw_json_sites(struct hw_json *js, const struct hw_pool_report *pr)
 {
 	bool debug = hw_pool_debug(pr->pool);
 
+	if (pr->groups.by != HW_BY_SITE) {
+		hw_json_groups(js, pr);
+		return;
+	}
 	hw_json_key(js, "sites_available");
 	hw_json_bool(js, debug);
 	hw_json_key(js, "sites_total");

@@ -207,6 +207,11 @@ static void summary(struct hw_report *r)
 			print_findings(r, pr);
 			continue;
 		}
+		if (pr->groups.by != HW_BY_SITE) {
+			hw_fmt_groups_text(r, pr);
+			print_findings(r, pr);
+			continue;
+		}
 		fprintf(r->out, "  %8s %12s %6s  %-10s %s\n", "count", "bytes", "%", "module",
 			"site");
 		for (size_t j = 0; j < pr->nrows; j++) {

@@ -16,4 +16,7 @@
 			(s)->trace(__VA_ARGS__);                                                   \
 	} while (0)
 
+/* Before a walk by site: each pool keeps its sites' size histograms when s->by is size. */
+void hw_session_want_sizes(struct hw_session *s);
+
 #endif

@@ -11,6 +11,7 @@ void hw_pool_report_deinit(struct hw_pool_report *pr)
 	hw_check_deinit(&pr->check);
 	hw_sites_deinit(&pr->sites);
 	free(pr->rows);
+	hw_groups_deinit(&pr->groups);
 	free(pr->buckets);
 	free(pr->frag);
 	pr->frag = NULL;

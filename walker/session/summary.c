@@ -6,6 +6,7 @@
 #include "heapwalk/error.h"
 #include "heapwalk/locate.h"
 #include "heapwalk/session.h"
+#include "internal.h"
 
 struct summary_ctx {
 	struct hw_walk_ctx base;
@@ -43,6 +44,7 @@ static void *summary_fork(struct hw_walk_ctx *ctx)
 	h->c.base = *ctx;
 	h->c.base.pr = &h->pr;
 	hw_sites_init(&h->pr.sites);
+	h->pr.sites.sizes = ctx->pr->sites.sizes;
 	return &h->c;
 }
 
@@ -72,6 +74,13 @@ static void summary_join(struct hw_walk_ctx *ctx, void *half)
 static const struct hw_split_ops summary_split = {
     .fn = add_used, .fork = summary_fork, .join = summary_join, .drop = summary_drop};
 
+/* --by size: the prepared pools keep their sites' size histograms (before the walk). */
+void hw_session_want_sizes(struct hw_session *s)
+{
+	for (size_t i = 0; i < s->report.npools; i++)
+		s->report.pools[i].sites.sizes = s->by == HW_BY_SIZE;
+}
+
 struct hw_error *hw_session_walk_summary(struct hw_session *s, bool classify)
 {
 	struct summary_ctx ctx = {.base = {.s = s}};
@@ -87,6 +96,7 @@ struct hw_error *hw_session_walk_summary(struct hw_session *s, bool classify)
 		hw_classify_set_heap(pr->classify, pr->hdr.block,
 				     hw_pool_heap_end(pr->pool, &pr->hdr));
 	}
+	hw_session_want_sizes(s);
 	hw_session_walk_split(s, &summary_split, &ctx.base);
 	return ctx.err;
 }
@@ -95,7 +105,9 @@ struct hw_error *hw_session_rows(struct hw_session *s, enum hw_site_order order,
 {
 	for (size_t i = 0; i < s->report.npools; i++) {
 		struct hw_pool_report *pr = &s->report.pools[i];
-		struct hw_error *err;
+		struct hw_error *err = hw_groups_make(&pr->groups, &pr->sites, s->by, order, top);
+		if (err)
+			return err;
 		if (!pr->walked)
 			continue;
 		err = hw_sites_sorted(&pr->sites, order, &pr->rows, &pr->nrows);

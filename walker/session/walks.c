@@ -112,6 +112,7 @@ bool hw_session_walk_sites(struct hw_session *s)
 	struct sites_ctx ctx = {.base = {.s = s}};
 
 	frag_stats_begin(s);
+	hw_session_want_sizes(s);
 	hw_session_walk(s, add_used, &ctx.base);
 	frag_stats_end(s);
 	if (ctx.err) {
