@@ -33,6 +33,26 @@ static void session_opts(const struct hw_cli *cli, const char *command, struct h
 	memcpy(o->pool_sel, cli->pool_sel, sizeof(o->pool_sel));
 }
 
+int hw_cli_coredump(struct hw_cli *cli)
+{
+	static struct hw_coredump cd;
+	struct hw_error *err;
+
+	if (!cli->coredump && !cli->coredump_dir)
+		return HW_EXIT_OK;
+	if (!cli->coredump || cli->core || cli->pid)
+		return hw_cli_usage_error(cli, "--coredump chooses the core: it takes no --core or "
+					       "--pid, and --coredump-dir needs it");
+	if (!hw_coredump_selector_ok(cli->coredump))
+		return hw_cli_usage_error(cli, "--coredump %s: not a pid or latest", cli->coredump);
+	if ((err = hw_coredump_find(cli->coredump, cli->coredump_dir, cli->sysroot, &cd)))
+		return hw_cli_fail(err);
+	hw_cli_warn("%s", cd.chosen);
+	cli->core = cd.core_path;
+	cli->exe = cli->exe || !cd.exe_path[0] ? cli->exe : cd.exe_path;
+	return HW_EXIT_OK;
+}
+
 int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command)
 {
 	struct hw_session_opts o;
