@@ -82,6 +82,9 @@ store "$TMP/sleep.$SP" sleep "$SP" $((NOW - 1000000)) /usr/bin/sleep "$TMP/only-
 # newest of all: a symlink named like a Kamailio core, to a core outside the store
 cp "$F2" "$TMP/outside/core.zst"
 ln -s "$TMP/outside/core.zst" "$STORE/core.kamailio.0.$BOOT.99999.$NOW.zst"
+# and a fifo and a directory named like newer Kamailio cores
+mkfifo "$STORE/core.kamailio.0.$BOOT.99998.$((NOW + 1)).zst"
+mkdir "$STORE/core.kamailio.0.$BOOT.99997.$((NOW + 2))"
 
 # pools ARGS...: the pools of `stats ARGS --format json` (stdout), stderr into $TMP/p.err
 pools() {
@@ -123,6 +126,19 @@ else
 	bad "diagnose --coredump latest: exit $rc: $(head -2 "$TMP/d.err")"
 fi
 
+# the recorded executable under --sysroot
+mkdir -p "$TMP/root$TMP/bin"
+cp "$TMP/bin/kamailio" "$TMP/root$TMP/bin/kamailio"
+EXE=$("$HW" stats --coredump latest --coredump-dir "$STORE" --sysroot "$TMP/root" --format json \
+	2>/dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["target"]["executable"])')
+# (the pools name the layout's DWARF file: as read, beneath the sysroot)
+GOT=$(pools --coredump latest --coredump-dir "$STORE" --sysroot "$TMP/root" | sed "s|$TMP/root||g")
+if [ "$XATTRS" = 0 ] || { [ "$EXE" = "$TMP/root$TMP/bin/kamailio" ] && [ "$GOT" = "$RAW2" ]; }; then
+	ok "--sysroot: the recorded executable is opened beneath it (${EXE:-none})"
+else
+	bad "--sysroot: executable '$EXE', $(head -2 "$TMP/p.err")"
+fi
+
 # expect_exit NAME CODE PATTERN ARGS...: that exit code, one line on stderr matching PATTERN
 expect_exit() {
 	local name=$1 code=$2 pat=$3 rc=0
@@ -135,8 +151,9 @@ expect_exit() {
 	fi
 }
 
-expect_exit "the planted symlink" 2 "no core of pid 99999 stored .*; 1 entry refused, not a regular file" \
+expect_exit "the planted symlink" 2 "no core of pid 99999 stored .*; 3 entries refused, not a regular file" \
 	stats --coredump 99999 --coredump-dir "$STORE"
+expect_exit "the fifo" 2 "no core of pid 99998 stored" stats --coredump 99998 --coredump-dir "$STORE"
 mkdir "$TMP/empty"
 expect_exit "an empty store" 2 "no Kamailio core stored in $TMP/empty$" \
 	stats --coredump latest --coredump-dir "$TMP/empty"
