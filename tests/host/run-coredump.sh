@@ -179,4 +179,25 @@ fi
 HEAPWALK_COREDUMP_DIR=$TMP/names expect_exit "latest: kam.ailio is not kamailio" 2 \
 	"no Kamailio core" stats --coredump latest
 
+# names not in systemd-coredump's format are not stored cores; attribute values are sanitised
+mkdir "$TMP/junk"
+for n in "core.kamailio.0.$BOOT.1.2.gz" "core..0.$BOOT.1.2.zst" "core.kamailio.0.0123.1.2.zst" \
+	"core.kamailio.0.$BOOT.1.123456789012345678901.zst" "core.kamailio.0.$BOOT.1.2.zst.zst" \
+	"core.kamailio.x.$BOOT.1.2" "kamailio.0.$BOOT.1.2.zst"; do
+	echo junk >"$TMP/junk/$n"
+done
+expect_exit "names not in the format" 2 "no Kamailio core stored in $TMP/junk$" \
+	stats --coredump latest --coredump-dir "$TMP/junk"
+if [ "$XATTRS" = 1 ]; then
+	f="$TMP/junk/core.kamailio.0.$BOOT.77.$NOW.zst"
+	echo junk >"$f"
+	setfattr -n user.coredump.exe -v "0x2f782f1b5b33316d0a6b616d61696c696f" "$f"
+	"$HW" stats --coredump 77 --coredump-dir "$TMP/junk" >/dev/null 2>"$TMP/j.err"
+	if grep -qF '/x/\x1b[31m\x0akamailio' "$TMP/j.err" && ! grep -q $'\x1b' "$TMP/j.err"; then
+		ok "an executable with control characters is printed escaped"
+	else
+		bad "control characters: $(head -2 "$TMP/j.err" | od -c | head -3)"
+	fi
+fi
+
 finish
