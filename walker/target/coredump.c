@@ -236,7 +236,9 @@ static void exe_to_open(const char *exe, const char *sysroot, char *out, size_t 
 	int n;
 
 	out[0] = '\0';
-	if (exe[0] != '/' || strstr(exe, "/../") || strstr(exe, "\\x") || strstr(exe, "\\\\"))
+	/* a path cut to fit, or one that sanitising changed, is not the recorded one */
+	if (exe[0] != '/' || strlen(exe) + 1 >= sizeof(((struct stored *)0)->exe) ||
+	    strstr(exe, "/../") || strstr(exe, "\\x") || strstr(exe, "\\\\"))
 		return;
 	if (sysroot && *sysroot)
 		n = snprintf(out, cap, "%s%s", sysroot, exe);
