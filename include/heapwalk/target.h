@@ -105,4 +105,31 @@ const struct hw_mapping *hw_target_mapping_at(const struct hw_target *t, uint64_
 struct hw_error *hw_target_open_pid(int pid, const struct hw_target_opts *opts, bool no_stop,
 				    struct hw_target **ret);
 
+/* systemd-coredump's store (coredump.c); HEAPWALK_COREDUMP_DIR overrides it. */
+#define HW_COREDUMP_DIR "/var/lib/systemd/coredump"
+
+/* A core systemd-coredump stored, as hw_coredump_find chose it. */
+struct hw_coredump {
+	char core_path[4096]; /* the store's directory and the file's name */
+	char exe_path[4096];  /* its executable under the sysroot, if there ("": the core's own) */
+	int pid;	      /* as recorded (the initial pid namespace's) */
+	uint64_t usec;	      /* when it dumped, microseconds since the Epoch */
+	char chosen[10240];   /* one line: the file, pid, time, executable, signal */
+};
+
+/* A --coredump selector: "latest" or a process id. */
+bool hw_coredump_selector_ok(const char *sel);
+
+/*
+ * Choose a stored core in @dir (NULL: $HEAPWALK_COREDUMP_DIR, else
+ * HW_COREDUMP_DIR): for "latest" the newest whose comm or executable is
+ * kamailio, for a pid the newest of that pid. Metadata from the file's
+ * user.coredump.* attributes, else from its name. Only regular files in
+ * @dir itself count (a symlink is refused). HW_ERR_INVALID_ARG for a bad
+ * selector, HW_ERR_OS when @dir cannot be read, HW_ERR_LOOKUP when no
+ * stored core fits.
+ */
+struct hw_error *hw_coredump_find(const char *sel, const char *dir, const char *sysroot,
+				  struct hw_coredump *ret);
+
 #endif

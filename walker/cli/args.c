@@ -115,7 +115,7 @@ static int check_combinations(struct hw_cli *cli, int argc, char **argv)
 					  cli->from, cli->to);
 	if ((c->opts & OPT_LIVE) && !(c->opts & OPT_TARGET) && !cli->pid)
 		return hw_cli_usage_error(cli, "--pid PID is required");
-	if ((c->opts & OPT_TARGET) && !cli->core && !cli->pid && !cli->operand[0])
+	if ((c->opts & OPT_TARGET) && !cli->core && !cli->pid && !cli->operand[0] && !cli->coredump)
 		return hw_cli_usage_error(cli, "--core FILE is required%s",
 					  c->opts & OPT_LIVE ? " (or --pid PID)" : "");
 	if (cli->all && !cli->pid && !cli->core)
@@ -159,7 +159,7 @@ int hw_cli_parse_args(struct hw_cli *cli, int argc, char **argv)
 		if ((rc = hw_cli_set_option(cli, code, optarg)))
 			return rc;
 	}
-	if ((rc = take_operands(cli, argc, argv)))
+	if ((rc = take_operands(cli, argc, argv)) || (rc = check_combinations(cli, argc, argv)))
 		return rc;
-	return check_combinations(cli, argc, argv);
+	return hw_cli_coredump(cli);
 }

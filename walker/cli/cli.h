@@ -38,7 +38,7 @@ enum {
 struct hw_cli {
 	const struct hw_command *cmd;
 	/* target */
-	const char *core, *exe, *sysroot, *debug_file, *layout;
+	const char *core, *exe, *sysroot, *debug_file, *layout, *coredump, *coredump_dir;
 	bool no_debuginfo;
 	const struct hw_allocator *manager; /* --manager (NULL: detect) */
 	bool block_given;		    /* --block ADDR */
@@ -137,6 +137,8 @@ enum {
 	O_CELLS,
 	O_MANAGER,
 	O_BLOCK,
+	O_COREDUMP,
+	O_COREDUMP_DIR,
 	O_SLAB = 512,
 	O_PROC,
 	O_MAX_CORE_SIZE,
@@ -188,6 +190,7 @@ void hw_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * --core or --pid. Says why on stderr and returns an exit code (0 = go on).
  */
 int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command);
+int hw_cli_coredump(struct hw_cli *cli); /* --coredump's core as --core, --exe; an exit code */
 /* An instance's options from the command line (--core: a snapshot file, --pid, --no-stop). */
 void hw_cli_inst_opts(const struct hw_cli *cli, const char *command, bool all,
 		      struct hw_inst_opts *o);

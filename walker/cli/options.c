@@ -5,13 +5,26 @@
 
 #include "cli.h"
 
-/* The options: parsing, every --help, the man page and the completion come from here. */
 const struct hw_option hw_options[] = {
     {{"core", required_argument, NULL, O_CORE},
      OPT_TARGET,
      "FILE",
      "the core file to read (gcore, systemd-coredump); zstd, xz\n"
      "and lz4 compressed cores are read directly",
+     0,
+     NULL},
+    {{"coredump", required_argument, NULL, O_COREDUMP},
+     OPT_TARGET,
+     "PID|latest",
+     "the newest core systemd-coredump stored of process PID,\n"
+     "or of Kamailio (latest), with the executable it records",
+     0,
+     "latest"},
+    {{"coredump-dir", required_argument, NULL, O_COREDUMP_DIR},
+     OPT_TARGET,
+     "DIR",
+     "systemd-coredump's store (default:\n"
+     "$HEAPWALK_COREDUMP_DIR, else /var/lib/systemd/coredump)",
      0,
      NULL},
     {{"exe", required_argument, NULL, O_EXE},

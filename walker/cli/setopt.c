@@ -25,6 +25,10 @@ static int set_target_option(struct hw_cli *cli, int ch, const char *arg)
 	case O_CORE:
 		cli->core = arg;
 		break;
+	case O_COREDUMP:
+	case O_COREDUMP_DIR:
+		*(ch == O_COREDUMP ? &cli->coredump : &cli->coredump_dir) = arg;
+		break;
 	case O_EXE:
 		cli->exe = arg;
 		break;

@@ -1,6 +1,5 @@
 /* setup.c - a session opened as the command line says, and the exit code it earns. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,18 +9,6 @@
 #include "heapwalk/error.h"
 #include "heapwalk/instance.h"
 #include "heapwalk/target.h"
-
-/* The session's test-knob lines: "heapwalk: " and the message, no command. */
-static void trace(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("heapwalk: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* The session options the command line gives (no target: hw_cli_open or an instance sets it). */
 static void session_opts(const struct hw_cli *cli, const char *command, struct hw_session_opts *o)
@@ -41,21 +28,29 @@ static void session_opts(const struct hw_cli *cli, const char *command, struct h
 	    .format = cli->format,
 	    .color = cli->color,
 	    .warn = hw_cli_warn,
-	    .trace = trace,
+	    .trace = hw_cli_warn,
 	};
 	memcpy(o->pool_sel, cli->pool_sel, sizeof(o->pool_sel));
 }
 
-/* Tests hold the processes longer to kill heapwalk in the middle of a snapshot. */
-static unsigned test_hold_ms(void)
+int hw_cli_coredump(struct hw_cli *cli)
 {
-	const char *hold = getenv("HEAPWALK_TEST_HOLD_MS");
-	unsigned long v;
+	static struct hw_coredump cd;
+	struct hw_error *err;
 
-	if (!hold || !*hold)
-		return 0;
-	v = strtoul(hold, NULL, 10);
-	return v > 60000 ? 60000 : (unsigned)v;
+	if (!cli->coredump && !cli->coredump_dir)
+		return HW_EXIT_OK;
+	if (!cli->coredump || cli->core || cli->pid)
+		return hw_cli_usage_error(cli, "--coredump chooses the core: it takes no --core or "
+					       "--pid, and --coredump-dir needs it");
+	if (!hw_coredump_selector_ok(cli->coredump))
+		return hw_cli_usage_error(cli, "--coredump %s: not a pid or latest", cli->coredump);
+	if ((err = hw_coredump_find(cli->coredump, cli->coredump_dir, cli->sysroot, &cd)))
+		return hw_cli_fail(err);
+	hw_cli_warn("%s", cd.chosen);
+	cli->core = cd.core_path;
+	cli->exe = cli->exe || !cd.exe_path[0] ? cli->exe : cd.exe_path;
+	return HW_EXIT_OK;
 }
 
 int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command)
@@ -76,7 +71,6 @@ int hw_cli_open(struct hw_cli *cli, struct hw_session *s, const char *command)
 					  .exe = cli->exe,
 					  .no_stop = cli->no_stop,
 					  .max_stop_ms = cli->max_stop_ms,
-					  .hold_ms = test_hold_ms(),
 					  .warn = hw_cli_warn};
 		memcpy(lo.pool_sel, cli->pool_sel, sizeof(lo.pool_sel));
 		err = hw_live_target(&lo, &topts, &o.target);
@@ -101,7 +95,6 @@ void hw_cli_inst_opts(const struct hw_cli *cli, const char *command, bool all,
 	o->all = all;
 	o->snap.no_stop = cli->no_stop;
 	o->snap.max_stop_ms = cli->max_stop_ms;
-	o->snap.hold_ms = test_hold_ms();
 }
 
 int hw_cli_inst_open(const struct hw_cli *cli, struct hw_inst *in, const char *command,

@@ -1358,6 +1358,18 @@ static void release_all(struct ctx *c)
 		release(c, &c->p[i]);
 }
 
+/* Tests hold the processes longer (HEAPWALK_TEST_HOLD_MS) to kill heapwalk mid-snapshot. */
+static unsigned test_hold_ms(void)
+{
+	const char *hold = getenv("HEAPWALK_TEST_HOLD_MS");
+	unsigned long v;
+
+	if (!hold || !*hold)
+		return 0;
+	v = strtoul(hold, NULL, 10);
+	return v > 60000 ? 60000 : (unsigned)v;
+}
+
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -1410,6 +1422,7 @@ static struct hw_error *attempt(struct ctx *c, bool *again)
 	struct hw_error *err = NULL;
 	uint64_t total = 0, max = o->max_bytes ? o->max_bytes : DEFAULT_MAX_BYTES;
 	uint64_t deadline;
+	unsigned hold_ms;
 
 	*again = false;
 	c->over = false;
@@ -1511,8 +1524,9 @@ static struct hw_error *attempt(struct ctx *c, bool *again)
 	for (size_t i = 0; i < c->n; i++)
 		if (c->p[i].image)
 			copy_loads(c, &c->p[i], LP_SHARED);
-	if (o->hold_ms)
-		sleep_ms(o->hold_ms > 60000 ? 60000 : o->hold_ms);
+	hold_ms = o->hold_ms ? o->hold_ms : test_hold_ms();
+	if (hold_ms)
+		sleep_ms(hold_ms > 60000 ? 60000 : hold_ms);
 	for (size_t i = 0; i < c->n; i++)
 		if (!c->p[i].image)
 			release(c, &c->p[i]);
