@@ -26,7 +26,9 @@ static void read_pt(struct hw_inst *in, const struct hw_target *t, int main_pid)
 		in->npt++;
 		for (size_t k = 0; k < in->n; k++) {
 			struct hw_inst_proc *p = &in->p[k];
-			if (p->pid != e->pid)
+			/* pt[] holds the pids the instance sees: a container's own */
+			int seen_as = in->snap->procs[p->snap_idx].ns_pid;
+			if ((seen_as ? seen_as : p->pid) != e->pid)
 				continue;
 			found = true;
 			p->in_pt = true;
@@ -38,6 +40,18 @@ static void read_pt(struct hw_inst *in, const struct hw_target *t, int main_pid)
 			in->pt_missing[in->npt_missing++] = e->pid;
 	}
 	hw_pt_deinit(&pt);
+}
+
+/* @pid as the instance itself sees it: its pid in a container's namespace, if it has one. */
+static int seen_as(const struct hw_snapshot *s, int pid)
+{
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid)
+			return s->procs[i].ns_pid ? s->procs[i].ns_pid : pid;
+	for (size_t i = 0; i < s->nheld; i++)
+		if (s->held[i].pid == pid)
+			return s->held[i].ns_pid ? s->held[i].ns_pid : pid;
+	return pid;
 }
 
 double hw_inst_max_stop_ms(const struct hw_inst *in)
@@ -125,6 +139,7 @@ struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in)
 		say_snapshot(in, warn);
 	if (!main_pid && in->snap->nprocs)
 		main_pid = in->snap->procs[0].pid;
+	main_pid = seen_as(in->snap, main_pid);
 	in->n = only >= 0 ? 1 : in->snap->nprocs;
 	if (!(in->p = calloc(in->n, sizeof(*in->p)))) {
 		hw_inst_close(in);
@@ -219,6 +234,7 @@ void hw_inst_model(struct hw_inst *in, const char *command, enum hw_format forma
 		const struct hw_snapshot_proc *sp = &s->procs[p->snap_idx];
 		struct hw_multi_proc *q = &in->mp[i];
 		q->pid = p->pid;
+		q->ns_pid = sp->ns_pid;
 		q->rank = p->rank;
 		q->desc = p->desc;
 		q->in_pt = p->in_pt;

@@ -1343,10 +1343,10 @@ static void finish_image(struct ctx *c, struct sproc *sp)
 		       "pid=%d\nppid=%d\nthreads=%zu\nstopped=%d\nwas_stopped=%d\nstop_ns=%" PRIu64
 		       "\ncopied=%" PRIu64 "\ncopied_while_stopped=%" PRIu64
 		       "\nshared_elsewhere=%" PRIu64 "\nunreadable=%" PRIu64
-		       "\nskipped_zero=%" PRIu64 "\n",
+		       "\nskipped_zero=%" PRIu64 "\nns_pid=%d\n",
 		       sp->pid, sp->st.ppid, sp->ntids, c->o->no_stop ? 0 : 1,
 		       sp->was_stopped ? 1 : 0, sp->t1 - sp->t0, sp->copied, sp->cws,
-		       sp->shared_elsewhere, sp->unreadable, sp->skipped_zero);
+		       sp->shared_elsewhere, sp->unreadable, sp->skipped_zero, sp->st.ns_pid);
 	len = sb.len < PROC_NOTE_SPACE ? sb.len : PROC_NOTE_SPACE;
 	if (sb.buf)
 		memcpy(sp->nb.buf + sp->procnote_off, sb.buf, len);
@@ -1698,6 +1698,7 @@ struct hw_error *hw_snapshot_take(const int *pids, size_t n, const struct hw_sna
 		struct hw_snapshot_proc *p = sp->image ? &s->procs[s->nprocs++] : &s->held[nheld++];
 		p->pid = sp->pid;
 		p->ppid = sp->st.ppid;
+		p->ns_pid = sp->st.ns_pid;
 		hw_sanitise(p->comm, sizeof(p->comm), sp->st.comm, strlen(sp->st.comm));
 		p->nthreads = (unsigned)sp->ntids;
 		p->stopped = !o->no_stop;
@@ -1791,8 +1792,12 @@ struct hw_error *hw_snapshot_open(const struct hw_snapshot *s, size_t i,
 			return hw_error_context(err, "snapshot of pid %d", p->pid);
 		return err;
 	}
+	t->ns_pid = p->ns_pid;
 	if (s->live) {
-		if (asprintf(&label, "pid %d (live, %s)", p->pid,
+		char ns[48] = "";
+		if (p->ns_pid)
+			snprintf(ns, sizeof(ns), "%d in its namespace; ", p->ns_pid);
+		if (asprintf(&label, "pid %d (%slive, %s)", p->pid, ns,
 			     s->stopped ? "stopped while copied"
 					: "not stopped: torn reads possible") < 0)
 			label = NULL;
