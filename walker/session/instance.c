@@ -125,6 +125,12 @@ static struct hw_error *take(const struct hw_inst_opts *o, struct hw_inst *in, l
 struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in)
 {
 	hw_session_say_fn warn = o->session.warn;
+	/* --exe and --sysroot hold for every process (a live one's root is its own by default) */
+	const struct hw_target_opts topts = {
+	    .exe_path = o->session.exe,
+	    .sysroot = o->session.sysroot,
+	    .max_core_size = o->session.max_core_size,
+	};
 	struct hw_dwarf *dw = NULL;
 	struct hw_error *err;
 	int main_pid = 0;
@@ -158,7 +164,7 @@ struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in)
 		p->selected = so.pool_sel[HW_POOL_PKG] || so.pool_sel[HW_POOL_SHM];
 		if (!p->selected && i != 0)
 			continue;
-		if ((err = hw_snapshot_open(in->snap, p->snap_idx, NULL, &t))) {
+		if ((err = hw_snapshot_open(in->snap, p->snap_idx, &topts, &t))) {
 			if (warn)
 				warn("pid %d: %s", p->pid, err->message);
 			p->error = hw_error_steal_message(err);
