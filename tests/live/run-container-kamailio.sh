@@ -13,7 +13,9 @@
 #     file, which names the files by the container's paths as a core dumped
 #     in the container does, read with --sysroot pointing at the container's
 #     root (and not found without it), and shm and pkg equal gdb's gcore;
-#   - `host` lists the instance under its container, with the container's pids.
+#   - `host` lists the instance under its container, with the container's pids;
+#   - started again with pivot_root (a root of its own, as container runtimes
+#     do: /proc then names the container's paths), info, stats --all and host.
 #
 #   run-container-kamailio.sh HEAPWALK
 #
@@ -69,17 +71,7 @@ ROOT=$RUN/root
 UPID=""
 KPID=""
 cleanup() {
-	if [ -n "$KPID" ]; then
-		kill -CONT $(pgrep -P "$KPID") "$KPID" 2>/dev/null
-		# the main process is the namespace's init: when it ends, the namespace ends
-		kill -TERM "$KPID" 2>/dev/null
-		for _ in $(seq 150); do kill -0 "$KPID" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$KPID" 2>/dev/null
-	fi
-	if [ -n "$UPID" ]; then
-		kill -KILL $(pgrep -P "$UPID") "$UPID" 2>/dev/null
-		wait "$UPID" 2>/dev/null
-	fi
+	declare -F stop_container >/dev/null && stop_container
 	if [ "${KEEP_TMP:-0}" = 1 ]; then log "kept $RUN"; else rm -rf "$RUN"; fi
 }
 trap cleanup EXIT
@@ -108,43 +100,74 @@ grep -q "^mpath=\"$KDIR/modules/\"" "$ROOT$KDIR/kamailio.cfg" || die "no mpath l
 # device files: bound over empty files inside the namespace, never created here
 for d in null zero urandom random; do : >"$ROOT/dev/$d"; done
 
-# ---- start it: unshare, /dev and /proc of the namespace, chroot ------------------------
-PORT=$("$PYTHON" "$E2E/sipsend.py" freeport) || die "no free port"
-# --kill-child: whatever happens to this script, the namespace dies with unshare
-env -u MALLOC_PERTURB_ unshare --mount --pid --fork --kill-child --mount-proc --propagation private \
-	/bin/sh -c '
-		root=$1; shift
-		for d in null zero urandom random; do mount --bind "/dev/$d" "$root/dev/$d" || exit 1; done
-		mount -t proc proc "$root/proc" || exit 1
-		exec chroot "$root" "$@"' sh "$ROOT" \
-	"$KDIR/sbin/kamailio" -f "$KDIR/kamailio.cfg" -x qm -X qm -M 4 -m 16 -DD -E \
-	-Y /run/kam -P /run/kam/kamailio.pid -A "HW_PORT=$PORT" \
-	-A 'HW_CTL="unix:/run/kam/kamailio_ctl"' -A HW_HTSIZE=1500 \
-	</dev/null >"$RUN/kamailio.stdout" 2>"$RUN/kamailio.log" &
-UPID=$!
+# ---- start it: unshare, /dev and /proc of the namespace, chroot or pivot_root ----------
+# chroot: /proc names its files by our paths (ROOT/opt/...); pivot_root, as
+# container runtimes do, makes the root a mount of its own: /proc names them
+# by the container's paths (/opt/...) and its root "/".
+mkdir -p "$ROOT/.old"
+start_container() { # chroot|pivot_root: sets UPID, KPID, PORT, NSPIDS, NPROC; RUN/psx.txt
+	local how=$1 c
+	PORT=$("$PYTHON" "$E2E/sipsend.py" freeport) || die "no free port"
+	: >"$RUN/psx.txt"
+	rm -f "$CTL"
+	# --kill-child: whatever happens to this script, the namespace dies with unshare
+	env -u MALLOC_PERTURB_ unshare --mount --pid --fork --kill-child --mount-proc \
+		--propagation private /bin/sh -c '
+			how=$1 root=$2; shift 2
+			if [ "$how" = pivot_root ]; then mount --bind "$root" "$root" || exit 1; fi
+			for d in null zero urandom random; do
+				mount --bind "/dev/$d" "$root/dev/$d" || exit 1
+			done
+			mount -t proc proc "$root/proc" || exit 1
+			[ "$how" = chroot ] && exec chroot "$root" "$@"
+			cd "$root" && pivot_root . .old && exec "$@"' sh "$how" "$ROOT" \
+		"$KDIR/sbin/kamailio" -f "$KDIR/kamailio.cfg" -x qm -X qm -M 4 -m 16 -DD -E \
+		-Y /run/kam -P /run/kam/kamailio.pid -A "HW_PORT=$PORT" \
+		-A 'HW_CTL="unix:/run/kam/kamailio_ctl"' -A HW_HTSIZE=1500 \
+		</dev/null >"$RUN/kamailio.stdout" 2>"$RUN/kamailio.log" &
+	UPID=$!
+	KPID=""
+	for _ in $(seq 200); do
+		kill -0 "$UPID" 2>/dev/null || break
+		if [ -z "$KPID" ]; then
+			for c in $(pgrep -P "$UPID"); do
+				case $(readlink "/proc/$c/exe") in
+				"$ROOT$KDIR/sbin/kamailio" | "$KDIR/sbin/kamailio") KPID=$c ;;
+				esac
+			done
+		fi
+		if [ -n "$KPID" ] && [ -S "$CTL" ] && kamcmd_ core.psx >"$RUN/psx.txt" 2>/dev/null &&
+			grep -q 'DSC: ctl handler' "$RUN/psx.txt" &&
+			grep -q 'DSC: udp receiver child=1' "$RUN/psx.txt"; then
+			break
+		fi
+		sleep 0.1
+	done
+	grep -q 'DSC: udp receiver child=1' "$RUN/psx.txt" 2>/dev/null || {
+		tail -n 30 "$RUN/kamailio.log" >&2
+		die "kamailio did not start in its namespace ($how)"
+	}
+	NSPIDS=$(awk '/PID:/{print $2}' "$RUN/psx.txt" | sort -n | tr '\n' ' ')
+	NPROC=$(echo $NSPIDS | wc -w)
+}
+stop_container() {
+	if [ -n "$KPID" ]; then
+		kill -CONT $(pgrep -P "$KPID") "$KPID" 2>/dev/null
+		# the main process is the namespace's init: when it ends, the namespace ends
+		kill -TERM "$KPID" 2>/dev/null
+		for _ in $(seq 150); do kill -0 "$KPID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$KPID" 2>/dev/null
+	fi
+	if [ -n "$UPID" ]; then
+		kill -KILL $(pgrep -P "$UPID") "$UPID" 2>/dev/null
+		wait "$UPID" 2>/dev/null
+	fi
+	KPID=""
+	UPID=""
+}
 CTL="$ROOT/run/kam/kamailio_ctl"
 kamcmd_() { "$KAMCMD" -s "unixs:$CTL" "$@"; }
-for _ in $(seq 200); do
-	kill -0 "$UPID" 2>/dev/null || break
-	if [ -z "$KPID" ]; then
-		for c in $(pgrep -P "$UPID"); do
-			# chrooted, it is named by our path to it
-			[ "$(readlink "/proc/$c/exe")" = "$ROOT$KDIR/sbin/kamailio" ] && KPID=$c
-		done
-	fi
-	if [ -n "$KPID" ] && [ -S "$CTL" ] && kamcmd_ core.psx >"$RUN/psx.txt" 2>/dev/null &&
-		grep -q 'DSC: ctl handler' "$RUN/psx.txt" &&
-		grep -q 'DSC: udp receiver child=1' "$RUN/psx.txt"; then
-		break
-	fi
-	sleep 0.1
-done
-grep -q 'DSC: udp receiver child=1' "$RUN/psx.txt" 2>/dev/null || {
-	tail -n 30 "$RUN/kamailio.log" >&2
-	die "kamailio did not start in its namespace"
-}
-NSPIDS=$(awk '/PID:/{print $2}' "$RUN/psx.txt" | sort -n | tr '\n' ' ')
-NPROC=$(echo $NSPIDS | wc -w)
+start_container chroot
 nsline=$(awk '/^NSpid:/{print $2, $3}' "/proc/$KPID/status")
 [ "$nsline" = "$KPID 1" ] || die "kamailio $KPID: NSpid '$nsline', expected '$KPID 1'"
 [ "$(readlink "/proc/$KPID/exe")" = "$ROOT$KDIR/sbin/kamailio" ] && [ ! -e "$KDIR" ] ||
@@ -352,5 +375,34 @@ for p in $PIDS; do
 	s=$(awk '/^State:/{print $2}' "/proc/$p/status")
 	[ "$s" = S ] || [ "$s" = R ] || fail "pid $p is left in state '$s'"
 done
+
+# ---- 5. the same with pivot_root, as container runtimes start it ------------------------
+if command -v pivot_root >/dev/null; then
+	stop_container
+	start_container pivot_root
+	PIDS=$(hostpids)
+	log "kamailio $KPID with a root of its own (pivot_root), $NPROC processes: $NSPIDS"
+	# /proc now names the container's paths, and its root "/"
+	awk -v k="$KDIR/sbin/kamailio" '$6 == k {f = 1} END {exit !f}' "/proc/$KPID/maps" &&
+		[ "$(readlink "/proc/$KPID/root")" = / ] ||
+		fail "pivot_root: /proc/$KPID/maps does not name $KDIR/sbin/kamailio, or its root is not /"
+	if "$HW" info --pid "$KPID" >"$RUN/info2.txt" 2>"$RUN/info2.err" &&
+		grep -q "^process: *pid $KPID (1 in its namespace)" "$RUN/info2.txt" &&
+		grep -q "^executable: */proc/$KPID/root$KDIR/sbin/kamailio" "$RUN/info2.txt" &&
+		"$HW" stats --pid "$KPID" --all --format json >"$RUN/all2.json" 2>"$RUN/all2.err" &&
+		check_all "$RUN/all2.json" >"$RUN/check2.out"; then
+		pass "pivot_root: info and stats --all --pid MAIN without --sysroot, every process by its namespace pid ($(cat "$RUN/check2.out"))"
+	else
+		cat "$RUN/info2.txt" "$RUN/info2.err" "$RUN/all2.err" "$RUN/check2.out" >&2
+		fail "pivot_root: info or stats --all"
+	fi
+	"$HW" host >"$RUN/host2.txt" 2>/dev/null
+	grep -q "^container pid:\[[0-9]*\], a root of its own: 1 instance" "$RUN/host2.txt" &&
+		grep -q "instance of pid $KPID (1 in its namespace)" "$RUN/host2.txt" &&
+		pass "pivot_root: host lists the instance under its container" ||
+		{ cat "$RUN/host2.txt" >&2; fail "pivot_root: host"; }
+else
+	log "no pivot_root: the second start is skipped"
+fi
 log "$NPASS passed, $NFAIL failed"
 [ $NFAIL = 0 ]
