@@ -140,7 +140,7 @@ static void text_instance(const struct out *o, const struct hw_host_instance *in
 	char a[32], b[32], c[32], text[768], cmd[80], ns[48] = "";
 	const struct hw_host_usage *sum = in->part;
 	/* in a container: the pid column shows the container's pid too */
-	const int pw = in->main_ns_pid ? 15 : 7;
+	const int pw = in->main_ns_pid ? 12 : 7;
 
 	if (in->main_ns_pid)
 		snprintf(ns, sizeof(ns), " (%d in its namespace)", in->main_ns_pid);
@@ -242,19 +242,22 @@ static bool same_container(const struct hw_host_instance *a, const struct hw_hos
 /* The heading of the instances of one container (they follow @h->inst[i] in order). */
 static void text_container(const struct out *o, const struct hw_host *h, size_t i)
 {
+	const struct hw_host_instance *in = &h->inst[i];
+	char text[512];
 	size_t n = 0;
 
-	while (i + n < h->ninst && same_container(&h->inst[i], &h->inst[i + n]))
+	while (i + n < h->ninst && same_container(in, &h->inst[i + n]))
 		n++;
-	fprintf(o->f,
-		"\n%scontainer%s %s%s%s%s: %zu instance%s, pids in its own namespace in "
-		"parentheses\n",
-		on(o, BOLD), off(o, BOLD),
-		h->inst[i].pid_ns[0] ? h->inst[i].pid_ns : "(pid namespace unknown)",
-		h->inst[i].root[0] && strcmp(h->inst[i].root, "/") ? ", root " : "",
-		h->inst[i].root[0] && strcmp(h->inst[i].root, "/") ? h->inst[i].root : "",
-		h->inst[i].root[0] && !strcmp(h->inst[i].root, "/") ? ", a root of its own" : "", n,
-		n == 1 ? "" : "s");
+	snprintf(text, sizeof(text),
+		 "%s%s%s: %zu instance%s (the pid in its own namespace in "
+		 "parentheses)",
+		 in->pid_ns[0] ? in->pid_ns : "(pid namespace unknown)",
+		 !in->root[0]		 ? ""
+		 : strcmp(in->root, "/") ? ", root "
+					 : ", a root of its own",
+		 in->root[0] && strcmp(in->root, "/") ? in->root : "", n, n == 1 ? "" : "s");
+	fputc('\n', o->f);
+	wrap(o, "container", BOLD, 2, text);
 }
 
 static void text_notes(const struct out *o, const struct hw_host *h)
