@@ -346,7 +346,7 @@ rm -f "$RUN"/gc.* "$RUN/snap.core"
 
 # ---- 4. host: the instance under its container ----------------------------------------
 if "$HW" host --format json >"$RUN/host.json" 2>"$RUN/host.err" &&
-	"$PYTHON" - "$RUN/host.json" "$KPID" "$NSPIDS" <<'EOF'; then
+	"$PYTHON" - "$RUN/host.json" "$KPID" "$NSPIDS" "$ROOT" <<'EOF'; then
 import json, sys
 d = json.load(open(sys.argv[1])); main = int(sys.argv[2])
 nspids = sorted(int(x) for x in sys.argv[3].split())
@@ -354,12 +354,12 @@ inst = [i for i in d["instances"] if i["main_pid"] == main]
 assert len(inst) == 1, [i["main_pid"] for i in d["instances"]]
 i = inst[0]
 c = i["container"]
-assert c and c["pid_ns"].startswith("pid:[") and c["root"], c
+assert c and c["pid_ns"].startswith("pid:[") and c["root"] == sys.argv[4], c
 assert i["main_ns_pid"] == 1, i
 assert sorted(p["ns_pid"] for p in i["processes"]) == nspids, i["processes"]
 EOF
 	"$HW" host >"$RUN/host.txt" 2>/dev/null
-	if grep -q "^container .*root $ROOT" "$RUN/host.txt" &&
+	if grep -q "^container pid:\[[0-9]*\], root " "$RUN/host.txt" &&
 		grep -q "instance of pid $KPID (1 in its namespace)" "$RUN/host.txt"; then
 		pass "host lists the instance under its container (pid namespace, root), with the container's pids"
 	else
