@@ -122,6 +122,7 @@ enum hw_host_detail {
 
 struct hw_host_proc {
 	int pid, ppid;
+	int ns_pid;    /* its pid in its own pid namespace (a container), 0: the same as pid */
 	char name[32]; /* status Name:, sanitised */
 	enum hw_host_detail detail;
 	struct hw_host_usage part[HW_PART_COUNT];
@@ -133,7 +134,17 @@ struct hw_host_proc {
 };
 
 struct hw_host_instance {
-	int main_pid;		    /* the topmost Kamailio process */
+	int main_pid; /* the topmost Kamailio process */
+	/*
+	 * The container it runs in: set when its main process has a pid of its
+	 * own namespace or another root directory. pid_ns as /proc/PID/ns/pid
+	 * names it ("pid:[4026532...]", "" unknown), root as /proc/PID/root
+	 * names it to us (sanitised; "/" for a root that is a mount of its own).
+	 */
+	bool in_container;
+	int main_ns_pid;
+	char pid_ns[48];
+	char root[256];
 	char cmdline[512];	    /* of the main process, sanitised, arguments joined by spaces */
 	struct hw_host_proc *procs; /* main first, then by pid */
 	size_t nprocs;

@@ -159,6 +159,7 @@ void hw_leaks_result_deinit(struct hw_leaks_result *res);
 /* One process of an instance (instance.h fills these; multi.h prints them). */
 struct hw_multi_proc {
 	int pid, rank;	  /* rank -1 if unknown */
+	int ns_pid;	  /* its pid in its own pid namespace (a container), 0: same as pid */
 	const char *desc; /* its pt[] description, "" if unknown (sanitised) */
 	bool in_pt;	  /* listed in the instance's process table */
 	bool stopped, was_stopped;

@@ -61,6 +61,7 @@ struct hw_snapshot_opts {
 
 struct hw_snapshot_proc {
 	int pid, ppid;
+	int ns_pid;    /* its pid in its own pid namespace (a container), 0: the same as ours */
 	char comm[17]; /* sanitised */
 	unsigned nthreads;
 	bool stopped;		       /* held while its memory was copied */

@@ -47,6 +47,8 @@ struct hw_target {
 	unsigned elf_class; /* ELFCLASS32 / ELFCLASS64 */
 	unsigned machine;   /* EM_* of the core */
 	int pid;	    /* NT_PRSTATUS pr_pid of the first thread, 0 if unknown */
+	int ns_pid;	    /* a live process's pid in its own pid namespace, 0: same as pid */
+	char *sysroot;	    /* the root the files were looked up beneath (owned), NULL: "/" */
 	char comm[17];	    /* NT_PRPSINFO pr_fname, sanitised ("" if none) */
 	char psargs[81];    /* NT_PRPSINFO pr_psargs, sanitised ("" if none) */
 	char *source_path;  /* the core file path as given */

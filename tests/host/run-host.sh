@@ -41,6 +41,9 @@ narrow() { # every line of NAME's output fits 80 columns
 run cache 0 host --proc proc-cache && same cache proc-cache.txt && narrow cache
 run leak 0 host --proc proc-leak && same leak proc-leak.txt && narrow leak
 run leakj 0 host --proc proc-leak --format json && same leakj proc-leak.json
+# instances in containers: after the host's own, one heading per container, both pids
+run cont 0 host --proc proc-container && same cont proc-container.txt && narrow cont
+run contj 0 host --proc proc-container --format json && same contj proc-container.json
 # (the cache sizes there assume 4 KiB pages, as on the machine the copy came from)
 if [ "$(getconf PAGESIZE)" = 4096 ]; then
 	run slab 0 host --slab --proc proc-cache --top 12 && same slab proc-cache-slab.txt && narrow slab

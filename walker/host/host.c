@@ -445,12 +445,76 @@ static bool kv_text(const char *text, size_t len, const char *key, char *out, si
 
 /* A process as first seen: from its status file. */
 struct pinfo {
-	int pid, ppid;
+	int pid, ppid, ns_pid;
 	char name[32];
 	char *status; /* the status text, kept for the RSS split */
 	size_t status_len;
 	int root; /* topmost Kamailio ancestor */
 };
+
+/*
+ * The last pid of a status text's NSpid: line: the pid in the process's own
+ * namespace when it lives in another one than /proc's (a container), else 0.
+ */
+static int ns_pid_of(const char *st, size_t len)
+{
+	struct hw_host_lines it;
+	char line[256];
+
+	hw_host_lines_init(&it, st, len);
+	while (hw_host_line_next(&it, line, sizeof(line))) {
+		const char *p = line + 6;
+		int n = 0;
+		long last = 0;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		while (n < 33) {
+			char *end;
+			long v;
+
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p < '0' || *p > '9')
+				break;
+			errno = 0;
+			v = strtol(p, &end, 10);
+			if (errno || v <= 0 || v > INT_MAX)
+				return 0;
+			last = v;
+			n++;
+			p = end;
+		}
+		return n >= 2 ? (int)last : 0;
+	}
+	return 0;
+}
+
+/* Which container @in's main process runs in: its pid namespace and root directory. */
+static void read_container(const struct hw_host *h, const struct pinfo *main_proc,
+			   struct hw_host_instance *in)
+{
+	char path[PATH_MAX], buf[PATH_MAX];
+	ssize_t n;
+
+	in->main_ns_pid = main_proc->ns_pid;
+	snprintf(path, sizeof(path), "%s/%d/ns/pid", h->proc_dir, in->main_pid);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n > 0)
+		hw_sanitise(in->pid_ns, sizeof(in->pid_ns), buf, (size_t)n);
+	snprintf(path, sizeof(path), "%s/%d/root", h->proc_dir, in->main_pid);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n > 0)
+		hw_sanitise(in->root, sizeof(in->root), buf, (size_t)n);
+	in->in_container = in->main_ns_pid || (in->root[0] && strcmp(in->root, "/"));
+	if (!in->in_container && h->live) {
+		/* a root of its own mount (pivot_root) is named "/" too: compare the directories */
+		struct stat a, b;
+
+		in->in_container = stat(path, &a) == 0 && stat("/", &b) == 0 &&
+				   (a.st_dev != b.st_dev || a.st_ino != b.st_ino);
+	}
+}
 
 static bool is_kamailio(const char *name)
 {
@@ -822,6 +886,7 @@ static struct hw_error *scan(struct hw_host *h, struct pinfo **ret, size_t *n_re
 				if (sscanf(line, "PPid: %" SCNu64, &pp) == 1)
 					break;
 			v[n].ppid = pp <= INT_MAX ? (int)pp : 0;
+			v[n].ns_pid = ns_pid_of(st, len);
 		}
 		v[n].status = st;
 		v[n].status_len = len;
@@ -928,6 +993,7 @@ static struct hw_error *build_instance(struct hw_host *h, struct pinfo *v, size_
 		return hw_error_nomem();
 	}
 	in->nprocs = n;
+	read_container(h, &v[0], in);
 
 	/* command line of the main process: -m/-M */
 	snprintf(rel, sizeof(rel), "%d/cmdline", in->main_pid);
@@ -952,6 +1018,7 @@ static struct hw_error *build_instance(struct hw_host *h, struct pinfo *v, size_
 
 		in->procs[i].pid = v[i].pid;
 		in->procs[i].ppid = v[i].ppid;
+		in->procs[i].ns_pid = v[i].ns_pid;
 		snprintf(in->procs[i].name, sizeof(in->procs[i].name), "%s", v[i].name);
 		snprintf(rel, sizeof(rel), "%d/smaps", v[i].pid);
 		e = read_file(h->proc_dir, rel, SMAPS_CAP, &text, &len);
@@ -1051,6 +1118,18 @@ out:
 	return err;
 }
 
+static int cmp_container(const void *a, const void *b)
+{
+	const struct hw_host_instance *x = a, *y = b;
+	int c;
+
+	if (x->in_container != y->in_container)
+		return x->in_container ? 1 : -1;
+	if ((c = strcmp(x->pid_ns, y->pid_ns)) || (c = strcmp(x->root, y->root)))
+		return c;
+	return x->main_pid < y->main_pid ? -1 : x->main_pid > y->main_pid;
+}
+
 static struct hw_error *read_instances(struct hw_host *h)
 {
 	struct hw_error *err;
@@ -1078,6 +1157,9 @@ static struct hw_error *read_instances(struct hw_host *h)
 		i = j;
 	}
 	pinfo_free(v, n);
+	/* the instances of one container together, after the host's own */
+	if (!err && h->ninst > 1)
+		qsort(h->inst, h->ninst, sizeof(*h->inst), cmp_container);
 	return err;
 }
 

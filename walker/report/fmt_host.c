@@ -137,10 +137,14 @@ static const char *usage_cell(char *buf, size_t cap, uint64_t v, bool have)
 
 static void text_instance(const struct out *o, const struct hw_host_instance *in)
 {
-	char a[32], b[32], c[32], text[768], cmd[80];
+	char a[32], b[32], c[32], text[768], cmd[80], ns[48] = "";
 	const struct hw_host_usage *sum = in->part;
+	/* in a container: the pid column shows the container's pid too */
+	const int pw = in->main_ns_pid ? 12 : 7;
 
-	fprintf(o->f, "\n%sinstance of pid %d%s: %zu process%s\n", on(o, BOLD), in->main_pid,
+	if (in->main_ns_pid)
+		snprintf(ns, sizeof(ns), " (%d in its namespace)", in->main_ns_pid);
+	fprintf(o->f, "\n%sinstance of pid %d%s%s: %zu process%s\n", on(o, BOLD), in->main_pid, ns,
 		off(o, BOLD), in->nprocs, in->nprocs == 1 ? "" : "es");
 	if (in->cmdline[0]) {
 		size_t len = strlen(in->cmdline);
@@ -156,16 +160,21 @@ static void text_instance(const struct out *o, const struct hw_host_instance *in
 		hw_human_size(a, sizeof(a), in->shm_size), in->shm_from);
 	fprintf(o->f, "  pkg pool: %s in each process (%s)\n",
 		hw_human_size(a, sizeof(a), in->pkg_size), in->pkg_from);
-	fprintf(o->f, "  %7s %10s %10s %10s %10s %10s %10s\n", "PID", "SHM", "PKG", "ANON", "FILE",
-		"RSS", "PSS");
+	fprintf(o->f, "  %*s %10s %10s %10s %10s %10s %10s\n", pw,
+		in->main_ns_pid ? "PID (IN NS)" : "PID", "SHM", "PKG", "ANON", "FILE", "RSS",
+		"PSS");
 	for (size_t i = 0; i < in->nprocs; i++) {
 		const struct hw_host_proc *p = &in->procs[i];
-		char cell[HW_PART_COUNT][32], r[32], s[32];
+		char cell[HW_PART_COUNT][32], r[32], s[32], pid[32];
 
 		for (int k = 0; k < HW_PART_COUNT; k++)
 			snprintf(cell[k], sizeof(cell[k]), "%s",
 				 usage_cell(a, sizeof(a), p->part[k].rss, p->part[k].have_rss));
-		fprintf(o->f, "  %7d %10s %10s %10s %10s %10s %10s\n", p->pid, cell[0], cell[1],
+		if (p->ns_pid)
+			snprintf(pid, sizeof(pid), "%d (%d)", p->pid, p->ns_pid);
+		else
+			snprintf(pid, sizeof(pid), "%d", p->pid);
+		fprintf(o->f, "  %*s %10s %10s %10s %10s %10s %10s\n", pw, pid, cell[0], cell[1],
 			cell[2], cell[3], usage_cell(r, sizeof(r), p->total.rss, p->total.have_rss),
 			usage_cell(s, sizeof(s), p->total.pss, p->total.have_pss));
 	}
@@ -175,8 +184,8 @@ static void text_instance(const struct out *o, const struct hw_host_instance *in
 		for (int k = 0; k < HW_PART_COUNT; k++)
 			snprintf(cell[k], sizeof(cell[k]), "%s",
 				 usage_cell(a, sizeof(a), sum[k].pss, sum[k].have_pss));
-		fprintf(o->f, "  %7s %10s %10s %10s %10s %10s %10s\n", "all PSS", cell[0], cell[1],
-			cell[2], cell[3], "",
+		fprintf(o->f, "  %*s %10s %10s %10s %10s %10s %10s\n", pw, "all PSS", cell[0],
+			cell[1], cell[2], cell[3], "",
 			usage_cell(s, sizeof(s), in->total.pss, in->total.have_pss));
 	}
 	fputs("  (per process: resident bytes of each part; all: PSS, shared pages once)\n", o->f);
@@ -224,6 +233,33 @@ static void text_instance(const struct out *o, const struct hw_host_instance *in
 	wrap(o, "  verdict:", in->outside_dominates || in->shm_nearly_full ? WARN : GOOD, 4, text);
 }
 
+static bool same_container(const struct hw_host_instance *a, const struct hw_host_instance *b)
+{
+	return a->in_container == b->in_container && !strcmp(a->pid_ns, b->pid_ns) &&
+	       !strcmp(a->root, b->root);
+}
+
+/* The heading of the instances of one container (they follow @h->inst[i] in order). */
+static void text_container(const struct out *o, const struct hw_host *h, size_t i)
+{
+	const struct hw_host_instance *in = &h->inst[i];
+	char text[512];
+	size_t n = 0;
+
+	while (i + n < h->ninst && same_container(in, &h->inst[i + n]))
+		n++;
+	snprintf(text, sizeof(text),
+		 "%s%s%s: %zu instance%s (the pid in its own namespace in "
+		 "parentheses)",
+		 in->pid_ns[0] ? in->pid_ns : "(pid namespace unknown)",
+		 !in->root[0]		 ? ""
+		 : strcmp(in->root, "/") ? ", root "
+					 : ", a root of its own",
+		 in->root[0] && strcmp(in->root, "/") ? in->root : "", n, n == 1 ? "" : "s");
+	fputc('\n', o->f);
+	wrap(o, "container", BOLD, 2, text);
+}
+
 static void text_notes(const struct out *o, const struct hw_host *h)
 {
 	if (!h->nnotes)
@@ -246,8 +282,12 @@ static void text_host(const struct out *o, const struct hw_host *h)
 				h->ninst == 1 ? "" : "s");
 		else
 			fputs("no running instance (no process named 'kamailio')\n", o->f);
-		for (size_t i = 0; i < h->ninst; i++)
+		for (size_t i = 0; i < h->ninst; i++) {
+			if (h->inst[i].in_container &&
+			    (!i || !same_container(&h->inst[i - 1], &h->inst[i])))
+				text_container(o, h, i);
 			text_instance(o, &h->inst[i]);
+		}
 	}
 	text_notes(o, h);
 }
@@ -367,6 +407,20 @@ static void json_host(FILE *f, const struct hw_host *h)
 			hw_json_begin_object(&js);
 			hw_json_key(&js, "main_pid");
 			hw_json_i64(&js, in->main_pid);
+			if (in->in_container) {
+				hw_json_key(&js, "main_ns_pid");
+				if (in->main_ns_pid)
+					hw_json_i64(&js, in->main_ns_pid);
+				else
+					hw_json_null(&js);
+				hw_json_key(&js, "container");
+				hw_json_begin_object(&js);
+				hw_json_key(&js, "pid_ns");
+				hw_json_string(&js, in->pid_ns);
+				hw_json_key(&js, "root");
+				hw_json_string(&js, in->root);
+				hw_json_end_object(&js);
+			}
 			hw_json_key(&js, "cmdline");
 			hw_json_string(&js, in->cmdline);
 			hw_json_key(&js, "shm_size");
@@ -390,6 +444,10 @@ static void json_host(FILE *f, const struct hw_host *h)
 				hw_json_begin_object(&js);
 				hw_json_key(&js, "pid");
 				hw_json_i64(&js, p->pid);
+				if (p->ns_pid) {
+					hw_json_key(&js, "ns_pid");
+					hw_json_i64(&js, p->ns_pid);
+				}
 				hw_json_key(&js, "ppid");
 				hw_json_i64(&js, p->ppid);
 				hw_json_key(&js, "detail");

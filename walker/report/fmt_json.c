@@ -71,6 +71,10 @@ void hw_fmt_json_head(struct hw_report *r)
 	hw_json_string(js, t->source_path);
 	hw_json_key(js, "pid");
 	hw_json_i64(js, t->pid);
+	if (t->ns_pid) {
+		hw_json_key(js, "ns_pid");
+		hw_json_i64(js, t->ns_pid);
+	}
 	hw_json_key(js, "comm");
 	hw_json_string(js, t->comm);
 	hw_json_opt_string(js, "executable", r->exe_path);

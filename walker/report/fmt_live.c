@@ -35,6 +35,54 @@ static int label_width(const struct hw_multi *m)
 	return w > 200 ? 200 : (int)w;
 }
 
+/* Whether some process runs in a pid namespace other than heapwalk's (a container). */
+static bool any_ns(const struct hw_multi *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i].ns_pid)
+			return true;
+	return false;
+}
+
+/* The pid column: "4242", or "4242 (1)" when it has another pid in its container. */
+static int pid_width(const struct hw_multi *m)
+{
+	return any_ns(m) ? 15 : 7;
+}
+
+static const char *pid_head(const struct hw_multi *m)
+{
+	return any_ns(m) ? "pid (in ns)" : "pid";
+}
+
+static const char *pid_cell(const struct hw_multi_proc *p, char *buf, size_t cap)
+{
+	if (p->ns_pid)
+		snprintf(buf, cap, "%d (%d)", p->pid, p->ns_pid);
+	else
+		snprintf(buf, cap, "%d", p->pid);
+	return buf;
+}
+
+/* Below a table with a "pid (in ns)" column: what the second pid is. */
+static void pid_note(const struct hw_multi *m)
+{
+	if (any_ns(m))
+		fputs("  (pid (in ns): the host's pid, then the pid in the process's own pid "
+		      "namespace, as its container and pt[] name it)\n",
+		      m->out);
+}
+
+/* "pid 4242" or "pid 4242 (1 in its namespace)". */
+static const char *pid_text(const struct hw_multi_proc *p, char *buf, size_t cap)
+{
+	if (p->ns_pid)
+		snprintf(buf, cap, "pid %d (%d in its namespace)", p->pid, p->ns_pid);
+	else
+		snprintf(buf, cap, "pid %d", p->pid);
+	return buf;
+}
+
 /* ---- shared JSON pieces ---- */
 
 /* A pool object with the members of the single-process JSON (doc/json-schema.md). */
@@ -110,6 +158,10 @@ static void json_proc_head(struct hw_json *js, const struct hw_multi_proc *p)
 
 	hw_json_key(js, "pid");
 	hw_json_i64(js, p->pid);
+	if (p->ns_pid) {
+		hw_json_key(js, "ns_pid");
+		hw_json_i64(js, p->ns_pid);
+	}
 	hw_json_opt_i64(js, "rank", p->rank >= 0 || p->in_pt, p->rank);
 	hw_json_key(js, "desc");
 	hw_json_string(js, p->desc);
@@ -287,8 +339,8 @@ static void stats_text(const struct hw_multi *m)
 {
 	struct totals t;
 	bool any = false;
-	char b[32];
-	const int lw = label_width(m);
+	char b[32], pb[32];
+	const int lw = label_width(m), pw = pid_width(m);
 
 	text_head(m);
 	for (size_t i = 0; i < m->nprocs; i++) {
@@ -300,9 +352,9 @@ static void stats_text(const struct hw_multi *m)
 			}
 	}
 	fprintf(m->out, "\npkg pools\n");
-	fprintf(m->out, "  %7s %4s  %-*s %8s %10s %10s %10s %6s %10s %7s %6s %10s  %s\n", "pid",
-		"rank", lw, "process", "stop ms", "heap size", "used", "used+ovh", "free%",
-		"max used", "frags", "free", "largest", "walk");
+	fprintf(m->out, "  %*s %4s  %-*s %8s %10s %10s %10s %6s %10s %7s %6s %10s  %s\n", pw,
+		pid_head(m), "rank", lw, "process", "stop ms", "heap size", "used", "used+ovh",
+		"free%", "max used", "frags", "free", "largest", "walk");
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct hw_multi_proc *p = &m->procs[i];
 		const struct hw_report *r = p->report;
@@ -317,9 +369,9 @@ static void stats_text(const struct hw_multi *m)
 			snprintf(rank, sizeof(rank), p->in_pt || p->rank >= 0 ? "%d" : "-",
 				 p->rank);
 			if (!pr->walked) {
-				fprintf(m->out, "  %7d %4s  %-*s %8.2f  not walked: %s\n", p->pid,
-					rank, lw, proc_label(p), (double)p->stop_ns / 1e6,
-					pr->error ? pr->error : "?");
+				fprintf(m->out, "  %*s %4s  %-*s %8.2f  not walked: %s\n", pw,
+					pid_cell(p, pb, sizeof(pb)), rank, lw, proc_label(p),
+					(double)p->stop_ns / 1e6, pr->error ? pr->error : "?");
 				continue;
 			}
 			walk = !pr->walk.complete		? "INCOMPLETE"
@@ -327,11 +379,11 @@ static void stats_text(const struct hw_multi *m)
 			       : h->used != pr->walk.used_bytes ? "used!=walked"
 								: "ok";
 			fprintf(m->out,
-				"  %7d %4s  %-*s %8.2f %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+				"  %*s %4s  %-*s %8.2f %10" PRIu64 " %10" PRIu64 " %10" PRIu64
 				" %5.1f%% %10" PRIu64 " %7" PRIu64 " %6" PRIu64 " %10" PRIu64
 				"  %s\n",
-				p->pid, rank, lw, proc_label(p), (double)p->stop_ns / 1e6, h->size,
-				h->used, h->real_used,
+				pw, pid_cell(p, pb, sizeof(pb)), rank, lw, proc_label(p),
+				(double)p->stop_ns / 1e6, h->size, h->used, h->real_used,
 				hw_report_pct(h->size > h->real_used ? h->size - h->real_used : 0,
 					      h->size),
 				h->max_real_used, pr->walk.frags, pr->walk.free_frags,
@@ -342,11 +394,12 @@ static void stats_text(const struct hw_multi *m)
 	if (any) {
 		hw_human_size(b, sizeof(b), t.size);
 		fprintf(m->out,
-			"  %-44s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %5.1f%% %10" PRIu64
+			"  %-*s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %5.1f%% %10" PRIu64
 			" %7" PRIu64 " %6" PRIu64 "\n",
-			"total", t.size, t.used, t.real_used,
+			44 + pw - 7, "total", t.size, t.used, t.real_used,
 			hw_report_pct(t.size > t.real_used ? t.size - t.real_used : 0, t.size),
 			t.max_real_used, t.frags, t.free_frags);
+		pid_note(m);
 	} else {
 		fprintf(m->out, "  (none selected)\n");
 	}
@@ -369,13 +422,15 @@ static void stats_text(const struct hw_multi *m)
 
 static void summary_text(const struct hw_multi *m)
 {
+	char pb[48];
+
 	text_head(m);
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct hw_multi_proc *p = &m->procs[i];
 		const struct hw_report *r = p->report;
 		if (!r)
 			continue;
-		fprintf(m->out, "\n== pid %d", p->pid);
+		fprintf(m->out, "\n== %s", pid_text(p, pb, sizeof(pb)));
 		if (p->rank >= 0)
 			fprintf(m->out, ", rank %d", p->rank);
 		if (proc_label(p)[0])
@@ -391,11 +446,13 @@ static void summary_text(const struct hw_multi *m)
 
 static void info_text(const struct hw_multi *m)
 {
+	char pb[48];
+
 	text_head(m);
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct hw_multi_proc *p = &m->procs[i];
 		const struct hw_report *r = p->report;
-		fprintf(m->out, "\npid %d", p->pid);
+		fprintf(m->out, "\n%s", pid_text(p, pb, sizeof(pb)));
 		if (p->rank >= 0)
 			fprintf(m->out, ", rank %d", p->rank);
 		if (proc_label(p)[0])
@@ -447,8 +504,8 @@ void hw_fmt_multi(const struct hw_multi *m)
 
 void hw_fmt_snapshot(const struct hw_multi *m)
 {
-	char b1[32], b2[32];
-	const int lw = label_width(m);
+	char b1[32], b2[32], pb[32];
+	const int lw = label_width(m), pw = pid_width(m);
 
 	if (m->format == HW_FMT_JSON) {
 		multi_json(m);
@@ -457,21 +514,23 @@ void hw_fmt_snapshot(const struct hw_multi *m)
 	hw_human_size(b1, sizeof(b1), m->file_bytes);
 	fprintf(m->out, "wrote %s (%s, zero pages left as holes; %zu process%s)\n",
 		m->file ? m->file : "?", b1, m->nprocs, m->nprocs == 1 ? "" : "es");
-	fprintf(m->out, "  %7s %4s  %-*s %9s %12s %12s  %s\n", "pid", "rank", lw, "process",
-		"stop ms", "copied", "untouched", "");
+	fprintf(m->out, "  %*s %4s  %-*s %9s %12s %12s  %s\n", pw, pid_head(m), "rank", lw,
+		"process", "stop ms", "copied", "untouched", "");
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct hw_multi_proc *p = &m->procs[i];
 		char rank[16];
 		snprintf(rank, sizeof(rank), p->in_pt || p->rank >= 0 ? "%d" : "-", p->rank);
 		hw_human_size(b1, sizeof(b1), p->copied);
 		hw_human_size(b2, sizeof(b2), p->skipped_zero);
-		fprintf(m->out, "  %7d %4s  %-*s %9.2f %12s %12s  %s%s\n", p->pid, rank, lw,
-			proc_label(p), (double)p->stop_ns / 1e6, b1, b2,
+		fprintf(m->out, "  %*s %4s  %-*s %9.2f %12s %12s  %s%s\n", pw,
+			pid_cell(p, pb, sizeof(pb)), rank, lw, proc_label(p),
+			(double)p->stop_ns / 1e6, b1, b2,
 			!p->stopped	 ? "not stopped"
 			: p->was_stopped ? "was already stopped"
 					 : "",
 			p->unreadable ? " (some memory unreadable)" : "");
 	}
+	pid_note(m);
 	if (m->npt_missing)
 		fprintf(m->out, "warning: pt[] lists %zu processes not in the snapshot\n",
 			m->npt_missing);

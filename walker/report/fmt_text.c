@@ -56,6 +56,8 @@ static void describe_target(struct hw_report *r)
 
 	fprintf(r->out, "core:        %s\n", t->source_path ? t->source_path : "?");
 	fprintf(r->out, "process:     pid %d", t->pid);
+	if (t->ns_pid)
+		fprintf(r->out, " (%d in its namespace)", t->ns_pid);
 	if (t->comm[0])
 		fprintf(r->out, " (%s)", t->comm);
 	if (in->has_process_no)

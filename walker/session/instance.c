@@ -28,7 +28,9 @@ static void read_pt(struct hw_inst *in, const struct hw_target *t, int main_pid)
 		in->npt++;
 		for (size_t k = 0; k < in->n; k++) {
 			struct hw_inst_proc *p = &in->p[k];
-			if (p->pid != e->pid)
+			/* pt[] holds the pids the instance sees: a container's own */
+			int seen_as = in->snap->procs[p->snap_idx].ns_pid;
+			if ((seen_as ? seen_as : p->pid) != e->pid)
 				continue;
 			found = true;
 			p->in_pt = true;
@@ -40,6 +42,18 @@ static void read_pt(struct hw_inst *in, const struct hw_target *t, int main_pid)
 			in->pt_missing[in->npt_missing++] = e->pid;
 	}
 	hw_pt_deinit(&pt);
+}
+
+/* @pid as the instance itself sees it: its pid in a container's namespace, if it has one. */
+static int seen_as(const struct hw_snapshot *s, int pid)
+{
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid)
+			return s->procs[i].ns_pid ? s->procs[i].ns_pid : pid;
+	for (size_t i = 0; i < s->nheld; i++)
+		if (s->held[i].pid == pid)
+			return s->held[i].ns_pid ? s->held[i].ns_pid : pid;
+	return pid;
 }
 
 double hw_inst_max_stop_ms(const struct hw_inst *in)
@@ -113,6 +127,12 @@ static struct hw_error *take(const struct hw_inst_opts *o, struct hw_inst *in, l
 struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in)
 {
 	hw_session_say_fn warn = o->session.warn;
+	/* --exe and --sysroot hold for every process (a live one's root is its own by default) */
+	const struct hw_target_opts topts = {
+	    .exe_path = o->session.exe,
+	    .sysroot = o->session.sysroot,
+	    .max_core_size = o->session.max_core_size,
+	};
 	struct hw_dwarf *dw = NULL;
 	struct hw_error *err;
 	int main_pid = 0;
@@ -127,6 +147,7 @@ struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in)
 		say_snapshot(in, warn);
 	if (!main_pid && in->snap->nprocs)
 		main_pid = in->snap->procs[0].pid;
+	main_pid = seen_as(in->snap, main_pid);
 	in->n = only >= 0 ? 1 : in->snap->nprocs;
 	if (!(in->p = calloc(in->n, sizeof(*in->p)))) {
 		hw_inst_close(in);
@@ -145,7 +166,7 @@ struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in)
 		p->selected = so.pool_sel[HW_POOL_PKG] || so.pool_sel[HW_POOL_SHM];
 		if (!p->selected && i != 0)
 			continue;
-		if ((err = hw_snapshot_open(in->snap, p->snap_idx, NULL, &t))) {
+		if ((err = hw_snapshot_open(in->snap, p->snap_idx, &topts, &t))) {
 			if (warn)
 				warn("pid %d: %s", p->pid, err->message);
 			p->error = hw_error_steal_message(err);
@@ -221,6 +242,7 @@ void hw_inst_model(struct hw_inst *in, const char *command, enum hw_format forma
 		const struct hw_snapshot_proc *sp = &s->procs[p->snap_idx];
 		struct hw_multi_proc *q = &in->mp[i];
 		q->pid = p->pid;
+		q->ns_pid = sp->ns_pid;
 		q->rank = p->rank;
 		q->desc = p->desc;
 		q->in_pt = p->in_pt;

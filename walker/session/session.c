@@ -125,7 +125,13 @@ struct hw_error *hw_session_open(const struct hw_session_opts *o, struct hw_sess
 		s->dw = o->dw;
 		s->dw_borrowed = true;
 	} else if (!o->no_debuginfo && !o->layout && (s->t->exe || o->debug_file)) {
-		err = hw_dwarf_find(s->t->exe, o->sysroot, o->debug_file, &s->dw);
+		/* a live process in a container: its own debug files, then the host's */
+		const char *root = o->sysroot ? o->sysroot : s->t->sysroot;
+		err = hw_dwarf_find(s->t->exe, root, o->debug_file, &s->dw);
+		if (err && !o->sysroot && root && !o->debug_file) {
+			hw_error_destroy(err);
+			err = hw_dwarf_find(s->t->exe, NULL, NULL, &s->dw);
+		}
 		if (err) {
 			if (o->debug_file) {
 				hw_session_close(s);

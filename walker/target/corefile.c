@@ -363,6 +363,8 @@ static void proc_number(void *arg, const char *key, unsigned long long v)
 		p->pid = (int)v;
 	else if (!strcmp(key, "ppid") && v <= INT_MAX)
 		p->ppid = (int)v;
+	else if (!strcmp(key, "ns_pid") && v <= INT_MAX)
+		p->ns_pid = (int)v;
 	else if (!strcmp(key, "threads") && v <= UINT_MAX)
 		p->nthreads = (unsigned)v;
 	else if (!strcmp(key, "stopped"))

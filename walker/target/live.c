@@ -253,6 +253,37 @@ bool live_maps_same_writable(const struct live_maps *a, const struct live_maps *
 	}
 }
 
+/*
+ * The last number of the NSpid: line of a status text: the pid in the
+ * process's own pid namespace, when it is not heapwalk's (0 otherwise).
+ * At most 32 levels, as the kernel nests them.
+ */
+static int ns_pid_of(const char *status)
+{
+	const char *p = strstr(status, "\nNSpid:");
+	long last = 0;
+	int n = 0;
+
+	if (!p)
+		return 0;
+	p += 7;
+	while (n < 33) {
+		char *end;
+		long v;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p < '0' || *p > '9')
+			break;
+		v = strtol(p, &end, 10);
+		if (v <= 0 || v > INT_MAX)
+			return 0;
+		last = v;
+		n++;
+		p = end;
+	}
+	return n >= 2 ? (int)last : 0;
+}
+
 static struct hw_error *read_stat(int pid, struct live_stat *ret, bool ids)
 {
 	char path[64], *buf, *open_paren, *close_paren, *p;
@@ -328,6 +359,7 @@ static struct hw_error *read_stat(int pid, struct live_stat *ret, bool ids)
 			st.uid = (unsigned)strtoul(u + 5, NULL, 10);
 		if (g)
 			st.gid = (unsigned)strtoul(g + 5, NULL, 10);
+		st.ns_pid = ns_pid_of(buf);
 		free(buf);
 	}
 	*ret = st;

@@ -67,8 +67,9 @@ struct live_stat {
 	char comm[17]; /* raw, NUL-terminated */
 	unsigned uid, gid;
 	long num_threads;
+	int ns_pid; /* its pid in its own pid namespace when that is not ours, else 0 */
 };
-/* /proc/PID/stat and the Uid/Gid lines of /proc/PID/status. */
+/* /proc/PID/stat and the Uid/Gid/NSpid lines of /proc/PID/status. */
 struct hw_error *live_read_stat(int pid, struct live_stat *ret);
 /* The number of threads of @pid (/proc/PID/stat), -1 if unknown. */
 long live_thread_count(int pid);

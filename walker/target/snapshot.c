@@ -75,6 +75,8 @@ struct sproc {
 	bool image; /* copied (else held for the shared copy only) */
 	struct live_stat st;
 	struct live_maps maps;
+	/* its root directory as /proc names it to us, when not "/" (a chroot) */
+	char root[PATH_MAX];
 	unsigned cls, machine;
 	pid_t *tids; /* threads when planned */
 	size_t ntids;
@@ -530,6 +532,46 @@ static void add_auxv(struct sproc *sp)
 	free(buf);
 }
 
+/*
+ * Its root directory as /proc/PID/root names it to us, when that is not
+ * "/": a process chrooted into a directory of our file system. Its
+ * /proc/PID/maps names files by our paths (ROOT/usr/sbin/kamailio), where
+ * a container whose root is a mount of its own (pivot_root) shows them
+ * by its own (/usr/sbin/kamailio).
+ */
+static void read_root(struct sproc *sp)
+{
+	char path[64];
+	ssize_t n;
+
+	sp->root[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/root", sp->pid);
+	n = readlink(path, sp->root, sizeof(sp->root) - 1);
+	if (n <= 1 || sp->root[0] != '/' || memchr(sp->root, '\n', (size_t)n)) {
+		sp->root[0] = '\0';
+		return;
+	}
+	sp->root[n] = '\0';
+	while (n > 1 && sp->root[n - 1] == '/')
+		sp->root[--n] = '\0';
+	if (n <= 1)
+		sp->root[0] = '\0';
+}
+
+/*
+ * A mapped file's path as the process itself sees it: beneath its root,
+ * as the kernel would write it in a core the process dumps. Paths outside
+ * the root stay as they are (they are then not found beneath it).
+ */
+static const char *seen_from_root(const struct sproc *sp, const char *path)
+{
+	size_t rl = strlen(sp->root);
+
+	if (rl && !strncmp(path, sp->root, rl) && path[rl] == '/')
+		return path + rl;
+	return path;
+}
+
 static void add_file_note(struct sproc *sp)
 {
 	struct hw_sbuf sb;
@@ -556,8 +598,10 @@ static void add_file_note(struct sproc *sp)
 		hw_sbuf_append(&sb, (const char *)w, ws);
 	}
 	for (size_t i = 0; i < sp->maps.n; i++)
-		if (sp->maps.v[i].kind == LM_FILE)
-			hw_sbuf_append(&sb, sp->maps.v[i].path, strlen(sp->maps.v[i].path) + 1);
+		if (sp->maps.v[i].kind == LM_FILE) {
+			const char *path = seen_from_root(sp, sp->maps.v[i].path);
+			hw_sbuf_append(&sb, path, strlen(path) + 1);
+		}
 	if (sb.oom)
 		sp->nb.oom = true;
 	else if (count)
@@ -700,6 +744,7 @@ static struct hw_error *plan(struct ctx *c, struct sproc *sp, uint64_t *total)
 		return err;
 	if ((err = live_read_maps(sp->pid, &sp->maps)))
 		return err;
+	read_root(sp);
 	snprintf(path, sizeof(path), "/proc/%d/mem", sp->pid);
 	sp->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (sp->mem_fd < 0) {
@@ -1298,10 +1343,10 @@ static void finish_image(struct ctx *c, struct sproc *sp)
 		       "pid=%d\nppid=%d\nthreads=%zu\nstopped=%d\nwas_stopped=%d\nstop_ns=%" PRIu64
 		       "\ncopied=%" PRIu64 "\ncopied_while_stopped=%" PRIu64
 		       "\nshared_elsewhere=%" PRIu64 "\nunreadable=%" PRIu64
-		       "\nskipped_zero=%" PRIu64 "\n",
+		       "\nskipped_zero=%" PRIu64 "\nns_pid=%d\n",
 		       sp->pid, sp->st.ppid, sp->ntids, c->o->no_stop ? 0 : 1,
 		       sp->was_stopped ? 1 : 0, sp->t1 - sp->t0, sp->copied, sp->cws,
-		       sp->shared_elsewhere, sp->unreadable, sp->skipped_zero);
+		       sp->shared_elsewhere, sp->unreadable, sp->skipped_zero, sp->st.ns_pid);
 	len = sb.len < PROC_NOTE_SPACE ? sb.len : PROC_NOTE_SPACE;
 	if (sb.buf)
 		memcpy(sp->nb.buf + sp->procnote_off, sb.buf, len);
@@ -1667,6 +1712,7 @@ struct hw_error *hw_snapshot_take(const int *pids, size_t n, const struct hw_sna
 		struct hw_snapshot_proc *p = sp->image ? &s->procs[s->nprocs++] : &s->held[nheld++];
 		p->pid = sp->pid;
 		p->ppid = sp->st.ppid;
+		p->ns_pid = sp->st.ns_pid;
 		hw_sanitise(p->comm, sizeof(p->comm), sp->st.comm, strlen(sp->st.comm));
 		p->nthreads = (unsigned)sp->ntids;
 		p->stopped = !o->no_stop;
@@ -1760,8 +1806,12 @@ struct hw_error *hw_snapshot_open(const struct hw_snapshot *s, size_t i,
 			return hw_error_context(err, "snapshot of pid %d", p->pid);
 		return err;
 	}
+	t->ns_pid = p->ns_pid;
 	if (s->live) {
-		if (asprintf(&label, "pid %d (live, %s)", p->pid,
+		char ns[48] = "";
+		if (p->ns_pid)
+			snprintf(ns, sizeof(ns), "%d in its namespace; ", p->ns_pid);
+		if (asprintf(&label, "pid %d (%slive, %s)", p->pid, ns,
 			     s->stopped ? "stopped while copied"
 					: "not stopped: torn reads possible") < 0)
 			label = NULL;

@@ -54,6 +54,7 @@ void hw_target_destroy(struct hw_target *t)
 		free(t->priv);
 	}
 	free(t->source_path);
+	free(t->sysroot);
 	free(t->exe_path);
 	free(t->exe_path_in_core);
 	free(t);
@@ -520,7 +521,8 @@ struct hw_error *hw_target_open_core(const struct hw_target_opts *opts, struct h
 	if (!t)
 		return hw_error_nomem();
 	if (!(t->priv = calloc(1, sizeof(*t->priv))) ||
-	    !(t->source_path = strdup(opts->core_path))) {
+	    !(t->source_path = strdup(opts->core_path)) ||
+	    (opts->sysroot && *opts->sysroot && !(t->sysroot = strdup(opts->sysroot)))) {
 		err = hw_error_nomem();
 		goto fail;
 	}
