@@ -71,6 +71,32 @@ def site_of(dump, func):
     return c, sum(v[1] for k, v in dump["sites"].items() if k[1] == func)
 
 
+EXIT = {"leak suspect": 3, "pool too small": 4, "fragmentation": 5, "ok": 0}
+
+
+def live_diagnose(out, want, pool, pid, site, module=None):
+    """diagnose --pid (default series) while the state held: the verdict `want` for
+    `pool` (pkg: of process `pid`), naming `site`, with want's exit code."""
+    try:
+        d = json.load(open(out + "/diag-live.json"))
+        rc = int(open(out + "/diag-live.rc").read())
+    except (OSError, ValueError) as e:
+        check(False, "diagnose --pid ran while the state held: %s" % e)
+        return None
+    items = [p for p in d["pools"] if p["pool"] == pool and (pool == "shm" or str(p["pid"]) == pid)]
+    it = items[0] if items else None
+    text = it and " ".join([it["headline"]] + it["evidence"] + [it["advice"]])
+    check(it is not None and it["verdict"] == want,
+          "diagnose --pid (%s): %s %s: %s" % (d.get("growth_data"), pool, pid if pool == "pkg" else "",
+                                               it and it["headline"]))
+    if site:
+        check(it is not None and site in it["advice"] and (not module or "[%s]" % module in it["advice"]),
+              "diagnose --pid names %s%s in its final line: %s"
+              % (site, " [%s]" % module if module else "", it and it["advice"]))
+    check(rc == EXIT[want], "diagnose --pid exits %d (%s): %d" % (EXIT[want], want, rc))
+    return text
+
+
 def main():
     name, out, hw = sys.argv[1:4]
     target = dict(l.rstrip("\n").split("=", 1) for l in open(out + "/target.txt"))
@@ -129,6 +155,9 @@ def main():
         check("more memory for" not in r.stdout and "-m for shm" not in r.stdout,
               "diagnose --core does not advise more memory")
         check("exhausted" in r.stdout, "diagnose --core says the pool is exhausted")
+        t = live_diagnose(out, "leak suspect", "shm", target["pid"], "ht_cell_new", "htable")
+        check(t is not None and "exhausted" in t and "-m " not in t,
+              "diagnose --pid says exhausted and advises no -m")
     elif name == "pkg-leak":
         others = [json_pkg for json_pkg in pkg_stats(out + "/pkg-stats.txt")
                   if json_pkg["desc"].startswith("udp receiver") and json_pkg["pid"] != target["pid"]]
@@ -141,6 +170,7 @@ def main():
         check(re.search(r"\(%s\) WARNING: .*pv cache limit" % target["pid"], text) is not None,
               "Kamailio warned that the worker's pv cache exceeds its limit")
         same_site("pkg", "pv_cache_add")
+        live_diagnose(out, "leak suspect", "pkg", target["pid"], "pv_cache_add")
     elif name == "busy":
         series = [tuple(map(int, l.split())) for l in open(out + "/series.txt") if l.strip()]
         total = int(target["shm_total"])
@@ -152,6 +182,10 @@ def main():
         check(after <= driving[0] + 0.10 * total,
               "no leak: %d used 12 s after the traffic stopped, %d before it started" % (after, driving[0]))
         check(shm["real_used"] >= 0.6 * total, "the core is taken under load: %d used" % shm["real_used"])
+        t = live_diagnose(out, "pool too small", "shm", target["pid"], None)
+        check(t is not None and "not suspects" in t and "in-flight" in t and "kept growing" not in t,
+              "the sites that grew under load are named as in-flight state, not suspects: %s" % t)
+        check(t is not None and re.search(r"-m \d+", t) is not None, "a -m value is advised")
     elif name == "frag":
         probe = re.search(r"probe of (\d+) bytes (\S+)", open(out + "/traffic.txt").read())
         check(probe and probe.group(2) == "500", "the probe was refused: %s" % (probe and probe.group(0)))
@@ -166,6 +200,7 @@ def main():
         check("fragmentation: a request of" in r.stdout and "fails though" in r.stdout,
               "diagnose --core --request %d: fragmentation, the failing request said: %s"
               % (size, r.stdout.strip()[:300]))
+        live_diagnose(out, "fragmentation", "shm", target["pid"], None)
     return 1 if failed else 0
 
 

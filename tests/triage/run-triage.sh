@@ -14,7 +14,8 @@ OUT=$3
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 PYTHON=${PYTHON:-$(command -v python3 || echo python3)}
 
-bash "$HERE/scenario.sh" "$NAME" "$OUT"
+# while the state holds, diagnose --pid as an operator would run it (hook-diagnose.sh)
+HW="$HW" HW_TRIAGE_HOOK="bash '$HERE/hook-diagnose.sh'" bash "$HERE/scenario.sh" "$NAME" "$OUT"
 rc=$?
 [ $rc = 0 ] || exit $rc
 "$PYTHON" "$HERE/check-triage.py" "$NAME" "$OUT" "$HW"

@@ -61,7 +61,7 @@ skip() {
 case "$NAME" in
 shm-leak) DEFINE=HW_SHM_LEAK SHM=8 ;;
 pkg-leak) DEFINE=HW_PKG_LEAK SHM=16 ;;
-busy) DEFINE=HW_BUSY SHM=9 ;;
+busy) DEFINE=HW_BUSY SHM=8 ;;
 frag) DEFINE=HW_FRAG SHM=8 ;;
 *) echo "usage: $0 shm-leak|pkg-leak|busy|frag OUTDIR" >&2; exit 64 ;;
 esac

@@ -182,6 +182,8 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 				    human_minutes(b1, sizeof(b1), (double)free_bytes / per_min));
 		}
 		settled_evidence(in, out);
+		evidence(out, "state that lives longer than the series can still level off: "
+			      "confirm with a longer one (--interval 60, or watch)");
 		snprintf(out->advice, sizeof(out->advice),
 			 "leak in %s: look at what it keeps and why it is never freed; more "
 			 "memory only postpones the outage",
