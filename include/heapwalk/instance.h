@@ -125,14 +125,18 @@ struct hw_watch_hook {
 struct hw_error *hw_inst_sample(const struct hw_inst_opts *o, const struct hw_watch_hook *hook,
 				struct hw_diff_side *side, double *stop_ms);
 
+struct hw_watch_run;
 struct hw_watch_opts {
 	struct hw_inst_opts inst;	   /* each sample: every process, quietly */
 	double interval;		   /* seconds between samples (0: 60) */
 	uint64_t count;			   /* samples (0: 10, or as many as @duration allows) */
 	double duration;		   /* seconds at most (0: no limit) */
 	const volatile sig_atomic_t *stop; /* set (by a signal handler) to end the watch early */
-	/* After each sample (NULL: nothing): how many so far, of how many, its longest stop. */
-	void (*progress)(size_t n, uint64_t count, double stop_ms);
+	/*
+	 * After each sample (NULL: nothing): the samples so far (@run->n of @count) and the
+	 * seconds until the next one (0: none follows).
+	 */
+	void (*progress)(const struct hw_watch_run *run, uint64_t count, double next_s);
 };
 
 /* The samples taken (owned; hw_watch_run_deinit). */

@@ -18,6 +18,7 @@
 #include "heapwalk/report.h"
 
 struct hw_diff;
+struct hw_watch_run;
 
 /* stats, summary or info of every process (by m->command). */
 void hw_fmt_multi(const struct hw_multi *m);
@@ -51,6 +52,13 @@ struct hw_watch_view {
 	FILE *out;
 };
 void hw_fmt_watch(const struct hw_watch_view *v);
+/*
+ * One line for a terminal after each snapshot of a watch (@run->n of @count): when, how full
+ * shm is, how much shm and pkg (all processes) grew since the first snapshot, and @next_s: the
+ * seconds until the next one (0: none follows).
+ */
+void hw_fmt_watch_progress(FILE *out, const char *command, const struct hw_watch_run *run,
+			   uint64_t count, double next_s);
 
 /* diagnose */
 struct hw_diag_view {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "heapwalk/diagnose.h"
@@ -55,6 +56,9 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 			hw_diff_side_deinit(&base);
 			return hw_cli_fail(err);
 		}
+		if (isatty(STDERR_FILENO)) /* on a terminal only: a pipe stays clean */
+			hw_cli_warn("first snapshot taken; waiting %.0f s for the second...",
+				    cli->interval);
 		nap(cli->interval);
 		snprintf(growth, sizeof(growth), "two snapshots %.0f s apart", cli->interval);
 	}

@@ -6,6 +6,7 @@
 
 #include "heapwalk/diff.h"
 #include "heapwalk/frag.h"
+#include "heapwalk/instance.h"
 #include "heapwalk/multi.h"
 #include "heapwalk/sbuf.h"
 #include "heapwalk/target.h"
@@ -749,6 +750,57 @@ void hw_fmt_watch(const struct hw_watch_view *v)
 			s->bytes_per_min, s->count_per_min, s->bytes[n - 1], s->count[n - 1],
 			s->pool, s->pid, s->module[0] ? s->module : "-", s->file, s->func, s->line);
 	}
+}
+
+/* The used+overhead of @s's pools named @pool (every process's pkg; shm once), their size. */
+static bool side_used(const struct hw_diff_side *s, const char *pool, uint64_t *used,
+		      uint64_t *size)
+{
+	bool any = false;
+
+	*used = *size = 0;
+	for (size_t k = 0; s && k < s->npools; k++) {
+		const struct hw_diff_pool *p = &s->pools[k];
+		if (!p->has_header || strcmp(p->name, pool))
+			continue;
+		*used += p->real_used;
+		*size += p->size;
+		any = true;
+		if (!strcmp(pool, "shm"))
+			break;
+	}
+	return any;
+}
+
+void hw_fmt_watch_progress(FILE *out, const char *command, const struct hw_watch_run *run,
+			   uint64_t count, double next_s)
+{
+	const struct hw_diff_side *first = &run->samples[0], *last = &run->samples[run->n - 1];
+	uint64_t u0, s0, u1, s1, t_ns = run->t_ns[run->n - 1];
+	char t[16] = "", h1[32], h2[32];
+	time_t sec = (time_t)(t_ns / 1000000000ull);
+	struct tm tm;
+
+	if (t_ns && localtime_r(&sec, &tm))
+		strftime(t, sizeof(t), " at %H:%M:%S", &tm);
+	fprintf(out, "heapwalk: %s: snapshot %zu/%" PRIu64 "%s", command, run->n, count, t);
+	if (side_used(last, "shm", &u1, &s1)) {
+		fprintf(out, ": shm %.0f%% used", s1 ? 100.0 * (double)u1 / (double)s1 : 0);
+		if (run->n == 1)
+			fprintf(out, " (%s of %s)", hw_human_size(h1, sizeof(h1), u1),
+				hw_human_size(h2, sizeof(h2), s1));
+	}
+	/* what grew since the first snapshot: shm, then the pkg of every process together */
+	for (int k = 0, said = 0; run->n > 1 && k < 2; k++)
+		if (side_used(last, k ? "pkg" : "shm", &u1, &s1) &&
+		    side_used(first, k ? "pkg" : "shm", &u0, &s0))
+			fprintf(out, "%s %s %s",
+				said++ ? "," : "; since the first:", k ? "pkg" : "shm",
+				hw_human_delta(h1, sizeof(h1), (int64_t)(u1 - u0)));
+	if (next_s > 0)
+		fprintf(out, "; next in %.0f s", next_s);
+	fputc('\n', out);
+	fflush(out);
 }
 
 /* ---- diagnose ---- */
