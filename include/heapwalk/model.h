@@ -185,6 +185,9 @@ struct hw_multi {
 	/* snapshot */
 	const char *file; /* the file written */
 	uint64_t file_bytes;
+	/* report: the verdict per pool, shm first (hw_inst_diagnose; none: 0) */
+	const struct hw_diag_item *diag;
+	size_t ndiag;
 };
 
 /* diagnose: one pool's verdict (hw_inst_diagnose fills them; multi.h prints them). */

@@ -74,11 +74,12 @@ void hw_fmt_diagnose(const struct hw_diag_view *v);
 
 /*
  * The HTML page of an instance (`report --all`, `--watch`, `report A B`;
- * fmt_html.c), written to m->out: every process's pkg in one table with
- * totals, shm once, each process's pkg in detail (m->procs' reports with
- * their maps and sites). With @growth (NULL: none), first the leak
- * suspects (its growing series) and a line chart per growing site;
- * @baseline names the earlier input of `report A B` (NULL for a watch).
+ * fmt_html.c), written to m->out: first the verdict per pool (m->diag),
+ * then the instance, shm once, every process's pkg in one table with
+ * totals, each process's pkg in detail (m->procs' reports with their maps
+ * and sites). With @growth (NULL: none), the leak suspects (its growing
+ * series) and a line chart per growing site come before shm; @baseline
+ * names the earlier input of `report A B` (NULL for a watch).
  */
 void hw_fmt_html_multi(const struct hw_multi *m, const struct hw_watch_view *growth,
 		       const char *baseline);

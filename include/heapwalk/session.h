@@ -122,9 +122,10 @@ struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int ran
 				    struct hw_diff_side *side);
 /*
  * map, report: a heap map (pr->map) of about @pkg_cells or @shm_cells cells
- * of every prepared pool and, with @sites, the used fragments by site
- * (resolved, sorted by bytes into pr->rows, cut to @top, 0: all). A pool
- * whose map cannot be made is warned about and drawn without one.
+ * and the fragmentation figures (pr->frag) of every prepared pool and, with
+ * @sites, the used fragments by site (resolved, sorted by bytes into
+ * pr->rows, cut to @top, 0: all). A pool whose map cannot be made is warned
+ * about and drawn without one.
  */
 struct hw_error *hw_session_walk_map(struct hw_session *s, uint32_t pkg_cells, uint32_t shm_cells,
 				     bool sites, uint64_t top);

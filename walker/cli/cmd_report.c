@@ -41,25 +41,32 @@ static bool keep_latest(struct hw_inst *in, void *arg)
 	return true;
 }
 
-/* Write the page of @in (walked); an exit code. */
+/* Write the page of @in (walked) with its verdicts, against @d (NULL: none); an exit code. */
 static int render(struct hw_cli *cli, struct hw_inst *in, const struct hw_watch_view *growth,
-		  const char *baseline)
+		  const char *baseline, const struct hw_diff *d)
 {
+	const uint64_t *t = growth ? growth->t_ns : NULL, t1 = t ? t[growth->nsamples - 1] : 0;
+	double secs = t && t[0] && t1 > t[0] ? (double)(t1 - t[0]) / 1e9 : 0;
+	struct hw_diag_items items = {0};
+	struct hw_error *err;
 	FILE *out;
-	int rc;
+	int rc = HW_EXIT_FATAL;
 
 	hw_inst_model(in, "report", cli->format, cli->request);
-	if (!in->mp) {
+	if (!in->mp)
 		hw_cli_warn("out of memory");
-		return HW_EXIT_FATAL;
+	else if ((err = hw_inst_diagnose(in, cli->request, d, secs, &items)))
+		rc = hw_cli_fail(err);
+	else if ((out = hw_cli_output_open(cli))) {
+		in->m.out = out;
+		in->m.diag = items.v;
+		in->m.ndiag = items.n;
+		hw_fmt_html_multi(&in->m, growth, baseline);
+		rc = hw_cli_output_close(cli, out);
+		rc = rc ? rc : hw_inst_exit_code(in);
 	}
-	out = hw_cli_output_open(cli);
-	if (!out)
-		return HW_EXIT_FATAL;
-	in->m.out = out;
-	hw_fmt_html_multi(&in->m, growth, baseline);
-	rc = hw_cli_output_close(cli, out);
-	return rc ? rc : hw_inst_exit_code(in);
+	hw_diag_items_deinit(&items);
+	return rc;
 }
 
 static int report_all(struct hw_cli *cli)
@@ -71,7 +78,7 @@ static int report_all(struct hw_cli *cli)
 	if (rc)
 		return rc;
 	err = walk_instance(cli, &in);
-	rc = err ? hw_cli_fail(err) : render(cli, &in, NULL, NULL);
+	rc = err ? hw_cli_fail(err) : render(cli, &in, NULL, NULL, NULL);
 	hw_inst_close(&in);
 	return rc;
 }
@@ -98,6 +105,7 @@ static int report_watch(struct hw_cli *cli)
 	struct hw_watch_run run;
 	struct hw_watch_store st = {0};
 	struct hw_watch_view v;
+	struct hw_diff d = {0};
 	struct hw_error *err;
 	size_t ngrowing = 0;
 	int rc = hw_cli_watch_collect(cli, &hook, &run);
@@ -105,13 +113,16 @@ static int report_watch(struct hw_cli *cli)
 	/* A watch cut short (Ctrl-C, or a later snapshot failed) still shows what it has. */
 	if (run.n && l.have) {
 		err = hw_watch_build(run.samples, run.n, run.t_ns, &st, &ngrowing);
+		/* the verdicts: the last snapshot against the first */
+		if (!err)
+			err = hw_diff_compute(&run.samples[0], &run.samples[run.n - 1], &d);
 		if (err)
 			rc = hw_cli_fail(err);
 		else {
 			fill_view(&v, cli, run.n, run.t_ns, st.v, st.n, ngrowing);
 			v.max_stop_ms = run.stop_ms;
 			v.interrupted = run.interrupted;
-			rc = hw_exit_worse(rc, render(cli, &l.in, &v, NULL));
+			rc = hw_exit_worse(rc, render(cli, &l.in, &v, NULL, &d));
 			if (ngrowing)
 				rc = hw_exit_worse(rc, HW_EXIT_LEAK);
 		}
@@ -121,6 +132,7 @@ static int report_watch(struct hw_cli *cli)
 	}
 	if (l.have)
 		hw_inst_close(&l.in);
+	hw_diff_deinit(&d);
 	hw_watch_run_deinit(&run);
 	hw_watch_store_deinit(&st);
 	return rc;
@@ -175,7 +187,7 @@ static int report_two(struct hw_cli *cli)
 	}
 	if (!rc) {
 		fill_view(&v, cli, 2, t_ns, series, n, n);
-		rc = render(cli, &in, &v, a_path);
+		rc = render(cli, &in, &v, a_path, &d);
 		if (n)
 			rc = hw_exit_worse(rc, HW_EXIT_LEAK);
 	}

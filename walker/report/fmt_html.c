@@ -35,7 +35,9 @@ static const char css_multi[] =
     ".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px}\n"
     "figure.chart{margin:0;border:1px solid #ddd;padding:6px}figcaption{font-size:12px;"
     "overflow-wrap:anywhere}\n"
-    "@media print{figure.chart,tr{break-inside:avoid}details.proc{border:0}}\n";
+    "@media print{figure.chart,tr{break-inside:avoid}details.proc{border:0}}\n"
+    ".verdict{border-left:6px solid #b00;padding:2px 12px;margin:8px 0}"
+    ".verdict.ok{border-color:#4a4}.verdict h3{margin:6px 0}.advice{font-weight:bold}\n";
 
 /* Printing opens every folded section. */
 static const char script_print[] =
@@ -615,6 +617,57 @@ static void pkg_details(FILE *out, const struct hw_multi *m)
 	}
 }
 
+/* What diagnose says of each pool, shm first: headline, evidence, advice. */
+static void verdict_section(FILE *out, const struct hw_multi *m, const struct hw_watch_view *g)
+{
+	fputs("<section id=\"verdict\">\n<h2>Verdict</h2>\n<p class=\"sub\">", out);
+	if (g)
+		fprintf(out, "From the latest snapshot and the growth since the first of %zu.",
+			g->nsamples);
+	else
+		fputs("From this snapshot alone: no growth data (a watch or report A B adds it).",
+		      out);
+	fputs("</p>\n", out);
+	if (!m->ndiag)
+		fputs("<p class=\"warn\">No pool was walked: nothing to judge.</p>\n", out);
+	for (size_t i = 0; i < m->ndiag; i++) {
+		const struct hw_diag_item *it = &m->diag[i];
+		const char *name = hw_verdict_name(it->res.verdict);
+		fprintf(out, "<div class=\"verdict%s\" data-pool=\"%s\" data-verdict=\"%s\"><h3>",
+			it->res.verdict == HW_VERDICT_OK ? " ok" : "", it->pool, name);
+		esc(out, it->pool);
+		if (it->pid)
+			fprintf(out, " of pid %d", it->pid);
+		if (it->desc && it->desc[0]) {
+			fputs(" (", out);
+			esc(out, it->desc);
+			fputs(")", out);
+		}
+		if (it->also)
+			fprintf(out, " and %zu more process%s", it->also,
+				it->also == 1 ? "" : "es");
+		fputs(": ", out);
+		esc(out, it->res.headline);
+		fputs("</h3>\n", out);
+		if (it->res.nevidence)
+			fputs("<ul>\n", out);
+		for (size_t k = 0; k < it->res.nevidence && k < HW_DIAG_MAX_EVIDENCE; k++) {
+			fputs("<li>", out);
+			esc(out, it->res.evidence[k]);
+			fputs("</li>\n", out);
+		}
+		if (it->res.nevidence)
+			fputs("</ul>\n", out);
+		if (it->res.advice[0]) {
+			fputs("<p class=\"advice\">", out);
+			esc(out, it->res.advice);
+			fputs("</p>\n", out);
+		}
+		fputs("</div>\n", out);
+	}
+	fputs("</section>\n", out);
+}
+
 /* Pixels of the growth charts. */
 #define CW 320
 #define CH 150
@@ -862,17 +915,19 @@ void hw_fmt_html_multi(const struct hw_multi *m, const struct hw_watch_view *gro
 	fprintf(out, ", %zu process%s", m->nprocs, m->nprocs == 1 ? "" : "es");
 	if (growth)
 		fprintf(out, ", growth over %zu snapshots", growth->nsamples);
-	fputs("</p>\n<p class=\"noprint nav\">", out);
+	fputs("</p>\n<p class=\"noprint nav\"><a href=\"#verdict\">verdict</a> ", out);
 	if (growth)
 		fputs("<a href=\"#growth\">growth</a> ", out);
-	fputs("<a href=\"#processes\">processes</a> <a href=\"#pool-shm\">shm</a> <a "
-	      "href=\"#pkg\">pkg of each process</a></p>\n",
+	fputs("<a href=\"#instance\">instance</a> <a href=\"#pool-shm\">shm</a> <a "
+	      "href=\"#processes\">processes</a> <a href=\"#pkg\">pkg of each process</a></p>\n",
 	      out);
+	/* what to do first, then why: shm (shared by all, the usual culprit) before pkg */
+	verdict_section(out, m, growth);
 	instance_section(out, m);
 	if (growth)
 		growth_section(out, growth, baseline, source);
-	processes_section(out, m);
 	shm_section(out, m);
+	processes_section(out, m);
 	pkg_details(out, m);
 	fprintf(out, "<script>\n%s%s</script>\n</body></html>\n", script, script_print);
 }

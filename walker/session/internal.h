@@ -16,4 +16,11 @@
 			(s)->trace(__VA_ARGS__);                                                   \
 	} while (0)
 
+/*
+ * The fragmentation figures (pr->frag) of a walk that counts them with
+ * hw_frag_stats_add: begun for every walked pool without, finished after.
+ */
+void hw_session_frag_begin(struct hw_session *s);
+void hw_session_frag_end(struct hw_session *s);
+
 #endif
