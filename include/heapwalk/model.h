@@ -98,6 +98,9 @@ struct hw_report {
 	uint64_t hexdump;
 	bool show_strings;
 	struct hw_frag_content content; /* of the fragment being formatted */
+	/* report: the verdict per pool, shm first (hw_session_diagnose; none: 0) */
+	const struct hw_diag_item *diag;
+	size_t ndiag;
 };
 
 void hw_pool_report_deinit(struct hw_pool_report *pr);

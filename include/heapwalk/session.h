@@ -57,6 +57,7 @@ struct hw_session {
 	bool no_progress;	      /* no progress line (the command streams to the terminal) */
 	struct hw_free_job *free_job; /* hw_session_walk_free_start's work, NULL if none */
 	hw_session_say_fn warn, trace;
+	struct hw_diag_item diag[HW_POOL_KIND_COUNT]; /* hw_session_diagnose's (report.diag) */
 };
 
 /*
@@ -141,6 +142,11 @@ struct hw_error *hw_session_rows(struct hw_session *s, enum hw_site_order order,
 struct hw_diag_input;
 void hw_session_diag_input(const struct hw_pool_report *pr, uint64_t request,
 			   struct hw_diag_input *din);
+/*
+ * report: diagnose's verdict on every walked pool with fragmentation
+ * figures and sites (hw_session_walk_map), shm first, into s->report.diag.
+ */
+void hw_session_diagnose(struct hw_session *s, uint64_t request);
 /* Follow every walked pool's free lists, keeping the non-empty ones in pr->buckets. */
 void hw_session_walk_free(struct hw_session *s);
 /*

@@ -5,7 +5,8 @@ usage: check_verdict.py REPORT.html DIAGNOSE.json [POOL:WORD]...
 Exits non-zero (with the reason) unless
   - the page's sections come in the order an operator reads them: the
     verdict first, then the instance, the growth (if any), the shm pool,
-    and only then the per-process pkg table and each process's pkg;
+    and only then the per-process pkg table and each process's pkg (on one
+    process's page: the verdict, the target, shm, pkg);
   - its verdicts (pool, verdict, headline, evidence, advice) are diagnose's
     in DIAGNOSE.json (`diagnose --format json` of the same input), in order;
   - for each POOL:WORD, the page's first verdict of POOL is not "ok" and its
@@ -24,12 +25,18 @@ def text(s):
     return html.unescape(re.sub(r"<[^>]*>", "", s)).strip()
 
 
-marks = [("verdict", '<section id="verdict">'), ("instance", '<h2 id="instance">'),
-         ("growth", '<section id="growth">'), ("shm", '<section class="pool" id="pool-shm">'),
-         ("pkg table", '<table class="sort procs">'), ("pkg of each process", '<h2 id="pkg">')]
+if '<table class="sort procs">' in page:  # the instance page
+    marks = [("verdict", '<section id="verdict">'), ("instance", '<h2 id="instance">'),
+             ("growth", '<section id="growth">'), ("shm", '<section class="pool" id="pool-shm">'),
+             ("pkg table", '<table class="sort procs">'), ("pkg of each process", '<h2 id="pkg">')]
+    needed = ("verdict", "instance", "shm", "pkg table")
+else:  # one process's page
+    marks = [("verdict", '<section id="verdict">'), ("target", '<h2>Target</h2>'),
+             ("shm", '<section class="pool" id="pool-shm">'), ("pkg", '<section class="pool" id="pool-pkg">')]
+    needed = ("verdict", "target", "shm", "pkg")
 found = [(page.find(m), name) for name, m in marks if page.find(m) >= 0]
 names = [n for _, n in found]
-for need in ("verdict", "instance", "shm", "pkg table"):
+for need in needed:
     assert need in names, "no %s section" % need
 order = [n for _, n in sorted(found)]
 assert order == names, "sections in the order %s, not %s" % (order, names)

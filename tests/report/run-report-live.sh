@@ -206,6 +206,15 @@ else
 	bad "full pkg (exit $rc): $(tail -3 "$TMP/cv.log" "$TMP/err")"
 fi
 page full
+# the single-process page of the same file opens with the same verdicts
+rc=0
+"$HW" report --core "$TMP/full.core" -o "$TMP/full-single.html" 2>"$TMP/err" || rc=$?
+if [ $rc = 0 ] && python3 "$HERE/check_verdict.py" "$TMP/full-single.html" "$TMP/full-diag.json" \
+	pkg:exhausted >"$TMP/cv.log" 2>&1; then
+	ok "full pkg, one process's page: $(cat "$TMP/cv.log")"
+else
+	bad "full pkg, one process's page (exit $rc): $(tail -3 "$TMP/cv.log" "$TMP/err")"
+fi
 
 # ---- 6. Debian's kamailio: an instance of many processes --------------------------------
 KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
