@@ -149,6 +149,7 @@ bool hw_watch_keep_last(struct hw_inst *in, void *last);
 struct hw_error *hw_inst_sample(const struct hw_inst_opts *o, const struct hw_watch_hook *hook,
 				struct hw_diff_side *side, double *stop_ms);
 
+struct hw_watch_run;
 struct hw_watch_opts {
 	struct hw_inst_opts inst;	   /* each sample: every process, quietly */
 	double interval;		   /* seconds between samples (0: 60) */
@@ -156,8 +157,11 @@ struct hw_watch_opts {
 	double duration;		   /* seconds at most (0: no limit) */
 	const volatile sig_atomic_t *stop; /* set (by a signal handler) to end the watch early */
 	bool persist; /* count per site which fragments of the first sample stay (persist.h) */
-	/* After each sample (NULL: nothing): how many so far, of how many, its longest stop. */
-	void (*progress)(size_t n, uint64_t count, double stop_ms);
+	/*
+	 * After each sample (NULL: nothing): the samples so far (@run->n of @count) and the
+	 * seconds until the next one (0: none follows).
+	 */
+	void (*progress)(const struct hw_watch_run *run, uint64_t count, double next_s);
 };
 
 /* The samples taken (owned; hw_watch_run_deinit). */

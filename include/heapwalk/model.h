@@ -99,6 +99,9 @@ struct hw_report {
 	uint64_t hexdump;
 	bool show_strings;
 	struct hw_frag_content content; /* of the fragment being formatted */
+	/* report: the verdict per pool, shm first (hw_session_diagnose; none: 0) */
+	const struct hw_diag_item *diag;
+	size_t ndiag;
 };
 
 void hw_pool_report_deinit(struct hw_pool_report *pr);
@@ -187,6 +190,9 @@ struct hw_multi {
 	/* snapshot */
 	const char *file; /* the file written */
 	uint64_t file_bytes;
+	/* report: the verdict per pool, shm first (hw_inst_diagnose; none: 0) */
+	const struct hw_diag_item *diag;
+	size_t ndiag;
 };
 
 /* diagnose: one pool's verdict (hw_inst_diagnose fills them; multi.h prints them). */

@@ -18,6 +18,7 @@
 #include "heapwalk/report.h"
 
 struct hw_diff;
+struct hw_watch_run;
 
 /* stats, summary or info of every process (by m->command). */
 void hw_fmt_multi(const struct hw_multi *m);
@@ -51,6 +52,13 @@ struct hw_watch_view {
 	FILE *out;
 };
 void hw_fmt_watch(const struct hw_watch_view *v);
+/*
+ * One line for a terminal after each snapshot of a watch (@run->n of @count): when, how full
+ * shm is, how much shm and pkg (all processes) grew since the first snapshot, and @next_s: the
+ * seconds until the next one (0: none follows).
+ */
+void hw_fmt_watch_progress(FILE *out, const char *command, const struct hw_watch_run *run,
+			   uint64_t count, double next_s);
 
 /* diagnose */
 struct hw_diag_view {
@@ -66,11 +74,12 @@ void hw_fmt_diagnose(const struct hw_diag_view *v);
 
 /*
  * The HTML page of an instance (`report --all`, `--watch`, `report A B`;
- * fmt_html.c), written to m->out: every process's pkg in one table with
- * totals, shm once, each process's pkg in detail (m->procs' reports with
- * their maps and sites). With @growth (NULL: none), first the leak
- * suspects (its growing series) and a line chart per growing site;
- * @baseline names the earlier input of `report A B` (NULL for a watch).
+ * fmt_html.c), written to m->out: first the verdict per pool (m->diag),
+ * then the instance, shm once, every process's pkg in one table with
+ * totals, each process's pkg in detail (m->procs' reports with their maps
+ * and sites). With @growth (NULL: none), the leak suspects (its growing
+ * series) and a line chart per growing site come before shm; @baseline
+ * names the earlier input of `report A B` (NULL for a watch).
  */
 void hw_fmt_html_multi(const struct hw_multi *m, const struct hw_watch_view *growth,
 		       const char *baseline);

@@ -58,6 +58,7 @@ struct hw_session {
 	enum hw_group_by by;	      /* summary --by: walks by site keep sizes, rows are grouped */
 	struct hw_free_job *free_job; /* hw_session_walk_free_start's work, NULL if none */
 	hw_session_say_fn warn, trace;
+	struct hw_diag_item diag[HW_POOL_KIND_COUNT]; /* hw_session_diagnose's (report.diag) */
 };
 
 /*
@@ -123,9 +124,10 @@ struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int ran
 				    struct hw_diff_side *side);
 /*
  * map, report: a heap map (pr->map) of about @pkg_cells or @shm_cells cells
- * of every prepared pool and, with @sites, the used fragments by site
- * (resolved, sorted by bytes into pr->rows, cut to @top, 0: all). A pool
- * whose map cannot be made is warned about and drawn without one.
+ * and the fragmentation figures (pr->frag) of every prepared pool and, with
+ * @sites, the used fragments by site (resolved, sorted by bytes into
+ * pr->rows, cut to @top, 0: all). A pool whose map cannot be made is warned
+ * about and drawn without one.
  */
 struct hw_error *hw_session_walk_map(struct hw_session *s, uint32_t pkg_cells, uint32_t shm_cells,
 				     bool sites, uint64_t top);
@@ -159,6 +161,11 @@ struct hw_error *hw_session_persist(struct hw_session *s, struct hw_persist_pool
 
 void hw_session_diag_input(const struct hw_pool_report *pr, uint64_t request,
 			   struct hw_diag_input *din);
+/*
+ * report: diagnose's verdict on every walked pool with fragmentation
+ * figures and sites (hw_session_walk_map), shm first, into s->report.diag.
+ */
+void hw_session_diagnose(struct hw_session *s, uint64_t request);
 /* Follow every walked pool's free lists, keeping the non-empty ones in pr->buckets. */
 void hw_session_walk_free(struct hw_session *s);
 /*

@@ -5,8 +5,10 @@
 # snapshots (report A B) and between the samples of --watch: the planted
 # site is the first leak suspect with the right deltas and a line chart;
 # every page well-formed and rendered by headless Chromium (desktop and
-# phone widths). Debian's kamailio as a many-process instance when it is
-# installed.
+# phone widths). Each page opens with diagnose's verdicts (check_verdict.py:
+# the same as `diagnose` of the same input, before the shm pool, which comes
+# before the pkg table); a fixture that filled its pkg is said exhausted.
+# Debian's kamailio as a many-process instance when it is installed.
 #
 # usage: run-report-live.sh HEAPWALK FIXTURE
 # Exit 0 pass, 1 fail, 77 skip (only when this machine forbids ptrace).
@@ -97,6 +99,9 @@ else
 	bad "report --core SNAPSHOT --all (exit $rc): $(tail -3 "$TMP/ci.log" "$TMP/err")"
 fi
 grep -q 'stopped ms' "$TMP/snap.html" && bad "snapshot file: stop times shown for a saved file"
+"$HW" diagnose --core "$TMP/s1.core" --format json >"$TMP/snap-diag.json" 2>/dev/null
+python3 "$HERE/check_verdict.py" "$TMP/snap.html" "$TMP/snap-diag.json" >"$TMP/cv.log" 2>&1 &&
+	ok "snapshot file: $(cat "$TMP/cv.log")" || bad "snapshot file: verdict: $(tail -3 "$TMP/cv.log")"
 # the single-process page is unchanged by the instance page's existence
 "$HW" report --core "$TMP/s1.core" -o "$TMP/single.html" 2>/dev/null &&
 	! grep -q 'class="sort procs"' "$TMP/single.html" &&
@@ -122,6 +127,9 @@ else
 	bad "report A B: $(tail -3 "$TMP/cg.log")"
 fi
 page ab
+"$HW" diagnose --core "$TMP/s2.core" --baseline "$TMP/s1.core" --format json >"$TMP/ab-diag.json" 2>/dev/null
+python3 "$HERE/check_verdict.py" "$TMP/ab.html" "$TMP/ab-diag.json" pkg:"leak suspect" >"$TMP/cv.log" 2>&1 &&
+	ok "report A B: $(cat "$TMP/cv.log")" || bad "report A B: verdict: $(tail -3 "$TMP/cv.log")"
 # the earlier input may be a summary JSON; the later one must be a core
 rc=0
 "$HW" report "$TMP/sum1.json" "$TMP/s2.core" -o "$TMP/ab-json.html" 2>/dev/null || rc=$?
@@ -156,6 +164,13 @@ grep -q '<section class="pool" id="pool-shm">' "$TMP/watch.html" &&
 	ok "report --watch: the latest snapshot's processes, shm and pkg sections" ||
 	bad "report --watch: sections of the latest snapshot missing"
 page watch phone
+# the verdict judges the last snapshot against the first: the planted growth makes a suspect
+sed -n '/<section id="verdict">/,/<\/section>/p' "$TMP/watch.html" >"$TMP/watch-verdict"
+grep -q 'growth since the first of 3' "$TMP/watch-verdict" &&
+	grep -q '<div class="verdict" data-pool="pkg" data-verdict="leak suspect"><h3>pkg of pid '"$P"' ' "$TMP/watch-verdict" &&
+	grep -q "$SITE" "$TMP/watch-verdict" && [ "$(grep -o '<section[^>]*>' "$TMP/watch.html" | head -1)" = '<section id="verdict">' ] &&
+	ok "report --watch: the verdict first, pkg a leak suspect naming $SITE" ||
+	bad "report --watch: verdict: $(grep -o '<h3>[^<]*' "$TMP/watch-verdict" | head -3)"
 running=$(awk '/^State:/{print $2}' "/proc/$P/status" 2>/dev/null)
 [ "$running" = S ] || [ "$running" = R ] && ok "the fixture runs after the watch" ||
 	bad "fixture in state '$running' after the watch"
@@ -177,7 +192,31 @@ usage "A B with --pid" "$TMP/s1.core" "$TMP/s2.core" --pid "$P"
 usage "one operand" "$TMP/s1.core"
 stop_fixture 2>/dev/null || true
 
-# ---- 5. Debian's kamailio: an instance of many processes --------------------------------
+# ---- 5. a pool the fixture filled: the page says it is exhausted, first --------------------
+start_fixture "$FX" --seed 3 --fill
+"$HW" snapshot --pid "$FX_PID" --all -o "$TMP/full.core" >/dev/null 2>&1 || bad "snapshot of the full fixture failed"
+stop_fixture 2>/dev/null || true
+rc=0
+"$HW" report --core "$TMP/full.core" --all -o "$TMP/full.html" 2>"$TMP/err" || rc=$?
+"$HW" diagnose --core "$TMP/full.core" --format json >"$TMP/full-diag.json" 2>/dev/null
+if [ $rc = 0 ] && python3 "$HERE/check_verdict.py" "$TMP/full.html" "$TMP/full-diag.json" pkg:exhausted \
+	>"$TMP/cv.log" 2>&1; then
+	ok "full pkg: $(cat "$TMP/cv.log")"
+else
+	bad "full pkg (exit $rc): $(tail -3 "$TMP/cv.log" "$TMP/err")"
+fi
+page full
+# the single-process page of the same file opens with the same verdicts
+rc=0
+"$HW" report --core "$TMP/full.core" -o "$TMP/full-single.html" 2>"$TMP/err" || rc=$?
+if [ $rc = 0 ] && python3 "$HERE/check_verdict.py" "$TMP/full-single.html" "$TMP/full-diag.json" \
+	pkg:exhausted >"$TMP/cv.log" 2>&1; then
+	ok "full pkg, one process's page: $(cat "$TMP/cv.log")"
+else
+	bad "full pkg, one process's page (exit $rc): $(tail -3 "$TMP/cv.log" "$TMP/err")"
+fi
+
+# ---- 6. Debian's kamailio: an instance of many processes --------------------------------
 KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
 KAMCMD=${KAMCMD:-$(command -v kamcmd || echo /usr/sbin/kamcmd)}
 MODDIR=${KAMAILIO_MODDIR:-/usr/lib/x86_64-linux-gnu/kamailio/modules}
@@ -204,6 +243,9 @@ if [ -x "$KAMAILIO" ] && [ -x "$KAMCMD" ] && [ -d "$MODDIR" ] &&
 			bad "kamailio instance page (exit $rc, $NPROC processes): $(tail -3 "$TMP/ci.log" "$TMP/err")"
 		fi
 		page kam
+		"$HW" diagnose --core "$TMP/kam.core" --format json >"$TMP/kam-diag.json" 2>/dev/null
+		python3 "$HERE/check_verdict.py" "$TMP/kam.html" "$TMP/kam-diag.json" >"$TMP/cv.log" 2>&1 &&
+			ok "kamailio: $(cat "$TMP/cv.log")" || bad "kamailio: verdict: $(tail -3 "$TMP/cv.log")"
 		# live, stop times per process; the same processes as stats --all
 		rc=0
 		"$HW" report --pid "$KPID" --all -o "$TMP/kam-live.html" 2>"$TMP/err" || rc=$?

@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-report.sh - 'map' and 'report' on real cores: well-formed SVG/XHTML,
 # the same bytes on every run, totals and top sites equal to stats/summary,
-# and the page rendered by headless Chromium to a non-blank PNG.
+# the verdicts of diagnose first and shm before pkg (check_verdict.py), and
+# the page rendered by headless Chromium to a non-blank PNG.
 #
 # usage: run-report.sh HEAPWALK FIXTURE E2E-RUNNER
 HW=$1
@@ -42,6 +43,12 @@ check_core() { # check_core NAME CORE [heapwalk target options...]
 		ok "$name: $(cat "$TMP/cr.log")"
 	else
 		bad "$name: report vs stats/summary: $(tail -3 "$TMP/cr.log")"
+	fi
+	"$HW" diagnose --core "$core" "$@" --format json >"$TMP/$name-diag.json" 2>/dev/null
+	if python3 "$HERE/check_verdict.py" "$TMP/$name.html" "$TMP/$name-diag.json" >"$TMP/cv.log" 2>&1; then
+		ok "$name: $(cat "$TMP/cv.log")"
+	else
+		bad "$name: verdict: $(tail -3 "$TMP/cv.log")"
 	fi
 	rendered "$name" "$TMP/$name.html" phone
 }

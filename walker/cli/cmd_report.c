@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "heapwalk/diagnose.h"
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
 #include "heapwalk/multi.h"
@@ -24,25 +25,36 @@ static struct hw_error *walk_sample(struct hw_inst *in, void *arg)
 	return walk_instance(((struct hw_watch_last *)arg)->user, in);
 }
 
-/* Write the page of @in (walked); an exit code. */
+/* Write the page of @in (walked) with its verdicts, with the growth of @st or against @d
+ * (NULL: none); an exit code, the verdicts' among them. */
 static int render(struct hw_cli *cli, struct hw_inst *in, const struct hw_watch_view *growth,
-		  const char *baseline)
+		  const char *baseline, const struct hw_diff *d, const struct hw_watch_store *st)
 {
+	const uint64_t *t = growth ? growth->t_ns : NULL, t1 = t ? t[growth->nsamples - 1] : 0;
+	double secs = t && t[0] && t1 > t[0] ? (double)(t1 - t[0]) / 1e9 : 0;
+	struct hw_diag_items items = {0};
+	struct hw_error *err;
 	FILE *out;
-	int rc;
+	int rc = HW_EXIT_FATAL;
 
 	hw_inst_model(in, "report", cli->format, cli->request);
-	if (!in->mp) {
+	if (!in->mp)
 		hw_cli_warn("out of memory");
-		return HW_EXIT_FATAL;
+	else if ((err = st ? hw_inst_diagnose_series(in, cli->request, st, secs, &items)
+			   : hw_inst_diagnose(in, cli->request, d, secs, &items)))
+		rc = hw_cli_fail(err);
+	else if ((out = hw_cli_output_open(cli))) {
+		in->m.out = out;
+		in->m.diag = items.v;
+		in->m.ndiag = items.n;
+		hw_fmt_html_multi(&in->m, growth, baseline);
+		rc = hw_cli_output_close(cli, out);
+		rc = rc ? rc : hw_inst_exit_code(in);
+		for (size_t i = 0; i < items.n; i++)
+			rc = hw_exit_worse(rc, hw_verdict_exit(items.v[i].res.verdict));
 	}
-	out = hw_cli_output_open(cli);
-	if (!out)
-		return HW_EXIT_FATAL;
-	in->m.out = out;
-	hw_fmt_html_multi(&in->m, growth, baseline);
-	rc = hw_cli_output_close(cli, out);
-	return rc ? rc : hw_inst_exit_code(in);
+	hw_diag_items_deinit(&items);
+	return rc;
 }
 
 static int report_all(struct hw_cli *cli)
@@ -54,7 +66,7 @@ static int report_all(struct hw_cli *cli)
 	if (rc)
 		return rc;
 	err = walk_instance(cli, &in);
-	rc = err ? hw_cli_fail(err) : render(cli, &in, NULL, NULL);
+	rc = err ? hw_cli_fail(err) : render(cli, &in, NULL, NULL, NULL, NULL);
 	hw_inst_close(&in);
 	return rc;
 }
@@ -94,7 +106,7 @@ static int report_watch(struct hw_cli *cli)
 			fill_view(&v, cli, run.n, run.t_ns, st.v, st.n, ngrowing);
 			v.max_stop_ms = run.stop_ms;
 			v.interrupted = run.interrupted;
-			rc = hw_exit_worse(rc, render(cli, &l.in, &v, NULL));
+			rc = hw_exit_worse(rc, render(cli, &l.in, &v, NULL, NULL, &st));
 			if (ngrowing)
 				rc = hw_exit_worse(rc, HW_EXIT_LEAK);
 		}
@@ -158,7 +170,7 @@ static int report_two(struct hw_cli *cli)
 	}
 	if (!rc) {
 		fill_view(&v, cli, 2, t_ns, series, n, n);
-		rc = render(cli, &in, &v, a_path);
+		rc = render(cli, &in, &v, a_path, &d, NULL);
 		if (n)
 			rc = hw_exit_worse(rc, HW_EXIT_LEAK);
 	}

@@ -12,7 +12,6 @@
 
 static volatile sig_atomic_t interrupted;
 static const char *progress_command;
-static bool progress_open; /* a progress line waits for its newline */
 
 static void on_sigint(int sig)
 {
@@ -20,11 +19,10 @@ static void on_sigint(int sig)
 	interrupted = 1;
 }
 
-static void progress(size_t n, uint64_t count, double stop_ms)
+/* A line per snapshot on the terminal (stderr), never into a pipe or file. */
+static void progress(const struct hw_watch_run *run, uint64_t count, double next_s)
 {
-	fprintf(stderr, "\rheapwalk: %s: snapshot %zu/%llu, stopped %.2f ms%s", progress_command, n,
-		(unsigned long long)count, stop_ms, n == count ? "\n" : "");
-	progress_open = n != count;
+	hw_fmt_watch_progress(stderr, progress_command, run, count, next_s);
 }
 
 int hw_cli_watch_collect(struct hw_cli *cli, const struct hw_watch_hook *hook,
@@ -43,7 +41,6 @@ int hw_cli_watch_collect(struct hw_cli *cli, const struct hw_watch_hook *hook,
 
 	hw_cli_inst_opts(cli, cli->cmd->name, true, &o.inst);
 	progress_command = cli->cmd->name;
-	progress_open = false;
 	/* Ctrl-C ends the watch; what was collected is still reported. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
@@ -51,8 +48,6 @@ int hw_cli_watch_collect(struct hw_cli *cli, const struct hw_watch_hook *hook,
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	err = hw_watch_collect(&o, hook, run);
-	if (progress_open)
-		fputc('\n', stderr);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	return err ? hw_cli_fail(err) : HW_EXIT_OK;

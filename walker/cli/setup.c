@@ -201,9 +201,10 @@ int hw_cli_page(struct hw_cli *cli, bool html)
 		return HW_EXIT_FATAL;
 	}
 	s.report.out = out;
-	if (html)
+	if (html) {
+		hw_session_diagnose(&s, cli->request); /* the page opens with the verdicts */
 		hw_fmt_html(&s.report);
-	else
+	} else
 		hw_fmt_map(&s.report);
 	rc = hw_cli_output_close(cli, out);
 	if (!rc)

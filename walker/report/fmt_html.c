@@ -24,7 +24,9 @@ static const char css[] =
     "tabular-nums}\n"
     ".wrap{overflow-x:auto}.sub{color:#666}.err{color:#b00}.warn{color:#a60}\n"
     "svg{max-width:100%;height:auto}\n"
-    "@media print{th{cursor:auto}.noprint{display:none}h2{break-before:page}}\n";
+    "@media print{th{cursor:auto}.noprint{display:none}h2{break-before:page}}\n"
+    ".verdict{border-left:6px solid #b00;padding:2px 12px;margin:8px 0}"
+    ".verdict.ok{border-color:#4a4}.verdict h3{margin:6px 0}.advice{font-weight:bold}\n";
 
 /* The instance page's additions: charts in a grid that folds to one column on a phone. */
 static const char css_multi[] =
@@ -276,6 +278,58 @@ static void pool_body(FILE *out, const struct hw_pool_report *pr, const char *ma
 	findings(out, &pr->check);
 }
 
+/* What diagnose says of each pool (@diag, shm first): headline, evidence, advice. */
+static void verdict_section(FILE *out, const struct hw_diag_item *diag, size_t ndiag,
+			    const struct hw_watch_view *g)
+{
+	fputs("<section id=\"verdict\">\n<h2>Verdict</h2>\n<p class=\"sub\">", out);
+	if (g)
+		fprintf(out, "From the latest snapshot and the growth since the first of %zu.",
+			g->nsamples);
+	else
+		fputs("From this snapshot alone: no growth data (a watch or report A B adds it).",
+		      out);
+	fputs("</p>\n", out);
+	if (!ndiag)
+		fputs("<p class=\"warn\">No pool was walked: nothing to judge.</p>\n", out);
+	for (size_t i = 0; i < ndiag; i++) {
+		const struct hw_diag_item *it = &diag[i];
+		const char *name = hw_verdict_name(it->res.verdict);
+		fprintf(out, "<div class=\"verdict%s\" data-pool=\"%s\" data-verdict=\"%s\"><h3>",
+			it->res.verdict == HW_VERDICT_OK ? " ok" : "", it->pool, name);
+		esc(out, it->pool);
+		if (it->pid)
+			fprintf(out, " of pid %d", it->pid);
+		if (it->desc && it->desc[0]) {
+			fputs(" (", out);
+			esc(out, it->desc);
+			fputs(")", out);
+		}
+		if (it->also)
+			fprintf(out, " and %zu more process%s", it->also,
+				it->also == 1 ? "" : "es");
+		fputs(": ", out);
+		esc(out, it->res.headline);
+		fputs("</h3>\n", out);
+		if (it->res.nevidence)
+			fputs("<ul>\n", out);
+		for (size_t k = 0; k < it->res.nevidence && k < HW_DIAG_MAX_EVIDENCE; k++) {
+			fputs("<li>", out);
+			esc(out, it->res.evidence[k]);
+			fputs("</li>\n", out);
+		}
+		if (it->res.nevidence)
+			fputs("</ul>\n", out);
+		if (it->res.advice[0]) {
+			fputs("<p class=\"advice\">", out);
+			esc(out, it->res.advice);
+			fputs("</p>\n", out);
+		}
+		fputs("</div>\n", out);
+	}
+	fputs("</section>\n", out);
+}
+
 void hw_fmt_html(struct hw_report *r)
 {
 	FILE *out = r->out;
@@ -289,16 +343,22 @@ void hw_fmt_html(struct hw_report *r)
 	fputs("<h1>Kamailio memory report</h1>\n<p class=\"sub\">made by heapwalk from ", out);
 	esc(out, r->t->source_path);
 	fputs("</p>\n", out);
+	if (r->diag)
+		verdict_section(out, r->diag, r->ndiag, NULL);
 	target_section(r);
-	for (size_t i = 0; i < r->npools; i++) {
-		struct hw_pool_report *pr = &r->pools[i];
-		fprintf(out, "<section class=\"pool\" id=\"pool-%s\">\n<h2>%s pool (",
-			pr->pool->name, pr->pool->name);
-		esc(out, pr->pool->manager[0] ? pr->pool->manager : "unknown manager");
-		fputs(")</h2>\n", out);
-		pool_body(out, pr, pr->pool->name);
-		fputs("</section>\n", out);
-	}
+	/* shm first: shared by every process, the pool an outage is usually about */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < r->npools; i++) {
+			struct hw_pool_report *pr = &r->pools[i];
+			if ((pr->pool->kind == HW_POOL_SHM) != (pass == 0))
+				continue;
+			fprintf(out, "<section class=\"pool\" id=\"pool-%s\">\n<h2>%s pool (",
+				pr->pool->name, pr->pool->name);
+			esc(out, pr->pool->manager[0] ? pr->pool->manager : "unknown manager");
+			fputs(")</h2>\n", out);
+			pool_body(out, pr, pr->pool->name);
+			fputs("</section>\n", out);
+		}
 	fprintf(out, "<script>\n%s</script>\n</body></html>\n", script);
 }
 
@@ -862,17 +922,19 @@ void hw_fmt_html_multi(const struct hw_multi *m, const struct hw_watch_view *gro
 	fprintf(out, ", %zu process%s", m->nprocs, m->nprocs == 1 ? "" : "es");
 	if (growth)
 		fprintf(out, ", growth over %zu snapshots", growth->nsamples);
-	fputs("</p>\n<p class=\"noprint nav\">", out);
+	fputs("</p>\n<p class=\"noprint nav\"><a href=\"#verdict\">verdict</a> ", out);
 	if (growth)
 		fputs("<a href=\"#growth\">growth</a> ", out);
-	fputs("<a href=\"#processes\">processes</a> <a href=\"#pool-shm\">shm</a> <a "
-	      "href=\"#pkg\">pkg of each process</a></p>\n",
+	fputs("<a href=\"#instance\">instance</a> <a href=\"#pool-shm\">shm</a> <a "
+	      "href=\"#processes\">processes</a> <a href=\"#pkg\">pkg of each process</a></p>\n",
 	      out);
+	/* what to do first, then why: shm (shared by all, the usual culprit) before pkg */
+	verdict_section(out, m->diag, m->ndiag, growth);
 	instance_section(out, m);
 	if (growth)
 		growth_section(out, growth, baseline, source);
-	processes_section(out, m);
 	shm_section(out, m);
+	processes_section(out, m);
 	pkg_details(out, m);
 	fprintf(out, "<script>\n%s%s</script>\n</body></html>\n", script, script_print);
 }

@@ -6,9 +6,15 @@
 
 #include "heapwalk/diff.h"
 #include "heapwalk/frag.h"
+#include "heapwalk/instance.h"
 #include "heapwalk/multi.h"
 #include "heapwalk/sbuf.h"
 #include "heapwalk/target.h"
+
+/* @v as text people read ("4.3 MiB", "+12 KiB"), for one statement's arguments; the exact
+ * bytes are in the JSON. */
+#define HS(v) hw_human_size((char[24]){0}, 24, (v))
+#define HD(v) hw_human_delta((char[24]){0}, 24, (v))
 
 static void when(char *buf, size_t cap, uint64_t ns)
 {
@@ -339,7 +345,7 @@ static void stats_text(const struct hw_multi *m)
 {
 	struct totals t;
 	bool any = false;
-	char b[32], pb[32];
+	char pb[32];
 	const int lw = label_width(m), pw = pid_width(m);
 
 	text_head(m);
@@ -379,26 +385,23 @@ static void stats_text(const struct hw_multi *m)
 			       : h->used != pr->walk.used_bytes ? "used!=walked"
 								: "ok";
 			fprintf(m->out,
-				"  %*s %4s  %-*s %8.2f %10" PRIu64 " %10" PRIu64 " %10" PRIu64
-				" %5.1f%% %10" PRIu64 " %7" PRIu64 " %6" PRIu64 " %10" PRIu64
-				"  %s\n",
+				"  %*s %4s  %-*s %8.2f %10s %10s %10s %5.1f%% %10s %7" PRIu64
+				" %6" PRIu64 " %10s  %s\n",
 				pw, pid_cell(p, pb, sizeof(pb)), rank, lw, proc_label(p),
-				(double)p->stop_ns / 1e6, h->size, h->used, h->real_used,
+				(double)p->stop_ns / 1e6, HS(h->size), HS(h->used),
+				HS(h->real_used),
 				hw_report_pct(h->size > h->real_used ? h->size - h->real_used : 0,
 					      h->size),
-				h->max_real_used, pr->walk.frags, pr->walk.free_frags,
-				pr->frag ? pr->frag->largest_free : 0, walk);
+				HS(h->max_real_used), pr->walk.frags, pr->walk.free_frags,
+				HS(pr->frag ? pr->frag->largest_free : 0), walk);
 		}
 	}
 	totals_of(m, "pkg", &t);
 	if (any) {
-		hw_human_size(b, sizeof(b), t.size);
-		fprintf(m->out,
-			"  %-*s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %5.1f%% %10" PRIu64
-			" %7" PRIu64 " %6" PRIu64 "\n",
-			44 + pw - 7, "total", t.size, t.used, t.real_used,
+		fprintf(m->out, "  %-*s %10s %10s %10s %5.1f%% %10s %7" PRIu64 " %6" PRIu64 "\n",
+			lw + pw + 16, "total", HS(t.size), HS(t.used), HS(t.real_used),
 			hw_report_pct(t.size > t.real_used ? t.size - t.real_used : 0, t.size),
-			t.max_real_used, t.frags, t.free_frags);
+			HS(t.max_real_used), t.frags, t.free_frags);
 		pid_note(m);
 	} else {
 		fprintf(m->out, "  (none selected)\n");
@@ -457,8 +460,8 @@ static void info_text(const struct hw_multi *m)
 			fprintf(m->out, ", rank %d", p->rank);
 		if (proc_label(p)[0])
 			fprintf(m->out, ": %s", proc_label(p));
-		fprintf(m->out, " (stopped %.2f ms, %" PRIu64 " bytes copied)\n",
-			(double)p->stop_ns / 1e6, p->copied);
+		fprintf(m->out, " (stopped %.2f ms, %s copied)\n", (double)p->stop_ns / 1e6,
+			HS(p->copied));
 		for (size_t k = 0; r && k < r->npools; k++) {
 			const struct hw_pool_report *pr = &r->pools[k];
 			fprintf(m->out, "  %s: %s, block 0x%" PRIx64 ", layout %s", pr->pool->name,
@@ -654,18 +657,14 @@ static void diff_json(const struct hw_diff_view *v)
 
 static void diff_pair_text(const struct hw_diff_view *v, const struct hw_diff_pair *p)
 {
-	char b1[40];
-
 	fputc('\n', v->out);
 	diff_pair_title(v->out, p);
-	if (p->a && p->b && p->a->has_header && p->b->has_header) {
-		hw_human_delta(b1, sizeof(b1), (int64_t)(p->b->real_used - p->a->real_used));
+	if (p->a && p->b && p->a->has_header && p->b->has_header)
 		fprintf(v->out,
-			"  used %" PRIu64 " -> %" PRIu64 " (%+" PRId64 "), used+overhead %s, "
-			"fragments %" PRIu64 " -> %" PRIu64 "\n",
-			p->a->used, p->b->used, (int64_t)(p->b->used - p->a->used), b1, p->a->frags,
-			p->b->frags);
-	}
+			"  used %s -> %s (%s), used+overhead %s, fragments %" PRIu64 " -> %" PRIu64
+			"\n",
+			HS(p->a->used), HS(p->b->used), HD((int64_t)(p->b->used - p->a->used)),
+			HD((int64_t)(p->b->real_used - p->a->real_used)), p->a->frags, p->b->frags);
 	if ((p->a && !p->a->sites_known) || (p->b && !p->b->sites_known)) {
 		fputs("  allocation sites need a debug build (DBG_SR_MEMORY)\n", v->out);
 		return;
@@ -686,11 +685,10 @@ static void diff_pair_text(const struct hw_diff_view *v, const struct hw_diff_pa
 		const struct hw_diff_row *r = &p->rows[i];
 		const struct hw_diff_site *s = r->b ? r->b : r->a;
 		fprintf(v->out,
-			"  %+12" PRId64 " %+9" PRId64 " %12" PRIu64 " %9" PRIu64
-			"  %-6s %-10s %s: %s(%" PRIu64 ")\n",
-			r->dbytes, r->dcount, r->b ? r->b->bytes : 0, r->b ? r->b->count : 0,
-			diff_kind(r, ""), s->module[0] ? s->module : "-", s->file, s->func,
-			s->line);
+			"  %12s %+9" PRId64 " %12s %9" PRIu64 "  %-6s %-10s %s: %s(%" PRIu64 ")\n",
+			HD(r->dbytes), r->dcount, HS(r->b ? r->b->bytes : 0),
+			r->b ? r->b->count : 0, diff_kind(r, ""), s->module[0] ? s->module : "-",
+			s->file, s->func, s->line);
 	}
 	if (v->top && p->nrows > v->top)
 		fprintf(v->out, "  ... %zu more changed sites (use --top)\n", p->nrows - v->top);
@@ -803,11 +801,62 @@ void hw_fmt_watch(const struct hw_watch_view *v)
 	for (size_t i = 0; i < v->ngrowing && (!v->top || i < v->top); i++) {
 		const struct hw_watch_series *s = &v->series[i];
 		fprintf(v->out,
-			"  %12.0f %10.1f %12" PRIu64 " %9" PRIu64
-			"  %-4s %7d  %-10s %s: %s(%" PRIu64 ")\n",
-			s->bytes_per_min, s->count_per_min, s->bytes[n - 1], s->count[n - 1],
-			s->pool, s->pid, s->module[0] ? s->module : "-", s->file, s->func, s->line);
+			"  %12s %10.1f %12s %9" PRIu64 "  %-4s %7d  %-10s %s: %s(%" PRIu64 ")\n",
+			HD((int64_t)s->bytes_per_min), s->count_per_min, HS(s->bytes[n - 1]),
+			s->count[n - 1], s->pool, s->pid, s->module[0] ? s->module : "-", s->file,
+			s->func, s->line);
 	}
+}
+
+/* The used+overhead of @s's pools named @pool (every process's pkg; shm once), their size. */
+static bool side_used(const struct hw_diff_side *s, const char *pool, uint64_t *used,
+		      uint64_t *size)
+{
+	bool any = false;
+
+	*used = *size = 0;
+	for (size_t k = 0; s && k < s->npools; k++) {
+		const struct hw_diff_pool *p = &s->pools[k];
+		if (!p->has_header || strcmp(p->name, pool))
+			continue;
+		*used += p->real_used;
+		*size += p->size;
+		any = true;
+		if (!strcmp(pool, "shm"))
+			break;
+	}
+	return any;
+}
+
+void hw_fmt_watch_progress(FILE *out, const char *command, const struct hw_watch_run *run,
+			   uint64_t count, double next_s)
+{
+	const struct hw_diff_side *first = &run->samples[0], *last = &run->samples[run->n - 1];
+	uint64_t u0, s0, u1, s1, t_ns = run->t_ns[run->n - 1];
+	char t[16] = "", h1[32], h2[32];
+	time_t sec = (time_t)(t_ns / 1000000000ull);
+	struct tm tm;
+
+	if (t_ns && localtime_r(&sec, &tm))
+		strftime(t, sizeof(t), " at %H:%M:%S", &tm);
+	fprintf(out, "heapwalk: %s: snapshot %zu/%" PRIu64 "%s", command, run->n, count, t);
+	if (side_used(last, "shm", &u1, &s1)) {
+		fprintf(out, ": shm %.0f%% used", s1 ? 100.0 * (double)u1 / (double)s1 : 0);
+		if (run->n == 1)
+			fprintf(out, " (%s of %s)", hw_human_size(h1, sizeof(h1), u1),
+				hw_human_size(h2, sizeof(h2), s1));
+	}
+	/* what grew since the first snapshot: shm, then the pkg of every process together */
+	for (int k = 0, said = 0; run->n > 1 && k < 2; k++)
+		if (side_used(last, k ? "pkg" : "shm", &u1, &s1) &&
+		    side_used(first, k ? "pkg" : "shm", &u0, &s0))
+			fprintf(out, "%s %s %s",
+				said++ ? "," : "; since the first:", k ? "pkg" : "shm",
+				hw_human_delta(h1, sizeof(h1), (int64_t)(u1 - u0)));
+	if (next_s > 0)
+		fprintf(out, "; next in %.0f s", next_s);
+	fputc('\n', out);
+	fflush(out);
 }
 
 /* ---- diagnose ---- */

@@ -7,6 +7,10 @@
 #include "heapwalk/sbuf.h"
 #include "heapwalk/target.h"
 
+/* @v as text people read ("4.3 MiB"), for one statement's arguments; exact bytes stay in
+ * json, csv and the kamailio format. */
+#define HS(v) hw_human_size((char[24]){0}, 24, (v))
+
 static void pool_title(struct hw_report *r, const struct hw_pool_report *pr)
 {
 	const struct hw_pool *p = pr->pool;
@@ -159,15 +163,17 @@ static void stats(struct hw_report *r)
 				"found %" PRIu64 " bytes)\n",
 				"-", w->used_bytes);
 		} else {
-			fprintf(r->out, "  used           %12" PRIu64 "  (%.1f%%)\n", h->used,
-				hw_report_pct(h->used, h->size));
-			fprintf(r->out, "  used+overhead  %12" PRIu64 "  (%.1f%%)\n", h->real_used,
+			fprintf(r->out, "  used           %12" PRIu64 "  (%s, %.1f%%)\n", h->used,
+				HS(h->used), hw_report_pct(h->used, h->size));
+			fprintf(r->out, "  used+overhead  %12" PRIu64 "  (%s, %.1f%%)\n",
+				h->real_used, HS(h->real_used),
 				hw_report_pct(h->real_used, h->size));
-			fprintf(r->out, "  free           %12" PRIu64 "  (%.1f%%)\n",
-				h->size - h->real_used,
+			fprintf(r->out, "  free           %12" PRIu64 "  (%s, %.1f%%)\n",
+				h->size - h->real_used, HS(h->size - h->real_used),
 				hw_report_pct(h->size - h->real_used, h->size));
-			fprintf(r->out, "  max used       %12" PRIu64 "  (%.1f%%)\n",
-				h->max_real_used, hw_report_pct(h->max_real_used, h->size));
+			fprintf(r->out, "  max used       %12" PRIu64 "  (%s, %.1f%%)\n",
+				h->max_real_used, HS(h->max_real_used),
+				hw_report_pct(h->max_real_used, h->size));
 		}
 		fprintf(r->out,
 			"  fragments      %12" PRIu64 "  (%" PRIu64 " used, %" PRIu64 " free",
@@ -218,9 +224,8 @@ static void summary(struct hw_report *r)
 			"site");
 		for (size_t j = 0; j < pr->nrows; j++) {
 			const struct hw_site *s = pr->rows[j];
-			fprintf(r->out,
-				"  %8" PRIu64 " %12" PRIu64 " %5.1f%%  %-10s %s: %s(%" PRIu64 ")\n",
-				s->count, s->bytes, hw_report_pct(s->bytes, pr->sites.bytes),
+			fprintf(r->out, "  %8" PRIu64 " %12s %5.1f%%  %-10s %s: %s(%" PRIu64 ")\n",
+				s->count, HS(s->bytes), hw_report_pct(s->bytes, pr->sites.bytes),
 				s->mname_s && s->mname_s[0] ? s->mname_s : "-", s->file_s,
 				s->func_s, s->line);
 			hw_fmt_classify_text(r, pr, s,

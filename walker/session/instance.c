@@ -326,6 +326,33 @@ static void dominant(const struct hw_pool_report *pr, struct hw_diag_input *din,
 	din->dominant_module_bytes = top.module_bytes;
 }
 
+void hw_session_diagnose(struct hw_session *s, uint64_t request)
+{
+	size_t n = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = 0; k < s->report.npools && n < HW_POOL_KIND_COUNT; k++) {
+			const struct hw_pool_report *pr = &s->report.pools[k];
+			struct hw_diag_item *it = &s->diag[n];
+			struct hw_diag_input din;
+			char site[400];
+			if ((pr->pool->kind == HW_POOL_SHM) != (pass == 0) || !pr->walked ||
+			    !pr->frag)
+				continue;
+			hw_session_diag_input(pr, request, &din);
+			dominant(pr, &din, site, sizeof(site));
+			memset(it, 0, sizeof(*it));
+			it->pool = pr->pool->name;
+			it->pid = s->t->pid;
+			it->rank = s->inst.has_pt ? s->inst.pt_rank : -1;
+			it->desc = s->inst.has_pt ? s->inst.pt_desc : NULL;
+			hw_diagnose_pool(&din, &it->res);
+			n++;
+		}
+	s->report.diag = s->diag;
+	s->report.ndiag = n;
+}
+
 static struct hw_error *diagnose(const struct hw_inst *in, uint64_t request,
 				 const struct hw_diff *d, const struct hw_watch_store *st,
 				 double seconds, struct hw_diag_items *r)

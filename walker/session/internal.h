@@ -18,5 +18,11 @@
 
 /* Before a walk by site: each pool keeps its sites' size histograms when s->by is size. */
 void hw_session_want_sizes(struct hw_session *s);
+/*
+ * The fragmentation figures (pr->frag) of a walk that counts them with
+ * hw_frag_stats_add: begun for every walked pool without, finished after.
+ */
+void hw_session_frag_begin(struct hw_session *s);
+void hw_session_frag_end(struct hw_session *s);
 
 #endif

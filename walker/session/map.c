@@ -1,7 +1,9 @@
-/* map.c - the walk behind map and report: heap maps, and optionally the sites, of every pool. */
+/* map.c - the walk behind map and report: heap maps, fragmentation figures, and optionally the
+ * sites, of every pool. */
 #include <stdlib.h>
 
 #include "heapwalk/error.h"
+#include "heapwalk/frag.h"
 #include "heapwalk/heapmap.h"
 #include "heapwalk/session.h"
 #include "internal.h"
@@ -19,6 +21,8 @@ static int feed(void *arg, const struct hw_frag *f)
 
 	if (pr->map)
 		hw_heapmap_add(pr->map, f, f->span ? f->span : f->size);
+	if (pr->frag)
+		hw_frag_stats_add(pr->frag, f);
 	if (c->sites && f->used) {
 		c->err = hw_sites_add(&pr->sites, f);
 		if (c->err)
@@ -51,7 +55,9 @@ struct hw_error *hw_session_walk_map(struct hw_session *s, uint32_t pkg_cells, u
 			pr->map = NULL;
 		}
 	}
+	hw_session_frag_begin(s); /* the figures behind report's verdicts */
 	hw_session_walk(s, feed, &ctx.base);
+	hw_session_frag_end(s);
 	if (ctx.err)
 		return ctx.err;
 	for (size_t i = 0; i < s->report.npools; i++) {

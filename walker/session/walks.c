@@ -62,7 +62,7 @@ static const struct hw_split_ops frag_split = {
     .fn = count_frag, .fork = frag_fork, .join = frag_join, .drop = frag_drop};
 
 /* Fragmentation figures for every walked pool that has none yet (NULL when out of memory). */
-static void frag_stats_begin(struct hw_session *s)
+void hw_session_frag_begin(struct hw_session *s)
 {
 	for (size_t i = 0; i < s->report.npools; i++) {
 		struct hw_pool_report *pr = &s->report.pools[i];
@@ -74,7 +74,7 @@ static void frag_stats_begin(struct hw_session *s)
 	}
 }
 
-static void frag_stats_end(struct hw_session *s)
+void hw_session_frag_end(struct hw_session *s)
 {
 	for (size_t i = 0; i < s->report.npools; i++)
 		if (s->report.pools[i].frag)
@@ -85,9 +85,9 @@ void hw_session_walk_frag(struct hw_session *s)
 {
 	struct hw_walk_ctx ctx = {.s = s};
 
-	frag_stats_begin(s);
+	hw_session_frag_begin(s);
 	hw_session_walk_split(s, &frag_split, &ctx);
-	frag_stats_end(s);
+	hw_session_frag_end(s);
 }
 
 struct sites_ctx {
@@ -111,10 +111,10 @@ bool hw_session_walk_sites(struct hw_session *s)
 {
 	struct sites_ctx ctx = {.base = {.s = s}};
 
-	frag_stats_begin(s);
+	hw_session_frag_begin(s);
 	hw_session_want_sizes(s);
 	hw_session_walk(s, add_used, &ctx.base);
-	frag_stats_end(s);
+	hw_session_frag_end(s);
 	if (ctx.err) {
 		SESSION_WARN(s, "%s", ctx.err->message);
 		hw_error_destroy(ctx.err);

@@ -81,6 +81,17 @@ struct hw_error *hw_inst_sample(const struct hw_inst_opts *o, const struct hw_wa
 	return sample(o, hook, side, stop_ms, false, NULL);
 }
 
+/* Seconds from now until sample @n (counted from 0) of @count, 0 when there is none. */
+static double next_in(const struct hw_watch_opts *o, double start, double interval, size_t n,
+		      uint64_t count)
+{
+	double next = start + interval * (double)n, now = (double)now_real() / 1e9;
+
+	if (n >= count || stopped(o) || (o->duration > 0 && next - start > o->duration))
+		return 0;
+	return next > now ? next - now : 0;
+}
+
 struct hw_error *hw_watch_collect(const struct hw_watch_opts *o, const struct hw_watch_hook *hook,
 				  struct hw_watch_run *run)
 {
@@ -121,7 +132,7 @@ struct hw_error *hw_watch_collect(const struct hw_watch_opts *o, const struct hw
 		}
 		run->n = ++n;
 		if (o->progress)
-			o->progress(n, count, run->stop_ms[n - 1]);
+			o->progress(run, count, next_in(o, start, interval, n, count));
 	}
 	run->interrupted = stopped(o);
 	return err;
