@@ -76,14 +76,14 @@ fi
 # ---- 3. diagnose --interval: waits aloud on a terminal only --------------------------
 rc=0
 "${PTY[@]}" "$TMP/diag-tty.out" "$HW" diagnose --pid "$P" --interval 1 --pool pkg || rc=$?
-grep -q "^heapwalk: diagnose: first snapshot taken; waiting 1 s for the second" "$TMP/diag-tty.out" &&
+grep -q "^heapwalk: diagnose: snapshot 1/2 at [0-9:]*.*; next in 1 s" "$TMP/diag-tty.out" &&
 	grep -q "^pkg .*: " "$TMP/diag-tty.out" &&
-	ok "diagnose --interval on a terminal: says it waits, then the verdict" ||
+	ok "diagnose --interval on a terminal: a line per snapshot, then the verdict" ||
 	bad "diagnose --interval on a terminal (exit $rc): $(head -5 "$TMP/diag-tty.out")"
 rc=0
 "$HW" diagnose --pid "$P" --interval 1 --pool pkg 2>"$TMP/diag.err" | cat >"$TMP/diag.out" || rc=$?
-! grep -q "waiting" "$TMP/diag.err" "$TMP/diag.out" && grep -q "^pkg .*: " "$TMP/diag.out" &&
-	ok "diagnose --interval into pipes: the verdict, no word of waiting" ||
+! grep -q "snapshot 1/" "$TMP/diag.err" "$TMP/diag.out" && grep -q "^pkg .*: " "$TMP/diag.out" &&
+	ok "diagnose --interval into pipes: the verdict, no progress lines" ||
 	bad "diagnose --interval into pipes (exit $rc): stderr '$(head -3 "$TMP/diag.err")'"
 
 stop_fixture 2>/dev/null || true

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "heapwalk/diagnose.h"
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
 #include "heapwalk/instance.h"
@@ -209,6 +210,8 @@ int hw_cli_page(struct hw_cli *cli, bool html)
 	rc = hw_cli_output_close(cli, out);
 	if (!rc)
 		rc = hw_cli_exit_code(&s);
+	for (size_t i = 0; html && i < s.report.ndiag; i++)
+		rc = hw_exit_worse(rc, hw_verdict_exit(s.report.diag[i].res.verdict));
 	hw_session_close(&s);
 	return rc;
 }
