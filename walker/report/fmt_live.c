@@ -758,10 +758,62 @@ static void watch_json(const struct hw_watch_view *v)
 		hw_json_double(&js, s->count_per_min);
 		json_u64s(&js, "bytes", s->bytes, n);
 		json_u64s(&js, "count", s->count, n);
+		if (s->kept_share >= 0) {
+			hw_json_key(&js, "kept_share");
+			hw_json_double(&js, s->kept_share);
+		}
+		hw_json_end_object(&js);
+	}
+	hw_json_end_array(&js);
+	/* the sites that grew but are no suspects: in-flight state */
+	hw_json_key(&js, "settled");
+	hw_json_begin_array(&js);
+	for (size_t i = 0; i < v->nseries; i++) {
+		const struct hw_watch_series *s = &v->series[i];
+		if (s->trend != HW_TREND_LEVELLING && s->trend != HW_TREND_TURNOVER)
+			continue;
+		hw_json_begin_object(&js);
+		json_pool_of(&js, s->pool, s->pid, s->desc);
+		hw_json_site(&js, s->file, s->func, s->line, s->module);
+		hw_json_key(&js, "trend");
+		hw_json_string(&js, hw_trend_name(s->trend));
+		if (s->kept_share >= 0) {
+			hw_json_key(&js, "kept_share");
+			hw_json_double(&js, s->kept_share);
+		}
+		json_u64s(&js, "bytes", s->bytes, n);
+		json_u64s(&js, "count", s->count, n);
 		hw_json_end_object(&js);
 	}
 	hw_json_end_array(&js);
 	hw_json_doc_close(&js);
+}
+
+/* The sites that grew but levelled off or turned over: how many, and the one that grew most. */
+static void settled_text(const struct hw_watch_view *v)
+{
+	const struct hw_watch_series *top = NULL;
+	size_t k = 0, n = v->nsamples;
+
+	for (size_t i = 0; i < v->nseries; i++) {
+		const struct hw_watch_series *s = &v->series[i];
+		if (s->trend != HW_TREND_LEVELLING && s->trend != HW_TREND_TURNOVER)
+			continue;
+		k++;
+		if (!top || s->bytes[n - 1] - s->bytes[0] > top->bytes[n - 1] - top->bytes[0])
+			top = s;
+	}
+	if (!top)
+		return;
+	fprintf(v->out,
+		"%zu site%s grew but levelled off or turned over (in-flight state, no suspect%s); "
+		"most: %s: %s(%" PRIu64 ") [%s], %s",
+		k, k == 1 ? "" : "s", k == 1 ? "" : "s", top->file, top->func, top->line,
+		top->module[0] ? top->module : "-", hw_trend_name(top->trend));
+	if (top->kept_share >= 0)
+		fprintf(v->out, ", %.0f%% of its first fragments still there",
+			100.0 * top->kept_share);
+	fputc('\n', v->out);
 }
 
 void hw_fmt_watch(const struct hw_watch_view *v)
@@ -790,6 +842,7 @@ void hw_fmt_watch(const struct hw_watch_view *v)
 	if (n < 3) {
 		fputs("fewer than 3 snapshots: growth cannot be told from noise\n", v->out);
 	}
+	settled_text(v);
 	if (!v->ngrowing) {
 		fputs("no allocation site grew steadily: no leak suspect\n", v->out);
 		return;
