@@ -70,4 +70,19 @@ struct hw_error *hw_elf_symbol(const struct hw_elf *elf, const char *name,
  */
 struct hw_error *hw_elf_read_vaddr(const struct hw_elf *elf, void *buf, uint64_t vaddr, size_t len);
 
+/*
+ * The link-time address of file offset @off, from the PT_LOAD segment whose
+ * file-backed part holds it; false if none does.
+ */
+bool hw_elf_offset_vaddr(const struct hw_elf *elf, uint64_t off, uint64_t *vaddr_ret);
+
+/*
+ * The function (STT_FUNC / STT_GNU_IFUNC) whose range holds link-time
+ * @vaddr: its name (owned by @elf) and start. A symbol of size 0 holds
+ * everything up to the next function. The address index is built on the
+ * first call (not thread-safe on one @elf). False if no function holds it.
+ */
+bool hw_elf_symbol_at(struct hw_elf *elf, uint64_t vaddr, const char **name_ret,
+		      uint64_t *start_ret);
+
 #endif

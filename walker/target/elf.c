@@ -15,6 +15,13 @@
 #include "heapwalk/sbuf.h"
 #include "core.h"
 
+/* A function of the address index. */
+struct fn_sym {
+	uint64_t value, size;
+	const char *name; /* into the file's string table */
+	unsigned char rank;
+};
+
 /* Open-addressing slot; name == NULL marks an empty slot. */
 struct sym_slot {
 	const char *name; /* into the file's string table, lives as long as the hw_elf */
@@ -49,6 +56,11 @@ struct hw_elf {
 
 	struct sym_slot *syms;
 	size_t sym_mask; /* table size - 1; table size is a power of two */
+
+	/* functions by address, built on the first hw_elf_symbol_at */
+	struct fn_sym *by_addr;
+	size_t nby_addr;
+	bool by_addr_built;
 };
 
 void hw_elf_close(struct hw_elf *elf)
@@ -60,6 +72,7 @@ void hw_elf_close(struct hw_elf *elf)
 	if (elf->map)
 		munmap((void *)elf->map, elf->size);
 	free(elf->phdrs);
+	free(elf->by_addr);
 	free(elf->syms);
 	free(elf->debuglink);
 	free(elf->path);
@@ -528,4 +541,128 @@ struct hw_error *hw_elf_read_vaddr(const struct hw_elf *elf, void *buf, uint64_t
 			      "cannot read %zu bytes at link-time address 0x%" PRIx64
 			      " of %s: not in the file contents of a PT_LOAD segment",
 			      len, vaddr, elf->path);
+}
+
+bool hw_elf_offset_vaddr(const struct hw_elf *elf, uint64_t off, uint64_t *vaddr_ret)
+{
+	for (size_t i = 0; i < elf->nphdrs; i++) {
+		const GElf_Phdr *ph = &elf->phdrs[i];
+
+		if (ph->p_type == PT_LOAD && off >= ph->p_offset &&
+		    off - ph->p_offset < ph->p_filesz) {
+			*vaddr_ret = ph->p_vaddr + (off - ph->p_offset);
+			return true;
+		}
+	}
+	return false;
+}
+
+static int cmp_fn_addr(const void *a, const void *b)
+{
+	const struct fn_sym *x = a, *y = b;
+
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	/* one function under two names: the sized, the global, then the lexically first */
+	if ((x->size != 0) != (y->size != 0))
+		return x->size ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank > y->rank ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* The functions of one symbol table section into elf->by_addr (grown as needed). */
+static void add_functions(struct hw_elf *elf, Elf_Scn *scn, const GElf_Shdr *sh)
+{
+	Elf_Data *d = section_data(elf, scn, sh);
+	size_t entsize = gelf_fsize(elf->elf, ELF_T_SYM, 1, EV_CURRENT);
+	size_t n, cap = 0;
+
+	if (!d || entsize == 0)
+		return;
+	n = d->d_size / entsize;
+	for (size_t i = 1; i < n; i++) {
+		GElf_Sym sym;
+		const char *name;
+		unsigned type;
+
+		if (!gelf_getsym(d, (int)i, &sym))
+			break;
+		type = GELF_ST_TYPE(sym.st_info);
+		if (sym.st_shndx == SHN_UNDEF || sym.st_name == 0 ||
+		    (type != STT_FUNC && type != STT_GNU_IFUNC))
+			continue;
+		name = elf_strptr(elf->elf, sh->sh_link, sym.st_name);
+		if (!name || !*name)
+			continue;
+		if (elf->nby_addr == cap) {
+			size_t ncap = cap ? 2 * cap : 256;
+			struct fn_sym *v = realloc(elf->by_addr, ncap * sizeof(*v));
+			if (!v)
+				return;
+			elf->by_addr = v;
+			cap = ncap;
+		}
+		elf->by_addr[elf->nby_addr++] = (struct fn_sym){
+		    sym.st_value, sym.st_size, name, bind_rank(GELF_ST_BIND(sym.st_info))};
+	}
+}
+
+/*
+ * Every function by address, from .symtab when the file has one (it holds
+ * the static functions, also those of one name in several units), else
+ * from .dynsym.
+ */
+static void build_by_addr(struct hw_elf *elf)
+{
+	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL;
+	GElf_Shdr symtab_sh, dynsym_sh, sh;
+
+	elf->by_addr_built = true;
+	while ((scn = elf_nextscn(elf->elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type == SHT_SYMTAB && !symtab) {
+			symtab = scn;
+			symtab_sh = sh;
+		} else if (sh.sh_type == SHT_DYNSYM && !dynsym) {
+			dynsym = scn;
+			dynsym_sh = sh;
+		}
+	}
+	if (symtab)
+		add_functions(elf, symtab, &symtab_sh);
+	if (!elf->nby_addr && dynsym)
+		add_functions(elf, dynsym, &dynsym_sh);
+	if (elf->nby_addr)
+		qsort(elf->by_addr, elf->nby_addr, sizeof(*elf->by_addr), cmp_fn_addr);
+}
+
+bool hw_elf_symbol_at(struct hw_elf *elf, uint64_t vaddr, const char **name_ret,
+		      uint64_t *start_ret)
+{
+	size_t lo = 0, hi;
+	const struct fn_sym *s;
+
+	if (!elf->by_addr_built)
+		build_by_addr(elf);
+	hi = elf->nby_addr;
+	while (lo < hi) { /* the first function starting after vaddr */
+		size_t mid = lo + (hi - lo) / 2;
+		if (elf->by_addr[mid].value <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return false;
+	/* several names at one address sort together: take the first of them */
+	while (lo > 1 && elf->by_addr[lo - 2].value == elf->by_addr[lo - 1].value)
+		lo--;
+	s = &elf->by_addr[lo - 1];
+	if (s->size && vaddr - s->value >= s->size)
+		return false;
+	*name_ret = s->name;
+	*start_ret = s->value;
+	return true;
 }
