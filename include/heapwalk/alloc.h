@@ -159,6 +159,9 @@ struct hw_error *hw_qm_split_point(const struct hw_target *t, const struct hw_qm
 				   const struct hw_heap_header *h, uint64_t *ret);
 void hw_qm_check_counters(const struct hw_heap_header *h, const struct hw_walk_stats *st,
 			  struct hw_check *ck);
+/* The return addresses stored in the fragment at @frag (see hw_allocator.backtrace). */
+size_t hw_qm_backtrace(const struct hw_target *t, const struct hw_qm_layout *l, uint64_t frag,
+		       uint64_t *out, size_t cap);
 struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_layout *l,
 				 const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				 hw_frag_fn fn, void *arg, struct hw_check *ck,
@@ -301,6 +304,15 @@ struct hw_allocator {
 	bool tail_back_link;
 	/* A free fragment's mname may be stale (not checked as a string). */
 	bool stale_free_mname;
+	/*
+	 * The return addresses a fragment stores (Kamailio master's
+	 * MEMDBG_BACKTRACE): how many a fragment holds under @l (0: none), and
+	 * the fragment's, into @out (at most @cap), up to the first 0 or the
+	 * first unreadable word; returns the count. NULL ops: none.
+	 */
+	unsigned (*backtrace_depth)(const struct hw_layout_head *l);
+	size_t (*backtrace)(const struct hw_target *t, const struct hw_layout_head *l,
+			    const struct hw_frag *f, uint64_t *out, size_t cap);
 
 	/* ---- Kamailio's own log text (fmt_kamailio.c); bodies into @sb ---- */
 	struct hw_kam_ops {

@@ -70,6 +70,9 @@ struct hw_qm_layout {
 	/* constants */
 	uint32_t hash_size, optimize, optimize_factor;
 	uint32_t first_off; /* ROUNDUP(sizeof(qm_block), roundto): expected first_frag - block */
+	/* master with MEMDBG_BACKTRACE: the return addresses stored in each fragment */
+	uint32_t f_backtrace; /* HW_NO_OFF: none */
+	uint32_t bt_depth;    /* entries (9), 0 when none */
 };
 
 /* Check patterns of debug builds (stored in unsigned long words). */

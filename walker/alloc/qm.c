@@ -119,6 +119,29 @@ static bool qm_plausible_depth(const void *probe, uint64_t a, int depth)
 	}
 }
 
+size_t hw_qm_backtrace(const struct hw_target *t, const struct hw_qm_layout *l, uint64_t frag,
+		       uint64_t *out, size_t cap)
+{
+	size_t n = 0, depth = l->bt_depth < cap ? l->bt_depth : cap;
+
+	if (l->f_backtrace == HW_NO_OFF || frag > UINT64_MAX - l->f_backtrace - depth * l->word)
+		return 0;
+	for (; n < depth; n++) {
+		uint64_t v;
+		struct hw_error *err =
+		    hw_target_read_word(t, frag + l->f_backtrace + n * (uint64_t)l->word, &v);
+
+		if (err) {
+			hw_error_destroy(err);
+			break;
+		}
+		if (v == 0)
+			break;
+		out[n] = v;
+	}
+	return n;
+}
+
 struct hw_error *hw_qm_walk(const struct hw_target *t, const struct hw_qm_layout *l,
 			    const struct hw_heap_header *h, hw_frag_fn fn, void *arg,
 			    struct hw_check *ck, struct hw_walk_stats *ret)

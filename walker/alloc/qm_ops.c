@@ -18,7 +18,8 @@ static const struct hw_layout_field qm_fields[] = {
 	QM(b_type),	     QM(b_size),	  QM(b_used),	     QM(b_real_used),
 	QM(b_max_real_used), QM(b_ffrags),	  QM(b_first_frag),  QM(b_last_frag_end),
 	QM(b_free_hash),     QM(lnk_size),	  QM(l_no),	     QM(hash_size),
-	QM(optimize),	     QM(optimize_factor), QM(first_off),
+	QM(optimize),	     QM(optimize_factor), QM(first_off),	     QM(f_backtrace),
+	QM(bt_depth),
 };
 /* clang-format on */
 
@@ -36,6 +37,19 @@ static void qm_describe(const struct hw_layout_head *h, struct hw_layout_facts *
 		 l->frag_size, l->end_size, l->block_size, l->first_off, l->hash_size);
 	snprintf(f->header, sizeof(f->header), "%u+%u", l->frag_size, l->end_size);
 	f->first = l->first_off;
+}
+
+static unsigned qm_bt_depth(const struct hw_layout_head *h)
+{
+	const struct hw_qm_layout *l = qm_of(h);
+
+	return l->f_backtrace == HW_NO_OFF ? 0 : l->bt_depth;
+}
+
+static size_t qm_bt(const struct hw_target *t, const struct hw_layout_head *h,
+		    const struct hw_frag *f, uint64_t *out, size_t cap)
+{
+	return hw_qm_backtrace(t, qm_of(h), f->addr, out, cap);
 }
 
 static struct hw_error *qm_op_dwarf(struct hw_dwarf *dw, uint32_t word, void *ret)
@@ -226,6 +240,8 @@ const struct hw_allocator hw_allocator_qm = {
     .heap_end = qm_heap_end,
     .split_point = qm_split,
     .check_counters = hw_qm_check_counters,
+    .backtrace_depth = qm_bt_depth,
+    .backtrace = qm_bt,
     .check_totals = qm_check_totals,
     .kam = {.stats = qm_kam_stats,
 	    .sums_head = hw_kam_sums_plain,

@@ -25,8 +25,8 @@ struct hw_error *hw_qm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	struct hw_dwarf_member lm[L_N] = {
 	    {.name = "head"}, {.name = "tail"}, {.name = "no"}, {.name = "reserved1"}};
 	struct hw_qm_layout l;
-	uint32_t *const ff[F_N] = {&l.f_size, &l.f_u,	  &l.f_file, &l.f_func, &l.f_mname,
-				   &l.f_line, &l.f_check, NULL,	     NULL};
+	uint32_t *const ff[F_N] = {&l.f_size, &l.f_u,	  &l.f_file, &l.f_func,	    &l.f_mname,
+				   &l.f_line, &l.f_check, NULL,	     &l.f_backtrace};
 	uint32_t *const ef[E_N] = {&l.e_check1, &l.e_check2, &l.e_size, &l.e_prev_free};
 	uint32_t *const bf[HW_KB_N] = {
 	    &l.b_type,	 &l.b_size,	  &l.b_used,	      &l.b_real_used, &l.b_max_real_used,
@@ -65,6 +65,12 @@ struct hw_error *hw_qm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	l.block_size = (uint32_t)bsz;
 	l.lnk_size = (uint32_t)lsz;
 	l.hash_size = (uint32_t)bm[HW_KB_FREE_HASH].count;
+	/* the stored return addresses: an array of words, bounded (Kamailio keeps 9) */
+	if (fm[F_BACKTRACE].found && fm[F_BACKTRACE].count > 0 && fm[F_BACKTRACE].count <= 64 &&
+	    fm[F_BACKTRACE].size == fm[F_BACKTRACE].count * word)
+		l.bt_depth = (uint32_t)fm[F_BACKTRACE].count;
+	else
+		l.f_backtrace = HW_NO_OFF;
 
 	/* Era from the members: what was added when (kamailio-memory.md §2.2-2.4). */
 	if (lm[L_RESERVED1].found) { /* 5.8 padded the bucket head to a multiple of 16 */

@@ -69,6 +69,11 @@ struct hw_error *hw_qm_profile(enum hw_qm_era era, bool debug, uint32_t word, ui
 		l.f_check = debug_frags[era].check * w;
 		l.frag_size = debug_frags[era].size * w;
 	}
+	l.f_backtrace = HW_NO_OFF;
+	if (era == HW_QM_ERA_MASTER_BT) { /* backtrace[9] between line and check */
+		l.f_backtrace = (debug_frags[era].line + 1) * w;
+		l.bt_depth = debug_frags[era].check - debug_frags[era].line - 1;
+	}
 
 	/* struct qm_frag_end */
 	if (debug) {
