@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "heapwalk/alloc.h"
+#include "heapwalk/backtrace.h"
 #include "heapwalk/check.h"
 #include "heapwalk/diagnose.h"
 #include "heapwalk/json.h"
@@ -60,6 +61,8 @@ struct hw_pool_report {
 	struct hw_frag_stats *frag;
 	/* summary --classify: what each site's fragments hold (classify.h; owned), or NULL */
 	struct hw_classify *classify;
+	/* summary --by stack: the used fragments by their stack's key frame (owned), or NULL */
+	struct hw_stack_groups *stacks;
 };
 
 /*
@@ -72,6 +75,9 @@ struct hw_frag_content {
 	size_t nhex;
 	const uint8_t *str; /* the first min(size, HW_STRINGS_MAX) bytes; NULL: not readable */
 	size_t nstr;
+	/* frags --backtrace, addr: the stored stack, symbolised (hw_session_frag_stack) */
+	const struct hw_bt_frame *bt[HW_BT_MAX];
+	size_t nbt;
 };
 
 /* Bytes --strings looks at in one payload. */
@@ -98,6 +104,7 @@ struct hw_report {
 	/* frags: --hexdump N (0: none) and --strings: each payload's content (fmt_content.c) */
 	uint64_t hexdump;
 	bool show_strings;
+	bool backtrace; /* frags --backtrace: each fragment's stored stack (content.bt) */
 	struct hw_frag_content content; /* of the fragment being formatted */
 	/* report: the verdict per pool, shm first (hw_session_diagnose; none: 0) */
 	const struct hw_diag_item *diag;

@@ -213,6 +213,15 @@ uint64_t hw_report_default_top(enum hw_format format);
  * members. */
 void hw_fmt_content_text(struct hw_report *r, const struct hw_frag *f, const char *indent);
 void hw_fmt_content_json(struct hw_report *r, const struct hw_frag *f);
+/*
+ * The stored stack in r->content (bt, nbt), innermost frame first: text
+ * lines "#0 func+0x1f (object) 0x..." under @indent, a "backtrace" member
+ * [{"addr","symbol","object","offset"}], or one CSV field of the frames'
+ * text joined by " < " (fmt_content.c).
+ */
+void hw_fmt_stack_text(struct hw_report *r, const char *indent);
+void hw_fmt_stack_json(struct hw_report *r);
+void hw_fmt_stack_csv(struct hw_report *r, char *buf, size_t cap);
 /* summary --classify: a site's "holds:" line, or its "content" member; the pool's total. */
 void hw_fmt_classify_text(struct hw_report *r, const struct hw_pool_report *pr,
 			  const struct hw_site *s, const char *indent);

@@ -59,6 +59,7 @@ struct hw_session {
 	struct hw_free_job *free_job; /* hw_session_walk_free_start's work, NULL if none */
 	hw_session_say_fn warn, trace;
 	struct hw_diag_item diag[HW_POOL_KIND_COUNT]; /* hw_session_diagnose's (report.diag) */
+	struct hw_bt_cache *bt; /* stored stacks' addresses symbolised (owned), NULL until needed */
 };
 
 /*
@@ -142,6 +143,11 @@ struct hw_error *hw_session_walk_summary(struct hw_session *s, bool classify);
  * to @top (0: all); with s->by module, file or function also grouped into
  * pr->groups (sorted and cut the same way).
  */
+/*
+ * The walked pools' site strings resolved (hw_sites_resolve); @warn_nodebug:
+ * warn of each pool that records no sites.
+ */
+void hw_session_resolve_sites(struct hw_session *s, bool warn_nodebug);
 struct hw_error *hw_session_rows(struct hw_session *s, enum hw_site_order order, uint64_t top);
 /* diagnose: what a walked pool (with pr->frag) says about itself, for hw_diagnose_pool. */
 struct hw_diag_input;
@@ -224,11 +230,21 @@ struct hw_frag_filter {
 int hw_frag_filter_match(const struct hw_frag_filter *flt, const struct hw_pool *pool,
 			 struct hw_strcache *strings, const struct hw_frag *f);
 /*
- * Read @f's payload as s->report.hexdump and show_strings ask into
- * s->report.content (buffers of the session layer, valid until the next
- * call), for the formatter of @f.
+ * Read @f's payload as s->report.hexdump and show_strings ask, and its
+ * stored stack when s->report.backtrace asks, into s->report.content
+ * (buffers of the session layer, valid until the next call), for the
+ * formatter of @f in pool @pr.
  */
-void hw_session_frag_content(struct hw_session *s, const struct hw_frag *f);
+void hw_session_frag_content(struct hw_session *s, const struct hw_pool_report *pr,
+			     const struct hw_frag *f);
+/*
+ * @f's stored stack (@pr's allocator and layout), symbolised, into
+ * s->report.content.bt / nbt: none when the build stores none.
+ */
+void hw_session_frag_stack(struct hw_session *s, const struct hw_pool_report *pr,
+			   const struct hw_frag *f);
+/* Whether @pr's fragments store a stack (Kamailio master with MEMDBG_BACKTRACE). */
+bool hw_session_pool_has_stacks(const struct hw_pool_report *pr);
 /* Follow one walked pool's free lists into pr->buckets (see hw_session_walk_free). */
 struct hw_error *hw_session_walk_free_pool(struct hw_session *s, struct hw_pool_report *pr);
 

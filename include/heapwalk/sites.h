@@ -119,6 +119,7 @@ enum hw_group_by {
 	HW_BY_FILE,	/* file (with its module) */
 	HW_BY_FUNCTION, /* function (with its module) */
 	HW_BY_SIZE,	/* the sites, each with its size histogram */
+	HW_BY_STACK,	/* the stored stacks' first frame outside the allocator (backtrace.h) */
 };
 const char *hw_group_by_name(enum hw_group_by by);
 /* "site", "module", ...; false for none of them. */
@@ -148,5 +149,7 @@ struct hw_groups {
 struct hw_error *hw_groups_make(struct hw_groups *g, const struct hw_sites *s, enum hw_group_by by,
 				enum hw_site_order order, uint64_t top);
 void hw_groups_deinit(struct hw_groups *g);
+/* Sort @g's groups (filled by the caller) by @order and cut the rows to @top (0: all). */
+void hw_groups_order(struct hw_groups *g, enum hw_site_order order, uint64_t top);
 
 #endif

@@ -38,7 +38,7 @@ HEADERS = {
     'classify.h': 'analysis', 'diagnose.h': 'analysis', 'diff.h': 'analysis',
     'frag.h': 'analysis', 'heapmap.h': 'analysis', 'jsonin.h': 'analysis',
     'locate.h': 'analysis', 'refs.h': 'analysis', 'sites.h': 'analysis',
-    'growth.h': 'analysis', 'persist.h': 'analysis',
+    'growth.h': 'analysis', 'persist.h': 'analysis', 'backtrace.h': 'analysis',
     'model.h': 'session', 'session.h': 'session', 'instance.h': 'session',
     'report.h': 'report', 'multi.h': 'report', 'gdb_emit.h': 'report', 'cmdtab.h': 'report',
 }

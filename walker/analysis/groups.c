@@ -5,7 +5,7 @@
 #include "heapwalk/error.h"
 #include "heapwalk/sites.h"
 
-static const char *const by_names[] = {"site", "module", "file", "function", "size"};
+static const char *const by_names[] = {"site", "module", "file", "function", "size", "stack"};
 
 const char *hw_group_by_name(enum hw_group_by by)
 {
@@ -118,7 +118,7 @@ struct hw_error *hw_groups_make(struct hw_groups *g, const struct hw_sites *s, e
 
 	hw_groups_deinit(g);
 	g->by = by;
-	if (by == HW_BY_SITE || by == HW_BY_SIZE)
+	if (by == HW_BY_SITE || by == HW_BY_SIZE || by == HW_BY_STACK)
 		return NULL;
 	v = calloc(s->n ? s->n : 1, sizeof(*v));
 	g->v = calloc(s->n ? s->n : 1, sizeof(*g->v));
@@ -150,6 +150,12 @@ struct hw_error *hw_groups_make(struct hw_groups *g, const struct hw_sites *s, e
 			cur->last_new = v[i]->first_seen;
 	}
 	free(v);
+	hw_groups_order(g, order, top);
+	return NULL;
+}
+
+void hw_groups_order(struct hw_groups *g, enum hw_site_order order, uint64_t top)
+{
 	switch (order) {
 	case HW_ORDER_KAMAILIO:
 		qsort(g->v, g->n, sizeof(*g->v), by_kamailio);
@@ -165,5 +171,4 @@ struct hw_error *hw_groups_make(struct hw_groups *g, const struct hw_sites *s, e
 		break;
 	}
 	g->nrows = top && top < g->n ? (size_t)top : g->n;
-	return NULL;
 }

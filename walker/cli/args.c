@@ -89,6 +89,9 @@ static int check_combinations(struct hw_cli *cli, int argc, char **argv)
 	if ((cli->hexdump || cli->strings) && !tj)
 		return hw_cli_usage_error(cli,
 					  "--hexdump and --strings need --format text or json");
+	if (cli->backtrace &&
+	    !(HW_FMTS_TABLE & ~HW_FMT_BIT(HW_FMT_KAMAILIO) & HW_FMT_BIT(cli->format)))
+		return hw_cli_usage_error(cli, "--backtrace needs --format text, json or csv");
 	if (cli->classify && !tj)
 		return hw_cli_usage_error(cli, "--classify needs --format text or json");
 	if (cli->by && (!(HW_FMTS_TABLE & ~HW_FMT_BIT(HW_FMT_KAMAILIO) & HW_FMT_BIT(cli->format)) ||

@@ -84,7 +84,7 @@ struct hw_cli {
 	const char *operand[2]; /* diff A B, report A B */
 	/* content (frags, summary): --hexdump N bytes (0: none), --strings, --classify */
 	uint64_t hexdump;
-	bool strings, classify;
+	bool strings, classify, backtrace;
 	bool watch; /* report --watch: interval and count set */
 };
 
@@ -156,8 +156,9 @@ enum {
 	O_WATCH = 4096, /* report with growth */
 	O_HEXDUMP = 8192,
 	O_STRINGS,
-	O_CLASSIFY, /* content of fragments (frags, summary) */
-	O_BY,	    /* summary --by */
+	O_CLASSIFY,  /* content of fragments (frags, summary) */
+	O_BY,	     /* summary --by */
+	O_BACKTRACE, /* frags: the stored stacks */
 };
 
 #define HW_CLI_MAX_OPTIONS 64 /* hw_noptions at most */

@@ -18,8 +18,8 @@ static int emit(void *arg, const struct hw_frag *f)
 
 	if (m <= 0)
 		return m < 0;
-	if (s->report.hexdump || s->report.show_strings)
-		hw_session_frag_content(s, f);
+	if (s->report.hexdump || s->report.show_strings || s->report.backtrace)
+		hw_session_frag_content(s, c->base.pr, f);
 	hw_fmt_frag(&s->report, c->base.pr, f);
 	return 0;
 }
@@ -39,6 +39,7 @@ void hw_frags_list(const struct hw_cli *cli, struct hw_session *s, bool buckets)
 	s->report.used_only = cli->used_only;
 	s->report.hexdump = cli->hexdump;
 	s->report.show_strings = cli->strings;
+	s->report.backtrace = cli->backtrace;
 	hw_fmt_frags_begin(&s->report);
 	for (size_t i = 0; i < s->report.npools; i++) {
 		struct hw_pool_report *pr = &s->report.pools[i];

@@ -16,16 +16,8 @@ int hw_cmd_summary(struct hw_cli *cli)
 	hw_session_prepare_pools(&s);
 	s.by = cli->by;
 	err = hw_session_walk_summary(&s, cli->classify);
-	for (size_t i = 0; !err && i < s.report.npools; i++) {
-		struct hw_pool_report *pr = &s.report.pools[i];
-		if (!pr->walked)
-			continue;
-		if (!hw_pool_debug(pr->pool) && cli->format != HW_FMT_TEXT)
-			hw_cli_warn("%s pool: allocation sites need a debug build (DBG_SR_MEMORY); "
-				    "this one records none",
-				    pr->pool->name);
-		hw_sites_resolve(&pr->sites, &s.report.strings);
-	}
+	if (!err)
+		hw_session_resolve_sites(&s, cli->format != HW_FMT_TEXT);
 	if (!err)
 		err = hw_session_rows(&s, order, top);
 	if (err) {

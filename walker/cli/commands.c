@@ -28,7 +28,7 @@ const struct hw_command hw_commands[] = {
      .all_format_error = "--all summarises as text or json"},
     {"frags", "the fragment list, with filters",
      "--core FILE [target options] [--pool P] [--format F] [--used|--free] [--from N] [--to N]\n"
-     "                     [--min-size N] [--site TEXT] [--hexdump N] [--strings]",
+     "                     [--min-size N] [--site TEXT] [--hexdump N] [--strings] [--backtrace]",
      OPT_TARGET | OPT_POOL | OPT_FORMAT | OPT_FRAGS | OPT_LIVE | OPT_CONTENT, ALL_FORMATS,
      .run = hw_cmd_frags, .walk_all = hw_cmd_frags_all,
      .all_formats = HW_FMT_BIT(HW_FMT_TEXT) | HW_FMT_BIT(HW_FMT_KAMAILIO),

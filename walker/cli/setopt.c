@@ -186,7 +186,8 @@ static int set_output_option(struct hw_cli *cli, int ch, const char *arg)
 			    cli, "--hexdump takes a byte count from 1 to 1M, not '%s'", arg);
 		break;
 	case O_STRINGS:
-		cli->strings = true;
+	case O_BACKTRACE:
+		*(ch == O_STRINGS ? &cli->strings : &cli->backtrace) = true;
 		break;
 	case O_CLASSIFY:
 		cli->classify = true;
@@ -194,7 +195,8 @@ static int set_output_option(struct hw_cli *cli, int ch, const char *arg)
 	case O_BY:
 		if (!hw_group_by_parse(arg, &cli->by))
 			return hw_cli_usage_error(
-			    cli, "--by takes site, module, file, function or size, not '%s'", arg);
+			    cli, "--by takes site, module, file, function, size, stack, not '%s'",
+			    arg);
 		break;
 	default:
 		return -1;

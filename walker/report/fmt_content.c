@@ -189,3 +189,62 @@ void hw_fmt_classify_total_json(struct hw_report *r, const struct hw_pool_report
 	hw_json_key(&r->json, "content");
 	counts_json(&r->json, hw_classify_total(pr->classify));
 }
+
+void hw_fmt_stack_text(struct hw_report *r, const char *indent)
+{
+	char buf[600];
+
+	if (!r->content.nbt)
+		fprintf(r->out, "%s(no stored stack)\n", indent);
+	for (size_t i = 0; i < r->content.nbt; i++) {
+		hw_bt_frame_text(r->content.bt[i], buf, sizeof(buf));
+		fprintf(r->out, "%s#%zu %s 0x%" PRIx64 "\n", indent, i, buf,
+			r->content.bt[i]->addr);
+	}
+}
+
+void hw_fmt_stack_json(struct hw_report *r)
+{
+	struct hw_json *js = &r->json;
+
+	hw_json_key(js, "backtrace");
+	hw_json_begin_array(js);
+	for (size_t i = 0; i < r->content.nbt; i++) {
+		const struct hw_bt_frame *f = r->content.bt[i];
+		hw_json_begin_object(js);
+		hw_json_key(js, "addr");
+		hw_json_hex(js, f->addr);
+		hw_json_key(js, "symbol");
+		if (f->symbol)
+			hw_json_string(js, f->symbol);
+		else
+			hw_json_null(js);
+		hw_json_key(js, "object");
+		if (f->object)
+			hw_json_string(js, f->object);
+		else
+			hw_json_null(js);
+		hw_json_key(js, "offset");
+		if (f->symbol)
+			hw_json_u64(js, f->offset);
+		else
+			hw_json_null(js);
+		hw_json_end_object(js);
+	}
+	hw_json_end_array(js);
+}
+
+void hw_fmt_stack_csv(struct hw_report *r, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->content.nbt && len + 1 < cap; i++) {
+		if (i)
+			len += (size_t)snprintf(buf + len, cap - len, " < ");
+		if (len + 1 >= cap)
+			break;
+		hw_bt_frame_text(r->content.bt[i], buf + len, cap - len);
+		len += strlen(buf + len);
+	}
+}

@@ -69,6 +69,8 @@ static void groups(struct hw_report *r, enum hw_group_by by)
 {
 	if (by == HW_BY_MODULE)
 		fputs("pool,count,bytes,sites,module\n", r->out);
+	else if (by == HW_BY_STACK)
+		fputs("pool,count,bytes,sites,stack\n", r->out);
 	else
 		fprintf(r->out, "pool,count,bytes,sites,module,%s\n", hw_group_by_name(by));
 	for (size_t i = 0; i < r->npools; i++) {
@@ -79,7 +81,7 @@ static void groups(struct hw_report *r, enum hw_group_by by)
 			const struct hw_group *g = &pr->groups.v[j];
 			fprintf(r->out, "%s,%" PRIu64 ",%" PRIu64 ",%zu,", pr->pool->name, g->count,
 				g->bytes, g->nsites);
-			if (by == HW_BY_MODULE) {
+			if (by == HW_BY_MODULE || by == HW_BY_STACK) {
 				field(r->out, g->key);
 			} else {
 				field(r->out, g->module);
@@ -153,7 +155,20 @@ static void summary(struct hw_report *r)
 
 static void frags_begin(struct hw_report *r)
 {
-	fputs("pool,index,address,frag,size,state,module,file,func,line\n", r->out);
+	fputs(r->backtrace ? "pool,index,address,frag,size,state,module,file,func,line,frames\n"
+			   : "pool,index,address,frag,size,state,module,file,func,line\n",
+	      r->out);
+}
+
+/* frags --backtrace: the frames column, then the line's end. */
+static void frames_field(struct hw_report *r)
+{
+	char buf[HW_BT_MAX * 600];
+
+	hw_fmt_stack_csv(r, buf, sizeof(buf));
+	fputc(',', r->out);
+	field(r->out, buf);
+	fputc('\n', r->out);
 }
 
 /*
@@ -217,7 +232,7 @@ static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 	const char *name = pr->pool->name, *state = hw_report_state(f);
 	size_t nlen = strlen(name);
 
-	if (nlen <= FAST_FIELD_MAX) {
+	if (nlen <= FAST_FIELD_MAX && !r->backtrace) {
 		const char *str[3] = {"", "", ""};
 		size_t len[3] = {0, 0, 0};
 		bool fast = true;
@@ -266,10 +281,14 @@ static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 		field(r->out, hw_strcache_get(&r->strings, f->file));
 		fputc(',', r->out);
 		field(r->out, hw_strcache_get(&r->strings, f->func));
-		fprintf(r->out, ",%" PRIu64 "\n", f->line);
+		fprintf(r->out, ",%" PRIu64, f->line);
 	} else {
-		fputs(",,,\n", r->out);
+		fputs(",,,", r->out);
 	}
+	if (r->backtrace)
+		frames_field(r);
+	else
+		fputc('\n', r->out);
 }
 
 static void nothing_pool(struct hw_report *r, struct hw_pool_report *pr)

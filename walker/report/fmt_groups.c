@@ -85,9 +85,9 @@ void hw_fmt_groups_text(struct hw_report *r, const struct hw_pool_report *pr)
 		size_rows_text(r, pr);
 		return;
 	}
-	if (g->by == HW_BY_MODULE)
+	if (g->by == HW_BY_MODULE || g->by == HW_BY_STACK)
 		fprintf(r->out, "  %8s %10s %6s %6s  %s\n", "count", "bytes", "%", "sites",
-			"module");
+			g->by == HW_BY_STACK ? "first frame outside the allocator" : "module");
 	else
 		fprintf(r->out, "  %8s %10s %6s %6s  %-10s %s\n", "count", "bytes", "%", "sites",
 			"module", what);
@@ -96,7 +96,7 @@ void hw_fmt_groups_text(struct hw_report *r, const struct hw_pool_report *pr)
 		fprintf(r->out, "  %8" PRIu64 " %10s %5.1f%% %6zu  ", x->count,
 			hw_human_size(b1, sizeof(b1), x->bytes),
 			hw_report_pct(x->bytes, pr->sites.bytes), x->nsites);
-		if (g->by == HW_BY_MODULE)
+		if (g->by == HW_BY_MODULE || g->by == HW_BY_STACK)
 			fprintf(r->out, "%s\n", module_text(x->key));
 		else
 			fprintf(r->out, "%-10s %s\n", module_text(x->module), x->key);

@@ -338,6 +338,8 @@ static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 		hw_json_site(js, hw_strcache_get(&r->strings, f->file),
 			     hw_strcache_get(&r->strings, f->func), f->line,
 			     f->mname ? hw_strcache_get(&r->strings, f->mname) : "");
+	if (r->backtrace)
+		hw_fmt_stack_json(r);
 	if (r->hexdump || r->show_strings)
 		hw_fmt_content_json(r, f);
 	hw_json_end_object(js);

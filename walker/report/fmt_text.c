@@ -256,6 +256,8 @@ static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 		fprintf(r->out, " %s: %s(%" PRIu64 ")", hw_strcache_get(&r->strings, f->file),
 			hw_strcache_get(&r->strings, f->func), f->line);
 	fputc('\n', r->out);
+	if (r->backtrace)
+		hw_fmt_stack_text(r, "            ");
 	if (r->hexdump || r->show_strings)
 		hw_fmt_content_text(r, f, "            ");
 }

@@ -46,12 +46,15 @@ static const uint8_t *payload(const struct hw_target *t, uint64_t addr, size_t l
 
 static uint8_t hex_buf[1u << 20], str_buf[HW_STRINGS_MAX];
 
-void hw_session_frag_content(struct hw_session *s, const struct hw_frag *f)
+void hw_session_frag_content(struct hw_session *s, const struct hw_pool_report *pr,
+			     const struct hw_frag *f)
 {
 	struct hw_report *r = &s->report;
 	struct hw_frag_content *c = &r->content;
 
 	memset(c, 0, sizeof(*c));
+	if (r->backtrace)
+		hw_session_frag_stack(s, pr, f);
 	if (r->hexdump) {
 		c->nhex = f->size < r->hexdump ? (size_t)f->size : (size_t)r->hexdump;
 		if (c->nhex > sizeof(hex_buf))
@@ -62,4 +65,28 @@ void hw_session_frag_content(struct hw_session *s, const struct hw_frag *f)
 		c->nstr = f->size < HW_STRINGS_MAX ? (size_t)f->size : HW_STRINGS_MAX;
 		c->str = c->nstr ? payload(s->t, f->user, c->nstr, str_buf) : str_buf;
 	}
+}
+
+bool hw_session_pool_has_stacks(const struct hw_pool_report *pr)
+{
+	const struct hw_allocator *a = pr->pool->alloc;
+
+	return a && a->backtrace_depth && pr->pool->layout && a->backtrace_depth(pr->pool->layout);
+}
+
+void hw_session_frag_stack(struct hw_session *s, const struct hw_pool_report *pr,
+			   const struct hw_frag *f)
+{
+	struct hw_frag_content *c = &s->report.content;
+	uint64_t addrs[HW_BT_MAX];
+	size_t n;
+
+	c->nbt = 0;
+	if (!hw_session_pool_has_stacks(pr))
+		return;
+	if (!s->bt)
+		s->bt = hw_bt_cache_create();
+	n = pr->pool->alloc->backtrace(s->t, pr->pool->layout, f, addrs, HW_BT_MAX);
+	for (size_t i = 0; i < n; i++)
+		c->bt[c->nbt++] = hw_bt_symbolise(s->bt, s->t, addrs[i]);
 }

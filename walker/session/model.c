@@ -17,6 +17,8 @@ void hw_pool_report_deinit(struct hw_pool_report *pr)
 	pr->frag = NULL;
 	hw_classify_destroy(pr->classify);
 	pr->classify = NULL;
+	hw_stack_groups_destroy(pr->stacks);
+	pr->stacks = NULL;
 	if (pr->map) {
 		hw_heapmap_deinit(pr->map);
 		free(pr->map);

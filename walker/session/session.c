@@ -452,5 +452,6 @@ void hw_session_close(struct hw_session *s)
 	if (!s->dw_borrowed)
 		hw_dwarf_close(s->dw);
 	hw_target_destroy(s->t);
+	hw_bt_cache_destroy(s->bt);
 	memset(s, 0, sizeof(*s));
 }

@@ -23,6 +23,12 @@ static int add_used(void *arg, const struct hw_frag *f)
 	/* --classify: what the fragment holds, counted under its site */
 	if (!c->err && c->base.pr->classify)
 		c->err = hw_classify_add(c->base.pr->classify, c->base.s->t, f);
+	/* --by stack: the fragment's stored stack, counted under its key frame */
+	if (!c->err && c->base.pr->stacks) {
+		hw_session_frag_stack(c->base.s, c->base.pr, f);
+		c->err = hw_stack_groups_add(c->base.pr->stacks, f, c->base.s->report.content.bt,
+					     c->base.s->report.content.nbt);
+	}
 	return c->err != NULL;
 }
 
@@ -36,7 +42,7 @@ static void *summary_fork(struct hw_walk_ctx *ctx)
 {
 	struct summary_half *h;
 
-	if (ctx->pr->classify) /* --classify keeps to one thread */
+	if (ctx->pr->classify || ctx->pr->stacks) /* --classify, --by stack: one thread */
 		return NULL;
 	h = calloc(1, sizeof(*h));
 	if (!h)
@@ -96,9 +102,34 @@ struct hw_error *hw_session_walk_summary(struct hw_session *s, bool classify)
 		hw_classify_set_heap(pr->classify, pr->hdr.block,
 				     hw_pool_heap_end(pr->pool, &pr->hdr));
 	}
+	for (size_t i = 0; s->by == HW_BY_STACK && i < s->report.npools; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
+		if (!pr->walked)
+			continue;
+		if ((err = hw_stack_groups_create(&pr->stacks)))
+			return err;
+		if (!hw_session_pool_has_stacks(pr) && s->warn)
+			s->warn("%s pool: this build stores no stacks (Kamailio master built with "
+				"MEMDBG_BACKTRACE=1 does): all is under \"(no stored stack)\"",
+				pr->pool->name);
+	}
 	hw_session_want_sizes(s);
 	hw_session_walk_split(s, &summary_split, &ctx.base);
 	return ctx.err;
+}
+
+void hw_session_resolve_sites(struct hw_session *s, bool warn_nodebug)
+{
+	for (size_t i = 0; i < s->report.npools; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
+		if (!pr->walked)
+			continue;
+		if (!hw_pool_debug(pr->pool) && warn_nodebug && s->warn)
+			s->warn("%s pool: allocation sites need a debug build (DBG_SR_MEMORY); "
+				"this one records none",
+				pr->pool->name);
+		hw_sites_resolve(&pr->sites, &s->report.strings);
+	}
 }
 
 struct hw_error *hw_session_rows(struct hw_session *s, enum hw_site_order order, uint64_t top)
@@ -106,6 +137,11 @@ struct hw_error *hw_session_rows(struct hw_session *s, enum hw_site_order order,
 	for (size_t i = 0; i < s->report.npools; i++) {
 		struct hw_pool_report *pr = &s->report.pools[i];
 		struct hw_error *err = hw_groups_make(&pr->groups, &pr->sites, s->by, order, top);
+		if (!err && pr->stacks) {
+			err = hw_stack_groups_rows(pr->stacks, &pr->groups.v, &pr->groups.n);
+			if (!err)
+				hw_groups_order(&pr->groups, order, top);
+		}
 		if (err)
 			return err;
 		if (!pr->walked)
