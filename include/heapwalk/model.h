@@ -78,6 +78,7 @@ struct hw_frag_content {
 	/* frags --backtrace, addr: the stored stack, symbolised (hw_session_frag_stack) */
 	const struct hw_bt_frame *bt[HW_BT_MAX];
 	size_t nbt;
+	bool has_bt; /* the pool's fragments store stacks (nbt may still be 0) */
 };
 
 /* Bytes --strings looks at in one payload. */

@@ -295,6 +295,8 @@ void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
 				hw_json_i64(js, (int64_t)loc->offset);
 			}
 			where_json(r, pr, loc);
+			if (loc->kind == HW_LOC_FRAG && r->content.has_bt)
+				hw_fmt_stack_json(r);
 		} else {
 			hw_json_key(js, "location");
 			hw_json_string(js, "none");
@@ -342,6 +344,11 @@ void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
 		else
 			fputs("  site:      not recorded (allocation sites need a debug build)\n",
 			      r->out);
+		if (r->content.has_bt) {
+			fprintf(r->out, "  stack:     %s\n",
+				b->used ? "where allocated" : "where freed");
+			hw_fmt_stack_text(r, "    ");
+		}
 	} else if (loc->kind == HW_LOC_GAP) {
 		fprintf(r->out,
 			"  damaged:   0x%" PRIx64 "-0x%" PRIx64

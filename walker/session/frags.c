@@ -82,7 +82,7 @@ void hw_session_frag_stack(struct hw_session *s, const struct hw_pool_report *pr
 	size_t n;
 
 	c->nbt = 0;
-	if (!hw_session_pool_has_stacks(pr))
+	if (!(c->has_bt = hw_session_pool_has_stacks(pr)))
 		return;
 	if (!s->bt)
 		s->bt = hw_bt_cache_create();

@@ -95,6 +95,9 @@ struct hw_error *hw_session_locate(struct hw_session *s, uint64_t a, struct hw_l
 		if (err)
 			return hw_error_context(err, "%s pool", pr->pool->name);
 		*ret = pr;
+		if (loc->kind ==
+		    HW_LOC_FRAG) /* the fragment's stored stack, if the build keeps one */
+			hw_session_frag_stack(s, pr, &(struct hw_frag){.addr = loc->frag.addr});
 		break;
 	}
 	return NULL;
