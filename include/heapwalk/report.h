@@ -176,6 +176,8 @@ void hw_json_sites(struct hw_json *js, const struct hw_pool_report *pr);
 void hw_fmt_groups_text(struct hw_report *r, const struct hw_pool_report *pr);
 void hw_json_groups(struct hw_json *js, const struct hw_pool_report *pr);
 const char *hw_report_state(const struct hw_frag *f); /* "used" / "free" */
+/* info: for the shm pool of a Kamailio master build, where its TLS memory is instead; else NULL. */
+const char *hw_report_tls_note(const struct hw_report *r, const struct hw_pool_report *pr);
 /* Percent of @part in @whole, 0 when whole is 0. */
 double hw_report_pct(uint64_t part, uint64_t whole);
 

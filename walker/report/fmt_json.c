@@ -230,6 +230,7 @@ static void info(struct hw_report *r)
 			hw_json_key(js, "sites_resolvable");
 			hw_json_bool(js, lf.debug && !pr->pool->no_strings);
 		}
+		hw_json_opt_string(js, "tls", hw_report_tls_note(r, pr));
 		hw_json_end_object(js);
 	}
 	tail(r);

@@ -129,6 +129,8 @@ static void info(struct hw_report *r)
 				      "without the executable\n",
 				      r->out);
 		}
+		if (hw_report_tls_note(r, pr))
+			fprintf(r->out, "  tls:       %s\n", hw_report_tls_note(r, pr));
 		if (p->evidence[0])
 			fprintf(r->out, "  evidence:  %s\n", p->evidence);
 		if (p->problem)

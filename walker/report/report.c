@@ -130,6 +130,21 @@ void hw_report_print(struct hw_report *r, const void *model)
 		o->print(r, model);
 }
 
+const char *hw_report_tls_note(const struct hw_report *r, const struct hw_pool_report *pr)
+{
+	struct hw_layout_facts lf;
+	const struct hw_instance *in = r->inst;
+	bool master = in && (in->major > 6 || (in->major == 6 && in->minor >= 2));
+
+	if (pr->pool->kind != HW_POOL_SHM)
+		return NULL;
+	if (!master && hw_pool_layout_facts(pr->pool, &lf))
+		master = !strncmp(lf.era, "master", 6);
+	return master ? "Kamailio master keeps TLS/OpenSSL memory in glibc malloc, not in shm: "
+			"look for it with heaptrack or valgrind"
+		      : NULL;
+}
+
 const char *hw_report_state(const struct hw_frag *f)
 {
 	return f->used ? "used" : "free";
