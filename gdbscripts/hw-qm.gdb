@@ -26,6 +26,8 @@ define hw-internal dwarf-qm
   set $hw_qm_f_check = -1
   set $hw_qm_e_check1 = -1
   set $hw_qm_e_check2 = -1
+  set $hw_qm_f_backtrace = -1
+  set $hw_qm_bt_depth = 0
   if $hw_qm_debug
     set $hw_qm_f_file = (int)&((struct qm_frag *)0)->file
     set $hw_qm_f_func = (int)&((struct qm_frag *)0)->func
@@ -36,6 +38,11 @@ define hw-internal dwarf-qm
     # mname arrived in 4.4, which made the header 7 words or more
     if $hw_qm_frag_size >= 7 * $hw_qm_word
       set $hw_qm_f_mname = (int)&((struct qm_frag *)0)->mname
+    end
+    # master with MEMDBG_BACKTRACE: backtrace[9] makes the header 16 words
+    if $hw_qm_frag_size == 16 * $hw_qm_word
+      set $hw_qm_f_backtrace = (int)&((struct qm_frag *)0)->backtrace
+      set $hw_qm_bt_depth = (int)(sizeof(((struct qm_frag *)0)->backtrace) / $hw_qm_word)
     end
   end
   set $hw_qm_e_size = (int)&((struct qm_frag_end *)0)->size
@@ -337,9 +344,36 @@ define hw-internal qm-show
   else
     printf ", no trailer inside the heap\n"
   end
+  hw-internal qm-stack
 end
 document hw-internal qm-show
 (internal) Describe the q_malloc fragment at $hw_sf (index $hw_si) in full.
+end
+
+# hw-internal qm-stack: the return addresses a master build with
+# MEMDBG_BACKTRACE stored in the fragment at $hw_sf (innermost first, up to
+# the first 0), as gdb symbolises them; nothing for other builds.
+define hw-internal qm-stack
+  if $hw_qm_f_backtrace >= 0 && $hw_lfe - $hw_sf >= $hw_qm_frag_size
+    if $hw_sused
+      printf "    stack (where allocated):"
+    else
+      printf "    stack (where freed):"
+    end
+    set $hw_bi = 0
+    while $hw_bi < $hw_qm_bt_depth && *(unsigned long *)($hw_sf + $hw_qm_f_backtrace + $hw_bi * $hw_qm_word) != 0
+      printf "\n      #%d ", $hw_bi
+      output/a *(void **)($hw_sf + $hw_qm_f_backtrace + $hw_bi * $hw_qm_word)
+      set $hw_bi = $hw_bi + 1
+    end
+    if $hw_bi == 0
+      printf " none stored"
+    end
+    printf "\n"
+  end
+end
+document hw-internal qm-stack
+(internal) The stack stored in the q_malloc fragment at $hw_sf (master, MEMDBG_BACKTRACE).
 end
 
 define hw-internal qm-check
