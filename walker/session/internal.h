@@ -18,6 +18,11 @@
 
 /* Before a walk by site: each pool keeps its sites' size histograms when s->by is size. */
 void hw_session_want_sizes(struct hw_session *s);
+/* --by stack: each walked pool's stack groups (before the walk; warns of pools without stacks). */
+struct hw_error *hw_session_want_stacks(struct hw_session *s);
+/* --by stack: used fragment @f of @pr counted under its stack's key frame. */
+struct hw_error *hw_session_stack_add(struct hw_session *s, struct hw_pool_report *pr,
+				      const struct hw_frag *f);
 /*
  * The fragmentation figures (pr->frag) of a walk that counts them with
  * hw_frag_stats_add: begun for every walked pool without, finished after.

@@ -24,11 +24,8 @@ static int add_used(void *arg, const struct hw_frag *f)
 	if (!c->err && c->base.pr->classify)
 		c->err = hw_classify_add(c->base.pr->classify, c->base.s->t, f);
 	/* --by stack: the fragment's stored stack, counted under its key frame */
-	if (!c->err && c->base.pr->stacks) {
-		hw_session_frag_stack(c->base.s, c->base.pr, f);
-		c->err = hw_stack_groups_add(c->base.pr->stacks, f, c->base.s->report.content.bt,
-					     c->base.s->report.content.nbt);
-	}
+	if (!c->err && c->base.pr->stacks)
+		c->err = hw_session_stack_add(c->base.s, c->base.pr, f);
 	return c->err != NULL;
 }
 
@@ -80,6 +77,31 @@ static void summary_join(struct hw_walk_ctx *ctx, void *half)
 static const struct hw_split_ops summary_split = {
     .fn = add_used, .fork = summary_fork, .join = summary_join, .drop = summary_drop};
 
+struct hw_error *hw_session_want_stacks(struct hw_session *s)
+{
+	struct hw_error *err;
+
+	for (size_t i = 0; s->by == HW_BY_STACK && i < s->report.npools; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
+		if (!pr->walked || pr->stacks)
+			continue;
+		if ((err = hw_stack_groups_create(&pr->stacks)))
+			return err;
+		if (!hw_session_pool_has_stacks(pr) && s->warn)
+			s->warn("%s pool: this build stores no stacks (Kamailio master built with "
+				"MEMDBG_BACKTRACE=1 does): all is under \"(no stored stack)\"",
+				pr->pool->name);
+	}
+	return NULL;
+}
+
+struct hw_error *hw_session_stack_add(struct hw_session *s, struct hw_pool_report *pr,
+				      const struct hw_frag *f)
+{
+	hw_session_frag_stack(s, pr, f);
+	return hw_stack_groups_add(pr->stacks, f, s->report.content.bt, s->report.content.nbt);
+}
+
 /* --by size: the prepared pools keep their sites' size histograms (before the walk). */
 void hw_session_want_sizes(struct hw_session *s)
 {
@@ -102,17 +124,8 @@ struct hw_error *hw_session_walk_summary(struct hw_session *s, bool classify)
 		hw_classify_set_heap(pr->classify, pr->hdr.block,
 				     hw_pool_heap_end(pr->pool, &pr->hdr));
 	}
-	for (size_t i = 0; s->by == HW_BY_STACK && i < s->report.npools; i++) {
-		struct hw_pool_report *pr = &s->report.pools[i];
-		if (!pr->walked)
-			continue;
-		if ((err = hw_stack_groups_create(&pr->stacks)))
-			return err;
-		if (!hw_session_pool_has_stacks(pr) && s->warn)
-			s->warn("%s pool: this build stores no stacks (Kamailio master built with "
-				"MEMDBG_BACKTRACE=1 does): all is under \"(no stored stack)\"",
-				pr->pool->name);
-	}
+	if ((err = hw_session_want_stacks(s)))
+		return err;
 	hw_session_want_sizes(s);
 	hw_session_walk_split(s, &summary_split, &ctx.base);
 	return ctx.err;

@@ -104,6 +104,8 @@ static int add_used(void *arg, const struct hw_frag *f)
 	if (!f->used)
 		return 0;
 	c->err = hw_sites_add(&c->base.pr->sites, f);
+	if (!c->err && c->base.pr->stacks)
+		c->err = hw_session_stack_add(c->base.s, c->base.pr, f);
 	return c->err != NULL;
 }
 
@@ -111,9 +113,11 @@ bool hw_session_walk_sites(struct hw_session *s)
 {
 	struct sites_ctx ctx = {.base = {.s = s}};
 
+	ctx.err = hw_session_want_stacks(s);
 	hw_session_frag_begin(s);
 	hw_session_want_sizes(s);
-	hw_session_walk(s, add_used, &ctx.base);
+	if (!ctx.err)
+		hw_session_walk(s, add_used, &ctx.base);
 	hw_session_frag_end(s);
 	if (ctx.err) {
 		SESSION_WARN(s, "%s", ctx.err->message);
