@@ -275,10 +275,12 @@ void hw_json_sites(struct hw_json *js, const struct hw_pool_report *pr)
 {
 	bool debug = hw_pool_debug(pr->pool);
 
-	if (pr->groups.by != HW_BY_SITE) {
+	if (pr->groups.by != HW_BY_SITE && pr->groups.by != HW_BY_SIZE) {
 		hw_json_groups(js, pr);
 		return;
 	}
+	if (pr->groups.by == HW_BY_SIZE) /* the sites, each with its size histogram */
+		hw_json_groups_head(js, pr);
 	hw_json_key(js, "sites_available");
 	hw_json_bool(js, debug);
 	hw_json_key(js, "sites_total");
@@ -288,6 +290,8 @@ void hw_json_sites(struct hw_json *js, const struct hw_pool_report *pr)
 	for (size_t j = 0; debug && j < pr->nrows; j++) {
 		hw_json_begin_object(js);
 		hw_json_site_row(js, pr->rows[j]);
+		if (pr->groups.by == HW_BY_SIZE)
+			hw_json_size_hist(js, pr->rows[j]->hist);
 		hw_fmt_classify_json(js, pr, pr->rows[j]);
 		hw_json_end_object(js);
 	}
