@@ -90,6 +90,22 @@ void hw_fmt_json_head(struct hw_report *r)
 	hw_json_opt_i64(js, "process_no", in->has_process_no, in->process_no);
 	hw_json_opt_string(js, "process_desc", in->has_pt ? in->pt_desc : NULL);
 	hw_json_opt_string(js, "debuginfo", r->debuginfo_path);
+	if (r->system_pkg) {
+		/* a pool asked for that heapwalk has nothing to walk in */
+		hw_json_key(js, "system_pools");
+		hw_json_begin_array(js);
+		hw_json_begin_object(js);
+		hw_json_key(js, "pool");
+		hw_json_string(js, r->system_pkg->name);
+		hw_json_key(js, "allocator");
+		hw_json_string(js, "system");
+		hw_json_key(js, "note");
+		hw_json_string(js, HW_POOL_SYSTEM_TEXT);
+		hw_json_key(js, "evidence");
+		hw_json_string(js, r->system_pkg->evidence);
+		hw_json_end_object(js);
+		hw_json_end_array(js);
+	}
 	hw_json_end_object(js);
 }
 
