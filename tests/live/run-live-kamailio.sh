@@ -54,10 +54,7 @@ cleanup() {
 	if [ -n "$KPID" ]; then
 		# nothing may stay stopped by a failed step
 		for p in $(pgrep -P "$KPID") "$KPID"; do kill -CONT "$p" 2>/dev/null; done
-		kill -TERM "$KPID" 2>/dev/null
-		for _ in $(seq 150); do kill -0 "$KPID" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$KPID" 2>/dev/null && kill -KILL "$KPID" 2>/dev/null
-		wait "$KPID" 2>/dev/null
+		kamailio_stop
 	fi
 	if [ "${KEEP_TMP:-0}" = 1 ]; then log "kept $RUN"; else rm -rf "$RUN"; fi
 }
