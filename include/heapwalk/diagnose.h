@@ -70,7 +70,8 @@ struct hw_diag_input {
 	const char *settled_site;  /* the one of them that grew most (may be NULL) */
 	const char *settled_trend; /* its trend: "levelling off" or "turning over" */
 	double settled_kept;	   /* its share of fragments still there (< 0: unknown) */
-	double dominant_kept;	   /* the dominant site's share still there (< 0: unknown) */
+	bool dominant_kept_known;  /* a series tracked the dominant site's fragments: */
+	double dominant_kept;	   /* its share of them still there at the end */
 	/* one snapshot: what holds the most of the used memory, if the sites were walked */
 	const char *dominant_site; /* "module: file: func(line)" (NULL: unknown) */
 	uint64_t dominant_bytes, dominant_frags;

@@ -31,6 +31,7 @@ struct hw_inst_opts {
 	int pid;	  /* live: a process of the instance; in @file: the one (0: the first) */
 	bool all;	  /* every process of the instance (else @pid's, or the file's first) */
 	bool quiet;	  /* no line on how long the processes were stopped */
+	bool system_said; /* pkg on the system allocator said already (an earlier sample) */
 	struct hw_snapshot_opts snap; /* live: no_stop, hold_ms (the rest is set here) */
 };
 

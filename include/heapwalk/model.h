@@ -96,6 +96,8 @@ struct hw_report {
 	const char *debuginfo_problem; /* why none, NULL if not looked for or found */
 	struct hw_pool_report pools[HW_POOL_KIND_COUNT];
 	size_t npools;
+	/* the pkg pool asked for, served by the system allocator (not in pools); NULL if none */
+	const struct hw_pool *system_pkg;
 	struct hw_strcache strings;
 	/* frags streaming state */
 	struct hw_json json;

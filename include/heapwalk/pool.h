@@ -44,7 +44,15 @@ struct hw_pool {
 	char *problem;	      /* why not usable (owned), NULL if usable */
 	char evidence[768];   /* '; '-separated reasons for manager and layout */
 	bool no_strings;      /* no executable: site strings cannot be resolved */
+	/* pkg only: Kamailio built without PKG_MALLOC serves pkg_malloc with the C library's
+	 * malloc; nothing to walk, and no failure (not usable, problem HW_POOL_SYSTEM_TEXT) */
+	bool system_alloc;
 };
+
+/* What heapwalk says of a pkg pool on the system allocator, everywhere. */
+#define HW_POOL_SYSTEM_TEXT                                                                        \
+	"pkg uses the system allocator (Kamailio built without PKG_MALLOC): use valgrind or "      \
+	"heaptrack for it"
 
 /* What the binary says about itself, all optional (empty / false when unknown). */
 struct hw_instance {
@@ -71,7 +79,8 @@ struct hw_discover_opts {
 
 /*
  * Read the instance description and locate both pools. A pool that cannot
- * be walked is still returned, with usable=false and a problem text. Fails
+ * be walked is still returned, with usable=false and a problem text; a pkg
+ * pool on the system allocator with system_alloc, which is no failure. Fails
  * (HW_ERR_LOOKUP) only when the target shows no sign of Kamailio at all
  * (none of _pkg_root, _shm_root, mem_block, shm_block). The caller owns
  * the pools' problem strings (hw_pool_deinit).

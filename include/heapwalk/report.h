@@ -175,6 +175,10 @@ void hw_json_sites(struct hw_json *js, const struct hw_pool_report *pr);
  */
 void hw_fmt_groups_text(struct hw_report *r, const struct hw_pool_report *pr);
 void hw_json_groups(struct hw_json *js, const struct hw_pool_report *pr);
+/* summary --by size: the members before its sites ("by", used totals), and one site's "sizes". */
+void hw_json_groups_head(struct hw_json *js, const struct hw_pool_report *pr);
+struct hw_size_hist;
+void hw_json_size_hist(struct hw_json *js, const struct hw_size_hist *h);
 const char *hw_report_state(const struct hw_frag *f); /* "used" / "free" */
 /* info: for the shm pool of a Kamailio master build, where its TLS memory is instead; else NULL. */
 const char *hw_report_tls_note(const struct hw_report *r, const struct hw_pool_report *pr);

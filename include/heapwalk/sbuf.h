@@ -70,4 +70,13 @@ bool hw_parse_seconds(const char *s, double *ret, char **end);
 /* A hash of the NUL-terminated @s for hash tables (FNV-1a, 64 bits). */
 uint64_t hw_str_hash(const char *s);
 
+/*
+ * The last pid of a /proc status NSpid: line, @p just after "NSpid:": the
+ * pid in the process's own namespace when it lives in another one than
+ * /proc's (a container), else 0. At most 32 levels, as the kernel nests them.
+ */
+int hw_parse_nspid(const char *p);
+/* The value of hex digit @c, -1 if it is none. */
+int hw_hexval(char c);
+
 #endif

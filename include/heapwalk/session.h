@@ -55,6 +55,7 @@ struct hw_session {
 	struct hw_report report;
 	bool dw_borrowed;	      /* dw belongs to someone else (an instance shares one) */
 	bool no_progress;	      /* no progress line (the command streams to the terminal) */
+	bool system_said;	      /* pkg on the system allocator said by another process */
 	enum hw_group_by by;	      /* summary --by: walks by site keep sizes, rows are grouped */
 	struct hw_free_job *free_job; /* hw_session_walk_free_start's work, NULL if none */
 	hw_session_say_fn warn, trace;

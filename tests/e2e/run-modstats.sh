@@ -60,12 +60,7 @@ command -v "$PYTHON" >/dev/null || skip "python3 not installed"
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/hw-modstats.XXXXXX") || exit 1
 KPID=""
 cleanup() {
-	if [ -n "$KPID" ]; then
-		kill -TERM "$KPID" 2>/dev/null
-		for _ in $(seq 150); do kill -0 "$KPID" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$KPID" 2>/dev/null && kill -KILL "$KPID" 2>/dev/null
-		wait "$KPID" 2>/dev/null
-	fi
+	kamailio_stop
 	if [ "${KEEP_TMP:-0}" = 1 ]; then log "kept $RUN"; else rm -rf "$RUN"; fi
 }
 trap cleanup EXIT

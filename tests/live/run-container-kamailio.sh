@@ -200,41 +200,7 @@ fi
 
 # ---- 2. stats --all: every pt[] process, by the container's pids -----------------------
 check_all() { # ALL.JSON
-	"$PYTHON" - "$1" "$NSPIDS" "$PIDS" "$KPID" <<'EOF'
-import json, sys
-d = json.load(open(sys.argv[1]))
-nspids = sorted(int(x) for x in sys.argv[2].split())
-pids = sorted(int(x) for x in sys.argv[3].split())
-main = int(sys.argv[4])
-inst, procs = d["instance"], d["processes"]
-errs = []
-if sorted(p["pid"] for p in procs) != pids:
-    errs.append("host pids %s, expected %s" % (sorted(p["pid"] for p in procs), pids))
-if sorted(p.get("ns_pid", 0) for p in procs) != nspids:
-    errs.append("ns_pids %s, core.psx %s" % (sorted(p.get("ns_pid", 0) for p in procs), nspids))
-if [p.get("ns_pid") for p in procs if p["pid"] == main] != [1]:
-    errs.append("the main process is not 1 in its namespace")
-if inst["process_count"] != len(nspids) or inst["pt_entries"] != len(nspids) or inst["pt_missing"]:
-    errs.append("pt: count %s entries %s missing %s" % (inst["process_count"], inst["pt_entries"], inst["pt_missing"]))
-shm = 0
-for p in procs:
-    if not p["in_pt"] or not p["desc"]:
-        errs.append("pid %d not labelled from pt[]" % p["pid"])
-    for pl in p["pools"]:
-        if not pl["walked"] or not pl["walk_complete"] or pl["findings_total"]:
-            errs.append("pid %d %s: walk %s, %s findings" % (p["pid"], pl["pool"], pl.get("walk_complete"), pl.get("findings_total")))
-        elif pl["used"] != pl["used_bytes_walked"] or pl["heap_size"] - pl["real_used"] != pl["free_bytes_walked"]:
-            errs.append("pid %d %s: header used %d, walked %d" % (p["pid"], pl["pool"], pl["used"], pl["used_bytes_walked"]))
-        shm += pl["pool"] == "shm"
-    if len([pl for pl in p["pools"] if pl["pool"] == "pkg"]) != 1:
-        errs.append("pid %d: no pkg pool" % p["pid"])
-if shm != 1:
-    errs.append("%d shm pools" % shm)
-print(" ".join("%d=%d" % (p["pid"], p.get("ns_pid", 0)) for p in procs))
-for e in errs:
-    print("ERROR", e)
-sys.exit(1 if errs else 0)
-EOF
+	"$PYTHON" "$HERE/check_all.py" "$1" "$PIDS" --nspids "$NSPIDS" --main "$KPID"
 }
 if "$HW" stats --pid "$KPID" --all --format json >"$RUN/all.json" 2>"$RUN/all.err"; then
 	if check_all "$RUN/all.json" >"$RUN/check.out"; then

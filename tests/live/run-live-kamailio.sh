@@ -54,10 +54,7 @@ cleanup() {
 	if [ -n "$KPID" ]; then
 		# nothing may stay stopped by a failed step
 		for p in $(pgrep -P "$KPID") "$KPID"; do kill -CONT "$p" 2>/dev/null; done
-		kill -TERM "$KPID" 2>/dev/null
-		for _ in $(seq 150); do kill -0 "$KPID" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$KPID" 2>/dev/null && kill -KILL "$KPID" 2>/dev/null
-		wait "$KPID" 2>/dev/null
+		kamailio_stop
 	fi
 	if [ "${KEEP_TMP:-0}" = 1 ]; then log "kept $RUN"; else rm -rf "$RUN"; fi
 }
@@ -98,41 +95,7 @@ fi
 
 # ---- 1. stats --all: every pt[] process, consistent pkg walks, stop times -----------------
 check_all() { # ALL.JSON: coverage and consistency; prints the stop figures
-	"$PYTHON" - "$1" "$PIDS" <<'EOF'
-import json, sys
-d = json.load(open(sys.argv[1]))
-pids = sorted(int(x) for x in sys.argv[2].split())
-inst, procs = d["instance"], d["processes"]
-errs = []
-if sorted(p["pid"] for p in procs) != pids:
-    errs.append("processes %s, core.psx %s" % (sorted(p["pid"] for p in procs), pids))
-if inst["process_count"] != len(pids) or inst["pt_entries"] != len(pids) or inst["pt_missing"]:
-    errs.append("pt: count %s entries %s missing %s" % (inst["process_count"], inst["pt_entries"], inst["pt_missing"]))
-shm = 0
-for p in procs:
-    if not p["in_pt"] or not p["desc"]:
-        errs.append("pid %d not labelled from pt[]" % p["pid"])
-    for pl in p["pools"]:
-        if not pl["walked"] or not pl["walk_complete"] or pl["findings_total"]:
-            errs.append("pid %d %s: walk %s, %s findings" % (p["pid"], pl["pool"], pl.get("walk_complete"), pl.get("findings_total")))
-        elif pl["used"] != pl["used_bytes_walked"] or pl["heap_size"] - pl["real_used"] != pl["free_bytes_walked"]:
-            errs.append("pid %d %s: header used %d, walked %d" % (p["pid"], pl["pool"], pl["used"], pl["used_bytes_walked"]))
-        shm += pl["pool"] == "shm"
-    if len([pl for pl in p["pools"] if pl["pool"] == "pkg"]) != 1:
-        errs.append("pid %d: no pkg pool" % p["pid"])
-    # the pause is reported (a figure: bench/run measures it), and what was
-    # copied while the process was held
-    if not isinstance(p.get("stop_ms"), (int, float)) or p["stop_ms"] < 0:
-        errs.append("pid %d: no stop time (%r)" % (p["pid"], p.get("stop_ms")))
-    if not isinstance(p.get("copied_while_stopped"), int) or p["copied_while_stopped"] <= 0:
-        errs.append("pid %d: copied_while_stopped %r" % (p["pid"], p.get("copied_while_stopped")))
-if shm != 1:
-    errs.append("%d shm pools" % shm)
-print("stop ms per process:", " ".join("%d:%.2f/%.2f MiB" % (p["pid"], p["stop_ms"], p["copied_while_stopped"] / 1048576) for p in procs))
-for e in errs:
-    print("ERROR", e)
-sys.exit(1 if errs else 0)
-EOF
+	"$PYTHON" "$HERE/check_all.py" "$1" "$PIDS" --stops
 }
 if "$HW" stats --pid "$KPID" --all --format json >"$RUN/all.json" 2>"$RUN/all.err"; then
 	if check_all "$RUN/all.json" >"$RUN/check.out"; then

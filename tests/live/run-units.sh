@@ -14,23 +14,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 command -v python3 >/dev/null || skip "python3 not installed"
 
-# wait_grown N: until the fixture says it has grown N leaks in all
-wait_grown() {
-	local _
-	for _ in $(seq 250); do
-		[ "$(cat "$FX_OUT/grown" 2>/dev/null || echo 0)" -ge "$1" ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
-
-start_fixture "$FX" --seed 1 --leak 200 --grow-on-signal 50
+start_growing_fixture "$FX"
 P=$FX_PID
-if ! "$HW" stats --pid "$P" --pool pkg >/dev/null 2>"$TMP/probe.err"; then
-	grep -qi 'not permitted\|already traced' "$TMP/probe.err" &&
-		skip "heapwalk may not trace processes here: $(cat "$TMP/probe.err")"
-	die "stats --pid failed: $(cat "$TMP/probe.err")"
-fi
 
 "$HW" snapshot --pid "$P" --all -o "$TMP/a.core" >/dev/null 2>&1 || die "snapshot a failed"
 g0=$(cat "$FX_OUT/grown" 2>/dev/null || echo 0)

@@ -52,24 +52,9 @@ print(0, 0)
 EOF
 }
 
-# wait_grown N: until the fixture says it has grown N leaks in all
-wait_grown() {
-	local _
-	for _ in $(seq 250); do
-		[ "$(cat "$FX_OUT/grown" 2>/dev/null || echo 0)" -ge "$1" ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
-
 SITE=ht_cell_pkg_copy
-start_fixture "$FX" --seed 1 --leak 200 --grow-on-signal 50
+start_growing_fixture "$FX"
 P=$FX_PID
-if ! "$HW" stats --pid "$P" --pool pkg >/dev/null 2>"$TMP/probe.err"; then
-	grep -qi 'not permitted\|already traced' "$TMP/probe.err" &&
-		skip "heapwalk may not trace processes here: $(cat "$TMP/probe.err")"
-	die "stats --pid failed: $(cat "$TMP/probe.err")"
-fi
 
 # ---- 1. the instance, live and from a snapshot file ---------------------------------
 rc=0

@@ -536,6 +536,39 @@ static void recognise(const struct hw_target *t, struct hw_dwarf *dw,
 	choose_profile(t, inst, p, mgr);
 }
 
+/*
+ * Built without PKG_MALLOC (Kamailio's valgrind route), pkg_malloc is the C
+ * library's malloc. The flags string then names the managers compiled for
+ * shm but not PKG_MALLOC; 4.4+ still fills _pkg_root with a pool that
+ * nothing allocates from. A flags string naming no manager at all (cut
+ * short, or not Kamailio's) proves nothing.
+ */
+static bool pkg_on_system(const struct hw_instance *inst)
+{
+	static const char *const managers[] = {"Q_MALLOC", "F_MALLOC", "TLSF_MALLOC"};
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof(managers) / sizeof(managers[0]); i++)
+		if (strstr(inst->flags, managers[i]))
+			any = true;
+	return any && !strstr(inst->flags, "PKG_MALLOC");
+}
+
+static void on_system_allocator(struct hw_pool *p)
+{
+	/* the reason it has no layout, for 'layout'; the session walks no such pool */
+	free(p->problem);
+	p->problem = strdup(HW_POOL_SYSTEM_TEXT);
+	p->usable = false;
+	p->alloc = NULL;
+	p->system_alloc = true;
+	snprintf(p->manager, sizeof(p->manager), "system");
+	note(p, "the compile flags name no PKG_MALLOC: pkg_malloc is the C library's malloc");
+	if (p->block)
+		note(p, "the block at 0x%" PRIx64 " in %s is a pool pkg_malloc never uses",
+		     p->block, p->root_symbol);
+}
+
 struct hw_error *hw_pools_discover(const struct hw_target *t, struct hw_dwarf *dw,
 				   const struct hw_discover_opts *opts, struct hw_instance *inst,
 				   struct hw_pool pools[HW_POOL_KIND_COUNT])
@@ -583,6 +616,10 @@ struct hw_error *hw_pools_discover(const struct hw_target *t, struct hw_dwarf *d
 			struct hw_pool *p = &pools[k];
 			struct root_evidence ev;
 			find_root(t, p, &kamailio, &ev);
+			if (k == HW_POOL_PKG && pkg_on_system(inst)) {
+				on_system_allocator(p);
+				continue;
+			}
 			if (p->problem)
 				continue;
 			recognise(t, dw, opts, inst, d, p, &ev);

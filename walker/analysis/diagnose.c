@@ -218,7 +218,7 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 		return;
 	}
 	if (full && (!in->have_growth || !in->growing_sites) && accumulates(in, used) &&
-	    (in->dominant_kept < 0 || in->dominant_kept >= HW_GROWTH_KEPT)) {
+	    (!in->dominant_kept_known || in->dominant_kept >= HW_GROWTH_KEPT)) {
 		out->verdict = HW_VERDICT_LEAK;
 		hw_human_size(b2, sizeof(b2), in->dominant_bytes);
 		snprintf(out->headline, sizeof(out->headline),
@@ -234,7 +234,7 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 			evidence(out, "module %s holds %s (%.0f%% of the used memory)",
 				 in->dominant_module, b2, pct(in->dominant_module_bytes, used));
 		}
-		if (in->have_growth && in->dominant_kept >= 0)
+		if (in->have_growth && in->dominant_kept_known)
 			evidence(
 			    out,
 			    "its fragments stay: %.0f%% of those of the first snapshot "
@@ -313,7 +313,6 @@ void hw_diag_series(const struct hw_watch_store *st, const char *pool, int pid,
 	char name[400];
 
 	in->have_growth = true;
-	in->dominant_kept = -1;
 	in->growth_seconds = seconds;
 	in->settled_kept = -1;
 	for (size_t k = 0; k < st->n; k++) {
@@ -324,8 +323,10 @@ void hw_diag_series(const struct hw_watch_store *st, const char *pool, int pid,
 			continue;
 		last = st->nsamples ? st->nsamples - 1 : 0;
 		if (in->dominant_site &&
-		    !strcmp(series_name(w, name, sizeof(name)), in->dominant_site))
+		    !strcmp(series_name(w, name, sizeof(name)), in->dominant_site)) {
 			in->dominant_kept = w->kept_share;
+			in->dominant_kept_known = w->kept_share >= 0;
+		}
 		grown = (int64_t)w->bytes[last] - (int64_t)w->bytes[0];
 		if (w->trend == HW_TREND_GROWING) {
 			in->growing_sites++;

@@ -6,6 +6,7 @@
 
 #include "heapwalk/error.h"
 #include "heapwalk/jsonin.h"
+#include "heapwalk/sbuf.h"
 
 struct parser {
 	const char *p, *end, *start;
@@ -44,17 +45,6 @@ void hw_jsonin_free(struct hw_jnode *n)
 	free(n);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool read_hex4(struct parser *ps, unsigned *ret)
 {
 	unsigned v = 0;
@@ -62,7 +52,7 @@ static bool read_hex4(struct parser *ps, unsigned *ret)
 	if (ps->end - ps->p < 4)
 		return false;
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(ps->p[i]);
+		int h = hw_hexval(ps->p[i]);
 		if (h < 0)
 			return false;
 		v = v * 16 + (unsigned)h;

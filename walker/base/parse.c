@@ -1,5 +1,6 @@
 /* parse.c - numbers as people type them on a command line: counts, sizes, seconds. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,4 +74,38 @@ bool hw_parse_addr(const char *s, uint64_t *ret)
 		return false;
 	*ret = v;
 	return true;
+}
+
+int hw_parse_nspid(const char *p)
+{
+	long last = 0;
+	int n = 0;
+
+	while (n < 33) {
+		char *end;
+		long v;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p < '0' || *p > '9')
+			break;
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno || v <= 0 || v > INT_MAX)
+			return 0;
+		last = v;
+		n++;
+		p = end;
+	}
+	return n >= 2 ? (int)last : 0;
+}
+
+int hw_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }

@@ -462,31 +462,9 @@ static int ns_pid_of(const char *st, size_t len)
 	char line[256];
 
 	hw_host_lines_init(&it, st, len);
-	while (hw_host_line_next(&it, line, sizeof(line))) {
-		const char *p = line + 6;
-		int n = 0;
-		long last = 0;
-
-		if (strncmp(line, "NSpid:", 6))
-			continue;
-		while (n < 33) {
-			char *end;
-			long v;
-
-			while (*p == ' ' || *p == '\t')
-				p++;
-			if (*p < '0' || *p > '9')
-				break;
-			errno = 0;
-			v = strtol(p, &end, 10);
-			if (errno || v <= 0 || v > INT_MAX)
-				return 0;
-			last = v;
-			n++;
-			p = end;
-		}
-		return n >= 2 ? (int)last : 0;
-	}
+	while (hw_host_line_next(&it, line, sizeof(line)))
+		if (!strncmp(line, "NSpid:", 6))
+			return hw_parse_nspid(line + 6);
 	return 0;
 }
 

@@ -105,8 +105,7 @@ void hw_fmt_groups_text(struct hw_report *r, const struct hw_pool_report *pr)
 		fprintf(r->out, "  ... %zu more (use --top)\n", g->n - g->nrows);
 }
 
-/* The members of a size histogram: "sizes", its non-empty buckets. */
-static void json_hist(struct hw_json *js, const struct hw_size_hist *h)
+void hw_json_size_hist(struct hw_json *js, const struct hw_size_hist *h)
 {
 	hw_json_key(js, "sizes");
 	hw_json_begin_array(js);
@@ -127,34 +126,22 @@ static void json_hist(struct hw_json *js, const struct hw_size_hist *h)
 	hw_json_end_array(js);
 }
 
+void hw_json_groups_head(struct hw_json *js, const struct hw_pool_report *pr)
+{
+	hw_json_key(js, "by");
+	hw_json_string(js, hw_group_by_name(pr->groups.by));
+	hw_json_key(js, "used_frags");
+	hw_json_u64(js, pr->sites.frags);
+	hw_json_key(js, "used_bytes");
+	hw_json_u64(js, pr->sites.bytes);
+}
+
 void hw_json_groups(struct hw_json *js, const struct hw_pool_report *pr)
 {
 	const struct hw_groups *g = &pr->groups;
 	bool debug = hw_pool_debug(pr->pool);
 
-	hw_json_key(js, "by");
-	hw_json_string(js, hw_group_by_name(g->by));
-	hw_json_key(js, "used_frags");
-	hw_json_u64(js, pr->sites.frags);
-	hw_json_key(js, "used_bytes");
-	hw_json_u64(js, pr->sites.bytes);
-	if (g->by == HW_BY_SIZE) {
-		hw_json_key(js, "sites_available");
-		hw_json_bool(js, debug);
-		hw_json_key(js, "sites_total");
-		hw_json_u64(js, pr->sites.n);
-		hw_json_key(js, "sites");
-		hw_json_begin_array(js);
-		for (size_t j = 0; debug && j < pr->nrows; j++) {
-			hw_json_begin_object(js);
-			hw_json_site_row(js, pr->rows[j]);
-			json_hist(js, pr->rows[j]->hist);
-			hw_fmt_classify_json(js, pr, pr->rows[j]);
-			hw_json_end_object(js);
-		}
-		hw_json_end_array(js);
-		return;
-	}
+	hw_json_groups_head(js, pr);
 	hw_json_key(js, "groups_available");
 	hw_json_bool(js, debug);
 	hw_json_key(js, "groups_total");

@@ -90,6 +90,22 @@ void hw_fmt_json_head(struct hw_report *r)
 	hw_json_opt_i64(js, "process_no", in->has_process_no, in->process_no);
 	hw_json_opt_string(js, "process_desc", in->has_pt ? in->pt_desc : NULL);
 	hw_json_opt_string(js, "debuginfo", r->debuginfo_path);
+	if (r->system_pkg) {
+		/* a pool asked for that heapwalk has nothing to walk in */
+		hw_json_key(js, "system_pools");
+		hw_json_begin_array(js);
+		hw_json_begin_object(js);
+		hw_json_key(js, "pool");
+		hw_json_string(js, r->system_pkg->name);
+		hw_json_key(js, "allocator");
+		hw_json_string(js, "system");
+		hw_json_key(js, "note");
+		hw_json_string(js, HW_POOL_SYSTEM_TEXT);
+		hw_json_key(js, "evidence");
+		hw_json_string(js, r->system_pkg->evidence);
+		hw_json_end_object(js);
+		hw_json_end_array(js);
+	}
 	hw_json_end_object(js);
 }
 
@@ -276,10 +292,12 @@ void hw_json_sites(struct hw_json *js, const struct hw_pool_report *pr)
 {
 	bool debug = hw_pool_debug(pr->pool);
 
-	if (pr->groups.by != HW_BY_SITE) {
+	if (pr->groups.by != HW_BY_SITE && pr->groups.by != HW_BY_SIZE) {
 		hw_json_groups(js, pr);
 		return;
 	}
+	if (pr->groups.by == HW_BY_SIZE) /* the sites, each with its size histogram */
+		hw_json_groups_head(js, pr);
 	hw_json_key(js, "sites_available");
 	hw_json_bool(js, debug);
 	hw_json_key(js, "sites_total");
@@ -289,6 +307,8 @@ void hw_json_sites(struct hw_json *js, const struct hw_pool_report *pr)
 	for (size_t j = 0; debug && j < pr->nrows; j++) {
 		hw_json_begin_object(js);
 		hw_json_site_row(js, pr->rows[j]);
+		if (pr->groups.by == HW_BY_SIZE)
+			hw_json_size_hist(js, pr->rows[j]->hist);
 		hw_fmt_classify_json(js, pr, pr->rows[j]);
 		hw_json_end_object(js);
 	}

@@ -404,7 +404,11 @@ static void stats_text(const struct hw_multi *m)
 			HS(t.max_real_used), t.frags, t.free_frags);
 		pid_note(m);
 	} else {
-		fprintf(m->out, "  (none selected)\n");
+		bool sys = false;
+		for (size_t i = 0; i < m->nprocs; i++)
+			if (m->procs[i].report && m->procs[i].report->system_pkg)
+				sys = true;
+		fprintf(m->out, "  (%s)\n", sys ? HW_POOL_SYSTEM_TEXT : "none selected");
 	}
 	/* Damage is listed per pool below the table. */
 	for (size_t i = 0; i < m->nprocs; i++) {

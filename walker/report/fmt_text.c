@@ -102,6 +102,13 @@ static void info(struct hw_report *r)
 			opened++;
 	fprintf(r->out, "files:       %zu mapped files named by the core, %zu read from disk\n",
 		r->t->nmappings, opened);
+	if (r->system_pkg) {
+		const struct hw_pool *p = r->system_pkg;
+		fprintf(r->out, "\n%s pool\n  manager:   system\n  note:      %s\n", p->name,
+			HW_POOL_SYSTEM_TEXT);
+		if (p->evidence[0])
+			fprintf(r->out, "  evidence:  %s\n", p->evidence);
+	}
 	for (size_t i = 0; i < r->npools; i++) {
 		const struct hw_pool_report *pr = &r->pools[i];
 		const struct hw_pool *p = pr->pool;

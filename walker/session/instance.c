@@ -189,6 +189,11 @@ struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in)
 			continue;
 		}
 		p->open = true;
+		/* one build, one note: the first process says it for the instance */
+		p->s.system_said = o->system_said;
+		for (size_t j = 0; j < i; j++)
+			if (in->p[j].open)
+				p->s.system_said = true;
 		if (!dw && !p->s.dw_borrowed)
 			dw = p->s.dw;
 	}

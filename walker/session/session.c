@@ -175,6 +175,14 @@ size_t hw_session_prepare_pools(struct hw_session *s)
 
 		if (!s->pool_sel[k])
 			continue;
+		if (s->pools[k].system_alloc) {
+			/* nothing of heapwalk's to walk, and no failure: said once, not walked */
+			s->report.system_pkg = &s->pools[k];
+			if (!s->system_said &&
+			    (!s->report.command || strcmp(s->report.command, "info")))
+				SESSION_WARN(s, "%s", HW_POOL_SYSTEM_TEXT);
+			continue;
+		}
 		pr = &s->report.pools[s->report.npools++];
 		pr->pool = &s->pools[k];
 		hw_check_init(&pr->check, 100);

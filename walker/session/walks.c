@@ -223,6 +223,5 @@ void hw_session_diag_input(const struct hw_pool_report *pr, uint64_t request,
 	din->walk_complete = pr->walk.complete;
 	din->finding_errors = pr->check.errors;
 	din->shm = !strcmp(pr->pool->name, "shm");
-	din->dominant_kept = -1;
 	din->settled_kept = -1;
 }

@@ -123,9 +123,11 @@ struct hw_error *hw_watch_collect(const struct hw_watch_opts *o, const struct hw
 			if (stopped(o))
 				break;
 		}
+		struct hw_inst_opts io = o->inst;
+		io.system_said = n > 0; /* once for the series */
 		hw_diff_side_init(&run->samples[n]);
 		run->t_ns[n] = now_real();
-		if ((err = sample(&o->inst, hook, &run->samples[n], &run->stop_ms[n], o->persist,
+		if ((err = sample(&io, hook, &run->samples[n], &run->stop_ms[n], o->persist,
 				  n ? &run->samples[0] : NULL))) {
 			hw_diff_side_deinit(&run->samples[n]);
 			break;

@@ -73,17 +73,6 @@ static bool parse_dec(const char *s, size_t len, uint64_t *ret)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The file name's COMM: \xNN escapes undone, then sanitised for printing. */
 static void unescape_comm(const char *s, size_t len, char *out, size_t cap)
 {
@@ -93,7 +82,7 @@ static void unescape_comm(const char *s, size_t len, char *out, size_t cap)
 	for (size_t i = 0; i < len && n < sizeof(raw) - 1; i++) {
 		int hi, lo;
 		if (s[i] == '\\' && i + 3 < len && s[i + 1] == 'x' &&
-		    (hi = hexval(s[i + 2])) >= 0 && (lo = hexval(s[i + 3])) >= 0) {
+		    (hi = hw_hexval(s[i + 2])) >= 0 && (lo = hw_hexval(s[i + 3])) >= 0) {
 			raw[n++] = (char)(hi << 4 | lo);
 			i += 3;
 		} else {
@@ -124,7 +113,7 @@ static bool parse_name(const char *name, struct stored *c)
 	if ((n != 5 && n != 6) || len[0] == 0 || len[2] != 32)
 		return false;
 	for (size_t i = 0; i < 32; i++)
-		if (hexval(f[2][i]) < 0)
+		if (hw_hexval(f[2][i]) < 0)
 			return false;
 	if (!parse_dec(f[1], len[1], &c->uid) || !parse_dec(f[3], len[3], &c->pid) ||
 	    !parse_dec(f[4], len[4], &c->usec))

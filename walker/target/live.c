@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "heapwalk/error.h"
+#include "heapwalk/sbuf.h"
 #include "heapwalk/snapshot.h"
 #include "live.h"
 
@@ -253,35 +254,12 @@ bool live_maps_same_writable(const struct live_maps *a, const struct live_maps *
 	}
 }
 
-/*
- * The last number of the NSpid: line of a status text: the pid in the
- * process's own pid namespace, when it is not heapwalk's (0 otherwise).
- * At most 32 levels, as the kernel nests them.
- */
+/* The pid in the process's own pid namespace, when it is not heapwalk's (0 otherwise). */
 static int ns_pid_of(const char *status)
 {
 	const char *p = strstr(status, "\nNSpid:");
-	long last = 0;
-	int n = 0;
 
-	if (!p)
-		return 0;
-	p += 7;
-	while (n < 33) {
-		char *end;
-		long v;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p < '0' || *p > '9')
-			break;
-		v = strtol(p, &end, 10);
-		if (v <= 0 || v > INT_MAX)
-			return 0;
-		last = v;
-		n++;
-		p = end;
-	}
-	return n >= 2 ? (int)last : 0;
+	return p ? hw_parse_nspid(p + 7) : 0;
 }
 
 static struct hw_error *read_stat(int pid, struct live_stat *ret, bool ids)

@@ -189,6 +189,23 @@ static void test_exit_worse(void **state)
 		}
 }
 
+/* The namespace pid of an NSpid: line, and hex digits. */
+static void test_nspid_hex(void **state)
+{
+	(void)state;
+	assert_int_equal(hw_parse_nspid("\t4242\t1\n"), 1);
+	assert_int_equal(hw_parse_nspid(" 4242 17 3"), 3);	/* nested: the innermost */
+	assert_int_equal(hw_parse_nspid("\t4242\n"), 0);	/* no namespace of its own */
+	assert_int_equal(hw_parse_nspid("\t4242\t-1\n"), 0);	/* nonsense */
+	assert_int_equal(hw_parse_nspid("\t99999999999 1"), 0); /* beyond an int */
+	assert_int_equal(hw_parse_nspid(""), 0);
+	assert_int_equal(hw_hexval('0'), 0);
+	assert_int_equal(hw_hexval('f'), 15);
+	assert_int_equal(hw_hexval('A'), 10);
+	assert_int_equal(hw_hexval('g'), -1);
+	assert_int_equal(hw_hexval('\0'), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +213,7 @@ int main(void)
 	    cmocka_unit_test(test_sbuf),	  cmocka_unit_test(test_json),
 	    cmocka_unit_test(test_check),	  cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_grow),	  cmocka_unit_test(test_exit_worse),
+	    cmocka_unit_test(test_nspid_hex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
