@@ -199,7 +199,8 @@ struct hw_error *hw_session_locate(struct hw_session *s, uint64_t a, struct hw_l
 				   bool findings, struct hw_pool_report **ret);
 /*
  * addr: when @loc is in a damaged range, or in a fragment whose header or
- * trailer the walk found damaged (pr->check), explain it (loc->overrun).
+ * trailer the walk found damaged (pr->check), explain it (loc->overrun);
+ * a fragment the free lists hold as a double free leaves it: loc->dfree.
  */
 void hw_session_explain(struct hw_session *s, const struct hw_pool_report *pr,
 			struct hw_location *loc);

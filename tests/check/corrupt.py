@@ -363,6 +363,14 @@ for reuse in (False, True):
                                                       F["func"]))
     result("double free of 0x%x%s: the fragment and its site named" % (FA, " (allocated again)" if reuse else ""),
            rc == 1 and not why, "; ".join(why) + " | " + describe(pool))
+    rc, out, err = run(["addr", "--format", "json", "--pool", POOL, F["address"]], p)
+    try:
+        df = json.loads(out).get("double_free")
+        result("addr on the double-freed fragment says so%s" % (" (allocated again)" if reuse else ""),
+               rc == 0 and df is not None and int(df["fragment"]["frag"], 16) == FA and df["reused"] == reuse,
+               out[-600:])
+    except ValueError:
+        result("addr on the double-freed fragment", False, "exit %d %s" % (rc, err[:200]))
     if not reuse:
         rc, out, err = run(["check", "--pool", POOL], p)
         result("check text: 'likely a double free' with the free site",
@@ -372,7 +380,7 @@ for reuse in (False, True):
 rc, out, err = run(["addr", "--format", "json", "--pool", POOL, F["address"]], CORE)
 try:
     j = json.loads(out)
-    ok = rc == 0 and j["location"] == "fragment" and j["fragment"]["state"] == "free"
+    ok = rc == 0 and j["location"] == "fragment" and j["fragment"]["state"] == "free" and "double_free" not in j
     if DEBUG:
         ok = ok and j["fragment"]["site_kind"] == "freed" and j["fragment"]["func"] == F["func"]
     result("addr %s (a free fragment) names where it was freed (%s)" % (F["address"], F.get("func")), ok,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heapwalk/alloc.h"
 #include "heapwalk/array.h"
 #include "heapwalk/error.h"
 #include "heapwalk/locate.h"
@@ -468,6 +469,48 @@ struct hw_error *hw_session_check_pool(struct hw_session *s, struct hw_check_poo
 	return explain_double_frees(s, cp);
 }
 
+/* How often the free lists hold one address. */
+struct listed_count {
+	uint64_t addr, n;
+};
+
+static void count_elem(void *arg, uint64_t bucket, uint64_t addr, uint64_t size)
+{
+	struct listed_count *c = arg;
+
+	(void)bucket;
+	(void)size;
+	if (addr == c->addr)
+		c->n++;
+}
+
+/* addr: the fragment at @loc as a double free leaves it on the free lists, if it is. */
+static void explain_listed(struct hw_session *s, const struct hw_pool_report *pr,
+			   struct hw_location *loc)
+{
+	struct listed_count lc = {.addr = loc->frag.addr};
+	struct hw_walk_opts o = {.deep = true, .elem = count_elem, .elem_arg = &lc};
+	struct hw_check ck;
+	struct hw_error *err;
+	bool reused, hit = false;
+
+	hw_check_init(&ck, CHECK_MAX_FINDINGS);
+	err = hw_alloc_walk_free(s->t, pr->pool, &pr->hdr, &o, NULL, NULL, &ck);
+	if (err) {
+		hw_error_destroy(err);
+		hw_check_deinit(&ck);
+		return;
+	}
+	for (size_t k = 0; k < ck.n && !hit; k++)
+		hit = double_freed(&ck.items[k], &reused) == loc->frag.addr;
+	if (hit || lc.n >= 2 || (lc.n && loc->frag.used)) {
+		loc->dfree.valid = true;
+		loc->dfree.reused = loc->frag.used;
+		loc->dfree.frag = loc->frag;
+	}
+	hw_check_deinit(&ck);
+}
+
 void hw_session_explain(struct hw_session *s, const struct hw_pool_report *pr,
 			struct hw_location *loc)
 {
@@ -481,6 +524,7 @@ void hw_session_explain(struct hw_session *s, const struct hw_pool_report *pr,
 	} else if (loc->kind == HW_LOC_FRAG) {
 		lo = loc->frag.addr;
 		hi = loc->frag.addr + loc->frag.span;
+		explain_listed(s, pr, loc);
 	} else {
 		return;
 	}
