@@ -232,7 +232,7 @@ void hw_explain_overrun(const struct hw_target *t, struct hw_location *l, uint64
 		return;
 	}
 	/* a fragment whose trailer is damaged: its own payload ran over it */
-	if (payload && at == victim && hs && l->kind == HW_LOC_GAP &&
+	if (payload && at == victim && hs && l->kind == HW_LOC_GAP && at < UINT64_MAX - hs &&
 	    payload < UINT64_MAX - at - hs) {
 		self.valid = self.used = true;
 		self.index = index;
@@ -245,7 +245,8 @@ void hw_explain_overrun(const struct hw_target *t, struct hw_location *l, uint64
 	}
 	if (!a && l->prev.valid && l->prev.addr + l->prev.span == victim)
 		a = &l->prev;
-	if (a && a->user >= a->addr && a->size < UINT64_MAX - a->user - TEXT_RUN_MAX) {
+	if (a && a->user >= a->addr && a->user < UINT64_MAX - TEXT_RUN_MAX &&
+	    a->size < UINT64_MAX - a->user - TEXT_RUN_MAX) {
 		pe = a->user + a->size;
 		/* as far as the header after the victim's start (its own trailer: the next one;
 		 * its trailer's size unknown: as far as the text runs) */
@@ -272,6 +273,8 @@ void hw_explain_overrun(const struct hw_target *t, struct hw_location *l, uint64
 		if (pe + run > stop)
 			stop = pe + run;
 	}
+	if (stop < start)
+		stop = start; /* at the top of the address space */
 	n = stop - start < HW_DAMAGE_BYTES ? (uint32_t)(stop - start) : HW_DAMAGE_BYTES;
 	o->at = start;
 	o->nbytes = read_some(t, start, o->bytes, n);

@@ -117,8 +117,13 @@ static void explain_text(struct hw_report *r, const struct hw_pool_report *pr,
 			indent, o->at_least ? "at least " : "", o->length, c->index, c->addr);
 		site_text(r, pr, c);
 		fprintf(r->out, ", %" PRIu64 " bytes) into ", c->size);
-		if (o->into == c->addr)
-			fputs("its own trailer and on\n", r->out);
+		if (o->into == c->addr && c->span &&
+		    c->user + c->size + o->length > c->addr + c->span)
+			fprintf(r->out,
+				"its own trailer and the fragment after it at 0x%" PRIx64 "\n",
+				c->addr + c->span);
+		else if (o->into == c->addr)
+			fputs("its own trailer\n", r->out);
 		else
 			fprintf(r->out, "the fragment at 0x%" PRIx64 "\n", o->into);
 		fprintf(r->out, "%sits tail: ", indent);
