@@ -109,6 +109,17 @@ struct hw_error *hw_locate(const struct hw_target *t, const struct hw_pool *p,
 void hw_explain_overrun(const struct hw_target *t, struct hw_location *l, uint64_t at,
 			uint64_t index, uint64_t payload);
 
+/*
+ * A trailer whose known bytes are damaged by bytes that are no text: @want
+ * is what its first @len bytes must hold where @known[i] is set. When the
+ * first known byte after the payload is damaged, the fragment is its own
+ * culprit, the overrun as long as the last damaged known byte (at_least
+ * when the byte after that is not known). Only when l->overrun names no
+ * culprit yet.
+ */
+void hw_explain_trailer(const struct hw_target *t, struct hw_location *l, uint64_t at,
+			const uint8_t *want, const uint8_t *known, uint32_t len);
+
 /* The end of the region a pool's fragments tile (block + size for q_malloc, ...). */
 uint64_t hw_pool_heap_end(const struct hw_pool *p, const struct hw_heap_header *h);
 

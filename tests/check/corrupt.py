@@ -329,6 +329,23 @@ if pool is not None:
                "; ".join(why) + " | " + out[:400])
     except ValueError:
         result("addr in the overrun fragment's header", False, "exit %d %s" % (rc, err[:200]))
+# 12b an overrun of bytes that are no text: q_malloc's debug trailer (two patterns and the
+# size) still tells how far it runs
+if MGR == "q_malloc" and DEBUG:
+    # the trailer bytes heapwalk knows; the overrun's length: to the last of them it covers
+    KNOWN = {L[k] + b for k in ("e_check1", "e_check2", "e_size") for b in range(W)}
+    BLEN = max(b + 1 for b in range(12) if b in KNOWN)
+    p, _ = damaged("binary-overrun", lambda c: c.put_bytes(PE, bytes(range(1, 13))))
+    rc, pool = check_json(p, "binary overrun")
+    if pool is not None:
+        f = next((x for x in pool["findings"] if int(x["address"], 16) == PE and x.get("culprit")), None)
+        c = f["culprit"] if f else None
+        ok = (c is not None and int(c["fragment"]["frag"], 16) == frag_addr(OA) and c["own_trailer"]
+              and c["length"] == BLEN and c["at_least"] == (BLEN not in KNOWN)
+              and c["fragment"]["func"] == OA["func"]
+              and bytes.fromhex(f["damaged_bytes"]["hex"])[:BLEN] == bytes(range(1, BLEN + 1)))
+        result("12 bytes that are no text over the trailer at 0x%x: fragment 0x%x named, %d bytes"
+               % (PE, frag_addr(OA), BLEN), rc == 1 and ok, describe(pool) + " | " + str(c)[:400])
 # 13 a double free: a second free of a free fragment links it to itself on its list
 # (LIFO lists; q_malloc's sorted insert before itself too); the report names the fragment
 # and its free site, and says which sites are gone

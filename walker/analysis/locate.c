@@ -281,3 +281,45 @@ void hw_explain_overrun(const struct hw_target *t, struct hw_location *l, uint64
 	/* without a culprit, worth showing only when the bytes read as text */
 	o->valid = o->culprit.valid || has_text(o->bytes, o->nbytes, 4);
 }
+
+void hw_explain_trailer(const struct hw_target *t, struct hw_location *l, uint64_t at,
+			const uint8_t *want, const uint8_t *known, uint32_t len)
+{
+	struct hw_overrun *o = &l->overrun;
+	const struct hw_frag_brief *f = &l->frag;
+	uint8_t got[HW_DAMAGE_BYTES];
+	uint32_t first = len, last = 0, w = t->word_size ? t->word_size : 8;
+	struct hw_error *err;
+
+	if (o->culprit.valid || l->kind != HW_LOC_FRAG || !len || len > sizeof(got) ||
+	    f->user > UINT64_MAX - f->size - len || at != f->user + f->size)
+		return;
+	if ((err = hw_mem_read(t->mem, got, at, len))) {
+		hw_error_destroy(err);
+		return;
+	}
+	for (uint32_t i = 0; i < len; i++) {
+		if (!known[i])
+			continue;
+		if (first == len)
+			first = i;
+		if (got[i] != want[i])
+			last = i + 1;
+	}
+	/* from the payload's end on, or it is no overrun from this payload */
+	if (first == len || got[first] == want[first])
+		return;
+	o->culprit = *f;
+	o->into = f->addr;
+	o->length = last;
+	o->at_least = last == len || !known[last];
+	o->ntail = f->size < HW_TAIL_BYTES ? (uint32_t)f->size : HW_TAIL_BYTES;
+	o->tail_at = at - o->ntail;
+	o->ntail = read_some(t, o->tail_at, o->tail, o->ntail);
+	o->at = at;
+	o->nbytes = last > 2 * w ? last : 2 * w;
+	if (o->nbytes > len)
+		o->nbytes = len;
+	memcpy(o->bytes, got, o->nbytes);
+	o->valid = true;
+}

@@ -352,8 +352,30 @@ static struct hw_error *check_pass(struct hw_session *s, struct hw_check_pool *c
 	return err;
 }
 
+/*
+ * A trailer that holds known bytes (q_malloc's debug patterns and size): a
+ * damage there that is no text still tells how far it runs.
+ */
+static void explain_trailer(struct hw_session *s, const struct hw_pool *p, struct hw_location *l,
+			    uint64_t at)
+{
+	uint8_t want[HW_DAMAGE_BYTES] = {0}, known[HW_DAMAGE_BYTES] = {0};
+	const struct hw_frag_brief *f = &l->frag;
+	uint64_t hs = f->user - f->addr, tl;
+
+	if (!p->alloc || !p->alloc->trailer_known || !p->layout || l->kind != HW_LOC_FRAG ||
+	    f->user < f->addr || f->span < hs || f->span - hs < f->size)
+		return;
+	tl = f->span - hs - f->size; /* the trailer's size */
+	if (tl > HW_DAMAGE_BYTES)
+		tl = HW_DAMAGE_BYTES;
+	p->alloc->trailer_known(p->layout, f->size, want, known, (uint32_t)tl);
+	hw_explain_trailer(s->t, l, at, want, known, (uint32_t)tl);
+}
+
 /* A finding's damage explained into @l (errors only). */
-static void explain(struct hw_session *s, const struct hw_finding *f, struct hw_location *l)
+static void explain(struct hw_session *s, const struct hw_pool *p, const struct hw_finding *f,
+		    struct hw_location *l)
 {
 	uint64_t tsize, hsize;
 
@@ -364,6 +386,8 @@ static void explain(struct hw_session *s, const struct hw_finding *f, struct hw_
 				  &tsize, &hsize) != 2)
 		hsize = 0;
 	hw_explain_overrun(s->t, l, f->addr, f->index, hsize);
+	if (!l->overrun.culprit.valid)
+		explain_trailer(s, p, l, f->addr);
 }
 
 /*
@@ -465,7 +489,7 @@ struct hw_error *hw_session_check_pool(struct hw_session *s, struct hw_check_poo
 		return err;
 	/* damaged bytes: as text, and the fragment whose payload ran over them */
 	for (size_t k = 0; k < n; k++)
-		explain(s, &pr->check.items[k], &cp->where[k]);
+		explain(s, pr->pool, &pr->check.items[k], &cp->where[k]);
 	return explain_double_frees(s, cp);
 }
 
@@ -533,7 +557,7 @@ void hw_session_explain(struct hw_session *s, const struct hw_pool_report *pr,
 		const struct hw_finding *f = &pr->check.items[k];
 		if (f->addr < lo || f->addr >= hi)
 			continue;
-		explain(s, f, loc);
+		explain(s, pr->pool, f, loc);
 		if (loc->overrun.valid)
 			return;
 	}
