@@ -313,6 +313,14 @@ struct hw_allocator {
 	unsigned (*backtrace_depth)(const struct hw_layout_head *l);
 	size_t (*backtrace)(const struct hw_target *t, const struct hw_layout_head *l,
 			    const struct hw_frag *f, uint64_t *out, size_t cap);
+	/*
+	 * The bytes a fragment's trailer must hold (@size: its payload): into
+	 * @want where @known[i] is set, for its first @len bytes (NULL: no
+	 * trailer, or nothing in it is known). check tells an overrun's length
+	 * from them.
+	 */
+	void (*trailer_known)(const struct hw_layout_head *l, uint64_t size, uint8_t *want,
+			      uint8_t *known, uint32_t len);
 
 	/* ---- Kamailio's own log text (fmt_kamailio.c); bodies into @sb ---- */
 	struct hw_kam_ops {

@@ -42,6 +42,40 @@ enum hw_loc_kind {
 
 enum hw_loc_part { HW_PART_HEADER, HW_PART_PAYLOAD, HW_PART_TRAILER };
 
+/* The damaged bytes shown, and the tail of the culprit's payload. */
+#define HW_DAMAGE_BYTES 48
+#define HW_TAIL_BYTES 32
+
+/*
+ * A damaged header or trailer explained (check, addr): its bytes as read,
+ * and when the bytes from the end of the fragment before it run as text up
+ * to the damage, that fragment as the likely culprit of an overrun.
+ */
+struct hw_overrun {
+	bool valid;
+	uint64_t at; /* where the bytes shown start */
+	uint8_t bytes[HW_DAMAGE_BYTES];
+	uint32_t nbytes;
+	struct hw_frag_brief culprit; /* valid: the fragment whose payload ran over */
+	uint64_t into;		      /* the fragment or damaged range reached (culprit.addr: its
+					 own trailer) */
+	uint64_t length;	      /* text bytes past the culprit's payload end */
+	bool at_least;		      /* the text reaches the next payload: it may run on */
+	uint64_t tail_at;	      /* the last ntail bytes of the culprit's payload */
+	uint8_t tail[HW_TAIL_BYTES];
+	uint32_t ntail;
+};
+
+/*
+ * A fragment a free list holds twice (or runs round through), or holds
+ * while its header says it is in use: what a second free leaves.
+ */
+struct hw_double_free {
+	bool valid;
+	bool reused; /* in use again: allocated while a list still held it */
+	struct hw_frag_brief frag;
+};
+
 struct hw_location {
 	uint64_t addr; /* in: the address asked about */
 	/* out */
@@ -51,6 +85,8 @@ struct hw_location {
 	struct hw_frag_brief frag; /* HW_LOC_FRAG */
 	struct hw_frag_brief prev, next; /* the fragments before and after (valid if found) */
 	uint64_t gap_from, gap_to;	 /* HW_LOC_GAP */
+	struct hw_overrun overrun;	 /* set by hw_explain_overrun */
+	struct hw_double_free dfree;	 /* set by check */
 };
 
 /*
@@ -61,6 +97,28 @@ struct hw_location {
 struct hw_error *hw_locate(const struct hw_target *t, const struct hw_pool *p,
 			   const struct hw_heap_header *h, struct hw_location *locs, size_t n,
 			   struct hw_check *ck);
+
+/*
+ * Explain the damage a finding reports at @at (in @l's fragment header or
+ * trailer, or in its damaged range): into l->overrun. The fragment before
+ * is named only when the bytes from its payload end are text up to @at.
+ * @payload: the header's payload size when the finding is about the trailer
+ * of the fragment at @at (its index @index), which is then the culprit if
+ * text follows its payload; else 0.
+ */
+void hw_explain_overrun(const struct hw_target *t, struct hw_location *l, uint64_t at,
+			uint64_t index, uint64_t payload);
+
+/*
+ * A trailer whose known bytes are damaged by bytes that are no text: @want
+ * is what its first @len bytes must hold where @known[i] is set. When the
+ * first known byte after the payload is damaged, the fragment is its own
+ * culprit, the overrun as long as the last damaged known byte (at_least
+ * when the byte after that is not known). Only when l->overrun names no
+ * culprit yet.
+ */
+void hw_explain_trailer(const struct hw_target *t, struct hw_location *l, uint64_t at,
+			const uint8_t *want, const uint8_t *known, uint32_t len);
 
 /* The end of the region a pool's fragments tile (block + size for q_malloc, ...). */
 uint64_t hw_pool_heap_end(const struct hw_pool *p, const struct hw_heap_header *h);

@@ -204,6 +204,13 @@ struct hw_error *hw_session_check_pool(struct hw_session *s, struct hw_check_poo
 struct hw_location;
 struct hw_error *hw_session_locate(struct hw_session *s, uint64_t a, struct hw_location *loc,
 				   bool findings, struct hw_pool_report **ret);
+/*
+ * addr: when @loc is in a damaged range, or in a fragment whose header or
+ * trailer the walk found damaged (pr->check), explain it (loc->overrun);
+ * a fragment the free lists hold as a double free leaves it: loc->dfree.
+ */
+void hw_session_explain(struct hw_session *s, const struct hw_pool_report *pr,
+			struct hw_location *loc);
 /* What holds @a when no pool does: a mapped file, or memory the core saved (into @buf). */
 void hw_session_elsewhere(const struct hw_session *s, uint64_t a, char *buf, size_t cap);
 /*

@@ -269,11 +269,135 @@ else:
     p, _ = damaged("lost", mark_free)
     expect("used fragment at 0x%x marked free: on no free list" % A, p, "error", A,
            "free fragment of %d bytes is on no free list" % U["size"])
+# 12 an overrun: text written from the end of a used fragment's payload across the next
+# fragment's header up to its size word; check and addr name the first fragment as the
+# likely culprit, with the text decoded and the overrun's length
+TEXT = b"sip:eu-bound.example.com;" * 12
+j = len(frags) // 3
+while not (0 < j < len(frags) - 2 and frags[j]["state"] == "used" and frags[j + 1]["state"] == "used"):
+    j += 1
+OA, OB = frags[j], frags[j + 1]
+PE = int(OA["address"], 16) + OA["size"]
+OBF = frag_addr(OB)
+N = OBF + SIZE_OFF + W - PE
+OBHS = int(OB["address"], 16) - OBF
+
+
+def culprit_ok(c, what):
+    why = []
+    if not c:
+        return ["no culprit at %s" % what]
+    if int(c["fragment"]["frag"], 16) != frag_addr(OA):
+        why.append("culprit %s, want 0x%x" % (c["fragment"]["frag"], frag_addr(OA)))
+    # the text stops where it was written unless it reaches the next payload
+    if c["length"] != N or c["at_least"] != (PE + N >= OBF + OBHS):
+        why.append("length %d (at least: %s), want %d" % (c["length"], c["at_least"], N))
+    if DEBUG and (c["fragment"].get("func") != OA["func"] or c["fragment"].get("module") != OA.get("module")):
+        why.append("culprit site %s/%s, want %s/%s" % (c["fragment"].get("func"), c["fragment"].get("module"),
+                                                       OA["func"], OA.get("module")))
+    if not c["tail"]["text"].endswith(TEXT[:8].decode()):
+        why.append("tail %r does not end in the text" % c["tail"]["text"])
+    return why
+
+
+# q_malloc without patterns doubts a header its trailer contradicts: it skips from the
+# first fragment, and reports the damage there
+AT = frag_addr(OA) if MGR == "q_malloc" and not DEBUG else OBF
+p, _ = damaged("overrun", lambda c: c.put_bytes(PE - 8, TEXT[:8 + N]))
+rc, pool = check_json(p, "overrun")
+if pool is not None:
+    f = next((x for x in pool["findings"] if int(x["address"], 16) == AT and x["severity"] == "error"
+              and x.get("culprit")), None)
+    why = ["no error with a culprit at 0x%x" % AT] if not f else culprit_ok(f["culprit"], "check")
+    # the bytes read at the damage, as far as they are text, are the text written
+    shown = bytes.fromhex(f["damaged_bytes"]["hex"]) if f else b""
+    texty = shown[:next((k for k, ch in enumerate(shown) if not 0x20 <= ch < 0x7f), len(shown))]
+    if f and (len(texty) < 4 or texty not in TEXT or f["damaged_bytes"]["text"][:len(texty)] != texty.decode()):
+        why.append("damaged bytes %r are not the text written" % f["damaged_bytes"]["text"])
+    result("overrun of %d bytes from fragment 0x%x into 0x%x: reported at 0x%x, culprit named, text decoded"
+           % (N, frag_addr(OA), OBF, AT), rc == 1 and not why, "; ".join(why) + " | " + describe(pool))
+    rc, out, err = run(["check", "--pool", POOL], p)
+    line = "likely an overrun of %s%d bytes from fragment" % ("at least " if PE + N >= OBF + OBHS else "", N)
+    result("check text: '%s ...' and the bytes as text" % line,
+           rc == 1 and line in out and f and '"%s"' % f["damaged_bytes"]["text"] in out
+           and (not DEBUG or OA["func"] in out), out[-1500:])
+    rc, out, err = run(["addr", "--format", "json", "--pool", POOL, hex(OBF + W)], p)
+    try:
+        j = json.loads(out)
+        why = culprit_ok(j.get("culprit"), "addr")
+        result("addr in the overrun fragment's header names the culprit", rc == 0 and not why,
+               "; ".join(why) + " | " + out[:400])
+    except ValueError:
+        result("addr in the overrun fragment's header", False, "exit %d %s" % (rc, err[:200]))
+# 12b an overrun of bytes that are no text: q_malloc's debug trailer (two patterns and the
+# size) still tells how far it runs
+if MGR == "q_malloc" and DEBUG:
+    # the trailer bytes heapwalk knows; the overrun's length: to the last of them it covers
+    KNOWN = {L[k] + b for k in ("e_check1", "e_check2", "e_size") for b in range(W)}
+    BLEN = max(b + 1 for b in range(12) if b in KNOWN)
+    p, _ = damaged("binary-overrun", lambda c: c.put_bytes(PE, bytes(range(1, 13))))
+    rc, pool = check_json(p, "binary overrun")
+    if pool is not None:
+        f = next((x for x in pool["findings"] if int(x["address"], 16) == PE and x.get("culprit")), None)
+        c = f["culprit"] if f else None
+        ok = (c is not None and int(c["fragment"]["frag"], 16) == frag_addr(OA) and c["own_trailer"]
+              and c["length"] == BLEN and c["at_least"] == (BLEN not in KNOWN)
+              and c["fragment"]["func"] == OA["func"]
+              and bytes.fromhex(f["damaged_bytes"]["hex"])[:BLEN] == bytes(range(1, BLEN + 1)))
+        result("12 bytes that are no text over the trailer at 0x%x: fragment 0x%x named, %d bytes"
+               % (PE, frag_addr(OA), BLEN), rc == 1 and ok, describe(pool) + " | " + str(c)[:400])
+# 13 a double free: a second free of a free fragment links it to itself on its list
+# (LIFO lists; q_malloc's sorted insert before itself too); the report names the fragment
+# and its free site, and says which sites are gone
+for reuse in (False, True):
+    if reuse and MGR == "q_malloc":
+        continue  # its free link is its free flag: in use means on no list
+    if reuse and MGR == "f_malloc" and L.get("f_is_free") is None:
+        continue
+
+    def double_free(c, reuse=reuse):
+        c.put_word(FA + LINK_OFF, FA)
+        if reuse and MGR == "f_malloc":
+            o = c.offset(FA + L["f_is_free"])
+            c.b[o:o + L["f_is_free_size"]] = bytes(L["f_is_free_size"])
+        elif reuse:
+            c.put_word(FA + SIZE_OFF, c.word(FA + SIZE_OFF) & ~1)
+
+    p, _ = damaged("double-free", double_free)
+    rc, pool = check_json(p, "double free")
+    if pool is None:
+        continue
+    d = [x for x in pool["findings"] if x.get("double_free")]
+    why = []
+    if len(d) != 1:
+        why.append("%d findings with a double free, want 1" % len(d))
+    else:
+        df = d[0]["double_free"]
+        if int(df["fragment"]["frag"], 16) != FA or df["reused"] != reuse:
+            why.append("double free of %s (reused %s)" % (df["fragment"]["frag"], df["reused"]))
+        if DEBUG and not reuse and (df["fragment"]["site_kind"] != "freed" or df["fragment"]["func"] != F["func"]):
+            why.append("site %s %s, want freed %s" % (df["fragment"].get("site_kind"), df["fragment"].get("func"),
+                                                      F["func"]))
+    result("double free of 0x%x%s: the fragment and its site named" % (FA, " (allocated again)" if reuse else ""),
+           rc == 1 and not why, "; ".join(why) + " | " + describe(pool))
+    rc, out, err = run(["addr", "--format", "json", "--pool", POOL, F["address"]], p)
+    try:
+        df = json.loads(out).get("double_free")
+        result("addr on the double-freed fragment says so%s" % (" (allocated again)" if reuse else ""),
+               rc == 0 and df is not None and int(df["fragment"]["frag"], 16) == FA and df["reused"] == reuse,
+               out[-600:])
+    except ValueError:
+        result("addr on the double-freed fragment", False, "exit %d %s" % (rc, err[:200]))
+    if not reuse:
+        rc, out, err = run(["check", "--pool", POOL], p)
+        result("check text: 'likely a double free' with the free site",
+               rc == 1 and "likely a double free: fragment" in out and (not DEBUG or "freed at" in out
+                                                                       and F["func"] in out), out[-800:])
 # addr on a free fragment's user address names where it was freed
 rc, out, err = run(["addr", "--format", "json", "--pool", POOL, F["address"]], CORE)
 try:
     j = json.loads(out)
-    ok = rc == 0 and j["location"] == "fragment" and j["fragment"]["state"] == "free"
+    ok = rc == 0 and j["location"] == "fragment" and j["fragment"]["state"] == "free" and "double_free" not in j
     if DEBUG:
         ok = ok and j["fragment"]["site_kind"] == "freed" and j["fragment"]["func"] == F["func"]
     result("addr %s (a free fragment) names where it was freed (%s)" % (F["address"], F.get("func")), ok,

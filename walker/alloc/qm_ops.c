@@ -156,6 +156,28 @@ static void qm_check_totals(const struct hw_layout_head *hd, const struct hw_hea
 		     h->real_used, want);
 }
 
+static void put_known(uint8_t *want, uint8_t *known, uint32_t len, uint32_t off, uint64_t v,
+		      uint32_t w)
+{
+	for (uint32_t i = 0; i < w && off + i < len; i++) {
+		want[off + i] = (uint8_t)(v >> (8 * i));
+		known[off + i] = 1;
+	}
+}
+
+/* A debug trailer: the two end patterns and the size; the free link is not known. */
+static void qm_trailer_known(const struct hw_layout_head *hd, uint64_t size, uint8_t *want,
+			     uint8_t *known, uint32_t len)
+{
+	const struct hw_qm_layout *l = qm_of(hd);
+
+	if (!l->head.debug)
+		return;
+	put_known(want, known, len, l->e_check1, HW_QM_END_CHECK1, l->head.word);
+	put_known(want, known, len, l->e_check2, HW_QM_END_CHECK2, l->head.word);
+	put_known(want, known, len, l->e_size, size, l->head.word);
+}
+
 /* ---- qm_status, qm_sums ---- */
 
 static void qm_kam_stats(struct hw_sbuf *sb, const struct hw_layout_head *l,
@@ -243,6 +265,7 @@ const struct hw_allocator hw_allocator_qm = {
     .backtrace_depth = qm_bt_depth,
     .backtrace = qm_bt,
     .check_totals = qm_check_totals,
+    .trailer_known = qm_trailer_known,
     .kam = {.stats = qm_kam_stats,
 	    .sums_head = hw_kam_sums_plain,
 	    .status_begin = qm_kam_begin,

@@ -26,6 +26,7 @@ int hw_cmd_addr(struct hw_cli *cli)
 		hw_session_close(&s);
 		return hw_cli_fail(err);
 	}
+	hw_session_explain(&s, in, &loc);
 	hw_session_elsewhere(&s, a, elsewhere, sizeof(elsewhere));
 	hw_report_print(&s.report, &(struct hw_addr_result){in, &loc, in ? NULL : elsewhere});
 	/* an answer either way; only a pool that could not be read is fatal */

@@ -57,6 +57,168 @@ void hw_fmt_brief_json(struct hw_report *r, const struct hw_pool_report *pr,
 	hw_json_end_object(js);
 }
 
+/* @n bytes as text: printable ASCII as is, the rest as '.'. */
+static void bytes_as_text(char *out, const uint8_t *b, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : '.';
+	out[n] = 0;
+}
+
+/* @n bytes in memory order as hex digits. */
+static void bytes_as_hex(char *out, const uint8_t *b, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	out[2 * n] = 0;
+}
+
+static void bytes_line(struct hw_report *r, uint64_t at, const uint8_t *b, uint32_t n)
+{
+	char text[HW_DAMAGE_BYTES + 1], hex[2 * HW_DAMAGE_BYTES + 1];
+
+	if (n > HW_DAMAGE_BYTES)
+		n = HW_DAMAGE_BYTES;
+	bytes_as_text(text, b, n);
+	bytes_as_hex(hex, b, n);
+	fprintf(r->out, "%u bytes at 0x%" PRIx64 ": \"%s\" (hex %s)\n", n, at, text, hex);
+}
+
+static void site_text(struct hw_report *r, const struct hw_pool_report *pr,
+		      const struct hw_frag_brief *b)
+{
+	if (!has_sites(pr)) {
+		fputs("site not recorded (a build without memory debugging)", r->out);
+		return;
+	}
+	fprintf(r->out, "%s %s: %s(%" PRIu64 ")", b->used ? "allocated at" : "freed at",
+		hw_strcache_get(&r->strings, b->file), hw_strcache_get(&r->strings, b->func),
+		b->line);
+	if (b->mname)
+		fprintf(r->out, ", module %s", hw_strcache_get(&r->strings, b->mname));
+}
+
+/* The damage explained (text): the bytes, the likely culprit and its tail; a double free. */
+static void explain_text(struct hw_report *r, const struct hw_pool_report *pr,
+			 const struct hw_location *l, const char *indent)
+{
+	const struct hw_overrun *o = &l->overrun;
+	const struct hw_double_free *d = &l->dfree;
+
+	if (o->valid) {
+		fprintf(r->out, "%sbytes:   ", indent);
+		bytes_line(r, o->at, o->bytes, o->nbytes);
+	}
+	if (o->valid && o->culprit.valid) {
+		const struct hw_frag_brief *c = &o->culprit;
+		fprintf(r->out,
+			"%sculprit: likely an overrun of %s%" PRIu64 " bytes from fragment %" PRIu64
+			" at 0x%" PRIx64 " (",
+			indent, o->at_least ? "at least " : "", o->length, c->index, c->addr);
+		site_text(r, pr, c);
+		fprintf(r->out, ", %" PRIu64 " bytes) into ", c->size);
+		if (o->into == c->addr && c->span &&
+		    c->user + c->size + o->length > c->addr + c->span)
+			fprintf(r->out,
+				"its own trailer and the fragment after it at 0x%" PRIx64 "\n",
+				c->addr + c->span);
+		else if (o->into == c->addr)
+			fputs("its own trailer\n", r->out);
+		else
+			fprintf(r->out, "the fragment at 0x%" PRIx64 "\n", o->into);
+		fprintf(r->out, "%sits tail: ", indent);
+		bytes_line(r, o->tail_at, o->tail, o->ntail);
+	}
+	if (d->valid) {
+		fprintf(r->out,
+			"%slikely a double free: fragment %" PRIu64 " at 0x%" PRIx64 " (%" PRIu64
+			" bytes), ",
+			indent, d->frag.index, d->frag.addr, d->frag.size);
+		if (d->reused)
+			fputs("still on a free list but in use again, ", r->out);
+		else
+			fputs("freed while already free, ", r->out);
+		site_text(r, pr, &d->frag);
+		if (!has_sites(pr))
+			fputc('\n', r->out);
+		else if (d->reused)
+			fputs(" (its new owner; the frees' sites were overwritten)\n", r->out);
+		else
+			fputs(" (the later free; the header keeps one site: the earlier free's and "
+			      "the allocation's are overwritten)\n",
+			      r->out);
+	}
+}
+
+static void bytes_json(struct hw_json *js, uint64_t at, const uint8_t *b, uint32_t n)
+{
+	char text[HW_DAMAGE_BYTES + 1], hex[2 * HW_DAMAGE_BYTES + 1];
+
+	if (n > HW_DAMAGE_BYTES)
+		n = HW_DAMAGE_BYTES;
+	bytes_as_text(text, b, n);
+	bytes_as_hex(hex, b, n);
+	hw_json_begin_object(js);
+	hw_json_key(js, "at");
+	hw_json_hex(js, at);
+	hw_json_key(js, "hex");
+	hw_json_string(js, hex);
+	hw_json_key(js, "text");
+	hw_json_string(js, text);
+	hw_json_end_object(js);
+}
+
+/* The damage explained (JSON members; none when there is nothing to say). */
+static void explain_json(struct hw_report *r, const struct hw_pool_report *pr,
+			 const struct hw_location *l)
+{
+	struct hw_json *js = &r->json;
+	const struct hw_overrun *o = &l->overrun;
+	const struct hw_double_free *d = &l->dfree;
+
+	if (o->valid) {
+		hw_json_key(js, "damaged_bytes");
+		bytes_json(js, o->at, o->bytes, o->nbytes);
+		hw_json_key(js, "culprit");
+		if (!o->culprit.valid) {
+			hw_json_null(js);
+		} else {
+			hw_json_begin_object(js);
+			hw_json_key(js, "kind");
+			hw_json_string(js, "overrun");
+			hw_json_key(js, "fragment");
+			hw_fmt_brief_json(r, pr, &o->culprit);
+			hw_json_key(js, "into");
+			hw_json_hex(js, o->into);
+			hw_json_key(js, "own_trailer");
+			hw_json_bool(js, o->into == o->culprit.addr);
+			hw_json_key(js, "length");
+			hw_json_u64(js, o->length);
+			hw_json_key(js, "at_least");
+			hw_json_bool(js, o->at_least);
+			hw_json_key(js, "tail");
+			bytes_json(js, o->tail_at, o->tail, o->ntail);
+			hw_json_end_object(js);
+		}
+	}
+	if (d->valid) {
+		hw_json_key(js, "double_free");
+		hw_json_begin_object(js);
+		hw_json_key(js, "fragment");
+		hw_fmt_brief_json(r, pr, &d->frag);
+		hw_json_key(js, "reused");
+		hw_json_bool(js, d->reused);
+		hw_json_key(js, "sites");
+		hw_json_string(js,
+			       !has_sites(pr) ? "not recorded (a build without memory debugging)"
+			       : d->reused ? "the site is the new owner's allocation; the frees' "
+					     "sites were overwritten"
+					   : "the site is the later free's; the earlier free's "
+					     "and the allocation's were overwritten");
+		hw_json_end_object(js);
+	}
+}
+
 static const char *part_name(enum hw_loc_part p)
 {
 	return p == HW_PART_HEADER ? "header" : p == HW_PART_PAYLOAD ? "payload" : "trailer";
@@ -95,6 +257,7 @@ static void where_text(struct hw_report *r, const struct hw_pool_report *pr,
 		hw_fmt_brief_text(r, pr, &l->next);
 		fputc('\n', r->out);
 	}
+	explain_text(r, pr, l, indent);
 }
 
 static void where_json(struct hw_report *r, const struct hw_pool_report *pr,
@@ -121,6 +284,7 @@ static void where_json(struct hw_report *r, const struct hw_pool_report *pr,
 	hw_fmt_brief_json(r, pr, &l->prev);
 	hw_json_key(js, "next");
 	hw_fmt_brief_json(r, pr, &l->next);
+	explain_json(r, pr, l);
 }
 
 static void check_text(struct hw_report *r, const struct hw_check_pool *cp, size_t n)
@@ -365,6 +529,7 @@ void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
 		hw_fmt_brief_text(r, pr, &loc->next);
 		fputc('\n', r->out);
 	}
+	explain_text(r, pr, loc, "  ");
 }
 
 static void check_text_out(struct hw_report *r, const void *model)

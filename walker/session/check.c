@@ -6,9 +6,11 @@
  * finding lies.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "heapwalk/alloc.h"
 #include "heapwalk/array.h"
 #include "heapwalk/error.h"
 #include "heapwalk/locate.h"
@@ -182,6 +184,16 @@ static void check_site_text(struct check_ctx *c, const struct hw_frag *f, const 
 	if (!p || !ptrset_add(&c->seen, p))
 		return;
 	c->cp->strings_checked++;
+	/* above the user half of a 64-bit address space: no text of the program (text
+	 * written over the header reads as such a pointer) */
+	if (c->t->word_size == 8 && p > UINT64_C(0x00007fffffffffff)) {
+		hw_check_add(c->ck, HW_SEV_ERROR, f->addr, f->index,
+			     "the %s pointer 0x%" PRIx64
+			     " is no user-space address: not a site text "
+			     "(damaged header?)",
+			     what, p);
+		return;
+	}
 	err = hw_mem_read_cstr(c->t->mem, p, buf, sizeof(buf), &len, &truncated);
 	if (err) {
 		hw_error_destroy(err);
@@ -340,6 +352,117 @@ static struct hw_error *check_pass(struct hw_session *s, struct hw_check_pool *c
 	return err;
 }
 
+/*
+ * A trailer that holds known bytes (q_malloc's debug patterns and size): a
+ * damage there that is no text still tells how far it runs.
+ */
+static void explain_trailer(struct hw_session *s, const struct hw_pool *p, struct hw_location *l,
+			    uint64_t at)
+{
+	uint8_t want[HW_DAMAGE_BYTES] = {0}, known[HW_DAMAGE_BYTES] = {0};
+	const struct hw_frag_brief *f = &l->frag;
+	uint64_t hs = f->user - f->addr, tl;
+
+	if (!p->alloc || !p->alloc->trailer_known || !p->layout || l->kind != HW_LOC_FRAG ||
+	    f->user < f->addr || f->span < hs || f->span - hs < f->size)
+		return;
+	tl = f->span - hs - f->size; /* the trailer's size */
+	if (tl > HW_DAMAGE_BYTES)
+		tl = HW_DAMAGE_BYTES;
+	p->alloc->trailer_known(p->layout, f->size, want, known, (uint32_t)tl);
+	hw_explain_trailer(s->t, l, at, want, known, (uint32_t)tl);
+}
+
+/* A finding's damage explained into @l (errors only). */
+static void explain(struct hw_session *s, const struct hw_pool *p, const struct hw_finding *f,
+		    struct hw_location *l)
+{
+	uint64_t tsize, hsize;
+
+	if (f->sev != HW_SEV_ERROR)
+		return;
+	/* a trailer that disagrees with its header: the payload before it may have run over */
+	if (!f->message || sscanf(f->message, "trailer size %" SCNu64 ", header size %" SCNu64,
+				  &tsize, &hsize) != 2)
+		hsize = 0;
+	hw_explain_overrun(s->t, l, f->addr, f->index, hsize);
+	if (!l->overrun.culprit.valid)
+		explain_trailer(s, p, l, f->addr);
+}
+
+/*
+ * What a second free of a free fragment leaves, as the findings name it:
+ * the fragment on the lists twice, a list running round through it, or a
+ * list holding it while its header says it is in use (allocated again).
+ * The fragment's address, or 0.
+ */
+static uint64_t double_freed(const struct hw_finding *f, bool *reused)
+{
+	const char *p;
+	uint64_t a = 0;
+
+	*reused = false;
+	if (f->sev != HW_SEV_ERROR || !f->message)
+		return 0;
+	if (strstr(f->message, "is on the free lists twice"))
+		return f->addr;
+	if (strstr(f->message, "but its header says it is in use")) {
+		*reused = true;
+		return f->addr;
+	}
+	if (strstr(f->message, "runs in a cycle") &&
+	    (p = strstr(f->message, " links back to 0x")) &&
+	    sscanf(p + strlen(" links back to 0x"), "%" SCNx64, &a) == 1)
+		return a;
+	return 0;
+}
+
+/*
+ * The double frees among the findings: each fragment once, at its first
+ * finding, located (the entry of a cycle may not be where it is reported).
+ */
+static struct hw_error *explain_double_frees(struct hw_session *s, struct hw_check_pool *cp)
+{
+	struct hw_pool_report *pr = cp->pr;
+	size_t n = pr->check.n, m = 0;
+	struct hw_location *locs;
+	size_t *of;
+	struct hw_error *err = NULL;
+	bool reused;
+
+	locs = calloc(n, sizeof(*locs));
+	of = calloc(n, sizeof(*of));
+	if (!locs || !of) {
+		free(locs);
+		free(of);
+		return hw_error_nomem();
+	}
+	for (size_t k = 0; k < n; k++) {
+		uint64_t a = double_freed(&pr->check.items[k], &reused);
+		bool seen = false;
+		for (size_t j = 0; a && j < m && !seen; j++)
+			seen = locs[j].addr == a;
+		if (!a || seen)
+			continue;
+		locs[m].addr = a;
+		of[m++] = k;
+	}
+	if (m)
+		err = hw_locate(s->t, pr->pool, &pr->hdr, locs, m, NULL);
+	for (size_t j = 0; !err && j < m; j++) {
+		struct hw_location *w = &cp->where[of[j]];
+		if (locs[j].kind != HW_LOC_FRAG || locs[j].frag.addr != locs[j].addr)
+			continue; /* no fragment starts there: the list is damaged, not double */
+		double_freed(&pr->check.items[of[j]], &reused);
+		w->dfree.valid = true;
+		w->dfree.reused = reused || locs[j].frag.used;
+		w->dfree.frag = locs[j].frag;
+	}
+	free(locs);
+	free(of);
+	return err;
+}
+
 struct hw_error *hw_session_check_pool(struct hw_session *s, struct hw_check_pool *cp)
 {
 	struct hw_pool_report *pr = cp->pr;
@@ -361,5 +484,83 @@ struct hw_error *hw_session_check_pool(struct hw_session *s, struct hw_check_poo
 		return hw_error_nomem();
 	for (size_t k = 0; k < n; k++)
 		cp->where[k].addr = pr->check.items[k].addr;
-	return hw_locate(s->t, pr->pool, &pr->hdr, cp->where, n, NULL);
+	err = hw_locate(s->t, pr->pool, &pr->hdr, cp->where, n, NULL);
+	if (err)
+		return err;
+	/* damaged bytes: as text, and the fragment whose payload ran over them */
+	for (size_t k = 0; k < n; k++)
+		explain(s, pr->pool, &pr->check.items[k], &cp->where[k]);
+	return explain_double_frees(s, cp);
+}
+
+/* How often the free lists hold one address. */
+struct listed_count {
+	uint64_t addr, n;
+};
+
+static void count_elem(void *arg, uint64_t bucket, uint64_t addr, uint64_t size)
+{
+	struct listed_count *c = arg;
+
+	(void)bucket;
+	(void)size;
+	if (addr == c->addr)
+		c->n++;
+}
+
+/* addr: the fragment at @loc as a double free leaves it on the free lists, if it is. */
+static void explain_listed(struct hw_session *s, const struct hw_pool_report *pr,
+			   struct hw_location *loc)
+{
+	struct listed_count lc = {.addr = loc->frag.addr};
+	struct hw_walk_opts o = {.deep = true, .elem = count_elem, .elem_arg = &lc};
+	struct hw_check ck;
+	struct hw_error *err;
+	bool reused, hit = false;
+
+	hw_check_init(&ck, CHECK_MAX_FINDINGS);
+	err = hw_alloc_walk_free(s->t, pr->pool, &pr->hdr, &o, NULL, NULL, &ck);
+	if (err) {
+		hw_error_destroy(err);
+		hw_check_deinit(&ck);
+		return;
+	}
+	for (size_t k = 0; k < ck.n && !hit; k++)
+		hit = double_freed(&ck.items[k], &reused) == loc->frag.addr;
+	if (hit || lc.n >= 2 || (lc.n && loc->frag.used)) {
+		loc->dfree.valid = true;
+		loc->dfree.reused = loc->frag.used;
+		loc->dfree.frag = loc->frag;
+	}
+	hw_check_deinit(&ck);
+}
+
+void hw_session_explain(struct hw_session *s, const struct hw_pool_report *pr,
+			struct hw_location *loc)
+{
+	if (!pr)
+		return;
+	uint64_t lo, hi;
+
+	if (loc->kind == HW_LOC_GAP) {
+		lo = loc->gap_from;
+		hi = loc->gap_from + 1;
+	} else if (loc->kind == HW_LOC_FRAG) {
+		lo = loc->frag.addr;
+		hi = loc->frag.addr + loc->frag.span;
+		explain_listed(s, pr, loc);
+	} else {
+		return;
+	}
+	/* the damage the walk found at the range's start, in the fragment's header or trailer */
+	for (size_t k = 0; k < pr->check.n; k++) {
+		const struct hw_finding *f = &pr->check.items[k];
+		if (f->addr < lo || f->addr >= hi)
+			continue;
+		explain(s, pr->pool, f, loc);
+		if (loc->overrun.valid)
+			return;
+	}
+	if (loc->kind == HW_LOC_GAP)
+		hw_explain_overrun(s->t, loc, loc->gap_from, HW_NO_INDEX, 0);
 }

@@ -161,6 +161,81 @@ static void test_locate(void **state)
 	qmh_free(&h);
 }
 
+/* Text from fragment 1's payload across its trailer into fragment 2's size word. */
+static void test_explain_overrun(void **state)
+{
+	static const char unit[] = "sip:eu-bound.example.com;";
+	char text[256];
+	struct qmheap h;
+	struct hw_pool p;
+	struct hw_heap_header hdr;
+	struct hw_location loc;
+	uint64_t a1, a2, pe, n;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = unit[i % (sizeof(unit) - 1)];
+	make_pool(&h, &p, &hdr);
+	a1 = qmh_frag_addr(&h, 1);
+	a2 = qmh_frag_addr(&h, 2);
+	pe = a1 + h.l.frag_size + 64;
+	n = a2 + h.l.f_size + 8 - pe; /* the trailer, then the size word */
+	assert_true(n + 8 < sizeof(text));
+	memcpy(h.buf + (pe - 8 - h.base), text, n + 8);
+	loc.addr = a2;
+	assert_null(hw_locate(h.t, &p, &hdr, &loc, 1, NULL));
+	assert_int_equal(loc.kind, HW_LOC_GAP);
+	hw_explain_overrun(h.t, &loc, a2, 2, 0);
+	assert_true(loc.overrun.valid);
+	assert_true(loc.overrun.culprit.valid);
+	assert_int_equal(loc.overrun.culprit.addr, a1);
+	assert_int_equal(loc.overrun.into, a2);
+	assert_int_equal(loc.overrun.length, n);
+	assert_false(loc.overrun.at_least);
+	/* the bytes from the damaged header on, as far as the text runs */
+	assert_int_equal(loc.overrun.at, a2);
+	assert_int_equal(loc.overrun.nbytes, 16);
+	assert_memory_equal(loc.overrun.bytes, text + 8 + (a2 - pe), 8);
+	assert_int_equal(loc.overrun.ntail, 32);
+	assert_int_equal(loc.overrun.tail_at, pe - 32);
+	assert_memory_equal(loc.overrun.tail + 24, text, 8);
+	/* the first fragment's own trailer: it is its own culprit */
+	loc.addr = pe;
+	assert_null(hw_locate(h.t, &p, &hdr, &loc, 1, NULL));
+	assert_int_equal(loc.part, HW_PART_TRAILER);
+	hw_explain_overrun(h.t, &loc, pe, 1, 0);
+	assert_int_equal(loc.overrun.culprit.addr, a1);
+	assert_int_equal(loc.overrun.into, a1);
+	assert_int_equal(loc.overrun.length, n);
+
+	/* binary damage: no culprit, and bytes not worth showing */
+	memset(h.buf + (pe - 8 - h.base), 0, n + 8);
+	qmh_put_word(&h, a2 + h.l.f_size, 12345);
+	loc.addr = a2;
+	assert_null(hw_locate(h.t, &p, &hdr, &loc, 1, NULL));
+	hw_explain_overrun(h.t, &loc, a2, 2, 0);
+	assert_false(loc.overrun.valid);
+	assert_false(loc.overrun.culprit.valid);
+
+	/* a neighbour whose payload lies in no memory the target has: nothing read */
+	memset(&loc, 0, sizeof(loc));
+	loc.kind = HW_LOC_GAP;
+	loc.gap_from = h.base + h.len + (1 << 20);
+	loc.prev.valid = true;
+	loc.prev.addr = loc.gap_from - 4096;
+	loc.prev.user = loc.prev.addr + 56;
+	loc.prev.size = 4000;
+	loc.prev.span = 4096;
+	hw_explain_overrun(h.t, &loc, loc.gap_from, HW_NO_INDEX, 0);
+	assert_false(loc.overrun.valid);
+	assert_int_equal(loc.overrun.nbytes, 0);
+	/* a payload size that would run off the address space */
+	loc.prev.size = UINT64_MAX - 8;
+	hw_explain_overrun(h.t, &loc, loc.gap_from, HW_NO_INDEX, UINT64_MAX);
+	assert_false(loc.overrun.culprit.valid);
+	qmh_free(&h);
+}
+
 struct found {
 	uint64_t n, at[8];
 	enum hw_ref_kind kind[8];
@@ -217,9 +292,8 @@ static void test_refs_scan(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_classify_bytes),
-	    cmocka_unit_test(test_classify_str_and_sites),
-	    cmocka_unit_test(test_locate),
+	    cmocka_unit_test(test_classify_bytes), cmocka_unit_test(test_classify_str_and_sites),
+	    cmocka_unit_test(test_locate),	   cmocka_unit_test(test_explain_overrun),
 	    cmocka_unit_test(test_refs_scan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
