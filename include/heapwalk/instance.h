@@ -100,6 +100,8 @@ struct hw_watch_store;
 struct hw_error *hw_inst_diagnose_series(const struct hw_inst *in, uint64_t request,
 					 const struct hw_watch_store *st, double seconds,
 					 struct hw_diag_items *ret);
+/* The more urgent of exit code @rc and the items' verdicts' (heapwalk/exit.h). */
+int hw_diag_items_exit(const struct hw_diag_items *items, int rc);
 void hw_diag_items_deinit(struct hw_diag_items *items);
 /* The longest stop of any process of the snapshot, in ms. */
 double hw_inst_max_stop_ms(const struct hw_inst *in);

@@ -94,9 +94,7 @@ int hw_cmd_diagnose(struct hw_cli *cli)
 	v.format = cli->format;
 	v.out = stdout;
 	hw_fmt_diagnose(&v);
-	rc = hw_inst_exit_code(&in);
-	for (size_t i = 0; i < items.n; i++)
-		rc = hw_exit_worse(rc, hw_verdict_exit(items.v[i].res.verdict));
+	rc = hw_diag_items_exit(&items, hw_inst_exit_code(&in));
 out:
 	hw_diag_items_deinit(&items);
 	hw_growth_deinit(&g);

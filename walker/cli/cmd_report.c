@@ -49,9 +49,7 @@ static int render(struct hw_cli *cli, struct hw_inst *in, const struct hw_watch_
 		in->m.ndiag = items.n;
 		hw_fmt_html_multi(&in->m, growth, baseline);
 		rc = hw_cli_output_close(cli, out);
-		rc = rc ? rc : hw_inst_exit_code(in);
-		for (size_t i = 0; i < items.n; i++)
-			rc = hw_exit_worse(rc, hw_verdict_exit(items.v[i].res.verdict));
+		rc = rc ? rc : hw_diag_items_exit(&items, hw_inst_exit_code(in));
 	}
 	hw_diag_items_deinit(&items);
 	return rc;

@@ -5,6 +5,7 @@
 
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
+#include "heapwalk/exit.h"
 #include "heapwalk/growth.h"
 #include "heapwalk/instance.h"
 #include "heapwalk/persist.h"
@@ -413,6 +414,13 @@ struct hw_error *hw_inst_diagnose_series(const struct hw_inst *in, uint64_t requ
 					 struct hw_diag_items *r)
 {
 	return diagnose(in, request, NULL, st, seconds, r);
+}
+
+int hw_diag_items_exit(const struct hw_diag_items *items, int rc)
+{
+	for (size_t i = 0; i < items->n; i++)
+		rc = hw_exit_worse(rc, hw_verdict_exit(items->v[i].res.verdict));
+	return rc;
 }
 
 void hw_diag_items_deinit(struct hw_diag_items *items)
