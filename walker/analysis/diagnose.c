@@ -212,9 +212,9 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 		}
 		snprintf(out->advice, sizeof(out->advice),
 			 "fragmentation: large requests fail although memory is free; %sa "
-			 "manager that keeps big pieces together (-x tlsf) can help; a bigger pool "
+			 "manager that keeps big pieces together (%s tlsf) can help; a bigger pool "
 			 "only delays it",
-			 fs->join_runs ? "set mem_join=1; " : "");
+			 fs->join_runs ? "set mem_join=1; " : "", in->shm ? "-x" : "-X");
 		return;
 	}
 	if (full && (!in->have_growth || !in->growing_sites) && accumulates(in, used) &&
