@@ -74,6 +74,8 @@ struct hw_double_free {
 	bool valid;
 	bool reused; /* in use again: allocated while a list still held it */
 	struct hw_frag_brief frag;
+	/* a used fragment whose payload still points into it: the other party (valid if found) */
+	struct hw_frag_brief holder;
 };
 
 struct hw_location {

@@ -357,6 +357,8 @@ for reuse in (False, True):
 
     def double_free(c, reuse=reuse):
         c.put_word(FA + LINK_OFF, FA)
+        # its owner still holds it: U's payload points into it
+        c.put_word(int(U["address"], 16), int(F["address"], 16))
         if reuse and MGR == "f_malloc":
             o = c.offset(FA + L["f_is_free"])
             c.b[o:o + L["f_is_free_size"]] = bytes(L["f_is_free_size"])
@@ -378,7 +380,11 @@ for reuse in (False, True):
         if DEBUG and not reuse and (df["fragment"]["site_kind"] != "freed" or df["fragment"]["func"] != F["func"]):
             why.append("site %s %s, want freed %s" % (df["fragment"].get("site_kind"), df["fragment"].get("func"),
                                                       F["func"]))
-    result("double free of 0x%x%s: the fragment and its site named" % (FA, " (allocated again)" if reuse else ""),
+        h = df.get("held_by")
+        if not h or int(h["frag"], 16) != A or (DEBUG and h["func"] != U["func"]):
+            why.append("held by %s, want fragment 0x%x (%s)" % (h and (h["frag"], h.get("func")), A, U.get("func")))
+    result("double free of 0x%x%s: the fragment, its site and the owner still holding it named"
+           % (FA, " (allocated again)" if reuse else ""),
            rc == 1 and not why, "; ".join(why) + " | " + describe(pool))
     rc, out, err = run(["addr", "--format", "json", "--pool", POOL, F["address"]], p)
     try:
@@ -390,9 +396,9 @@ for reuse in (False, True):
         result("addr on the double-freed fragment", False, "exit %d %s" % (rc, err[:200]))
     if not reuse:
         rc, out, err = run(["check", "--pool", POOL], p)
-        result("check text: 'likely a double free' with the free site",
-               rc == 1 and "likely a double free: fragment" in out and (not DEBUG or "freed at" in out
-                                                                       and F["func"] in out), out[-800:])
+        result("check text: 'likely a double free' with the free site and who still holds it",
+               rc == 1 and "likely a double free: fragment" in out and "still held by: fragment %d" % U["index"] in out
+               and (not DEBUG or "freed at" in out and F["func"] in out and U["func"] in out), out[-800:])
 # addr on a free fragment's user address names where it was freed
 rc, out, err = run(["addr", "--format", "json", "--pool", POOL, F["address"]], CORE)
 try:

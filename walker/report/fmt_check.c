@@ -147,6 +147,17 @@ static void explain_text(struct hw_report *r, const struct hw_pool_report *pr,
 			fputs(" (the later free; the header keeps one site: the earlier free's and "
 			      "the allocation's are overwritten)\n",
 			      r->out);
+		if (d->holder.valid) {
+			fprintf(r->out,
+				"%sstill held by: fragment %" PRIu64 " at 0x%" PRIx64
+				" points into it (",
+				indent, d->holder.index, d->holder.addr);
+			site_text(r, pr, &d->holder);
+			fprintf(r->out,
+				", %" PRIu64 " bytes): the owner that may use or free it "
+				"again\n",
+				d->holder.size);
+		}
 	}
 }
 
@@ -215,6 +226,11 @@ static void explain_json(struct hw_report *r, const struct hw_pool_report *pr,
 					     "sites were overwritten"
 					   : "the site is the later free's; the earlier free's "
 					     "and the allocation's were overwritten");
+		hw_json_key(js, "held_by");
+		if (d->holder.valid)
+			hw_fmt_brief_json(r, pr, &d->holder);
+		else
+			hw_json_null(js);
 		hw_json_end_object(js);
 	}
 }

@@ -15,6 +15,7 @@
 #include "heapwalk/error.h"
 #include "heapwalk/locate.h"
 #include "heapwalk/mem.h"
+#include "heapwalk/refs.h"
 #include "heapwalk/session.h"
 #include "heapwalk/target.h"
 
@@ -417,6 +418,45 @@ static uint64_t double_freed(const struct hw_finding *f, bool *reused)
 	return 0;
 }
 
+/* The first used fragment (other than @self) whose payload points into the double-freed one. */
+struct holder_ctx {
+	uint64_t self;
+	uint64_t skip_at; /* TLSF: the next header's back link to it (0: none) */
+	struct hw_frag_brief *out;
+};
+
+static int holder_ref(void *arg, uint64_t at, uint64_t v, const struct hw_ref_src *src)
+{
+	struct holder_ctx *h = arg;
+
+	(void)v;
+	if (src->kind != HW_REF_USED || !src->frag || src->frag->addr == h->self ||
+	    (h->skip_at && at == h->skip_at))
+		return 0;
+	hw_frag_brief_set(h->out, src->frag);
+	return 1;
+}
+
+/*
+ * Who still holds a double-freed fragment: a used fragment of the pool whose
+ * payload points into it (its owner, who may use or free it again), as refs
+ * counts a reference: anywhere in the fragment, but for TLSF's back link.
+ */
+static struct hw_error *find_holder(struct hw_session *s, struct hw_pool_report *pr,
+				    struct hw_double_free *d)
+{
+	struct hw_refs_pool rp = {.pool = pr->pool, .hdr = &pr->hdr};
+	struct hw_refs_opts o = {
+	    .lo = d->frag.addr, .hi = d->frag.addr + d->frag.span, .used_payload_only = true};
+	struct holder_ctx h = {.self = d->frag.addr, .out = &d->holder};
+
+	if (!d->frag.span || o.hi < o.lo)
+		return NULL;
+	if (pr->pool->alloc->tail_back_link)
+		h.skip_at = o.hi;
+	return hw_refs_scan(s->t, &rp, 1, &o, holder_ref, &h);
+}
+
 /*
  * The double frees among the findings: each fragment once, at its first
  * finding, located (the entry of a cycle may not be where it is reported).
@@ -457,6 +497,7 @@ static struct hw_error *explain_double_frees(struct hw_session *s, struct hw_che
 		w->dfree.valid = true;
 		w->dfree.reused = reused || locs[j].frag.used;
 		w->dfree.frag = locs[j].frag;
+		err = find_holder(s, pr, &w->dfree);
 	}
 	free(locs);
 	free(of);
