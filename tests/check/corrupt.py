@@ -389,8 +389,10 @@ for reuse in (False, True):
     rc, out, err = run(["addr", "--format", "json", "--pool", POOL, F["address"]], p)
     try:
         df = json.loads(out).get("double_free")
-        result("addr on the double-freed fragment says so%s" % (" (allocated again)" if reuse else ""),
-               rc == 0 and df is not None and int(df["fragment"]["frag"], 16) == FA and df["reused"] == reuse,
+        result("addr on the double-freed fragment says so, and who holds it%s"
+               % (" (allocated again)" if reuse else ""),
+               rc == 0 and df is not None and int(df["fragment"]["frag"], 16) == FA and df["reused"] == reuse
+               and df.get("held_by") is not None and int(df["held_by"]["frag"], 16) == A,
                out[-600:])
     except ValueError:
         result("addr on the double-freed fragment", False, "exit %d %s" % (rc, err[:200]))

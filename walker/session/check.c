@@ -442,7 +442,7 @@ static int holder_ref(void *arg, uint64_t at, uint64_t v, const struct hw_ref_sr
  * payload points into it (its owner, who may use or free it again), as refs
  * counts a reference: anywhere in the fragment, but for TLSF's back link.
  */
-static struct hw_error *find_holder(struct hw_session *s, struct hw_pool_report *pr,
+static struct hw_error *find_holder(struct hw_session *s, const struct hw_pool_report *pr,
 				    struct hw_double_free *d)
 {
 	struct hw_refs_pool rp = {.pool = pr->pool, .hdr = &pr->hdr};
@@ -572,6 +572,8 @@ static void explain_listed(struct hw_session *s, const struct hw_pool_report *pr
 		loc->dfree.valid = true;
 		loc->dfree.reused = loc->frag.used;
 		loc->dfree.frag = loc->frag;
+		if ((err = find_holder(s, pr, &loc->dfree)))
+			hw_error_destroy(err); /* the double free stands; its holder unknown */
 	}
 	hw_check_deinit(&ck);
 }
