@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # lib-kamailio.sh - Debian's kamailio on loopback for the tests (sourced, not run).
 #
-# Needs KAMAILIO, MODDIR, KAMCMD and PYTHON; the config and the SIP sender
-# are the ones next to this file.
+# Sets KAMAILIO, MODDIR, KAMCMD and PYTHON unless the environment gives them
+# (KAMAILIO_MODDIR for MODDIR); the config and the SIP sender are the ones next
+# to this file.
 #
 # kamailio_start DIR MGR HTSIZE   kamailio with kamailio.cfg on a free UDP port
 #                                 of 127.0.0.1, DIR its run directory (log,
@@ -19,6 +20,11 @@
 # kamailio_stop                   SIGTERM, up to 15 s, then SIGKILL; empties KPID
 
 KAM_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# the tools, unless the environment names others (KAMAILIO_MODDIR: the modules)
+KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
+KAMCMD=${KAMCMD:-$(command -v kamcmd || echo /usr/sbin/kamcmd)}
+MODDIR=${KAMAILIO_MODDIR:-/usr/lib/x86_64-linux-gnu/kamailio/modules}
+PYTHON=${PYTHON:-$(command -v python3 || echo python3)}
 
 kamailio_start() {
 	local dir=$1 mgr=$2 htsize=$3 _try _

@@ -30,10 +30,8 @@ if [ "${1:-}" = --manager ]; then
 fi
 HW=${1:-}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
-KAMCMD=${KAMCMD:-$(command -v kamcmd || echo /usr/sbin/kamcmd)}
-MODDIR=${KAMAILIO_MODDIR:-/usr/lib/x86_64-linux-gnu/kamailio/modules}
-PYTHON=${PYTHON:-$(command -v python3 || echo python3)}
+# KAMAILIO, KAMCMD, MODDIR, PYTHON, and kamailio_start/kamailio_stop
+. "$HERE/lib-kamailio.sh"
 
 log() { printf 'modstats-%s: %s\n' "$MGR" "$*" >&2; }
 NFAIL=0
@@ -69,7 +67,6 @@ trap 'exit 143' TERM HUP
 
 kamcmd_() { "$KAMCMD" -s "unixs:$RUN/kamailio_ctl" "$@"; }
 
-. "$HERE/lib-kamailio.sh"
 kamailio_up "$RUN" "$MGR" 300 || die "kamailio -x $MGR did not start (above)"
 CTL=$(awk '/PID:/{p=$2} /DSC: ctl handler/{print p}' "$RUN/psx.txt")
 [ -n "$CTL" ] || die "no 'ctl handler' in core.psx"

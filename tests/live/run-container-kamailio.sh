@@ -32,10 +32,8 @@ set -o pipefail
 HW=$1
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 E2E=$HERE/../e2e
-KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
-KAMCMD=${KAMCMD:-$(command -v kamcmd || echo /usr/sbin/kamcmd)}
-MODDIR=${KAMAILIO_MODDIR:-/usr/lib/x86_64-linux-gnu/kamailio/modules}
-PYTHON=${PYTHON:-$(command -v python3 || echo python3)}
+# KAMAILIO, KAMCMD, MODDIR, PYTHON, and kamailio_start/kamailio_stop
+. "$E2E/lib-kamailio.sh"
 GCORE=${GCORE:-$(command -v gcore || true)}
 # where the container has its kamailio: nowhere on this machine
 KDIR=/opt/kam-in-container

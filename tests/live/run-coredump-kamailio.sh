@@ -15,10 +15,8 @@ set -u
 HW=$1
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 . "$HERE/../lib/harness.sh"
-KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
-KAMCMD=${KAMCMD:-$(command -v kamcmd || echo /usr/sbin/kamcmd)}
-MODDIR=${KAMAILIO_MODDIR:-/usr/lib/x86_64-linux-gnu/kamailio/modules}
-PYTHON=${PYTHON:-$(command -v python3 || echo python3)}
+# KAMAILIO, KAMCMD, MODDIR, PYTHON, and kamailio_start/kamailio_stop
+. "$HERE/../e2e/lib-kamailio.sh"
 [ -x "$KAMAILIO" ] || skip "kamailio not installed ($KAMAILIO)"
 [ -x "$KAMCMD" ] || skip "kamcmd not installed"
 [ -d "$MODDIR" ] || skip "kamailio modules not found in $MODDIR"
@@ -26,7 +24,6 @@ for t in gcore zstd setfattr "$PYTHON"; do
 	command -v "$t" >/dev/null || skip "$t not installed"
 done
 "$HW" --help >/dev/null || die "no heapwalk at $HW"
-. "$HERE/../e2e/lib-kamailio.sh"
 
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/hw-coredump-kam.XXXXXX") || exit 1
 KPID=""

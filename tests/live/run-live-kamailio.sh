@@ -20,10 +20,8 @@ set -o pipefail
 HW=$1
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 E2E=$HERE/../e2e
-KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
-KAMCMD=${KAMCMD:-$(command -v kamcmd || echo /usr/sbin/kamcmd)}
-MODDIR=${KAMAILIO_MODDIR:-/usr/lib/x86_64-linux-gnu/kamailio/modules}
-PYTHON=${PYTHON:-$(command -v python3 || echo python3)}
+# KAMAILIO, KAMCMD, MODDIR, PYTHON, and kamailio_start/kamailio_stop
+. "$E2E/lib-kamailio.sh"
 GDB=${GDB:-$(command -v gdb || true)}
 GCORE=${GCORE:-$(command -v gcore || true)}
 
@@ -78,7 +76,6 @@ all_running() {
 }
 
 # ---- kamailio on loopback ----------------------------------------------------------
-. "$E2E/lib-kamailio.sh"
 kamailio_up "$RUN" qm 1500 || die "kamailio did not start (above)"
 PIDS=$(awk '/PID:/{print $2}' "$RUN/psx.txt" | tr '\n' ' ')
 NPROC=$(echo $PIDS | wc -w)
