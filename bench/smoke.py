@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """smoke.py - meson test: bench/run on a 10k-fragment heap writes valid JSON (with a
---baseline); the progress line.
+--baseline and the streaming-read row); the progress line.
 
 Usage: smoke.py BUILD_DIR
 
@@ -35,7 +35,8 @@ def main():
         r = subprocess.run([sys.executable, os.path.join(HERE, "run"), "--build", build,
                             "--cache", os.path.join(tmp, "cache"), "--sizes", "10k",
                             "--managers", "qm", "--reps", "1", "--json", out, "--no-gdb",
-                            "--quiet-gen", "--baseline", os.path.join(build, "heapwalk")],
+                            "--quiet-gen", "--kamailio", "none", "--live-kamailio", "none",
+                            "--baseline", os.path.join(build, "heapwalk")],
                            capture_output=True, text=True)
         print(r.stdout)
         print(r.stderr, file=sys.stderr)
@@ -51,7 +52,7 @@ def main():
         if r.returncode != 0:
             fail("bench/run exited %d" % r.returncode)
         for key in ("format_version", "date", "machine", "build", "load", "heaps", "bar",
-                    "notes", "gdb"):
+                    "notes", "gdb", "live_kamailio"):
             if key not in res:
                 fail("no %r in the JSON" % key)
         h = res["heaps"][0]
@@ -60,7 +61,7 @@ def main():
         if abs(h["frags"] - 10000) > 10 or h["sites"] < 100:
             fail("the generator made %d fragments at %d sites" % (h["frags"], h["sites"]))
         names = [x["name"] for x in h["results"]]
-        for want in ("probe", "stats", "summary", "frags --format csv"):
+        for want in ("probe", "stream", "stats", "summary", "frags --format csv"):
             if want not in names:
                 fail("no %r result (have %s)" % (want, names))
         for x in h["results"]:
@@ -72,6 +73,11 @@ def main():
                 fail("%s exited %s" % (x["name"], x["exit"]))
         if [x for x in h["results"] if x["name"] == "probe"][0]["ratio_to_probe"] != 1.0:
             fail("the probe's own ratio is not 1")
+        # the streaming limit: every row has its time ratio to it, its own is 1
+        if [x for x in h["results"] if x["name"] == "stream"][0]["time_over_stream"] != 1.0 \
+                or any(not x.get("time_over_stream") for x in h["results"]):
+            fail("time ratios to the stream row: %s" % [
+                (x["name"], x.get("time_over_stream")) for x in h["results"]])
         # --baseline (here the same binary): a '[base]' row and a ratio per heapwalk command
         base = sorted(v["name"] for v in h.get("vs_baseline", []))
         if base != sorted(n for n in names if n + " [base]" in names) or "stats" not in base:
