@@ -48,7 +48,9 @@ int main(int argc, char **argv)
 		}
 		chunk = (size_t)mib << 20;
 	}
-	buf = malloc(chunk);
+	/* page-aligned, as a reader of a core would use: copy_to_user into an
+	 * unaligned buffer runs several times slower */
+	buf = aligned_alloc(4096, chunk);
 	fd = open(argv[1], O_RDONLY);
 	if (!buf || fd < 0) {
 		perror(argv[1]);
