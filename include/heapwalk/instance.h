@@ -143,6 +143,13 @@ struct hw_error *hw_inst_to_side(const struct hw_inst *in, struct hw_diff_side *
  * used fragments; with @ref (an earlier side that recorded them), each
  * site of @side learns how many of its fragments @ref already had (kept).
  */
+/*
+ * One sample of watch/diagnose: hw_inst_walk_sites, hw_inst_to_side and
+ * (with @persist) hw_inst_persist process by process, so that an instance
+ * held (in_place) is released once the first process's pools are walked.
+ */
+struct hw_error *hw_inst_walk_sample(struct hw_inst *in, struct hw_diff_side *side, bool persist,
+				     const struct hw_diff_side *ref);
 struct hw_error *hw_inst_persist(struct hw_inst *in, struct hw_diff_side *side,
 				 const struct hw_diff_side *ref);
 /*

@@ -338,13 +338,13 @@ void hw_inst_model(struct hw_inst *in, const char *command, enum hw_format forma
 bool hw_inst_walk_sites(struct hw_inst *in)
 {
 	for (size_t i = 0; i < in->n; i++) {
-		if (!in->p[i].open)
+		if (!hw_inst_proc_ready(in, i))
 			continue;
 		hw_session_prepare_pools(&in->p[i].s);
 		if (!hw_session_walk_sites(&in->p[i].s))
 			return false;
 	}
-	return true;
+	return hw_inst_release(in);
 }
 
 struct hw_error *hw_inst_walk_map(struct hw_inst *in, uint32_t pkg_cells, uint32_t shm_cells,
@@ -582,6 +582,28 @@ struct hw_error *hw_inst_persist(struct hw_inst *in, struct hw_diff_side *side,
 	for (size_t i = 0; i < in->n && !err; i++)
 		if (in->p[i].open)
 			err = persist_proc(&in->p[i], side, ref);
+	return err;
+}
+
+struct hw_error *hw_inst_walk_sample(struct hw_inst *in, struct hw_diff_side *side, bool persist,
+				     const struct hw_diff_side *ref)
+{
+	struct hw_error *err = NULL;
+
+	side->time_ns = in->snap->time_ns;
+	for (size_t i = 0; i < in->n && !err; i++) {
+		struct hw_inst_proc *p = &in->p[i];
+		if (!hw_inst_proc_ready(in, i))
+			continue;
+		hw_session_prepare_pools(&p->s);
+		if (!hw_session_walk_sites(&p->s))
+			return hw_error_nomem();
+		err = hw_session_to_diff(&p->s, p->pid, p->rank, p->desc, side);
+		if (!err && persist)
+			err = persist_proc(p, side, ref);
+	}
+	if (!err && !hw_inst_release(in))
+		err = hw_error_create(HW_ERR_UNSUPPORTED, "the sample was not kept (see above)");
 	return err;
 }
 
