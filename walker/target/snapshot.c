@@ -2035,10 +2035,9 @@ struct hw_error *hw_snapshot_take(const int *pids, size_t n, const struct hw_sna
 			sp->img_fd = -1; /* handed over */
 	}
 	s->nheld = nheld;
+	fill_procs(&c, s); /* held: again on release */
 	if (c.hold)
 		err = keep_holding(&c, s);
-	else
-		fill_procs(&c, s);
 out:
 	if (err && c.hold && c.p && c.t_first)
 		release_all(&c), unboost(&c), unblock_signals(&c);
