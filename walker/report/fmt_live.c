@@ -964,7 +964,7 @@ void hw_fmt_diagnose(const struct hw_diag_view *v)
 		return;
 	}
 	fprintf(v->out, "%s%s\n", v->source ? v->source : "",
-		v->live ? (v->stopped ? " (stopped briefly while copied)" : " (not stopped)") : "");
+		v->live ? (v->stopped ? " (stopped briefly while read)" : " (not stopped)") : "");
 	fprintf(v->out, "growth data: %s\n\n", v->growth ? v->growth : "none (one snapshot)");
 	for (size_t i = 0; i < v->nitems; i++) {
 		const struct hw_diag_item *it = &v->items[i];
