@@ -774,8 +774,17 @@ static void map_in_place(struct sproc *sp, const struct live_map *m, struct load
 	uint64_t len = m->end - m->start, pos = 0;
 	void *p;
 
+	struct stat st;
+
 	(void)sp;
-	if (lp->share_fd < 0 || shm_copy_forced() || len > SIZE_MAX)
+	/*
+	 * Shared memory objects only (Kamailio's shm: /dev/zero or SysV),
+	 * which cannot shrink under the walk: a file that someone truncates
+	 * would fault (SIGBUS) where it is read.
+	 */
+	if (lp->share_fd < 0 || shm_copy_forced() || len > SIZE_MAX || m->kind != LM_ANON ||
+	    fstat(lp->share_fd, &st) != 0 || st.st_size < 0 ||
+	    (uint64_t)st.st_size < m->offset + len)
 		return;
 	p = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, lp->share_fd, (off_t)m->offset);
 	if (p == MAP_FAILED)
