@@ -10,7 +10,7 @@ int hw_run_all(struct hw_cli *cli)
 
 	if (!c->walk_all)
 		return c->run(cli); /* the live commands handle --all themselves */
-	if ((rc = hw_cli_inst_open(cli, &in, c->name, INST_ALL | INST_IN_PLACE)))
+	if ((rc = hw_cli_inst_open(cli, &in, c->name, INST_ALL | INST_IN_PLACE * c->all_model)))
 		return rc;
 	for (size_t i = 0; i < in.n; i++) {
 		struct hw_inst_proc *p = &in.p[i];
