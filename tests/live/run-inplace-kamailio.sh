@@ -10,7 +10,9 @@
 # process runs. How long processes are held is a figure (bench/run), never
 # asserted here.
 #
-#   run-inplace-kamailio.sh HEAPWALK
+#   run-inplace-kamailio.sh HEAPWALK [MANAGER]
+#
+# MANAGER: Kamailio's pkg and shm manager, qm (default), fm or tlsf.
 #
 # Exit 0 pass, 1 fail, 77 skip (no kamailio/kamcmd/python3, no ptrace, or
 # not root: map_files needs it; HW_E2E_REQUIRE=1 turns a skip into a
@@ -20,6 +22,7 @@ set -u
 set -o pipefail
 
 HW=$1
+MGR=${2:-qm}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 E2E=$HERE/../e2e
 # KAMAILIO, KAMCMD, MODDIR, PYTHON, and kamailio_up/kamailio_stop
@@ -76,10 +79,10 @@ all_running() {
 }
 
 # 20000 htable items: a shm heap of some 20000 fragments
-kamailio_up "$RUN" qm 20000 || die "kamailio did not start (above)"
+kamailio_up "$RUN" "$MGR" 20000 || die "kamailio did not start (above)"
 PIDS=$(awk '/PID:/{print $2}' "$RUN/psx.txt" | tr '\n' ' ')
 NPROC=$(echo $PIDS | wc -w)
-log "kamailio $KPID on udp:127.0.0.1:$PORT, $NPROC processes: $PIDS"
+log "kamailio $KPID ($MGR) on udp:127.0.0.1:$PORT, $NPROC processes: $PIDS"
 "$PYTHON" "$E2E/sipsend.py" "$PORT" burst --count 20 --timeout 20 >"$RUN/traffic.txt" 2>&1 ||
 	die "no SIP replies: $(cat "$RUN/traffic.txt")"
 if ! "$HW" stats --pid "$KPID" --pool pkg >/dev/null 2>"$RUN/probe.err"; then
