@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1320,49 +1321,136 @@ static void read_chunked(struct ctx *c, struct sproc *sp, struct run *r, uint8_t
 }
 
 /*
- * A shared writable mapping (shm): only the pages that exist in the
- * shared object (SEEK_DATA on /proc/PID/map_files), so that pages no
+ * [from, to) of a shared writable mapping (shm): only the pages that exist
+ * in the shared object (SEEK_DATA on /proc/PID/map_files), so that pages no
  * process ever touched are neither read nor allocated; without access to
  * map_files, all of it.
  */
-static uint64_t copy_shared(struct ctx *c, struct sproc *sp, size_t li)
+static void copy_shared_part(struct ctx *c, struct sproc *sp, size_t li, uint64_t from, uint64_t to)
 {
 	const struct img_load *l = &sp->desc.loads[li];
 	const struct live_map *m = &sp->maps.v[sp->lp[li].map];
 	int fd = sp->lp[li].share_fd;
-	uint64_t pos = 0;
+	uint64_t pos = from;
 	struct run r = {.li = li};
 
-	sp->lp[li].got = l->memsz;
 	if (fd >= 0) {
 		/* Bounded: pos grows at every round. */
-		while (pos < l->memsz) {
+		while (pos < to) {
 			off_t d = lseek(fd, (off_t)(m->offset + pos), SEEK_DATA), h;
 			uint64_t dpos, hpos;
 			if (d < 0 && errno == ENXIO) {
-				sp->skipped_zero += l->memsz - pos;
-				return sp->lp[li].got;
+				sp->skipped_zero += to - pos;
+				return;
 			}
 			if (d < 0 || (uint64_t)d < m->offset + pos)
 				break; /* no hole support: read the rest */
 			dpos = (uint64_t)d - m->offset;
-			if (dpos >= l->memsz) {
-				sp->skipped_zero += l->memsz - pos;
-				return sp->lp[li].got;
+			if (dpos >= to) {
+				sp->skipped_zero += to - pos;
+				return;
 			}
 			h = lseek(fd, d, SEEK_HOLE);
-			hpos = h < 0 ? l->memsz : (uint64_t)h - m->offset;
-			if (hpos > l->memsz || hpos <= dpos)
-				hpos = l->memsz;
+			hpos = h < 0 ? to : (uint64_t)h - m->offset;
+			if (hpos > to || hpos <= dpos)
+				hpos = to;
 			sp->skipped_zero += dpos - pos;
 			read_chunked(c, sp, &r, sp->img_map + l->offset + dpos, l->vaddr + dpos,
 				     hpos - dpos);
 			pos = hpos;
 		}
-		if (pos >= l->memsz)
-			return sp->lp[li].got;
+		if (pos >= to)
+			return;
 	}
-	read_chunked(c, sp, &r, sp->img_map + l->offset + pos, l->vaddr + pos, l->memsz - pos);
+	read_chunked(c, sp, &r, sp->img_map + l->offset + pos, l->vaddr + pos, to - pos);
+}
+
+/* Shared mappings this large are copied on two threads. */
+#define SHARED_SPLIT_MIN (64ull << 20)
+
+/*
+ * Whether to copy @len bytes on two threads: HEAPWALK_THREADS=1 never,
+ * HEAPWALK_SPLIT_MIN=BYTES lowers the size (tests), as for the walks.
+ */
+static bool split_copy(uint64_t len)
+{
+	const char *threads = getenv("HEAPWALK_THREADS");
+	const char *min = getenv("HEAPWALK_SPLIT_MIN");
+
+	if (threads && *threads && strtol(threads, NULL, 10) == 1)
+		return false;
+	if (!min && sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return false;
+	return len >= (min && *min ? strtoull(min, NULL, 0) : SHARED_SPLIT_MIN);
+}
+
+/* The second half of a shared mapping, copied on its own thread with its own counts. */
+struct shared_half {
+	struct ctx c;
+	struct sproc sp;
+	size_t li;
+	uint64_t from, to;
+};
+
+static void *shared_half_run(void *arg)
+{
+	struct shared_half *h = arg;
+
+	copy_shared_part(&h->c, &h->sp, h->li, h->from, h->to);
+	return NULL;
+}
+
+/*
+ * A shared writable mapping: a large one in two halves, the second on
+ * another thread (at the same real-time priority when heapwalk has it),
+ * each reading its own pages; the bytes saved stay a prefix.
+ */
+static uint64_t copy_shared(struct ctx *c, struct sproc *sp, size_t li)
+{
+	const struct img_load *l = &sp->desc.loads[li];
+	struct shared_half h;
+	struct load_plan *lp2 = NULL;
+	pthread_attr_t attr;
+	pthread_t thread;
+	bool started = false;
+
+	sp->lp[li].got = l->memsz;
+	if (split_copy(l->memsz) && (lp2 = malloc(sp->desc.nloads * sizeof(*lp2))) != NULL) {
+		memcpy(lp2, sp->lp, sp->desc.nloads * sizeof(*lp2));
+		h.c = *c;
+		h.c.counter = 0;
+		h.sp = *sp;
+		h.sp.lp = lp2;
+		h.sp.copied = h.sp.skipped_zero = 0;
+		h.li = li;
+		h.from = (l->memsz / 2) & ~(uint64_t)(IMG_PAGE - 1);
+		h.to = l->memsz;
+		pthread_attr_init(&attr);
+		if (c->boosted) {
+			struct sched_param prio = {.sched_priority = 1};
+			pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+			pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+			pthread_attr_setschedparam(&attr, &prio);
+		}
+		started = pthread_create(&thread, &attr, shared_half_run, &h) == 0;
+		if (!started && c->boosted) {
+			pthread_attr_destroy(&attr);
+			pthread_attr_init(&attr);
+			started = pthread_create(&thread, &attr, shared_half_run, &h) == 0;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	copy_shared_part(c, sp, li, 0, started ? h.from : l->memsz);
+	if (started) {
+		pthread_join(thread, NULL);
+		c->counter += h.c.counter;
+		c->over |= h.c.over;
+		sp->copied += h.sp.copied;
+		sp->skipped_zero += h.sp.skipped_zero;
+		if (lp2[li].got < sp->lp[li].got)
+			sp->lp[li].got = lp2[li].got;
+	}
+	free(lp2);
 	return sp->lp[li].got;
 }
 
