@@ -3,9 +3,11 @@
 # mapped read-only through /proc/PID/map_files while every process is held,
 # not copied. Checked here: the JSON and the text say which way shm was read;
 # HEAPWALK_SHM_COPY=1, and a heapwalk without CAP_SYS_ADMIN and
-# CAP_CHECKPOINT_RESTORE (setpriv), copy it instead; both ways give the same
-# figures for every pool of every process on the same held state (the
-# instance SIGSTOPped meanwhile), and leave the stopped processes stopped; a
+# CAP_CHECKPOINT_RESTORE (setpriv), copy it instead; both ways, and a
+# snapshot file (shm copied on two threads, as HEAPWALK_SPLIT_MIN=0 makes
+# the copies here), give the same figures for every pool of every process
+# on the same held state (the instance SIGSTOPped meanwhile), and leave
+# the stopped processes stopped; a
 # walk held past --max-stop is cut by the watchdog: one line, exit 2, every
 # process runs. How long processes are held is a figure (bench/run), never
 # asserted here.
@@ -151,14 +153,19 @@ grep -q "^snapshot .*all stopped together: .* copied" "$RUN/copy.txt" &&
 kill -STOP $PIDS
 for p in $PIDS; do for _ in $(seq 100); do [ "$(state "$p")" = T ] && break; sleep 0.01; done; done
 "$HW" stats --pid "$KPID" --all --format json >"$RUN/s-inplace.json" 2>/dev/null
-HEAPWALK_SHM_COPY=1 "$HW" stats --pid "$KPID" --all --format json >"$RUN/s-copy.json" 2>/dev/null
+HEAPWALK_SHM_COPY=1 HEAPWALK_SPLIT_MIN=0 "$HW" stats --pid "$KPID" --all --format json \
+	>"$RUN/s-copy.json" 2>/dev/null
+HEAPWALK_SPLIT_MIN=0 "$HW" snapshot --pid "$KPID" --all -o "$RUN/snap.core" >/dev/null 2>&1
 "$HW" summary --pid "$KPID" --all --format json >"$RUN/u-inplace.json" 2>/dev/null
-HEAPWALK_SHM_COPY=1 "$HW" summary --pid "$KPID" --all --format json >"$RUN/u-copy.json" 2>/dev/null
+HEAPWALK_SHM_COPY=1 HEAPWALK_SPLIT_MIN=0 "$HW" summary --pid "$KPID" --all --format json \
+	>"$RUN/u-copy.json" 2>/dev/null
 stopped_after=$(for p in $PIDS; do state "$p"; done | sort -u | tr -d '\n')
 kill -CONT $PIDS
-"$PYTHON" - "$RUN/s-inplace.json" "$RUN/s-copy.json" "$RUN/u-inplace.json" "$RUN/u-copy.json" "$KPID" >"$RUN/cmp.out" <<'EOF'
+"$HW" stats --core "$RUN/snap.core" --all --format json >"$RUN/s-file.json" 2>/dev/null
+"$PYTHON" - "$RUN/s-inplace.json" "$RUN/s-copy.json" "$RUN/u-inplace.json" "$RUN/u-copy.json" \
+	"$RUN/s-file.json" "$KPID" >"$RUN/cmp.out" <<'EOF'
 import json, sys
-a, b, ua, ub = (json.load(open(f)) for f in sys.argv[1:5]); main = int(sys.argv[5])
+a, b, ua, ub, f = (json.load(open(x)) for x in sys.argv[1:6]); main = int(sys.argv[6])
 keys = ["heap_size", "used", "real_used", "max_real_used", "frags", "used_bytes_walked",
         "free_bytes_walked", "walk_complete", "findings_total"]
 def pools(d):
@@ -166,10 +173,13 @@ def pools(d):
 ok = a["instance"]["shm_read"] == "in place" and b["instance"]["shm_read"] == "copied"
 pa, pb = pools(a), pools(b)
 ok &= sorted(pa) == sorted(pb) and (main, "shm") in pa
+pf = pools(f)
+ok &= sorted(pa) == sorted(pf)
 for k in sorted(pa):
-    diff = [(x, pa[k][x], pb[k][x]) for x in keys if pa[k].get(x) != pb[k].get(x)]
-    if diff:
-        print("%d %s differs: %s" % (k[0], k[1], diff)); ok = False
+    for name, other in (("copy", pb), ("snapshot file", pf)):
+        diff = [(x, pa[k][x], other[k].get(x)) for x in keys if pa[k].get(x) != other.get(k, {}).get(x)]
+        if diff:
+            print("%d %s differs in the %s: %s" % (k[0], k[1], name, diff)); ok = False
 sa, sb = pools(ua), pools(ub)
 for k in sorted(sa):
     ka = sorted((s["file"], s["func"], s["line"], s["count"], s["bytes"]) for s in sa[k]["sites"])
@@ -181,7 +191,7 @@ print("%d pools equal; shm %d fragments" % (len(pa), shm["frags"]["total"]))
 sys.exit(0 if ok else 1)
 EOF
 if [ $? = 0 ]; then
-	pass "same held state: stats and summary in place equal the copy's ($(cat "$RUN/cmp.out"))"
+	pass "same held state: stats and summary in place equal the copy's and the snapshot file's ($(cat "$RUN/cmp.out"))"
 else
 	cat "$RUN/cmp.out" >&2
 	fail "in place and copied disagree on the same held state"
