@@ -32,6 +32,12 @@ struct hw_inst_opts {
 	bool all;	  /* every process of the instance (else @pid's, or the file's first) */
 	bool quiet;	  /* no line on how long the processes were stopped */
 	bool system_said; /* pkg on the system allocator said already (an earlier sample) */
+	/*
+	 * live: the processes stay held after hw_inst_open, shm read in place
+	 * where it can be (see hw_snapshot_opts.hold); the caller walks, then
+	 * calls hw_inst_release before printing anything.
+	 */
+	bool in_place;
 	struct hw_snapshot_opts snap; /* live: no_stop, hold_ms (the rest is set here) */
 };
 
@@ -43,7 +49,8 @@ struct hw_inst_proc {
 	int pid, rank;
 	char desc[160];
 	bool in_pt;
-	char *error; /* why it could not be opened (owned) */
+	char *error;   /* why it could not be opened (owned) */
+	bool deferred; /* opened once the processes run again (hw_inst_release) */
 };
 
 struct hw_inst {
@@ -58,6 +65,13 @@ struct hw_inst {
 	/* the model, for the formatters (hw_inst_model) */
 	struct hw_multi_proc *mp;
 	struct hw_multi m;
+	/* held (in_place): the stop-time line said on release (NULL: quiet) */
+	hw_session_say_fn warn;
+	bool failed; /* released too late: the walks' results are not to be trusted */
+	/* internal: what it was opened with, to open the processes deferred while held */
+	struct hw_inst_opts o;
+	int main_pid;
+	struct hw_dwarf *dw;
 };
 
 /*
@@ -67,6 +81,20 @@ struct hw_inst {
  * be opened, and *in is closed.
  */
 struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in);
+/*
+ * Opened with in_place: let the processes go (nothing if they run), say how
+ * long they were held, make the sessions' reads of what was read in place
+ * fail from now on, and open the sessions deferred until then. False: the walks' results are not to
+ * be trusted (held too long, see hw_snapshot_release), said through the session's warn.
+ */
+bool hw_inst_release(struct hw_inst *in);
+/*
+ * Whether process @i's session is open and may be walked now. Walks go in
+ * index order: while the processes are held, the first process not holding
+ * shm releases them (hw_inst_release) and opens the others; if that fails,
+ * every later call says false and hw_inst_release does too.
+ */
+bool hw_inst_proc_ready(struct hw_inst *in, size_t i);
 /* Fill in->m / in->mp from the sessions (after the walks). */
 void hw_inst_model(struct hw_inst *in, const char *command, enum hw_format format,
 		   uint64_t request);
@@ -115,6 +143,13 @@ struct hw_error *hw_inst_to_side(const struct hw_inst *in, struct hw_diff_side *
  * used fragments; with @ref (an earlier side that recorded them), each
  * site of @side learns how many of its fragments @ref already had (kept).
  */
+/*
+ * One sample of watch/diagnose: hw_inst_walk_sites, hw_inst_to_side and
+ * (with @persist) hw_inst_persist process by process, so that an instance
+ * held (in_place) is released once the first process's pools are walked.
+ */
+struct hw_error *hw_inst_walk_sample(struct hw_inst *in, struct hw_diff_side *side, bool persist,
+				     const struct hw_diff_side *ref);
 struct hw_error *hw_inst_persist(struct hw_inst *in, struct hw_diff_side *side,
 				 const struct hw_diff_side *ref);
 /*

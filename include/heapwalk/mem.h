@@ -45,6 +45,13 @@ struct hw_error *hw_mem_add_missing(struct hw_mem *mem, uint64_t start, uint64_t
 				    const char *why);
 
 /*
+ * Take back the direct core-layer segment [start, start+len) (added with
+ * hw_mem_add_direct): reads there fail from now on, saying @why (static).
+ * False if no such segment. Not while other threads read @mem.
+ */
+bool hw_mem_withdraw(struct hw_mem *mem, uint64_t start, uint64_t len, const char *why);
+
+/*
  * Copy @len bytes at @addr into @buf. On fault the error says which address
  * and why ("memory not saved in core file", "address not mapped").
  */

@@ -177,6 +177,7 @@ struct hw_multi_proc {
 	bool in_pt;	  /* listed in the instance's process table */
 	bool stopped, was_stopped;
 	uint64_t stop_ns, copied, copied_while_stopped, unreadable, skipped_zero;
+	uint64_t in_place;	  /* bytes of shm read in place while held, not copied */
 	const char *error;	  /* why it could not be opened, NULL if report is valid */
 	struct hw_report *report; /* NULL when error, or when no pool of it was selected */
 };
@@ -187,6 +188,7 @@ struct hw_multi {
 	FILE *out;
 	const char *source; /* "live" or the snapshot file */
 	bool live, stopped;
+	bool in_place; /* shm was read in place while the processes were held, not copied */
 	uint64_t time_ns, wall_ns;
 	const char *version; /* "" if unknown */
 	bool has_process_count;

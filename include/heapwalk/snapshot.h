@@ -56,6 +56,18 @@ struct hw_snapshot_opts {
 	 * 0: HW_SNAPSHOT_MAX_STOP_MS. Not with no_stop (nothing is held).
 	 */
 	unsigned max_stop_ms;
+	/*
+	 * Return with every process still held, for the caller to walk what
+	 * it needs and then call hw_snapshot_release. A shared writable
+	 * mapping is then not copied but mapped read-only from
+	 * /proc/PID/map_files (needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE;
+	 * HEAPWALK_SHM_COPY=1 in the environment forbids it) and read in
+	 * place. Where nothing can be mapped so, the snapshot is taken as
+	 * without hold (copied, released before it returns). max_stop_ms
+	 * bounds the whole hold: past it a timer lets the processes go and
+	 * the release fails. Not with no_stop.
+	 */
+	bool hold;
 };
 #define HW_SNAPSHOT_MAX_STOP_MS 1000u
 
@@ -72,6 +84,7 @@ struct hw_snapshot_proc {
 	uint64_t shared_elsewhere;     /* bytes of shared mappings saved in another image */
 	uint64_t unreadable;	       /* bytes that could not be read (not saved) */
 	uint64_t skipped_zero; /* bytes never touched by the process, known zero, not read */
+	uint64_t in_place;     /* bytes of shared mappings read in place, not copied (hold) */
 	/* internal: the image */
 	int fd;	    /* memory file or file holding the image; -1 if none */
 	char *path; /* the image's own file (first process of a loaded file), or NULL */
@@ -87,6 +100,19 @@ struct hw_snapshot {
 	uint64_t time_ns; /* CLOCK_REALTIME when taken (0 if unknown) */
 	uint64_t wall_ns; /* from the first stop to the last release */
 	char *source;	  /* "live" or the file it was loaded from */
+	/* hold: shared mappings read in place while the processes are held */
+	struct hw_snapshot_live *inplace;
+	size_t ninplace;
+	bool holding;  /* taken with hold and not released yet */
+	bool released; /* released after a hold: the in-place mappings are no longer read */
+	struct hw_snapshot_hold *hold; /* internal: the held processes */
+};
+
+/* A shared mapping of process procs[proc], read in place at @data. */
+struct hw_snapshot_live {
+	size_t proc;
+	uint64_t start, len;
+	const void *data;
 };
 
 /*
@@ -107,10 +133,24 @@ struct hw_error *hw_snapshot_take(const int *pids, size_t n, const struct hw_sna
 				  struct hw_snapshot **ret);
 
 /*
+ * Let the processes of a snapshot taken with hold go (nothing if there are
+ * none), and fill in how long each was held. Fails if the hold outlasted
+ * max_stop_ms (the processes were let go then, and what was read in place
+ * since is not to be trusted) or a process changed its mappings while being
+ * stopped. Then call hw_snapshot_withdraw on every target opened from it.
+ */
+struct hw_error *hw_snapshot_release(struct hw_snapshot *s);
+
+/* After hw_snapshot_release: reads of @t in the in-place mappings fail from now on. */
+void hw_snapshot_withdraw(const struct hw_snapshot *s, struct hw_target *t);
+
+/*
  * Open process @i of the snapshot as a target. @topts may be NULL; its
  * exe_path and sysroot are used, core_path is ignored (for a live snapshot
  * the default sysroot is /proc/PID/root, so the files are those the process
- * sees). The target does not depend on the snapshot afterwards.
+ * sees). The target does not depend on the snapshot afterwards, but for
+ * the shared mappings read in place (hold), which live as long as the
+ * snapshot.
  */
 struct hw_error *hw_snapshot_open(const struct hw_snapshot *s, size_t i,
 				  const struct hw_target_opts *topts, struct hw_target **ret);

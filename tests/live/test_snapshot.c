@@ -407,6 +407,103 @@ static void test_stop_cap(void **state)
 	stop_helper(&h);
 }
 
+/* Released, both run again and nobody traces them. */
+static void check_running(const struct helper *h)
+{
+	for (int i = 0; i < 100 && (state_of(h->pid) == 't' || state_of(h->child) == 't'); i++)
+		usleep(10000);
+	assert_true(state_of(h->pid) == 'S' || state_of(h->pid) == 'R');
+	assert_true(state_of(h->child) == 'S' || state_of(h->child) == 'R');
+	assert_int_equal(status_field(h->pid, "TracerPid"), 0);
+	assert_int_equal(status_field(h->child, "TracerPid"), 0);
+}
+
+/*
+ * With hold, shm is read in place (mapped from map_files) while both stay
+ * held, until hw_snapshot_release; reads of it fail after the withdrawal.
+ * A hold past max_stop_ms is cut by the watchdog.
+ */
+static void test_hold_in_place(void **state)
+{
+	struct helper h;
+	struct hw_snapshot *s;
+	struct hw_snapshot_opts o = {.hold = true};
+	struct hw_target *t0, *t1;
+	struct hw_error *err;
+	uint8_t b;
+	int pids[2];
+	long sd0, pd0, sd1, pd1, sd0b, pd0b, sd1b, pd1b;
+
+	(void)state;
+	start_pair(&h, pids);
+	settled_dirty(&h, &sd0, &pd0, &sd1, &pd1);
+	assert_null(hw_snapshot_take(pids, 2, &o, &s));
+	if (!s->ninplace) {
+		/* map_files cannot be opened here (no CAP_SYS_ADMIN): copied, not held */
+		assert_false(s->holding);
+		check_running(&h);
+		hw_snapshot_destroy(s);
+		stop_helper(&h);
+		skip();
+	}
+	assert_true(s->holding);
+	assert_int_equal(s->ninplace, 1);
+	assert_int_equal(s->inplace[0].proc, 0);
+	assert_true(s->inplace[0].start == h.shared && s->inplace[0].len == (1u << 20));
+	assert_true(s->procs[0].in_place == (1u << 20));
+	assert_int_equal(s->procs[1].in_place, 0);
+	/* both held while the caller reads */
+	assert_int_equal(state_of(h.pid), 't');
+	assert_int_equal(state_of(h.child), 't');
+	assert_int_equal(status_field(h.pid, "TracerPid"), getpid());
+	assert_null(hw_snapshot_open(s, 0, NULL, &t0));
+	assert_null(hw_snapshot_open(s, 1, NULL, &t1));
+	/* shm where it is, not a copy; private memory copied as without hold */
+	assert_ptr_equal(hw_mem_peek(t0->mem, h.shared, 8), s->inplace[0].data);
+	check_bytes(t0, h.shared, SHARED_TOUCHED, 0x53);
+	check_zero(t0, h.shared + SHARED_TOUCHED, 4096);
+	check_bytes(t0, h.priv, PRIV_TOUCHED, 0x50);
+	check_bytes(t1, h.priv + PRIV_TOUCHED / 2, PRIV_TOUCHED / 2, 0x43);
+	err = hw_mem_read(t1->mem, &b, h.shared, 1);
+	assert_non_null(err);
+	hw_error_destroy(err);
+	assert_null(hw_snapshot_release(s));
+	assert_false(s->holding);
+	check_running(&h);
+	assert_true(s->procs[0].stop_ns > 0 && s->procs[1].stop_ns > 0);
+	hw_snapshot_withdraw(s, t0);
+	err = hw_mem_read(t0->mem, &b, h.shared, 1);
+	assert_non_null(err);
+	assert_int_equal(err->code, HW_ERR_FAULT);
+	assert_non_null(strstr(err->message, "no longer held"));
+	hw_error_destroy(err);
+	check_bytes(t0, h.priv, PRIV_TOUCHED, 0x50);
+	hw_target_destroy(t0);
+	hw_target_destroy(t1);
+	hw_snapshot_destroy(s);
+	/* strictly read-only: nothing unshared (see test_take_pair) */
+	settled_dirty(&h, &sd0b, &pd0b, &sd1b, &pd1b);
+	assert_true(pd0b <= pd0);
+	assert_true(pd1b <= pd1);
+	assert_true(sd0b <= sd0 + pd0);
+	assert_true(sd1b <= sd1 + pd1);
+
+	/* held 400 ms with a 100 ms cap: released by the watchdog, and the release fails */
+	o.max_stop_ms = 100;
+	o.hold_ms = 400;
+	assert_null(hw_snapshot_take(pids, 2, &o, &s));
+	check_running(&h);
+	assert_true(s->holding);
+	err = hw_snapshot_release(s);
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "longer than 100 ms"));
+	hw_error_destroy(err);
+	assert_false(s->holding);
+	hw_snapshot_destroy(s);
+	check_running(&h);
+	stop_helper(&h);
+}
+
 static void test_bad_requests(void **state)
 {
 	struct hw_snapshot *s;
@@ -530,7 +627,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_take_pair),	  cmocka_unit_test(test_no_stop_and_stopped),
 	    cmocka_unit_test(test_stop_cap),	  cmocka_unit_test(test_bad_requests),
-	    cmocka_unit_test(test_damaged_files),
+	    cmocka_unit_test(test_damaged_files), cmocka_unit_test(test_hold_in_place),
 	};
 
 	if (argc < 2) {

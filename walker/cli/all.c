@@ -10,12 +10,11 @@ int hw_run_all(struct hw_cli *cli)
 
 	if (!c->walk_all)
 		return c->run(cli); /* the live commands handle --all themselves */
-	rc = hw_cli_inst_open(cli, &in, c->name, INST_ALL);
-	if (rc)
+	if ((rc = hw_cli_inst_open(cli, &in, c->name, INST_ALL | INST_IN_PLACE * c->all_model)))
 		return rc;
 	for (size_t i = 0; i < in.n; i++) {
 		struct hw_inst_proc *p = &in.p[i];
-		if (!p->open)
+		if (!hw_inst_proc_ready(&in, i))
 			continue;
 		hw_session_prepare_pools(&p->s);
 		if (!c->walk_all(cli, p, i)) {
@@ -23,11 +22,13 @@ int hw_run_all(struct hw_cli *cli)
 			return HW_EXIT_FATAL;
 		}
 	}
-	if (c->all_model) {
+	if (!hw_inst_release(&in))
+		rc = HW_EXIT_FATAL;
+	else if (c->all_model) {
 		hw_inst_model(&in, c->name, cli->format, cli->request);
 		hw_fmt_multi(&in.m);
 	}
-	rc = hw_inst_exit_code(&in);
+	rc = rc ? rc : hw_inst_exit_code(&in);
 	hw_inst_close(&in);
 	return rc;
 }

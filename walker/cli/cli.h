@@ -198,6 +198,7 @@ void hw_cli_inst_opts(const struct hw_cli *cli, const char *command, bool all,
 enum {
 	INST_ALL = 1,	/* every process of the instance (else cli->pid's, or the file's first) */
 	INST_QUIET = 2, /* no stop-time line on stderr */
+	INST_IN_PLACE = 4, /* live: held while walked, shm in place: print nothing meanwhile */
 };
 /* hw_inst_open as the command line says; an exit code, the failure said. */
 int hw_cli_inst_open(const struct hw_cli *cli, struct hw_inst *in, const char *command,

@@ -42,7 +42,7 @@ static int collect(struct hw_cli *cli, struct hw_inst *in, struct hw_growth *g)
 
 	if (!cli->baseline && cli->count >= 2)
 		return series(cli, in, g);
-	if ((rc = hw_cli_inst_open(cli, in, "diagnose", INST_ALL)))
+	if ((rc = hw_cli_inst_open(cli, in, "diagnose", INST_ALL | INST_IN_PLACE)))
 		return rc;
 	if (!hw_inst_walk_sites(in))
 		rc = HW_EXIT_FATAL;

@@ -196,7 +196,7 @@ const struct hw_option hw_options[] = {
      OPT_LIVE,
      "MS",
      "never hold a process longer than MS milliseconds while\n"
-     "copying; past it, release them and fail (default 1000)",
+     "copying or walking in place: release, fail (default 1000)",
      0,
      NULL},
     {{"interval", required_argument, NULL, O_INTERVAL},

@@ -106,6 +106,7 @@ int hw_cli_inst_open(const struct hw_cli *cli, struct hw_inst *in, const char *c
 
 	hw_cli_inst_opts(cli, command, flags & INST_ALL, &o);
 	o.quiet = flags & INST_QUIET;
+	o.in_place = flags & INST_IN_PLACE;
 	if ((err = hw_inst_open(&o, in)))
 		return hw_cli_fail(err);
 	return HW_EXIT_OK;

@@ -122,6 +122,8 @@ static void json_instance(struct hw_json *js, const struct hw_multi *m)
 	hw_json_bool(js, m->live);
 	hw_json_key(js, "stopped");
 	hw_json_bool(js, m->stopped);
+	hw_json_key(js, "shm_read");
+	hw_json_string(js, !m->live ? "file" : m->in_place ? "in place" : "copied");
 	hw_json_key(js, "time_ns");
 	hw_json_u64(js, m->time_ns);
 	hw_json_key(js, "wall_ms");
@@ -156,9 +158,8 @@ static void json_counts(struct hw_json *js, const struct count *c, size_t n)
 static void json_proc_head(struct hw_json *js, const struct hw_multi_proc *p)
 {
 	const struct count counts[] = {
-	    {"copied_bytes", p->copied},
-	    {"copied_while_stopped", p->copied_while_stopped},
-	    {"untouched_bytes", p->skipped_zero},
+	    {"copied_bytes", p->copied},	  {"copied_while_stopped", p->copied_while_stopped},
+	    {"untouched_bytes", p->skipped_zero}, {"in_place_bytes", p->in_place},
 	    {"unreadable_bytes", p->unreadable},
 	};
 
@@ -298,7 +299,12 @@ static void text_head(const struct hw_multi *m)
 	hw_human_size(b1, sizeof(b1), copied);
 	hw_human_size(b2, sizeof(b2), zero);
 	when(t, sizeof(t), m->time_ns);
-	if (m->live && m->stopped)
+	if (m->live && m->stopped && m->in_place)
+		fprintf(m->out,
+			"snapshot   live at %s, all held together while shm was walked in place: "
+			"longest stop %.2f ms; %s copied\n",
+			t, (double)max / 1e6, b1);
+	else if (m->live && m->stopped)
 		fprintf(m->out,
 			"snapshot   live at %s, all stopped together: longest stop %.2f ms; %s "
 			"copied, %s never touched (not read)\n",
@@ -958,7 +964,7 @@ void hw_fmt_diagnose(const struct hw_diag_view *v)
 		return;
 	}
 	fprintf(v->out, "%s%s\n", v->source ? v->source : "",
-		v->live ? (v->stopped ? " (stopped briefly while copied)" : " (not stopped)") : "");
+		v->live ? (v->stopped ? " (stopped briefly while read)" : " (not stopped)") : "");
 	fprintf(v->out, "growth data: %s\n\n", v->growth ? v->growth : "none (one snapshot)");
 	for (size_t i = 0; i < v->nitems; i++) {
 		const struct hw_diag_item *it = &v->items[i];

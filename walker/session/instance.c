@@ -76,6 +76,16 @@ static void say_snapshot(const struct hw_inst *in, hw_session_say_fn warn)
 		copied += s->procs[i].copied;
 	if (!s->live || !warn)
 		return;
+	if (s->stopped && s->ninplace) {
+		uint64_t in_place = 0;
+		for (size_t i = 0; i < s->nprocs; i++)
+			in_place += s->procs[i].in_place;
+		warn("%zu processes held together while their pools were walked; the longest "
+		     "stop %.2f ms, %.1f MiB copied, %.1f MiB of shm read in place",
+		     s->nprocs, hw_inst_max_stop_ms(in), (double)copied / (double)(1 << 20),
+		     (double)in_place / (double)(1 << 20));
+		return;
+	}
 	if (!s->stopped)
 		warn("%zu processes read without stopping them (--no-stop): torn reads are "
 		     "possible, findings may be artefacts",
@@ -95,6 +105,7 @@ static struct hw_error *take(const struct hw_inst_opts *o, struct hw_inst *in, l
 	size_t npids = 0, nalso = 0;
 
 	*only = o->all ? -1 : 0;
+	so.hold = o->in_place && !o->file && !so.no_stop && o->session.pool_sel[HW_POOL_SHM];
 	if (o->file) {
 		if ((err = hw_snapshot_load(o->file, &in->snap)))
 			return err;
@@ -125,8 +136,10 @@ static struct hw_error *take(const struct hw_inst_opts *o, struct hw_inst *in, l
 	return err;
 }
 
-struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in)
+/* Process @i's session (or, not selected, only pt[] from the first): its failure is kept in it. */
+static void open_proc(struct hw_inst *in, size_t i)
 {
+	const struct hw_inst_opts *o = &in->o;
 	hw_session_say_fn warn = o->session.warn;
 	/* --exe and --sysroot hold for every process (a live one's root is its own by default) */
 	const struct hw_target_opts topts = {
@@ -134,21 +147,69 @@ struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in)
 	    .sysroot = o->session.sysroot,
 	    .max_core_size = o->session.max_core_size,
 	};
-	struct hw_dwarf *dw = NULL;
+	struct hw_inst_proc *p = &in->p[i];
+	struct hw_session_opts so = o->session;
+	struct hw_target *t;
+	struct hw_error *err;
+
+	p->deferred = false;
+	/* shm is saved once, in the first image; the others show their pkg. */
+	if (p->snap_idx != 0)
+		so.pool_sel[HW_POOL_SHM] = false;
+	p->selected = so.pool_sel[HW_POOL_PKG] || so.pool_sel[HW_POOL_SHM];
+	if (!p->selected && i != 0)
+		return;
+	if ((err = hw_snapshot_open(in->snap, p->snap_idx, &topts, &t))) {
+		if (warn)
+			warn("pid %d: %s", p->pid, err->message);
+		p->error = hw_error_steal_message(err);
+		return;
+	}
+	if (!p->selected) {
+		/* Only to read pt[] from: keep no session. */
+		read_pt(in, t, in->main_pid);
+		hw_target_destroy(t);
+		return;
+	}
+	so.target = t; /* the session owns it from here */
+	so.dw = in->dw;
+	so.core = NULL;
+	if ((err = hw_session_open(&so, &p->s))) {
+		if (warn)
+			warn("%s", err->message);
+		hw_error_destroy(err);
+		p->error = strdup("could not be opened (see above)");
+		return;
+	}
+	p->open = true;
+	/* one build, one note: the first process says it for the instance */
+	p->s.system_said = o->system_said;
+	for (size_t j = 0; j < in->n; j++)
+		if (j != i && in->p[j].open)
+			p->s.system_said = true;
+	if (!in->dw && !p->s.dw_borrowed)
+		in->dw = p->s.dw;
+}
+
+struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in)
+{
+	hw_session_say_fn warn = o->session.warn;
 	struct hw_error *err;
 	int main_pid = 0;
 	long only;
 
 	memset(in, 0, sizeof(*in));
+	in->o = *o;
 	if ((err = take(o, in, &only, &main_pid))) {
 		hw_inst_close(in);
 		return err;
 	}
-	if (!o->quiet)
+	in->warn = o->quiet ? NULL : warn;
+	if (!in->snap->holding && !o->quiet)
 		say_snapshot(in, warn);
 	if (!main_pid && in->snap->nprocs)
 		main_pid = in->snap->procs[0].pid;
-	main_pid = seen_as(in->snap, main_pid);
+	in->main_pid = seen_as(in->snap, main_pid);
 	in->n = only >= 0 ? 1 : in->snap->nprocs;
 	if (!(in->p = calloc(in->n, sizeof(*in->p)))) {
 		hw_inst_close(in);
@@ -156,56 +217,58 @@ struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in)
 	}
 	for (size_t i = 0; i < in->n; i++) {
 		struct hw_inst_proc *p = &in->p[i];
-		struct hw_session_opts so = o->session;
-		struct hw_target *t;
 		p->snap_idx = only >= 0 ? (size_t)only : i;
 		p->pid = in->snap->procs[p->snap_idx].pid;
 		p->rank = -1;
-		/* shm is saved once, in the first image; the others show their pkg. */
-		if (p->snap_idx != 0)
-			so.pool_sel[HW_POOL_SHM] = false;
-		p->selected = so.pool_sel[HW_POOL_PKG] || so.pool_sel[HW_POOL_SHM];
-		if (!p->selected && i != 0)
-			continue;
-		if ((err = hw_snapshot_open(in->snap, p->snap_idx, &topts, &t))) {
-			if (warn)
-				warn("pid %d: %s", p->pid, err->message);
-			p->error = hw_error_steal_message(err);
-			continue;
-		}
-		if (!p->selected) {
-			/* Only to read pt[] from: keep no session. */
-			read_pt(in, t, main_pid);
-			hw_target_destroy(t);
-			continue;
-		}
-		so.target = t; /* the session owns it from here */
-		so.dw = dw;
-		so.core = NULL;
-		if ((err = hw_session_open(&so, &p->s))) {
-			if (warn)
-				warn("%s", err->message);
-			hw_error_destroy(err);
-			p->error = strdup("could not be opened (see above)");
-			continue;
-		}
-		p->open = true;
-		/* one build, one note: the first process says it for the instance */
-		p->s.system_said = o->system_said;
-		for (size_t j = 0; j < i; j++)
-			if (in->p[j].open)
-				p->s.system_said = true;
-		if (!dw && !p->s.dw_borrowed)
-			dw = p->s.dw;
+		/* Held: only the image with shm now, the others once the processes run again. */
+		p->deferred = in->snap->holding && p->snap_idx != 0;
+		if (!p->deferred)
+			open_proc(in, i);
 	}
 	/* Labels from pt[], in shm: read through the first process, which holds shm. */
 	if (in->n && in->p[0].open && in->p[0].snap_idx == 0)
-		read_pt(in, in->p[0].s.t, main_pid);
+		read_pt(in, in->p[0].s.t, in->main_pid);
 	return NULL;
+}
+
+bool hw_inst_release(struct hw_inst *in)
+{
+	struct hw_error *err;
+
+	if (in->failed)
+		return false;
+	if (!in->snap || !in->snap->holding)
+		return true;
+	err = hw_snapshot_release(in->snap);
+	for (size_t i = 0; i < in->n; i++)
+		if (in->p[i].open)
+			hw_snapshot_withdraw(in->snap, in->p[i].s.t);
+	if (err) {
+		in->failed = true;
+		if (in->o.session.warn)
+			in->o.session.warn("%s", err->message);
+		hw_error_destroy(err);
+		return false;
+	}
+	say_snapshot(in, in->warn);
+	for (size_t i = 0; i < in->n; i++)
+		if (in->p[i].deferred)
+			open_proc(in, i);
+	return true;
+}
+
+bool hw_inst_proc_ready(struct hw_inst *in, size_t i)
+{
+	/* Walks go in index order: past the image with shm, the processes may run. */
+	if (in->snap && in->snap->holding && in->p[i].snap_idx != 0)
+		hw_inst_release(in);
+	return !in->failed && in->p[i].open;
 }
 
 void hw_inst_close(struct hw_inst *in)
 {
+	if (in->snap && in->snap->holding)
+		hw_error_destroy(hw_snapshot_release(in->snap));
 	/* Sessions borrowing the first one's DWARF close before it. */
 	for (size_t i = in->n; i-- > 0;) {
 		if (in->p[i].open)
@@ -232,6 +295,7 @@ void hw_inst_model(struct hw_inst *in, const char *command, enum hw_format forma
 	m->source = s->source;
 	m->live = s->live;
 	m->stopped = s->stopped;
+	m->in_place = s->ninplace > 0;
 	m->time_ns = s->time_ns;
 	m->wall_ns = s->wall_ns;
 	m->version = "";
@@ -259,6 +323,7 @@ void hw_inst_model(struct hw_inst *in, const char *command, enum hw_format forma
 		q->copied_while_stopped = sp->copied_while_stopped;
 		q->unreadable = sp->unreadable;
 		q->skipped_zero = sp->skipped_zero;
+		q->in_place = sp->in_place;
 		q->error = p->error;
 		q->report = p->open ? &p->s.report : NULL;
 		if (p->open && !m->version[0])
@@ -273,13 +338,13 @@ void hw_inst_model(struct hw_inst *in, const char *command, enum hw_format forma
 bool hw_inst_walk_sites(struct hw_inst *in)
 {
 	for (size_t i = 0; i < in->n; i++) {
-		if (!in->p[i].open)
+		if (!hw_inst_proc_ready(in, i))
 			continue;
 		hw_session_prepare_pools(&in->p[i].s);
 		if (!hw_session_walk_sites(&in->p[i].s))
 			return false;
 	}
-	return true;
+	return hw_inst_release(in);
 }
 
 struct hw_error *hw_inst_walk_map(struct hw_inst *in, uint32_t pkg_cells, uint32_t shm_cells,
@@ -517,6 +582,28 @@ struct hw_error *hw_inst_persist(struct hw_inst *in, struct hw_diff_side *side,
 	for (size_t i = 0; i < in->n && !err; i++)
 		if (in->p[i].open)
 			err = persist_proc(&in->p[i], side, ref);
+	return err;
+}
+
+struct hw_error *hw_inst_walk_sample(struct hw_inst *in, struct hw_diff_side *side, bool persist,
+				     const struct hw_diff_side *ref)
+{
+	struct hw_error *err = NULL;
+
+	side->time_ns = in->snap->time_ns;
+	for (size_t i = 0; i < in->n && !err; i++) {
+		struct hw_inst_proc *p = &in->p[i];
+		if (!hw_inst_proc_ready(in, i))
+			continue;
+		hw_session_prepare_pools(&p->s);
+		if (!hw_session_walk_sites(&p->s))
+			return hw_error_nomem();
+		err = hw_session_to_diff(&p->s, p->pid, p->rank, p->desc, side);
+		if (!err && persist)
+			err = persist_proc(p, side, ref);
+	}
+	if (!err && !hw_inst_release(in))
+		err = hw_error_create(HW_ERR_UNSUPPORTED, "the sample was not kept (see above)");
 	return err;
 }
 

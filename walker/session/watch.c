@@ -48,17 +48,20 @@ static struct hw_error *sample(const struct hw_inst_opts *o, const struct hw_wat
 
 	io.all = true;
 	io.quiet = true;
+	/* held while walked, shm in place: not for a hook's own walks */
+	io.in_place = !(hook && hook->walk);
 	if ((err = hw_inst_open(&io, &in)))
 		return err;
-	*stop_ms = hw_inst_max_stop_ms(&in);
-	if (hook && hook->walk)
+	if (io.in_place) {
+		err = hw_inst_walk_sample(&in, side, persist, ref);
+	} else {
 		err = hook->walk(&in, hook->arg);
-	else if (!hw_inst_walk_sites(&in))
-		err = hw_error_nomem();
-	if (!err)
-		err = hw_inst_to_side(&in, side);
-	if (!err && persist)
-		err = hw_inst_persist(&in, side, ref);
+		if (!err)
+			err = hw_inst_to_side(&in, side);
+		if (!err && persist)
+			err = hw_inst_persist(&in, side, ref);
+	}
+	*stop_ms = hw_inst_max_stop_ms(&in);
 	if (err || !(hook && hook->keep && hook->keep(&in, hook->arg)))
 		hw_inst_close(&in);
 	return err;

@@ -201,6 +201,26 @@ struct hw_error *hw_mem_add_missing(struct hw_mem *mem, uint64_t start, uint64_t
 	return NULL;
 }
 
+bool hw_mem_withdraw(struct hw_mem *mem, uint64_t start, uint64_t len, const char *why)
+{
+	struct seg_array *a = &mem->layer[HW_MEM_LAYER_CORE];
+	size_t i = find_le(a, start);
+
+	if (i == SIZE_MAX || a->v[i].start != start || a->v[i].end - start != len)
+		return false;
+	memmove(&a->v[i], &a->v[i + 1], (a->n - i - 1) * sizeof(a->v[0]));
+	a->n--;
+	for (i = 0; i < mem->missing.n; i++)
+		if (mem->missing.v[i].start < start + len && mem->missing.v[i].end > start)
+			mem->missing.v[i].why = why;
+	atomic_store_explicit(&mem->cache, NULL, memory_order_relaxed);
+	if (!overlaps_any(&mem->missing, start, start + len)) {
+		struct seg m = {.start = start, .end = start + len, .why = why};
+		hw_error_destroy(insert_seg(&mem->missing, &m));
+	}
+	return true;
+}
+
 /* Whether @s holds all of [addr, addr+len) (len may be 0). */
 static inline bool seg_holds(const struct seg *s, uint64_t addr, size_t len)
 {

@@ -4,12 +4,14 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "heapwalk/error.h"
+#include "heapwalk/mem.h"
 #include "heapwalk/sbuf.h"
 #include "heapwalk/snapshot.h"
 #include "heapwalk/target.h"
@@ -40,6 +43,14 @@
 #define PM_FILE_OR_SHARED (1ull << 61)
 #define PM_EXCLUSIVE (1ull << 56)
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+/* what ends a hold past max_stop_ms: a timer signal to the tracing thread */
+#define WATCHDOG_SIG SIGALRM
 #define DEFAULT_TIMEOUT_MS 2000u
 #define DEFAULT_MAX_BYTES (16ull << 30)
 #define PROC_NOTE_SPACE 1024u
@@ -54,14 +65,16 @@ enum how {
 	LP_BEFORE,  /* read-only bytes copied before the stop (ELF header page, vdso) */
 	LP_PRIVATE, /* private writable: copied while stopped, page by page kind */
 	LP_SHARED,  /* shared writable: copied once while every process is stopped */
+	LP_INPLACE, /* shared writable, held: mapped read-only and read in place, not copied */
 };
 
 struct load_plan {
 	size_t map; /* index in maps */
 	enum how how;
 	uint64_t planned;
-	uint64_t got; /* bytes saved, a prefix */
-	int share_fd; /* /proc/PID/map_files/... for SEEK_DATA, -1 */
+	uint64_t got;  /* bytes saved, a prefix */
+	int share_fd;  /* /proc/PID/map_files/... for SEEK_DATA, -1 */
+	uint8_t *live; /* LP_INPLACE: the mapping of share_fd (PROT_READ, MAP_SHARED) */
 };
 
 struct tracee {
@@ -127,6 +140,18 @@ struct ctx {
 	int old_policy, old_nice;
 	struct sched_param old_param;
 	bool boosted, niced;
+	/* hold with a shared mapping read in place (else the copy releases as without hold) */
+	bool hold;
+	/* hold: the watchdog that lets the processes go at stop_deadline */
+	timer_t timer;
+	bool timer_armed;
+	struct sigaction old_action;
+	volatile sig_atomic_t expired;
+};
+
+struct hw_snapshot_hold {
+	struct hw_snapshot_opts o;
+	struct ctx c;
 };
 
 static uint64_t now_ns(void)
@@ -642,9 +667,12 @@ static void unplan(struct sproc *sp)
 	if (sp->img_fd >= 0)
 		close(sp->img_fd);
 	sp->img_fd = -1;
-	for (size_t i = 0; sp->lp && i < sp->desc.nloads; i++)
+	for (size_t i = 0; sp->lp && i < sp->desc.nloads; i++) {
 		if (sp->lp[i].share_fd >= 0)
 			close(sp->lp[i].share_fd);
+		if (sp->lp[i].live)
+			munmap(sp->lp[i].live, (size_t)sp->desc.loads[i].memsz);
+	}
 	free(sp->lp);
 	sp->lp = NULL;
 	free(sp->desc.loads);
@@ -727,6 +755,65 @@ static bool has_anon_pages(const struct sproc *sp, const struct live_map *m)
 	return false;
 }
 
+/* Whether the environment forbids reading shared mappings in place (tests of the copy). */
+static bool shm_copy_forced(void)
+{
+	const char *v = getenv("HEAPWALK_SHM_COPY");
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
+/*
+ * Map the shared mapping @m read-only through its map_files entry, to be
+ * read in place while the processes are held, and fill the page tables of
+ * the pages that exist in the shared object now, so that the walk under the
+ * stop takes no page faults (pages never touched are not populated: that
+ * would allocate them). Leaves @lp copied (LP_SHARED) if it cannot be mapped.
+ */
+static void map_in_place(struct sproc *sp, const struct live_map *m, struct load_plan *lp)
+{
+	uint64_t len = m->end - m->start, pos = 0;
+	void *p;
+
+	struct stat st;
+
+	(void)sp;
+	/*
+	 * Shared memory objects only (Kamailio's shm: /dev/zero or SysV),
+	 * which cannot shrink under the walk: a file that someone truncates
+	 * would fault (SIGBUS) where it is read.
+	 */
+	if (lp->share_fd < 0 || shm_copy_forced() || len > SIZE_MAX || m->kind != LM_ANON ||
+	    fstat(lp->share_fd, &st) != 0 || st.st_size < 0 ||
+	    (uint64_t)st.st_size < m->offset + len)
+		return;
+	p = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, lp->share_fd, (off_t)m->offset);
+	if (p == MAP_FAILED)
+		return;
+	lp->live = p;
+	lp->how = LP_INPLACE;
+	/* Bounded: pos grows at every round. */
+	while (pos < len) {
+		off_t d = lseek(lp->share_fd, (off_t)(m->offset + pos), SEEK_DATA), h;
+		uint64_t dpos, hpos;
+		if (d < 0 || (uint64_t)d < m->offset + pos) {
+			if (!(d < 0 && errno == ENXIO))
+				madvise(lp->live + pos, (size_t)(len - pos), MADV_POPULATE_READ);
+			return;
+		}
+		dpos = ((uint64_t)d - m->offset) & ~(uint64_t)(IMG_PAGE - 1);
+		if (dpos >= len)
+			return;
+		h = lseek(lp->share_fd, d, SEEK_HOLE);
+		hpos = h < 0 ? len : (uint64_t)h - m->offset;
+		hpos = (hpos + IMG_PAGE - 1) & ~(uint64_t)(IMG_PAGE - 1);
+		if (hpos > len || hpos <= dpos)
+			hpos = len;
+		madvise(lp->live + dpos, (size_t)(hpos - dpos), MADV_POPULATE_READ);
+		pos = hpos;
+	}
+}
+
 static struct hw_error *plan(struct ctx *c, struct sproc *sp, uint64_t *total)
 {
 	struct hw_error *err;
@@ -792,6 +879,8 @@ static struct hw_error *plan(struct ctx *c, struct sproc *sp, uint64_t *total)
 					 "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, sp->pid,
 					 m->start, m->end);
 				lp->share_fd = open(path, O_RDONLY | O_CLOEXEC);
+				if (c->o->hold && !c->o->no_stop)
+					map_in_place(sp, m, lp);
 			} else {
 				lp->how = LP_NONE;
 				sp->shared_elsewhere += len;
@@ -805,7 +894,7 @@ static struct hw_error *plan(struct ctx *c, struct sproc *sp, uint64_t *total)
 			lp->planned = len < IMG_PAGE ? len : IMG_PAGE;
 		}
 		if (lp->how != LP_BEFORE || !lp->planned)
-			lp->planned = lp->how == LP_NONE ? 0 : len;
+			lp->planned = lp->how == LP_NONE || lp->how == LP_INPLACE ? 0 : len;
 		l->filesz = lp->planned;
 		if (lp->planned > UINT64_MAX - *total)
 			return hw_error_create(HW_ERR_UNSUPPORTED, "too much memory to copy");
@@ -865,7 +954,7 @@ static void scan_load(struct sproc *sp, size_t li, uint64_t *count)
 	const struct live_map *m = &sp->maps.v[lp->map];
 	uint64_t e[512];
 
-	if (lp->how == LP_NONE)
+	if (lp->how == LP_NONE || lp->how == LP_INPLACE)
 		return;
 	if (lp->how == LP_SHARED && lp->share_fd >= 0) {
 		uint64_t pos = 0;
@@ -1232,49 +1321,136 @@ static void read_chunked(struct ctx *c, struct sproc *sp, struct run *r, uint8_t
 }
 
 /*
- * A shared writable mapping (shm): only the pages that exist in the
- * shared object (SEEK_DATA on /proc/PID/map_files), so that pages no
+ * [from, to) of a shared writable mapping (shm): only the pages that exist
+ * in the shared object (SEEK_DATA on /proc/PID/map_files), so that pages no
  * process ever touched are neither read nor allocated; without access to
  * map_files, all of it.
  */
-static uint64_t copy_shared(struct ctx *c, struct sproc *sp, size_t li)
+static void copy_shared_part(struct ctx *c, struct sproc *sp, size_t li, uint64_t from, uint64_t to)
 {
 	const struct img_load *l = &sp->desc.loads[li];
 	const struct live_map *m = &sp->maps.v[sp->lp[li].map];
 	int fd = sp->lp[li].share_fd;
-	uint64_t pos = 0;
+	uint64_t pos = from;
 	struct run r = {.li = li};
 
-	sp->lp[li].got = l->memsz;
 	if (fd >= 0) {
 		/* Bounded: pos grows at every round. */
-		while (pos < l->memsz) {
+		while (pos < to) {
 			off_t d = lseek(fd, (off_t)(m->offset + pos), SEEK_DATA), h;
 			uint64_t dpos, hpos;
 			if (d < 0 && errno == ENXIO) {
-				sp->skipped_zero += l->memsz - pos;
-				return sp->lp[li].got;
+				sp->skipped_zero += to - pos;
+				return;
 			}
 			if (d < 0 || (uint64_t)d < m->offset + pos)
 				break; /* no hole support: read the rest */
 			dpos = (uint64_t)d - m->offset;
-			if (dpos >= l->memsz) {
-				sp->skipped_zero += l->memsz - pos;
-				return sp->lp[li].got;
+			if (dpos >= to) {
+				sp->skipped_zero += to - pos;
+				return;
 			}
 			h = lseek(fd, d, SEEK_HOLE);
-			hpos = h < 0 ? l->memsz : (uint64_t)h - m->offset;
-			if (hpos > l->memsz || hpos <= dpos)
-				hpos = l->memsz;
+			hpos = h < 0 ? to : (uint64_t)h - m->offset;
+			if (hpos > to || hpos <= dpos)
+				hpos = to;
 			sp->skipped_zero += dpos - pos;
 			read_chunked(c, sp, &r, sp->img_map + l->offset + dpos, l->vaddr + dpos,
 				     hpos - dpos);
 			pos = hpos;
 		}
-		if (pos >= l->memsz)
-			return sp->lp[li].got;
+		if (pos >= to)
+			return;
 	}
-	read_chunked(c, sp, &r, sp->img_map + l->offset + pos, l->vaddr + pos, l->memsz - pos);
+	read_chunked(c, sp, &r, sp->img_map + l->offset + pos, l->vaddr + pos, to - pos);
+}
+
+/* Shared mappings this large are copied on two threads. */
+#define SHARED_SPLIT_MIN (64ull << 20)
+
+/*
+ * Whether to copy @len bytes on two threads: HEAPWALK_THREADS=1 never,
+ * HEAPWALK_SPLIT_MIN=BYTES lowers the size (tests), as for the walks.
+ */
+static bool split_copy(uint64_t len)
+{
+	const char *threads = getenv("HEAPWALK_THREADS");
+	const char *min = getenv("HEAPWALK_SPLIT_MIN");
+
+	if (threads && *threads && strtol(threads, NULL, 10) == 1)
+		return false;
+	if (!min && sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return false;
+	return len >= (min && *min ? strtoull(min, NULL, 0) : SHARED_SPLIT_MIN);
+}
+
+/* The second half of a shared mapping, copied on its own thread with its own counts. */
+struct shared_half {
+	struct ctx c;
+	struct sproc sp;
+	size_t li;
+	uint64_t from, to;
+};
+
+static void *shared_half_run(void *arg)
+{
+	struct shared_half *h = arg;
+
+	copy_shared_part(&h->c, &h->sp, h->li, h->from, h->to);
+	return NULL;
+}
+
+/*
+ * A shared writable mapping: a large one in two halves, the second on
+ * another thread (at the same real-time priority when heapwalk has it),
+ * each reading its own pages; the bytes saved stay a prefix.
+ */
+static uint64_t copy_shared(struct ctx *c, struct sproc *sp, size_t li)
+{
+	const struct img_load *l = &sp->desc.loads[li];
+	struct shared_half h;
+	struct load_plan *lp2 = NULL;
+	pthread_attr_t attr;
+	pthread_t thread;
+	bool started = false;
+
+	sp->lp[li].got = l->memsz;
+	if (split_copy(l->memsz) && (lp2 = malloc(sp->desc.nloads * sizeof(*lp2))) != NULL) {
+		memcpy(lp2, sp->lp, sp->desc.nloads * sizeof(*lp2));
+		h.c = *c;
+		h.c.counter = 0;
+		h.sp = *sp;
+		h.sp.lp = lp2;
+		h.sp.copied = h.sp.skipped_zero = 0;
+		h.li = li;
+		h.from = (l->memsz / 2) & ~(uint64_t)(IMG_PAGE - 1);
+		h.to = l->memsz;
+		pthread_attr_init(&attr);
+		if (c->boosted) {
+			struct sched_param prio = {.sched_priority = 1};
+			pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+			pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+			pthread_attr_setschedparam(&attr, &prio);
+		}
+		started = pthread_create(&thread, &attr, shared_half_run, &h) == 0;
+		if (!started && c->boosted) {
+			pthread_attr_destroy(&attr);
+			pthread_attr_init(&attr);
+			started = pthread_create(&thread, &attr, shared_half_run, &h) == 0;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	copy_shared_part(c, sp, li, 0, started ? h.from : l->memsz);
+	if (started) {
+		pthread_join(thread, NULL);
+		c->counter += h.c.counter;
+		c->over |= h.c.over;
+		sp->copied += h.sp.copied;
+		sp->skipped_zero += h.sp.skipped_zero;
+		if (lp2[li].got < sp->lp[li].got)
+			sp->lp[li].got = lp2[li].got;
+	}
+	free(lp2);
 	return sp->lp[li].got;
 }
 
@@ -1475,6 +1651,10 @@ static struct hw_error *attempt(struct ctx *c, bool *again)
 	for (size_t i = 0; i < c->n; i++)
 		if ((err = plan(c, &c->p[i], &total)))
 			return hw_error_context(err, "pid %d", c->p[i].pid);
+	c->hold = false;
+	for (size_t i = 0; i < c->n; i++)
+		for (size_t k = 0; c->p[i].image && k < c->p[i].desc.nloads; k++)
+			c->hold |= c->p[i].lp[k].how == LP_INPLACE;
 	/* What the processes use, not what they reserved, is copied. */
 	total = 0;
 	for (size_t i = 0; i < c->n; i++)
@@ -1570,8 +1750,26 @@ static struct hw_error *attempt(struct ctx *c, bool *again)
 		if (c->p[i].image)
 			copy_loads(c, &c->p[i], LP_SHARED);
 	hold_ms = o->hold_ms ? o->hold_ms : test_hold_ms();
-	if (hold_ms)
+	if (hold_ms && !c->hold)
 		sleep_ms(hold_ms > 60000 ? 60000 : hold_ms);
+	if (c->hold) {
+		/* Everyone stays held: private memory now, the caller reads shm in place. */
+		for (size_t i = 0; i < c->n; i++) {
+			struct sproc *sp = &c->p[i];
+			if (sp->image)
+				copy_loads(c, sp, LP_PRIVATE);
+			sp->was_stopped = group_stopped(sp);
+		}
+		if (!c->over) {
+			for (size_t i = 0; i < c->n; i++)
+				if (c->p[i].image)
+					finish_image(c, &c->p[i]);
+			return NULL; /* held, boosted, signals blocked: hw_snapshot_release */
+		}
+		release_all(c);
+		unboost(c);
+		goto overrun;
+	}
 	for (size_t i = 0; i < c->n; i++)
 		if (!c->p[i].image)
 			release(c, &c->p[i]);
@@ -1584,6 +1782,7 @@ static struct hw_error *attempt(struct ctx *c, bool *again)
 		release(c, sp);
 	}
 	unboost(c);
+overrun:
 	if (c->over) {
 		err = hw_error_create(
 		    HW_ERR_UNSUPPORTED,
@@ -1627,6 +1826,219 @@ static void free_ctx(struct ctx *c)
 	for (size_t i = 0; i < c->n; i++)
 		unplan(&c->p[i]);
 	free(c->p);
+}
+
+/* What each process of @c went through, into @s (its processes in the same order). */
+static void fill_procs(const struct ctx *c, struct hw_snapshot *s)
+{
+	size_t np = 0, nh = 0;
+
+	s->wall_ns = c->t_last > c->t_first ? c->t_last - c->t_first : 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct sproc *sp = &c->p[i];
+		struct hw_snapshot_proc *p = sp->image ? &s->procs[np++] : &s->held[nh++];
+		p->was_stopped =
+		    sp->image || s->holding || s->released ? sp->was_stopped : group_stopped(sp);
+		p->stop_ns = sp->t1 > sp->t0 ? sp->t1 - sp->t0 : 0;
+		p->copied = sp->copied;
+		p->copied_while_stopped = sp->cws;
+		p->shared_elsewhere = sp->shared_elsewhere;
+		p->unreadable = sp->unreadable;
+		p->skipped_zero = sp->skipped_zero;
+		p->in_place = 0;
+		for (size_t k = 0; sp->image && k < sp->desc.nloads; k++)
+			if (sp->lp[k].how == LP_INPLACE)
+				p->in_place += sp->desc.loads[k].memsz;
+	}
+}
+
+/* The held snapshot's context, for the watchdog (one hold at a time: the signal is ours). */
+static struct ctx *volatile watched;
+
+/*
+ * Past max_stop_ms: let every held thread go from the signal handler (the
+ * timer signals the tracing thread only, ptrace needs it), and say so.
+ */
+static void on_watchdog(int sig)
+{
+	struct ctx *c = watched;
+	int e = errno;
+
+	(void)sig;
+	if (c && !c->expired) {
+		uint64_t t = now_ns();
+		for (size_t i = 0; i < c->n; i++) {
+			struct sproc *sp = &c->p[i];
+			if (!sp->holding)
+				continue;
+			for (size_t k = 0; k < sp->ntr; k++)
+				if (!sp->tr[k].gone && sp->tr[k].stopped)
+					ptrace(PTRACE_DETACH, sp->tr[k].tid, NULL,
+					       (void *)(long)sp->tr[k].sig);
+			sp->t1 = t;
+			sp->holding = false;
+			if (t > c->t_last)
+				c->t_last = t;
+		}
+		c->expired = 1;
+	}
+	errno = e;
+}
+
+static void disarm(struct ctx *c)
+{
+	sigset_t set;
+
+	if (!c->timer_armed)
+		return;
+	timer_delete(c->timer);
+	sigemptyset(&set);
+	sigaddset(&set, WATCHDOG_SIG);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	watched = NULL;
+	sigaction(WATCHDOG_SIG, &c->old_action, NULL);
+	c->timer_armed = false;
+}
+
+/* A timer that fires on this thread at @c's stop deadline. */
+static struct hw_error *arm(struct ctx *c)
+{
+	struct sigaction sa = {.sa_handler = on_watchdog, .sa_flags = SA_RESTART};
+	struct sigevent ev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = WATCHDOG_SIG};
+	struct itimerspec its = {{0, 0}, {0, 0}};
+	sigset_t set;
+
+	if (watched)
+		return hw_error_create(HW_ERR_INVALID_ARG, "processes are held already");
+	ev.sigev_notify_thread_id = (pid_t)syscall(SYS_gettid);
+	sigemptyset(&sa.sa_mask);
+	watched = c;
+	if (sigaction(WATCHDOG_SIG, &sa, &c->old_action) != 0) {
+		watched = NULL;
+		return hw_error_os(errno, "cannot watch the stop time");
+	}
+	if (timer_create(CLOCK_MONOTONIC, &ev, &c->timer) != 0) {
+		int e = errno;
+		sigaction(WATCHDOG_SIG, &c->old_action, NULL);
+		watched = NULL;
+		return hw_error_os(e, "cannot watch the stop time");
+	}
+	c->timer_armed = true;
+	its.it_value.tv_sec = (time_t)(c->stop_deadline / 1000000000ull);
+	its.it_value.tv_nsec = (long)(c->stop_deadline % 1000000000ull);
+	timer_settime(c->timer, TIMER_ABSTIME, &its, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, WATCHDOG_SIG);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	return NULL;
+}
+
+/*
+ * The processes of @c stay held after hw_snapshot_take: its context moves
+ * into @s, with the in-place mappings, and the watchdog starts.
+ */
+static struct hw_error *keep_holding(struct ctx *c, struct hw_snapshot *s)
+{
+	struct hw_snapshot_hold *h = calloc(1, sizeof(*h));
+	size_t n = 0;
+
+	if (!h)
+		return hw_error_nomem();
+	for (size_t i = 0; i < c->n; i++)
+		for (size_t k = 0; c->p[i].image && k < c->p[i].desc.nloads; k++)
+			n += c->p[i].lp[k].how == LP_INPLACE;
+	if (n && !(s->inplace = calloc(n, sizeof(*s->inplace)))) {
+		free(h);
+		return hw_error_nomem();
+	}
+	for (size_t i = 0, np = 0; i < c->n; i++) {
+		struct sproc *sp = &c->p[i];
+		if (!sp->image)
+			continue;
+		for (size_t k = 0; k < sp->desc.nloads; k++)
+			if (sp->lp[k].how == LP_INPLACE)
+				s->inplace[s->ninplace++] =
+				    (struct hw_snapshot_live){.proc = np,
+							      .start = sp->desc.loads[k].vaddr,
+							      .len = sp->desc.loads[k].memsz,
+							      .data = sp->lp[k].live};
+		np++;
+	}
+	h->o = *c->o;
+	h->o.also_stop = NULL;
+	h->o.nalso_stop = 0;
+	h->c = *c;
+	h->c.o = &h->o;
+	if (arm(&h->c)) {
+		/* the deadline cannot be kept: no hold */
+		s->ninplace = 0;
+		free(h);
+		return hw_error_create(HW_ERR_OS, "cannot bound the stop time (timer)");
+	}
+	/* the mappings now belong to the snapshot (unmapped by hw_snapshot_destroy) */
+	for (size_t i = 0; i < c->n; i++)
+		for (size_t k = 0; c->p[i].image && k < c->p[i].desc.nloads; k++)
+			c->p[i].lp[k].live = NULL;
+	memset(c, 0, sizeof(*c)); /* h owns the processes and plans now */
+	if (h->c.boosted) {
+		/* the caller's walk may start threads: they run at the same priority while held */
+		struct sched_param prio = {.sched_priority = 1};
+		sched_setscheduler(0, SCHED_FIFO, &prio);
+	}
+	/* tests: a walk that takes this long (the watchdog ends it past max_stop_ms) */
+	if (test_hold_ms() || h->o.hold_ms)
+		sleep_ms(h->o.hold_ms ? h->o.hold_ms : test_hold_ms());
+	s->hold = h;
+	s->holding = true;
+	return NULL;
+}
+
+struct hw_error *hw_snapshot_release(struct hw_snapshot *s)
+{
+	struct hw_snapshot_hold *h = s ? s->hold : NULL;
+	struct ctx *c;
+	struct hw_error *err = NULL;
+
+	if (!h)
+		return NULL;
+	c = &h->c;
+	disarm(c);
+	if (!c->expired)
+		release_all(c);
+	unboost(c);
+	unblock_signals(c);
+	s->holding = false;
+	s->released = true;
+	fill_procs(c, s);
+	if (c->expired)
+		err = hw_error_create(
+		    HW_ERR_UNSUPPORTED,
+		    "walking the pools would hold the processes longer than %u ms; they were "
+		    "released at the limit and nothing read since is kept: --max-stop MS allows "
+		    "a longer stop, --no-stop none",
+		    c->o->max_stop_ms ? c->o->max_stop_ms : HW_SNAPSHOT_MAX_STOP_MS);
+	for (size_t i = 0; i < c->n && !err; i++) {
+		bool same;
+		if (!c->p[i].image)
+			continue;
+		same = same_maps(&c->p[i], &err);
+		if (!err && !same)
+			err = hw_error_create(HW_ERR_OS,
+					      "pid %d changed its mappings while it was being "
+					      "stopped; run again",
+					      c->p[i].pid);
+	}
+	free_ctx(c);
+	free(h);
+	s->hold = NULL;
+	return err;
+}
+
+void hw_snapshot_withdraw(const struct hw_snapshot *s, struct hw_target *t)
+{
+	for (size_t i = 0; i < s->ninplace; i++)
+		hw_mem_withdraw(t->mem, s->inplace[i].start, s->inplace[i].len,
+				"shared memory read in place, no longer held");
 }
 
 struct hw_error *hw_snapshot_take(const int *pids, size_t n, const struct hw_snapshot_opts *opts,
@@ -1706,7 +2118,6 @@ struct hw_error *hw_snapshot_take(const int *pids, size_t n, const struct hw_sna
 	s->stopped = !o->no_stop;
 	s->live = true;
 	s->time_ns = t_real;
-	s->wall_ns = c.t_last > c.t_first ? c.t_last - c.t_first : 0;
 	for (size_t i = 0; i < c.n; i++) {
 		struct sproc *sp = &c.p[i];
 		struct hw_snapshot_proc *p = sp->image ? &s->procs[s->nprocs++] : &s->held[nheld++];
@@ -1716,20 +2127,19 @@ struct hw_error *hw_snapshot_take(const int *pids, size_t n, const struct hw_sna
 		hw_sanitise(p->comm, sizeof(p->comm), sp->st.comm, strlen(sp->st.comm));
 		p->nthreads = (unsigned)sp->ntids;
 		p->stopped = !o->no_stop;
-		p->was_stopped = sp->image ? sp->was_stopped : group_stopped(sp);
-		p->stop_ns = sp->t1 > sp->t0 ? sp->t1 - sp->t0 : 0;
-		p->copied = sp->copied;
-		p->copied_while_stopped = sp->cws;
-		p->shared_elsewhere = sp->shared_elsewhere;
-		p->unreadable = sp->unreadable;
-		p->skipped_zero = sp->skipped_zero;
 		p->fd = sp->image ? sp->img_fd : -1;
 		if (sp->image)
 			sp->img_fd = -1; /* handed over */
 	}
 	s->nheld = nheld;
+	fill_procs(&c, s); /* held: again on release */
+	if (c.hold)
+		err = keep_holding(&c, s);
 out:
-	free_ctx(&c);
+	if (err && c.hold && c.p && c.t_first)
+		release_all(&c), unboost(&c), unblock_signals(&c);
+	if (c.p)
+		free_ctx(&c);
 	if (err) {
 		hw_snapshot_destroy(s);
 		return err;
@@ -1750,6 +2160,10 @@ void hw_snapshot_destroy(struct hw_snapshot *s)
 {
 	if (!s)
 		return;
+	hw_error_destroy(hw_snapshot_release(s));
+	for (size_t i = 0; i < s->ninplace; i++)
+		munmap((void *)s->inplace[i].data, (size_t)s->inplace[i].len);
+	free(s->inplace);
 	for (size_t i = 0; i < s->nprocs; i++) {
 		if (s->procs[i].fd >= 0)
 			close(s->procs[i].fd);
@@ -1807,13 +2221,23 @@ struct hw_error *hw_snapshot_open(const struct hw_snapshot *s, size_t i,
 		return err;
 	}
 	t->ns_pid = p->ns_pid;
+	/* Held: the shared mappings are read where they are, not from the image. */
+	for (size_t k = 0; s->holding && k < s->ninplace; k++) {
+		const struct hw_snapshot_live *l = &s->inplace[k];
+		if (l->proc == i && (err = hw_mem_add_direct(t->mem, HW_MEM_LAYER_CORE, l->start,
+							     l->len, l->data))) {
+			hw_target_destroy(t);
+			return hw_error_context(err, "snapshot of pid %d", p->pid);
+		}
+	}
 	if (s->live) {
 		char ns[48] = "";
 		if (p->ns_pid)
 			snprintf(ns, sizeof(ns), "%d in its namespace; ", p->ns_pid);
 		if (asprintf(&label, "pid %d (%slive, %s)", p->pid, ns,
-			     s->stopped ? "stopped while copied"
-					: "not stopped: torn reads possible") < 0)
+			     !s->stopped  ? "not stopped: torn reads possible"
+			     : s->holding ? "held while read"
+					  : "stopped while copied") < 0)
 			label = NULL;
 	} else if (p->fd >= 0) {
 		if (asprintf(&label, "%s (pid %d)", s->source, p->pid) < 0)

@@ -212,6 +212,38 @@ static void test_cache_invalidated_by_add(void **state)
 	hw_mem_destroy(mem);
 }
 
+/* A segment taken back (shared memory read in place, released) faults from then on. */
+static void test_withdraw(void **state)
+{
+	struct hw_mem *mem = std_mem();
+	static uint8_t X[0x1000];
+	uint8_t buf[8];
+
+	(void)state;
+	fill(X, sizeof(X), 9);
+	/* over a range the core did not save, as a live mapping read in place is */
+	assert_null(hw_mem_add_direct(mem, HW_MEM_LAYER_CORE, 0x4000, sizeof(X), X));
+	assert_ptr_equal(hw_mem_peek(mem, 0x4010, 8), X + 0x10); /* now cached */
+	assert_null(hw_mem_read(mem, buf, 0x4ff8, 8));
+	assert_memory_equal(buf, X + 0xff8, 8);
+	/* only a whole segment of the core layer */
+	assert_false(hw_mem_withdraw(mem, 0x4000, 0x800, "released"));
+	assert_false(hw_mem_withdraw(mem, 0x9000, 0x1000, "released"));
+	assert_true(hw_mem_withdraw(mem, 0x4000, 0x1000, "released"));
+	assert_null(hw_mem_peek(mem, 0x4010, 8));
+	expect_fault(mem, 0x4010, 8, 0x4010, "cannot read 8 bytes at 0x4010: released");
+	assert_false(hw_mem_withdraw(mem, 0x4000, 0x1000, "released"));
+	/* where nothing was missing before, the range is missing now, with the reason */
+	assert_true(hw_mem_withdraw(mem, 0x8000, 0x1000, "released"));
+	expect_fault(mem, 0x8000, 8, 0x8000, "cannot read 8 bytes at 0x8000: released");
+	/* the rest reads as before */
+	assert_null(hw_mem_read(mem, buf, 0x2000, 8));
+	assert_memory_equal(buf, B, 8);
+	assert_null(hw_mem_read(mem, buf, 0x9000, 8));
+	assert_memory_equal(buf, G, 8);
+	hw_mem_destroy(mem);
+}
+
 static void test_segment_list(void **state)
 {
 	struct hw_mem *mem = std_mem();
@@ -338,6 +370,7 @@ int main(void)
 	    cmocka_unit_test(test_peek_sequential),
 	    cmocka_unit_test(test_add_errors),
 	    cmocka_unit_test(test_cache_invalidated_by_add),
+	    cmocka_unit_test(test_withdraw),
 	    cmocka_unit_test(test_segment_list),
 	    cmocka_unit_test(test_cstr),
 	    cmocka_unit_test(test_many_segments),
