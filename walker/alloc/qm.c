@@ -68,9 +68,6 @@ void hw_qm_check_counters(const struct hw_heap_header *h, const struct hw_walk_s
 	hw_check_free_count(h, st, "block", ck);
 }
 
-/* How far ahead of the walk memory is prefetched (bytes; a few fragments). */
-#define PREFETCH_AHEAD 2048
-
 /* Resynchronisation: what a plausible fragment header looks like. */
 struct qm_probe {
 	struct hw_probe head; /* depth: following headers that must be plausible too */
@@ -166,16 +163,6 @@ static inline __attribute__((always_inline)) struct qm_offs qm_offs(const struct
 				.check1 = l->e_check1,
 				.check2 = l->e_check2,
 				.esize = l->e_size};
-}
-
-/* Memory ahead of the walk at @addr prefetched up to PREFETCH_AHEAD; *pf: how far it is. */
-static inline __attribute__((always_inline)) void
-prefetch_ahead(const uint8_t *base, uint64_t start, uint64_t addr, uint64_t end, uint64_t *pf)
-{
-	uint64_t ahead = end - addr > PREFETCH_AHEAD ? addr + PREFETCH_AHEAD : end;
-
-	for (; *pf < ahead; *pf += 64)
-		__builtin_prefetch(base + (*pf - start));
 }
 
 /*
@@ -278,7 +265,7 @@ walk_inplace(const struct hw_qm_layout *l, const uint8_t *base, uint64_t start, 
 		if (hw_walk_exceeded(ck, addr, i, limit, "fragments") ||
 		    hw_walk_short(ck, addr, end, i, span0))
 			break;
-		prefetch_ahead(base, start, addr, end, &pf);
+		hw_prefetch_ahead(base, start, addr, end, &pf);
 		hp = base + (addr - start);
 		size = hw_field(hp, o.size, W);
 		if (size_bad(ck, addr, i, size, end - addr - span0, roundto, pow2))
@@ -392,7 +379,7 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 		if (hw_walk_short(ck, addr, end, i, span0))
 			goto damaged;
 		if (base)
-			prefetch_ahead(base, start, addr, end, &pf);
+			hw_prefetch_ahead(base, start, addr, end, &pf);
 		hp = frag_view(t, base, start, addr, hs, hbuf, &err);
 		if (!hp) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment header: %s",

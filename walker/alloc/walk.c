@@ -170,3 +170,76 @@ void hw_check_bucket_sum(const struct hw_heap_header *h, uint64_t sum_no, struct
 			     "the bucket counters add up to %" PRIu64 ", ffrags says %" PRIu64,
 			     sum_no, h->ffrags);
 }
+
+struct lanes_run {
+	const struct hw_lanes_ops *ops;
+	void *ctx;
+	uint64_t nb, next, active, limit;
+	struct hw_free_bucket *res;
+	bool *ok;
+};
+
+static void lanes_end(struct lanes_run *r, struct hw_lane *ln, bool ok)
+{
+	r->ok[ln->b] = ok;
+	ln->busy = false;
+	r->active--;
+}
+
+/* Refill @ln with the next bucket if it is idle, then follow one element of its list. */
+static void lanes_step(struct lanes_run *r, struct hw_lane *ln)
+{
+	struct hw_free_bucket *bk;
+	uint64_t size, next, stop;
+	const uint8_t *p;
+
+	while (!ln->busy && r->next < r->nb) {
+		uint64_t b = r->next++, first;
+		bk = &r->res[b];
+		if (!r->ops->begin(r->ctx, b, bk, &first))
+			continue;
+		if (first == r->ops->end_of(r->ctx, b)) {
+			r->ok[b] = true;
+			continue;
+		}
+		memset(ln, 0, sizeof(*ln));
+		ln->b = b;
+		ln->cur = first;
+		ln->busy = true;
+		hw_cycle_init(&ln->cyc);
+		r->active++;
+	}
+	if (!ln->busy)
+		return;
+	bk = &r->res[ln->b];
+	if (bk->count >= r->limit || hw_cycle_step(&ln->cyc, ln->cur) ||
+	    !r->ops->elem(r->ctx, ln, bk, &size, &next)) {
+		lanes_end(r, ln, false);
+		return;
+	}
+	if (bk->count == 0)
+		bk->first_size = size;
+	bk->count++;
+	bk->bytes += size;
+	ln->prev = ln->cur;
+	ln->prev_size = size;
+	ln->cur = next;
+	stop = r->ops->end_of(r->ctx, ln->b);
+	if (next == stop)
+		lanes_end(r, ln, true);
+	else if ((p = r->ops->where(r->ctx, next)))
+		__builtin_prefetch(p);
+}
+
+void hw_lanes_run(const struct hw_lanes_ops *ops, void *ctx, uint64_t nb, uint64_t limit,
+		  struct hw_free_bucket *res, bool *ok)
+{
+	struct lanes_run r = {
+	    .ops = ops, .ctx = ctx, .nb = nb, .limit = limit, .res = res, .ok = ok};
+	struct hw_lane lane[HW_LANES];
+
+	memset(lane, 0, sizeof(lane));
+	while (r.active || r.next < r.nb)
+		for (int i = 0; i < HW_LANES; i++)
+			lanes_step(&r, &lane[i]);
+}
