@@ -572,6 +572,31 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 /* Elements of each free list looked at for a split point. */
 #define SPLIT_LISTED 8
 
+/*
+ * Heaps fill from the start and usually end in one big free fragment:
+ * halve the work, not the address range. That fragment is the first on
+ * the highest non-empty list; where it starts (else @end).
+ */
+static uint64_t tail_free(const struct hw_target *t, const struct hw_fm_layout *l,
+			  const struct hw_heap_header *h, uint64_t start, uint64_t end,
+			  uint64_t grain, const struct fm_probe *probe)
+{
+	for (uint64_t b = l->hash_size; b-- > 0;) {
+		uint64_t cur, size;
+		if (!hw_probe_word(t, h->block + l->b_free_hash + b * l->lnk_size + l->l_first,
+				   &cur))
+			return end;
+		if (!cur)
+			continue;
+		if (cur > start && cur < end && (cur - start) % grain == 0 &&
+		    hw_probe_word(t, cur + l->f_size, &size) && size == end - cur - l->frag_size &&
+		    fm_plausible_depth(probe, cur, 0))
+			return cur;
+		return end;
+	}
+	return end;
+}
+
 /* The free fragment on the lists nearest @mid (on the grid, plausible) into *ret. */
 static bool free_near(const struct hw_target *t, const struct hw_fm_layout *l,
 		      const struct hw_heap_header *h, uint64_t start, uint64_t end, uint64_t mid,
@@ -630,7 +655,7 @@ struct hw_error *hw_fm_split_point(const struct hw_target *t, const struct hw_fm
 				 .end = end,
 				 .grain = grain};
 	/* every header lies at first_frag + a multiple of the grain */
-	a = start + (end - start) / 2 / grain * grain;
+	a = start + (tail_free(t, l, h, start, end, grain, &probe) - start) / 2 / grain * grain;
 	/*
 	 * Joined free fragments keep the headers they swallowed: a scan can
 	 * land on one, and the halves then never meet. A fragment on a free
