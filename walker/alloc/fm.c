@@ -371,6 +371,7 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 	struct hw_frag f;
 	uint64_t addr, end, limit, stop, start, pf;
 	const uint8_t *base;
+	struct hw_mem_prefault *pfth;
 	struct hw_error *err;
 
 	if (hs > sizeof(hbuf) || hs == 0 || grain == 0)
@@ -428,6 +429,8 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 	if ((from || meet) && !base)
 		return hw_error_create(HW_ERR_UNSUPPORTED,
 				       "a split walk needs the heap in one piece of memory");
+	/* pages mapped ahead on another CPU; a split walk's halves keep both busy already */
+	pfth = base && !from && !meet ? hw_mem_prefault_start(t->mem, addr, end - addr) : NULL;
 
 	for (uint64_t i = 0; addr < stop; i++) {
 		const uint8_t *hp;
@@ -529,6 +532,7 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 			addr = end; /* the gap runs to the heap's end */
 		pf = addr;
 	}
+	hw_mem_prefault_stop(pfth);
 	st.end = addr;
 	st.complete = addr == end && !st.stopped && !st.gaps;
 	if (st.complete && l->era >= HW_FM_ERA_42) {

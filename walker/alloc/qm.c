@@ -320,6 +320,7 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 	struct hw_frag f;
 	uint64_t addr, end, limit, start, pf;
 	const uint8_t *base;
+	struct hw_mem_prefault *pfth;
 
 	if (hs > sizeof(hbuf) || es > sizeof(ebuf) || hs == 0 || es == 0)
 		return hw_error_create(HW_ERR_INVALID_ARG, "q_malloc fragment layout %u+%u bytes",
@@ -360,14 +361,18 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 	base = hw_mem_peek(t->mem, addr, end - addr);
 	start = pf = addr;
 	hw_mem_advise_sequential(t->mem, addr, end - addr);
+	/* pages mapped ahead on another CPU; a split walk's halves keep both busy already */
+	pfth = base && !from && !meet ? hw_mem_prefault_start(t->mem, addr, end - addr) : NULL;
 	if (base && !resync) {
 		addr = w == 8 ? walk_inplace(l, base, start, end, limit, meet, fn, arg, ck, &st, 8)
 			      : walk_inplace(l, base, start, end, limit, meet, fn, arg, ck, &st, 4);
 		goto done;
 	}
-	if (from || meet)
+	if (from || meet) {
+		hw_mem_prefault_stop(pfth);
 		return hw_error_create(HW_ERR_UNSUPPORTED,
 				       "a split walk needs the heap in one piece of memory");
+	}
 
 	for (uint64_t i = 0; addr < end; i++) {
 		const uint8_t *hp, *ep;
@@ -416,6 +421,7 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 		pf = addr;
 	}
 done:
+	hw_mem_prefault_stop(pfth);
 	st.end = addr;
 	st.complete = addr == end && !st.stopped && !st.gaps;
 	if (st.complete && !from)

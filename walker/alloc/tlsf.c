@@ -166,6 +166,7 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 	struct hw_frag f;
 	uint64_t addr, end, limit, start, pf, mapped_end;
 	const uint8_t *base;
+	struct hw_mem_prefault *pfth;
 	bool prev_free = false, found_sentinel = false;
 
 	if (so > sizeof(hbuf) || l->hdr_size > sizeof(hbuf) || so <= w)
@@ -219,6 +220,8 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 	if ((from || meet) && !base)
 		return hw_error_create(HW_ERR_UNSUPPORTED,
 				       "a split walk needs the pool in one piece of memory");
+	/* pages mapped ahead on another CPU; a split walk's halves keep both busy already */
+	pfth = base && !from && !meet ? hw_mem_prefault_start(t->mem, addr, end - addr) : NULL;
 
 	for (uint64_t i = 0; addr <= end; i++) {
 		const uint8_t *hp;
@@ -351,6 +354,7 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 		prev_free = false;
 		pf = addr;
 	}
+	hw_mem_prefault_stop(pfth);
 	st.end = addr;
 	st.complete = found_sentinel && !st.stopped && !st.gaps;
 	if (!found_sentinel && !st.stopped && addr > end)
