@@ -145,6 +145,13 @@ struct hw_walk_opts {
 	void (*elem)(void *arg, uint64_t bucket, uint64_t addr, uint64_t size);
 	void *elem_arg;
 	/*
+	 * walk_free: every list element's address added here, in no
+	 * particular order (may be NULL): what check needs of the lists
+	 * when it does not name their elements, which lets the managers
+	 * follow several lists at once.
+	 */
+	struct hw_addr_sum *elem_sum;
+	/*
 	 * A split walk (hw_alloc_split_point; not with resync). from: start at
 	 * this header instead of the first fragment; indices count from 0
 	 * there, the block's counters are not checked (hw_alloc_walk_join

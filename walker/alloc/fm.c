@@ -741,19 +741,23 @@ static const struct hw_lanes_ops fm_lanes_ops = {
     .begin = fm_lane_begin, .elem = fm_lane_elem, .end_of = fm_lane_end, .where = fm_lane_where};
 
 /*
- * The fast pass's results (*res, *ok: calloc'd, hash_size entries) when it
- * can run: 4.4+ lists (free flag and back links), not for check's deep
- * walk or an element visitor, the block and heap in one mapped piece.
+ * The fast pass's results (*res, *ok, and with @o->elem_sum *sums: calloc'd,
+ * hash_size entries) when it can run: 4.4+ lists (free flag and back
+ * links), no element visitor, the block and heap in one mapped piece. A
+ * list that passes every test of follow_list_opts passes check's (deep)
+ * ones too: deep only goes on past what fails.
  */
 static void fm_fast_lists(const struct hw_target *t, const struct hw_fm_layout *l,
 			  const struct hw_heap_header *h, const struct hw_walk_opts *o,
-			  uint64_t start, uint64_t end, struct hw_free_bucket **res, bool **ok)
+			  uint64_t start, uint64_t end, struct hw_free_bucket **res, bool **ok,
+			  struct hw_addr_sum **sums)
 {
 	struct fm_lanes c = {.l = l, .block = h->block, .start = start, .end = end};
 
 	*res = NULL;
 	*ok = NULL;
-	if ((o && (o->deep || o->elem)) || l->era < HW_FM_ERA_44 || !l->hash_size ||
+	*sums = NULL;
+	if (!hw_lanes_may(o) || l->era < HW_FM_ERA_44 || !l->hash_size ||
 	    l->b_free_hash + (uint64_t)l->hash_size * l->lnk_size > start - h->block ||
 	    l->l_first + l->word > l->lnk_size || l->l_no + l->word > l->lnk_size)
 		return;
@@ -762,14 +766,18 @@ static void fm_fast_lists(const struct hw_target *t, const struct hw_fm_layout *
 		return;
 	*res = calloc(l->hash_size, sizeof(**res));
 	*ok = calloc(l->hash_size, sizeof(**ok));
-	if (!*res || !*ok) {
+	if (o && o->elem_sum)
+		*sums = calloc(l->hash_size, sizeof(**sums));
+	if (!*res || !*ok || (o && o->elem_sum && !*sums)) {
 		free(*res);
 		free(*ok);
+		free(*sums);
 		*res = NULL;
 		*ok = NULL;
+		*sums = NULL;
 		return;
 	}
-	hw_lanes_run(&fm_lanes_ops, &c, l->hash_size, frag_limit(l, start, end), *res, *ok);
+	hw_lanes_run(&fm_lanes_ops, &c, l->hash_size, frag_limit(l, start, end), *res, *ok, *sums);
 }
 
 struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw_fm_layout *l,
@@ -779,12 +787,14 @@ struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw
 	uint64_t start, end, budget, listed = 0, sum_no = 0;
 	uint8_t *bmp = NULL;
 	struct hw_free_bucket *res;
+	struct hw_addr_sum *sums;
+	struct hw_walk_opts tmp;
+	const struct hw_walk_opts *so = hw_walk_opts_summing(o, &tmp);
 	bool stop = false, *ok;
 
 	if (!heap_bounds(l, h, &start, &end, ck))
 		return NULL;
 	budget = frag_limit(l, start, end);
-	fm_fast_lists(t, l, h, o, start, end, &res, &ok);
 	if (l->bitmap_words) {
 		size_t len = (size_t)l->bitmap_words * l->word;
 		struct hw_error *err;
@@ -801,6 +811,7 @@ struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw
 			bmp = NULL;
 		}
 	}
+	fm_fast_lists(t, l, h, o, start, end, &res, &ok, &sums);
 	for (uint64_t b = 0; b < l->hash_size && !stop; b++) {
 		struct hw_free_bucket bk;
 
@@ -808,8 +819,10 @@ struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw
 			/* the fast pass followed it to its end: what the walk below would find */
 			bk = res[b];
 			budget -= bk.count;
+			if (sums)
+				hw_addr_sum_merge(o->elem_sum, &sums[b]);
 		} else if (!follow_list_opts(t, l, h, start, end, b, &budget, ck, &bk, NULL, NULL,
-					     o)) {
+					     so)) {
 			stop = true;
 		}
 		listed += bk.count;
@@ -829,5 +842,6 @@ struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw
 	free(bmp);
 	free(res);
 	free(ok);
+	free(sums);
 	return NULL;
 }

@@ -479,21 +479,24 @@ static const struct hw_lanes_ops tlsf_lanes_ops = {.begin = tlsf_lane_begin,
 						   .where = tlsf_lane_where};
 
 /*
- * The fast pass's results (*res, *ok: calloc'd, @nheads entries) when it
- * can run: not for check's deep walk or an element visitor, the pool in
- * one mapped piece.
+ * The fast pass's results (*res, *ok, and with @o->elem_sum *sums: calloc'd,
+ * @nheads entries) when it can run: no element visitor, the pool in one
+ * mapped piece. A list that passes every test of the loop in
+ * hw_tlsf_walk_free_opts passes check's (deep) ones too: deep only goes
+ * on past what fails.
  */
 static void tlsf_fast_lists(const struct hw_target *t, const struct hw_tlsf_layout *l,
 			    const struct hw_heap_header *h, const struct hw_walk_opts *o,
 			    const uint8_t *heads, size_t nheads, uint64_t start, uint64_t end,
-			    struct hw_free_bucket **res, bool **ok)
+			    struct hw_free_bucket **res, bool **ok, struct hw_addr_sum **sums)
 {
 	struct tlsf_lanes c = {
 	    .l = l, .heads = heads, .control = h->block, .start = start, .end = end};
 
 	*res = NULL;
 	*ok = NULL;
-	if ((o && (o->deep || o->elem)) || !nheads || l->h_size + l->word > l->hdr_size ||
+	*sums = NULL;
+	if (!hw_lanes_may(o) || !nheads || l->h_size + l->word > l->hdr_size ||
 	    l->h_next_free + l->word > l->hdr_size || l->h_prev_free + l->word > l->hdr_size)
 		return;
 	c.base = hw_mem_peek(t->mem, start, end - start);
@@ -501,14 +504,18 @@ static void tlsf_fast_lists(const struct hw_target *t, const struct hw_tlsf_layo
 		return;
 	*res = calloc(nheads, sizeof(**res));
 	*ok = calloc(nheads, sizeof(**ok));
-	if (!*res || !*ok) {
+	if (o && o->elem_sum)
+		*sums = calloc(nheads, sizeof(**sums));
+	if (!*res || !*ok || (o && o->elem_sum && !*sums)) {
 		free(*res);
 		free(*ok);
+		free(*sums);
 		*res = NULL;
 		*ok = NULL;
+		*sums = NULL;
 		return;
 	}
-	hw_lanes_run(&tlsf_lanes_ops, &c, nheads, block_limit(l, start, end), *res, *ok);
+	hw_lanes_run(&tlsf_lanes_ops, &c, nheads, block_limit(l, start, end), *res, *ok, *sums);
 }
 
 struct hw_error *hw_tlsf_walk_free(const struct hw_target *t, const struct hw_tlsf_layout *l,
@@ -531,6 +538,9 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 	uint8_t *heads = NULL;
 	size_t nheads = (size_t)l->fl_count * l->sl_count;
 	struct hw_free_bucket *res = NULL;
+	struct hw_addr_sum *sums = NULL;
+	struct hw_walk_opts tmp;
+	const struct hw_walk_opts *so = hw_walk_opts_summing(o, &tmp);
 	struct hw_error *err;
 	bool stop = false, *ok = NULL;
 
@@ -555,7 +565,7 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 		hw_error_destroy(err);
 		goto out;
 	}
-	tlsf_fast_lists(t, l, h, o, heads, nheads, start, end, &res, &ok);
+	tlsf_fast_lists(t, l, h, o, heads, nheads, start, end, &res, &ok, &sums);
 	for (uint32_t fl = 0; fl < l->fl_count && !stop; fl++) {
 		bool fl_set = (fl_bitmap >> fl) & 1;
 		if (fl_set != (sl_bitmap[fl] != 0))
@@ -584,6 +594,8 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 				bk = res[bk.index];
 				budget -= bk.count;
 				cur = h->block;
+				if (sums)
+					hw_addr_sum_merge(o->elem_sum, &sums[bk.index]);
 			}
 			while (cur != h->block) {
 				uint8_t buf[256];
@@ -629,8 +641,8 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 				}
 				raw = hw_field(p, l->h_size, w);
 				size = raw & ~(uint64_t)3;
-				if (o && o->elem)
-					o->elem(o->elem_arg, bk.index, cur, size);
+				if (so && so->elem)
+					so->elem(so->elem_arg, bk.index, cur, size);
 				if (!(raw & FREE_BIT))
 					hw_check_add(
 					    ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
@@ -674,6 +686,7 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 out:
 	free(res);
 	free(ok);
+	free(sums);
 	free(sl_bitmap);
 	free(heads);
 	return NULL;

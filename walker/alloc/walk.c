@@ -177,6 +177,7 @@ struct lanes_run {
 	uint64_t nb, next, active, limit;
 	struct hw_free_bucket *res;
 	bool *ok;
+	struct hw_addr_sum *sums;
 };
 
 static void lanes_end(struct lanes_run *r, struct hw_lane *ln, bool ok)
@@ -221,6 +222,8 @@ static void lanes_step(struct lanes_run *r, struct hw_lane *ln)
 		bk->first_size = size;
 	bk->count++;
 	bk->bytes += size;
+	if (r->sums)
+		hw_addr_sum_add(&r->sums[ln->b], ln->cur);
 	ln->prev = ln->cur;
 	ln->prev_size = size;
 	ln->cur = next;
@@ -231,11 +234,29 @@ static void lanes_step(struct lanes_run *r, struct hw_lane *ln)
 		__builtin_prefetch(p);
 }
 
+void hw_elem_sum(void *arg, uint64_t bucket, uint64_t addr, uint64_t size)
+{
+	(void)bucket;
+	(void)size;
+	hw_addr_sum_add(arg, addr);
+}
+
+const struct hw_walk_opts *hw_walk_opts_summing(const struct hw_walk_opts *o,
+						struct hw_walk_opts *tmp)
+{
+	if (!o || !o->elem_sum)
+		return o;
+	*tmp = *o;
+	tmp->elem = hw_elem_sum;
+	tmp->elem_arg = o->elem_sum;
+	return tmp;
+}
+
 void hw_lanes_run(const struct hw_lanes_ops *ops, void *ctx, uint64_t nb, uint64_t limit,
-		  struct hw_free_bucket *res, bool *ok)
+		  struct hw_free_bucket *res, bool *ok, struct hw_addr_sum *sums)
 {
 	struct lanes_run r = {
-	    .ops = ops, .ctx = ctx, .nb = nb, .limit = limit, .res = res, .ok = ok};
+	    .ops = ops, .ctx = ctx, .nb = nb, .limit = limit, .res = res, .ok = ok, .sums = sums};
 	struct hw_lane lane[HW_LANES];
 
 	memset(lane, 0, sizeof(lane));

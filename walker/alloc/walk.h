@@ -232,6 +232,22 @@ struct hw_lanes_ops {
  * at most @limit elements). @res and @ok hold @nb entries, zeroed.
  */
 void hw_lanes_run(const struct hw_lanes_ops *ops, void *ctx, uint64_t nb, uint64_t limit,
-		  struct hw_free_bucket *res, bool *ok);
+		  struct hw_free_bucket *res, bool *ok, struct hw_addr_sum *sums);
+
+/* An elem visitor (struct hw_walk_opts) that adds to the struct hw_addr_sum at @arg. */
+void hw_elem_sum(void *arg, uint64_t bucket, uint64_t addr, uint64_t size);
+
+/*
+ * The options a manager's own list walk runs with: @o, its elem_sum fed
+ * by an elem visitor (@tmp holds the copy). NULL stays NULL.
+ */
+const struct hw_walk_opts *hw_walk_opts_summing(const struct hw_walk_opts *o,
+						struct hw_walk_opts *tmp);
+
+/* Whether the fast pass may serve walk_free with @o: no visitor that needs list order. */
+static inline bool hw_lanes_may(const struct hw_walk_opts *o)
+{
+	return !o || !o->elem;
+}
 
 #endif
