@@ -175,6 +175,7 @@ struct lanes_run {
 	const struct hw_lanes_ops *ops;
 	void *ctx;
 	uint64_t nb, next, active, limit;
+	uint64_t budget; /* steps left for every list together: a bounded pass */
 	struct hw_free_bucket *res;
 	bool *ok;
 	struct hw_addr_sum *sums;
@@ -194,7 +195,7 @@ static void lanes_step(struct lanes_run *r, struct hw_lane *ln)
 	uint64_t size, next, stop;
 	const uint8_t *p;
 
-	while (!ln->busy && r->next < r->nb) {
+	while (!ln->busy && r->next < r->nb && r->budget) {
 		uint64_t b = r->next++, first;
 		bk = &r->res[b];
 		if (!r->ops->begin(r->ctx, b, bk, &first))
@@ -213,11 +214,12 @@ static void lanes_step(struct lanes_run *r, struct hw_lane *ln)
 	if (!ln->busy)
 		return;
 	bk = &r->res[ln->b];
-	if (bk->count >= r->limit || hw_cycle_step(&ln->cyc, ln->cur) ||
+	if (!r->budget || bk->count >= r->limit || hw_cycle_step(&ln->cyc, ln->cur) ||
 	    !r->ops->elem(r->ctx, ln, bk, &size, &next)) {
 		lanes_end(r, ln, false);
 		return;
 	}
+	r->budget--;
 	if (bk->count == 0)
 		bk->first_size = size;
 	bk->count++;
@@ -255,12 +257,18 @@ const struct hw_walk_opts *hw_walk_opts_summing(const struct hw_walk_opts *o,
 void hw_lanes_run(const struct hw_lanes_ops *ops, void *ctx, uint64_t nb, uint64_t limit,
 		  struct hw_free_bucket *res, bool *ok, struct hw_addr_sum *sums)
 {
-	struct lanes_run r = {
-	    .ops = ops, .ctx = ctx, .nb = nb, .limit = limit, .res = res, .ok = ok, .sums = sums};
+	struct lanes_run r = {.ops = ops,
+			      .ctx = ctx,
+			      .nb = nb,
+			      .limit = limit,
+			      .budget = limit,
+			      .res = res,
+			      .ok = ok,
+			      .sums = sums};
 	struct hw_lane lane[HW_LANES];
 
 	memset(lane, 0, sizeof(lane));
-	while (r.active || r.next < r.nb)
+	while (r.active || (r.next < r.nb && r.budget))
 		for (int i = 0; i < HW_LANES; i++)
 			lanes_step(&r, &lane[i]);
 }
