@@ -512,7 +512,8 @@ struct hw_mem_prefault *hw_mem_prefault_start(const struct hw_mem *mem, uint64_t
 	const uint8_t *p;
 	struct hw_mem_prefault *pf;
 
-	if ((env && !strcmp(env, "0")) || len < PREFAULT_MIN || len > SIZE_MAX || page == 0 ||
+	/* off unless asked for: see mem.h */
+	if (!env || strcmp(env, "1") || len < PREFAULT_MIN || len > SIZE_MAX || page == 0 ||
 	    (page & (page - 1)))
 		return NULL;
 	p = hw_mem_peek(mem, addr, len);
