@@ -145,6 +145,13 @@ struct hw_walk_opts {
 	void (*elem)(void *arg, uint64_t bucket, uint64_t addr, uint64_t size);
 	void *elem_arg;
 	/*
+	 * walk_free: every list element's address added here, in no
+	 * particular order (may be NULL): what check needs of the lists
+	 * when it does not name their elements, which lets the managers
+	 * follow several lists at once.
+	 */
+	struct hw_addr_sum *elem_sum;
+	/*
 	 * A split walk (hw_alloc_split_point; not with resync). from: start at
 	 * this header instead of the first fragment; indices count from 0
 	 * there, the block's counters are not checked (hw_alloc_walk_join
@@ -169,6 +176,15 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 struct hw_error *hw_qm_walk_free_opts(const struct hw_target *t, const struct hw_qm_layout *l,
 				      const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				      hw_bucket_fn fn, void *arg, struct hw_check *ck);
+/* f_malloc's (4.2+) and TLSF's split points and end-of-walk counter checks, as q_malloc's. */
+struct hw_error *hw_fm_split_point(const struct hw_target *t, const struct hw_fm_layout *l,
+				   const struct hw_heap_header *h, uint64_t *ret);
+void hw_fm_check_counters(const struct hw_fm_layout *l, const struct hw_heap_header *h,
+			  const struct hw_walk_stats *st, struct hw_check *ck);
+struct hw_error *hw_tlsf_split_point(const struct hw_target *t, const struct hw_tlsf_layout *l,
+				     const struct hw_heap_header *h, uint64_t *ret);
+void hw_tlsf_check_counters(const struct hw_tlsf_layout *l, const struct hw_heap_header *h,
+			    const struct hw_walk_stats *st, struct hw_check *ck);
 struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_layout *l,
 				 const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				 hw_frag_fn fn, void *arg, struct hw_check *ck,
@@ -192,7 +208,7 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
  * the split was right only if the first one meets it (a header lookalike
  * in user data is never met: the second half's results are then
  * dropped). HW_ERR_UNSUPPORTED when the manager or the memory does not
- * allow it (q_malloc heaps in one mapped piece only).
+ * allow it (heaps in one mapped piece only; f_malloc from 4.2).
  */
 struct hw_error *hw_alloc_split_point(const struct hw_target *t, const struct hw_pool *p,
 				      const struct hw_heap_header *h, uint64_t *ret);
@@ -293,8 +309,8 @@ struct hw_allocator {
 	struct hw_error *(*split_point)(const struct hw_target *t, const struct hw_layout_head *l,
 					const struct hw_heap_header *h, uint64_t *ret);
 	/* The block's counters against a whole walk (NULL: nothing the walk did not check). */
-	void (*check_counters)(const struct hw_heap_header *h, const struct hw_walk_stats *st,
-			       struct hw_check *ck);
+	void (*check_counters)(const struct hw_layout_head *l, const struct hw_heap_header *h,
+			       const struct hw_walk_stats *st, struct hw_check *ck);
 	/* check: the bookkeeping the block keeps against a complete walk (NULL: none). */
 	void (*check_totals)(const struct hw_layout_head *l, const struct hw_heap_header *h,
 			     const struct hw_walk_stats *st, struct hw_check *ck);

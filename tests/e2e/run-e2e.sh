@@ -498,7 +498,7 @@ for variant in exe noexe; do
 done
 
 # the same summaries with each pool's walk split in two halves on two threads
-# (q_malloc only: the other managers say why not and walk on one thread)
+# (checked for q_malloc here; f_malloc 4.2+ and TLSF split too where a header is found)
 for p in pkg shm; do
 	HEAPWALK_SPLIT_MIN=0 check "split-summary-$p" "$ART/expected-$p-summary.txt" \
 		summary --core "$CORE" --exe "$KAMAILIO" --pool $p --format kamailio

@@ -123,5 +123,5 @@ void hw_alloc_walk_join(const struct hw_pool *p, const struct hw_heap_header *h,
 	a->stopped = b->stopped;
 	a->met = false;
 	if (a->complete && p->alloc && p->alloc->check_counters)
-		p->alloc->check_counters(h, a, ck);
+		p->alloc->check_counters(p->layout, h, a, ck);
 }

@@ -8,6 +8,7 @@
 #include "heapwalk/error.h"
 #include "heapwalk/mem.h"
 #include "heapwalk/target.h"
+#include "ops.h"
 #include "resync.h"
 #include "walk.h"
 
@@ -263,8 +264,8 @@ static struct hw_error *build_free_set(const struct hw_target *t, const struct h
 
 /* ---- the linear walk ---- */
 
-static void check_counters(const struct hw_fm_layout *l, const struct hw_heap_header *h,
-			   const struct hw_walk_stats *st, struct hw_check *ck)
+void hw_fm_check_counters(const struct hw_fm_layout *l, const struct hw_heap_header *h,
+			  const struct hw_walk_stats *st, struct hw_check *ck)
 {
 	uint64_t want;
 
@@ -359,6 +360,7 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 				 struct hw_walk_stats *ret)
 {
 	const bool resync = o && o->resync;
+	const uint64_t from = o ? o->from : 0, meet = o ? o->meet : 0;
 	const uint32_t hs = l->frag_size, w = l->word;
 	const uint32_t grain = (uint32_t)hw_gcd(l->roundto, hs);
 	uint8_t hbuf[256];
@@ -367,7 +369,9 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 	size_t fi = 0, matched = 0;
 	uint64_t unreached = 0;
 	struct hw_frag f;
-	uint64_t addr, end, limit, stop;
+	uint64_t addr, end, limit, stop, start, pf;
+	const uint8_t *base;
+	struct hw_mem_prefault *pfth;
 	struct hw_error *err;
 
 	if (hs > sizeof(hbuf) || hs == 0 || grain == 0)
@@ -375,7 +379,23 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 				       hs);
 	memset(&st, 0, sizeof(st));
 	memset(&f, 0, sizeof(f));
-	if (!heap_bounds(l, h, &addr, &end, ck)) {
+	if ((from || meet) && (resync || l->era < HW_FM_ERA_42))
+		return hw_error_create(HW_ERR_INVALID_ARG,
+				       "a split walk cannot resynchronise or run before 4.2");
+	if (from) {
+		/* the second half: the first half reports the block header */
+		struct hw_check scratch;
+		bool ok;
+
+		hw_check_init(&scratch, 0);
+		ok = heap_bounds(l, h, &addr, &end, &scratch);
+		hw_check_deinit(&scratch);
+		if (!ok || from < addr || from >= end)
+			return hw_error_create(HW_ERR_INVALID_ARG,
+					       "split point 0x%" PRIx64 " is not inside the heap",
+					       from);
+		addr = from;
+	} else if (!heap_bounds(l, h, &addr, &end, ck)) {
 		st.end = h->first_frag;
 		*ret = st;
 		return NULL;
@@ -402,15 +422,35 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 				 .end = end,
 				 .grain = grain};
 
+	/* a heap in one piece of mapped memory (a core's PT_LOAD) is read in place, prefetched */
+	base = hw_mem_peek(t->mem, addr, end - addr);
+	start = pf = addr;
+	hw_mem_advise_sequential(t->mem, addr, end - addr);
+	if ((from || meet) && !base)
+		return hw_error_create(HW_ERR_UNSUPPORTED,
+				       "a split walk needs the heap in one piece of memory");
+	/* pages mapped ahead on another CPU; a split walk's halves keep both busy already */
+	pfth = base && !from && !meet ? hw_mem_prefault_start(t->mem, addr, end - addr) : NULL;
+
 	for (uint64_t i = 0; addr < stop; i++) {
 		const uint8_t *hp;
 		uint64_t size;
 
+		if (__builtin_expect(addr == meet, 0)) {
+			st.met = true;
+			break;
+		}
 		if (hw_walk_exceeded(ck, addr, i, limit, "fragments"))
 			break;
 		if (hw_walk_short(ck, addr, end, i, hs))
 			goto damaged;
-		hp = hw_view(t, addr, hs, hbuf, &err);
+		if (base && addr >= start) {
+			hw_prefetch_ahead(base, start, addr, end, &pf);
+			hp = base + (addr - start);
+			err = NULL;
+		} else {
+			hp = hw_view(t, addr, hs, hbuf, &err);
+		}
 		if (!hp) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment header: %s",
 				     err->message);
@@ -490,7 +530,9 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 			break;
 		if (addr >= stop)
 			addr = end; /* the gap runs to the heap's end */
+		pf = addr;
 	}
+	hw_mem_prefault_stop(pfth);
 	st.end = addr;
 	st.complete = addr == end && !st.stopped && !st.gaps;
 	if (st.complete && l->era >= HW_FM_ERA_42) {
@@ -522,11 +564,118 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 	if (st.complete && l->era < HW_FM_ERA_42 && matched != fs.n)
 		hw_check_add(ck, HW_SEV_ERROR, h->block, HW_NO_INDEX,
 			     "%zu free-list elements are not fragment starts", fs.n - matched);
-	if (st.complete)
-		check_counters(l, h, &st, ck);
+	if (st.complete && !from)
+		hw_fm_check_counters(l, h, &st, ck);
 	free(fs.a);
 	*ret = st;
 	return NULL;
+}
+
+/* Scanned for a split point at most this far past the middle. */
+#define SPLIT_SCAN (4u << 20)
+/* Elements of each free list looked at for a split point. */
+#define SPLIT_LISTED 8
+
+/*
+ * Heaps fill from the start and usually end in one big free fragment:
+ * halve the work, not the address range. That fragment is the first on
+ * the highest non-empty list; where it starts (else @end).
+ */
+static uint64_t tail_free(const struct hw_target *t, const struct hw_fm_layout *l,
+			  const struct hw_heap_header *h, uint64_t start, uint64_t end,
+			  uint64_t grain, const struct fm_probe *probe)
+{
+	for (uint64_t b = l->hash_size; b-- > 0;) {
+		uint64_t cur, size;
+		if (!hw_probe_word(t, h->block + l->b_free_hash + b * l->lnk_size + l->l_first,
+				   &cur))
+			return end;
+		if (!cur)
+			continue;
+		if (cur > start && cur < end && (cur - start) % grain == 0 &&
+		    hw_probe_word(t, cur + l->f_size, &size) && size == end - cur - l->frag_size &&
+		    fm_plausible_depth(probe, cur, 0))
+			return cur;
+		return end;
+	}
+	return end;
+}
+
+/* The free fragment on the lists nearest @mid (on the grid, plausible) into *ret. */
+static bool free_near(const struct hw_target *t, const struct hw_fm_layout *l,
+		      const struct hw_heap_header *h, uint64_t start, uint64_t end, uint64_t mid,
+		      uint64_t grain, const struct fm_probe *probe, uint64_t *ret)
+{
+	uint64_t best = 0, dist = UINT64_MAX;
+
+	for (uint64_t b = 0; b < l->hash_size; b++) {
+		uint64_t cur;
+		if (!hw_probe_word(t, h->block + l->b_free_hash + b * l->lnk_size + l->l_first,
+				   &cur))
+			return false;
+		for (int k = 0; k < SPLIT_LISTED && cur; k++) {
+			uint64_t d = cur > mid ? cur - mid : mid - cur;
+			if (cur <= start || cur >= end || (cur - start) % grain)
+				break;
+			if (d < dist && fm_plausible_depth(probe, cur, 4)) {
+				best = cur;
+				dist = d;
+			}
+			if (!hw_probe_word(t, cur + l->f_link, &cur))
+				break;
+		}
+	}
+	*ret = best;
+	return best != 0;
+}
+
+struct hw_error *hw_fm_split_point(const struct hw_target *t, const struct hw_fm_layout *l,
+				   const struct hw_heap_header *h, uint64_t *ret)
+{
+	const uint32_t hs = l->frag_size;
+	const uint64_t grain = hw_gcd(l->roundto, hs);
+	struct hw_check scratch;
+	uint64_t start, end, a, stop;
+	bool ok;
+
+	if (l->era < HW_FM_ERA_42)
+		return hw_error_create(HW_ERR_UNSUPPORTED,
+				       "f_malloc before 4.2 keeps no free flag: no split walk");
+	if (hs == 0 || hs > 256)
+		return hw_error_create(HW_ERR_INVALID_ARG, "f_malloc fragment header of %u bytes",
+				       hs);
+	hw_check_init(&scratch, 0);
+	ok = heap_bounds(l, h, &start, &end, &scratch);
+	hw_check_deinit(&scratch);
+	if (!ok || !hw_mem_peek(t->mem, start, end - start))
+		return hw_error_create(HW_ERR_UNSUPPORTED,
+				       "the heap is not in one piece of memory: no split walk");
+	if (end - start < 4ull * hs)
+		return hw_error_create(HW_ERR_UNSUPPORTED, "heap too small to split");
+	struct fm_probe probe = {.head = {.at = fm_plausible_depth},
+				 .t = t,
+				 .l = l,
+				 .block = h->block,
+				 .end = end,
+				 .grain = grain};
+	/* every header lies at first_frag + a multiple of the grain */
+	a = start + (tail_free(t, l, h, start, end, grain, &probe) - start) / 2 / grain * grain;
+	/*
+	 * Joined free fragments keep the headers they swallowed: a scan can
+	 * land on one, and the halves then never meet. A fragment on a free
+	 * list is a real one: take the listed fragment nearest the middle.
+	 */
+	if (free_near(t, l, h, start, end, a, grain, &probe, ret))
+		return NULL;
+	stop = end - a > SPLIT_SCAN ? a + SPLIT_SCAN : end;
+	for (; a < stop; a += grain) {
+		if (a > start && fm_plausible_depth(&probe, a, 4)) {
+			*ret = a;
+			return NULL;
+		}
+	}
+	return hw_error_create(HW_ERR_UNSUPPORTED,
+			       "no fragment header found near the middle: no split walk");
 }
 
 struct hw_error *hw_fm_walk_free(const struct hw_target *t, const struct hw_fm_layout *l,
@@ -536,13 +685,112 @@ struct hw_error *hw_fm_walk_free(const struct hw_target *t, const struct hw_fm_l
 	return hw_fm_walk_free_opts(t, l, h, NULL, fn, arg, ck);
 }
 
+/* The fast pass (hw_lanes_run) over 4.4+ lists, in the block and heap mapped in one piece. */
+struct fm_lanes {
+	const struct hw_fm_layout *l;
+	const uint8_t *base; /* maps [block, end) */
+	uint64_t block, start, end;
+};
+
+static bool fm_lane_begin(void *ctx, uint64_t b, struct hw_free_bucket *bk, uint64_t *first)
+{
+	const struct fm_lanes *c = ctx;
+	const struct hw_fm_layout *l = c->l;
+	const uint8_t *head = c->base + l->b_free_hash + b * l->lnk_size;
+
+	bk->index = b;
+	bk->no = hw_field(head, l->l_no, l->word);
+	*first = hw_field(head, l->l_first, l->word);
+	return true;
+}
+
+static bool fm_lane_elem(void *ctx, const struct hw_lane *ln, const struct hw_free_bucket *bk,
+			 uint64_t *size, uint64_t *next)
+{
+	const struct fm_lanes *c = ctx;
+	const struct hw_fm_layout *l = c->l;
+	const uint64_t cur = ln->cur;
+	const uint8_t *p;
+
+	if (cur < c->start || cur >= c->end || c->end - cur < l->frag_size)
+		return false;
+	p = c->base + (cur - c->block);
+	*size = hw_field(p, l->f_size, l->word);
+	*next = hw_field(p, l->f_link, l->word);
+	return hw_fm_hash(l, *size) == ln->b &&
+	       !(bk->count && *size > l->optimize && *size < ln->prev_size) &&
+	       hw_field(p, l->f_is_free, l->f_is_free_size) &&
+	       hw_field(p, l->f_prev_free, l->word) == ln->prev;
+}
+
+static uint64_t fm_lane_end(void *ctx, uint64_t b)
+{
+	(void)ctx;
+	(void)b;
+	return 0;
+}
+
+static const uint8_t *fm_lane_where(void *ctx, uint64_t addr)
+{
+	const struct fm_lanes *c = ctx;
+
+	return addr >= c->start && addr < c->end ? c->base + (addr - c->block) : NULL;
+}
+
+static const struct hw_lanes_ops fm_lanes_ops = {
+    .begin = fm_lane_begin, .elem = fm_lane_elem, .end_of = fm_lane_end, .where = fm_lane_where};
+
+/*
+ * The fast pass's results (*res, *ok, and with @o->elem_sum *sums: calloc'd,
+ * hash_size entries) when it can run: 4.4+ lists (free flag and back
+ * links), no element visitor, the block and heap in one mapped piece. A
+ * list that passes every test of follow_list_opts passes check's (deep)
+ * ones too: deep only goes on past what fails.
+ */
+static void fm_fast_lists(const struct hw_target *t, const struct hw_fm_layout *l,
+			  const struct hw_heap_header *h, const struct hw_walk_opts *o,
+			  uint64_t start, uint64_t end, struct hw_free_bucket **res, bool **ok,
+			  struct hw_addr_sum **sums)
+{
+	struct fm_lanes c = {.l = l, .block = h->block, .start = start, .end = end};
+
+	*res = NULL;
+	*ok = NULL;
+	*sums = NULL;
+	if (!hw_lanes_may(o) || l->era < HW_FM_ERA_44 || !l->hash_size ||
+	    l->b_free_hash + (uint64_t)l->hash_size * l->lnk_size > start - h->block ||
+	    l->l_first + l->word > l->lnk_size || l->l_no + l->word > l->lnk_size)
+		return;
+	c.base = hw_mem_peek(t->mem, h->block, end - h->block);
+	if (!c.base)
+		return;
+	*res = calloc(l->hash_size, sizeof(**res));
+	*ok = calloc(l->hash_size, sizeof(**ok));
+	if (o && o->elem_sum)
+		*sums = calloc(l->hash_size, sizeof(**sums));
+	if (!*res || !*ok || (o && o->elem_sum && !*sums)) {
+		free(*res);
+		free(*ok);
+		free(*sums);
+		*res = NULL;
+		*ok = NULL;
+		*sums = NULL;
+		return;
+	}
+	hw_lanes_run(&fm_lanes_ops, &c, l->hash_size, frag_limit(l, start, end), *res, *ok, *sums);
+}
+
 struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw_fm_layout *l,
 				      const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				      hw_bucket_fn fn, void *arg, struct hw_check *ck)
 {
 	uint64_t start, end, budget, listed = 0, sum_no = 0;
 	uint8_t *bmp = NULL;
-	bool stop = false;
+	struct hw_free_bucket *res;
+	struct hw_addr_sum *sums;
+	struct hw_walk_opts tmp;
+	const struct hw_walk_opts *so = hw_walk_opts_summing(o, &tmp);
+	bool stop = false, *ok;
 
 	if (!heap_bounds(l, h, &start, &end, ck))
 		return NULL;
@@ -563,11 +811,20 @@ struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw
 			bmp = NULL;
 		}
 	}
+	fm_fast_lists(t, l, h, o, start, end, &res, &ok, &sums);
 	for (uint64_t b = 0; b < l->hash_size && !stop; b++) {
 		struct hw_free_bucket bk;
 
-		if (!follow_list_opts(t, l, h, start, end, b, &budget, ck, &bk, NULL, NULL, o))
+		if (ok && ok[b] && res[b].count <= budget) {
+			/* the fast pass followed it to its end: what the walk below would find */
+			bk = res[b];
+			budget -= bk.count;
+			if (sums)
+				hw_addr_sum_merge(o->elem_sum, &sums[b]);
+		} else if (!follow_list_opts(t, l, h, start, end, b, &budget, ck, &bk, NULL, NULL,
+					     so)) {
 			stop = true;
+		}
 		listed += bk.count;
 		sum_no += bk.no;
 		hw_check_bucket_count(ck, h->block + l->b_free_hash + b * l->lnk_size, &bk);
@@ -583,5 +840,8 @@ struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw
 		hw_check_bucket_sum(h, sum_no, ck);
 	(void)listed;
 	free(bmp);
+	free(res);
+	free(ok);
+	free(sums);
 	return NULL;
 }

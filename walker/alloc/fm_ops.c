@@ -121,6 +121,18 @@ static void fm_misfit_text(uint64_t block, uint64_t got, char *buf, size_t cap)
 		 block, got);
 }
 
+static struct hw_error *fm_split(const struct hw_target *t, const struct hw_layout_head *l,
+				 const struct hw_heap_header *h, uint64_t *ret)
+{
+	return hw_fm_split_point(t, fm_of(l), h, ret);
+}
+
+static void fm_check_counters(const struct hw_layout_head *l, const struct hw_heap_header *h,
+			      const struct hw_walk_stats *st, struct hw_check *ck)
+{
+	hw_fm_check_counters(fm_of(l), h, st, ck);
+}
+
 static int fm_pool_kind(const struct hw_target *t, const struct hw_layout_head *l, uint64_t block)
 {
 	return hw_probe_pool_type(t, block, fm_of(l)->b_type);
@@ -227,6 +239,8 @@ const struct hw_allocator hw_allocator_fm = {
     .got_label = "first fragment at block+",
     .pool_kind = fm_pool_kind,
     .heap_end = fm_heap_end,
+    .split_point = fm_split,
+    .check_counters = fm_check_counters,
     .free_flag = fm_free_flag,
     .kam = {.stats = fm_kam_stats,
 	    .sums_head = hw_kam_sums_plain,

@@ -68,9 +68,6 @@ void hw_qm_check_counters(const struct hw_heap_header *h, const struct hw_walk_s
 	hw_check_free_count(h, st, "block", ck);
 }
 
-/* How far ahead of the walk memory is prefetched (bytes; a few fragments). */
-#define PREFETCH_AHEAD 2048
-
 /* Resynchronisation: what a plausible fragment header looks like. */
 struct qm_probe {
 	struct hw_probe head; /* depth: following headers that must be plausible too */
@@ -166,16 +163,6 @@ static inline __attribute__((always_inline)) struct qm_offs qm_offs(const struct
 				.check1 = l->e_check1,
 				.check2 = l->e_check2,
 				.esize = l->e_size};
-}
-
-/* Memory ahead of the walk at @addr prefetched up to PREFETCH_AHEAD; *pf: how far it is. */
-static inline __attribute__((always_inline)) void
-prefetch_ahead(const uint8_t *base, uint64_t start, uint64_t addr, uint64_t end, uint64_t *pf)
-{
-	uint64_t ahead = end - addr > PREFETCH_AHEAD ? addr + PREFETCH_AHEAD : end;
-
-	for (; *pf < ahead; *pf += 64)
-		__builtin_prefetch(base + (*pf - start));
 }
 
 /*
@@ -278,7 +265,7 @@ walk_inplace(const struct hw_qm_layout *l, const uint8_t *base, uint64_t start, 
 		if (hw_walk_exceeded(ck, addr, i, limit, "fragments") ||
 		    hw_walk_short(ck, addr, end, i, span0))
 			break;
-		prefetch_ahead(base, start, addr, end, &pf);
+		hw_prefetch_ahead(base, start, addr, end, &pf);
 		hp = base + (addr - start);
 		size = hw_field(hp, o.size, W);
 		if (size_bad(ck, addr, i, size, end - addr - span0, roundto, pow2))
@@ -333,6 +320,7 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 	struct hw_frag f;
 	uint64_t addr, end, limit, start, pf;
 	const uint8_t *base;
+	struct hw_mem_prefault *pfth;
 
 	if (hs > sizeof(hbuf) || es > sizeof(ebuf) || hs == 0 || es == 0)
 		return hw_error_create(HW_ERR_INVALID_ARG, "q_malloc fragment layout %u+%u bytes",
@@ -373,14 +361,18 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 	base = hw_mem_peek(t->mem, addr, end - addr);
 	start = pf = addr;
 	hw_mem_advise_sequential(t->mem, addr, end - addr);
+	/* pages mapped ahead on another CPU; a split walk's halves keep both busy already */
+	pfth = base && !from && !meet ? hw_mem_prefault_start(t->mem, addr, end - addr) : NULL;
 	if (base && !resync) {
 		addr = w == 8 ? walk_inplace(l, base, start, end, limit, meet, fn, arg, ck, &st, 8)
 			      : walk_inplace(l, base, start, end, limit, meet, fn, arg, ck, &st, 4);
 		goto done;
 	}
-	if (from || meet)
+	if (from || meet) {
+		hw_mem_prefault_stop(pfth);
 		return hw_error_create(HW_ERR_UNSUPPORTED,
 				       "a split walk needs the heap in one piece of memory");
+	}
 
 	for (uint64_t i = 0; addr < end; i++) {
 		const uint8_t *hp, *ep;
@@ -392,7 +384,7 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 		if (hw_walk_short(ck, addr, end, i, span0))
 			goto damaged;
 		if (base)
-			prefetch_ahead(base, start, addr, end, &pf);
+			hw_prefetch_ahead(base, start, addr, end, &pf);
 		hp = frag_view(t, base, start, addr, hs, hbuf, &err);
 		if (!hp) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment header: %s",
@@ -429,6 +421,7 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 		pf = addr;
 	}
 done:
+	hw_mem_prefault_stop(pfth);
 	st.end = addr;
 	st.complete = addr == end && !st.stopped && !st.gaps;
 	if (st.complete && !from)
@@ -776,24 +769,124 @@ static void lanes_report(struct lanes *fl, hw_bucket_fn fn, void *arg, struct hw
 	}
 }
 
+/*
+ * check's fast pass (hw_lanes_run): the lists deep_bucket would follow
+ * without a finding, several at once, when check only sums their elements
+ * (elem_sum, no elem) and the block and heap lie in one mapped piece.
+ */
+struct qm_deep_lanes {
+	const struct hw_qm_layout *l;
+	const uint8_t *base; /* maps [block, end) */
+	uint64_t block, start, end;
+};
+
+/* The sentinel's trailer follows its header: tail.prev_free must be the list's last element. */
+static bool qm_tail_is(const struct qm_deep_lanes *c, uint64_t head, uint64_t last)
+{
+	uint64_t tail;
+
+	return heap_word(c->base, c->block, c->end, head, c->l->frag_size + c->l->e_prev_free,
+			 c->l->word, &tail) &&
+	       tail == last;
+}
+
+static bool qm_deep_begin(void *ctx, uint64_t b, struct hw_free_bucket *bk, uint64_t *first)
+{
+	const struct qm_deep_lanes *c = ctx;
+	const uint64_t head = bucket_head(c->l, c->block, b);
+
+	bk->index = b;
+	if (!heap_word(c->base, c->block, c->end, head, c->l->f_u, c->l->word, first) ||
+	    !heap_word(c->base, c->block, c->end, head, c->l->l_no, c->l->word, &bk->no))
+		return false;
+	return *first != head || qm_tail_is(c, head, head);
+}
+
+static bool qm_deep_elem(void *ctx, const struct hw_lane *ln, const struct hw_free_bucket *bk,
+			 uint64_t *size, uint64_t *next)
+{
+	const struct qm_deep_lanes *c = ctx;
+	const struct hw_qm_layout *l = c->l;
+	const uint64_t cur = ln->cur, head = bucket_head(l, c->block, ln->b);
+	const uint64_t span0 = (uint64_t)l->frag_size + l->end_size;
+	uint64_t back;
+
+	if (cur < c->start || cur >= c->end || c->end - cur < span0 ||
+	    !heap_word(c->base, c->block, c->end, cur, l->f_size, l->word, size) ||
+	    hw_qm_hash(l, *size) != ln->b || (bk->count && *size < ln->prev_size) ||
+	    *size > c->end - cur - span0 ||
+	    !heap_word(c->base, c->block, c->end, cur + l->frag_size + *size, l->e_prev_free,
+		       l->word, &back) ||
+	    back != (bk->count ? ln->prev : head) ||
+	    !heap_word(c->base, c->block, c->end, cur, l->f_u, l->word, next))
+		return false;
+	return *next != head || qm_tail_is(c, head, cur);
+}
+
+static uint64_t qm_deep_end(void *ctx, uint64_t b)
+{
+	const struct qm_deep_lanes *c = ctx;
+
+	return bucket_head(c->l, c->block, b);
+}
+
+static const uint8_t *qm_deep_where(void *ctx, uint64_t addr)
+{
+	const struct qm_deep_lanes *c = ctx;
+
+	return addr >= c->start && addr < c->end ? c->base + (addr - c->block) : NULL;
+}
+
+static const struct hw_lanes_ops qm_deep_ops = {
+    .begin = qm_deep_begin, .elem = qm_deep_elem, .end_of = qm_deep_end, .where = qm_deep_where};
+
 static struct hw_error *deep_walk_free(const struct hw_target *t, const struct hw_qm_layout *l,
 				       const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				       hw_bucket_fn fn, void *arg, struct hw_check *ck)
 {
+	struct qm_deep_lanes c = {.l = l, .block = h->block};
+	struct hw_free_bucket *res = NULL;
+	struct hw_addr_sum *sums = NULL;
+	struct hw_walk_opts tmp;
+	const struct hw_walk_opts *so = hw_walk_opts_summing(o, &tmp);
 	uint64_t start, end, limit, sum_no = 0;
+	bool *ok = NULL, stopped = false;
 
 	if (!heap_bounds(l, h, &start, &end, ck))
 		return NULL;
 	limit = (end - start) / ((uint64_t)l->frag_size + l->end_size) + 1;
+	c.start = start;
+	c.end = end;
+	if (hw_lanes_may(o) && o && o->elem_sum &&
+	    (c.base = hw_mem_peek(t->mem, h->block, end - h->block))) {
+		res = calloc(l->hash_size ? l->hash_size : 1, sizeof(*res));
+		ok = calloc(l->hash_size ? l->hash_size : 1, sizeof(*ok));
+		sums = calloc(l->hash_size ? l->hash_size : 1, sizeof(*sums));
+		if (res && ok && sums)
+			hw_lanes_run(&qm_deep_ops, &c, l->hash_size, limit, res, ok, sums);
+	}
 	for (uint64_t b = 0; b < l->hash_size; b++) {
 		struct hw_free_bucket bk;
 
-		deep_bucket(t, l, h, o, b, start, end, limit, ck, &bk);
+		if (res && ok && sums && ok[b]) {
+			/* followed to its end without a doubt: what deep_bucket would find */
+			bk = res[b];
+			hw_addr_sum_merge(o->elem_sum, &sums[b]);
+			hw_check_bucket_count(ck, bucket_head(l, h->block, b), &bk);
+		} else {
+			deep_bucket(t, l, h, so, b, start, end, limit, ck, &bk);
+		}
 		sum_no += bk.no;
-		if (bk.count && fn && fn(arg, &bk))
-			return NULL;
+		if (bk.count && fn && fn(arg, &bk)) {
+			stopped = true;
+			break;
+		}
 	}
-	hw_check_bucket_sum(h, sum_no, ck);
+	if (!stopped)
+		hw_check_bucket_sum(h, sum_no, ck);
+	free(res);
+	free(ok);
+	free(sums);
 	return NULL;
 }
 
@@ -801,7 +894,7 @@ struct hw_error *hw_qm_walk_free_opts(const struct hw_target *t, const struct hw
 				      const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				      hw_bucket_fn fn, void *arg, struct hw_check *ck)
 {
-	if (o && (o->deep || o->elem))
+	if (o && (o->deep || o->elem || o->elem_sum))
 		return deep_walk_free(t, l, h, o, fn, arg, ck);
 	return hw_qm_walk_free(t, l, h, fn, arg, ck);
 }

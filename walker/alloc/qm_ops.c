@@ -137,6 +137,13 @@ static struct hw_error *qm_split(const struct hw_target *t, const struct hw_layo
 	return hw_qm_split_point(t, qm_of(l), h, ret);
 }
 
+static void qm_check_counters(const struct hw_layout_head *l, const struct hw_heap_header *h,
+			      const struct hw_walk_stats *st, struct hw_check *ck)
+{
+	(void)l;
+	hw_qm_check_counters(h, st, ck);
+}
+
 /* q_malloc keeps real_used = ROUNDUP(block) + fragments x overhead + used (§2.10). */
 static void qm_check_totals(const struct hw_layout_head *hd, const struct hw_heap_header *h,
 			    const struct hw_walk_stats *st, struct hw_check *ck)
@@ -261,7 +268,7 @@ const struct hw_allocator hw_allocator_qm = {
     .pool_kind = qm_pool_kind,
     .heap_end = qm_heap_end,
     .split_point = qm_split,
-    .check_counters = hw_qm_check_counters,
+    .check_counters = qm_check_counters,
     .backtrace_depth = qm_bt_depth,
     .backtrace = qm_bt,
     .check_totals = qm_check_totals,

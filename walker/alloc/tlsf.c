@@ -81,8 +81,8 @@ static uint64_t block_limit(const struct hw_tlsf_layout *l, uint64_t start, uint
 	return (end - start) / ((uint64_t)l->overhead + l->align) + 2;
 }
 
-static void check_counters(const struct hw_tlsf_layout *l, const struct hw_heap_header *h,
-			   const struct hw_walk_stats *st, struct hw_check *ck)
+void hw_tlsf_check_counters(const struct hw_tlsf_layout *l, const struct hw_heap_header *h,
+			    const struct hw_walk_stats *st, struct hw_check *ck)
 {
 	uint64_t want;
 
@@ -159,18 +159,36 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 				   struct hw_walk_stats *ret)
 {
 	const bool resync = o && o->resync;
+	const uint64_t from = o ? o->from : 0, meet = o ? o->meet : 0;
 	const uint32_t w = l->word, so = l->start_offset;
 	uint8_t hbuf[256];
 	struct hw_walk_stats st;
 	struct hw_frag f;
-	uint64_t addr, end, limit;
+	uint64_t addr, end, limit, start, pf, mapped_end;
+	const uint8_t *base;
+	struct hw_mem_prefault *pfth;
 	bool prev_free = false, found_sentinel = false;
 
 	if (so > sizeof(hbuf) || l->hdr_size > sizeof(hbuf) || so <= w)
 		return hw_error_create(HW_ERR_INVALID_ARG, "TLSF block header of %u bytes", so);
 	memset(&st, 0, sizeof(st));
 	memset(&f, 0, sizeof(f));
-	if (!heap_bounds(l, h, &addr, &end, ck)) {
+	if ((from || meet) && resync)
+		return hw_error_create(HW_ERR_INVALID_ARG, "a split walk cannot resynchronise");
+	if (from) {
+		/* the second half: the first half reports the control header */
+		struct hw_check scratch;
+		bool ok;
+
+		hw_check_init(&scratch, 0);
+		ok = heap_bounds(l, h, &addr, &end, &scratch);
+		hw_check_deinit(&scratch);
+		if (!ok || from < addr || from >= end)
+			return hw_error_create(HW_ERR_INVALID_ARG,
+					       "split point 0x%" PRIx64 " is not inside the pool",
+					       from);
+		addr = from;
+	} else if (!heap_bounds(l, h, &addr, &end, ck)) {
 		st.end = h->first_frag;
 		*ret = st;
 		return NULL;
@@ -191,15 +209,41 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 				   .end = end};
 	bool after_gap = false;
 
+	/*
+	 * A pool in one piece of mapped memory (a core's PT_LOAD), the
+	 * sentinel's header included, is read in place and prefetched.
+	 */
+	start = pf = addr;
+	mapped_end = end + so;
+	base = mapped_end > end ? hw_mem_peek(t->mem, start, mapped_end - start) : NULL;
+	hw_mem_advise_sequential(t->mem, addr, end - addr);
+	if ((from || meet) && !base)
+		return hw_error_create(HW_ERR_UNSUPPORTED,
+				       "a split walk needs the pool in one piece of memory");
+	/* pages mapped ahead on another CPU; a split walk's halves keep both busy already */
+	pfth = base && !from && !meet ? hw_mem_prefault_start(t->mem, addr, end - addr) : NULL;
+
 	for (uint64_t i = 0; addr <= end; i++) {
 		const uint8_t *hp;
 		struct hw_error *err;
 		uint64_t raw, size, next;
 
+		if (__builtin_expect(addr == meet, 0)) {
+			/* the second half starts after a used block: met only if so */
+			st.met = !prev_free;
+			if (st.met)
+				break;
+		}
 		if (hw_walk_exceeded(ck, addr, i, limit, "blocks"))
 			break;
 		/* only prev_phys .. size belong to a used block; the rest is its payload */
-		hp = hw_view(t, addr, so, hbuf, &err);
+		if (base) {
+			hw_prefetch_ahead(base, start, addr, mapped_end, &pf);
+			hp = base + (addr - start);
+			err = NULL;
+		} else {
+			hp = hw_view(t, addr, so, hbuf, &err);
+		}
 		if (!hp) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i, "block header: %s", err->message);
 			hw_error_destroy(err);
@@ -271,9 +315,19 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 				hw_check_add(ck, HW_SEV_ERROR, addr, i,
 					     "two free blocks in a row (TLSF always coalesces)");
 			if (size >= 3ull * w) {
-				err = hw_target_read_word(t, addr + l->h_next_free, &f.free_link);
-				if (!err)
-					err = hw_target_read_word(t, next + l->h_prev_phys, &back);
+				if (base && addr + l->h_next_free + w <= mapped_end &&
+				    next + l->h_prev_phys + w <= mapped_end) {
+					/* both words lie inside the mapped piece */
+					f.free_link = hw_field(hp, l->h_next_free, w);
+					back = hw_field(base + (next - start), l->h_prev_phys, w);
+					err = NULL;
+				} else {
+					err = hw_target_read_word(t, addr + l->h_next_free,
+								  &f.free_link);
+					if (!err)
+						err = hw_target_read_word(t, next + l->h_prev_phys,
+									  &back);
+				}
 				if (err) {
 					hw_check_add(ck, HW_SEV_ERROR, addr, i, "free block: %s",
 						     err->message);
@@ -298,16 +352,170 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 			break;
 		after_gap = true;
 		prev_free = false;
+		pf = addr;
 	}
+	hw_mem_prefault_stop(pfth);
 	st.end = addr;
 	st.complete = found_sentinel && !st.stopped && !st.gaps;
 	if (!found_sentinel && !st.stopped && addr > end)
 		hw_check_add(ck, HW_SEV_ERROR, end, HW_NO_INDEX,
 			     "no size-0 sentinel ends the pool");
-	if (st.complete)
-		check_counters(l, h, &st, ck);
+	if (st.complete && !from)
+		hw_tlsf_check_counters(l, h, &st, ck);
 	*ret = st;
 	return NULL;
+}
+
+/* Scanned for a split point at most this far past the middle. */
+#define SPLIT_SCAN (4u << 20)
+
+struct hw_error *hw_tlsf_split_point(const struct hw_target *t, const struct hw_tlsf_layout *l,
+				     const struct hw_heap_header *h, uint64_t *ret)
+{
+	const uint32_t w = l->word, so = l->start_offset;
+	struct hw_check scratch;
+	uint64_t start, end, step, a, stop, work_end, raw, last;
+	bool ok;
+
+	if (so <= w || w == 0 || l->align == 0)
+		return hw_error_create(HW_ERR_INVALID_ARG, "TLSF block header of %u bytes", so);
+	hw_check_init(&scratch, 0);
+	ok = heap_bounds(l, h, &start, &end, &scratch);
+	hw_check_deinit(&scratch);
+	if (!ok || !hw_mem_peek(t->mem, start, end - start + so))
+		return hw_error_create(HW_ERR_UNSUPPORTED,
+				       "the pool is not in one piece of memory: no split walk");
+	if (end - start < 4ull * so)
+		return hw_error_create(HW_ERR_UNSUPPORTED, "pool too small to split");
+	struct tlsf_probe probe = {.head = {.at = tlsf_plausible_depth},
+				   .t = t,
+				   .l = l,
+				   .control = h->block,
+				   .start = start,
+				   .end = end};
+	/* every block lies at the first one + a multiple of this */
+	step = hw_gcd(l->align, (uint64_t)so - w);
+	/*
+	 * Pools fill from the start and usually end in one big free block:
+	 * halve the work, not the address range. The sentinel says whether
+	 * the block before it is free and, if so, where it starts.
+	 */
+	work_end = end;
+	if (hw_resync_word(t, end + l->h_size, w, &raw) && (raw & PREV_FREE_BIT) &&
+	    hw_resync_word(t, end + l->h_prev_phys, w, &last) && last > start && last < end &&
+	    (last - start) % step == 0 && tlsf_plausible_depth(&probe, last, 0))
+		work_end = last;
+	a = start + (work_end - start) / 2 / step * step;
+	stop = end - a > SPLIT_SCAN ? a + SPLIT_SCAN : end;
+	for (; a < stop; a += step) {
+		/* a used block after a used one: the halves then meet without a state to pass */
+		if (a > start && hw_resync_word(t, a + l->h_size, w, &raw) && !(raw & 3) &&
+		    tlsf_plausible_depth(&probe, a, 4)) {
+			*ret = a;
+			return NULL;
+		}
+	}
+	return hw_error_create(HW_ERR_UNSUPPORTED,
+			       "no block header found near the middle: no split walk");
+}
+
+/* The fast pass (hw_lanes_run) over the lists, in the pool mapped in one piece. */
+struct tlsf_lanes {
+	const struct hw_tlsf_layout *l;
+	const uint8_t *base; /* maps [start, end) */
+	const uint8_t *heads;
+	uint64_t control, start, end;
+};
+
+static bool tlsf_lane_begin(void *ctx, uint64_t b, struct hw_free_bucket *bk, uint64_t *first)
+{
+	const struct tlsf_lanes *c = ctx;
+
+	bk->index = b;
+	*first = hw_field(c->heads, (uint32_t)(b * c->l->word), c->l->word);
+	return true;
+}
+
+static bool tlsf_lane_elem(void *ctx, const struct hw_lane *ln, const struct hw_free_bucket *bk,
+			   uint64_t *size, uint64_t *next)
+{
+	const struct tlsf_lanes *c = ctx;
+	const struct hw_tlsf_layout *l = c->l;
+	const uint64_t cur = ln->cur;
+	const uint8_t *p;
+	uint64_t raw;
+	uint32_t mfl, msl;
+
+	(void)bk;
+	if (cur < c->start || cur >= c->end || c->end - cur < l->hdr_size)
+		return false;
+	p = c->base + (cur - c->start);
+	raw = hw_field(p, l->h_size, l->word);
+	*size = raw & ~(uint64_t)3;
+	*next = hw_field(p, l->h_next_free, l->word);
+	if (!(raw & FREE_BIT) ||
+	    hw_field(p, l->h_prev_free, l->word) != (ln->prev ? ln->prev : c->control))
+		return false;
+	hw_tlsf_mapping(l, *size, &mfl, &msl);
+	return (uint64_t)mfl * l->sl_count + msl == ln->b && mfl < l->fl_count && msl < l->sl_count;
+}
+
+static uint64_t tlsf_lane_end(void *ctx, uint64_t b)
+{
+	(void)b;
+	return ((const struct tlsf_lanes *)ctx)->control;
+}
+
+static const uint8_t *tlsf_lane_where(void *ctx, uint64_t addr)
+{
+	const struct tlsf_lanes *c = ctx;
+
+	return addr >= c->start && addr < c->end ? c->base + (addr - c->start) : NULL;
+}
+
+static const struct hw_lanes_ops tlsf_lanes_ops = {.begin = tlsf_lane_begin,
+						   .elem = tlsf_lane_elem,
+						   .end_of = tlsf_lane_end,
+						   .where = tlsf_lane_where};
+
+/*
+ * The fast pass's results (*res, *ok, and with @o->elem_sum *sums: calloc'd,
+ * @nheads entries) when it can run: no element visitor, the pool in one
+ * mapped piece. A list that passes every test of the loop in
+ * hw_tlsf_walk_free_opts passes check's (deep) ones too: deep only goes
+ * on past what fails.
+ */
+static void tlsf_fast_lists(const struct hw_target *t, const struct hw_tlsf_layout *l,
+			    const struct hw_heap_header *h, const struct hw_walk_opts *o,
+			    const uint8_t *heads, size_t nheads, uint64_t start, uint64_t end,
+			    struct hw_free_bucket **res, bool **ok, struct hw_addr_sum **sums)
+{
+	struct tlsf_lanes c = {
+	    .l = l, .heads = heads, .control = h->block, .start = start, .end = end};
+
+	*res = NULL;
+	*ok = NULL;
+	*sums = NULL;
+	if (!hw_lanes_may(o) || !nheads || l->h_size + l->word > l->hdr_size ||
+	    l->h_next_free + l->word > l->hdr_size || l->h_prev_free + l->word > l->hdr_size)
+		return;
+	c.base = hw_mem_peek(t->mem, start, end - start);
+	if (!c.base)
+		return;
+	*res = calloc(nheads, sizeof(**res));
+	*ok = calloc(nheads, sizeof(**ok));
+	if (o && o->elem_sum)
+		*sums = calloc(nheads, sizeof(**sums));
+	if (!*res || !*ok || (o && o->elem_sum && !*sums)) {
+		free(*res);
+		free(*ok);
+		free(*sums);
+		*res = NULL;
+		*ok = NULL;
+		*sums = NULL;
+		return;
+	}
+	hw_lanes_run(&tlsf_lanes_ops, &c, nheads, block_limit(l, start, end), *res, *ok, *sums);
 }
 
 struct hw_error *hw_tlsf_walk_free(const struct hw_target *t, const struct hw_tlsf_layout *l,
@@ -329,8 +537,12 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 	uint32_t *sl_bitmap = NULL;
 	uint8_t *heads = NULL;
 	size_t nheads = (size_t)l->fl_count * l->sl_count;
+	struct hw_free_bucket *res = NULL;
+	struct hw_addr_sum *sums = NULL;
+	struct hw_walk_opts tmp;
+	const struct hw_walk_opts *so = hw_walk_opts_summing(o, &tmp);
 	struct hw_error *err;
-	bool stop = false;
+	bool stop = false, *ok = NULL;
 
 	if (!heap_bounds(l, h, &start, &end, ck))
 		return NULL;
@@ -353,6 +565,7 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 		hw_error_destroy(err);
 		goto out;
 	}
+	tlsf_fast_lists(t, l, h, o, heads, nheads, start, end, &res, &ok, &sums);
 	for (uint32_t fl = 0; fl < l->fl_count && !stop; fl++) {
 		bool fl_set = (fl_bitmap >> fl) & 1;
 		if (fl_set != (sl_bitmap[fl] != 0))
@@ -376,6 +589,14 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 					     "free list [%u][%u] is %s but its bitmap bit is %s",
 					     fl, sl, cur != h->block ? "not empty" : "empty",
 					     sl_set ? "set" : "clear");
+			if (ok && ok[bk.index] && res[bk.index].count <= budget) {
+				/* the fast pass followed it to its end: what the loop would find */
+				bk = res[bk.index];
+				budget -= bk.count;
+				cur = h->block;
+				if (sums)
+					hw_addr_sum_merge(o->elem_sum, &sums[bk.index]);
+			}
 			while (cur != h->block) {
 				uint8_t buf[256];
 				const uint8_t *p;
@@ -420,8 +641,8 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 				}
 				raw = hw_field(p, l->h_size, w);
 				size = raw & ~(uint64_t)3;
-				if (o && o->elem)
-					o->elem(o->elem_arg, bk.index, cur, size);
+				if (so && so->elem)
+					so->elem(so->elem_arg, bk.index, cur, size);
 				if (!(raw & FREE_BIT))
 					hw_check_add(
 					    ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
@@ -463,6 +684,9 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
 			     "the free lists hold %" PRIu64 " blocks, the control counts %" PRIu64,
 			     listed, h->ffrags);
 out:
+	free(res);
+	free(ok);
+	free(sums);
 	free(sl_bitmap);
 	free(heads);
 	return NULL;

@@ -175,6 +175,18 @@ static const char *tlsf_caveat(const struct hw_layout_head *l, const struct hw_i
 
 /* ---- walking ---- */
 
+static struct hw_error *tlsf_split(const struct hw_target *t, const struct hw_layout_head *l,
+				   const struct hw_heap_header *h, uint64_t *ret)
+{
+	return hw_tlsf_split_point(t, tlsf_of(l), h, ret);
+}
+
+static void tlsf_check_counters(const struct hw_layout_head *l, const struct hw_heap_header *h,
+				const struct hw_walk_stats *st, struct hw_check *ck)
+{
+	hw_tlsf_check_counters(tlsf_of(l), h, st, ck);
+}
+
 /* the sentinel's header */
 static uint64_t tlsf_heap_end(const struct hw_layout_head *l, const struct hw_heap_header *h)
 {
@@ -306,6 +318,8 @@ const struct hw_allocator hw_allocator_tlsf = {
     .caveat = tlsf_caveat,
     .got_label = "total_size",
     .heap_end = tlsf_heap_end,
+    .split_point = tlsf_split,
+    .check_counters = tlsf_check_counters,
     .tail_back_link = true,
     .stale_free_mname = true,
     .kam = {.stats = tlsf_kam_stats,

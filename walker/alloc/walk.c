@@ -170,3 +170,105 @@ void hw_check_bucket_sum(const struct hw_heap_header *h, uint64_t sum_no, struct
 			     "the bucket counters add up to %" PRIu64 ", ffrags says %" PRIu64,
 			     sum_no, h->ffrags);
 }
+
+struct lanes_run {
+	const struct hw_lanes_ops *ops;
+	void *ctx;
+	uint64_t nb, next, active, limit;
+	uint64_t budget; /* steps left for every list together: a bounded pass */
+	struct hw_free_bucket *res;
+	bool *ok;
+	struct hw_addr_sum *sums;
+};
+
+static void lanes_end(struct lanes_run *r, struct hw_lane *ln, bool ok)
+{
+	r->ok[ln->b] = ok;
+	ln->busy = false;
+	r->active--;
+}
+
+/* Refill @ln with the next bucket if it is idle, then follow one element of its list. */
+static void lanes_step(struct lanes_run *r, struct hw_lane *ln)
+{
+	struct hw_free_bucket *bk;
+	uint64_t size, next, stop;
+	const uint8_t *p;
+
+	while (!ln->busy && r->next < r->nb && r->budget) {
+		uint64_t b = r->next++, first;
+		bk = &r->res[b];
+		if (!r->ops->begin(r->ctx, b, bk, &first))
+			continue;
+		if (first == r->ops->end_of(r->ctx, b)) {
+			r->ok[b] = true;
+			continue;
+		}
+		memset(ln, 0, sizeof(*ln));
+		ln->b = b;
+		ln->cur = first;
+		ln->busy = true;
+		hw_cycle_init(&ln->cyc);
+		r->active++;
+	}
+	if (!ln->busy)
+		return;
+	bk = &r->res[ln->b];
+	if (!r->budget || bk->count >= r->limit || hw_cycle_step(&ln->cyc, ln->cur) ||
+	    !r->ops->elem(r->ctx, ln, bk, &size, &next)) {
+		lanes_end(r, ln, false);
+		return;
+	}
+	r->budget--;
+	if (bk->count == 0)
+		bk->first_size = size;
+	bk->count++;
+	bk->bytes += size;
+	if (r->sums)
+		hw_addr_sum_add(&r->sums[ln->b], ln->cur);
+	ln->prev = ln->cur;
+	ln->prev_size = size;
+	ln->cur = next;
+	stop = r->ops->end_of(r->ctx, ln->b);
+	if (next == stop)
+		lanes_end(r, ln, true);
+	else if ((p = r->ops->where(r->ctx, next)))
+		__builtin_prefetch(p);
+}
+
+void hw_elem_sum(void *arg, uint64_t bucket, uint64_t addr, uint64_t size)
+{
+	(void)bucket;
+	(void)size;
+	hw_addr_sum_add(arg, addr);
+}
+
+const struct hw_walk_opts *hw_walk_opts_summing(const struct hw_walk_opts *o,
+						struct hw_walk_opts *tmp)
+{
+	if (!o || !o->elem_sum)
+		return o;
+	*tmp = *o;
+	tmp->elem = hw_elem_sum;
+	tmp->elem_arg = o->elem_sum;
+	return tmp;
+}
+
+void hw_lanes_run(const struct hw_lanes_ops *ops, void *ctx, uint64_t nb, uint64_t limit,
+		  struct hw_free_bucket *res, bool *ok, struct hw_addr_sum *sums)
+{
+	struct lanes_run r = {.ops = ops,
+			      .ctx = ctx,
+			      .nb = nb,
+			      .limit = limit,
+			      .budget = limit,
+			      .res = res,
+			      .ok = ok,
+			      .sums = sums};
+	struct hw_lane lane[HW_LANES];
+
+	memset(lane, 0, sizeof(lane));
+	while (r.active || (r.next < r.nb && r.budget))
+		for (int i = 0; i < HW_LANES; i++)
+			lanes_step(&r, &lane[i]);
+}

@@ -18,6 +18,7 @@
 #include "heapwalk/layout.h"
 #include "heapwalk/mem.h"
 #include "heapwalk/target.h"
+#include "resync.h"
 
 /*
  * Little-endian value of @w (4 or 8) bytes at @p + @off; 0 for an absent
@@ -50,6 +51,24 @@ static inline const uint8_t *hw_view(const struct hw_target *t, uint64_t addr, u
 		return p;
 	*err = hw_mem_read(t->mem, buf, addr, len);
 	return *err ? NULL : buf;
+}
+
+/* How far ahead of a walk memory is prefetched (bytes; a few fragments). */
+#define HW_PREFETCH_AHEAD 2048
+
+/*
+ * A walk over one piece of mapped memory at @base (@start's address):
+ * the memory ahead of @addr prefetched up to HW_PREFETCH_AHEAD; *pf: how
+ * far it is. Each step's address depends on the size just read, so
+ * without this a walk waits for memory once per fragment.
+ */
+static inline __attribute__((always_inline)) void
+hw_prefetch_ahead(const uint8_t *base, uint64_t start, uint64_t addr, uint64_t end, uint64_t *pf)
+{
+	uint64_t ahead = end - addr > HW_PREFETCH_AHEAD ? addr + HW_PREFETCH_AHEAD : end;
+
+	for (; *pf < ahead; *pf += 64)
+		__builtin_prefetch(base + (*pf - start));
 }
 
 /* The walk's step bound: once step @i reaches @limit, a finding and true. @what: "fragments". */
@@ -172,5 +191,64 @@ void hw_bucket_misplaced(struct hw_check *ck, uint64_t addr, uint64_t size, uint
 void hw_check_bucket_count(struct hw_check *ck, uint64_t head, const struct hw_free_bucket *bk);
 /* The bucket counters' sum against the block's ffrags. */
 void hw_check_bucket_sum(const struct hw_heap_header *h, uint64_t sum_no, struct hw_check *ck);
+
+/*
+ * The fast pass over a manager's free lists (f_malloc, TLSF; q_malloc has
+ * its own): HW_LANES lists followed side by side, so that their cache
+ * misses (a list element lies anywhere in the heap) overlap. Only lists
+ * that are intact get a result; anything unusual is left to the manager's
+ * own list walk, which says what is wrong.
+ */
+#define HW_LANES 16
+
+struct hw_lane {
+	uint64_t b, cur, prev, prev_size;
+	bool busy;
+	struct hw_cycle cyc;
+};
+
+struct hw_lanes_ops {
+	/*
+	 * Start bucket @b in *bk (index, counter): its first element into
+	 * *first, @none when empty. False: the fast pass leaves this bucket.
+	 */
+	bool (*begin)(void *ctx, uint64_t b, struct hw_free_bucket *bk, uint64_t *first);
+	/*
+	 * One element at @ln->cur of bucket @ln->b (after ln->prev, of
+	 * ln->prev_size bytes; bk->count elements before it): every test the
+	 * manager's list walk makes; its size into *size and its link into
+	 * *next. False when anything is doubtful.
+	 */
+	bool (*elem)(void *ctx, const struct hw_lane *ln, const struct hw_free_bucket *bk,
+		     uint64_t *size, uint64_t *next);
+	/* what ends a list (0, or the head's own address: see end_of) */
+	uint64_t (*end_of)(void *ctx, uint64_t b);
+	/* where an element's memory is, to prefetch (NULL: nowhere) */
+	const uint8_t *(*where)(void *ctx, uint64_t addr);
+};
+
+/*
+ * Follow @nb buckets' lists: res[b] and ok[b] (true: intact, bk complete,
+ * at most @limit elements). At most @limit steps in all: the lists beyond
+ * are left to the manager's own walk. @res and @ok hold @nb entries, zeroed.
+ */
+void hw_lanes_run(const struct hw_lanes_ops *ops, void *ctx, uint64_t nb, uint64_t limit,
+		  struct hw_free_bucket *res, bool *ok, struct hw_addr_sum *sums);
+
+/* An elem visitor (struct hw_walk_opts) that adds to the struct hw_addr_sum at @arg. */
+void hw_elem_sum(void *arg, uint64_t bucket, uint64_t addr, uint64_t size);
+
+/*
+ * The options a manager's own list walk runs with: @o, its elem_sum fed
+ * by an elem visitor (@tmp holds the copy). NULL stays NULL.
+ */
+const struct hw_walk_opts *hw_walk_opts_summing(const struct hw_walk_opts *o,
+						struct hw_walk_opts *tmp);
+
+/* Whether the fast pass may serve walk_free with @o: no visitor that needs list order. */
+static inline bool hw_lanes_may(const struct hw_walk_opts *o)
+{
+	return !o || !o->elem;
+}
 
 #endif

@@ -6,6 +6,7 @@
  * finding lies.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,38 +25,6 @@ struct listed {
 	uint64_t addr, bucket;
 };
 
-/*
- * A multiset of addresses in constant space: how many, and two sums of
- * differently mixed values. The free lists and the walk's free fragments
- * agree on it exactly when they hold the same fragments (short of a
- * 128-bit collision).
- */
-struct addr_sum {
-	uint64_t n, s1, s2;
-};
-
-static uint64_t mix(uint64_t v, uint64_t k1, uint64_t k2)
-{
-	v ^= v >> 33;
-	v *= k1;
-	v ^= v >> 29;
-	v *= k2;
-	v ^= v >> 32;
-	return v;
-}
-
-static void addr_sum_add(struct addr_sum *m, uint64_t a)
-{
-	m->n++;
-	m->s1 += mix(a, 0xff51afd7ed558ccdull, 0xc4ceb9fe1a85ec53ull);
-	m->s2 += mix(a ^ 0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull);
-}
-
-static bool addr_sum_eq(const struct addr_sum *a, const struct addr_sum *b)
-{
-	return a->n == b->n && a->s1 == b->s1 && a->s2 == b->s2;
-}
-
 /* Distinct site-string pointers already verified (open addressing, 0 = empty). */
 struct ptrset {
 	uint64_t *a;
@@ -66,7 +35,7 @@ struct check_ctx {
 	struct hw_check_pool *cp;
 	const struct hw_target *t;
 	bool keep; /* keep the elements and match them with the walk, fragment by fragment */
-	struct addr_sum on_lists, free_walked;
+	struct hw_addr_sum on_lists, free_walked;
 	struct listed *list;
 	size_t nlist, caplist, li;
 	bool list_full;
@@ -84,7 +53,7 @@ static void on_elem(void *arg, uint64_t bucket, uint64_t addr, uint64_t size)
 
 	(void)size;
 	c->cp->listed++;
-	addr_sum_add(&c->on_lists, addr);
+	hw_addr_sum_add(&c->on_lists, addr);
 	if (!c->keep || c->list_full || c->nomem)
 		return;
 	/* lists longer than the heap could hold are already findings; stop keeping */
@@ -223,7 +192,7 @@ static int on_frag(void *arg, const struct hw_frag *f)
 
 	if (!c->keep) {
 		if (!f->used)
-			addr_sum_add(&c->free_walked, f->addr);
+			hw_addr_sum_add(&c->free_walked, f->addr);
 		goto strings;
 	}
 	/* list elements below this fragment that no fragment started at */
@@ -276,6 +245,29 @@ strings:
 }
 
 /*
+ * The first pass's lists on a thread of their own while the walk runs: a
+ * list element lies anywhere in the heap, so following the lists is one
+ * cache miss after another, which overlaps the walk's streaming. Without
+ * keep, the lists go to on_lists and on_frag touches other members of the
+ * context (free_walked, the strings and the gaps).
+ */
+struct list_job {
+	struct hw_session *s;
+	struct hw_pool_report *pr;
+	const struct hw_walk_opts *o;
+	struct hw_check *lists;
+	struct hw_error *err;
+};
+
+static void *list_job_run(void *arg)
+{
+	struct list_job *j = arg;
+
+	j->err = hw_alloc_walk_free(j->s->t, j->pr->pool, &j->pr->hdr, j->o, NULL, NULL, j->lists);
+	return NULL;
+}
+
+/*
  * One pass of check over a pool. Without @keep, the free lists and the
  * walk are compared as multisets (struct addr_sum), in memory that does not
  * grow with the heap; *@clean says whether that settled it: the lists
@@ -292,8 +284,10 @@ static struct hw_error *check_pass(struct hw_session *s, struct hw_check_pool *c
 				 .gap = on_gap,
 				 .gap_arg = &c,
 				 .deep = true,
-				 .elem = on_elem,
-				 .elem_arg = &c};
+				 /* summed only: the managers may follow several lists at once */
+				 .elem = keep ? on_elem : NULL,
+				 .elem_arg = &c,
+				 .elem_sum = keep ? NULL : &c.on_lists};
 	struct hw_check lists;
 	struct hw_error *err;
 
@@ -309,16 +303,37 @@ static struct hw_error *check_pass(struct hw_session *s, struct hw_check_pool *c
 	hw_check_init(&pr->check, CHECK_MAX_FINDINGS);
 	/* the lists first (their elements are needed during the walk), reported after it */
 	hw_check_init(&lists, pr->check.max);
-	err = hw_alloc_walk_free(s->t, pr->pool, &pr->hdr, &o, NULL, NULL, &lists);
-	if (!err && c.nlist > 1)
-		qsort(c.list, c.nlist, sizeof(*c.list), by_listed_addr);
-	c.lists_broken = lists.errors > 0;
-	if (!err)
+	struct list_job job = {.s = s, .pr = pr, .o = &o, .lists = &lists};
+	const struct hw_walk_stats before = pr->walk;
+	pthread_t thread;
+	if (!keep && !pthread_create(&thread, NULL, list_job_run, &job)) {
+		/* only summed: the walk need not wait for them */
 		err =
 		    hw_alloc_walk(s->t, pr->pool, &pr->hdr, &o, on_frag, &c, &pr->check, &pr->walk);
+		pthread_join(thread, NULL);
+		if (job.err) {
+			/* as if the walk had not run after the lists failed */
+			hw_error_destroy(err);
+			err = job.err;
+			pr->walk = before;
+			hw_check_deinit(&pr->check);
+			hw_check_init(&pr->check, CHECK_MAX_FINDINGS);
+		}
+		c.lists_broken = lists.errors > 0;
+	} else {
+		err = hw_alloc_walk_free(s->t, pr->pool, &pr->hdr, &o, NULL, NULL, &lists);
+		if (!err && c.nlist > 1)
+			qsort(c.list, c.nlist, sizeof(*c.list), by_listed_addr);
+		c.lists_broken = lists.errors > 0;
+		if (!err)
+			err = hw_alloc_walk(s->t, pr->pool, &pr->hdr, &o, on_frag, &c, &pr->check,
+					    &pr->walk);
+	}
+	if (!keep)
+		cp->listed = c.on_lists.n;
 	if (!err && !keep)
 		*clean = c.by_flag && lists.errors == 0 && !c.nomem &&
-			 addr_sum_eq(&c.on_lists, &c.free_walked);
+			 hw_addr_sum_eq(&c.on_lists, &c.free_walked);
 	if (!err && !keep && !*clean) {
 		/* hw_session_check_pool runs the pass again and reports that one */
 	} else if (!err) {

@@ -1,5 +1,7 @@
 /* mem.c - the target address space: a layered segment map (see include/heapwalk/mem.h). */
+#include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,4 +487,76 @@ void hw_mem_advise_sequential(const struct hw_mem *mem, uint64_t addr, uint64_t 
 			madvise((void *)p, q - p, MADV_SEQUENTIAL);
 		}
 	}
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14 */
+#endif
+
+/* Mapped ahead of a walk this much at a time (a stop waits for at most one chunk). */
+#define PREFAULT_CHUNK (8ul << 20)
+/* Ranges smaller than this are left to the walk's own page faults. */
+#define PREFAULT_MIN (16ul << 20)
+
+struct hw_mem_prefault {
+	pthread_t thread;
+	atomic_bool stop;
+	uintptr_t from, to; /* page-aligned */
+};
+
+static void *prefault_run(void *arg)
+{
+	struct hw_mem_prefault *pf = arg;
+
+	for (uintptr_t a = pf->from; a < pf->to;) {
+		size_t n = pf->to - a < PREFAULT_CHUNK ? pf->to - a : PREFAULT_CHUNK;
+		if (atomic_load_explicit(&pf->stop, memory_order_relaxed))
+			break;
+		if (madvise((void *)a, n, MADV_POPULATE_READ) != 0) {
+			/* no MADV_POPULATE_READ (before 5.14): the kernel reads ahead at least */
+			if (errno == EINVAL)
+				madvise((void *)a, pf->to - a, MADV_WILLNEED);
+			if (errno != EINTR && errno != EAGAIN)
+				break;
+			continue;
+		}
+		a += n;
+	}
+	return NULL;
+}
+
+struct hw_mem_prefault *hw_mem_prefault_start(const struct hw_mem *mem, uint64_t addr, uint64_t len)
+{
+	const char *env = getenv("HEAPWALK_PREFAULT");
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	const uint8_t *p;
+	struct hw_mem_prefault *pf;
+
+	/* off unless asked for: see mem.h */
+	if (!env || strcmp(env, "1") || len < PREFAULT_MIN || len > SIZE_MAX || page == 0 ||
+	    (page & (page - 1)))
+		return NULL;
+	p = hw_mem_peek(mem, addr, len);
+	if (!p)
+		return NULL;
+	pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return NULL;
+	atomic_init(&pf->stop, false);
+	pf->from = (uintptr_t)p & ~(page - 1);
+	pf->to = ((uintptr_t)p + (uintptr_t)len + page - 1) & ~(page - 1);
+	if (pthread_create(&pf->thread, NULL, prefault_run, pf)) {
+		free(pf);
+		return NULL;
+	}
+	return pf;
+}
+
+void hw_mem_prefault_stop(struct hw_mem_prefault *pf)
+{
+	if (!pf)
+		return;
+	atomic_store(&pf->stop, true);
+	pthread_join(pf->thread, NULL);
+	free(pf);
 }
