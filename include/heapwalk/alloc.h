@@ -275,6 +275,8 @@ struct hw_allocator {
 	const char *(*caveat)(const struct hw_layout_head *l, const struct hw_instance *inst);
 	/* Label of *got when the block does not fit a DWARF layout. */
 	const char *got_label;
+	/* OpenSIPS: @l's debug fields exist but its flavour never writes them (NULL: n/a). */
+	void (*unfilled)(struct hw_layout_head *l);
 	/* pkg or shm from the block's own type word (enum hw_pool_kind), -1 unknown (NULL: -1). */
 	int (*pool_kind)(const struct hw_target *t, const struct hw_layout_head *l, uint64_t block);
 
@@ -355,6 +357,15 @@ struct hw_error *hw_profile_lookup(const char *name, const struct hw_allocator *
 
 /* instance.c: what the image says about its Kamailio: version, flags, sizes, its own pt[] entry. */
 void hw_instance_read(const struct hw_target *t, struct hw_instance *inst);
+
+/*
+ * opensips.c: whether @t is OpenSIPS (its version string, or the
+ * mem_allocator_* globals of 3.0+); if so fill inst's product, version and
+ * the allocator of each pool, and return true. Nothing is changed otherwise.
+ */
+bool hw_opensips_read(const struct hw_target *t, struct hw_instance *inst);
+/* "q_malloc", "f_malloc", "hp_malloc", "f_parallel_malloc"; "unknown". */
+const char *hw_os_mm_name(enum hw_os_mm mm);
 
 /* One entry of Kamailio's process table pt[]. */
 struct hw_pt_entry {

@@ -22,13 +22,17 @@ struct hw_dwarf;
  * its fields are also reachable by name (l->word, l->debug) and a pointer
  * to the layout is a pointer to its head.
  */
+/* Which server an image or a layout is: Kamailio (and SER/OpenSER before it) or OpenSIPS. */
+enum hw_product { HW_PRODUCT_KAMAILIO, HW_PRODUCT_OPENSIPS };
+
 #define HW_LAYOUT_HEAD_FIELDS(ROUNDTO)                                                             \
-	char name[64];	  /* profile name ("qm-4.4-5.7-dbg-lp64") or "dwarf" */                    \
-	char source[320]; /* "profile:NAME" or "dwarf:/path/to/file" */                            \
-	int era;	  /* the allocator's era (enum hw_<mgr>_era) */                            \
-	uint32_t word;	  /* 4 or 8 */                                                             \
-	ROUNDTO;	  /* every fragment size is a multiple of it */                            \
-	bool debug	  /* the fragments record their allocation site */
+	char name[64];		 /* profile name ("qm-4.4-5.7-dbg-lp64") or "dwarf" */             \
+	enum hw_product product; /* whose structures these are */                                  \
+	char source[320];	 /* "profile:NAME" or "dwarf:/path/to/file" */                     \
+	int era;		 /* the allocator's era (enum hw_<mgr>_era) */                     \
+	uint32_t word;		 /* 4 or 8 */                                                      \
+	ROUNDTO;		 /* every fragment size is a multiple of it */                     \
+	bool debug		 /* the fragments record their allocation site */
 
 struct hw_layout_head {
 	HW_LAYOUT_HEAD_FIELDS(uint32_t roundto);
@@ -53,6 +57,7 @@ enum hw_qm_era {
 	HW_QM_ERA_58,	     /* 5.8-6.1: ROUNDTO 16, reserved words, long type */
 	HW_QM_ERA_MASTER,    /* after 6.1: reserved1 before check */
 	HW_QM_ERA_MASTER_BT, /* after 6.1 with the backtrace array */
+	HW_QM_ERA_OPENSIPS,  /* OpenSIPS 2.4-4.0: name and fragments in use in the block */
 	HW_QM_ERA_COUNT
 };
 
@@ -73,6 +78,11 @@ struct hw_qm_layout {
 	/* master with MEMDBG_BACKTRACE: the return addresses stored in each fragment */
 	uint32_t f_backtrace; /* HW_NO_OFF: none */
 	uint32_t bt_depth;    /* entries (9), 0 when none */
+	/* the debug patterns: Kamailio's are 32-bit values, OpenSIPS's fill the word */
+	uint64_t st_check, end_check1, end_check2;
+	/* OpenSIPS: the block's count of fragments in use (b_ffrags is HW_NO_OFF), the
+	 * QM_DBG_MALLOC_HIST entries of {file, func, line} (1), SHM_EXTRA_STATS's word */
+	uint32_t b_frags_used, hist, f_stat;
 };
 
 /* Check patterns of debug builds (stored in unsigned long words). */
@@ -90,6 +100,17 @@ const char *hw_qm_era_name(enum hw_qm_era era);
  */
 struct hw_error *hw_qm_profile(enum hw_qm_era era, bool debug, uint32_t word, uint32_t roundto,
 			       struct hw_qm_layout *ret);
+
+/* OpenSIPS's QM_DBG_MALLOC_HIST values with built-in profiles: 1 to this. */
+#define HW_QM_HIST_MAX 4
+
+/*
+ * An OpenSIPS q_malloc profile (2.4-4.0 share it): DBG_MALLOC compiled in
+ * or not, word size 4/8, QM_DBG_MALLOC_HIST entries (1 unless -D), and
+ * SHM_EXTRA_STATS's statistic_index. HW_ERR_INVALID_ARG otherwise.
+ */
+struct hw_error *hw_qm_profile_opensips(bool debug, uint32_t word, uint32_t hist, bool extra_stats,
+					struct hw_qm_layout *ret);
 
 /* Every built-in q_malloc profile, in a stable order. Returns the count; fills at most @cap. */
 size_t hw_qm_profiles(struct hw_qm_layout *out, size_t cap);

@@ -136,11 +136,14 @@ void hw_instance_read(const struct hw_target *t, struct hw_instance *inst)
 	uint64_t v, pt;
 	size_t n;
 	int l;
+	bool os;
 
 	memset(inst, 0, sizeof(*inst));
 	inst->major = inst->minor = -1;
-	if (read_sym_string(t, "full_version", inst->version, sizeof(inst->version)) ||
-	    read_sym_string(t, "ver_version", inst->version, sizeof(inst->version))) {
+	/* OpenSIPS: version and allocators from its own marks, no ver_flags */
+	os = hw_opensips_read(t, inst);
+	if (!os && (read_sym_string(t, "full_version", inst->version, sizeof(inst->version)) ||
+		    read_sym_string(t, "ver_version", inst->version, sizeof(inst->version)))) {
 		const char *p = inst->version;
 		n = strlen(inst->version);
 		while (n && inst->version[n - 1] == ' ')
@@ -151,7 +154,7 @@ void hw_instance_read(const struct hw_target *t, struct hw_instance *inst)
 		if (sscanf(p, "%d.%d", &inst->major, &inst->minor) != 2)
 			inst->major = inst->minor = -1;
 	}
-	if (read_sym_string(t, "ver_flags", inst->flags, sizeof(inst->flags))) {
+	if (!os && read_sym_string(t, "ver_flags", inst->flags, sizeof(inst->flags))) {
 		inst->debug_known = true;
 		/* 4.4+: DBG_SR_MEMORY; before, one DBG_<MANAGER>_MALLOC given with -D */
 		inst->debug =
@@ -174,8 +177,9 @@ void hw_instance_read(const struct hw_target *t, struct hw_instance *inst)
 		}
 		hw_error_destroy(err);
 	}
-	/* this process's own entry of pt[], in the layout the table itself shows */
-	if (inst->has_process_no && inst->process_no >= 0 && inst->process_no < PT_MAX &&
+	/* this process's own entry of pt[], in the layout the table itself shows (OpenSIPS's
+	 * process table is another struct: not read as Kamailio's) */
+	if (!os && inst->has_process_no && inst->process_no >= 0 && inst->process_no < PT_MAX &&
 	    read_sym_word(t, "pt", &pt) && pt && (l = pt_layout(t, pt, 0)) >= 0 &&
 	    pt_entry(t, pt, l, (uint32_t)inst->process_no, &e)) {
 		inst->has_pt = true;

@@ -85,7 +85,7 @@ static int qm_fit(const struct hw_target *t, const struct hw_layout_head *hd, ui
 	if (ff - block != l->first_off)
 		return -1;
 	/* the debug layout's start pattern on the first fragment settles debug vs not */
-	if (l->debug && (!hw_probe_word(t, ff + l->f_check, &chk) || chk != HW_QM_ST_CHECK))
+	if (l->debug && (!hw_probe_word(t, ff + l->f_check, &chk) || chk != l->st_check))
 		return -1;
 	if (l->b_type != HW_NO_OFF && hw_probe_sized(t, block + l->b_type, 4, &type) && type > 1)
 		return -1;
@@ -114,6 +114,16 @@ static void qm_misfit_text(uint64_t block, uint64_t got, char *buf, size_t cap)
 		 "no built-in q_malloc layout matches the block at 0x%" PRIx64
 		 " (first fragment at block+%" PRIu64 "); try --layout or a debug file",
 		 block, got);
+}
+
+/* Structure of a debug build, none of its contents: walked as a non-debug layout. */
+static void qm_unfilled(struct hw_layout_head *hd)
+{
+	struct hw_qm_layout *l = (struct hw_qm_layout *)(void *)hd;
+
+	l->debug = false;
+	l->f_file = l->f_func = l->f_line = l->f_check = HW_NO_OFF;
+	l->e_check1 = l->e_check2 = HW_NO_OFF;
 }
 
 static int qm_pool_kind(const struct hw_target *t, const struct hw_layout_head *l, uint64_t block)
@@ -173,8 +183,8 @@ static void qm_trailer_known(const struct hw_layout_head *hd, uint64_t size, uin
 
 	if (!l->head.debug)
 		return;
-	put_known(want, known, len, l->e_check1, HW_QM_END_CHECK1, l->head.word);
-	put_known(want, known, len, l->e_check2, HW_QM_END_CHECK2, l->head.word);
+	put_known(want, known, len, l->e_check1, l->end_check1, l->head.word);
+	put_known(want, known, len, l->e_check2, l->end_check2, l->head.word);
 	put_known(want, known, len, l->e_size, size, l->head.word);
 }
 
@@ -197,9 +207,11 @@ static void qm_kam_begin(struct hw_sbuf *sb, const struct hw_layout_head *l,
 	hw_sbuf_puts(sb, "dumping all alloc'ed. fragments:\n");
 }
 
-static void qm_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *l, const struct hw_frag *f,
-			const char *file, const char *func)
+static void qm_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *hd,
+			const struct hw_frag *f, const char *file, const char *func)
 {
+	const struct hw_qm_layout *l = qm_of(hd);
+
 	hw_sbuf_printf(sb, "   %3" PRIu64 ". %c  address=", f->index, f->used ? 'N' : 'A');
 	hw_kam_ptr(sb, f->user);
 	hw_sbuf_puts(sb, " frag=");
@@ -212,9 +224,9 @@ static void qm_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *l, cons
 	hw_sbuf_printf(sb,
 		       "         start check=%" PRIx64 ", end check= %" PRIx64 ", %" PRIx64 "\n",
 		       f->check, f->end_check1, f->end_check2);
-	if (f->check != HW_QM_ST_CHECK)
+	if (f->check != l->st_check)
 		hw_sbuf_printf(sb, "         * beginning overwritten(%" PRIx64 ")!\n", f->check);
-	if (f->end_check1 != HW_QM_END_CHECK1 || f->end_check2 != HW_QM_END_CHECK2)
+	if (f->end_check1 != l->end_check1 || f->end_check2 != l->end_check2)
 		hw_sbuf_printf(sb, "         * end overwritten(%" PRIx64 ", %" PRIx64 ")!\n",
 			       f->end_check1, f->end_check2);
 }
@@ -258,6 +270,7 @@ const struct hw_allocator hw_allocator_qm = {
     .misfit_text = qm_misfit_text,
     .debug_evidence = "first fragment carries the start check pattern",
     .got_label = "first fragment at block+",
+    .unfilled = qm_unfilled,
     .pool_kind = qm_pool_kind,
     .heap_end = qm_heap_end,
     .split_point = qm_split,
