@@ -140,8 +140,24 @@ enum hw_fm_era {
 	HW_FM_ERA_42,  /* 4.2-4.3: prv_free, type and ffrags; the sentinel ends the walk */
 	HW_FM_ERA_44,  /* 4.4-5.7: is_free flag, doubly linked lists, mname, check in all builds */
 	HW_FM_ERA_58,  /* 5.8+: ROUNDTO 16, is_free first, reserved words */
+	/* OpenSIPS, its lists as 4.2's (its prev is prv_free), a name and fragments in use in
+	 * the block; after Kamailio's so that gdbscripts/ keep their numbers */
+	HW_FM_ERA_OS30, /* OpenSIPS 2.4-3.3 */
+	HW_FM_ERA_OS34, /* OpenSIPS 3.4+: pf, the previous physical fragment */
 	HW_FM_ERA_COUNT
 };
+
+/* Eras telling free fragments by a flag in the header (4.4+). */
+static inline bool hw_fm_flag_era(int era)
+{
+	return era == HW_FM_ERA_44 || era == HW_FM_ERA_58;
+}
+
+/* Eras telling free fragments by a set back link (prv_free, OpenSIPS's prev). */
+static inline bool hw_fm_prv_era(int era)
+{
+	return era == HW_FM_ERA_42 || era == HW_FM_ERA_OS30 || era == HW_FM_ERA_OS34;
+}
 
 struct hw_fm_layout {
 	HW_LAYOUT_HEAD(uint32_t roundto); /* era: enum hw_fm_era */
@@ -160,9 +176,21 @@ struct hw_fm_layout {
 	uint32_t hash_size, optimize, optimize_factor;
 	uint32_t first_off;    /* ROUNDUP(sizeof(fm_block)): expected first_frag - block */
 	uint32_t init_headers; /* fragment headers in INIT_OVERHEAD: 1 (<= 4.1) or 2 */
+	/*
+	 * OpenSIPS: pf, the previous physical fragment (3.4+), the block's count
+	 * of fragments in use, SHM_EXTRA_STATS's word; HW_NO_OFF if absent.
+	 */
+	uint32_t f_pf, b_frags_used, f_stat;
 };
 
 const char *hw_fm_era_name(enum hw_fm_era era);
+/*
+ * An OpenSIPS f_malloc profile: DBG_MALLOC compiled in or not, with pf
+ * (3.4+) or without (3.0-3.3), the counters (DBG_MALLOC or STATISTICS),
+ * SHM_EXTRA_STATS, word size 4/8. HW_ERR_INVALID_ARG otherwise.
+ */
+struct hw_error *hw_fm_profile_opensips(bool debug, bool pf, bool stats, bool extra_stats,
+					uint32_t word, struct hw_fm_layout *ret);
 /*
  * Build a profile. @stats only matters for non-debug SER/OpenSER/3.0-4.1
  * builds (debug builds and 4.2+ always keep the counters); roundto 0 = the

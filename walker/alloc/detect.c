@@ -227,7 +227,7 @@ static void choose_profile(const struct hw_target *t, const struct hw_instance *
 		note(p, "version '%s'", inst->version);
 	if (inst->debug_known)
 		note(p, "compile flags say %s", inst->debug ? "debug" : "non-debug");
-	if (c.debug && a->debug_evidence)
+	if (c.debug && a->debug_evidence && p->layout->product == HW_PRODUCT_KAMAILIO)
 		note(p, "%s", a->debug_evidence);
 	if (c.ties > 1)
 		note(p, "%d profiles fit equally; they share this layout's walk", c.ties);
@@ -279,7 +279,9 @@ static void opensips_manager(const struct hw_instance *inst, struct hw_pool *p,
 				      : " (not the _DBG flavour: no allocation sites)");
 	ev->by_name = manager_from_name(mm);
 	if (!ev->by_name)
-		set_problem(p, "OpenSIPS runs this pool on %s, which heapwalk cannot walk yet", mm);
+		set_problem(
+		    p, "OpenSIPS runs this pool on %s%s, which heapwalk cannot walk yet", mm,
+		    inst->os_mm[p->kind] == HW_OS_MM_PARALLEL ? " (the pools of shm_blocks)" : "");
 	else
 		snprintf(p->manager, sizeof(p->manager), "%s", mm);
 }
@@ -339,6 +341,11 @@ static void find_root(const struct hw_target *t, const struct hw_instance *inst,
 	*kamailio = true;
 	snprintf(p->root_symbol, sizeof(p->root_symbol), "%s", vars[p->kind]);
 	p->root = addr;
+	if (inst->product == HW_PRODUCT_OPENSIPS && inst->os_mm_known[p->kind]) {
+		opensips_manager(inst, p, ev);
+		if (p->problem)
+			return;
+	}
 	err = hw_target_read_word(t, addr, &w);
 	if (err) {
 		set_problem(p, "cannot read %s: %s", vars[p->kind], err->message);
@@ -350,10 +357,8 @@ static void find_root(const struct hw_target *t, const struct hw_instance *inst,
 		set_problem(p, "%s is NULL (not initialised yet?)", vars[p->kind]);
 		return;
 	}
-	if (inst->product == HW_PRODUCT_OPENSIPS && inst->os_mm_known[p->kind]) {
-		opensips_manager(inst, p, ev);
-		return;
-	}
+	if (inst->product == HW_PRODUCT_OPENSIPS && inst->os_mm_known[p->kind])
+		return; /* the manager is said above */
 	/* Before 4.4 exactly one manager is compiled in: its functions tell which. */
 	for (size_t i = 0; hw_allocators[i]; i++) {
 		if (hw_allocators[i]->sym_pkg && has_symbol(t, hw_allocators[i]->sym_pkg, NULL)) {

@@ -134,7 +134,7 @@ static bool follow_list_opts(const struct hw_target *t, const struct hw_fm_layou
 		if (bk->count && size > l->optimize && size < prev_size)
 			hw_check_add(ck, HW_SEV_WARNING, cur, HW_NO_INDEX,
 				     "free bucket %" PRIu64 " is not sorted by size", b);
-		if (l->era >= HW_FM_ERA_44) {
+		if (hw_fm_flag_era(l->era)) {
 			flag = hw_field(p, l->f_is_free, l->f_is_free_size);
 			back = hw_field(p, l->f_prev_free, l->word);
 			if (!flag)
@@ -152,7 +152,7 @@ static bool follow_list_opts(const struct hw_target *t, const struct hw_fm_layou
 					return true;
 				back_reported = true;
 			}
-		} else if (l->era == HW_FM_ERA_42) {
+		} else if (hw_fm_prv_era(l->era)) {
 			back = hw_field(p, l->f_prv_free, l->word);
 			if (back != link_addr) {
 				hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
@@ -332,6 +332,8 @@ static bool fm_plausible_depth(const void *probe, uint64_t a, int depth)
 			break;
 		}
 		case HW_FM_ERA_42:
+		case HW_FM_ERA_OS30:
+		case HW_FM_ERA_OS34:
 			if (!fm_link_ok(p, hw_field(hp, l->f_prv_free, l->word)))
 				return false;
 			break;
@@ -366,6 +368,9 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 	struct free_set fs = {0};
 	size_t fi = 0, matched = 0;
 	uint64_t unreached = 0;
+	/* the fragment the walk came from (pf's check); the first one's pf is NULL */
+	uint64_t before = 0;
+	bool know_before = !(o && o->from);
 	struct hw_frag f;
 	uint64_t addr, end, limit, stop;
 	struct hw_error *err;
@@ -449,7 +454,17 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 					     "used fragment still has free-list links");
 			break;
 		case HW_FM_ERA_42:
+		case HW_FM_ERA_OS30:
+		case HW_FM_ERA_OS34:
 			f.used = hw_field(hp, l->f_prv_free, w) == 0;
+			/* OpenSIPS 3.4+: pf names the fragment before; a stale one is what its
+			 * defragmentation trips over */
+			if (l->f_pf != HW_NO_OFF && know_before &&
+			    hw_field(hp, l->f_pf, w) != before)
+				hw_check_add(ck, HW_SEV_ERROR, addr, i,
+					     "pf is 0x%" PRIx64
+					     ", the fragment before is 0x%" PRIx64,
+					     hw_field(hp, l->f_pf, w), before);
 			break;
 		default:
 			while (fi < fs.n && fs.a[fi] < addr)
@@ -481,11 +496,14 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 		    addr + hs + size != end && !fm_plausible_depth(&probe, addr + hs + size, 0))
 			goto damaged;
 
+		before = addr;
+		know_before = true;
 		addr += hs + size;
 		if (hw_walk_emit(&st, &f, fn, arg))
 			break;
 		continue;
 	damaged:
+		know_before = false;
 		if (!hw_walk_resync(t, o, ck, &st, i, &addr, stop, &probe.head))
 			break;
 		if (addr >= stop)
@@ -506,6 +524,12 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 			if (ssize != 0)
 				hw_check_add(ck, HW_SEV_ERROR, end, HW_NO_INDEX,
 					     "the sentinel's size is %" PRIu64 ", not 0", ssize);
+			if (l->f_pf != HW_NO_OFF && know_before &&
+			    hw_field(sp, l->f_pf, w) != before)
+				hw_check_add(ck, HW_SEV_ERROR, end, HW_NO_INDEX,
+					     "the sentinel's pf is 0x%" PRIx64
+					     ", the last fragment is 0x%" PRIx64,
+					     hw_field(sp, l->f_pf, w), before);
 			if (l->f_check != HW_NO_OFF && schk != HW_QM_END_CHECK1)
 				hw_check_add(ck, HW_SEV_ERROR, end, HW_NO_INDEX,
 					     "the sentinel's pattern is 0x%" PRIx64
