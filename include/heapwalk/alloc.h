@@ -341,6 +341,21 @@ struct hw_allocator {
 				   const struct hw_heap_header *h, const struct hw_free_bucket *b,
 				   size_t nb);
 	} kam;
+
+	/* ---- OpenSIPS's mem_pkg_dump / mem_shm_dump text (fmt_opensips.c); NULL: none ---- */
+	struct hw_os_ops {
+		/* "qm_status (0x...):" and the counters */
+		void (*status)(struct hw_sbuf *sb, const struct hw_layout_head *l,
+			       const struct hw_heap_header *h);
+		/* the rule above the site table's title */
+		const char *site_rule;
+		/* the free lists, after the sites */
+		void (*free_lists)(struct hw_sbuf *sb, const struct hw_layout_head *l,
+				   const struct hw_free_bucket *b, size_t nb);
+		/* what check says beside an intact debug heap that OpenSIPS's dump calls
+		 * broken (NULL: nothing) */
+		const char *false_alarm;
+	} os;
 };
 
 /* Every allocator heapwalk knows, NULL-terminated (allocators.c). */

@@ -79,6 +79,14 @@ struct hw_instance {
 	int os_mm_value[HW_POOL_KIND_COUNT]; /* the raw enum value read */
 };
 
+/* What records allocation sites in @inst's server: said wherever a pool has none. */
+static inline const char *hw_sites_need(const struct hw_instance *inst)
+{
+	return inst && inst->product == HW_PRODUCT_OPENSIPS
+		   ? "a _DBG allocator flavour (-a Q_MALLOC_DBG, F_MALLOC_DBG or HP_MALLOC_DBG)"
+		   : "a debug build (DBG_SR_MEMORY)";
+}
+
 struct hw_discover_opts {
 	const char *layout_name;	    /* force a built-in profile (NULL: detect) */
 	bool no_debuginfo;		    /* ignore DWARF even if @dw is given */

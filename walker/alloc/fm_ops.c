@@ -204,6 +204,34 @@ static void fm_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *l, cons
 	(void)func;
 }
 
+static void fm_os_status(struct hw_sbuf *sb, const struct hw_layout_head *l,
+			 const struct hw_heap_header *h)
+{
+	(void)l;
+	hw_os_status_header(sb, "fm", h, h->size - h->used);
+}
+
+static void fm_os_free_lists(struct hw_sbuf *sb, const struct hw_layout_head *hd,
+			     const struct hw_free_bucket *bk, size_t nb)
+{
+	const struct hw_fm_layout *l = fm_of(hd);
+	uint64_t frags = 0, bytes = 0;
+
+	hw_sbuf_puts(sb, "dumping free list:\n");
+	for (size_t i = 0; i < nb; i++) {
+		if (!bk[i].count)
+			continue;
+		hw_os_bucket(sb, false, &bk[i], hw_fm_unhash(l, bk[i].index),
+			     bk[i].index <= l->optimize / l->roundto);
+		frags += bk[i].count;
+		bytes += bk[i].bytes;
+	}
+	hw_sbuf_printf(sb, "TOTAL: %6d free fragments = %6" PRIu64 " free bytes\n", (int)frags,
+		       bytes);
+	hw_sbuf_printf(sb, "TOTAL: %u overhead\n", l->frag_size);
+	hw_sbuf_puts(sb, "-----------------------------\n");
+}
+
 static void fm_kam_end(struct hw_sbuf *sb, const struct hw_layout_head *hd,
 		       const struct hw_heap_header *h, const struct hw_free_bucket *bk, size_t nb)
 {
@@ -257,4 +285,7 @@ const struct hw_allocator hw_allocator_fm = {
 	    .status_begin = fm_kam_header,
 	    .status_frag = fm_kam_frag,
 	    .status_end = fm_kam_end},
+    .os = {.status = fm_os_status,
+	   .site_rule = "------------+---------------------------------------",
+	   .free_lists = fm_os_free_lists},
 };

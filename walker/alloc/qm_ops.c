@@ -231,6 +231,26 @@ static void qm_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *hd,
 			       f->end_check1, f->end_check2);
 }
 
+static void qm_os_status(struct hw_sbuf *sb, const struct hw_layout_head *l,
+			 const struct hw_heap_header *h)
+{
+	(void)l;
+	hw_os_status_header(sb, "qm", h, h->size - h->real_used);
+}
+
+static void qm_os_free_lists(struct hw_sbuf *sb, const struct hw_layout_head *hd,
+			     const struct hw_free_bucket *bk, size_t nb)
+{
+	const struct hw_qm_layout *l = qm_of(hd);
+
+	hw_sbuf_puts(sb, " dumping free list stats :\n");
+	for (size_t i = 0; i < nb; i++)
+		if (bk[i].count)
+			hw_os_bucket(sb, true, &bk[i], hw_qm_unhash(l, bk[i].index),
+				     bk[i].index <= l->optimize / l->roundto);
+	hw_sbuf_puts(sb, "-----------------------------\n");
+}
+
 static void qm_kam_end(struct hw_sbuf *sb, const struct hw_layout_head *hd,
 		       const struct hw_heap_header *h, const struct hw_free_bucket *bk, size_t nb)
 {
@@ -284,4 +304,13 @@ const struct hw_allocator hw_allocator_qm = {
 	    .status_begin = qm_kam_begin,
 	    .status_frag = qm_kam_frag,
 	    .status_end = qm_kam_end},
+    .os = {.status = qm_os_status,
+	   .site_rule = "----------------------------------------------------",
+	   .free_lists = qm_os_free_lists,
+	   /* its loop runs to the heap's end, then compares with last_frag_end */
+	   .false_alarm =
+	       "OpenSIPS's own dump of this heap logs \"failed to walk through all\n"
+	       "               fragments\": it does so for every q_malloc debug heap (its loop\n"
+	       "               stops at the heap's end, then compares with last_frag_end); the\n"
+	       "               walk above ends at last_frag_end, as an intact heap does"},
 };
