@@ -40,6 +40,8 @@ struct hw_heap_header {
 	bool no_counters; /* used/real_used/max_real_used not kept (old non-debug f_malloc) */
 	uint64_t max_frags;
 	bool has_max_frags;
+	/* OpenSIPS hp_malloc: total_fragments, the fragments it counts (0: not kept) */
+	uint64_t total_frags;
 };
 
 /* One fragment as read from the target; strings stay target addresses. */
@@ -174,6 +176,16 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 				 hw_frag_fn fn, void *arg, struct hw_check *ck,
 				 struct hw_walk_stats *ret);
 struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw_fm_layout *l,
+				      const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				      hw_bucket_fn fn, void *arg, struct hw_check *ck);
+/* OpenSIPS's hp_malloc (hp.c): no resynchronising, no split walk. */
+struct hw_error *hw_hp_read_header(const struct hw_target *t, const struct hw_hp_layout *l,
+				   uint64_t block, struct hw_heap_header *ret);
+struct hw_error *hw_hp_walk_opts(const struct hw_target *t, const struct hw_hp_layout *l,
+				 const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				 hw_frag_fn fn, void *arg, struct hw_check *ck,
+				 struct hw_walk_stats *ret);
+struct hw_error *hw_hp_walk_free_opts(const struct hw_target *t, const struct hw_hp_layout *l,
 				      const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				      hw_bucket_fn fn, void *arg, struct hw_check *ck);
 struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tlsf_layout *l,
@@ -347,11 +359,12 @@ struct hw_allocator {
 		/* "qm_status (0x...):" and the counters */
 		void (*status)(struct hw_sbuf *sb, const struct hw_layout_head *l,
 			       const struct hw_heap_header *h);
-		/* the rule above the site table's title */
-		const char *site_rule;
+		/* the site table's title and the rule above and under it */
+		const char *site_title, *site_rule;
 		/* the free lists, after the sites */
 		void (*free_lists)(struct hw_sbuf *sb, const struct hw_layout_head *l,
-				   const struct hw_free_bucket *b, size_t nb);
+				   const struct hw_heap_header *h, const struct hw_free_bucket *b,
+				   size_t nb);
 		/* what check says beside an intact debug heap that OpenSIPS's dump calls
 		 * broken (NULL: nothing) */
 		const char *false_alarm;
@@ -360,7 +373,8 @@ struct hw_allocator {
 
 /* Every allocator heapwalk knows, NULL-terminated (allocators.c). */
 extern const struct hw_allocator *const hw_allocators[];
-extern const struct hw_allocator hw_allocator_qm, hw_allocator_fm, hw_allocator_tlsf;
+extern const struct hw_allocator hw_allocator_qm, hw_allocator_fm, hw_allocator_tlsf,
+    hw_allocator_hp;
 
 /* The allocator whose key or Kamailio name is @name ("qm", "q_malloc"), NULL if none. */
 const struct hw_allocator *hw_allocator_find(const char *name);

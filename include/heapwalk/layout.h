@@ -244,4 +244,41 @@ struct hw_error *hw_tlsf_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 /* The free list (mapping_insert) a free block of @size belongs to. */
 void hw_tlsf_mapping(const struct hw_tlsf_layout *l, uint64_t size, uint32_t *fl, uint32_t *sl);
 
+/* ---- OpenSIPS hp_malloc (opensips-memory.md) ---- */
+
+enum hw_hp_era {
+	HW_HP_ERA_OPENSIPS, /* 2.4-4.0 */
+	HW_HP_ERA_COUNT
+};
+
+struct hw_hp_layout {
+	HW_LAYOUT_HEAD(uint32_t roundto); /* ROUNDTO is 8 whatever the word */
+	/* struct hp_frag: free when prev (the link that points at it) is set */
+	uint32_t frag_size, f_size, f_prev, f_nxt_free, f_file, f_func, f_line, f_stat;
+	/* struct hp_block */
+	uint32_t block_size, b_size, b_used, b_real_used, b_max_real_used, b_frags, b_first_frag,
+	    b_last_frag, b_free_hash;
+	/* struct hp_frag_lnk: is_optimized (a char), first, [no, total_no] */
+	uint32_t lnk_size, l_optimized, l_first, l_no;
+	/*
+	 * HP_HASH_SIZE buckets, then extra_hash_size more into which an
+	 * optimized bucket h spreads its fragments (HP_HASH_SIZE + h *
+	 * shm_secondary_hash_size + i); the optimize constants; first_frag - block
+	 */
+	uint32_t hash_size, extra_hash_size, optimize, optimize_factor, first_off;
+};
+
+const char *hw_hp_era_name(enum hw_hp_era era);
+/* An hp_malloc profile: DBG_MALLOC, SHM_EXTRA_STATS, word size 4/8. */
+struct hw_error *hw_hp_profile(bool debug, bool extra_stats, uint32_t word,
+			       struct hw_hp_layout *ret);
+size_t hw_hp_profiles(struct hw_hp_layout *out, size_t cap);
+struct hw_error *hw_hp_profile_by_name(const char *name, struct hw_hp_layout *ret);
+/* From DWARF (struct hp_frag, hp_block, hp_frag_lnk); HW_ERR_LOOKUP if absent. */
+struct hw_error *hw_hp_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
+					 struct hw_hp_layout *ret);
+/* GET_HASH and UN_HASH of hp_malloc. */
+uint64_t hw_hp_hash(const struct hw_hp_layout *l, uint64_t size);
+uint64_t hw_hp_unhash(const struct hw_hp_layout *l, uint64_t h);
+
 #endif

@@ -212,11 +212,13 @@ static void fm_os_status(struct hw_sbuf *sb, const struct hw_layout_head *l,
 }
 
 static void fm_os_free_lists(struct hw_sbuf *sb, const struct hw_layout_head *hd,
-			     const struct hw_free_bucket *bk, size_t nb)
+			     const struct hw_heap_header *h, const struct hw_free_bucket *bk,
+			     size_t nb)
 {
 	const struct hw_fm_layout *l = fm_of(hd);
 	uint64_t frags = 0, bytes = 0;
 
+	(void)h;
 	hw_sbuf_puts(sb, "dumping free list:\n");
 	for (size_t i = 0; i < nb; i++) {
 		if (!bk[i].count)
@@ -285,7 +287,8 @@ const struct hw_allocator hw_allocator_fm = {
 	    .status_begin = fm_kam_header,
 	    .status_frag = fm_kam_frag,
 	    .status_end = fm_kam_end},
-    .os = {.status = fm_os_status,
+    .os = {.site_title = " dumping summary of all alloc'ed. fragments:",
+	   .status = fm_os_status,
 	   .site_rule = "------------+---------------------------------------",
 	   .free_lists = fm_os_free_lists},
 };

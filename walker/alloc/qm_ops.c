@@ -239,10 +239,12 @@ static void qm_os_status(struct hw_sbuf *sb, const struct hw_layout_head *l,
 }
 
 static void qm_os_free_lists(struct hw_sbuf *sb, const struct hw_layout_head *hd,
-			     const struct hw_free_bucket *bk, size_t nb)
+			     const struct hw_heap_header *h, const struct hw_free_bucket *bk,
+			     size_t nb)
 {
 	const struct hw_qm_layout *l = qm_of(hd);
 
+	(void)h;
 	hw_sbuf_puts(sb, " dumping free list stats :\n");
 	for (size_t i = 0; i < nb; i++)
 		if (bk[i].count)
@@ -304,7 +306,8 @@ const struct hw_allocator hw_allocator_qm = {
 	    .status_begin = qm_kam_begin,
 	    .status_frag = qm_kam_frag,
 	    .status_end = qm_kam_end},
-    .os = {.status = qm_os_status,
+    .os = {.site_title = " dumping summary of all alloc'ed. fragments:",
+	   .status = qm_os_status,
 	   .site_rule = "----------------------------------------------------",
 	   .free_lists = qm_os_free_lists,
 	   /* its loop runs to the heap's end, then compares with last_frag_end */

@@ -42,12 +42,13 @@ static int by_text(const void *a, const void *b)
  * and line compiled into several objects (an inline in a shared header)
  * make one line.
  */
-static void sites(struct hw_report *r, const struct hw_pool_report *pr, const char *rule)
+static void sites(struct hw_report *r, const struct hw_pool_report *pr, const char *title,
+		  const char *rule)
 {
 	static const char end_rule[] = "----------------------------------------------------";
 	const struct hw_site **v = pr->nrows ? malloc(pr->nrows * sizeof(*v)) : NULL;
 
-	fprintf(r->out, " dumping summary of all alloc'ed. fragments:\n%s\n", rule);
+	fprintf(r->out, "%s\n%s\n", title, rule);
 	fprintf(r->out, "total_bytes | num_allocations x [file: func, line]\n%s\n", rule);
 	if (v) {
 		memcpy(v, pr->rows, pr->nrows * sizeof(*v));
@@ -83,8 +84,8 @@ static void dump(struct hw_report *r, bool with_sites)
 		o->status(&sb, pr->pool->layout, &pr->hdr);
 		flush(r, &sb);
 		if (with_sites && hw_pool_debug(pr->pool))
-			sites(r, pr, o->site_rule);
-		o->free_lists(&sb, pr->pool->layout, pr->buckets, pr->nbuckets);
+			sites(r, pr, o->site_title, o->site_rule);
+		o->free_lists(&sb, pr->pool->layout, &pr->hdr, pr->buckets, pr->nbuckets);
 		flush(r, &sb);
 	}
 	hw_sbuf_deinit(&sb);
