@@ -42,6 +42,9 @@ struct hw_heap_header {
 	bool has_max_frags;
 	/* OpenSIPS hp_malloc: total_fragments, the fragments it counts (0: not kept) */
 	uint64_t total_frags;
+	/* OpenSIPS 3.0.0 f_malloc: large_space, the free bytes in big fragments */
+	bool has_large_space;
+	uint64_t large_space;
 };
 
 /* One fragment as read from the target; strings stay target addresses. */

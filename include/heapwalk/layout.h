@@ -106,11 +106,12 @@ struct hw_error *hw_qm_profile(enum hw_qm_era era, bool debug, uint32_t word, ui
 
 /*
  * An OpenSIPS q_malloc profile (2.4-4.0 share it): DBG_MALLOC compiled in
- * or not, word size 4/8, QM_DBG_MALLOC_HIST entries (1 unless -D), and
- * SHM_EXTRA_STATS's statistic_index. HW_ERR_INVALID_ARG otherwise.
+ * or not, word size 4/8, QM_DBG_MALLOC_HIST entries (1 unless -D),
+ * SHM_EXTRA_STATS's statistic_index; @r16: 2.4's non-debug ROUNDTO of 16
+ * (else the word). HW_ERR_INVALID_ARG otherwise.
  */
 struct hw_error *hw_qm_profile_opensips(bool debug, uint32_t word, uint32_t hist, bool extra_stats,
-					struct hw_qm_layout *ret);
+					bool r16, struct hw_qm_layout *ret);
 
 /* Every built-in q_malloc profile, in a stable order. Returns the count; fills at most @cap. */
 size_t hw_qm_profiles(struct hw_qm_layout *out, size_t cap);
@@ -181,16 +182,26 @@ struct hw_fm_layout {
 	 * of fragments in use, SHM_EXTRA_STATS's word; HW_NO_OFF if absent.
 	 */
 	uint32_t f_pf, b_frags_used, f_stat;
+	uint32_t b_large_space; /* OpenSIPS 3.0.0: free bytes in big fragments (HW_NO_OFF) */
 };
 
 const char *hw_fm_era_name(enum hw_fm_era era);
+/* OpenSIPS's f_malloc and hp_malloc releases with layouts of their own. */
+enum hw_os_release {
+	HW_OS_REL_24, /* 2.4: a check word and an is_free char in debug fragments */
+	HW_OS_REL_30, /* 3.0.0: large_space and large_limit in the block (hp: 3.0.0-3.0.2) */
+	HW_OS_REL_31, /* 3.1-3.3 */
+	HW_OS_REL_34, /* 3.4+: f_malloc's pf */
+	HW_OS_REL_COUNT
+};
+
 /*
- * An OpenSIPS f_malloc profile: DBG_MALLOC compiled in or not, with pf
- * (3.4+) or without (3.0-3.3), the counters (DBG_MALLOC or STATISTICS),
- * SHM_EXTRA_STATS, word size 4/8. HW_ERR_INVALID_ARG otherwise.
+ * An OpenSIPS f_malloc profile of release @rel: DBG_MALLOC compiled in or
+ * not, the counters (DBG_MALLOC or STATISTICS), SHM_EXTRA_STATS, word size
+ * 4/8. HW_ERR_INVALID_ARG otherwise.
  */
-struct hw_error *hw_fm_profile_opensips(bool debug, bool pf, bool stats, bool extra_stats,
-					uint32_t word, struct hw_fm_layout *ret);
+struct hw_error *hw_fm_profile_opensips(enum hw_os_release rel, bool debug, bool stats,
+					bool extra_stats, uint32_t word, struct hw_fm_layout *ret);
 /*
  * Build a profile. @stats only matters for non-debug SER/OpenSER/3.0-4.1
  * builds (debug builds and 4.2+ always keep the counters); roundto 0 = the
@@ -269,8 +280,11 @@ struct hw_hp_layout {
 };
 
 const char *hw_hp_era_name(enum hw_hp_era era);
-/* An hp_malloc profile: DBG_MALLOC, SHM_EXTRA_STATS, word size 4/8. */
-struct hw_error *hw_hp_profile(bool debug, bool extra_stats, uint32_t word,
+/*
+ * An hp_malloc profile of OpenSIPS release @rel (2.4, 3.0, 3.1+: the later
+ * ones share it): DBG_MALLOC, SHM_EXTRA_STATS, word size 4/8.
+ */
+struct hw_error *hw_hp_profile(enum hw_os_release rel, bool debug, bool extra_stats, uint32_t word,
 			       struct hw_hp_layout *ret);
 size_t hw_hp_profiles(struct hw_hp_layout *out, size_t cap);
 struct hw_error *hw_hp_profile_by_name(const char *name, struct hw_hp_layout *ret);

@@ -26,7 +26,17 @@ struct hw_error *hw_fm_read_header(const struct hw_target *t, const struct hw_fm
 	    f.last_frag_end == HW_NO_OFF || f.size == HW_NO_OFF)
 		return hw_error_create(HW_ERR_INVALID_ARG, "f_malloc block header of %u bytes",
 				       need);
-	return hw_read_block_header(t, block, need, l->word, &f, "fm_block", ret);
+	struct hw_heap_header hh;
+	struct hw_error *err = hw_read_block_header(t, block, need, l->word, &f, "fm_block", &hh);
+
+	if (!err && l->product == HW_PRODUCT_OPENSIPS && l->b_large_space != HW_NO_OFF) {
+		err = hw_target_read_word(t, block + l->b_large_space, &hh.large_space);
+		hh.has_large_space = !err;
+	}
+	if (err)
+		return err;
+	*ret = hh;
+	return NULL;
 }
 
 /*
@@ -131,7 +141,8 @@ static bool follow_list_opts(const struct hw_target *t, const struct hw_fm_layou
 			o->elem(o->elem_arg, b, cur, size);
 		if (hw_fm_hash(l, size) != b)
 			hw_bucket_misplaced(ck, cur, size, b, hw_fm_hash(l, size));
-		if (bk->count && size > l->optimize && size < prev_size)
+		/* OpenSIPS 3.4+ puts a freed fragment at the head of its bucket */
+		if (bk->count && size > l->optimize && size < prev_size && l->era != HW_FM_ERA_OS34)
 			hw_check_add(ck, HW_SEV_WARNING, cur, HW_NO_INDEX,
 				     "free bucket %" PRIu64 " is not sorted by size", b);
 		if (hw_fm_flag_era(l->era)) {
@@ -457,13 +468,15 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 		case HW_FM_ERA_OS30:
 		case HW_FM_ERA_OS34:
 			f.used = hw_field(hp, l->f_prv_free, w) == 0;
-			/* OpenSIPS 3.4+: pf names the fragment before; a stale one is what its
-			 * defragmentation trips over */
-			if (l->f_pf != HW_NO_OFF && know_before &&
+			/* OpenSIPS 3.4+: pf names the fragment before; OpenSIPS's own joins
+			 * can leave it stale, and a later join through it then goes wrong */
+			if (l->era == HW_FM_ERA_OS34 && l->f_pf != HW_NO_OFF && know_before &&
 			    hw_field(hp, l->f_pf, w) != before)
-				hw_check_add(ck, HW_SEV_ERROR, addr, i,
+				hw_check_add(ck, HW_SEV_WARNING, addr, i,
 					     "pf is 0x%" PRIx64
-					     ", the fragment before is 0x%" PRIx64,
+					     ", the fragment before is 0x%" PRIx64
+					     ": stale (left by a join; freeing the fragment before "
+					     "this one would join through it)",
 					     hw_field(hp, l->f_pf, w), before);
 			break;
 		default:
@@ -524,9 +537,9 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 			if (ssize != 0)
 				hw_check_add(ck, HW_SEV_ERROR, end, HW_NO_INDEX,
 					     "the sentinel's size is %" PRIu64 ", not 0", ssize);
-			if (l->f_pf != HW_NO_OFF && know_before &&
+			if (l->era == HW_FM_ERA_OS34 && l->f_pf != HW_NO_OFF && know_before &&
 			    hw_field(sp, l->f_pf, w) != before)
-				hw_check_add(ck, HW_SEV_ERROR, end, HW_NO_INDEX,
+				hw_check_add(ck, HW_SEV_WARNING, end, HW_NO_INDEX,
 					     "the sentinel's pf is 0x%" PRIx64
 					     ", the last fragment is 0x%" PRIx64,
 					     hw_field(sp, l->f_pf, w), before);

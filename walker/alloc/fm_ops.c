@@ -218,7 +218,6 @@ static void fm_os_free_lists(struct hw_sbuf *sb, const struct hw_layout_head *hd
 	const struct hw_fm_layout *l = fm_of(hd);
 	uint64_t frags = 0, bytes = 0;
 
-	(void)h;
 	hw_sbuf_puts(sb, "dumping free list:\n");
 	for (size_t i = 0; i < nb; i++) {
 		if (!bk[i].count)
@@ -230,6 +229,8 @@ static void fm_os_free_lists(struct hw_sbuf *sb, const struct hw_layout_head *hd
 	}
 	hw_sbuf_printf(sb, "TOTAL: %6d free fragments = %6" PRIu64 " free bytes\n", (int)frags,
 		       bytes);
+	if (h->has_large_space)
+		hw_sbuf_printf(sb, "TOTAL: %" PRIu64 " large bytes\n", h->large_space);
 	hw_sbuf_printf(sb, "TOTAL: %u overhead\n", l->frag_size);
 	hw_sbuf_puts(sb, "-----------------------------\n");
 }

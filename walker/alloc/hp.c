@@ -75,6 +75,9 @@ struct hw_error *hw_hp_walk_opts(const struct hw_target *t, const struct hw_hp_l
 				 struct hw_walk_stats *ret)
 {
 	const uint32_t hs = l->frag_size, w = l->word;
+	/* sizes step by ROUNDTO, but a header that is not a multiple of it (2.4 on ILP32: 12
+	 * bytes) leaves split remainders on its own grain */
+	const uint64_t grain = hw_gcd(l->roundto, hs);
 	uint8_t buf[256];
 	struct hw_walk_stats st;
 	uint64_t addr, end, limit;
@@ -111,11 +114,11 @@ struct hw_error *hw_hp_walk_opts(const struct hw_target *t, const struct hw_hp_l
 			break;
 		}
 		size = hw_field(hp, l->f_size, w);
-		if (size % l->roundto || size > end - addr - hs) {
+		if (size % grain || size > end - addr - hs) {
 			hw_check_add(ck, HW_SEV_ERROR, addr, i, "fragment size %" PRIu64 " %s",
 				     size,
-				     size % l->roundto ? "is not a multiple of ROUNDTO"
-						       : "runs past the sentinel");
+				     size % grain ? "is not a multiple of the allocator's grain"
+						  : "runs past the sentinel");
 			break;
 		}
 		memset(&f, 0, sizeof(f));
@@ -183,7 +186,7 @@ static void follow(const struct hw_target *t, const struct hw_hp_layout *l,
 			return;
 		}
 		if (cur < h->first_frag || cur >= h->last_frag_end ||
-		    (cur - h->first_frag) % l->roundto) {
+		    (cur - h->first_frag) % hw_gcd(l->roundto, l->frag_size)) {
 			hw_bucket_outside(ck, link, b, cur);
 			return;
 		}

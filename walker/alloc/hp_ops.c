@@ -150,8 +150,10 @@ static void hp_os_status(struct hw_sbuf *sb, const struct hw_layout_head *hd,
 	hw_sbuf_printf(sb, "%20s : %u\n", "HP_EXTRA_HASH_SIZE", l->hash_size);
 	hw_sbuf_printf(sb, "%20s : %u\n", "HP_TOTAL_SIZE", l->hash_size);
 	hw_sbuf_printf(sb, "%20s : %" PRIu64 "\n", "total_size", h->size);
+	/* size - used in an unsigned long: hp's used can exceed size, and then it wraps */
 	hw_sbuf_printf(sb, "%20s : %" PRIu64 "\n%20s : %" PRIu64 "\n%20s : %" PRIu64 "\n", "used",
-		       h->used, "used+overhead", h->real_used, "free", h->size - h->used);
+		       h->used, "used+overhead", h->real_used, "free",
+		       (h->size - h->used) & (l->word == 8 ? UINT64_MAX : UINT32_MAX));
 	hw_sbuf_printf(sb, "%20s : %" PRIu64 "\n\n", "max_used (+overhead)", h->max_real_used);
 }
 
@@ -193,6 +195,8 @@ const struct hw_allocator hw_allocator_hp = {
     .name = "hp_malloc",
     .key = "hp",
     .gdb_id = 0,
+    .sym_pkg = "hp_pkg_malloc",
+    .sym_shm = "hp_shm_malloc",
     HW_ALLOC_OPS_INIT(hp),
     .layout_from_dwarf = hp_op_dwarf,
     .describe = hp_describe,

@@ -60,7 +60,7 @@ struct hw_error *hw_fm_profile(enum hw_fm_era era, bool debug, bool stats, uint3
 	l.word = w;
 	l.debug = debug;
 	l.stats = stats;
-	l.f_pf = l.b_frags_used = l.f_stat = HW_NO_OFF;
+	l.f_pf = l.b_frags_used = l.f_stat = l.b_large_space = HW_NO_OFF;
 	err = hw_hash_roundto("f_malloc", era_names[era], era == HW_FM_ERA_58, debug, debug ? w : 8,
 			      &roundto);
 	if (err)
@@ -151,35 +151,43 @@ struct hw_error *hw_fm_profile(enum hw_fm_era era, bool debug, bool stats, uint3
 	return NULL;
 }
 
-struct hw_error *hw_fm_profile_opensips(bool debug, bool pf, bool stats, bool extra_stats,
-					uint32_t word, struct hw_fm_layout *ret)
+static const char *const os_release_names[HW_OS_REL_COUNT] = {[HW_OS_REL_24] = "2.4",
+							      [HW_OS_REL_30] = "3.0",
+							      [HW_OS_REL_31] = "3.1-3.3",
+							      [HW_OS_REL_34] = "3.4"};
+
+struct hw_error *hw_fm_profile_opensips(enum hw_os_release rel, bool debug, bool stats,
+					bool extra_stats, uint32_t word, struct hw_fm_layout *ret)
 {
 	struct hw_fm_layout l;
 	const uint32_t w = word;
+	const bool check24 = rel == HW_OS_REL_24 && debug;
 	uint32_t off;
 
-	if ((word != 4 && word != 8) || (debug && !stats))
+	if ((word != 4 && word != 8) || (debug && !stats) || (unsigned)rel >= HW_OS_REL_COUNT)
 		return hw_error_create(HW_ERR_INVALID_ARG,
 				       "no OpenSIPS f_malloc profile for word %u%s", word,
 				       debug && !stats ? " without counters in a debug build" : "");
 	memset(&l, 0, sizeof(l));
 	l.product = HW_PRODUCT_OPENSIPS;
-	l.era = pf ? HW_FM_ERA_OS34 : HW_FM_ERA_OS30;
+	l.era = rel == HW_OS_REL_34 ? HW_FM_ERA_OS34 : HW_FM_ERA_OS30;
 	l.word = w;
 	l.debug = debug;
 	l.stats = stats;
-	l.roundto = w; /* ROUNDTO is sizeof(void *) */
+	/* ROUNDTO is sizeof(void *); 2.4 without debug rounds to 8 */
+	l.roundto = rel == HW_OS_REL_24 && !debug ? 8 : w;
 	hw_hash_optimize(false, &l.optimize, &l.optimize_factor);
 
-	/* struct fm_frag: size, u, prev, [pf,] [file, func, line,] [statistic_index] */
+	/* struct fm_frag: size, u, prev, [pf,] [file, func, line, [check]] [is_free (2.4)]
+	 * [statistic_index] */
 	l.f_is_free = l.f_next_free = l.f_prev_free = l.f_mname = l.f_check = HW_NO_OFF;
 	l.f_is_free_size = l.f_check_size = 0;
 	l.f_size = 0;
 	l.f_u = w;
 	l.f_prv_free = 2 * w;
 	off = 3 * w;
-	l.f_pf = pf ? off : HW_NO_OFF;
-	off += pf ? w : 0;
+	l.f_pf = rel == HW_OS_REL_34 ? off : HW_NO_OFF;
+	off += rel == HW_OS_REL_34 ? w : 0;
 	l.f_file = l.f_func = l.f_line = HW_NO_OFF;
 	if (debug) {
 		l.f_file = off;
@@ -187,15 +195,25 @@ struct hw_error *hw_fm_profile_opensips(bool debug, bool pf, bool stats, bool ex
 		l.f_line = off + 2 * w;
 		off += 3 * w;
 	}
+	if (check24) { /* a word holding a 32-bit pattern */
+		l.f_check = off;
+		l.f_check_size = w;
+		off += w;
+	}
+	if (rel == HW_OS_REL_24 && (debug || extra_stats))
+		off = hw_roundup(off + 1, w); /* is_free, a char */
 	l.f_stat = extra_stats ? off : HW_NO_OFF;
-	l.frag_size = off + (extra_stats ? w : 0);
+	l.frag_size = hw_roundup(off + (extra_stats ? w : 0), w);
 
-	/* struct fm_block: name, size, fragments, [used, real_used, max_real_used,] first_frag,
-	 * last_frag, free_hash */
+	/* struct fm_block: name, size, [large_space, large_limit (3.0.0),] fragments, [used,
+	 * real_used, max_real_used,] first_frag, last_frag, free_hash */
 	l.b_type = l.b_ffrags = l.b_free_bitmap = HW_NO_OFF;
 	l.b_size = w;
-	l.b_frags_used = 2 * w;
-	off = 3 * w;
+	off = 2 * w;
+	l.b_large_space = rel == HW_OS_REL_30 ? off : HW_NO_OFF;
+	off += rel == HW_OS_REL_30 ? 2 * w : 0;
+	l.b_frags_used = off;
+	off += w;
 	l.b_used = stats ? off : HW_NO_OFF;
 	l.b_real_used = stats ? off + w : HW_NO_OFF;
 	l.b_max_real_used = stats ? off + 2 * w : HW_NO_OFF;
@@ -205,7 +223,7 @@ struct hw_error *hw_fm_profile_opensips(bool debug, bool pf, bool stats, bool ex
 	l.b_free_hash = off + 2 * w;
 	finish(&l);
 
-	hw_profile_name(&l.head, "fm-opensips-%s-%s%s-%s%s", pf ? "3.4" : "2.4-3.3",
+	hw_profile_name(&l.head, "fm-opensips-%s-%s%s-%s%s", os_release_names[rel],
 			debug ? "dbg" : "nodbg", !stats ? "-nostats" : "",
 			w == 8 ? "lp64" : "ilp32", extra_stats ? "-xs" : "");
 	*ret = l;
@@ -223,10 +241,13 @@ static struct hw_error *fm_make(void *l, unsigned era, unsigned variant, uint32_
 				uint32_t roundto)
 {
 	if (era == HW_FM_ERA_OS30 || era == HW_FM_ERA_OS34) {
-		if (roundto != 16)
-			return hw_error_create(HW_ERR_INVALID_ARG, "once per word size");
-		return hw_fm_profile_opensips(!(variant & 1), era == HW_FM_ERA_OS34, !(variant & 4),
-					      variant & 2, word, l);
+		/* bits: non-debug, SHM_EXTRA_STATS, no counters; then the release (3.4 once) */
+		enum hw_os_release rel =
+		    era == HW_FM_ERA_OS34 ? HW_OS_REL_34 : (enum hw_os_release)(variant / 8);
+		if (roundto != 16 || (era == HW_FM_ERA_OS34 ? variant >= 8 : rel >= HW_OS_REL_34))
+			return hw_error_create(HW_ERR_INVALID_ARG, "listed once");
+		return hw_fm_profile_opensips(rel, !(variant & 1), !(variant & 4), variant & 2,
+					      word, l);
 	}
 	if (variant > 2)
 		return hw_error_create(HW_ERR_INVALID_ARG, "Kamailio's have three variants");
@@ -236,7 +257,7 @@ static struct hw_error *fm_make(void *l, unsigned era, unsigned variant, uint32_
 	return hw_fm_profile((enum hw_fm_era)era, variant == 0, variant != 2, word, roundto, l);
 }
 
-HW_PROFILE_TABLE(fm, FM_PROFILES_MAX, HW_FM_ERA_COUNT, 8, HW_FM_ERA_58)
+HW_PROFILE_TABLE(fm, FM_PROFILES_MAX, HW_FM_ERA_COUNT, 8 * HW_OS_REL_34, HW_FM_ERA_58)
 HW_BUCKET_HASH(fm)
 
 /* ---- DWARF ---- */
@@ -271,8 +292,10 @@ struct hw_error *hw_fm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	    {.name = "line"},	 {.name = "reserved1"}, {.name = "check"},
 	    {.name = "prev"},	 {.name = "pf"},	{.name = "statistic_index"},
 	};
-	/* OpenSIPS's block: a name where Kamailio has its type, fragments in use */
-	struct hw_dwarf_member om[2] = {{.name = "name"}, {.name = "fragments"}};
+	/* OpenSIPS's block: a name where Kamailio has its type, fragments in use, 3.0.0's
+	 * large_space */
+	struct hw_dwarf_member om[3] = {
+	    {.name = "name"}, {.name = "fragments"}, {.name = "large_space"}};
 	uint32_t prev = HW_NO_OFF;
 	struct hw_dwarf_member bm[HW_KB_N];
 	struct hw_dwarf_member lm[L_N] = {{.name = "first"}, {.name = "no"}};
@@ -285,7 +308,7 @@ struct hw_error *hw_fm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	    &l.b_type,	 &l.b_size,	  &l.b_used,	  &l.b_real_used,   &l.b_max_real_used,
 	    &l.b_ffrags, &l.b_first_frag, &l.b_last_frag, &l.b_free_bitmap, &l.b_free_hash};
 	uint32_t *const lf[L_N] = {&l.l_first, &l.l_no};
-	uint32_t *const of[2] = {NULL, &l.b_frags_used};
+	uint32_t *const of[3] = {NULL, &l.b_frags_used, &l.b_large_space};
 	uint64_t fsz, bsz, lsz;
 	struct hw_error *err;
 
@@ -294,7 +317,7 @@ struct hw_error *hw_fm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	if ((err = hw_dwarf_members(dw, "fm_frag", fm, F_N, &fsz, ff)) ||
 	    (err = hw_dwarf_members(dw, "fm_block", bm, HW_KB_N, &bsz, bf)) ||
 	    (err = hw_dwarf_members(dw, "fm_frag_lnk", lm, L_N, &lsz, lf)) ||
-	    (err = hw_dwarf_members(dw, "fm_block", om, 2, &bsz, of)))
+	    (err = hw_dwarf_members(dw, "fm_block", om, 3, &bsz, of)))
 		return hw_error_context(err, "reading the f_malloc layout from %s",
 					hw_dwarf_path(dw));
 
@@ -317,8 +340,11 @@ struct hw_error *hw_fm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 		l.product = HW_PRODUCT_OPENSIPS;
 		if (l.f_prv_free == HW_NO_OFF)
 			l.f_prv_free = prev;
+		/* 2.4's is_free char is not the free state: prev is */
+		l.f_is_free = HW_NO_OFF;
+		fm[F_IS_FREE].found = false;
 	} else {
-		l.f_pf = l.b_frags_used = l.f_stat = HW_NO_OFF;
+		l.f_pf = l.b_frags_used = l.f_stat = l.b_large_space = HW_NO_OFF;
 	}
 	l.frag_size = (uint32_t)fsz;
 	l.f_is_free_size = fm[F_IS_FREE].found ? (uint32_t)fm[F_IS_FREE].size : 0;

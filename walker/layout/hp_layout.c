@@ -27,14 +27,14 @@ static void finish(struct hw_hp_layout *l, uint32_t total_buckets)
 	l->first_off = hw_roundup(l->block_size, l->roundto);
 }
 
-struct hw_error *hw_hp_profile(bool debug, bool extra_stats, uint32_t word,
+struct hw_error *hw_hp_profile(enum hw_os_release rel, bool debug, bool extra_stats, uint32_t word,
 			       struct hw_hp_layout *ret)
 {
 	struct hw_hp_layout l;
 	const uint32_t w = word;
 	uint32_t off;
 
-	if (word != 4 && word != 8)
+	if ((word != 4 && word != 8) || (unsigned)rel >= HW_OS_REL_COUNT)
 		return hw_error_create(HW_ERR_INVALID_ARG, "no hp_malloc profile for word %u",
 				       word);
 	memset(&l, 0, sizeof(l));
@@ -45,10 +45,11 @@ struct hw_error *hw_hp_profile(bool debug, bool extra_stats, uint32_t word,
 	l.roundto = HP_ROUNDTO;
 	hw_hash_optimize(false, &l.optimize, &l.optimize_factor);
 
-	/* struct hp_frag: size, prev, nxt_free, [file, func, line,] [statistic_index] */
+	/* struct hp_frag: size, prev, nxt_free (3.0.0: size, u.nxt_free, prev), [file, func,
+	 * line,] [is_free (2.4),] [statistic_index] */
 	l.f_size = 0;
-	l.f_prev = w;
-	l.f_nxt_free = 2 * w;
+	l.f_prev = rel == HW_OS_REL_30 ? 2 * w : w;
+	l.f_nxt_free = rel == HW_OS_REL_30 ? w : 2 * w;
 	off = 3 * w;
 	l.f_file = l.f_func = l.f_line = HW_NO_OFF;
 	if (debug) {
@@ -57,44 +58,59 @@ struct hw_error *hw_hp_profile(bool debug, bool extra_stats, uint32_t word,
 		l.f_line = off + 2 * w;
 		off += 3 * w;
 	}
+	if (rel == HW_OS_REL_24 && (debug || extra_stats))
+		off = hw_roundup(off + 1, w); /* is_free, a char */
 	l.f_stat = extra_stats ? off : HW_NO_OFF;
-	l.frag_size = hw_roundup(off + (extra_stats ? w : 0), HP_ROUNDTO);
+	off += extra_stats ? w : 0;
+	/* aligned to ROUNDTO from 3.1 on, to the word before */
+	l.frag_size = hw_roundup(off, rel >= HW_OS_REL_31 ? HP_ROUNDTO : w);
 
-	/* struct hp_block: name, size, used, real_used, max_real_used, total_fragments,
-	 * last_updated (a struct timeval), first_frag, last_frag, free_hash */
+	/* struct hp_block: name, size, [large_space, large_limit (3.0.0),] used, real_used,
+	 * max_real_used, total_fragments, last_updated (a struct timeval: two longs),
+	 * first_frag, last_frag, free_hash */
 	l.b_size = w;
-	l.b_used = 2 * w;
-	l.b_real_used = 3 * w;
-	l.b_max_real_used = 4 * w;
-	l.b_frags = 5 * w;
-	l.b_first_frag = 6 * w + 2 * w; /* the timeval: two longs */
+	off = rel == HW_OS_REL_30 ? 4 * w : 2 * w;
+	l.b_used = off;
+	l.b_real_used = off + w;
+	l.b_max_real_used = off + 2 * w;
+	l.b_frags = off + 3 * w;
+	l.b_first_frag = off + 4 * w + 2 * w;
 	l.b_last_frag = l.b_first_frag + w;
-	l.b_free_hash = hw_roundup(l.b_last_frag + w, w);
-	/* struct hp_frag_lnk: a char, then the pointer at its alignment */
+	l.b_free_hash = l.b_last_frag + w;
+	/* struct hp_frag_lnk: is_optimized (a char), first at its alignment, [no, total_no
+	 * (2.4)] */
 	l.l_optimized = 0;
 	l.l_first = w;
-	l.l_no = HW_NO_OFF;
-	l.lnk_size = 2 * w;
+	l.l_no = rel == HW_OS_REL_24 ? 2 * w : HW_NO_OFF;
+	l.lnk_size = rel == HW_OS_REL_24 ? 4 * w : 2 * w;
 	finish(&l, 0);
 
-	hw_profile_name(&l.head, "hp-opensips-%s-%s%s", debug ? "dbg" : "nodbg",
-			w == 8 ? "lp64" : "ilp32", extra_stats ? "-xs" : "");
+	hw_profile_name(&l.head, "hp-opensips-%s%s-%s%s",
+			rel == HW_OS_REL_24   ? "2.4-"
+			: rel == HW_OS_REL_30 ? "3.0-"
+					      : "",
+			debug ? "dbg" : "nodbg", w == 8 ? "lp64" : "ilp32",
+			extra_stats ? "-xs" : "");
 	*ret = l;
 	return NULL;
 }
 
-#define HP_PROFILES_MAX 16
+#define HP_PROFILES_MAX 32
 
-/* Variant bits: non-debug, SHM_EXTRA_STATS. */
+/* Variant bits: non-debug, SHM_EXTRA_STATS; then the release: 2.4, 3.0.0-3.0.2, 3.1+. */
 static struct hw_error *hp_make(void *l, unsigned era, unsigned variant, uint32_t word,
 				uint32_t roundto)
 {
+	static const enum hw_os_release rels[] = {HW_OS_REL_24, HW_OS_REL_30, HW_OS_REL_31};
+
 	(void)era;
 	(void)roundto;
-	return hw_hp_profile(!(variant & 1), variant & 2, word, l);
+	if (variant / 4 >= sizeof(rels) / sizeof(rels[0]))
+		return hw_error_create(HW_ERR_INVALID_ARG, "no such release");
+	return hw_hp_profile(rels[variant / 4], !(variant & 1), variant & 2, word, l);
 }
 
-HW_PROFILE_TABLE(hp, HP_PROFILES_MAX, HW_HP_ERA_COUNT, 4, HW_HP_ERA_COUNT)
+HW_PROFILE_TABLE(hp, HP_PROFILES_MAX, HW_HP_ERA_COUNT, 12, HW_HP_ERA_COUNT)
 
 uint64_t hw_hp_hash(const struct hw_hp_layout *l, uint64_t size)
 {
@@ -129,6 +145,10 @@ struct hw_error *hw_hp_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	    {.name = "size"}, {.name = "prev"}, {.name = "nxt_free"},	     {.name = "file"},
 	    {.name = "func"}, {.name = "line"}, {.name = "statistic_index"},
 	};
+	/* 3.0.0-3.0.2 kept the free link in a union u, before prev */
+	struct hw_dwarf_member um = {.name = "u.nxt_free"};
+	uint32_t u_nxt = HW_NO_OFF;
+	uint32_t *const uf[1] = {&u_nxt};
 	struct hw_dwarf_member bm[B_N] = {
 	    {.name = "size"},
 	    {.name = "used"},
@@ -153,9 +173,14 @@ struct hw_error *hw_hp_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 	memset(&l, 0, sizeof(l));
 	if ((err = hw_dwarf_members(dw, "hp_frag", fm, F_N, &fsz, ff)) ||
 	    (err = hw_dwarf_members(dw, "hp_block", bm, B_N, &bsz, bf)) ||
-	    (err = hw_dwarf_members(dw, "hp_frag_lnk", lm, L_N, &lsz, lf)))
+	    (err = hw_dwarf_members(dw, "hp_frag_lnk", lm, L_N, &lsz, lf)) ||
+	    (err = hw_dwarf_members(dw, "hp_frag", &um, 1, &fsz, uf)))
 		return hw_error_context(err, "reading the hp_malloc layout from %s",
 					hw_dwarf_path(dw));
+	if (!fm[F_NXT_FREE].found && um.found) {
+		fm[F_NXT_FREE].found = true;
+		l.f_nxt_free = u_nxt;
+	}
 	if (!fm[F_SIZE].found || !fm[F_PREV].found || !fm[F_NXT_FREE].found)
 		return hw_error_create(HW_ERR_LOOKUP,
 				       "struct hp_frag in %s lacks size, prev or nxt_free",

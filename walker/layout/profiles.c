@@ -42,7 +42,7 @@ struct hw_error *hw_qm_profile(enum hw_qm_era era, bool debug, uint32_t word, ui
 	struct hw_error *err;
 
 	if (era == HW_QM_ERA_OPENSIPS)
-		return hw_qm_profile_opensips(debug, word, 1, false, ret);
+		return hw_qm_profile_opensips(debug, word, 1, false, false, ret);
 	if ((unsigned)era >= HW_QM_ERA_COUNT || (word != 4 && word != 8))
 		return hw_error_create(HW_ERR_INVALID_ARG,
 				       "no q_malloc profile for era %d, word %u", (int)era, word);
@@ -126,12 +126,13 @@ static uint64_t fill_word(uint64_t v32, uint32_t word)
 }
 
 struct hw_error *hw_qm_profile_opensips(bool debug, uint32_t word, uint32_t hist, bool extra_stats,
-					struct hw_qm_layout *ret)
+					bool r16, struct hw_qm_layout *ret)
 {
 	struct hw_qm_layout l;
 	const uint32_t w = word, x = extra_stats ? 1 : 0;
 
-	if ((word != 4 && word != 8) || hist < 1 || hist > HW_QM_HIST_MAX || (!debug && hist != 1))
+	if ((word != 4 && word != 8) || hist < 1 || hist > HW_QM_HIST_MAX ||
+	    (!debug && hist != 1) || (debug && r16))
 		return hw_error_create(HW_ERR_INVALID_ARG,
 				       "no OpenSIPS q_malloc profile for word %u, history %u", word,
 				       hist);
@@ -140,7 +141,7 @@ struct hw_error *hw_qm_profile_opensips(bool debug, uint32_t word, uint32_t hist
 	l.era = HW_QM_ERA_OPENSIPS;
 	l.word = w;
 	l.debug = debug;
-	l.roundto = w; /* QM_ROUNDTO is sizeof(void *) */
+	l.roundto = r16 ? 16 : w; /* QM_ROUNDTO is sizeof(void *); 2.4 without debug: 16 */
 	l.optimize = 1u << 14;
 	l.optimize_factor = 14;
 	l.hist = debug ? hist : 0;
@@ -189,8 +190,9 @@ struct hw_error *hw_qm_profile_opensips(bool debug, uint32_t word, uint32_t hist
 	l.end_check1 = fill_word(HW_QM_END_CHECK1, w);
 	l.end_check2 = fill_word(HW_QM_END_CHECK2, w);
 
-	hw_profile_name(&l.head, "qm-opensips-%s-%s%s", debug ? "dbg" : "nodbg",
-			w == 8 ? "lp64" : "ilp32", extra_stats ? "-xs" : "");
+	hw_profile_name(&l.head, "qm-opensips-%s%s-%s%s", r16 ? "2.4-" : "",
+			debug ? "dbg" : "nodbg", w == 8 ? "lp64" : "ilp32",
+			extra_stats ? "-xs" : "");
 	if (hist > 1) {
 		size_t n = strlen(l.name);
 		snprintf(l.name + n, sizeof(l.name) - n, "-h%u", hist);
@@ -204,7 +206,8 @@ struct hw_error *hw_qm_profile_opensips(bool debug, uint32_t word, uint32_t hist
 
 /*
  * Variant 0 debug, 1 non-debug; OpenSIPS's also: +2 SHM_EXTRA_STATS, +4*(n-1)
- * a QM_DBG_MALLOC_HIST of n (debug only).
+ * a QM_DBG_MALLOC_HIST of n (debug only), and after those 2.4's non-debug
+ * ROUNDTO 16 (+1 SHM_EXTRA_STATS).
  */
 static struct hw_error *qm_make(void *l, unsigned era, unsigned variant, uint32_t word,
 				uint32_t roundto)
@@ -212,13 +215,16 @@ static struct hw_error *qm_make(void *l, unsigned era, unsigned variant, uint32_
 	if (era == HW_QM_ERA_OPENSIPS) {
 		if (roundto != 16) /* one ROUNDTO each: the word */
 			return hw_error_create(HW_ERR_INVALID_ARG, "once per word size");
+		if (variant >= 4 * HW_QM_HIST_MAX)
+			return hw_qm_profile_opensips(false, word, 1,
+						      variant - 4 * HW_QM_HIST_MAX == 1, true, l);
 		return hw_qm_profile_opensips(variant % 2 == 0, word, 1 + variant / 4,
-					      variant / 2 % 2 == 1, l);
+					      variant / 2 % 2 == 1, false, l);
 	}
 	if (variant > 1)
 		return hw_error_create(HW_ERR_INVALID_ARG, "Kamailio has two variants");
 	return hw_qm_profile((enum hw_qm_era)era, variant == 0, word, roundto, l);
 }
 
-HW_PROFILE_TABLE(qm, QM_PROFILES_MAX, HW_QM_ERA_COUNT, 4 * HW_QM_HIST_MAX, HW_QM_ERA_58)
+HW_PROFILE_TABLE(qm, QM_PROFILES_MAX, HW_QM_ERA_COUNT, 4 * HW_QM_HIST_MAX + 2, HW_QM_ERA_58)
 HW_BUCKET_HASH(qm)
