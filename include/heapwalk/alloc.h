@@ -398,6 +398,13 @@ void hw_instance_read(const struct hw_target *t, struct hw_instance *inst);
 bool hw_opensips_read(const struct hw_target *t, struct hw_instance *inst);
 /* "q_malloc", "f_malloc", "hp_malloc", "f_parallel_malloc"; "unknown". */
 const char *hw_os_mm_name(enum hw_os_mm mm);
+struct hw_pt;
+/*
+ * OpenSIPS's process table (pt, counted_max_processes entries of a struct
+ * process_table whose size the table itself shows) into *ret, its used
+ * entries only; false when @t has none (not OpenSIPS).
+ */
+bool hw_opensips_pt_read(const struct hw_target *t, int main_pid, struct hw_pt *ret);
 
 /* One entry of Kamailio's process table pt[]. */
 struct hw_pt_entry {

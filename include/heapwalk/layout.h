@@ -102,7 +102,7 @@ struct hw_error *hw_qm_profile(enum hw_qm_era era, bool debug, uint32_t word, ui
 			       struct hw_qm_layout *ret);
 
 /* OpenSIPS's QM_DBG_MALLOC_HIST values with built-in profiles: 1 to this. */
-#define HW_QM_HIST_MAX 4
+#define HW_QM_HIST_MAX 3
 
 /*
  * An OpenSIPS q_malloc profile (2.4-4.0 share it): DBG_MALLOC compiled in

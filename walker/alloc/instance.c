@@ -105,6 +105,8 @@ void hw_pt_read(const struct hw_target *t, int main_pid, struct hw_pt *ret)
 	struct hw_error *err;
 	int l;
 
+	if (hw_opensips_pt_read(t, main_pid, ret))
+		return;
 	memset(ret, 0, sizeof(*ret));
 	err = hw_target_symbol(t, "process_count", &addr, NULL);
 	if (!err)
@@ -186,5 +188,21 @@ void hw_instance_read(const struct hw_target *t, struct hw_instance *inst)
 		inst->pt_pid = e.pid;
 		inst->pt_rank = e.rank;
 		snprintf(inst->pt_desc, sizeof(inst->pt_desc), "%s", e.desc);
+	}
+	/* OpenSIPS: this process's entry, found by its pid */
+	if (os) {
+		struct hw_pt tab;
+		int me = t->ns_pid ? t->ns_pid : t->pid;
+		if (me > 0 && hw_opensips_pt_read(t, 0, &tab)) {
+			for (size_t i = 0; i < tab.n; i++)
+				if (tab.e[i].pid == me) {
+					inst->has_pt = true;
+					inst->pt_pid = me;
+					inst->pt_rank = -1;
+					snprintf(inst->pt_desc, sizeof(inst->pt_desc), "%s",
+						 tab.e[i].desc);
+				}
+			hw_pt_deinit(&tab);
+		}
 	}
 }

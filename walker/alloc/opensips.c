@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "heapwalk/alloc.h"
@@ -177,4 +178,130 @@ const char *hw_os_mm_name(enum hw_os_mm mm)
 	default:
 		return "unknown";
 	}
+}
+
+/* ---- OpenSIPS's process table ---- */
+
+/* Entries read at most, and the longest struct process_table looked for. */
+#define OS_PT_MAX 4096u
+#define OS_PT_ENTRY_MAX 8192u
+/* MAX_PT_DESC: the description is a char[128] */
+#define OS_DESC 128u
+
+/* Entry at @e: its pid and its description when printable (false otherwise). */
+static bool os_entry(const struct hw_target *t, uint64_t e, uint32_t desc_off, int *pid, char *desc)
+{
+	uint32_t p;
+	struct hw_error *err = hw_target_read_u32(t, e, &p);
+
+	if (!err)
+		err = hw_target_read_string(t, e + desc_off, desc, OS_DESC + 1);
+	if (err) {
+		hw_error_destroy(err);
+		return false;
+	}
+	*pid = (int)p;
+	for (const char *c = desc; *c; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			return false;
+	return true;
+}
+
+/* Linux's PID_MAX_LIMIT: no pid is above it. */
+#define OS_PID_MAX 4194304
+/* Entries looked at to tell the stride. */
+#define OS_PT_PROBE 16u
+
+/*
+ * How many of entries 1 .. @count - 1 (at most OS_PT_PROBE) read as used
+ * entries at stride @s (a pid, distinct from the others, and a description
+ * of three printable characters at least), -1 when one reads as neither a
+ * used nor an unused (all zero) entry.
+ */
+static int os_stride_score(const struct hw_target *t, uint64_t pt, uint32_t s, uint32_t desc_off,
+			   uint32_t count, int pid0)
+{
+	int pids[OS_PT_PROBE + 1], used = 0;
+
+	pids[0] = pid0;
+	for (uint32_t i = 1; i < count && i <= OS_PT_PROBE; i++) {
+		char desc[OS_DESC + 1];
+		int pid;
+		if (!os_entry(t, pt + (uint64_t)i * s, desc_off, &pid, desc))
+			return -1;
+		pids[i] = pid;
+		if (pid == 0 && !desc[0])
+			continue;
+		if (pid < 0 || pid > OS_PID_MAX || strlen(desc) < 3)
+			return -1;
+		for (uint32_t k = 0; k < i; k++)
+			if (pids[k] == pid)
+				return -1;
+		used++;
+	}
+	return used;
+}
+
+bool hw_opensips_pt_read(const struct hw_target *t, int main_pid, struct hw_pt *ret)
+{
+	/* 2.4: pid, desc; 3.0+: pid, type (a small enum: never text), pg_filter, desc */
+	const uint32_t desc_offs[] = {4, 8 + t->word_size};
+	uint64_t addr, pt;
+	uint32_t count, desc_off = 0, stride = 0;
+	struct hw_error *err = hw_target_symbol(t, "counted_max_processes", &addr, NULL);
+	char desc[OS_DESC + 1];
+	int pid = 0, pid0;
+
+	if (err) {
+		hw_error_destroy(err);
+		return false;
+	}
+	memset(ret, 0, sizeof(*ret));
+	err = hw_target_read_u32(t, addr, &count);
+	if (!err)
+		err = hw_target_symbol(t, "pt", &addr, NULL);
+	if (!err)
+		err = hw_target_read_word(t, addr, &pt);
+	if (err || !pt || count == 0 || count > OS_PT_MAX) {
+		hw_error_destroy(err);
+		return true;
+	}
+	for (size_t k = 0; k < sizeof(desc_offs) / sizeof(desc_offs[0]) && !desc_off; k++)
+		if (os_entry(t, pt, desc_offs[k], &pid, desc) && desc[0] &&
+		    (!main_pid || pid == main_pid))
+			desc_off = desc_offs[k];
+	if (desc_off)
+		os_entry(t, pt, desc_off, &pid, desc);
+	if (!desc_off)
+		return true;
+	/* The entry's size changes with the release: the first stride at which the next
+	 * entries read as entries too. */
+	/* the stride at which the most entries read as used ones (the first of equals) */
+	pid0 = pid;
+	for (uint32_t s = desc_off + OS_DESC, best = 0; s <= OS_PT_ENTRY_MAX && count > 1;
+	     s += t->word_size) {
+		int score = os_stride_score(t, pt, s, desc_off, count, pid0);
+		if (score > 0 && (uint32_t)score > best) {
+			best = (uint32_t)score;
+			stride = s;
+		}
+	}
+	if (!stride) /* no other entry in use (or none readable): entry 0 alone */
+		count = 1;
+	ret->e = calloc(count, sizeof(*ret->e));
+	if (!ret->e)
+		return true;
+	for (uint32_t i = 0; i < count; i++) {
+		if (!os_entry(t, pt + (uint64_t)i * stride, desc_off, &pid, desc))
+			break;
+		if (pid <= 0)
+			continue;
+		ret->e[ret->n].pid = pid;
+		ret->e[ret->n].rank = -1;
+		snprintf(ret->e[ret->n].desc, sizeof(ret->e[ret->n].desc), "%s", desc);
+		ret->n++;
+	}
+	ret->have_count = true;
+	ret->process_count = (int)ret->n;
+	return true;
 }

@@ -235,19 +235,19 @@ struct hw_error *hw_fm_profile_opensips(enum hw_os_release rel, bool debug, bool
 /*
  * Variant 0 debug, 1 non-debug with counters, 2 non-debug without (the eras
  * before 4.2 only); OpenSIPS's eras: variant bits non-debug, SHM_EXTRA_STATS,
- * no counters, once per word size.
+ * then the release, once per word size.
  */
 static struct hw_error *fm_make(void *l, unsigned era, unsigned variant, uint32_t word,
 				uint32_t roundto)
 {
 	if (era == HW_FM_ERA_OS30 || era == HW_FM_ERA_OS34) {
-		/* bits: non-debug, SHM_EXTRA_STATS, no counters; then the release (3.4 once) */
+		/* bits: non-debug, SHM_EXTRA_STATS; then the release (3.4 once). Builds without
+		 * the counters (neither DBG_MALLOC nor STATISTICS) come from DWARF only. */
 		enum hw_os_release rel =
-		    era == HW_FM_ERA_OS34 ? HW_OS_REL_34 : (enum hw_os_release)(variant / 8);
-		if (roundto != 16 || (era == HW_FM_ERA_OS34 ? variant >= 8 : rel >= HW_OS_REL_34))
+		    era == HW_FM_ERA_OS34 ? HW_OS_REL_34 : (enum hw_os_release)(variant / 4);
+		if (roundto != 16 || (era == HW_FM_ERA_OS34 ? variant >= 4 : rel >= HW_OS_REL_34))
 			return hw_error_create(HW_ERR_INVALID_ARG, "listed once");
-		return hw_fm_profile_opensips(rel, !(variant & 1), !(variant & 4), variant & 2,
-					      word, l);
+		return hw_fm_profile_opensips(rel, !(variant & 1), true, variant & 2, word, l);
 	}
 	if (variant > 2)
 		return hw_error_create(HW_ERR_INVALID_ARG, "Kamailio's have three variants");
@@ -257,7 +257,7 @@ static struct hw_error *fm_make(void *l, unsigned era, unsigned variant, uint32_
 	return hw_fm_profile((enum hw_fm_era)era, variant == 0, variant != 2, word, roundto, l);
 }
 
-HW_PROFILE_TABLE(fm, FM_PROFILES_MAX, HW_FM_ERA_COUNT, 8 * HW_OS_REL_34, HW_FM_ERA_58)
+HW_PROFILE_TABLE(fm, FM_PROFILES_MAX, HW_FM_ERA_COUNT, 4 * HW_OS_REL_34, HW_FM_ERA_58)
 HW_BUCKET_HASH(fm)
 
 /* ---- DWARF ---- */

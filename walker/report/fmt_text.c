@@ -66,8 +66,10 @@ static void describe_target(struct hw_report *r)
 		fprintf(r->out, " (%s)", t->comm);
 	if (in->has_process_no)
 		fprintf(r->out, ", process_no %d", in->process_no);
+	if (in->has_pt && in->pt_rank >= 0)
+		fprintf(r->out, ", rank %d", in->pt_rank);
 	if (in->has_pt)
-		fprintf(r->out, ", rank %d, \"%s\"", in->pt_rank, in->pt_desc);
+		fprintf(r->out, ", \"%s\"", in->pt_desc);
 	fputc('\n', r->out);
 	if (t->psargs[0])
 		fprintf(r->out, "command:     %s\n", t->psargs);
