@@ -69,6 +69,8 @@ static int qm_seeds(const char *dir)
 		struct qmheap h;
 		uint64_t len;
 
+		if (l.product != HW_PRODUCT_KAMAILIO) /* the heap builder lays out Kamailio's */
+			continue;
 		hw_fuzz_small_qm(&l);
 		memset(f, 0, sizeof(f));
 		len = l.first_off;
@@ -104,6 +106,8 @@ static int fm_seeds(const char *dir)
 		struct fmheap h;
 		uint64_t len;
 
+		if (l.product != HW_PRODUCT_KAMAILIO) /* the heap builder lays out Kamailio's */
+			continue;
 		hw_fuzz_small_fm(&l);
 		memset(f, 0, sizeof(f));
 		len = l.first_off + (uint64_t)l.init_headers * l.frag_size;

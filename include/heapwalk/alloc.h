@@ -40,6 +40,11 @@ struct hw_heap_header {
 	bool no_counters; /* used/real_used/max_real_used not kept (old non-debug f_malloc) */
 	uint64_t max_frags;
 	bool has_max_frags;
+	/* OpenSIPS hp_malloc: total_fragments, the fragments it counts (0: not kept) */
+	uint64_t total_frags;
+	/* OpenSIPS 3.0.0 f_malloc: large_space, the free bytes in big fragments */
+	bool has_large_space;
+	uint64_t large_space;
 };
 
 /* One fragment as read from the target; strings stay target addresses. */
@@ -192,6 +197,16 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 struct hw_error *hw_fm_walk_free_opts(const struct hw_target *t, const struct hw_fm_layout *l,
 				      const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				      hw_bucket_fn fn, void *arg, struct hw_check *ck);
+/* OpenSIPS's hp_malloc (hp.c): no resynchronising, no split walk. */
+struct hw_error *hw_hp_read_header(const struct hw_target *t, const struct hw_hp_layout *l,
+				   uint64_t block, struct hw_heap_header *ret);
+struct hw_error *hw_hp_walk_opts(const struct hw_target *t, const struct hw_hp_layout *l,
+				 const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				 hw_frag_fn fn, void *arg, struct hw_check *ck,
+				 struct hw_walk_stats *ret);
+struct hw_error *hw_hp_walk_free_opts(const struct hw_target *t, const struct hw_hp_layout *l,
+				      const struct hw_heap_header *h, const struct hw_walk_opts *o,
+				      hw_bucket_fn fn, void *arg, struct hw_check *ck);
 struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tlsf_layout *l,
 				   const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				   hw_frag_fn fn, void *arg, struct hw_check *ck,
@@ -291,6 +306,8 @@ struct hw_allocator {
 	const char *(*caveat)(const struct hw_layout_head *l, const struct hw_instance *inst);
 	/* Label of *got when the block does not fit a DWARF layout. */
 	const char *got_label;
+	/* OpenSIPS: @l's debug fields exist but its flavour never writes them (NULL: n/a). */
+	void (*unfilled)(struct hw_layout_head *l);
 	/* pkg or shm from the block's own type word (enum hw_pool_kind), -1 unknown (NULL: -1). */
 	int (*pool_kind)(const struct hw_target *t, const struct hw_layout_head *l, uint64_t block);
 
@@ -355,11 +372,28 @@ struct hw_allocator {
 				   const struct hw_heap_header *h, const struct hw_free_bucket *b,
 				   size_t nb);
 	} kam;
+
+	/* ---- OpenSIPS's mem_pkg_dump / mem_shm_dump text (fmt_opensips.c); NULL: none ---- */
+	struct hw_os_ops {
+		/* "qm_status (0x...):" and the counters */
+		void (*status)(struct hw_sbuf *sb, const struct hw_layout_head *l,
+			       const struct hw_heap_header *h);
+		/* the site table's title and the rule above and under it */
+		const char *site_title, *site_rule;
+		/* the free lists, after the sites */
+		void (*free_lists)(struct hw_sbuf *sb, const struct hw_layout_head *l,
+				   const struct hw_heap_header *h, const struct hw_free_bucket *b,
+				   size_t nb);
+		/* what check says beside an intact debug heap that OpenSIPS's dump calls
+		 * broken (NULL: nothing) */
+		const char *false_alarm;
+	} os;
 };
 
 /* Every allocator heapwalk knows, NULL-terminated (allocators.c). */
 extern const struct hw_allocator *const hw_allocators[];
-extern const struct hw_allocator hw_allocator_qm, hw_allocator_fm, hw_allocator_tlsf;
+extern const struct hw_allocator hw_allocator_qm, hw_allocator_fm, hw_allocator_tlsf,
+    hw_allocator_hp;
 
 /* The allocator whose key or Kamailio name is @name ("qm", "q_malloc"), NULL if none. */
 const struct hw_allocator *hw_allocator_find(const char *name);
@@ -371,6 +405,22 @@ struct hw_error *hw_profile_lookup(const char *name, const struct hw_allocator *
 
 /* instance.c: what the image says about its Kamailio: version, flags, sizes, its own pt[] entry. */
 void hw_instance_read(const struct hw_target *t, struct hw_instance *inst);
+
+/*
+ * opensips.c: whether @t is OpenSIPS (its version string, or the
+ * mem_allocator_* globals of 3.0+); if so fill inst's product, version and
+ * the allocator of each pool, and return true. Nothing is changed otherwise.
+ */
+bool hw_opensips_read(const struct hw_target *t, struct hw_instance *inst);
+/* "q_malloc", "f_malloc", "hp_malloc", "f_parallel_malloc"; "unknown". */
+const char *hw_os_mm_name(enum hw_os_mm mm);
+struct hw_pt;
+/*
+ * OpenSIPS's process table (pt, counted_max_processes entries of a struct
+ * process_table whose size the table itself shows) into *ret, its used
+ * entries only; false when @t has none (not OpenSIPS).
+ */
+bool hw_opensips_pt_read(const struct hw_target *t, int main_pid, struct hw_pt *ret);
 
 /* One entry of Kamailio's process table pt[]. */
 struct hw_pt_entry {

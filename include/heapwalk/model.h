@@ -36,7 +36,8 @@ enum hw_format {
 	HW_FMT_CSV,
 	HW_FMT_KAMAILIO,
 	HW_FMT_GDB,
-	HW_FMT_PROMETHEUS
+	HW_FMT_PROMETHEUS,
+	HW_FMT_OPENSIPS
 };
 
 struct hw_pool_report {

@@ -54,6 +54,9 @@ struct hw_pool {
 	"pkg uses the system allocator (Kamailio built without PKG_MALLOC): use valgrind or "      \
 	"heaptrack for it"
 
+/* An OpenSIPS pool's allocator, from mem_allocator_pkg / mem_allocator_shm (3.0+). */
+enum hw_os_mm { HW_OS_MM_UNKNOWN, HW_OS_MM_F, HW_OS_MM_Q, HW_OS_MM_HP, HW_OS_MM_PARALLEL };
+
 /* What the binary says about itself, all optional (empty / false when unknown). */
 struct hw_instance {
 	char version[96];	 /* full_version, sanitised, trailing blanks removed */
@@ -66,7 +69,23 @@ struct hw_instance {
 	int pt_pid, pt_rank;
 	char pt_desc[160];
 	uint64_t pkg_mem_size, shm_mem_size; /* 0 if unknown */
+	enum hw_product product;	     /* KAMAILIO unless OpenSIPS's marks are found */
+	char product_why[96];		     /* what said OpenSIPS ("" for Kamailio) */
+	/* OpenSIPS 3.0+, per pool kind: the allocator running it, and whether it is the
+	 * *_DBG flavour that fills file/func/line (the fields exist in every packaged build) */
+	bool os_mm_known[HW_POOL_KIND_COUNT];
+	enum hw_os_mm os_mm[HW_POOL_KIND_COUNT];
+	bool os_mm_dbg[HW_POOL_KIND_COUNT];
+	int os_mm_value[HW_POOL_KIND_COUNT]; /* the raw enum value read */
 };
+
+/* What records allocation sites in @inst's server: said wherever a pool has none. */
+static inline const char *hw_sites_need(const struct hw_instance *inst)
+{
+	return inst && inst->product == HW_PRODUCT_OPENSIPS
+		   ? "a _DBG allocator flavour (-a Q_MALLOC_DBG, F_MALLOC_DBG or HP_MALLOC_DBG)"
+		   : "a debug build (DBG_SR_MEMORY)";
+}
 
 struct hw_discover_opts {
 	const char *layout_name;	    /* force a built-in profile (NULL: detect) */

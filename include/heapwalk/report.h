@@ -92,7 +92,7 @@ struct hw_formatter {
 	void (*frags_end)(struct hw_report *r);
 };
 extern const struct hw_formatter hw_formatter_text, hw_formatter_json, hw_formatter_csv,
-    hw_formatter_kamailio, hw_formatter_prometheus;
+    hw_formatter_kamailio, hw_formatter_prometheus, hw_formatter_opensips;
 
 /* SVG pieces shared by map and the HTML report (svg.c). */
 struct hw_heapmap;

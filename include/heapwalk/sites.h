@@ -23,6 +23,14 @@ struct hw_strcache {
 	struct hw_strcache_slot *slots;
 	size_t cap, n;
 	const struct hw_target *t;
+	/*
+	 * A site without a module name takes the name of the object whose
+	 * mapping holds its file string ("tm" for .../tm.so, "core" for the
+	 * executable): OpenSIPS's fragments record no module.
+	 */
+	bool module_by_object;
+	struct hw_strcache_obj *objs; /* the names given so far, one per mapped file */
+	size_t nobjs;
 };
 
 void hw_strcache_init(struct hw_strcache *sc, const struct hw_target *t);
@@ -32,6 +40,12 @@ void hw_strcache_deinit(struct hw_strcache *sc);
  * target has no bytes there. Never NULL; valid until deinit.
  */
 const char *hw_strcache_get(struct hw_strcache *sc, uint64_t addr);
+/*
+ * The module of the object mapped at @addr: the executable is "core", a
+ * shared object its file name without directory and ".so"; "" when no
+ * named mapping holds @addr. Never NULL; valid until deinit.
+ */
+const char *hw_strcache_object(struct hw_strcache *sc, uint64_t addr);
 
 /*
  * Fragment sizes in power-of-two buckets: bucket 0 holds size 0, bucket k

@@ -94,7 +94,7 @@ while read -r cmd; do
 done <"$TMP/commands"
 
 # option values and file arguments
-[ "$(complete_words heapwalk stats --format "" | tr '\n' ' ')" = "csv gdb json kamailio prometheus text " ] &&
+[ "$(complete_words heapwalk stats --format "" | tr '\n' ' ')" = "csv gdb json kamailio opensips prometheus text " ] &&
 	ok "values of --format offered" || bad "values of --format"
 [ "$(complete_words heapwalk host --color "" | tr '\n' ' ')" = "always auto never " ] &&
 	ok "values of --color offered" || bad "values of --color"

@@ -123,7 +123,7 @@ static bool has_symbol(const struct hw_target *t, const char *sym, uint64_t *add
 
 /* ---- choosing among the built-in profiles ---- */
 
-#define PROFILES_MAX 64
+#define PROFILES_MAX 128
 
 struct choice {
 	int score, ties;
@@ -151,7 +151,8 @@ static void best_of(const struct hw_target *t, const struct hw_instance *inst, u
 	const size_t size = a->layout_size;
 	char *all = calloc(PROFILES_MAX, size);
 	size_t n = all ? a->profiles(all, PROFILES_MAX) : 0;
-	int want = a->era_of_version(inst->major, inst->minor);
+	int want =
+	    inst->product == HW_PRODUCT_KAMAILIO ? a->era_of_version(inst->major, inst->minor) : -1;
 
 	memset(c, 0, sizeof(*c));
 	c->score = -1;
@@ -159,7 +160,8 @@ static void best_of(const struct hw_target *t, const struct hw_instance *inst, u
 	for (size_t i = 0; i < n && i < PROFILES_MAX; i++) {
 		const struct hw_layout_head *l = (const void *)(all + i * size);
 		int s;
-		if (l->word != t->word_size)
+		/* a Kamailio image is never walked as OpenSIPS, nor the reverse */
+		if (l->word != t->word_size || l->product != inst->product)
 			continue;
 		s = a->fit(t, l, block, &c->got);
 		if (s < 0)
@@ -225,7 +227,7 @@ static void choose_profile(const struct hw_target *t, const struct hw_instance *
 		note(p, "version '%s'", inst->version);
 	if (inst->debug_known)
 		note(p, "compile flags say %s", inst->debug ? "debug" : "non-debug");
-	if (c.debug && a->debug_evidence)
+	if (c.debug && a->debug_evidence && p->layout->product == HW_PRODUCT_KAMAILIO)
 		note(p, "%s", a->debug_evidence);
 	if (c.ties > 1)
 		note(p, "%d profiles fit equally; they share this layout's walk", c.ties);
@@ -266,8 +268,26 @@ static const struct hw_allocator *manager_from_xmalloc(const struct hw_target *t
 	return NULL;
 }
 
-static void find_root(const struct hw_target *t, struct hw_pool *p, bool *kamailio,
-		      struct root_evidence *ev)
+/* OpenSIPS 3.0+ chooses each pool's allocator at startup: mem_allocator_pkg/_shm say which. */
+static void opensips_manager(const struct hw_instance *inst, struct hw_pool *p,
+			     struct root_evidence *ev)
+{
+	const char *mm = hw_os_mm_name(inst->os_mm[p->kind]);
+
+	note(p, "mem_allocator_%s = %d: %s%s", p->name, inst->os_mm_value[p->kind], mm,
+	     inst->os_mm_dbg[p->kind] ? " (its _DBG flavour: allocation sites recorded)"
+				      : " (not the _DBG flavour: no allocation sites)");
+	ev->by_name = manager_from_name(mm);
+	if (!ev->by_name)
+		set_problem(
+		    p, "OpenSIPS runs this pool on %s%s, which heapwalk cannot walk yet", mm,
+		    inst->os_mm[p->kind] == HW_OS_MM_PARALLEL ? " (the pools of shm_blocks)" : "");
+	else
+		snprintf(p->manager, sizeof(p->manager), "%s", mm);
+}
+
+static void find_root(const struct hw_target *t, const struct hw_instance *inst, struct hw_pool *p,
+		      bool *kamailio, struct root_evidence *ev)
 {
 	static const char *const roots[] = {"_pkg_root", "_shm_root"};
 	static const char *const vars[] = {"mem_block", "shm_block"};
@@ -321,6 +341,11 @@ static void find_root(const struct hw_target *t, struct hw_pool *p, bool *kamail
 	*kamailio = true;
 	snprintf(p->root_symbol, sizeof(p->root_symbol), "%s", vars[p->kind]);
 	p->root = addr;
+	if (inst->product == HW_PRODUCT_OPENSIPS && inst->os_mm_known[p->kind]) {
+		opensips_manager(inst, p, ev);
+		if (p->problem)
+			return;
+	}
 	err = hw_target_read_word(t, addr, &w);
 	if (err) {
 		set_problem(p, "cannot read %s: %s", vars[p->kind], err->message);
@@ -332,6 +357,8 @@ static void find_root(const struct hw_target *t, struct hw_pool *p, bool *kamail
 		set_problem(p, "%s is NULL (not initialised yet?)", vars[p->kind]);
 		return;
 	}
+	if (inst->product == HW_PRODUCT_OPENSIPS && inst->os_mm_known[p->kind])
+		return; /* the manager is said above */
 	/* Before 4.4 exactly one manager is compiled in: its functions tell which. */
 	for (size_t i = 0; hw_allocators[i]; i++) {
 		if (hw_allocators[i]->sym_pkg && has_symbol(t, hw_allocators[i]->sym_pkg, NULL)) {
@@ -479,6 +506,20 @@ static bool load_profile(struct hw_pool *p, const char *name)
 	return true;
 }
 
+/*
+ * OpenSIPS compiles the debug fields into every packaged build, but only
+ * its _DBG flavours write them: a pool on a plain flavour is walked with
+ * its debug-sized headers and no sites or patterns.
+ */
+static void opensips_flavour(const struct hw_instance *inst, struct hw_pool *p)
+{
+	if (inst->product != HW_PRODUCT_OPENSIPS || !inst->os_mm_known[p->kind] ||
+	    inst->os_mm_dbg[p->kind] || !has_layout(p) || !p->layout->debug || !p->alloc->unfilled)
+		return;
+	p->alloc->unfilled((struct hw_layout_head *)p->layout_mem);
+	note(p, "the debug fields exist but this flavour never writes them: no allocation sites");
+}
+
 /* Manager and layout of one located pool. */
 static void recognise(const struct hw_target *t, struct hw_dwarf *dw,
 		      const struct hw_discover_opts *opts, const struct hw_instance *inst,
@@ -529,11 +570,12 @@ static void recognise(const struct hw_target *t, struct hw_dwarf *dw,
 	dt = dw && !opts->no_debuginfo ? dwarf_layout(dw, t->word_size, d, mgr) : NULL;
 	if (dt && dt->layout) {
 		use_dwarf(t, inst, dw, dt, p);
-		return;
+	} else {
+		if (dt && dt->problem[0])
+			note(p, "DWARF unusable: %s", dt->problem);
+		choose_profile(t, inst, p, mgr);
 	}
-	if (dt && dt->problem[0])
-		note(p, "DWARF unusable: %s", dt->problem);
-	choose_profile(t, inst, p, mgr);
+	opensips_flavour(inst, p);
 }
 
 /*
@@ -615,7 +657,7 @@ struct hw_error *hw_pools_discover(const struct hw_target *t, struct hw_dwarf *d
 		for (int k = 0; k < HW_POOL_KIND_COUNT; k++) {
 			struct hw_pool *p = &pools[k];
 			struct root_evidence ev;
-			find_root(t, p, &kamailio, &ev);
+			find_root(t, inst, p, &kamailio, &ev);
 			if (k == HW_POOL_PKG && pkg_on_system(inst)) {
 				on_system_allocator(p);
 				continue;

@@ -27,7 +27,17 @@ struct hw_error *hw_fm_read_header(const struct hw_target *t, const struct hw_fm
 	    f.last_frag_end == HW_NO_OFF || f.size == HW_NO_OFF)
 		return hw_error_create(HW_ERR_INVALID_ARG, "f_malloc block header of %u bytes",
 				       need);
-	return hw_read_block_header(t, block, need, l->word, &f, "fm_block", ret);
+	struct hw_heap_header hh;
+	struct hw_error *err = hw_read_block_header(t, block, need, l->word, &f, "fm_block", &hh);
+
+	if (!err && l->product == HW_PRODUCT_OPENSIPS && l->b_large_space != HW_NO_OFF) {
+		err = hw_target_read_word(t, block + l->b_large_space, &hh.large_space);
+		hh.has_large_space = !err;
+	}
+	if (err)
+		return err;
+	*ret = hh;
+	return NULL;
 }
 
 /*
@@ -132,10 +142,11 @@ static bool follow_list_opts(const struct hw_target *t, const struct hw_fm_layou
 			o->elem(o->elem_arg, b, cur, size);
 		if (hw_fm_hash(l, size) != b)
 			hw_bucket_misplaced(ck, cur, size, b, hw_fm_hash(l, size));
-		if (bk->count && size > l->optimize && size < prev_size)
+		/* OpenSIPS 3.4+ puts a freed fragment at the head of its bucket */
+		if (bk->count && size > l->optimize && size < prev_size && l->era != HW_FM_ERA_OS34)
 			hw_check_add(ck, HW_SEV_WARNING, cur, HW_NO_INDEX,
 				     "free bucket %" PRIu64 " is not sorted by size", b);
-		if (l->era >= HW_FM_ERA_44) {
+		if (hw_fm_flag_era(l->era)) {
 			flag = hw_field(p, l->f_is_free, l->f_is_free_size);
 			back = hw_field(p, l->f_prev_free, l->word);
 			if (!flag)
@@ -153,7 +164,7 @@ static bool follow_list_opts(const struct hw_target *t, const struct hw_fm_layou
 					return true;
 				back_reported = true;
 			}
-		} else if (l->era == HW_FM_ERA_42) {
+		} else if (hw_fm_prv_era(l->era)) {
 			back = hw_field(p, l->f_prv_free, l->word);
 			if (back != link_addr) {
 				hw_check_add(ck, HW_SEV_ERROR, cur, HW_NO_INDEX,
@@ -333,6 +344,8 @@ static bool fm_plausible_depth(const void *probe, uint64_t a, int depth)
 			break;
 		}
 		case HW_FM_ERA_42:
+		case HW_FM_ERA_OS30:
+		case HW_FM_ERA_OS34:
 			if (!fm_link_ok(p, hw_field(hp, l->f_prv_free, l->word)))
 				return false;
 			break;
@@ -368,6 +381,9 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 	struct free_set fs = {0};
 	size_t fi = 0, matched = 0;
 	uint64_t unreached = 0;
+	/* the fragment the walk came from (pf's check); the first one's pf is NULL */
+	uint64_t before = 0;
+	bool know_before = !(o && o->from);
 	struct hw_frag f;
 	uint64_t addr, end, limit, stop, start, pf;
 	const uint8_t *base;
@@ -489,7 +505,19 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 					     "used fragment still has free-list links");
 			break;
 		case HW_FM_ERA_42:
+		case HW_FM_ERA_OS30:
+		case HW_FM_ERA_OS34:
 			f.used = hw_field(hp, l->f_prv_free, w) == 0;
+			/* OpenSIPS 3.4+: pf names the fragment before; OpenSIPS's own joins
+			 * can leave it stale, and a later join through it then goes wrong */
+			if (l->era == HW_FM_ERA_OS34 && l->f_pf != HW_NO_OFF && know_before &&
+			    hw_field(hp, l->f_pf, w) != before)
+				hw_check_add(ck, HW_SEV_WARNING, addr, i,
+					     "pf is 0x%" PRIx64
+					     ", the fragment before is 0x%" PRIx64
+					     ": stale (left by a join; freeing the fragment before "
+					     "this one would join through it)",
+					     hw_field(hp, l->f_pf, w), before);
 			break;
 		default:
 			while (fi < fs.n && fs.a[fi] < addr)
@@ -521,11 +549,14 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 		    addr + hs + size != end && !fm_plausible_depth(&probe, addr + hs + size, 0))
 			goto damaged;
 
+		before = addr;
+		know_before = true;
 		addr += hs + size;
 		if (hw_walk_emit(&st, &f, fn, arg))
 			break;
 		continue;
 	damaged:
+		know_before = false;
 		if (!hw_walk_resync(t, o, ck, &st, i, &addr, stop, &probe.head))
 			break;
 		if (addr >= stop)
@@ -548,6 +579,12 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 			if (ssize != 0)
 				hw_check_add(ck, HW_SEV_ERROR, end, HW_NO_INDEX,
 					     "the sentinel's size is %" PRIu64 ", not 0", ssize);
+			if (l->era == HW_FM_ERA_OS34 && l->f_pf != HW_NO_OFF && know_before &&
+			    hw_field(sp, l->f_pf, w) != before)
+				hw_check_add(ck, HW_SEV_WARNING, end, HW_NO_INDEX,
+					     "the sentinel's pf is 0x%" PRIx64
+					     ", the last fragment is 0x%" PRIx64,
+					     hw_field(sp, l->f_pf, w), before);
 			if (l->f_check != HW_NO_OFF && schk != HW_QM_END_CHECK1)
 				hw_check_add(ck, HW_SEV_ERROR, end, HW_NO_INDEX,
 					     "the sentinel's pattern is 0x%" PRIx64
@@ -757,7 +794,7 @@ static void fm_fast_lists(const struct hw_target *t, const struct hw_fm_layout *
 	*res = NULL;
 	*ok = NULL;
 	*sums = NULL;
-	if (!hw_lanes_may(o) || l->era < HW_FM_ERA_44 || !l->hash_size ||
+	if (!hw_lanes_may(o) || !hw_fm_flag_era(l->era) || !l->hash_size ||
 	    l->b_free_hash + (uint64_t)l->hash_size * l->lnk_size > start - h->block ||
 	    l->l_first + l->word > l->lnk_size || l->l_no + l->word > l->lnk_size)
 		return;

@@ -40,8 +40,9 @@ static void fm_describe(const struct hw_layout_head *h, struct hw_layout_facts *
 		 "buckets, %s, %s",
 		 l->frag_size, l->block_size, l->first_off, l->hash_size,
 		 l->bitmap_words ? "free bitmap" : "no free bitmap",
-		 l->era >= HW_FM_ERA_44	  ? "free flag in the header"
+		 hw_fm_flag_era(l->era)	  ? "free flag in the header"
 		 : l->era == HW_FM_ERA_42 ? "free when prv_free is set"
+		 : hw_fm_prv_era(l->era)  ? "free when prev is set"
 					  : "free state from the free lists");
 	snprintf(f->header, sizeof(f->header), "%u", l->frag_size);
 	f->first = l->first_off;
@@ -89,6 +90,18 @@ static int fm_fit(const struct hw_target *t, const struct hw_layout_head *hd, ui
 	if (l->f_check != HW_NO_OFF &&
 	    (!hw_probe_sized(t, ff + l->f_check, l->f_check_size, &chk) || chk != HW_QM_ST_CHECK))
 		return -1;
+	if (l->product == HW_PRODUCT_OPENSIPS) {
+		/* 3.4+: the first fragment has no pf, the sentinel's is a fragment of the heap;
+		 * without pf the same word holds something else (file, statistic_index) */
+		uint64_t fpf = 1, spf = 0;
+		uint32_t at = 3 * l->word;
+		bool pf_like = hw_probe_word(t, ff + at, &fpf) && fpf == 0 &&
+			       hw_probe_word(t, lf + at, &spf) && spf >= ff && spf < lf;
+		if (l->f_pf != HW_NO_OFF && !pf_like)
+			return -1;
+		if (l->f_pf == HW_NO_OFF && pf_like)
+			score--;
+	}
 	if (l->era >= HW_FM_ERA_42) {
 		if (hw_probe_word(t, lf + l->f_size, &ssize) && ssize == 0)
 			score++;
@@ -131,6 +144,16 @@ static void fm_check_counters(const struct hw_layout_head *l, const struct hw_he
 			      const struct hw_walk_stats *st, struct hw_check *ck)
 {
 	hw_fm_check_counters(fm_of(l), h, st, ck);
+}
+
+/* Structure of a debug build, none of its contents: no sites. */
+static void fm_unfilled(struct hw_layout_head *hd)
+{
+	struct hw_fm_layout *l = (struct hw_fm_layout *)(void *)hd;
+
+	l->debug = false;
+	l->f_file = l->f_func = l->f_line = l->f_check = HW_NO_OFF;
+	l->f_check_size = 0;
 }
 
 static int fm_pool_kind(const struct hw_target *t, const struct hw_layout_head *l, uint64_t block)
@@ -193,6 +216,37 @@ static void fm_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *l, cons
 	(void)func;
 }
 
+static void fm_os_status(struct hw_sbuf *sb, const struct hw_layout_head *l,
+			 const struct hw_heap_header *h)
+{
+	(void)l;
+	hw_os_status_header(sb, "fm", h, h->size - h->used);
+}
+
+static void fm_os_free_lists(struct hw_sbuf *sb, const struct hw_layout_head *hd,
+			     const struct hw_heap_header *h, const struct hw_free_bucket *bk,
+			     size_t nb)
+{
+	const struct hw_fm_layout *l = fm_of(hd);
+	uint64_t frags = 0, bytes = 0;
+
+	hw_sbuf_puts(sb, "dumping free list:\n");
+	for (size_t i = 0; i < nb; i++) {
+		if (!bk[i].count)
+			continue;
+		hw_os_bucket(sb, false, &bk[i], hw_fm_unhash(l, bk[i].index),
+			     bk[i].index <= l->optimize / l->roundto);
+		frags += bk[i].count;
+		bytes += bk[i].bytes;
+	}
+	hw_sbuf_printf(sb, "TOTAL: %6d free fragments = %6" PRIu64 " free bytes\n", (int)frags,
+		       bytes);
+	if (h->has_large_space)
+		hw_sbuf_printf(sb, "TOTAL: %" PRIu64 " large bytes\n", h->large_space);
+	hw_sbuf_printf(sb, "TOTAL: %u overhead\n", l->frag_size);
+	hw_sbuf_puts(sb, "-----------------------------\n");
+}
+
 static void fm_kam_end(struct hw_sbuf *sb, const struct hw_layout_head *hd,
 		       const struct hw_heap_header *h, const struct hw_free_bucket *bk, size_t nb)
 {
@@ -237,6 +291,7 @@ const struct hw_allocator hw_allocator_fm = {
     .misfit_text = fm_misfit_text,
     .debug_evidence = "first fragment carries the start check pattern",
     .got_label = "first fragment at block+",
+    .unfilled = fm_unfilled,
     .pool_kind = fm_pool_kind,
     .heap_end = fm_heap_end,
     .split_point = fm_split,
@@ -247,4 +302,8 @@ const struct hw_allocator hw_allocator_fm = {
 	    .status_begin = fm_kam_header,
 	    .status_frag = fm_kam_frag,
 	    .status_end = fm_kam_end},
+    .os = {.site_title = " dumping summary of all alloc'ed. fragments:",
+	   .status = fm_os_status,
+	   .site_rule = "------------+---------------------------------------",
+	   .free_lists = fm_os_free_lists},
 };

@@ -105,6 +105,8 @@ void hw_pt_read(const struct hw_target *t, int main_pid, struct hw_pt *ret)
 	struct hw_error *err;
 	int l;
 
+	if (hw_opensips_pt_read(t, main_pid, ret))
+		return;
 	memset(ret, 0, sizeof(*ret));
 	err = hw_target_symbol(t, "process_count", &addr, NULL);
 	if (!err)
@@ -136,11 +138,14 @@ void hw_instance_read(const struct hw_target *t, struct hw_instance *inst)
 	uint64_t v, pt;
 	size_t n;
 	int l;
+	bool os;
 
 	memset(inst, 0, sizeof(*inst));
 	inst->major = inst->minor = -1;
-	if (read_sym_string(t, "full_version", inst->version, sizeof(inst->version)) ||
-	    read_sym_string(t, "ver_version", inst->version, sizeof(inst->version))) {
+	/* OpenSIPS: version and allocators from its own marks, no ver_flags */
+	os = hw_opensips_read(t, inst);
+	if (!os && (read_sym_string(t, "full_version", inst->version, sizeof(inst->version)) ||
+		    read_sym_string(t, "ver_version", inst->version, sizeof(inst->version)))) {
 		const char *p = inst->version;
 		n = strlen(inst->version);
 		while (n && inst->version[n - 1] == ' ')
@@ -151,7 +156,7 @@ void hw_instance_read(const struct hw_target *t, struct hw_instance *inst)
 		if (sscanf(p, "%d.%d", &inst->major, &inst->minor) != 2)
 			inst->major = inst->minor = -1;
 	}
-	if (read_sym_string(t, "ver_flags", inst->flags, sizeof(inst->flags))) {
+	if (!os && read_sym_string(t, "ver_flags", inst->flags, sizeof(inst->flags))) {
 		inst->debug_known = true;
 		/* 4.4+: DBG_SR_MEMORY; before, one DBG_<MANAGER>_MALLOC given with -D */
 		inst->debug =
@@ -174,13 +179,30 @@ void hw_instance_read(const struct hw_target *t, struct hw_instance *inst)
 		}
 		hw_error_destroy(err);
 	}
-	/* this process's own entry of pt[], in the layout the table itself shows */
-	if (inst->has_process_no && inst->process_no >= 0 && inst->process_no < PT_MAX &&
+	/* this process's own entry of pt[], in the layout the table itself shows (OpenSIPS's
+	 * process table is another struct: not read as Kamailio's) */
+	if (!os && inst->has_process_no && inst->process_no >= 0 && inst->process_no < PT_MAX &&
 	    read_sym_word(t, "pt", &pt) && pt && (l = pt_layout(t, pt, 0)) >= 0 &&
 	    pt_entry(t, pt, l, (uint32_t)inst->process_no, &e)) {
 		inst->has_pt = true;
 		inst->pt_pid = e.pid;
 		inst->pt_rank = e.rank;
 		snprintf(inst->pt_desc, sizeof(inst->pt_desc), "%s", e.desc);
+	}
+	/* OpenSIPS: this process's entry, found by its pid */
+	if (os) {
+		struct hw_pt tab;
+		int me = t->ns_pid ? t->ns_pid : t->pid;
+		if (me > 0 && hw_opensips_pt_read(t, 0, &tab)) {
+			for (size_t i = 0; i < tab.n; i++)
+				if (tab.e[i].pid == me) {
+					inst->has_pt = true;
+					inst->pt_pid = me;
+					inst->pt_rank = -1;
+					snprintf(inst->pt_desc, sizeof(inst->pt_desc), "%s",
+						 tab.e[i].desc);
+				}
+			hw_pt_deinit(&tab);
+		}
 	}
 }

@@ -111,4 +111,19 @@ void hw_kam_status_header(struct hw_sbuf *sb, const struct hw_heap_header *h);
 /* Nothing to say (a kam op with no text). */
 void hw_kam_sums_plain(struct hw_sbuf *sb, const struct hw_heap_header *h);
 
+/*
+ * OpenSIPS's status header: "<name>_status (0x...):", the heap size and
+ * the counters; its q_malloc reports free as size - real_used, its
+ * f_malloc as size - used (@free).
+ */
+void hw_os_status_header(struct hw_sbuf *sb, const char *name, const struct hw_heap_header *h,
+			 uint64_t free);
+/*
+ * One free bucket of OpenSIPS's dump (q_malloc's "hash= N." or
+ * f_malloc's "hash = N" line, then the bucket's size range from @lo, a
+ * linear bucket's up to @lo, an exponential one's to 2 @lo).
+ */
+void hw_os_bucket(struct hw_sbuf *sb, bool qm, const struct hw_free_bucket *b, uint64_t lo,
+		  bool linear);
+
 #endif

@@ -100,11 +100,11 @@ static bool qm_plausible_depth(const void *probe, uint64_t a, int depth)
 			return false;
 		if (l->debug) {
 			if (!hw_resync_word(p->t, a + l->f_check, l->word, &v) ||
-			    v != HW_QM_ST_CHECK ||
+			    v != l->st_check ||
 			    !hw_resync_word(p->t, e + l->e_check1, l->word, &v) ||
-			    v != HW_QM_END_CHECK1 ||
+			    v != l->end_check1 ||
 			    !hw_resync_word(p->t, e + l->e_check2, l->word, &v) ||
-			    v != HW_QM_END_CHECK2)
+			    v != l->end_check2)
 				return false;
 		}
 		if (!hw_resync_word(p->t, a + l->f_u, l->word, &v) ||
@@ -149,6 +149,7 @@ struct hw_error *hw_qm_walk(const struct hw_target *t, const struct hw_qm_layout
 /* The fragment layout in locals: the callback could alias *l, so the compiler would reload it. */
 struct qm_offs {
 	uint32_t size, u, file, func, mname, line, check, check1, check2, esize;
+	uint64_t st, e1, e2; /* the patterns */
 };
 
 static inline __attribute__((always_inline)) struct qm_offs qm_offs(const struct hw_qm_layout *l)
@@ -162,7 +163,10 @@ static inline __attribute__((always_inline)) struct qm_offs qm_offs(const struct
 				.check = l->f_check,
 				.check1 = l->e_check1,
 				.check2 = l->e_check2,
-				.esize = l->e_size};
+				.esize = l->e_size,
+				.st = l->st_check,
+				.e1 = l->end_check1,
+				.e2 = l->end_check2};
 }
 
 /*
@@ -218,16 +222,15 @@ read_frag(const struct qm_offs *o, bool debug, uint32_t hs, uint64_t span0, cons
 		hw_check_add(ck, HW_SEV_ERROR, addr, i,
 			     "trailer size %" PRIu64 ", header size %" PRIu64, f->end_size, size);
 	if (debug) {
-		if (__builtin_expect(f->check != HW_QM_ST_CHECK, 0))
+		if (__builtin_expect(f->check != o->st, 0))
 			hw_check_add(ck, HW_SEV_ERROR, addr, i,
-				     "start pattern 0x%" PRIx64 ", expected 0x%lx", f->check,
-				     HW_QM_ST_CHECK);
-		if (__builtin_expect(
-			f->end_check1 != HW_QM_END_CHECK1 || f->end_check2 != HW_QM_END_CHECK2, 0))
-			hw_check_add(
-			    ck, HW_SEV_ERROR, addr + hs + size, i,
-			    "end patterns 0x%" PRIx64 ", 0x%" PRIx64 ", expected 0x%lx, 0x%lx",
-			    f->end_check1, f->end_check2, HW_QM_END_CHECK1, HW_QM_END_CHECK2);
+				     "start pattern 0x%" PRIx64 ", expected 0x%" PRIx64, f->check,
+				     o->st);
+		if (__builtin_expect(f->end_check1 != o->e1 || f->end_check2 != o->e2, 0))
+			hw_check_add(ck, HW_SEV_ERROR, addr + hs + size, i,
+				     "end patterns 0x%" PRIx64 ", 0x%" PRIx64
+				     ", expected 0x%" PRIx64 ", 0x%" PRIx64,
+				     f->end_check1, f->end_check2, o->e1, o->e2);
 	}
 	if (__builtin_expect(f->free_link == 1, 0))
 		hw_check_add(ck, HW_SEV_WARNING, addr, i,
@@ -407,7 +410,7 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 		f.gaps = st.gaps;
 		/* a header whose size the trailer or the pattern doubts: believe it only if it
 		 * leads to another plausible header */
-		if (resync && (debug ? f.check != HW_QM_ST_CHECK : f.end_size != size) &&
+		if (resync && (debug ? f.check != offs.st : f.end_size != size) &&
 		    eaddr + es != end && !qm_plausible_depth(&probe, eaddr + es, 0))
 			goto damaged;
 

@@ -85,7 +85,7 @@ static int qm_fit(const struct hw_target *t, const struct hw_layout_head *hd, ui
 	if (ff - block != l->first_off)
 		return -1;
 	/* the debug layout's start pattern on the first fragment settles debug vs not */
-	if (l->debug && (!hw_probe_word(t, ff + l->f_check, &chk) || chk != HW_QM_ST_CHECK))
+	if (l->debug && (!hw_probe_word(t, ff + l->f_check, &chk) || chk != l->st_check))
 		return -1;
 	if (l->b_type != HW_NO_OFF && hw_probe_sized(t, block + l->b_type, 4, &type) && type > 1)
 		return -1;
@@ -114,6 +114,16 @@ static void qm_misfit_text(uint64_t block, uint64_t got, char *buf, size_t cap)
 		 "no built-in q_malloc layout matches the block at 0x%" PRIx64
 		 " (first fragment at block+%" PRIu64 "); try --layout or a debug file",
 		 block, got);
+}
+
+/* Structure of a debug build, none of its contents: walked as a non-debug layout. */
+static void qm_unfilled(struct hw_layout_head *hd)
+{
+	struct hw_qm_layout *l = (struct hw_qm_layout *)(void *)hd;
+
+	l->debug = false;
+	l->f_file = l->f_func = l->f_line = l->f_check = HW_NO_OFF;
+	l->e_check1 = l->e_check2 = HW_NO_OFF;
 }
 
 static int qm_pool_kind(const struct hw_target *t, const struct hw_layout_head *l, uint64_t block)
@@ -180,8 +190,8 @@ static void qm_trailer_known(const struct hw_layout_head *hd, uint64_t size, uin
 
 	if (!l->head.debug)
 		return;
-	put_known(want, known, len, l->e_check1, HW_QM_END_CHECK1, l->head.word);
-	put_known(want, known, len, l->e_check2, HW_QM_END_CHECK2, l->head.word);
+	put_known(want, known, len, l->e_check1, l->end_check1, l->head.word);
+	put_known(want, known, len, l->e_check2, l->end_check2, l->head.word);
 	put_known(want, known, len, l->e_size, size, l->head.word);
 }
 
@@ -204,9 +214,11 @@ static void qm_kam_begin(struct hw_sbuf *sb, const struct hw_layout_head *l,
 	hw_sbuf_puts(sb, "dumping all alloc'ed. fragments:\n");
 }
 
-static void qm_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *l, const struct hw_frag *f,
-			const char *file, const char *func)
+static void qm_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *hd,
+			const struct hw_frag *f, const char *file, const char *func)
 {
+	const struct hw_qm_layout *l = qm_of(hd);
+
 	hw_sbuf_printf(sb, "   %3" PRIu64 ". %c  address=", f->index, f->used ? 'N' : 'A');
 	hw_kam_ptr(sb, f->user);
 	hw_sbuf_puts(sb, " frag=");
@@ -219,11 +231,33 @@ static void qm_kam_frag(struct hw_sbuf *sb, const struct hw_layout_head *l, cons
 	hw_sbuf_printf(sb,
 		       "         start check=%" PRIx64 ", end check= %" PRIx64 ", %" PRIx64 "\n",
 		       f->check, f->end_check1, f->end_check2);
-	if (f->check != HW_QM_ST_CHECK)
+	if (f->check != l->st_check)
 		hw_sbuf_printf(sb, "         * beginning overwritten(%" PRIx64 ")!\n", f->check);
-	if (f->end_check1 != HW_QM_END_CHECK1 || f->end_check2 != HW_QM_END_CHECK2)
+	if (f->end_check1 != l->end_check1 || f->end_check2 != l->end_check2)
 		hw_sbuf_printf(sb, "         * end overwritten(%" PRIx64 ", %" PRIx64 ")!\n",
 			       f->end_check1, f->end_check2);
+}
+
+static void qm_os_status(struct hw_sbuf *sb, const struct hw_layout_head *l,
+			 const struct hw_heap_header *h)
+{
+	(void)l;
+	hw_os_status_header(sb, "qm", h, h->size - h->real_used);
+}
+
+static void qm_os_free_lists(struct hw_sbuf *sb, const struct hw_layout_head *hd,
+			     const struct hw_heap_header *h, const struct hw_free_bucket *bk,
+			     size_t nb)
+{
+	const struct hw_qm_layout *l = qm_of(hd);
+
+	(void)h;
+	hw_sbuf_puts(sb, " dumping free list stats :\n");
+	for (size_t i = 0; i < nb; i++)
+		if (bk[i].count)
+			hw_os_bucket(sb, true, &bk[i], hw_qm_unhash(l, bk[i].index),
+				     bk[i].index <= l->optimize / l->roundto);
+	hw_sbuf_puts(sb, "-----------------------------\n");
 }
 
 static void qm_kam_end(struct hw_sbuf *sb, const struct hw_layout_head *hd,
@@ -265,6 +299,7 @@ const struct hw_allocator hw_allocator_qm = {
     .misfit_text = qm_misfit_text,
     .debug_evidence = "first fragment carries the start check pattern",
     .got_label = "first fragment at block+",
+    .unfilled = qm_unfilled,
     .pool_kind = qm_pool_kind,
     .heap_end = qm_heap_end,
     .split_point = qm_split,
@@ -278,4 +313,14 @@ const struct hw_allocator hw_allocator_qm = {
 	    .status_begin = qm_kam_begin,
 	    .status_frag = qm_kam_frag,
 	    .status_end = qm_kam_end},
+    .os = {.site_title = " dumping summary of all alloc'ed. fragments:",
+	   .status = qm_os_status,
+	   .site_rule = "----------------------------------------------------",
+	   .free_lists = qm_os_free_lists,
+	   /* its loop runs to the heap's end, then compares with last_frag_end */
+	   .false_alarm =
+	       "OpenSIPS's own dump of this heap logs \"failed to walk through all\n"
+	       "               fragments\": it does so for every q_malloc debug heap (its loop\n"
+	       "               stops at the heap's end, then compares with last_frag_end); the\n"
+	       "               walk above ends at last_frag_end, as an intact heap does"},
 };

@@ -24,6 +24,14 @@ struct hw_strcache_slot {
 	char *text; /* NULL: empty slot */
 };
 
+struct hw_strcache_obj {
+	const char *path; /* the mapping's path, the key */
+	char *name;
+};
+
+/* Distinct mapped files named (a process maps a few hundred at most). */
+#define OBJS_MAX 1024
+
 void hw_strcache_init(struct hw_strcache *sc, const struct hw_target *t)
 {
 	memset(sc, 0, sizeof(*sc));
@@ -35,6 +43,9 @@ void hw_strcache_deinit(struct hw_strcache *sc)
 	for (size_t i = 0; i < sc->cap; i++)
 		free(sc->slots[i].text);
 	free(sc->slots);
+	for (size_t i = 0; i < sc->nobjs; i++)
+		free(sc->objs[i].name);
+	free(sc->objs);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -84,6 +95,42 @@ const char *hw_strcache_get(struct hw_strcache *sc, uint64_t addr)
 	sc->slots[j].addr = addr;
 	sc->n++;
 	return sc->slots[j].text;
+}
+
+const char *hw_strcache_object(struct hw_strcache *sc, uint64_t addr)
+{
+	const struct hw_mapping *m = hw_target_mapping_at(sc->t, addr);
+	const char *base, *exe = sc->t->exe_path_in_core;
+	char name[64];
+	size_t len;
+
+	if (!m || !m->path || !m->path[0])
+		return "";
+	for (size_t i = 0; i < sc->nobjs; i++)
+		if (sc->objs[i].path == m->path)
+			return sc->objs[i].name;
+	if (!sc->objs) {
+		sc->objs = calloc(OBJS_MAX, sizeof(*sc->objs));
+		if (!sc->objs)
+			return "";
+	}
+	if (sc->nobjs >= OBJS_MAX)
+		return "";
+	base = strrchr(m->path, '/');
+	base = base ? base + 1 : m->path;
+	len = strlen(base);
+	if (len > 3 && !strcmp(base + len - 3, ".so"))
+		len -= 3;
+	if (exe && !strcmp(exe, m->path))
+		snprintf(name, sizeof(name), "core");
+	else
+		snprintf(name, sizeof(name), "%.*s",
+			 (int)(len < sizeof(name) ? len : sizeof(name) - 1), base);
+	sc->objs[sc->nobjs].name = strdup(name);
+	if (!sc->objs[sc->nobjs].name)
+		return "";
+	sc->objs[sc->nobjs].path = m->path;
+	return sc->objs[sc->nobjs++].name;
 }
 
 void hw_sites_init(struct hw_sites *s)
@@ -227,7 +274,9 @@ void hw_sites_resolve(struct hw_sites *s, struct hw_strcache *sc)
 			continue;
 		e->file_s = hw_strcache_get(sc, e->file);
 		e->func_s = hw_strcache_get(sc, e->func);
-		e->mname_s = e->mname ? hw_strcache_get(sc, e->mname) : "";
+		e->mname_s = e->mname		    ? hw_strcache_get(sc, e->mname)
+			     : sc->module_by_object ? hw_strcache_object(sc, e->file)
+						    : "";
 	}
 }
 

@@ -80,11 +80,11 @@ const struct hw_option hw_options[] = {
     {{"format", required_argument, NULL, O_FORMAT},
      OPT_FORMAT,
      "F",
-     "text (default), json, csv, kamailio (Kamailio's own log\n"
-     "lines), gdb or prometheus (textfile collector gauges),\n"
-     "as the command allows",
+     "text (default), json, csv, kamailio or opensips (the\n"
+     "server's own log lines), gdb or prometheus (textfile\n"
+     "collector gauges), as the command allows",
      0,
-     "text json csv kamailio gdb prometheus"},
+     "text json csv kamailio opensips gdb prometheus"},
     {{"top", required_argument, NULL, O_TOP},
      OPT_SUMMARY,
      "N",

@@ -378,8 +378,8 @@ static void stats_text(const struct hw_multi *m)
 			if (strcmp(pr->pool->name, "pkg"))
 				continue;
 			any = true;
-			snprintf(rank, sizeof(rank), p->in_pt || p->rank >= 0 ? "%d" : "-",
-				 p->rank);
+			/* a table without ranks (older Kamailio, OpenSIPS) shows none */
+			snprintf(rank, sizeof(rank), p->rank >= 0 ? "%d" : "-", p->rank);
 			if (!pr->walked) {
 				fprintf(m->out, "  %*s %4s  %-*s %8.2f  not walked: %s\n", pw,
 					pid_cell(p, pb, sizeof(pb)), rank, lw, proc_label(p),

@@ -66,8 +66,10 @@ static void describe_target(struct hw_report *r)
 		fprintf(r->out, " (%s)", t->comm);
 	if (in->has_process_no)
 		fprintf(r->out, ", process_no %d", in->process_no);
+	if (in->has_pt && in->pt_rank >= 0)
+		fprintf(r->out, ", rank %d", in->pt_rank);
 	if (in->has_pt)
-		fprintf(r->out, ", rank %d, \"%s\"", in->pt_rank, in->pt_desc);
+		fprintf(r->out, ", \"%s\"", in->pt_desc);
 	fputc('\n', r->out);
 	if (t->psargs[0])
 		fprintf(r->out, "command:     %s\n", t->psargs);
@@ -127,10 +129,9 @@ static void info(struct hw_report *r)
 				lf.word * 8, lf.roundto);
 			fprintf(r->out, "  sizes:     %s\n", lf.sizes);
 			if (!lf.debug)
-				fputs("  sites:     none recorded: allocation sites need a debug "
-				      "build "
-				      "(DBG_SR_MEMORY)\n",
-				      r->out);
+				fprintf(r->out,
+					"  sites:     none recorded: allocation sites need %s\n",
+					hw_sites_need(r->inst));
 			else if (p->no_strings)
 				fputs("  sites:     recorded, but their strings cannot be resolved "
 				      "without the executable\n",
@@ -217,10 +218,8 @@ static void summary(struct hw_report *r)
 			"  %" PRIu64 " used fragments, %" PRIu64 " bytes (%s) at %zu sites\n",
 			pr->sites.frags, pr->sites.bytes, b1, pr->sites.n);
 		if (!hw_pool_debug(pr->pool)) {
-			fputs("  allocation sites need a debug build (DBG_SR_MEMORY); this one "
-			      "records "
-			      "none\n",
-			      r->out);
+			fprintf(r->out, "  allocation sites need %s; this one records none\n",
+				hw_sites_need(r->inst));
 			print_findings(r, pr);
 			continue;
 		}

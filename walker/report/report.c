@@ -13,6 +13,7 @@ static const struct hw_formatter *const formatters[] = {
     [HW_FMT_CSV] = &hw_formatter_csv,
     [HW_FMT_KAMAILIO] = &hw_formatter_kamailio,
     [HW_FMT_PROMETHEUS] = &hw_formatter_prometheus,
+    [HW_FMT_OPENSIPS] = &hw_formatter_opensips,
 };
 
 static const struct hw_formatter *formatter(const struct hw_report *r)
@@ -92,6 +93,7 @@ REPORT_OUTPUTS(json)
 REPORT_OUTPUTS(csv)
 REPORT_OUTPUTS(kamailio)
 REPORT_OUTPUTS(prometheus)
+REPORT_OUTPUTS(opensips)
 
 #define REPORT_ENTRIES(fmt, f)                                                                     \
 	{"info", fmt, info_##f}, {"stats", fmt, stats_##f},                                        \
@@ -105,6 +107,7 @@ static const struct hw_output report_outputs[] = {
     REPORT_ENTRIES(HW_FMT_CSV, csv),
     REPORT_ENTRIES(HW_FMT_KAMAILIO, kamailio),
     REPORT_ENTRIES(HW_FMT_PROMETHEUS, prometheus),
+    REPORT_ENTRIES(HW_FMT_OPENSIPS, opensips),
     {NULL, 0, NULL},
 };
 
@@ -160,7 +163,8 @@ uint64_t hw_report_default_top(enum hw_format format)
 	return format == HW_FMT_TEXT ? 30 : 0;
 }
 
-static const char *const format_names[] = {"text", "json", "csv", "kamailio", "gdb", "prometheus"};
+static const char *const format_names[] = {"text", "json",	 "csv",	    "kamailio",
+					   "gdb",  "prometheus", "opensips"};
 
 const char *hw_format_name(enum hw_format format)
 {

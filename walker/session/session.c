@@ -162,6 +162,7 @@ struct hw_error *hw_session_open(const struct hw_session_opts *o, struct hw_sess
 	else if (o->layout)
 		s->report.debuginfo_problem = "not used (--layout)";
 	hw_strcache_init(&s->report.strings, s->t);
+	s->report.strings.module_by_object = s->inst.product == HW_PRODUCT_OPENSIPS;
 	return NULL;
 }
 

@@ -128,6 +128,9 @@ struct hw_error *hw_session_walk_summary(struct hw_session *s, bool classify)
 		return err;
 	hw_session_want_sizes(s);
 	hw_session_walk_split(s, &summary_split, &ctx.base);
+	/* OpenSIPS's dump ends with the free lists */
+	if (!ctx.err && s->report.format == HW_FMT_OPENSIPS)
+		hw_session_walk_free(s);
 	return ctx.err;
 }
 
@@ -138,9 +141,8 @@ void hw_session_resolve_sites(struct hw_session *s, bool warn_nodebug)
 		if (!pr->walked)
 			continue;
 		if (!hw_pool_debug(pr->pool) && warn_nodebug && s->warn)
-			s->warn("%s pool: allocation sites need a debug build (DBG_SR_MEMORY); "
-				"this one records none",
-				pr->pool->name);
+			s->warn("%s pool: allocation sites need %s; this one records none",
+				pr->pool->name, hw_sites_need(&s->inst));
 		hw_sites_resolve(&pr->sites, &s->report.strings);
 	}
 }
