@@ -221,5 +221,7 @@ struct hw_diag_item {
 #define HW_FMT_BIT(f) (1u << (f))
 #define HW_FMTS_TEXT_JSON (HW_FMT_BIT(HW_FMT_TEXT) | HW_FMT_BIT(HW_FMT_JSON))
 #define HW_FMTS_TABLE (HW_FMTS_TEXT_JSON | HW_FMT_BIT(HW_FMT_CSV) | HW_FMT_BIT(HW_FMT_KAMAILIO))
+/* stats and summary: the tables, Prometheus gauges and the server's own dump text */
+#define HW_FMTS_POOLS (HW_FMTS_TABLE | HW_FMT_BIT(HW_FMT_PROMETHEUS) | HW_FMT_BIT(HW_FMT_OPENSIPS))
 
 #endif
