@@ -190,6 +190,9 @@ struct hw_multi {
 	const char *source; /* "live" or the snapshot file */
 	bool live, stopped;
 	bool in_place; /* shm was read in place while the processes were held, not copied */
+	/* the shm lock was known and read at the stop; stops let go as it was held; still */
+	bool lock_watched, lock_held;
+	unsigned stopped_again;
 	uint64_t time_ns, wall_ns;
 	const char *version; /* "" if unknown */
 	bool has_process_count;

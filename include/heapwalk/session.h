@@ -258,6 +258,12 @@ struct hw_error *hw_session_walk_free_pool(struct hw_session *s, struct hw_pool_
 
 /* process.c: whether the executable of @pid (or @exe) looks like Kamailio; NULL or the error. */
 struct hw_error *hw_kamailio_check(int pid, const char *exe);
+/*
+ * The address in @pid (any process of its instance) of the shm lock's word,
+ * 0 while no process allocates or frees shm; 0 when it cannot be found
+ * (x86-64 only: the managers' lock functions are read for it).
+ */
+uint64_t hw_kamailio_shm_lock(int pid, const char *exe);
 
 /* live.c: one process as a target; the members as --pid, --core, --exe, --no-stop, --pool say. */
 struct hw_live_opts {

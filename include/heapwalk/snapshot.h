@@ -68,8 +68,17 @@ struct hw_snapshot_opts {
 	 * the release fails. Not with no_stop.
 	 */
 	bool hold;
+	/*
+	 * The address (in the processes, shared) of a 32-bit word that is 0
+	 * while no process is inside the allocator: the shm lock. Stopped
+	 * while it is not 0, a process was caught holding the lock, the heap
+	 * half updated: everyone is let go and stopped again, at most
+	 * HW_SNAPSHOT_QUIET_TRIES times. 0: not checked.
+	 */
+	uint64_t quiet_word;
 };
 #define HW_SNAPSHOT_MAX_STOP_MS 1000u
+#define HW_SNAPSHOT_QUIET_TRIES 8u
 
 struct hw_snapshot_proc {
 	int pid, ppid;
@@ -105,6 +114,9 @@ struct hw_snapshot {
 	size_t ninplace;
 	bool holding;  /* taken with hold and not released yet */
 	bool released; /* released after a hold: the in-place mappings are no longer read */
+	/* quiet_word: the stops let go because the lock was held; whether it still was */
+	unsigned quiet_retries;
+	bool quiet_watched, quiet_busy;
 	struct hw_snapshot_hold *hold; /* internal: the held processes */
 };
 
@@ -121,6 +133,12 @@ struct hw_snapshot_live {
  * it, main first. Caller frees *pids_ret.
  */
 struct hw_error *hw_instance_find(int pid, int **pids_ret, size_t *n_ret);
+
+/*
+ * Where @pid's executable has its first page (file offset 0) mapped, for
+ * its load bias (hw_elf_load_bias). HW_ERR_LOOKUP if it is not mapped so.
+ */
+struct hw_error *hw_live_exe_start(int pid, uint64_t *start_ret);
 
 /*
  * Snapshot @n processes (distinct pids). All are stopped together; each is

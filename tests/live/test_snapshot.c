@@ -377,6 +377,47 @@ static void test_no_stop_and_stopped(void **state)
 	stop_helper(&h);
 }
 
+/*
+ * quiet_word: a word that reads 0 is quiet, the stop is kept; one that
+ * never does (the helper's filled shared bytes) is a lock held at every
+ * stop: let go and stopped again HW_SNAPSHOT_QUIET_TRIES times, then
+ * kept, saying so. Either way the copy is the same and the process runs.
+ */
+static void test_quiet_word(void **state)
+{
+	struct helper h;
+	struct hw_snapshot *s;
+	struct hw_snapshot_opts o = {0};
+	struct hw_target *t;
+	int pid;
+
+	(void)state;
+	start(&h, false);
+	pid = h.pid;
+	if (!can_trace(h.pid)) {
+		stop_helper(&h);
+		skip();
+	}
+	o.quiet_word = h.shared + SHARED_TOUCHED;
+	assert_null(hw_snapshot_take(&pid, 1, &o, &s));
+	assert_int_equal(s->quiet_retries, 0);
+	assert_false(s->quiet_busy);
+	hw_snapshot_destroy(s);
+	o.quiet_word = h.shared;
+	assert_null(hw_snapshot_take(&pid, 1, &o, &s));
+	assert_int_equal(s->quiet_retries, HW_SNAPSHOT_QUIET_TRIES);
+	assert_true(s->quiet_busy);
+	assert_null(hw_snapshot_open(s, 0, NULL, &t));
+	check_bytes(t, h.shared, SHARED_TOUCHED, 0x53);
+	check_bytes(t, h.priv, PRIV_TOUCHED, 0x50);
+	hw_target_destroy(t);
+	hw_snapshot_destroy(s);
+	usleep(20000);
+	assert_true(state_of(h.pid) != 'T');
+	assert_int_equal(status_field(h.pid, "TracerPid"), 0);
+	stop_helper(&h);
+}
+
 /* A copy that would hold the processes past max_stop_ms gives up, releases them and says so. */
 static void test_stop_cap(void **state)
 {
@@ -628,6 +669,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_take_pair),	  cmocka_unit_test(test_no_stop_and_stopped),
 	    cmocka_unit_test(test_stop_cap),	  cmocka_unit_test(test_bad_requests),
 	    cmocka_unit_test(test_damaged_files), cmocka_unit_test(test_hold_in_place),
+	    cmocka_unit_test(test_quiet_word),
 	};
 
 	if (argc < 2) {

@@ -124,6 +124,12 @@ static void json_instance(struct hw_json *js, const struct hw_multi *m)
 	hw_json_bool(js, m->stopped);
 	hw_json_key(js, "shm_read");
 	hw_json_string(js, !m->live ? "file" : m->in_place ? "in place" : "copied");
+	if (m->live && m->stopped) {
+		hw_json_key(js, "shm_lock");
+		hw_json_string(js, !m->lock_watched ? "unknown" : m->lock_held ? "held" : "free");
+		hw_json_key(js, "stopped_again");
+		hw_json_u64(js, m->stopped_again);
+	}
 	hw_json_key(js, "time_ns");
 	hw_json_u64(js, m->time_ns);
 	hw_json_key(js, "wall_ms");

@@ -10,6 +10,7 @@
 #include "heapwalk/instance.h"
 #include "heapwalk/persist.h"
 #include "heapwalk/target.h"
+#include "internal.h"
 
 /* pt[] and *process_count of the instance, read from the process whose image holds shm. */
 static void read_pt(struct hw_inst *in, const struct hw_target *t, int main_pid)
@@ -76,6 +77,7 @@ static void say_snapshot(const struct hw_inst *in, hw_session_say_fn warn)
 		copied += s->procs[i].copied;
 	if (!s->live || !warn)
 		return;
+	hw_say_quiet(s, warn);
 	if (s->stopped && s->ninplace) {
 		uint64_t in_place = 0;
 		for (size_t i = 0; i < s->nprocs; i++)
@@ -120,6 +122,8 @@ static struct hw_error *take(const struct hw_inst_opts *o, struct hw_inst *in, l
 	if (err)
 		return err;
 	*main_pid = pids[0];
+	if (o->session.pool_sel[HW_POOL_SHM] && !so.no_stop)
+		so.quiet_word = hw_kamailio_shm_lock(pids[0], o->session.exe);
 	if (o->all) {
 		err = hw_snapshot_take(pids, npids, &so, &in->snap);
 	} else {
@@ -296,6 +300,9 @@ void hw_inst_model(struct hw_inst *in, const char *command, enum hw_format forma
 	m->live = s->live;
 	m->stopped = s->stopped;
 	m->in_place = s->ninplace > 0;
+	m->lock_watched = s->quiet_watched;
+	m->lock_held = s->quiet_busy;
+	m->stopped_again = s->quiet_retries;
 	m->time_ns = s->time_ns;
 	m->wall_ns = s->wall_ns;
 	m->version = "";

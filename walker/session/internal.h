@@ -27,6 +27,9 @@ struct hw_error *hw_session_stack_add(struct hw_session *s, struct hw_pool_repor
  * The fragmentation figures (pr->frag) of a walk that counts them with
  * hw_frag_stats_add: begun for every walked pool without, finished after.
  */
+struct hw_snapshot;
+/* process.c: what the stop met of the shm lock (snapshot quiet_word), if anything. */
+void hw_say_quiet(const struct hw_snapshot *s, hw_session_say_fn warn);
 void hw_session_frag_begin(struct hw_session *s);
 void hw_session_frag_end(struct hw_session *s);
 

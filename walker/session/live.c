@@ -7,6 +7,7 @@
 #include "heapwalk/session.h"
 #include "heapwalk/snapshot.h"
 #include "heapwalk/target.h"
+#include "internal.h"
 
 /* One line on stderr: how long the process was stopped and what was copied. */
 static void say_stop(const struct hw_live_opts *o, const struct hw_snapshot *s)
@@ -97,12 +98,14 @@ struct hw_error *hw_live_target(struct hw_live_opts *o, const struct hw_target_o
 				inst[nalso++] = inst[i];
 		so.also_stop = inst;
 		so.nalso_stop = nalso;
+		so.quiet_word = hw_kamailio_shm_lock(o->pid, o->exe);
 	}
 	err = hw_snapshot_take(&o->pid, 1, &so, &s);
 	free(inst);
 	if (err)
 		return err;
 	say_stop(o, s);
+	hw_say_quiet(s, o->warn);
 	err = hw_snapshot_open(s, 0, topts, ret);
 	hw_snapshot_destroy(s);
 	return err;

@@ -506,6 +506,30 @@ static struct proc_entry *find_entry(struct proc_entry *v, size_t n, pid_t pid)
 	return bsearch(&key, v, n, sizeof(*v), cmp_entry);
 }
 
+struct hw_error *hw_live_exe_start(int pid, uint64_t *start_ret)
+{
+	struct live_maps maps = {0};
+	struct hw_error *err;
+	uint64_t dev, ino;
+
+	if ((err = live_exe_id(pid, &dev, &ino)) || (err = live_read_maps(pid, &maps)))
+		return err;
+	err = hw_error_create(HW_ERR_LOOKUP, "pid %d: its executable's first page is not mapped",
+			      pid);
+	for (size_t i = 0; i < maps.n; i++) {
+		const struct live_map *m = &maps.v[i];
+		/* by inode only: overlay file systems show another device in maps */
+		if (m->offset == 0 && m->inode == ino) {
+			*start_ret = m->start;
+			hw_error_destroy(err);
+			err = NULL;
+			break;
+		}
+	}
+	live_maps_free(&maps);
+	return err;
+}
+
 struct hw_error *hw_instance_find(int pid, int **pids_ret, size_t *n_ret)
 {
 	struct hw_error *err;

@@ -147,6 +147,10 @@ struct ctx {
 	bool timer_armed;
 	struct sigaction old_action;
 	volatile sig_atomic_t expired;
+	/* quiet_word: stops let go because it was not 0 (busy: this one), and whether the
+	 * stop kept was caught so too (the tries used up) */
+	unsigned quiet_retries;
+	bool busy, busy_kept;
 };
 
 struct hw_snapshot_hold {
@@ -1636,7 +1640,29 @@ static void prepare_scratch(struct ctx *c, uint64_t pages)
 		memset(c->runs, 0, PM_CHUNK * sizeof(*c->runs));
 }
 
-/* One try; *again is set when the processes changed between planning and stopping. */
+/*
+ * Whether the allocator's lock word (opts quiet_word) was held when the
+ * processes stopped: read through the first image's memory file. A word
+ * that cannot be read counts as quiet (nothing better is known).
+ */
+static bool caught_busy(const struct ctx *c)
+{
+	uint32_t v = 0;
+
+	if (!c->o->quiet_word)
+		return false;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->p[i].image && c->p[i].mem_fd >= 0)
+			return pread(c->p[i].mem_fd, &v, sizeof(v), (off_t)c->o->quiet_word) ==
+				   (ssize_t)sizeof(v) &&
+			       v != 0;
+	return false;
+}
+
+/*
+ * One try; *again is set when the processes changed between planning and
+ * stopping, or (c->busy) when one was stopped holding the allocator's lock.
+ */
 static struct hw_error *attempt(struct ctx *c, bool *again)
 {
 	const struct hw_snapshot_opts *o = c->o;
@@ -1646,6 +1672,7 @@ static struct hw_error *attempt(struct ctx *c, bool *again)
 	unsigned hold_ms;
 
 	*again = false;
+	c->busy = c->busy_kept = false;
 	c->over = false;
 	c->stop_deadline = 0;
 	for (size_t i = 0; i < c->n; i++)
@@ -1735,6 +1762,15 @@ static struct hw_error *attempt(struct ctx *c, bool *again)
 		}
 		if (err || *again)
 			goto out;
+		/* Caught inside malloc or free: let everyone finish it, and stop again. */
+		if (caught_busy(c)) {
+			if (c->quiet_retries < HW_SNAPSHOT_QUIET_TRIES) {
+				c->quiet_retries++;
+				c->busy = *again = true;
+				goto out;
+			}
+			c->busy_kept = true;
+		}
 	}
 	c->t_first = c->t_first ? c->t_first : now_ns();
 	if (!o->no_stop)
@@ -2085,6 +2121,12 @@ struct hw_error *hw_snapshot_take(const int *pids, size_t n, const struct hw_sna
 		err = attempt(&c, &again);
 		if (err || !again)
 			break;
+		if (c.busy) {
+			/* not the churn ATTEMPTS bounds: the holder needs a moment (tries bounded)
+			 */
+			a--;
+			sleep_ms(1);
+		}
 		/* The process mapped or unmapped memory, or started a thread: plan again. */
 		for (size_t i = 0; i < c.n; i++)
 			unplan(&c.p[i]);
@@ -2116,6 +2158,9 @@ struct hw_error *hw_snapshot_take(const int *pids, size_t n, const struct hw_sna
 		goto out;
 	}
 	s->stopped = !o->no_stop;
+	s->quiet_watched = o->quiet_word != 0 && !o->no_stop;
+	s->quiet_retries = c.quiet_retries;
+	s->quiet_busy = c.busy_kept;
 	s->live = true;
 	s->time_ns = t_real;
 	for (size_t i = 0; i < c.n; i++) {
