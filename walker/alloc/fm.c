@@ -367,6 +367,102 @@ struct hw_error *hw_fm_walk(const struct hw_target *t, const struct hw_fm_layout
 	return hw_fm_walk_opts(t, l, h, NULL, fn, arg, ck, ret);
 }
 
+/* Where fm_fast stands: the walk's loop variables it advances. */
+struct fm_fast {
+	const uint8_t *base;
+	uint64_t start, stop, end, meet, limit, pf;
+	uint64_t addr, i, before;
+	bool know_before;
+};
+
+/*
+ * The 4.2+ walk over a heap mapped in one piece, while every fragment is
+ * as it should be, with the word size @W a constant: the steps and
+ * figures of hw_fm_walk_opts's loop, which it returns to at the first
+ * fragment that would give a finding (left unconsumed at v->addr, so that
+ * the loop reports it the same way) or at the heap's end. True when the
+ * walk is over (the end, @meet, or @fn asked to stop).
+ */
+static inline __attribute__((always_inline)) bool
+fm_fast(const struct hw_fm_layout *l, struct fm_fast *v, uint64_t grain, hw_frag_fn fn, void *arg,
+	struct hw_walk_stats *st, struct hw_frag *f, unsigned W)
+{
+	/* everything in locals: the stores through @f and @st could alias the layout's words */
+	const uint32_t hs = l->frag_size, o_size = l->f_size, o_link = l->f_link;
+	const uint32_t o_flag = l->f_is_free, o_flag_w = l->f_is_free_size, o_prev = l->f_prev_free;
+	const uint32_t o_prv = l->f_prv_free, o_pf = l->f_pf, o_check = l->f_check;
+	const uint32_t o_check_w = l->f_check_size, o_file = l->f_file, o_func = l->f_func;
+	const uint32_t o_mname = l->f_mname, o_line = l->f_line;
+	const bool flag = hw_fm_flag_era(l->era);
+	const bool pf_check = l->era == HW_FM_ERA_OS34 && o_pf != HW_NO_OFF;
+	const bool has_check = o_check != HW_NO_OFF;
+	const uint64_t gmask = (grain & (grain - 1)) ? 0 : grain - 1;
+	const uint8_t *const base = v->base;
+	const uint64_t start = v->start, stop = v->stop, end = v->end, meet = v->meet;
+	const uint64_t limit = v->limit;
+	uint64_t addr = v->addr, i = v->i, pf = v->pf, before = v->before;
+	bool know_before = v->know_before, done = false;
+
+	while (addr < stop) {
+		const uint8_t *hp;
+		uint64_t size, link, check;
+		bool used;
+
+		if (addr == meet) {
+			st->met = true;
+			done = true;
+			break;
+		}
+		if (i >= limit || end - addr < hs)
+			break;
+		hw_prefetch_ahead(base, start, addr, end, &pf);
+		hp = base + (addr - start);
+		size = hw_field(hp, o_size, W);
+		if (size - 1 >= end - addr - hs || (gmask ? size & gmask : size % grain))
+			break;
+		link = hw_field(hp, o_link, W);
+		if (flag) {
+			used = hw_field(hp, o_flag, o_flag_w) == 0;
+			if (used && (link || hw_field(hp, o_prev, W)))
+				break;
+		} else {
+			used = hw_field(hp, o_prv, W) == 0;
+			if (pf_check && know_before && hw_field(hp, o_pf, W) != before)
+				break;
+		}
+		check = hw_field(hp, o_check, o_check_w);
+		if (has_check && check != HW_QM_ST_CHECK)
+			break;
+		f->index = i;
+		f->addr = addr;
+		f->user = addr + hs;
+		f->size = size;
+		f->span = (uint64_t)hs + size;
+		f->used = used;
+		f->free_link = link;
+		f->check = check;
+		f->file = hw_field(hp, o_file, W);
+		f->func = hw_field(hp, o_func, W);
+		f->mname = hw_field(hp, o_mname, W);
+		f->line = hw_field(hp, o_line, W);
+		f->gaps = st->gaps;
+		before = addr;
+		know_before = true;
+		addr += hs + size;
+		i++;
+		if (hw_walk_emit(st, f, fn, arg)) {
+			done = true;
+			break;
+		}
+	}
+	v->addr = addr;
+	v->i = i;
+	v->pf = pf;
+	v->before = before;
+	v->know_before = know_before;
+	return done || addr >= stop;
+}
+
 struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_layout *l,
 				 const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				 hw_frag_fn fn, void *arg, struct hw_check *ck,
@@ -448,10 +544,37 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 	/* pages mapped ahead on another CPU; a split walk's halves keep both busy already */
 	pfth = base && !from && !meet ? hw_mem_prefault_start(t->mem, addr, end - addr) : NULL;
 
+	/* the common case, while nothing is wrong; resynchronising walks take the loop */
+	struct fm_fast fast = {.base = base,
+			       .start = start,
+			       .stop = stop,
+			       .end = end,
+			       .meet = meet,
+			       .limit = limit,
+			       .know_before = know_before};
+	const bool use_fast = base && !resync && l->era >= HW_FM_ERA_42 && (w == 8 || w == 4);
+
 	for (uint64_t i = 0; addr < stop; i++) {
 		const uint8_t *hp;
 		uint64_t size;
 
+		if (use_fast && addr >= start) {
+			bool over;
+			fast.addr = addr;
+			fast.i = i;
+			fast.pf = pf;
+			fast.before = before;
+			fast.know_before = know_before;
+			over = w == 8 ? fm_fast(l, &fast, grain, fn, arg, &st, &f, 8)
+				      : fm_fast(l, &fast, grain, fn, arg, &st, &f, 4);
+			addr = fast.addr;
+			i = fast.i;
+			pf = fast.pf;
+			before = fast.before;
+			know_before = fast.know_before;
+			if (over)
+				break;
+		}
 		if (__builtin_expect(addr == meet, 0)) {
 			st.met = true;
 			break;
