@@ -153,6 +153,89 @@ struct hw_error *hw_tlsf_walk(const struct hw_target *t, const struct hw_tlsf_la
 	return hw_tlsf_walk_opts(t, l, h, NULL, fn, arg, ck, ret);
 }
 
+/* Where tlsf_fast stands: the walk's loop variables it advances. */
+struct tlsf_fast {
+	const uint8_t *base;
+	uint64_t start, end, mapped_end, meet, limit, pf;
+	uint64_t addr, i;
+	bool prev_free;
+};
+
+/*
+ * The walk over a pool mapped in one piece, while every block is as it
+ * should be, with the word size @W a constant: the steps and figures of
+ * hw_tlsf_walk_opts's loop, which it returns to at the first block that
+ * would give a finding, at the sentinel or at the split's meeting point
+ * (each left unconsumed at v->addr, for the loop to handle as before).
+ * True when @fn asked to stop.
+ */
+static inline __attribute__((always_inline)) bool tlsf_fast(const struct hw_tlsf_layout *l,
+							    struct tlsf_fast *v, hw_frag_fn fn,
+							    void *arg, struct hw_walk_stats *st,
+							    struct hw_frag *f, unsigned W)
+{
+	/* everything in locals: the stores through @f and @st could alias the layout's words */
+	const uint32_t so = l->start_offset, o_size = l->h_size, o_file = l->h_file;
+	const uint32_t o_func = l->h_func, o_mname = l->h_mname, o_line = l->h_line;
+	const uint32_t o_line_w = l->h_line_size ? l->h_line_size : W;
+	const uint32_t o_next = l->h_next_free, o_back = l->h_prev_phys;
+	const uint64_t align = l->align, min = 3ull * W;
+	const uint8_t *const base = v->base;
+	const uint64_t start = v->start, end = v->end, mapped_end = v->mapped_end;
+	const uint64_t meet = v->meet, limit = v->limit;
+	uint64_t addr = v->addr, i = v->i, pf = v->pf;
+	bool prev_free = v->prev_free, stopped = false;
+
+	while (addr < end && addr != meet && i < limit) {
+		const uint8_t *hp;
+		uint64_t raw, size, next, link = 0;
+		bool used;
+
+		hw_prefetch_ahead(base, start, addr, mapped_end, &pf);
+		hp = base + (addr - start);
+		raw = hw_field(hp, o_size, W);
+		size = raw & ~(uint64_t)3;
+		if (size < min || !!(raw & PREV_FREE_BIT) != prev_free || size % align ||
+		    size > end - addr)
+			break;
+		next = addr + so + size - W;
+		if (next > end)
+			break;
+		used = !(raw & FREE_BIT);
+		if (!used) {
+			if (prev_free || addr + o_next + W > mapped_end ||
+			    next + o_back + W > mapped_end ||
+			    hw_field(base + (next - start), o_back, W) != addr)
+				break;
+			link = hw_field(hp, o_next, W);
+		}
+		f->index = i;
+		f->addr = addr;
+		f->user = addr + so;
+		f->size = size;
+		f->span = next - addr;
+		f->used = used;
+		f->free_link = link;
+		f->file = hw_field(hp, o_file, W);
+		f->func = hw_field(hp, o_func, W);
+		f->mname = hw_field(hp, o_mname, W);
+		f->line = hw_field(hp, o_line, o_line_w);
+		f->gaps = st->gaps;
+		prev_free = !used;
+		addr = next;
+		i++;
+		if (hw_walk_emit(st, f, fn, arg)) {
+			stopped = true;
+			break;
+		}
+	}
+	v->addr = addr;
+	v->i = i;
+	v->pf = pf;
+	v->prev_free = prev_free;
+	return stopped;
+}
+
 struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tlsf_layout *l,
 				   const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				   hw_frag_fn fn, void *arg, struct hw_check *ck,
@@ -223,11 +306,35 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 	/* pages mapped ahead on another CPU; a split walk's halves keep both busy already */
 	pfth = base && !from && !meet ? hw_mem_prefault_start(t->mem, addr, end - addr) : NULL;
 
+	/* the common case, while nothing is wrong; resynchronising walks take the loop */
+	struct tlsf_fast fast = {.base = base,
+				 .start = start,
+				 .end = end,
+				 .mapped_end = mapped_end,
+				 .meet = meet,
+				 .limit = limit};
+	const bool use_fast = base && !resync && (w == 8 || w == 4);
+
 	for (uint64_t i = 0; addr <= end; i++) {
 		const uint8_t *hp;
 		struct hw_error *err;
 		uint64_t raw, size, next;
 
+		if (use_fast && !after_gap && addr >= start) {
+			bool over;
+			fast.addr = addr;
+			fast.i = i;
+			fast.pf = pf;
+			fast.prev_free = prev_free;
+			over = w == 8 ? tlsf_fast(l, &fast, fn, arg, &st, &f, 8)
+				      : tlsf_fast(l, &fast, fn, arg, &st, &f, 4);
+			addr = fast.addr;
+			i = fast.i;
+			pf = fast.pf;
+			prev_free = fast.prev_free;
+			if (over)
+				break;
+		}
 		if (__builtin_expect(addr == meet, 0)) {
 			/* the second half starts after a used block: met only if so */
 			st.met = !prev_free;
