@@ -178,6 +178,20 @@ static void test_diff_pairing(void **state)
 		assert_string_equal(d.pairs[k].a->desc, d.pairs[k].b->desc);
 	}
 	hw_diff_deinit(&d);
+	/* cores of two processes: their pkg pools apart, the instance's one shm paired */
+	pool(&a, "shm", 100, "timer");
+	pool(&b, "shm", 201, "udp receiver child=0");
+	pool(&b, "pkg", 202, "tcp main");
+	assert_null(hw_diff_compute(&a, &b, &d));
+	assert_int_equal(d.npairs, 4);
+	for (size_t k = 0; k < d.npairs; k++)
+		if (d.pairs[k].a && !strcmp(d.pairs[k].a->name, "shm")) {
+			assert_non_null(d.pairs[k].b);
+			assert_int_equal(d.pairs[k].b->pid, 201);
+		} else if (!d.pairs[k].a) {
+			assert_int_equal(d.pairs[k].b->pid, 202);
+		}
+	hw_diff_deinit(&d);
 	hw_diff_side_deinit(&a);
 	hw_diff_side_deinit(&b);
 }
