@@ -208,15 +208,31 @@ struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int ran
 	return NULL;
 }
 
-void hw_session_diag_input(const struct hw_pool_report *pr, uint64_t request,
-			   struct hw_diag_input *din)
+void hw_session_diag_input(const struct hw_pool_report *pr, const struct hw_instance *inst,
+			   uint64_t request, struct hw_diag_input *din)
 {
+	const struct hw_heap_header *h = &pr->hdr;
+
 	memset(din, 0, sizeof(*din));
-	din->size = pr->hdr.size;
-	din->used = pr->hdr.used;
-	din->real_used = pr->hdr.real_used;
-	din->max_real_used = pr->hdr.max_real_used;
-	din->no_counters = pr->hdr.no_counters;
+	din->size = h->size;
+	din->used = h->used;
+	din->real_used = h->real_used;
+	din->max_real_used = h->max_real_used;
+	din->no_counters = h->no_counters;
+	/*
+	 * hp_malloc does not keep its block's counters consistent (shm's used can even
+	 * wrap below 0); counters that do not fit the heap are as bad: the walk's
+	 * figures instead, and a peak only where the block's is plausible
+	 */
+	if (!h->no_counters && pr->walk.complete && pr->walk.free_bytes <= h->size &&
+	    ((pr->alloc && !strcmp(pr->alloc->key, "hp")) || h->real_used > h->size ||
+	     h->used > h->real_used)) {
+		din->used = pr->walk.used_bytes;
+		din->real_used = h->size - pr->walk.free_bytes;
+		if (h->max_real_used > h->size || h->max_real_used < din->real_used)
+			din->max_real_used = din->real_used;
+	}
+	din->opensips = inst && inst->product == HW_PRODUCT_OPENSIPS;
 	din->frag = pr->frag;
 	din->roundto = hw_frag_pool_roundto(pr->pool);
 	din->request = request;
