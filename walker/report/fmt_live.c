@@ -386,10 +386,11 @@ static void stats_text(const struct hw_multi *m)
 					(double)p->stop_ns / 1e6, pr->error ? pr->error : "?");
 				continue;
 			}
-			walk = !pr->walk.complete		? "INCOMPLETE"
-			       : pr->check.errors		? "damaged"
-			       : h->used != pr->walk.used_bytes ? "used!=walked"
-								: "ok";
+			walk = !pr->walk.complete ? "INCOMPLETE"
+			       : pr->check.errors ? "damaged"
+			       : !h->loose_counters && h->used != pr->walk.used_bytes
+				   ? "used!=walked"
+				   : "ok";
 			fprintf(m->out,
 				"  %*s %4s  %-*s %8.2f %10s %10s %10s %5.1f%% %10s %7" PRIu64
 				" %6" PRIu64 " %10s  %s\n",

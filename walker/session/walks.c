@@ -225,8 +225,7 @@ void hw_session_diag_input(const struct hw_pool_report *pr, const struct hw_inst
 	 * figures instead, and a peak only where the block's is plausible
 	 */
 	if (!h->no_counters && pr->walk.complete && pr->walk.free_bytes <= h->size &&
-	    ((pr->alloc && !strcmp(pr->alloc->key, "hp")) || h->real_used > h->size ||
-	     h->used > h->real_used)) {
+	    (h->loose_counters || h->real_used > h->size || h->used > h->real_used)) {
 		din->used = pr->walk.used_bytes;
 		din->real_used = h->size - pr->walk.free_bytes;
 		if (h->max_real_used > h->size || h->max_real_used < din->real_used)
