@@ -533,8 +533,8 @@ void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
 				b->mname ? ", module " : "",
 				b->mname ? hw_strcache_get(&r->strings, b->mname) : "");
 		else
-			fputs("  site:      not recorded (allocation sites need a debug build)\n",
-			      r->out);
+			fprintf(r->out, "  site:      not recorded (allocation sites need %s)\n",
+				hw_sites_need(r->inst));
 		if (r->content.has_bt) {
 			fprintf(r->out, "  stack:     %s\n",
 				b->used ? "where allocated" : "where freed");

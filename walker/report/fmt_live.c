@@ -677,7 +677,9 @@ static void diff_pair_text(const struct hw_diff_view *v, const struct hw_diff_pa
 			HS(p->a->used), HS(p->b->used), HD((int64_t)(p->b->used - p->a->used)),
 			HD((int64_t)(p->b->real_used - p->a->real_used)), p->a->frags, p->b->frags);
 	if ((p->a && !p->a->sites_known) || (p->b && !p->b->sites_known)) {
-		fputs("  allocation sites need a debug build (DBG_SR_MEMORY)\n", v->out);
+		fputs("  allocation sites need a debug build (Kamailio: DBG_SR_MEMORY; OpenSIPS: a "
+		      "_DBG allocator flavour)\n",
+		      v->out);
 		return;
 	}
 	if ((p->a && !p->a->sites_complete) || (p->b && !p->b->sites_complete))
