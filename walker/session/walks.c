@@ -175,6 +175,28 @@ struct hw_error *hw_session_persist(struct hw_session *s, struct hw_persist_pool
 	return ctx.err;
 }
 
+/*
+ * The block's used, used+overhead and peak; hp_malloc does not keep them consistent
+ * (shm's used can even wrap below 0), and counters that do not fit the heap are as
+ * bad: the walk's figures instead, and a peak only where the block's is plausible.
+ */
+static void counters(const struct hw_pool_report *pr, uint64_t *used, uint64_t *real_used,
+		     uint64_t *max_real_used)
+{
+	const struct hw_heap_header *h = &pr->hdr;
+
+	*used = h->used;
+	*real_used = h->real_used;
+	*max_real_used = h->max_real_used;
+	if (h->no_counters || !pr->walk.complete || pr->walk.free_bytes > h->size ||
+	    !(h->loose_counters || h->real_used > h->size || h->used > h->real_used))
+		return;
+	*used = pr->walk.used_bytes;
+	*real_used = h->size - pr->walk.free_bytes;
+	if (h->max_real_used > h->size || h->max_real_used < *real_used)
+		*max_real_used = *real_used;
+}
+
 struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int rank, const char *desc,
 				    struct hw_diff_side *side)
 {
@@ -189,9 +211,7 @@ struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int ran
 			return err;
 		dp->has_header = true;
 		dp->size = pr->hdr.size;
-		dp->used = pr->hdr.used;
-		dp->real_used = pr->hdr.real_used;
-		dp->max_real_used = pr->hdr.max_real_used;
+		counters(pr, &dp->used, &dp->real_used, &dp->max_real_used);
 		dp->frags = pr->walk.frags;
 		dp->free_frags = pr->walk.free_frags;
 		dp->sites_known = hw_pool_debug(pr->pool);
@@ -211,26 +231,10 @@ struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int ran
 void hw_session_diag_input(const struct hw_pool_report *pr, const struct hw_instance *inst,
 			   uint64_t request, struct hw_diag_input *din)
 {
-	const struct hw_heap_header *h = &pr->hdr;
-
 	memset(din, 0, sizeof(*din));
-	din->size = h->size;
-	din->used = h->used;
-	din->real_used = h->real_used;
-	din->max_real_used = h->max_real_used;
-	din->no_counters = h->no_counters;
-	/*
-	 * hp_malloc does not keep its block's counters consistent (shm's used can even
-	 * wrap below 0); counters that do not fit the heap are as bad: the walk's
-	 * figures instead, and a peak only where the block's is plausible
-	 */
-	if (!h->no_counters && pr->walk.complete && pr->walk.free_bytes <= h->size &&
-	    (h->loose_counters || h->real_used > h->size || h->used > h->real_used)) {
-		din->used = pr->walk.used_bytes;
-		din->real_used = h->size - pr->walk.free_bytes;
-		if (h->max_real_used > h->size || h->max_real_used < din->real_used)
-			din->max_real_used = din->real_used;
-	}
+	din->size = pr->hdr.size;
+	counters(pr, &din->used, &din->real_used, &din->max_real_used);
+	din->no_counters = pr->hdr.no_counters;
 	din->opensips = inst && inst->product == HW_PRODUCT_OPENSIPS;
 	din->frag = pr->frag;
 	din->roundto = hw_frag_pool_roundto(pr->pool);
