@@ -123,13 +123,19 @@ static void totals(FILE *out, const struct hw_pool_report *pr)
 {
 	const struct hw_heap_header *h = &pr->hdr;
 	const struct hw_heapmap *m = pr->map;
+	uint64_t used, real_used, max_real_used;
 
+	hw_pool_counters(pr, &used, &real_used, &max_real_used);
 	fputs("<div class=\"wrap\"><table class=\"totals\">\n", out);
 	row_num(out, "heap size", h->size, 0);
-	row_num(out, "used", h->used, h->size);
-	row_num(out, "used+overhead", h->real_used, h->size);
-	row_num(out, "free", h->size - h->real_used, h->size);
-	row_num(out, "max used", h->max_real_used, h->size);
+	row_num(out, "used", used, h->size);
+	row_num(out, "used+overhead", real_used, h->size);
+	row_num(out, "free", h->size > real_used ? h->size - real_used : 0, h->size);
+	row_num(out, "max used", max_real_used, h->size);
+	if (h->loose_counters && pr->walk.complete)
+		fputs("<tr><th></th><td colspan=\"2\">from the walk: hp_malloc keeps its block's "
+		      "counters loosely</td></tr>\n",
+		      out);
 	fprintf(out,
 		"<tr><th>fragments</th><td class=\"n\">%" PRIu64 "</td><td>%" PRIu64
 		" used, %" PRIu64 " free</td></tr>\n",
@@ -584,12 +590,14 @@ static void processes_section(FILE *out, const struct hw_multi *m)
 		fputs("</td>", out);
 		if (pr && pr->walked) {
 			const struct hw_heap_header *h = &pr->hdr;
-			uint64_t fr = h->size > h->real_used ? h->size - h->real_used : 0;
+			uint64_t pu, pr_real, pmax;
+			hw_pool_counters(pr, &pu, &pr_real, &pmax);
+			uint64_t fr = h->size > pr_real ? h->size - pr_real : 0;
 			cell_bytes(out, "size", h->size);
-			cell_bytes(out, "used", h->used);
-			cell_bytes(out, "real_used", h->real_used);
+			cell_bytes(out, "used", pu);
+			cell_bytes(out, "real_used", pr_real);
 			cell_bytes(out, "free", fr);
-			cell_bytes(out, "max_real_used", h->max_real_used);
+			cell_bytes(out, "max_real_used", pmax);
 			fprintf(out,
 				"<td class=\"n\" data-k=\"frags\" data-v=\"%" PRIu64
 				"\" title=\"%" PRIu64 " used, %" PRIu64 " free\">%" PRIu64 "</td>",
@@ -598,9 +606,9 @@ static void processes_section(FILE *out, const struct hw_multi *m)
 			n++;
 			complete += pr->walk.complete;
 			size += h->size;
-			used += h->used;
-			real += h->real_used;
-			max += h->max_real_used;
+			used += pu;
+			real += pr_real;
+			max += pmax;
 			frags += pr->walk.frags;
 		} else {
 			for (int k = 0; k < 6; k++)

@@ -191,11 +191,14 @@ struct totals {
 
 static void add_total(struct totals *t, const struct hw_pool_report *pr)
 {
+	uint64_t used, real_used, max_real_used;
+
+	hw_pool_counters(pr, &used, &real_used, &max_real_used);
 	t->n++;
 	t->size += pr->hdr.size;
-	t->used += pr->hdr.used;
-	t->real_used += pr->hdr.real_used;
-	t->max_real_used += pr->hdr.max_real_used;
+	t->used += used;
+	t->real_used += real_used;
+	t->max_real_used += max_real_used;
 	t->frags += pr->walk.frags;
 	t->free_frags += pr->walk.free_frags;
 	t->used_walked += pr->walk.used_bytes;
@@ -375,6 +378,7 @@ static void stats_text(const struct hw_multi *m)
 			const struct hw_heap_header *h = &pr->hdr;
 			const char *walk;
 			char rank[16];
+			uint64_t cu, cr, cm;
 			if (strcmp(pr->pool->name, "pkg"))
 				continue;
 			any = true;
@@ -386,6 +390,7 @@ static void stats_text(const struct hw_multi *m)
 					(double)p->stop_ns / 1e6, pr->error ? pr->error : "?");
 				continue;
 			}
+			hw_pool_counters(pr, &cu, &cr, &cm);
 			walk = !pr->walk.complete ? "INCOMPLETE"
 			       : pr->check.errors ? "damaged"
 			       : !h->loose_counters && h->used != pr->walk.used_bytes
@@ -395,11 +400,9 @@ static void stats_text(const struct hw_multi *m)
 				"  %*s %4s  %-*s %8.2f %10s %10s %10s %5.1f%% %10s %7" PRIu64
 				" %6" PRIu64 " %10s  %s\n",
 				pw, pid_cell(p, pb, sizeof(pb)), rank, lw, proc_label(p),
-				(double)p->stop_ns / 1e6, HS(h->size), HS(h->used),
-				HS(h->real_used),
-				hw_report_pct(h->size > h->real_used ? h->size - h->real_used : 0,
-					      h->size),
-				HS(h->max_real_used), pr->walk.frags, pr->walk.free_frags,
+				(double)p->stop_ns / 1e6, HS(h->size), HS(cu), HS(cr),
+				hw_report_pct(h->size > cr ? h->size - cr : 0, h->size), HS(cm),
+				pr->walk.frags, pr->walk.free_frags,
 				HS(pr->frag ? pr->frag->largest_free : 0), walk);
 		}
 	}

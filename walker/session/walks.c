@@ -175,28 +175,6 @@ struct hw_error *hw_session_persist(struct hw_session *s, struct hw_persist_pool
 	return ctx.err;
 }
 
-/*
- * The block's used, used+overhead and peak; hp_malloc does not keep them consistent
- * (shm's used can even wrap below 0), and counters that do not fit the heap are as
- * bad: the walk's figures instead, and a peak only where the block's is plausible.
- */
-static void counters(const struct hw_pool_report *pr, uint64_t *used, uint64_t *real_used,
-		     uint64_t *max_real_used)
-{
-	const struct hw_heap_header *h = &pr->hdr;
-
-	*used = h->used;
-	*real_used = h->real_used;
-	*max_real_used = h->max_real_used;
-	if (h->no_counters || !pr->walk.complete || pr->walk.free_bytes > h->size ||
-	    !(h->loose_counters || h->real_used > h->size || h->used > h->real_used))
-		return;
-	*used = pr->walk.used_bytes;
-	*real_used = h->size - pr->walk.free_bytes;
-	if (h->max_real_used > h->size || h->max_real_used < *real_used)
-		*max_real_used = *real_used;
-}
-
 struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int rank, const char *desc,
 				    struct hw_diff_side *side)
 {
@@ -211,7 +189,7 @@ struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int ran
 			return err;
 		dp->has_header = true;
 		dp->size = pr->hdr.size;
-		counters(pr, &dp->used, &dp->real_used, &dp->max_real_used);
+		hw_pool_counters(pr, &dp->used, &dp->real_used, &dp->max_real_used);
 		dp->frags = pr->walk.frags;
 		dp->free_frags = pr->walk.free_frags;
 		dp->sites_known = hw_pool_debug(pr->pool);
@@ -233,7 +211,7 @@ void hw_session_diag_input(const struct hw_pool_report *pr, const struct hw_inst
 {
 	memset(din, 0, sizeof(*din));
 	din->size = pr->hdr.size;
-	counters(pr, &din->used, &din->real_used, &din->max_real_used);
+	hw_pool_counters(pr, &din->used, &din->real_used, &din->max_real_used);
 	din->no_counters = pr->hdr.no_counters;
 	din->opensips = inst && inst->product == HW_PRODUCT_OPENSIPS;
 	din->frag = pr->frag;
