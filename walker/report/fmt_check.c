@@ -499,8 +499,10 @@ void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
 	}
 	fprintf(r->out, "address 0x%" PRIx64 ": ", loc->addr);
 	if (!pr) {
-		fprintf(r->out, "in no Kamailio pool%s%s\n", elsewhere ? "; " : "",
-			elsewhere ? elsewhere : "");
+		fprintf(r->out, "in no %s pool%s%s\n",
+			r->inst && r->inst->product == HW_PRODUCT_OPENSIPS ? "OpenSIPS"
+									   : "Kamailio",
+			elsewhere ? "; " : "", elsewhere ? elsewhere : "");
 		return;
 	}
 	fprintf(r->out, "in the %s pool (%s), in %s\n", pr->pool->name, pr->pool->manager,
