@@ -60,7 +60,7 @@ const struct hw_option hw_options[] = {
     {{"manager", required_argument, NULL, O_MANAGER},
      OPT_TARGET,
      "M",
-     "the memory manager: qm, fm or tlsf (default: detect)",
+     "the memory manager: qm, fm, tlsf or hp (default: detect)",
      0,
      "qm fm tlsf"},
     {{"block", required_argument, NULL, O_BLOCK},
