@@ -40,6 +40,9 @@ struct hw_heap_header {
 	bool no_counters; /* used/real_used/max_real_used not kept (old non-debug f_malloc) */
 	uint64_t max_frags;
 	bool has_max_frags;
+	/* OpenSIPS hp_malloc: used/real_used/max_real_used are read but not kept consistent
+	 * by the server (shm's used can wrap below 0): shown, never compared or judged */
+	bool loose_counters;
 	/* OpenSIPS hp_malloc: total_fragments, the fragments it counts (0: not kept) */
 	uint64_t total_frags;
 	/* OpenSIPS 3.0.0 f_malloc: large_space, the free bytes in big fragments */

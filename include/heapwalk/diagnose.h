@@ -50,8 +50,9 @@ enum hw_verdict {
 
 struct hw_diag_input {
 	uint64_t size, used, real_used, max_real_used;
-	bool no_counters;		  /* the manager keeps no used counters (old fm) */
-	bool shm;			  /* the shared pool (-m), else pkg (-M) */
+	bool no_counters; /* the manager keeps no used counters (old fm) */
+	bool shm;	  /* the shared pool (-m), else pkg (-M) */
+	bool opensips;	  /* OpenSIPS's pool (advice in its terms), else Kamailio's */
 	const struct hw_frag_stats *frag; /* required */
 	uint64_t roundto;		  /* the manager's request rounding (1 if unknown) */
 	uint64_t request;		  /* probe request in bytes (0: HW_DIAG_DEFAULT_REQUEST) */

@@ -67,6 +67,29 @@ struct hw_pool_report {
 };
 
 /*
+ * A walked pool's used, used+overhead and peak as judged: the block's counters,
+ * or the walk's figures where the block's are loose (OpenSIPS hp_malloc: shm's
+ * used can even wrap below 0) or do not fit the heap; then a peak only where
+ * the block's is plausible.
+ */
+static inline void hw_pool_counters(const struct hw_pool_report *pr, uint64_t *used,
+				    uint64_t *real_used, uint64_t *max_real_used)
+{
+	const struct hw_heap_header *h = &pr->hdr;
+
+	*used = h->used;
+	*real_used = h->real_used;
+	*max_real_used = h->max_real_used;
+	if (h->no_counters || !pr->walk.complete || pr->walk.free_bytes > h->size ||
+	    !(h->loose_counters || h->real_used > h->size || h->used > h->real_used))
+		return;
+	*used = pr->walk.used_bytes;
+	*real_used = h->size - pr->walk.free_bytes;
+	if (h->max_real_used > h->size || h->max_real_used < *real_used)
+		*max_real_used = *real_used;
+}
+
+/*
  * One fragment's payload as frags --hexdump / --strings show it, read
  * before the fragment is formatted (hw_session_frag_content): formatters
  * print bytes, they do not read the target.

@@ -166,8 +166,8 @@ struct hw_persist_pool {
 };
 struct hw_error *hw_session_persist(struct hw_session *s, struct hw_persist_pool *pp);
 
-void hw_session_diag_input(const struct hw_pool_report *pr, uint64_t request,
-			   struct hw_diag_input *din);
+void hw_session_diag_input(const struct hw_pool_report *pr, const struct hw_instance *inst,
+			   uint64_t request, struct hw_diag_input *din);
 /*
  * report: diagnose's verdict on every walked pool with fragmentation
  * figures and sites (hw_session_walk_map), shm first, into s->report.diag.

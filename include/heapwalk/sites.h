@@ -46,6 +46,12 @@ const char *hw_strcache_get(struct hw_strcache *sc, uint64_t addr);
  * named mapping holds @addr. Never NULL; valid until deinit.
  */
 const char *hw_strcache_object(struct hw_strcache *sc, uint64_t addr);
+/*
+ * A fragment's module: the text at @mname where the server stores one
+ * (Kamailio), else, with module_by_object (OpenSIPS), the object holding its
+ * file string @file; "" when neither tells. Never NULL; valid until deinit.
+ */
+const char *hw_strcache_module(struct hw_strcache *sc, uint64_t mname, uint64_t file);
 
 /*
  * Fragment sizes in power-of-two buckets: bucket 0 holds size 0, bucket k

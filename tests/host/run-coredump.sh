@@ -155,11 +155,11 @@ expect_exit "the planted symlink" 2 "no core of pid 99999 stored .*; 3 entries r
 	stats --coredump 99999 --coredump-dir "$STORE"
 expect_exit "the fifo" 2 "no core of pid 99998 stored" stats --coredump 99998 --coredump-dir "$STORE"
 mkdir "$TMP/empty"
-expect_exit "an empty store" 2 "no Kamailio core stored in $TMP/empty$" \
+expect_exit "an empty store" 2 "no Kamailio or OpenSIPS core stored in $TMP/empty$" \
 	stats --coredump latest --coredump-dir "$TMP/empty"
 expect_exit "a store that is not there" 2 "cannot open systemd-coredump's store" \
 	stats --coredump latest --coredump-dir "$TMP/none"
-expect_exit "another program's core only" 2 "no Kamailio core stored in [^ ]*; 1 other core: give --coredump PID" \
+expect_exit "another program's core only" 2 "no Kamailio or OpenSIPS core stored in [^ ]*; 1 other core: give --coredump PID" \
 	stats --coredump latest --coredump-dir "$TMP/only-sleep"
 expect_exit "a bad selector" 64 "--coredump newest: not a pid or latest" \
 	stats --coredump newest --coredump-dir "$STORE"
@@ -177,7 +177,17 @@ else
 	bad "name-only store: $(head -2 "$TMP/p.err")"
 fi
 HEAPWALK_COREDUMP_DIR=$TMP/names expect_exit "latest: kam.ailio is not kamailio" 2 \
-	"no Kamailio core" stats --coredump latest
+	"no Kamailio or OpenSIPS core" stats --coredump latest
+# an OpenSIPS core is one too: the newest of the two is chosen (by its comm)
+mkdir "$TMP/os"
+XATTRS=0 store "$C1" kamailio "$P1" $((NOW - 10)) "" "$TMP/os"
+XATTRS=0 store "$C2" opensips "$P2" "$NOW" "" "$TMP/os"
+GOT=$(pools --coredump latest --coredump-dir "$TMP/os")
+if [ "$RAW2" = "$GOT" ] && grep -qF -- "--coredump latest: $STORED (pid $P2," "$TMP/p.err"; then
+	ok "--coredump latest: a core named opensips, newer than kamailio's, is chosen"
+else
+	bad "--coredump latest with an opensips core: $(head -2 "$TMP/p.err")"
+fi
 
 # names not in systemd-coredump's format are not stored cores; attribute values are sanitised
 mkdir "$TMP/junk"
@@ -186,7 +196,7 @@ for n in "core.kamailio.0.$BOOT.1.2.gz" "core..0.$BOOT.1.2.zst" "core.kamailio.0
 	"core.kamailio.x.$BOOT.1.2" "kamailio.0.$BOOT.1.2.zst"; do
 	echo junk >"$TMP/junk/$n"
 done
-expect_exit "names not in the format" 2 "no Kamailio core stored in $TMP/junk$" \
+expect_exit "names not in the format" 2 "no Kamailio or OpenSIPS core stored in $TMP/junk$" \
 	stats --coredump latest --coredump-dir "$TMP/junk"
 if [ "$XATTRS" = 1 ]; then
 	f="$TMP/junk/core.kamailio.0.$BOOT.77.$NOW.zst"

@@ -14,6 +14,7 @@
 #include "heapwalk/error.h"
 #include "heapwalk/frag.h"
 #include "heapwalk/jsonin.h"
+#include "heapwalk/model.h"
 
 /* ---- jsonin ---- */
 
@@ -178,6 +179,20 @@ static void test_diff_pairing(void **state)
 		assert_string_equal(d.pairs[k].a->desc, d.pairs[k].b->desc);
 	}
 	hw_diff_deinit(&d);
+	/* cores of two processes: their pkg pools apart, the instance's one shm paired */
+	pool(&a, "shm", 100, "timer");
+	pool(&b, "shm", 201, "udp receiver child=0");
+	pool(&b, "pkg", 202, "tcp main");
+	assert_null(hw_diff_compute(&a, &b, &d));
+	assert_int_equal(d.npairs, 4);
+	for (size_t k = 0; k < d.npairs; k++)
+		if (d.pairs[k].a && !strcmp(d.pairs[k].a->name, "shm")) {
+			assert_non_null(d.pairs[k].b);
+			assert_int_equal(d.pairs[k].b->pid, 201);
+		} else if (!d.pairs[k].a) {
+			assert_int_equal(d.pairs[k].b->pid, 202);
+		}
+	hw_diff_deinit(&d);
 	hw_diff_side_deinit(&a);
 	hw_diff_side_deinit(&b);
 }
@@ -298,6 +313,42 @@ static void test_frag_stats(void **state)
 	assert_true(hw_frag_index(&fs) > 0.13 && hw_frag_index(&fs) < 0.14); /* 1 - 4096/4752 */
 }
 
+/* ---- the counters a pool is judged by ---- */
+
+static void test_pool_counters(void **state)
+{
+	struct hw_pool_report pr;
+	uint64_t u, ru, mu;
+
+	(void)state;
+	memset(&pr, 0, sizeof(pr));
+	pr.hdr.size = 1000;
+	pr.hdr.used = 300;
+	pr.hdr.real_used = 400;
+	pr.hdr.max_real_used = 500;
+	pr.walk.complete = true;
+	pr.walk.used_bytes = 350;
+	pr.walk.free_bytes = 550;
+	/* kept counters: the block's, even where the walk differs */
+	hw_pool_counters(&pr, &u, &ru, &mu);
+	assert_true(u == 300 && ru == 400 && mu == 500);
+	/* hp_malloc's loose ones: the walk's; the block's peak while plausible */
+	pr.hdr.loose_counters = true;
+	hw_pool_counters(&pr, &u, &ru, &mu);
+	assert_true(u == 350 && ru == 450 && mu == 500);
+	/* used wrapped below 0: the walk's, and no peak below what is used now */
+	pr.hdr.used = UINT64_MAX - 5;
+	pr.hdr.real_used = UINT64_MAX - 1;
+	pr.hdr.max_real_used = 200;
+	pr.hdr.loose_counters = false;
+	hw_pool_counters(&pr, &u, &ru, &mu);
+	assert_true(u == 350 && ru == 450 && mu == 450);
+	/* an incomplete walk gives nothing better */
+	pr.walk.complete = false;
+	hw_pool_counters(&pr, &u, &ru, &mu);
+	assert_true(u == UINT64_MAX - 5 && ru == UINT64_MAX - 1 && mu == 200);
+}
+
 /* ---- verdicts ---- */
 
 static void test_verdicts(void **state)
@@ -331,6 +382,15 @@ static void test_verdicts(void **state)
 	assert_int_equal(r.verdict, HW_VERDICT_FRAGMENTED);
 	assert_non_null(strstr(r.headline, "fragmentation: a request of 64.0 KiB fails though"));
 	assert_non_null(strstr(r.headline, "the largest is 1.0 KiB"));
+	assert_non_null(strstr(r.advice, "(-X tlsf)"));
+	/* OpenSIPS: no mem_join, its own allocator option */
+	in.opensips = true;
+	hw_diagnose_pool(&in, &r);
+	assert_int_equal(r.verdict, HW_VERDICT_FRAGMENTED);
+	assert_non_null(strstr(r.advice, "(-k Q_MALLOC)"));
+	assert_null(strstr(r.advice, "mem_join"));
+	assert_null(strstr(r.advice, "tlsf"));
+	in.opensips = false;
 	/* ... unless the probe request fits */
 	in.request = 512;
 	hw_diagnose_pool(&in, &r);
@@ -346,6 +406,11 @@ static void test_verdicts(void **state)
 	assert_int_equal(r.verdict, HW_VERDICT_TOO_SMALL);
 	assert_non_null(strstr(r.headline, "exhausted")); /* 64 KiB would not fit */
 	assert_non_null(strstr(r.evidence[r.nevidence - 1], "no growth data"));
+	assert_non_null(strstr(r.advice, "give Kamailio more memory, -M "));
+	in.opensips = true;
+	hw_diagnose_pool(&in, &r);
+	assert_non_null(strstr(r.advice, "give OpenSIPS more memory, -M "));
+	in.opensips = false;
 	/* one snapshot where one site holds 60% of it in 3000 fragments: accumulation,
 	 * and no advice to add memory */
 	in.dominant_site = "htable: ht_api.c: ht_cell_new(186)";
@@ -426,7 +491,7 @@ int main(void)
 	    cmocka_unit_test(test_json_values),	      cmocka_unit_test(test_json_malformed),
 	    cmocka_unit_test(test_diff_growth_first), cmocka_unit_test(test_diff_pairing),
 	    cmocka_unit_test(test_diff_json),	      cmocka_unit_test(test_frag_stats),
-	    cmocka_unit_test(test_verdicts),
+	    cmocka_unit_test(test_pool_counters),     cmocka_unit_test(test_verdicts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -674,12 +674,13 @@ struct hw_error *hw_pools_discover(const struct hw_target *t, struct hw_dwarf *d
 			     "resolved (they show as addresses)");
 	dwarf_layouts_free(d);
 	if (!kamailio)
-		return hw_error_create(HW_ERR_LOOKUP,
-				       "%s does not look like a Kamailio process: no _pkg_root, "
-				       "_shm_root, mem_block or shm_block symbol%s",
-				       t->exe_path ? t->exe_path : "the executable",
-				       t->exe ? ""
-					      : " (no executable: give it with --exe, or the "
-						"block with --block ADDR)");
+		return hw_error_create(
+		    HW_ERR_LOOKUP,
+		    "%s does not look like a Kamailio or OpenSIPS process: no _pkg_root, "
+		    "_shm_root, mem_block or shm_block symbol%s",
+		    t->exe_path ? t->exe_path : "the executable",
+		    t->exe ? ""
+			   : " (no executable: give it with --exe, or the "
+			     "block with --block ADDR)");
 	return NULL;
 }

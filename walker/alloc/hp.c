@@ -43,6 +43,7 @@ struct hw_error *hw_hp_read_header(const struct hw_target *t, const struct hw_hp
 	err = hw_target_read_word(t, block + l->b_frags, &hh.total_frags);
 	if (err)
 		return hw_error_context(err, "cannot read 'hp_block' at 0x%" PRIx64, block);
+	hh.loose_counters = true;
 	*ret = hh;
 	return NULL;
 }

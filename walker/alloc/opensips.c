@@ -266,10 +266,12 @@ bool hw_opensips_pt_read(const struct hw_target *t, int main_pid, struct hw_pt *
 		hw_error_destroy(err);
 		return true;
 	}
-	for (size_t k = 0; k < sizeof(desc_offs) / sizeof(desc_offs[0]) && !desc_off; k++)
-		if (os_entry(t, pt, desc_offs[k], &pid, desc) && desc[0] &&
-		    (!main_pid || pid == main_pid))
-			desc_off = desc_offs[k];
+	/* entry 0 is the main process: @main_pid's first, else any (a worker's core) */
+	for (int any = 0; any < 2 && !desc_off; any++)
+		for (size_t k = 0; k < sizeof(desc_offs) / sizeof(desc_offs[0]) && !desc_off; k++)
+			if (os_entry(t, pt, desc_offs[k], &pid, desc) && desc[0] &&
+			    (!main_pid || pid == main_pid || (any && pid > 0 && pid <= OS_PID_MAX)))
+				desc_off = desc_offs[k];
 	if (desc_off)
 		os_entry(t, pt, desc_off, &pid, desc);
 	if (!desc_off)

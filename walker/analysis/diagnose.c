@@ -204,17 +204,26 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 			hw_human_size(b2, sizeof(b2), fs->join_largest);
 			evidence(out,
 				 "%" PRIu64 " runs of adjacent free fragments (%" PRIu64
-				 " fragments): joining them (mem_join=1) would make a %s fragment",
-				 fs->join_runs, fs->join_frags, b2);
+				 " fragments): joining them%s would make a %s fragment",
+				 fs->join_runs, fs->join_frags, in->opensips ? "" : " (mem_join=1)",
+				 b2);
 		} else {
-			evidence(out,
-				 "no adjacent free fragments: joining (mem_join) would not help");
+			evidence(out, "no adjacent free fragments: joining%s would not help",
+				 in->opensips ? "" : " (mem_join)");
 		}
-		snprintf(out->advice, sizeof(out->advice),
-			 "fragmentation: large requests fail although memory is free; %sa "
-			 "manager that keeps big pieces together (%s tlsf) can help; a bigger pool "
-			 "only delays it",
-			 fs->join_runs ? "set mem_join=1; " : "", in->shm ? "-x" : "-X");
+		if (in->opensips)
+			snprintf(
+			    out->advice, sizeof(out->advice),
+			    "fragmentation: large requests fail although memory is free; a "
+			    "manager that joins free neighbours at once (%s Q_MALLOC) can help; "
+			    "a bigger pool only delays it",
+			    in->shm ? "-s" : "-k");
+		else
+			snprintf(out->advice, sizeof(out->advice),
+				 "fragmentation: large requests fail although memory is free; %sa "
+				 "manager that keeps big pieces together (%s tlsf) can help; a "
+				 "bigger pool only delays it",
+				 fs->join_runs ? "set mem_join=1; " : "", in->shm ? "-x" : "-X");
 		return;
 	}
 	if (full && (!in->have_growth || !in->growing_sites) && accumulates(in, used) &&
@@ -263,9 +272,10 @@ void hw_diagnose_pool(const struct hw_diag_input *in, struct hw_diag_result *out
 		settled_evidence(in, out);
 		hw_human_size(b2, sizeof(b2), peak_bytes);
 		snprintf(out->advice, sizeof(out->advice),
-			 "pool too small: give Kamailio more memory, %s %" PRIu64
+			 "pool too small: give %s more memory, %s %" PRIu64
 			 " (MiB; 1.5 times the measured peak of %s)",
-			 in->shm ? "-m" : "-M", (peak_bytes * 3 / 2 + (1 << 20) - 1) >> 20, b2);
+			 in->opensips ? "OpenSIPS" : "Kamailio", in->shm ? "-m" : "-M",
+			 (peak_bytes * 3 / 2 + (1 << 20) - 1) >> 20, b2);
 		return;
 	}
 	out->verdict = HW_VERDICT_OK;

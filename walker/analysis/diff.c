@@ -228,6 +228,19 @@ static bool same_process(const struct hw_diff_pool *a, const struct hw_diff_pool
 	return a->desc[0] && !strcmp(a->desc, b->desc) && a->rank == b->rank;
 }
 
+/* The index of @s's one shm pool; s->npools if it has none or several. */
+static size_t only_shm(const struct hw_diff_side *s)
+{
+	size_t at = s->npools, n = 0;
+
+	for (size_t i = 0; i < s->npools; i++)
+		if (!strcmp(s->pools[i].name, "shm")) {
+			at = i;
+			n++;
+		}
+	return n == 1 ? at : s->npools;
+}
+
 static int64_t delta(uint64_t a, uint64_t b)
 {
 	return b >= a ? (int64_t)(b - a) : -(int64_t)(a - b);
@@ -334,6 +347,18 @@ struct hw_error *hw_diff_compute(const struct hw_diff_side *a, const struct hw_d
 				break;
 			}
 		}
+	/* shm is one pool per instance: the only one of each side, whichever process read it */
+	{
+		size_t ia = only_shm(a), jb = only_shm(b);
+		bool paired = false;
+		for (size_t k = 0; ia < a->npools && k < d.npairs && !paired; k++)
+			paired = d.pairs[k].a == &a->pools[ia];
+		if (ia < a->npools && jb < b->npools && !paired && !used_b[jb]) {
+			used_b[jb] = true;
+			d.pairs[d.npairs].a = &a->pools[ia];
+			d.pairs[d.npairs++].b = &b->pools[jb];
+		}
+	}
 	for (size_t i = 0; i < a->npools; i++) {
 		bool paired = false;
 		for (size_t k = 0; k < d.npairs && !paired; k++)

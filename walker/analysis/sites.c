@@ -266,6 +266,13 @@ struct hw_error *hw_sites_merge(struct hw_sites *dst, const struct hw_sites *src
 	return NULL;
 }
 
+const char *hw_strcache_module(struct hw_strcache *sc, uint64_t mname, uint64_t file)
+{
+	return mname		      ? hw_strcache_get(sc, mname)
+	       : sc->module_by_object ? hw_strcache_object(sc, file)
+				      : "";
+}
+
 void hw_sites_resolve(struct hw_sites *s, struct hw_strcache *sc)
 {
 	for (size_t i = 0; i < s->cap; i++) {
@@ -274,9 +281,7 @@ void hw_sites_resolve(struct hw_sites *s, struct hw_strcache *sc)
 			continue;
 		e->file_s = hw_strcache_get(sc, e->file);
 		e->func_s = hw_strcache_get(sc, e->func);
-		e->mname_s = e->mname		    ? hw_strcache_get(sc, e->mname)
-			     : sc->module_by_object ? hw_strcache_object(sc, e->file)
-						    : "";
+		e->mname_s = hw_strcache_module(sc, e->mname, e->file);
 	}
 }
 

@@ -17,7 +17,8 @@ const struct hw_option hw_options[] = {
      OPT_TARGET,
      "PID|latest",
      "the newest core systemd-coredump stored of process PID,\n"
-     "or of Kamailio (latest), with the executable it records",
+     "or of Kamailio or OpenSIPS (latest), with the executable it\n"
+     "records",
      0,
      "latest"},
     {{"coredump-dir", required_argument, NULL, O_COREDUMP_DIR},
@@ -60,7 +61,7 @@ const struct hw_option hw_options[] = {
     {{"manager", required_argument, NULL, O_MANAGER},
      OPT_TARGET,
      "M",
-     "the memory manager: qm, fm or tlsf (default: detect)",
+     "the memory manager: qm, fm, tlsf or hp (default: detect)",
      0,
      "qm fm tlsf"},
     {{"block", required_argument, NULL, O_BLOCK},

@@ -52,7 +52,7 @@ void hw_fmt_brief_json(struct hw_report *r, const struct hw_pool_report *pr,
 		hw_json_string(js, b->used ? "allocated" : "freed");
 		hw_json_site(js, hw_strcache_get(&r->strings, b->file),
 			     hw_strcache_get(&r->strings, b->func), b->line,
-			     b->mname ? hw_strcache_get(&r->strings, b->mname) : "");
+			     hw_strcache_module(&r->strings, b->mname, b->file));
 	}
 	hw_json_end_object(js);
 }
@@ -94,8 +94,9 @@ static void site_text(struct hw_report *r, const struct hw_pool_report *pr,
 	fprintf(r->out, "%s %s: %s(%" PRIu64 ")", b->used ? "allocated at" : "freed at",
 		hw_strcache_get(&r->strings, b->file), hw_strcache_get(&r->strings, b->func),
 		b->line);
-	if (b->mname)
-		fprintf(r->out, ", module %s", hw_strcache_get(&r->strings, b->mname));
+	const char *mod = hw_strcache_module(&r->strings, b->mname, b->file);
+	if (mod[0])
+		fprintf(r->out, ", module %s", mod);
 }
 
 /* The damage explained (text): the bytes, the likely culprit and its tail; a double free. */
@@ -498,8 +499,10 @@ void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
 	}
 	fprintf(r->out, "address 0x%" PRIx64 ": ", loc->addr);
 	if (!pr) {
-		fprintf(r->out, "in no Kamailio pool%s%s\n", elsewhere ? "; " : "",
-			elsewhere ? elsewhere : "");
+		fprintf(r->out, "in no %s pool%s%s\n",
+			r->inst && r->inst->product == HW_PRODUCT_OPENSIPS ? "OpenSIPS"
+									   : "Kamailio",
+			elsewhere ? "; " : "", elsewhere ? elsewhere : "");
 		return;
 	}
 	fprintf(r->out, "in the %s pool (%s), in %s\n", pr->pool->name, pr->pool->manager,
@@ -525,16 +528,16 @@ void hw_fmt_addr(struct hw_report *r, const struct hw_pool_report *pr,
 		fprintf(r->out, "  state:     %s\n",
 			b->used ? "used (allocated)"
 				: "free (a pointer to it is a use after free)");
-		if (has_sites(pr))
+		if (has_sites(pr)) {
+			const char *mod = hw_strcache_module(&r->strings, b->mname, b->file);
 			fprintf(r->out, "  %s %s: %s(%" PRIu64 ")%s%s\n",
 				b->used ? "allocated:" : "freed at: ",
 				hw_strcache_get(&r->strings, b->file),
 				hw_strcache_get(&r->strings, b->func), b->line,
-				b->mname ? ", module " : "",
-				b->mname ? hw_strcache_get(&r->strings, b->mname) : "");
-		else
-			fputs("  site:      not recorded (allocation sites need a debug build)\n",
-			      r->out);
+				mod[0] ? ", module " : "", mod);
+		} else
+			fprintf(r->out, "  site:      not recorded (allocation sites need %s)\n",
+				hw_sites_need(r->inst));
 		if (r->content.has_bt) {
 			fprintf(r->out, "  stack:     %s\n",
 				b->used ? "where allocated" : "where freed");

@@ -238,7 +238,7 @@ static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 		bool fast = true;
 
 		if (hw_pool_debug(pr->pool)) {
-			str[0] = f->mname ? hw_strcache_get(&r->strings, f->mname) : "";
+			str[0] = hw_strcache_module(&r->strings, f->mname, f->file);
 			str[1] = hw_strcache_get(&r->strings, f->file);
 			str[2] = hw_strcache_get(&r->strings, f->func);
 			for (int k = 0; k < 3; k++)
@@ -276,7 +276,7 @@ static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 	fprintf(r->out, "%s,%" PRIu64 ",0x%" PRIx64 ",0x%" PRIx64 ",%" PRIu64 ",%s,",
 		pr->pool->name, f->index, f->user, f->addr, f->size, hw_report_state(f));
 	if (hw_pool_debug(pr->pool)) {
-		field(r->out, f->mname ? hw_strcache_get(&r->strings, f->mname) : "");
+		field(r->out, hw_strcache_module(&r->strings, f->mname, f->file));
 		fputc(',', r->out);
 		field(r->out, hw_strcache_get(&r->strings, f->file));
 		fputc(',', r->out);

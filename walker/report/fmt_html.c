@@ -123,13 +123,19 @@ static void totals(FILE *out, const struct hw_pool_report *pr)
 {
 	const struct hw_heap_header *h = &pr->hdr;
 	const struct hw_heapmap *m = pr->map;
+	uint64_t used, real_used, max_real_used;
 
+	hw_pool_counters(pr, &used, &real_used, &max_real_used);
 	fputs("<div class=\"wrap\"><table class=\"totals\">\n", out);
 	row_num(out, "heap size", h->size, 0);
-	row_num(out, "used", h->used, h->size);
-	row_num(out, "used+overhead", h->real_used, h->size);
-	row_num(out, "free", h->size - h->real_used, h->size);
-	row_num(out, "max used", h->max_real_used, h->size);
+	row_num(out, "used", used, h->size);
+	row_num(out, "used+overhead", real_used, h->size);
+	row_num(out, "free", h->size > real_used ? h->size - real_used : 0, h->size);
+	row_num(out, "max used", max_real_used, h->size);
+	if (h->loose_counters && pr->walk.complete)
+		fputs("<tr><th></th><td colspan=\"2\">from the walk: hp_malloc keeps its block's "
+		      "counters loosely</td></tr>\n",
+		      out);
 	fprintf(out,
 		"<tr><th>fragments</th><td class=\"n\">%" PRIu64 "</td><td>%" PRIu64
 		" used, %" PRIu64 " free</td></tr>\n",
@@ -192,13 +198,13 @@ static void histogram(FILE *out, const struct hw_heapmap *m)
 	fputs("</svg>\n", out);
 }
 
-static void sites(FILE *out, const struct hw_pool_report *pr)
+static void sites(FILE *out, const struct hw_pool_report *pr, const struct hw_instance *inst)
 {
 	fputs("<h3>Top allocation sites</h3>\n", out);
 	if (!hw_pool_debug(pr->pool)) {
-		fputs("<p>Allocation sites need a debug build (DBG_SR_MEMORY); this one records "
-		      "none.</p>\n",
-		      out);
+		fputs("<p>Allocation sites need ", out);
+		esc(out, hw_sites_need(inst));
+		fputs("; this one records none.</p>\n", out);
 		return;
 	}
 	fprintf(out,
@@ -250,7 +256,8 @@ static void findings(FILE *out, const struct hw_check *ck)
 }
 
 /* A walked pool's block, totals, map, histogram, sites and findings (or why it was not walked). */
-static void pool_body(FILE *out, const struct hw_pool_report *pr, const char *map_title)
+static void pool_body(FILE *out, const struct hw_pool_report *pr, const struct hw_instance *inst,
+		      const char *map_title)
 {
 	if (!pr->walked) {
 		fputs("<p class=\"err\">Not walked: ", out);
@@ -274,7 +281,7 @@ static void pool_body(FILE *out, const struct hw_pool_report *pr, const char *ma
 		fputs("</svg></div>\n", out);
 		histogram(out, pr->map);
 	}
-	sites(out, pr);
+	sites(out, pr, inst);
 	findings(out, &pr->check);
 }
 
@@ -330,6 +337,12 @@ static void verdict_section(FILE *out, const struct hw_diag_item *diag, size_t n
 	fputs("</section>\n", out);
 }
 
+/* The server the pools belong to, as the page's title names it. */
+static const char *product_name(const struct hw_instance *in)
+{
+	return in && in->product == HW_PRODUCT_OPENSIPS ? "OpenSIPS" : "Kamailio";
+}
+
 void hw_fmt_html(struct hw_report *r)
 {
 	FILE *out = r->out;
@@ -337,10 +350,11 @@ void hw_fmt_html(struct hw_report *r)
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
 	      out);
-	fputs("Kamailio memory: ", out);
+	fprintf(out, "%s memory: ", product_name(r->inst));
 	esc(out, r->t->source_path);
 	fprintf(out, "</title>\n<style>\n%s</style></head><body>\n", css);
-	fputs("<h1>Kamailio memory report</h1>\n<p class=\"sub\">made by heapwalk from ", out);
+	fprintf(out, "<h1>%s memory report</h1>\n<p class=\"sub\">made by heapwalk from ",
+		product_name(r->inst));
 	esc(out, r->t->source_path);
 	fputs("</p>\n", out);
 	if (r->diag)
@@ -356,7 +370,7 @@ void hw_fmt_html(struct hw_report *r)
 				pr->pool->name, pr->pool->name);
 			esc(out, pr->pool->manager[0] ? pr->pool->manager : "unknown manager");
 			fputs(")</h2>\n", out);
-			pool_body(out, pr, pr->pool->name);
+			pool_body(out, pr, r->inst, pr->pool->name);
 			fputs("</section>\n", out);
 		}
 	fprintf(out, "<script>\n%s</script>\n</body></html>\n", script);
@@ -576,12 +590,14 @@ static void processes_section(FILE *out, const struct hw_multi *m)
 		fputs("</td>", out);
 		if (pr && pr->walked) {
 			const struct hw_heap_header *h = &pr->hdr;
-			uint64_t fr = h->size > h->real_used ? h->size - h->real_used : 0;
+			uint64_t pu, pr_real, pmax;
+			hw_pool_counters(pr, &pu, &pr_real, &pmax);
+			uint64_t fr = h->size > pr_real ? h->size - pr_real : 0;
 			cell_bytes(out, "size", h->size);
-			cell_bytes(out, "used", h->used);
-			cell_bytes(out, "real_used", h->real_used);
+			cell_bytes(out, "used", pu);
+			cell_bytes(out, "real_used", pr_real);
 			cell_bytes(out, "free", fr);
-			cell_bytes(out, "max_real_used", h->max_real_used);
+			cell_bytes(out, "max_real_used", pmax);
 			fprintf(out,
 				"<td class=\"n\" data-k=\"frags\" data-v=\"%" PRIu64
 				"\" title=\"%" PRIu64 " used, %" PRIu64 " free\">%" PRIu64 "</td>",
@@ -590,9 +606,9 @@ static void processes_section(FILE *out, const struct hw_multi *m)
 			n++;
 			complete += pr->walk.complete;
 			size += h->size;
-			used += h->used;
-			real += h->real_used;
-			max += h->max_real_used;
+			used += pu;
+			real += pr_real;
+			max += pmax;
 			frags += pr->walk.frags;
 		} else {
 			for (int k = 0; k < 6; k++)
@@ -635,7 +651,7 @@ static void shm_section(FILE *out, const struct hw_multi *m)
 		    ")</h2>\n<p class=\"sub\">Shared by every process of the instance; read once, "
 		    "through pid %d.</p>\n",
 		    m->procs[i].pid);
-		pool_body(out, pr, "shm");
+		pool_body(out, pr, m->procs[i].report->inst, "shm");
 		fputs("</section>\n", out);
 		return;
 	}
@@ -670,7 +686,7 @@ static void pkg_details(FILE *out, const struct hw_multi *m)
 		esc(out, pr->pool->manager[0] ? pr->pool->manager : "unknown manager");
 		fputs(")</h3>\n", out);
 		snprintf(title, sizeof(title), "pkg pool, pid %d", p->pid);
-		pool_body(out, pr, title);
+		pool_body(out, pr, p->report->inst, title);
 		fputs("</div></details>\n", out);
 	}
 }
@@ -914,10 +930,15 @@ void hw_fmt_html_multi(const struct hw_multi *m, const struct hw_watch_view *gro
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
 	      out);
-	fputs("Kamailio memory: ", out);
+	const struct hw_instance *inst = NULL;
+	for (size_t i = 0; i < m->nprocs && !inst; i++)
+		if (m->procs[i].report)
+			inst = m->procs[i].report->inst;
+	fprintf(out, "%s memory: ", product_name(inst));
 	esc(out, source);
 	fprintf(out, "</title>\n<style>\n%s%s</style></head><body>\n", css, css_multi);
-	fputs("<h1>Kamailio memory report</h1>\n<p class=\"sub\">made by heapwalk from ", out);
+	fprintf(out, "<h1>%s memory report</h1>\n<p class=\"sub\">made by heapwalk from ",
+		product_name(inst));
 	esc(out, source);
 	fprintf(out, ", %zu process%s", m->nprocs, m->nprocs == 1 ? "" : "es");
 	if (growth)

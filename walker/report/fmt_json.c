@@ -358,7 +358,7 @@ static void frag(struct hw_report *r, struct hw_pool_report *pr, const struct hw
 	if (hw_pool_debug(pr->pool))
 		hw_json_site(js, hw_strcache_get(&r->strings, f->file),
 			     hw_strcache_get(&r->strings, f->func), f->line,
-			     f->mname ? hw_strcache_get(&r->strings, f->mname) : "");
+			     hw_strcache_module(&r->strings, f->mname, f->file));
 	if (r->backtrace)
 		hw_fmt_stack_json(r);
 	if (r->hexdump || r->show_strings)

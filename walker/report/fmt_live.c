@@ -197,11 +197,14 @@ struct totals {
 
 static void add_total(struct totals *t, const struct hw_pool_report *pr)
 {
+	uint64_t used, real_used, max_real_used;
+
+	hw_pool_counters(pr, &used, &real_used, &max_real_used);
 	t->n++;
 	t->size += pr->hdr.size;
-	t->used += pr->hdr.used;
-	t->real_used += pr->hdr.real_used;
-	t->max_real_used += pr->hdr.max_real_used;
+	t->used += used;
+	t->real_used += real_used;
+	t->max_real_used += max_real_used;
 	t->frags += pr->walk.frags;
 	t->free_frags += pr->walk.free_frags;
 	t->used_walked += pr->walk.used_bytes;
@@ -381,6 +384,7 @@ static void stats_text(const struct hw_multi *m)
 			const struct hw_heap_header *h = &pr->hdr;
 			const char *walk;
 			char rank[16];
+			uint64_t cu, cr, cm;
 			if (strcmp(pr->pool->name, "pkg"))
 				continue;
 			any = true;
@@ -392,19 +396,19 @@ static void stats_text(const struct hw_multi *m)
 					(double)p->stop_ns / 1e6, pr->error ? pr->error : "?");
 				continue;
 			}
-			walk = !pr->walk.complete		? "INCOMPLETE"
-			       : pr->check.errors		? "damaged"
-			       : h->used != pr->walk.used_bytes ? "used!=walked"
-								: "ok";
+			hw_pool_counters(pr, &cu, &cr, &cm);
+			walk = !pr->walk.complete ? "INCOMPLETE"
+			       : pr->check.errors ? "damaged"
+			       : !h->loose_counters && h->used != pr->walk.used_bytes
+				   ? "used!=walked"
+				   : "ok";
 			fprintf(m->out,
 				"  %*s %4s  %-*s %8.2f %10s %10s %10s %5.1f%% %10s %7" PRIu64
 				" %6" PRIu64 " %10s  %s\n",
 				pw, pid_cell(p, pb, sizeof(pb)), rank, lw, proc_label(p),
-				(double)p->stop_ns / 1e6, HS(h->size), HS(h->used),
-				HS(h->real_used),
-				hw_report_pct(h->size > h->real_used ? h->size - h->real_used : 0,
-					      h->size),
-				HS(h->max_real_used), pr->walk.frags, pr->walk.free_frags,
+				(double)p->stop_ns / 1e6, HS(h->size), HS(cu), HS(cr),
+				hw_report_pct(h->size > cr ? h->size - cr : 0, h->size), HS(cm),
+				pr->walk.frags, pr->walk.free_frags,
 				HS(pr->frag ? pr->frag->largest_free : 0), walk);
 		}
 	}
@@ -682,7 +686,9 @@ static void diff_pair_text(const struct hw_diff_view *v, const struct hw_diff_pa
 			HS(p->a->used), HS(p->b->used), HD((int64_t)(p->b->used - p->a->used)),
 			HD((int64_t)(p->b->real_used - p->a->real_used)), p->a->frags, p->b->frags);
 	if ((p->a && !p->a->sites_known) || (p->b && !p->b->sites_known)) {
-		fputs("  allocation sites need a debug build (DBG_SR_MEMORY)\n", v->out);
+		fputs("  allocation sites need a debug build (Kamailio: DBG_SR_MEMORY; OpenSIPS: a "
+		      "_DBG allocator flavour)\n",
+		      v->out);
 		return;
 	}
 	if ((p->a && !p->a->sites_complete) || (p->b && !p->b->sites_complete))

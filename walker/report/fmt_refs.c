@@ -196,7 +196,7 @@ static void leaks_text(struct hw_report *r, const void *model)
 		if (!pl[i].frags)
 			continue;
 		if (!hw_pool_debug(pr->pool)) {
-			fputs("  allocation sites need a debug build (DBG_SR_MEMORY)\n", r->out);
+			fprintf(r->out, "  allocation sites need %s\n", hw_sites_need(r->inst));
 			continue;
 		}
 		fprintf(r->out, "  %8s %12s  %-18s %s\n", "count", "bytes", "e.g.", "site");

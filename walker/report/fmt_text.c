@@ -184,6 +184,10 @@ static void stats(struct hw_report *r)
 			fprintf(r->out, "  max used       %12" PRIu64 "  (%s, %.1f%%)\n",
 				h->max_real_used, HS(h->max_real_used),
 				hw_report_pct(h->max_real_used, h->size));
+			if (h->loose_counters)
+				fputs("  (hp_malloc keeps these counters loosely: the walked bytes "
+				      "are the pool's)\n",
+				      r->out);
 		}
 		fprintf(r->out,
 			"  fragments      %12" PRIu64 "  (%" PRIu64 " used, %" PRIu64 " free",

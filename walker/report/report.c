@@ -139,7 +139,7 @@ const char *hw_report_tls_note(const struct hw_report *r, const struct hw_pool_r
 	const struct hw_instance *in = r->inst;
 	bool master = in && (in->major > 6 || (in->major == 6 && in->minor >= 2));
 
-	if (pr->pool->kind != HW_POOL_SHM)
+	if (pr->pool->kind != HW_POOL_SHM || (in && in->product == HW_PRODUCT_OPENSIPS))
 		return NULL;
 	if (!master && hw_pool_layout_facts(pr->pool, &lf))
 		master = !strncmp(lf.era, "master", 6);

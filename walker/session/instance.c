@@ -417,7 +417,7 @@ void hw_session_diagnose(struct hw_session *s, uint64_t request)
 			if ((pr->pool->kind == HW_POOL_SHM) != (pass == 0) || !pr->walked ||
 			    !pr->frag)
 				continue;
-			hw_session_diag_input(pr, request, &din);
+			hw_session_diag_input(pr, &s->inst, request, &din);
 			dominant(pr, &din, site, sizeof(site));
 			memset(it, 0, sizeof(*it));
 			it->pool = pr->pool->name;
@@ -454,7 +454,7 @@ static struct hw_error *diagnose(const struct hw_inst *in, uint64_t request,
 				bool shm = !strcmp(pr->pool->name, "shm");
 				if (shm != (pass == 0) || !pr->walked || !pr->frag)
 					continue;
-				hw_session_diag_input(pr, request, &din);
+				hw_session_diag_input(pr, &p->s.inst, request, &din);
 				dominant(pr, &din, site, sizeof(site));
 				if (d)
 					hw_diag_growth(d, pr->pool->name, p->pid, &din, seconds,

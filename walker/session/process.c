@@ -47,10 +47,11 @@ struct hw_error *hw_kamailio_check(int pid, const char *exe)
 	}
 	hw_elf_close(elf);
 	if (!found)
-		return hw_error_create(HW_ERR_LOOKUP,
-				       "pid %d is not a Kamailio process: its executable has no "
-				       "_pkg_root, _shm_root, mem_block or shm_block symbol",
-				       pid);
+		return hw_error_create(
+		    HW_ERR_LOOKUP,
+		    "pid %d is not a Kamailio or OpenSIPS process: its executable has no "
+		    "_pkg_root, _shm_root, mem_block or shm_block symbol",
+		    pid);
 	return NULL;
 }
 

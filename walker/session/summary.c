@@ -88,9 +88,12 @@ struct hw_error *hw_session_want_stacks(struct hw_session *s)
 		if ((err = hw_stack_groups_create(&pr->stacks)))
 			return err;
 		if (!hw_session_pool_has_stacks(pr) && s->warn)
-			s->warn("%s pool: this build stores no stacks (Kamailio master built with "
-				"MEMDBG_BACKTRACE=1 does): all is under \"(no stored stack)\"",
-				pr->pool->name);
+			s->warn("%s pool: this build stores no stacks (%s): all is under "
+				"\"(no stored stack)\"",
+				pr->pool->name,
+				s->inst.product == HW_PRODUCT_OPENSIPS
+				    ? "OpenSIPS's allocators keep none"
+				    : "Kamailio master built with MEMDBG_BACKTRACE=1 does");
 	}
 	return NULL;
 }

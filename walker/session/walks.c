@@ -189,9 +189,7 @@ struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int ran
 			return err;
 		dp->has_header = true;
 		dp->size = pr->hdr.size;
-		dp->used = pr->hdr.used;
-		dp->real_used = pr->hdr.real_used;
-		dp->max_real_used = pr->hdr.max_real_used;
+		hw_pool_counters(pr, &dp->used, &dp->real_used, &dp->max_real_used);
 		dp->frags = pr->walk.frags;
 		dp->free_frags = pr->walk.free_frags;
 		dp->sites_known = hw_pool_debug(pr->pool);
@@ -208,15 +206,14 @@ struct hw_error *hw_session_to_diff(const struct hw_session *s, int pid, int ran
 	return NULL;
 }
 
-void hw_session_diag_input(const struct hw_pool_report *pr, uint64_t request,
-			   struct hw_diag_input *din)
+void hw_session_diag_input(const struct hw_pool_report *pr, const struct hw_instance *inst,
+			   uint64_t request, struct hw_diag_input *din)
 {
 	memset(din, 0, sizeof(*din));
 	din->size = pr->hdr.size;
-	din->used = pr->hdr.used;
-	din->real_used = pr->hdr.real_used;
-	din->max_real_used = pr->hdr.max_real_used;
+	hw_pool_counters(pr, &din->used, &din->real_used, &din->max_real_used);
 	din->no_counters = pr->hdr.no_counters;
+	din->opensips = inst && inst->product == HW_PRODUCT_OPENSIPS;
 	din->frag = pr->frag;
 	din->roundto = hw_frag_pool_roundto(pr->pool);
 	din->request = request;

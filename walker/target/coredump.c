@@ -164,12 +164,14 @@ static void read_attrs(int fd, struct stored *c)
 	}
 }
 
-/* Kamailio's: its comm, or its executable's file name, is kamailio. */
-static bool is_kamailio(const struct stored *c)
+/* Kamailio's or OpenSIPS's: its comm, or its executable's file name, is kamailio or opensips. */
+static bool is_server(const struct stored *c)
 {
 	const char *base = strrchr(c->exe, '/');
 
-	return !strcmp(c->comm, "kamailio") || !strcmp(base ? base + 1 : c->exe, "kamailio");
+	base = base ? base + 1 : c->exe;
+	return !strcmp(c->comm, "kamailio") || !strcmp(base, "kamailio") ||
+	       !strcmp(c->comm, "opensips") || !strcmp(base, "opensips");
 }
 
 /* Whether @a is newer than @b (the time, then the name, so that the choice is stable). */
@@ -208,7 +210,7 @@ static void scan_entry(struct scan *sc, int dfd, const char *name)
 	read_attrs(fd, &sc->cur);
 	close(fd);
 	sc->cores++;
-	if (sc->pid ? sc->cur.pid != sc->pid : !is_kamailio(&sc->cur)) {
+	if (sc->pid ? sc->cur.pid != sc->pid : !is_server(&sc->cur)) {
 		sc->other++;
 		return;
 	}
@@ -298,7 +300,7 @@ struct hw_error *hw_coredump_find(const char *sel, const char *dir, const char *
 		if (n < 0 || (size_t)n >= sizeof(ret->core_path))
 			err = hw_error_create(HW_ERR_INVALID_ARG, "%s: path too long", shown);
 	} else {
-		char what[64] = "Kamailio core", others[64] = "", why[400] = "";
+		char what[64] = "Kamailio or OpenSIPS core", others[64] = "", why[400] = "";
 		if (sc->pid)
 			snprintf(what, sizeof(what), "core of pid %" PRIu64, sc->pid);
 		if (sc->other)
