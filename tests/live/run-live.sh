@@ -381,7 +381,7 @@ SL=$!
 "$HW" stats --pid $SL >/dev/null 2>"$WORK/err2"
 rc=$?
 kill $SL
-[ $rc = 2 ] && grep -q "not a Kamailio process" "$WORK/err2" && pass "not a Kamailio: exit 2, said" || fail "not kamailio: rc $rc $(cat "$WORK/err2")"
+[ $rc = 2 ] && grep -q "not a Kamailio or OpenSIPS process" "$WORK/err2" && pass "not a Kamailio: exit 2, said" || fail "not kamailio: rc $rc $(cat "$WORK/err2")"
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$HW" stats --pid "$P" >/dev/null 2>"$WORK/err3"
 	rc=$?

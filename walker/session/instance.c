@@ -39,8 +39,9 @@ static void read_pt(struct hw_inst *in, const struct hw_target *t, int main_pid)
 			p->rank = e->rank;
 			snprintf(p->desc, sizeof(p->desc), "%s", e->desc);
 		}
-		/* Unused slots (pid 0) of a table sized for more processes are not missing. */
-		if (!found && e->pid && in->pt_missing)
+		/* Unused slots (pid 0) of a table sized for more processes are not missing,
+		 * nor the rest of the instance when one process was asked for. */
+		if (!found && e->pid && in->pt_missing && in->o.all)
 			in->pt_missing[in->npt_missing++] = e->pid;
 	}
 	hw_pt_deinit(&pt);
