@@ -274,10 +274,12 @@ static void opensips_manager(const struct hw_instance *inst, struct hw_pool *p,
 {
 	const char *mm = hw_os_mm_name(inst->os_mm[p->kind]);
 
-	note(p, "mem_allocator_%s = %d: %s%s", p->name, inst->os_mm_value[p->kind], mm,
-	     inst->os_mm_dbg[p->kind] ? " (its _DBG flavour: allocation sites recorded)"
-				      : " (not the _DBG flavour: no allocation sites)");
 	ev->by_name = manager_from_name(mm);
+	note(p, "mem_allocator_%s = %d: %s%s", p->name, inst->os_mm_value[p->kind], mm,
+	     !inst->os_mm_dbg[p->kind] ? " (not the _DBG flavour: no allocation sites)"
+	     : ev->by_name && ev->by_name->os_dbg_unfilled
+		 ? " (its _DBG flavour, which installs the plain functions: no allocation sites)"
+		 : " (its _DBG flavour: allocation sites recorded)");
 	if (!ev->by_name)
 		set_problem(
 		    p, "OpenSIPS runs this pool on %s%s, which heapwalk cannot walk yet", mm,
@@ -345,16 +347,29 @@ static void find_root(const struct hw_target *t, const struct hw_instance *inst,
 		opensips_manager(inst, p, ev);
 		if (p->problem)
 			return;
+		/* a manager whose blocks another global holds (the parallel pools) */
+		if (ev->by_name && ev->by_name->os_root) {
+			err = hw_target_symbol(t, ev->by_name->os_root, &addr, NULL);
+			if (err) {
+				set_problem(p, "%s runs this pool, but %s is not in the symbols",
+					    ev->by_name->name, ev->by_name->os_root);
+				hw_error_destroy(err);
+				return;
+			}
+			snprintf(p->root_symbol, sizeof(p->root_symbol), "%s",
+				 ev->by_name->os_root);
+			p->root = addr;
+		}
 	}
 	err = hw_target_read_word(t, addr, &w);
 	if (err) {
-		set_problem(p, "cannot read %s: %s", vars[p->kind], err->message);
+		set_problem(p, "cannot read %s: %s", p->root_symbol, err->message);
 		hw_error_destroy(err);
 		return;
 	}
 	p->block = w;
 	if (!p->block) {
-		set_problem(p, "%s is NULL (not initialised yet?)", vars[p->kind]);
+		set_problem(p, "%s is NULL (not initialised yet?)", p->root_symbol);
 		return;
 	}
 	if (inst->product == HW_PRODUCT_OPENSIPS && inst->os_mm_known[p->kind])
@@ -513,8 +528,9 @@ static bool load_profile(struct hw_pool *p, const char *name)
  */
 static void opensips_flavour(const struct hw_instance *inst, struct hw_pool *p)
 {
-	if (inst->product != HW_PRODUCT_OPENSIPS || !inst->os_mm_known[p->kind] ||
-	    inst->os_mm_dbg[p->kind] || !has_layout(p) || !p->layout->debug || !p->alloc->unfilled)
+	if (inst->product != HW_PRODUCT_OPENSIPS || !inst->os_mm_known[p->kind] || !has_layout(p) ||
+	    (inst->os_mm_dbg[p->kind] && !p->alloc->os_dbg_unfilled) || !p->layout->debug ||
+	    !p->alloc->unfilled)
 		return;
 	p->alloc->unfilled((struct hw_layout_head *)p->layout_mem);
 	note(p, "the debug fields exist but this flavour never writes them: no allocation sites");

@@ -47,8 +47,8 @@ static int set_target_option(struct hw_cli *cli, int ch, const char *arg)
 	case O_MANAGER:
 		cli->manager = hw_allocator_find(arg);
 		if (!cli->manager)
-			return hw_cli_usage_error(cli, "--manager takes qm, fm or tlsf, not '%s'",
-						  arg);
+			return hw_cli_usage_error(
+			    cli, "--manager takes qm, fm, tlsf, hp or par, not '%s'", arg);
 		break;
 	case O_BLOCK:
 		if (!hw_parse_u64(arg, &cli->block) || cli->block == 0)
