@@ -47,6 +47,16 @@ static void set_problem(struct hw_pool *p, const char *fmt, ...)
 	p->usable = false;
 }
 
+static const char *const pool_names[HW_POOL_KIND_COUNT] = {"pkg", "shm", "rpm", "shm_dbg"};
+
+int hw_pool_kind_of(const char *name)
+{
+	for (int k = 0; k < HW_POOL_KIND_COUNT; k++)
+		if (!strcmp(name, pool_names[k]))
+			return k;
+	return -1;
+}
+
 void hw_pool_deinit(struct hw_pool *pool)
 {
 	free(pool->problem);
@@ -391,6 +401,32 @@ static void find_root(const struct hw_target *t, const struct hw_instance *inst,
 	}
 }
 
+/*
+ * OpenSIPS's optional pools: present when their global exists and points
+ * at memory the target has; their manager is the one mem_allocator_* names
+ * for them, else the one their block fits.
+ */
+static bool find_optional(const struct hw_target *t, const struct hw_instance *inst,
+			  struct hw_pool *p, struct root_evidence *ev)
+{
+	static const char *const vars[HW_POOL_KIND_COUNT] = {
+	    [HW_POOL_RPM] = "rpm_block", [HW_POOL_SHM_DBG] = "shm_dbg_block"};
+	uint64_t addr, probe;
+
+	memset(ev, 0, sizeof(*ev));
+	p->absent = true;
+	if (inst->product != HW_PRODUCT_OPENSIPS || !vars[p->kind] ||
+	    !has_symbol(t, vars[p->kind], &addr) || !hw_probe_word(t, addr, &p->block) ||
+	    !p->block || !hw_probe_word(t, p->block, &probe))
+		return false;
+	p->absent = false;
+	snprintf(p->root_symbol, sizeof(p->root_symbol), "%s", vars[p->kind]);
+	p->root = addr;
+	if (inst->os_mm_known[p->kind])
+		opensips_manager(inst, p, ev);
+	return !p->problem;
+}
+
 /* ---- layouts from DWARF, read once per manager ---- */
 
 #define DWARF_MAX 8 /* allocators tried on one target */
@@ -631,7 +667,7 @@ struct hw_error *hw_pools_discover(const struct hw_target *t, struct hw_dwarf *d
 				   const struct hw_discover_opts *opts, struct hw_instance *inst,
 				   struct hw_pool pools[HW_POOL_KIND_COUNT])
 {
-	static const char *const names[] = {"pkg", "shm"};
+	const char *const *names = pool_names;
 	struct dwarf_layouts *d;
 	bool kamailio = false;
 
@@ -668,11 +704,20 @@ struct hw_error *hw_pools_discover(const struct hw_target *t, struct hw_dwarf *d
 		p.kind = (enum hw_pool_kind)kind;
 		p.name = names[kind];
 		pools[kind] = p;
-		set_problem(&pools[!kind], "not looked for: --block names one pool");
+		for (int k = 0; k < HW_POOL_KIND_COUNT; k++)
+			if (k != kind && k < HW_POOL_OPTIONAL)
+				set_problem(&pools[k], "not looked for: --block names one pool");
+			else if (k != kind)
+				pools[k].absent = true;
 	} else {
 		for (int k = 0; k < HW_POOL_KIND_COUNT; k++) {
 			struct hw_pool *p = &pools[k];
 			struct root_evidence ev;
+			if (k >= HW_POOL_OPTIONAL) {
+				if (find_optional(t, inst, p, &ev))
+					recognise(t, dw, opts, inst, d, p, &ev);
+				continue;
+			}
 			find_root(t, inst, p, &kamailio, &ev);
 			if (k == HW_POOL_PKG && pkg_on_system(inst)) {
 				on_system_allocator(p);
