@@ -2,9 +2,10 @@
  * par.c - OpenSIPS 3.6+'s parallel shm pools (f_parallel_malloc): the
  * pools of shm_blocks walked as one pool, or one of them alone (its block
  * given with --block). Each pool is an f_malloc heap of OpenSIPS 3.3's
- * kind: fm.c walks it over the layout's fm part, pool after pool; the
- * fragment indices run on over the pools, a free list's bucket index is
- * pool * hash_size + bucket when there are several.
+ * kind: fm.c walks it over the layout's fm part, pool after pool in
+ * address order (OpenSIPS maps them from the top down); the fragment
+ * indices run on over the pools. The free lists go in shm_blocks' order, a
+ * list's bucket index is pool * hash_size + bucket when there are several.
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -164,12 +165,20 @@ static struct hw_error *par_walk(const struct hw_target *t, const struct hw_layo
 	struct relay r = {.fn = fn, .arg = arg};
 	struct hw_walk_stats all, st;
 	bool broken = false;
+	uint32_t order[HW_PAR_POOLS_MAX];
 
 	if (o && (o->from || o->meet))
 		return hw_error_create(HW_ERR_UNSUPPORTED, "no split walk of the parallel pools");
+	/* the pools by address: a walk's fragments come in address order */
+	for (uint32_t i = 0, j; i < n; i++) {
+		for (j = i; j > 0 && h->parts[order[j - 1]].block > h->parts[i].block; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
 	memset(&all, 0, sizeof(all));
 	all.complete = true;
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t k = 0; k < n; k++) {
+		const uint32_t i = order[k];
 		struct hw_heap_header ph;
 		struct hw_error *err = part_header(t, l, h, i, &ph);
 		if (!err)
