@@ -180,9 +180,15 @@ static struct hw_error *par_walk(const struct hw_target *t, const struct hw_layo
 	for (uint32_t k = 0; k < n; k++) {
 		const uint32_t i = order[k];
 		struct hw_heap_header ph;
+		struct hw_check pc; /* the pool's findings, their indices then made the view's */
 		struct hw_error *err = part_header(t, l, h, i, &ph);
+		hw_check_init(&pc, ck ? ck->max : 0);
 		if (!err)
-			err = hw_fm_walk_opts(t, l, &ph, o, fn ? relay_frag : NULL, &r, ck, &st);
+			err = hw_fm_walk_opts(t, l, &ph, o, fn ? relay_frag : NULL, &r, &pc, &st);
+		if (ck)
+			hw_check_append(ck, &pc, r.base);
+		else
+			hw_check_deinit(&pc);
 		if (err)
 			return n > 1 ? hw_error_context(err, "parallel pool %u", i) : err;
 		all.frags += st.frags;
