@@ -48,6 +48,15 @@ struct hw_heap_header {
 	/* OpenSIPS 3.0.0 f_malloc: large_space, the free bytes in big fragments */
 	bool has_large_space;
 	uint64_t large_space;
+	/*
+	 * OpenSIPS's parallel pools (par.c), walked as one pool: each pool's
+	 * block and counters, in shm_blocks order; the fields above are their
+	 * sums (block: the lowest, last_frag_end: the highest). 0 for one block.
+	 */
+	uint32_t nparts;
+	struct hw_heap_part {
+		uint64_t block, size, used, real_used, max_real_used, last_frag;
+	} parts[HW_PAR_POOLS_MAX];
 };
 
 /* One fragment as read from the target; strings stay target addresses. */
@@ -311,6 +320,10 @@ struct hw_allocator {
 	const char *got_label;
 	/* OpenSIPS: @l's debug fields exist but its flavour never writes them (NULL: n/a). */
 	void (*unfilled)(struct hw_layout_head *l);
+	/* OpenSIPS: the global holding the address of this manager's blocks (NULL: mem_block /
+	 * shm_block); its _DBG flavour writes no debug fields either (3.6.8's parallel pools) */
+	const char *os_root;
+	bool os_dbg_unfilled;
 	/* pkg or shm from the block's own type word (enum hw_pool_kind), -1 unknown (NULL: -1). */
 	int (*pool_kind)(const struct hw_target *t, const struct hw_layout_head *l, uint64_t block);
 
@@ -396,7 +409,7 @@ struct hw_allocator {
 /* Every allocator heapwalk knows, NULL-terminated (allocators.c). */
 extern const struct hw_allocator *const hw_allocators[];
 extern const struct hw_allocator hw_allocator_qm, hw_allocator_fm, hw_allocator_tlsf,
-    hw_allocator_hp;
+    hw_allocator_hp, hw_allocator_par;
 
 /* The allocator whose key or Kamailio name is @name ("qm", "q_malloc"), NULL if none. */
 const struct hw_allocator *hw_allocator_find(const char *name);

@@ -217,6 +217,37 @@ struct hw_error *hw_fm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 uint64_t hw_fm_hash(const struct hw_fm_layout *l, uint64_t size);
 uint64_t hw_fm_unhash(const struct hw_fm_layout *l, uint64_t h);
 
+/*
+ * ---- OpenSIPS 3.6+ parallel pools (f_parallel_malloc, opensips-memory.md) ----
+ *
+ * A parallel_block is an f_malloc block of OpenSIPS 3.3's kind (free when
+ * prev is set, big buckets sorted, no pf) with a pool index before
+ * first_frag, and every parallel_frag carries a block_ptr: the walk is
+ * f_malloc's, over @fm (era HW_FM_ERA_OS30). shm runs on @pools of them,
+ * found through shm_blocks.
+ */
+enum hw_par_era {
+	/* OpenSIPS 3.6-4.0; the era in the head, which is the f_malloc era of the walk */
+	HW_PAR_ERA_36 = HW_FM_ERA_OS30,
+};
+
+#define HW_PAR_POOLS_MAX 32 /* TOTAL_F_PARALLEL_POOLS, 3.6 and 4.0 */
+
+struct hw_par_layout {
+	struct hw_fm_layout fm; /* first: its head is this layout's head */
+	uint32_t f_block_ptr, b_idx, pools;
+};
+
+const char *hw_par_era_name(enum hw_par_era era);
+/* A profile: DBG_MALLOC compiled in or not, SHM_EXTRA_STATS, word size 4/8. */
+struct hw_error *hw_par_profile(bool debug, bool extra_stats, uint32_t word,
+				struct hw_par_layout *ret);
+size_t hw_par_profiles(struct hw_par_layout *out, size_t cap);
+struct hw_error *hw_par_profile_by_name(const char *name, struct hw_par_layout *ret);
+/* From DWARF (struct parallel_frag, parallel_block, parallel_frag_lnk); HW_ERR_LOOKUP if absent. */
+struct hw_error *hw_par_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
+					  struct hw_par_layout *ret);
+
 /* ---- TLSF (kamailio-memory.md §4, §9.3) ---- */
 
 enum hw_tlsf_era {

@@ -21,11 +21,19 @@ struct hw_target;
 struct hw_dwarf;
 struct hw_allocator;
 
-enum hw_pool_kind { HW_POOL_PKG, HW_POOL_SHM, HW_POOL_KIND_COUNT };
+/*
+ * pkg and shm, then the pools only some OpenSIPS instances have:
+ * restart-persistent memory (rpm_block, 3.0+) and the shm debug pool
+ * (shm_dbg_block, 3.4+), each run by a manager of its own.
+ */
+enum hw_pool_kind { HW_POOL_PKG, HW_POOL_SHM, HW_POOL_RPM, HW_POOL_SHM_DBG, HW_POOL_KIND_COUNT };
+
+/* The first of the pools a target may not have. */
+#define HW_POOL_OPTIONAL HW_POOL_RPM
 
 struct hw_pool {
 	enum hw_pool_kind kind;
-	const char *name; /* "pkg" / "shm" */
+	const char *name; /* "pkg", "shm", "rpm", "shm_dbg" */
 	char manager[24]; /* "q_malloc", "f_malloc", "tlsf_malloc"; "" if unknown */
 	/* the manager heapwalk walks the pool with (alloc.h), NULL if not recognised */
 	const struct hw_allocator *alloc;
@@ -47,7 +55,13 @@ struct hw_pool {
 	/* pkg only: Kamailio built without PKG_MALLOC serves pkg_malloc with the C library's
 	 * malloc; nothing to walk, and no failure (not usable, problem HW_POOL_SYSTEM_TEXT) */
 	bool system_alloc;
+	/* an optional pool (rpm, shm_dbg) the target does not have: its global missing, NULL
+	 * or pointing at nothing readable; not shown, and no failure */
+	bool absent;
 };
+
+/* The pool kind named @name ("pkg", "shm", "rpm", "shm_dbg"), -1 if none. */
+int hw_pool_kind_of(const char *name);
 
 /* What heapwalk says of a pkg pool on the system allocator, everywhere. */
 #define HW_POOL_SYSTEM_TEXT                                                                        \

@@ -47,6 +47,16 @@ static void set_problem(struct hw_pool *p, const char *fmt, ...)
 	p->usable = false;
 }
 
+static const char *const pool_names[HW_POOL_KIND_COUNT] = {"pkg", "shm", "rpm", "shm_dbg"};
+
+int hw_pool_kind_of(const char *name)
+{
+	for (int k = 0; k < HW_POOL_KIND_COUNT; k++)
+		if (!strcmp(name, pool_names[k]))
+			return k;
+	return -1;
+}
+
 void hw_pool_deinit(struct hw_pool *pool)
 {
 	free(pool->problem);
@@ -274,10 +284,12 @@ static void opensips_manager(const struct hw_instance *inst, struct hw_pool *p,
 {
 	const char *mm = hw_os_mm_name(inst->os_mm[p->kind]);
 
-	note(p, "mem_allocator_%s = %d: %s%s", p->name, inst->os_mm_value[p->kind], mm,
-	     inst->os_mm_dbg[p->kind] ? " (its _DBG flavour: allocation sites recorded)"
-				      : " (not the _DBG flavour: no allocation sites)");
 	ev->by_name = manager_from_name(mm);
+	note(p, "mem_allocator_%s = %d: %s%s", p->name, inst->os_mm_value[p->kind], mm,
+	     !inst->os_mm_dbg[p->kind] ? " (not the _DBG flavour: no allocation sites)"
+	     : ev->by_name && ev->by_name->os_dbg_unfilled
+		 ? " (its _DBG flavour, which installs the plain functions: no allocation sites)"
+		 : " (its _DBG flavour: allocation sites recorded)");
 	if (!ev->by_name)
 		set_problem(
 		    p, "OpenSIPS runs this pool on %s%s, which heapwalk cannot walk yet", mm,
@@ -345,16 +357,29 @@ static void find_root(const struct hw_target *t, const struct hw_instance *inst,
 		opensips_manager(inst, p, ev);
 		if (p->problem)
 			return;
+		/* a manager whose blocks another global holds (the parallel pools) */
+		if (ev->by_name && ev->by_name->os_root) {
+			err = hw_target_symbol(t, ev->by_name->os_root, &addr, NULL);
+			if (err) {
+				set_problem(p, "%s runs this pool, but %s is not in the symbols",
+					    ev->by_name->name, ev->by_name->os_root);
+				hw_error_destroy(err);
+				return;
+			}
+			snprintf(p->root_symbol, sizeof(p->root_symbol), "%s",
+				 ev->by_name->os_root);
+			p->root = addr;
+		}
 	}
 	err = hw_target_read_word(t, addr, &w);
 	if (err) {
-		set_problem(p, "cannot read %s: %s", vars[p->kind], err->message);
+		set_problem(p, "cannot read %s: %s", p->root_symbol, err->message);
 		hw_error_destroy(err);
 		return;
 	}
 	p->block = w;
 	if (!p->block) {
-		set_problem(p, "%s is NULL (not initialised yet?)", vars[p->kind]);
+		set_problem(p, "%s is NULL (not initialised yet?)", p->root_symbol);
 		return;
 	}
 	if (inst->product == HW_PRODUCT_OPENSIPS && inst->os_mm_known[p->kind])
@@ -374,6 +399,32 @@ static void find_root(const struct hw_target *t, const struct hw_instance *inst,
 		if (nmgr > 1)
 			note(p, "functions of several managers in the executable");
 	}
+}
+
+/*
+ * OpenSIPS's optional pools: present when their global exists and points
+ * at memory the target has; their manager is the one mem_allocator_* names
+ * for them, else the one their block fits.
+ */
+static bool find_optional(const struct hw_target *t, const struct hw_instance *inst,
+			  struct hw_pool *p, struct root_evidence *ev)
+{
+	static const char *const vars[HW_POOL_KIND_COUNT] = {
+	    [HW_POOL_RPM] = "rpm_block", [HW_POOL_SHM_DBG] = "shm_dbg_block"};
+	uint64_t addr, probe;
+
+	memset(ev, 0, sizeof(*ev));
+	p->absent = true;
+	if (inst->product != HW_PRODUCT_OPENSIPS || !vars[p->kind] ||
+	    !has_symbol(t, vars[p->kind], &addr) || !hw_probe_word(t, addr, &p->block) ||
+	    !p->block || !hw_probe_word(t, p->block, &probe))
+		return false;
+	p->absent = false;
+	snprintf(p->root_symbol, sizeof(p->root_symbol), "%s", vars[p->kind]);
+	p->root = addr;
+	if (inst->os_mm_known[p->kind])
+		opensips_manager(inst, p, ev);
+	return !p->problem;
 }
 
 /* ---- layouts from DWARF, read once per manager ---- */
@@ -513,8 +564,9 @@ static bool load_profile(struct hw_pool *p, const char *name)
  */
 static void opensips_flavour(const struct hw_instance *inst, struct hw_pool *p)
 {
-	if (inst->product != HW_PRODUCT_OPENSIPS || !inst->os_mm_known[p->kind] ||
-	    inst->os_mm_dbg[p->kind] || !has_layout(p) || !p->layout->debug || !p->alloc->unfilled)
+	if (inst->product != HW_PRODUCT_OPENSIPS || !inst->os_mm_known[p->kind] || !has_layout(p) ||
+	    (inst->os_mm_dbg[p->kind] && !p->alloc->os_dbg_unfilled) || !p->layout->debug ||
+	    !p->alloc->unfilled)
 		return;
 	p->alloc->unfilled((struct hw_layout_head *)p->layout_mem);
 	note(p, "the debug fields exist but this flavour never writes them: no allocation sites");
@@ -615,7 +667,7 @@ struct hw_error *hw_pools_discover(const struct hw_target *t, struct hw_dwarf *d
 				   const struct hw_discover_opts *opts, struct hw_instance *inst,
 				   struct hw_pool pools[HW_POOL_KIND_COUNT])
 {
-	static const char *const names[] = {"pkg", "shm"};
+	const char *const *names = pool_names;
 	struct dwarf_layouts *d;
 	bool kamailio = false;
 
@@ -652,11 +704,20 @@ struct hw_error *hw_pools_discover(const struct hw_target *t, struct hw_dwarf *d
 		p.kind = (enum hw_pool_kind)kind;
 		p.name = names[kind];
 		pools[kind] = p;
-		set_problem(&pools[!kind], "not looked for: --block names one pool");
+		for (int k = 0; k < HW_POOL_KIND_COUNT; k++)
+			if (k != kind && k < HW_POOL_OPTIONAL)
+				set_problem(&pools[k], "not looked for: --block names one pool");
+			else if (k != kind)
+				pools[k].absent = true;
 	} else {
 		for (int k = 0; k < HW_POOL_KIND_COUNT; k++) {
 			struct hw_pool *p = &pools[k];
 			struct root_evidence ev;
+			if (k >= HW_POOL_OPTIONAL) {
+				if (find_optional(t, inst, p, &ev))
+					recognise(t, dw, opts, inst, d, p, &ev);
+				continue;
+			}
 			find_root(t, inst, p, &kamailio, &ev);
 			if (k == HW_POOL_PKG && pkg_on_system(inst)) {
 				on_system_allocator(p);

@@ -126,8 +126,9 @@ static void decode_mm(int v, bool parallel_era, enum hw_os_mm *mm, bool *dbg)
 
 bool hw_opensips_read(const struct hw_target *t, struct hw_instance *inst)
 {
-	static const char *const mm_syms[HW_POOL_KIND_COUNT] = {"mem_allocator_pkg",
-								"mem_allocator_shm"};
+	/* the shm debug pool runs on shm's allocator */
+	static const char *const mm_syms[HW_POOL_KIND_COUNT] = {
+	    "mem_allocator_pkg", "mem_allocator_shm", "mem_allocator_rpm", "mem_allocator_shm"};
 	bool by_sym = has_sym(t, "mem_allocator_pkg") || has_sym(t, "mem_allocator_shm");
 	bool parallel_era;
 	char v[VERSION_MAX + 1] = "";

@@ -40,14 +40,29 @@ struct walk {
 	size_t pend_from, pend_to; /* order[from, to) wait for their next fragment */
 	struct hw_frag_brief prev;
 	uint64_t first;
+	const struct hw_heap_header *h;
 };
 
-/* Everything below @lo that no event covered: in the block header, or nowhere. */
+/* Whether @a lies in a block header: the heap's, or one of several pools' (OpenSIPS's
+ * parallel pools) that starts after the fragment walked last. */
+static bool in_block(const struct walk *w, uint64_t a)
+{
+	uint64_t after = w->prev.valid ? w->prev.addr + w->prev.span : 0;
+
+	if (a < w->first)
+		return true;
+	for (uint32_t i = 0; i < w->h->nparts && i < HW_PAR_POOLS_MAX; i++)
+		if (w->h->parts[i].block <= a && w->h->parts[i].block >= after)
+			return true;
+	return false;
+}
+
+/* Everything below @lo that no event covered: in a block header, or nowhere. */
 static void unaccounted(struct walk *w, uint64_t lo)
 {
 	while (w->k < w->n && w->locs[w->order[w->k]].addr < lo) {
 		struct hw_location *l = &w->locs[w->order[w->k]];
-		l->kind = l->addr < w->first ? HW_LOC_BLOCK : HW_LOC_NONE;
+		l->kind = in_block(w, l->addr) ? HW_LOC_BLOCK : HW_LOC_NONE;
 		l->prev = w->prev;
 		w->k++;
 	}
@@ -113,7 +128,7 @@ struct hw_error *hw_locate(const struct hw_target *t, const struct hw_pool *p,
 			   const struct hw_heap_header *h, struct hw_location *locs, size_t n,
 			   struct hw_check *ck)
 {
-	struct walk w = {.locs = locs, .n = n, .first = h->first_frag};
+	struct walk w = {.locs = locs, .n = n, .first = h->first_frag, .h = h};
 	struct hw_walk_opts o = {.resync = true, .gap = on_gap, .gap_arg = &w};
 	struct hw_walk_stats st;
 	struct hw_check scratch;

@@ -15,7 +15,7 @@ int hw_cmd_layout(struct hw_cli *cli)
 		return rc;
 	for (int k = 0; k < HW_POOL_KIND_COUNT; k++) {
 		const struct hw_pool *p = &s.pools[k];
-		if (!cli->pool_sel[k] || hw_pool_has_layout(p) || p->system_alloc)
+		if (!cli->pool_sel[k] || hw_pool_has_layout(p) || p->system_alloc || p->absent)
 			continue;
 		hw_cli_warn("%s pool: %s", p->name, p->problem ? p->problem : "unknown manager");
 		rc = HW_EXIT_FATAL;

@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 	memset(&cli, 0, sizeof(cli));
 	cli.cmd = c;
 	current_cmd = c->name;
-	cli.pool_sel[HW_POOL_PKG] = cli.pool_sel[HW_POOL_SHM] = true;
+	memset(cli.pool_sel, true, sizeof(cli.pool_sel));
 	cli.to = UINT64_MAX;
 	cli.sort = HW_ORDER_BYTES;
 	cli.slab_sort = 'c';

@@ -18,7 +18,8 @@ static int pick(const char *arg, const char *const *names)
 /* The target and what to show of it. */
 static int set_target_option(struct hw_cli *cli, int ch, const char *arg)
 {
-	static const char *const pools[] = {"pkg", "shm", "all", NULL};
+	/* enum hw_pool_kind's order, then all */
+	static const char *const pools[] = {"pkg", "shm", "rpm", "shm_dbg", "all", NULL};
 	int k;
 
 	switch (ch) {
@@ -48,7 +49,7 @@ static int set_target_option(struct hw_cli *cli, int ch, const char *arg)
 		cli->manager = hw_allocator_find(arg);
 		if (!cli->manager)
 			return hw_cli_usage_error(
-			    cli, "--manager takes qm, fm, tlsf or hp, not '%s'", arg);
+			    cli, "--manager takes qm, fm, tlsf, hp or par, not '%s'", arg);
 		break;
 	case O_BLOCK:
 		if (!hw_parse_u64(arg, &cli->block) || cli->block == 0)
@@ -57,10 +58,10 @@ static int set_target_option(struct hw_cli *cli, int ch, const char *arg)
 		break;
 	case O_POOL:
 		if ((k = pick(arg, pools)) < 0)
-			return hw_cli_usage_error(cli, "--pool takes pkg, shm or all, not '%s'",
-						  arg);
-		cli->pool_sel[HW_POOL_PKG] = k != 1;
-		cli->pool_sel[HW_POOL_SHM] = k != 0;
+			return hw_cli_usage_error(
+			    cli, "--pool takes pkg, shm, rpm, shm_dbg or all, not '%s'", arg);
+		for (int i = 0; i < HW_POOL_KIND_COUNT; i++)
+			cli->pool_sel[i] = k == HW_POOL_KIND_COUNT || k == i;
 		break;
 	case O_MAX_CORE_SIZE:
 		if (!hw_parse_size(arg, &cli->max_core_size) || !cli->max_core_size)

@@ -156,8 +156,7 @@ bool hw_cli_pool_selected(const struct hw_diff_pool *p, void *cli)
 {
 	const bool *sel = ((const struct hw_cli *)cli)->pool_sel;
 
-	return (!strcmp(p->name, "pkg") && sel[HW_POOL_PKG]) ||
-	       (!strcmp(p->name, "shm") && sel[HW_POOL_SHM]);
+	return hw_pool_kind_of(p->name) >= 0 && sel[hw_pool_kind_of(p->name)];
 }
 
 FILE *hw_cli_output_open(const struct hw_cli *cli)

@@ -131,6 +131,14 @@ void hw_profile_name(struct hw_layout_head *h, const char *fmt, ...)
 
 /* ---- DWARF ---- */
 
+/*
+ * f_malloc's DWARF reader over structs named @frag, @block and @lnk
+ * (fm_frag, fm_block, fm_frag_lnk; OpenSIPS's parallel pools have their
+ * own names for the same shape).
+ */
+struct hw_error *hw_fm_dwarf_named(struct hw_dwarf *dw, uint32_t word, const char *frag,
+				   const char *block, const char *lnk, struct hw_fm_layout *ret);
+
 /* A member's offset, HW_NO_OFF when absent. */
 uint32_t hw_member_off(const struct hw_dwarf_member *m);
 

@@ -285,6 +285,12 @@ enum { L_FIRST, L_NO, L_N };
 struct hw_error *hw_fm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 					 struct hw_fm_layout *ret)
 {
+	return hw_fm_dwarf_named(dw, word, "fm_frag", "fm_block", "fm_frag_lnk", ret);
+}
+
+struct hw_error *hw_fm_dwarf_named(struct hw_dwarf *dw, uint32_t word, const char *frag,
+				   const char *block, const char *lnk, struct hw_fm_layout *ret)
+{
 	struct hw_dwarf_member fm[F_N] = {
 	    {.name = "size"},	 {.name = "u"},		{.name = "prv_free"},
 	    {.name = "is_free"}, {.name = "next_free"}, {.name = "prev_free"},
@@ -314,10 +320,10 @@ struct hw_error *hw_fm_layout_from_dwarf(struct hw_dwarf *dw, uint32_t word,
 
 	memset(&l, 0, sizeof(l));
 	hw_kam_block_members(bm, "last_frag");
-	if ((err = hw_dwarf_members(dw, "fm_frag", fm, F_N, &fsz, ff)) ||
-	    (err = hw_dwarf_members(dw, "fm_block", bm, HW_KB_N, &bsz, bf)) ||
-	    (err = hw_dwarf_members(dw, "fm_frag_lnk", lm, L_N, &lsz, lf)) ||
-	    (err = hw_dwarf_members(dw, "fm_block", om, 3, &bsz, of)))
+	if ((err = hw_dwarf_members(dw, frag, fm, F_N, &fsz, ff)) ||
+	    (err = hw_dwarf_members(dw, block, bm, HW_KB_N, &bsz, bf)) ||
+	    (err = hw_dwarf_members(dw, lnk, lm, L_N, &lsz, lf)) ||
+	    (err = hw_dwarf_members(dw, block, om, 3, &bsz, of)))
 		return hw_error_context(err, "reading the f_malloc layout from %s",
 					hw_dwarf_path(dw));
 

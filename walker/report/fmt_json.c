@@ -191,6 +191,28 @@ void hw_json_walk_frags(struct hw_json *js, const struct hw_pool_report *pr,
 	hw_json_end_object(js);
 }
 
+static void parts(struct hw_json *js, const struct hw_heap_header *h)
+{
+	hw_json_key(js, "pools");
+	hw_json_begin_array(js);
+	for (uint32_t i = 0; i < h->nparts && i < HW_PAR_POOLS_MAX; i++) {
+		const struct hw_heap_part *p = &h->parts[i];
+		hw_json_begin_object(js);
+		hw_json_key(js, "block");
+		hw_json_hex(js, p->block);
+		hw_json_key(js, "heap_size");
+		hw_json_u64(js, p->size);
+		hw_json_key(js, "used");
+		hw_json_u64(js, p->used);
+		hw_json_key(js, "real_used");
+		hw_json_u64(js, p->real_used);
+		hw_json_key(js, "max_real_used");
+		hw_json_u64(js, p->max_real_used);
+		hw_json_end_object(js);
+	}
+	hw_json_end_array(js);
+}
+
 void hw_json_pool_open(struct hw_json *js, const struct hw_pool_report *pr, int64_t pid)
 {
 	const struct hw_heap_header *h = &pr->hdr;
@@ -209,6 +231,8 @@ void hw_json_pool_open(struct hw_json *js, const struct hw_pool_report *pr, int6
 	hw_json_u64(js, h->size > h->real_used ? h->size - h->real_used : 0);
 	hw_json_key(js, "max_real_used");
 	hw_json_u64(js, h->max_real_used);
+	if (h->nparts > 1) /* OpenSIPS's parallel pools, each with its own counters */
+		parts(js, h);
 	hw_json_walk_frags(js, pr, h);
 	hw_json_key(js, "used_bytes_walked");
 	hw_json_u64(js, pr->walk.used_bytes);

@@ -28,7 +28,7 @@ static void print_text(const struct hw_layout_view *v)
 
 	for (int k = 0; k < HW_POOL_KIND_COUNT; k++) {
 		const struct hw_pool *p = &v->pools[k];
-		if (!v->pool_sel[k])
+		if (!v->pool_sel[k] || p->absent)
 			continue;
 		if (!first)
 			fputc('\n', v->out);
@@ -77,7 +77,7 @@ static void print_json(const struct hw_layout_view *v)
 	hw_json_begin_array(&js);
 	for (int k = 0; k < HW_POOL_KIND_COUNT; k++) {
 		const struct hw_pool *p = &v->pools[k];
-		if (!v->pool_sel[k])
+		if (!v->pool_sel[k] || p->absent)
 			continue;
 		hw_json_begin_object(&js);
 		hw_json_key(&js, "pool");
@@ -144,7 +144,7 @@ static void print_gdb(const struct hw_layout_view *v)
 	for (int k = 0; k < HW_POOL_KIND_COUNT; k++) {
 		const struct hw_pool *p = &v->pools[k];
 		char src[400];
-		if (!v->pool_sel[k])
+		if (!v->pool_sel[k] || p->absent)
 			continue;
 		if (!hw_pool_has_layout(p)) {
 			fprintf(v->out, "\n# %s pool: no layout (", p->name);

@@ -151,6 +151,22 @@ static void info(struct hw_report *r)
 	}
 }
 
+/* The pools a heap is made of (h->nparts > 1): where each is and how full, by its block. */
+static void pools_of(struct hw_report *r, const struct hw_heap_header *h)
+{
+	char b1[32], b2[32];
+
+	fprintf(r->out, "  pools          %12u  (used+overhead of heap size, by each block)\n",
+		h->nparts);
+	for (uint32_t i = 0; i < h->nparts && i < HW_PAR_POOLS_MAX; i++) {
+		const struct hw_heap_part *p = &h->parts[i];
+		hw_human_size(b1, sizeof(b1), p->real_used);
+		hw_human_size(b2, sizeof(b2), p->size);
+		fprintf(r->out, "    pool %2u  0x%" PRIx64 "  %s of %s (%.1f%%)\n", i, p->block, b1,
+			b2, hw_report_pct(p->real_used, p->size));
+	}
+}
+
 static void stats(struct hw_report *r)
 {
 	char b1[32];
@@ -189,6 +205,8 @@ static void stats(struct hw_report *r)
 				      "are the pool's)\n",
 				      r->out);
 		}
+		if (h->nparts > 1) /* OpenSIPS's parallel pools: each one's own counters */
+			pools_of(r, h);
 		fprintf(r->out,
 			"  fragments      %12" PRIu64 "  (%" PRIu64 " used, %" PRIu64 " free",
 			w->frags, w->used_frags, w->free_frags);

@@ -160,7 +160,8 @@ static void open_proc(struct hw_inst *in, size_t i)
 	p->deferred = false;
 	/* shm is saved once, in the first image; the others show their pkg. */
 	if (p->snap_idx != 0)
-		so.pool_sel[HW_POOL_SHM] = false;
+		so.pool_sel[HW_POOL_SHM] = so.pool_sel[HW_POOL_RPM] = so.pool_sel[HW_POOL_SHM_DBG] =
+		    false;
 	p->selected = so.pool_sel[HW_POOL_PKG] || so.pool_sel[HW_POOL_SHM];
 	if (!p->selected && i != 0)
 		return;

@@ -80,13 +80,14 @@ struct hw_error *hw_session_open(const struct hw_session_opts *o, struct hw_sess
 	    .manager = o->manager,
 	    .has_block = o->block_given,
 	    .block = o->block,
-	    /* --pool pkg or shm says which pool a --block is; else its header does */
-	    .block_kind = o->pool_sel[HW_POOL_PKG] == o->pool_sel[HW_POOL_SHM] ? -1
-			  : o->pool_sel[HW_POOL_PKG]			       ? HW_POOL_PKG
-									       : HW_POOL_SHM,
+	    /* --pool NAME says which pool a --block is; else its header does */
+	    .block_kind = -1,
 	};
 	struct hw_error *err = NULL;
 
+	for (int k = 0, n = 0; k < HW_POOL_KIND_COUNT; k++)
+		if (o->pool_sel[k])
+			dopts.block_kind = n++ ? -1 : k;
 	memset(s, 0, sizeof(*s));
 	s->warn = o->warn;
 	s->trace = o->trace;
@@ -149,6 +150,15 @@ struct hw_error *hw_session_open(const struct hw_session_opts *o, struct hw_sess
 	if (o->block_given)
 		for (int k = 0; k < HW_POOL_KIND_COUNT; k++)
 			s->pool_sel[k] = !strcmp(s->pools[k].root_symbol, "--block");
+	for (int k = 0; k < HW_POOL_KIND_COUNT; k++) {
+		if (!s->pools[k].absent) /* an optional pool this target does not have */
+			continue;
+		if (k == dopts.block_kind && !o->block_given)
+			SESSION_WARN(s,
+				     "%s pool: this target has none (no %s_block, or it is NULL)",
+				     s->pools[k].name, s->pools[k].name);
+		s->pool_sel[k] = false;
+	}
 	s->report.command = o->command;
 	s->report.format = o->format;
 	s->report.out = stdout;

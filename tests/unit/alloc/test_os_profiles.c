@@ -227,12 +227,75 @@ static void test_consistency(void **state)
 	assert_int_equal(seen_q, (2 * HW_QM_HIST_MAX + 2 + 2) * 2);
 }
 
+/* The parallel pools' structs as opensips-memory.md gives them (3.6.8 and 4.0.0, x86-64). */
+static void test_par_documented(void **state)
+{
+	struct hw_par_layout p;
+	const struct hw_fm_layout *l = &p.fm;
+	size_t n;
+	struct hw_par_layout all[16];
+
+	(void)state;
+	assert_null(hw_par_profile(true, false, 8, &p));
+	assert_string_equal(l->name, "par-3.6-dbg-lp64");
+	assert_int_equal(l->product, HW_PRODUCT_OPENSIPS);
+	assert_int_equal(l->era, HW_FM_ERA_OS30); /* sorted big buckets, no pf */
+	assert_int_equal(l->frag_size, 56);
+	assert_int_equal(l->f_size, 0);
+	assert_int_equal(l->f_u, 8);
+	assert_int_equal(l->f_prv_free, 16);
+	assert_int_equal(l->f_file, 24);
+	assert_int_equal(l->f_func, 32);
+	assert_int_equal(l->f_line, 40);
+	assert_int_equal(p.f_block_ptr, 48);
+	assert_int_equal(l->f_pf, HW_NO_OFF);
+	assert_int_equal(l->b_size, 8);
+	assert_int_equal(l->b_frags_used, 16);
+	assert_int_equal(l->b_used, 24);
+	assert_int_equal(l->b_real_used, 32);
+	assert_int_equal(l->b_max_real_used, 40);
+	assert_int_equal(p.b_idx, 48);
+	assert_int_equal(l->b_first_frag, 56);
+	assert_int_equal(l->b_last_frag, 64);
+	assert_int_equal(l->b_free_hash, 72);
+	assert_int_equal(l->hash_size, 2099);
+	assert_int_equal(l->block_size, 33656);
+	assert_int_equal(l->first_off, 33656);
+	assert_int_equal(p.pools, 32);
+	assert_string_equal(hw_par_era_name(l->era), "opensips 3.6+");
+
+	/* SHM_EXTRA_STATS: statistic_index after block_ptr */
+	assert_null(hw_par_profile(true, true, 8, &p));
+	assert_int_equal(l->f_stat, 56);
+	assert_int_equal(l->frag_size, 64);
+	/* no DBG_MALLOC: block_ptr follows prev */
+	assert_null(hw_par_profile(false, false, 8, &p));
+	assert_int_equal(p.f_block_ptr, 24);
+	assert_int_equal(l->frag_size, 32);
+	/* ILP32: the header aligned to ROUNDTO 8, idx a word like the others */
+	assert_null(hw_par_profile(true, false, 4, &p));
+	assert_int_equal(l->frag_size, 32);
+	assert_int_equal(l->b_first_frag, 28);
+	assert_int_equal(l->b_free_hash, 36);
+	assert_int_equal(l->hash_size, 2048 + 32 - 14 + 1);
+	assert_int_equal(l->block_size, 16576); /* 36 + 8 * 2067, aligned to 8 */
+
+	n = hw_par_profiles(all, 16);
+	assert_int_equal(n, 8); /* debug or not x extra stats or not x 2 words */
+	for (size_t i = 0; i < n; i++)
+		assert_ptr_equal(hw_allocator_of_profile(all[i].fm.name), &hw_allocator_par);
+	{
+		struct hw_error *err = hw_par_profile(true, false, 2, &p);
+		assert_non_null(err);
+		hw_error_destroy(err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_qm_documented),
-	    cmocka_unit_test(test_fm_documented),
-	    cmocka_unit_test(test_hp_documented),
+	    cmocka_unit_test(test_qm_documented), cmocka_unit_test(test_fm_documented),
+	    cmocka_unit_test(test_hp_documented), cmocka_unit_test(test_par_documented),
 	    cmocka_unit_test(test_consistency),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
