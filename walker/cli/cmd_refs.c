@@ -21,7 +21,7 @@ int hw_cmd_refs(struct hw_cli *cli)
 		return rc;
 	/* every pool is scanned; --pool chooses where ADDR is looked up */
 	for (int k = 0; k < HW_POOL_KIND_COUNT; k++)
-		s.pool_sel[k] = true;
+		s.pool_sel[k] = !s.pools[k].absent;
 	hw_session_prepare_pools(&s);
 	err = hw_session_refs(&s, a, &res);
 	if (err) {
