@@ -9,7 +9,8 @@
 # collected first (hw-internal fm-tails). Free lists are NULL-terminated,
 # one per hash bucket.
 #
-# $hw_fm_era: 0 SER 0.9/OpenSER, 1 3.0-4.1, 2 4.2-4.3, 3 4.4-5.7, 4 5.8+.
+# $hw_fm_era: 0 SER 0.9/OpenSER, 1 3.0-4.1, 2 4.2-4.3, 3 4.4-5.7, 4 5.8+;
+# OpenSIPS 5 2.4-3.3, 6 3.4+: free when prev (as 4.2's prv_free) is set.
 
 define hw-internal dwarf-fm
   set $hw_mgr = 2
@@ -175,12 +176,26 @@ define hw-internal fm-stats
   printf "fm_status (0x%lx):\n", $hw_b
   printf " heap size= %ld\n", $hw_h_size
   if $hw_h_counters
-    printf " used= %lu, used+overhead=%lu, free=%lu\n", $hw_h_used, $hw_h_real, $hw_h_size - $hw_h_real
+    # OpenSIPS counts free as size - used
+    printf " used= %lu, used+overhead=%lu, free=%lu\n", $hw_h_used, $hw_h_real, $hw_h_size - ($hw_fm_era >= 5 ? $hw_h_used : $hw_h_real)
     printf " max used (+overhead)= %lu\n", $hw_h_max
   end
 end
 document hw-internal fm-stats
 (internal) hw-stats for f_malloc: fm_status's first lines.
+end
+
+# OpenSIPS's plain F_MALLOC on a DBG_MALLOC build: the debug fields are never written.
+define hw-internal fm-unfilled
+  set $hw_fm_debug = 0
+  set $hw_fm_f_file = -1
+  set $hw_fm_f_func = -1
+  set $hw_fm_f_line = -1
+  set $hw_fm_f_check = -1
+  set $hw_fm_f_check_size = 0
+end
+document hw-internal fm-unfilled
+(internal) Walk an f_malloc layout with debug fields that are never written as a non-debug one.
 end
 
 # Up to 4.1: the last fragment of each free list, sorted by address, into
@@ -235,11 +250,12 @@ define hw-internal fm-setup
   set $hw_he = $hw_fm_frag_size
   set $hw_hsz = $hw_h_size
   set $hw_osz = 0
-  set $hw_ou = $hw_fm_era >= 3 ? $hw_fm_f_is_free : $hw_fm_era == 2 ? $hw_fm_f_prv_free : $hw_fm_f_u
+  set $hw_ou = $hw_fm_era >= 5 || $hw_fm_era == 2 ? $hw_fm_f_prv_free : $hw_fm_era >= 3 ? $hw_fm_f_is_free : $hw_fm_f_u
   set $hw_ofile = $hw_fm_f_file
   set $hw_ofunc = $hw_fm_f_func
   set $hw_oline = $hw_fm_f_line
   set $hw_ock = $hw_fm_f_check
+  set $hw_ckv = 0xf0f0f0f0
   set $hw_nx = $hw_first
   set $hw_i = (long long)-1
   set $hw_fin = 0
@@ -399,6 +415,9 @@ define hw-internal fm-status
   if $hw_hdr_ok
     printf "dumping free list:\n"
     hw-internal fm-free
+    if $hw_fm_era >= 5
+      printf "TOTAL: %u overhead\n", $hw_fm_frag_size
+    end
     printf "-----------------------------\n"
   end
 end
