@@ -1,0 +1,87 @@
+#!/bin/bash
+# run-gdb-os.sh - heapwalk.gdb on cores of an OpenSIPS fixture, against the heapwalk CLI.
+#
+# usage: run-gdb-os.sh HEAPWALK HEAPWALK.GDB FIXTURE SETTING...
+#
+# One core per SETTING (the fixture's allocator options, e.g. "-k Q_MALLOC_DBG
+# -s HP_MALLOC_DBG"); for each pool: hw-stats and hw-status print what
+# 'heapwalk stats --format opensips' prints (the status, then the free
+# lists), hw-frags the fragments of 'heapwalk frags', hw-sums counted with
+# uniq -c the counts of 'heapwalk summary --format opensips' per site (or,
+# on a plain flavour, that there are no sites), and hw-check finds the heap
+# intact. The layout is recognised from the block; then the same with the
+# output of 'heapwalk layout --format gdb' sourced (hw-stats, hw-frags).
+# Exit 0 pass, 1 fail, 77 skip (no gdb/gcore or no ptrace).
+
+HW=$1
+GDBSCRIPT=$2
+FX=$3
+shift 3
+
+. "$(dirname "$0")/../fixtures/lib.sh"
+. "$(dirname "$0")/lib-gdb.sh"
+
+[ -x "$HW" ] || die "heapwalk not found: $HW"
+[ -r "$GDBSCRIPT" ] || die "heapwalk.gdb not found: $GDBSCRIPT"
+[ -x "$FX" ] || die "fixture not found: $FX"
+command -v gdb >/dev/null 2>&1 || skip "gdb not installed"
+
+# the site lines of summary --format opensips as "count file: func(line)", summed by text
+os_sums() {
+	sed -n 's/^ *[0-9]* : \([0-9]*\) x \[\(.*\), line \([0-9]*\)\]$/\1 \2(\3)/p' | sum_by_site
+}
+
+seed=21
+for s in "$@"; do
+	# shellcheck disable=SC2086 # the setting is split into its options on purpose
+	start_fixture "$FX" --seed "$seed" $s
+	dump_core "$FX_PID" "$TMP/core"
+	stop_fixture
+	seed=$((seed + 1))
+	"$HW" layout --core "$CORE" --exe "$FX" --format gdb >"$TMP/layout.gdb" 2>/dev/null
+	for pool in pkg shm; do
+		tag="${s// /_}.$pool"
+		CMDS=("@@$tag.select" "hw-$pool" "@@$tag.stats" hw-stats "@@$tag.status" hw-status
+			"@@$tag.frags" hw-frags "@@$tag.sums" hw-sums "@@$tag.check" hw-check
+			"source $TMP/layout.gdb" "@@$tag.cselect" "hw-$pool" "@@$tag.cstats" hw-stats
+			"@@$tag.cfrags" hw-frags "hw-layout auto")
+		gdb_run "G$seed" "$FX" "$CORE" "${CMDS[@]}"
+		p="$TMP/G$seed.$tag"
+		"$HW" stats --core "$CORE" --exe "$FX" --pool "$pool" --format opensips 2>/dev/null |
+			sed 1d >"$p.c-status"
+		head -n "$(wc -l <"$p.stats")" "$p.c-status" >"$p.c-stats"
+		"$HW" frags --core "$CORE" --exe "$FX" --pool "$pool" 2>/dev/null | frag_lines >"$p.c-frags"
+		"$HW" summary --core "$CORE" --exe "$FX" --pool "$pool" --format opensips 2>/dev/null |
+			os_sums >"$p.c-sums"
+		if grep -q "^hw: $pool pool.*, layout .*(recognised from the block)" "$p.select"; then
+			ok "$s: $pool: $(grep -o 'q_malloc\|f_malloc\|hp_malloc' "$p.select" | head -1), $(sed 's/.*, layout //' "$p.select")"
+		else
+			bad "$s: $pool: the selection: $(head -2 "$p.select" | tr '\n' ' ')"
+		fi
+		[ -s "$p.c-stats" ] || bad "$s: $pool: the CLI printed no status"
+		same "$p.c-stats" "$p.stats" "$s: $pool: hw-stats = stats --format opensips (its status)"
+		same "$p.c-status" "$p.status" "$s: $pool: hw-status = stats --format opensips"
+		frag_lines <"$p.frags" >"$p.g-frags"
+		[ -s "$p.c-frags" ] || bad "$s: $pool: the CLI listed no fragments"
+		same "$p.c-frags" "$p.g-frags" "$s: $pool: hw-frags = frags"
+		if [ -s "$p.c-sums" ]; then
+			sort "$p.sums" | uniq -c | sum_by_site >"$p.g-sums"
+			same "$p.c-sums" "$p.g-sums" "$s: $pool: pipe hw-sums | sort | uniq -c = the summary's counts"
+		elif grep -q 'need a debug build' "$p.sums" && [ "$(wc -l <"$p.sums")" = 1 ]; then
+			ok "$s: $pool: a plain flavour: hw-sums says there are no sites"
+		else
+			bad "$s: $pool: hw-sums on a heap without sites: $(head -1 "$p.sums")"
+		fi
+		if grep -q '^hw-check: [0-9]* fragments OK' "$p.check" && ! grep -q 'BAD' "$p.check"; then
+			ok "$s: $pool: hw-check: $(head -1 "$p.check" | cut -c11-)"
+		else
+			bad "$s: $pool: hw-check: $(head -3 "$p.check" | tr '\n' ' ')"
+		fi
+		grep -q "^hw: $pool pool.*heapwalk layout: " "$p.cselect" ||
+			bad "$s: $pool: with the CLI's layout file: $(head -1 "$p.cselect")"
+		same "$p.c-stats" "$p.cstats" "$s: $pool: with the CLI's layout: hw-stats"
+		frag_lines <"$p.cfrags" >"$p.g-cfrags"
+		same "$p.c-frags" "$p.g-cfrags" "$s: $pool: with the CLI's layout: hw-frags"
+	done
+done
+finish
