@@ -116,6 +116,7 @@ define hw-internal dwarf-fm
   end
   set $hw_fm_first_off = ($hw_fm_block_size + $hw_fm_roundto - 1) / $hw_fm_roundto * $hw_fm_roundto
   set $hw_fm_init_headers = $hw_fm_era >= 2 ? 2 : 1
+  set $hw_fm_b_large_space = -1
 end
 document hw-internal dwarf-fm
 (internal) Read the f_malloc layout from gdb's debug info: struct offsets once; ROUNDTO from the hash size.
@@ -416,6 +417,10 @@ define hw-internal fm-status
     printf "dumping free list:\n"
     hw-internal fm-free
     if $hw_fm_era >= 5
+      # OpenSIPS 3.0.0: the free bytes in big fragments
+      if $hw_fm_b_large_space >= 0
+        printf "TOTAL: %lu large bytes\n", *(unsigned long *)($hw_b + $hw_fm_b_large_space)
+      end
       printf "TOTAL: %u overhead\n", $hw_fm_frag_size
     end
     printf "-----------------------------\n"
