@@ -211,10 +211,52 @@ document hw-internal mgr-from-name
 (internal) Set $hw_sel_mgr from the manager name string at $hw_name.
 end
 
+# hw-internal member-off STRUCT MEMBER: $hw_mo = the offset of MEMBER (a
+# member expression: dbg[0].file) in struct STRUCT, -1 if gdb's debug info
+# has no such member (or no such struct).
+define hw-internal member-off
+  set $hw_mo = -1
+  if $_thread != 0
+    frame apply 1 -q -s set $hw_mo = (int)&((struct $arg0 *)0)->$arg1
+  end
+end
+document hw-internal member-off
+(internal) Set $hw_mo to the offset of member $arg1 of struct $arg0, or -1.
+end
+
 # DWARF probe: `info line` sets $_ only when the function has line info,
 # i.e. when gdb has the debug info of the manager's source file. It prints
 # one line either way, which is left visible as the evidence.
 define hw-internal dwarf-probe
+  if $hw_os
+    hw-internal dwarf-probe-os
+  else
+    hw-internal dwarf-probe-kam
+  end
+end
+document hw-internal dwarf-probe
+(internal) Set $hw_has_dwarf to 1 if gdb has the debug info of manager $hw_sel_mgr.
+end
+
+# OpenSIPS: does gdb know the manager's fragment struct?
+define hw-internal dwarf-probe-os
+  set $hw_mo = -1
+  if $hw_sel_mgr == 1
+    hw-internal member-off qm_frag size
+  end
+  if $hw_sel_mgr == 2
+    hw-internal member-off fm_frag size
+  end
+  if $hw_sel_mgr == 4
+    hw-internal member-off hp_frag size
+  end
+  set $hw_has_dwarf = $hw_mo >= 0
+end
+document hw-internal dwarf-probe-os
+(internal) Set $hw_has_dwarf to 1 if gdb knows the fragment struct of OpenSIPS's manager $hw_sel_mgr.
+end
+
+define hw-internal dwarf-probe-kam
   set $_ = 0
   printf "hw: debug info? "
   if $hw_sel_mgr == 1
@@ -228,16 +270,25 @@ define hw-internal dwarf-probe
   end
   set $hw_has_dwarf = (unsigned long)$_ != 0
 end
-document hw-internal dwarf-probe
+document hw-internal dwarf-probe-kam
 (internal) Set $hw_has_dwarf to 1 if gdb has line info for the manager of $hw_sel_mgr.
 end
 
 define hw-internal dwarf
-  if $hw_sel_mgr == 1
+  if $hw_sel_mgr == 1 && !$hw_os
     hw-internal dwarf-qm
   end
-  if $hw_sel_mgr == 2
+  if $hw_sel_mgr == 2 && !$hw_os
     hw-internal dwarf-fm
+  end
+  if $hw_sel_mgr == 1 && $hw_os
+    hw-internal dwarf-qm-os
+  end
+  if $hw_sel_mgr == 2 && $hw_os
+    hw-internal dwarf-fm-os
+  end
+  if $hw_sel_mgr == 4
+    hw-internal dwarf-hp
   end
   if $hw_sel_mgr == 3
     hw-internal dwarf-tlsf
@@ -440,10 +491,7 @@ define hw-internal select
         set $hw_sel_mgr = $hw_mgr
       end
     end
-    if $hw_os && $hw_forced == 2 && $hw_how != 1
-      printf "hw: OpenSIPS layouts are not read from gdb's debug info; the block's fingerprint is used (or source the output of 'heapwalk layout --format gdb')\n"
-    end
-    if $hw_sel_mgr != 0 && ($hw_how == 0 || $hw_how == 3) && !$hw_os
+    if $hw_sel_mgr != 0 && ($hw_how == 0 || $hw_how == 3)
       if $hw_forced == 2
         hw-internal dwarf
         set $hw_how = 2
@@ -565,6 +613,8 @@ offsets read once); the block's own fingerprint (first_frag - block).
 BLOCK: an address (an expression, up to 8 words), for versions before
 4.4, which have no _pkg_root, e.g.
   hw-pkg *(unsigned long *)&mem_block
+OpenSIPS: the block is mem_block's, the manager mem_allocator_pkg's (or,
+in 2.4, the one compiled in); a plain flavour records no sites.
 Each process has its own pkg pool: select the process (core) first.
 end
 
@@ -604,6 +654,7 @@ Select the shared memory (shm) pool for the other hw-* commands.
 Usage: hw-shm [BLOCK]
 Like hw-pkg, through _shm_root; for versions before 4.4 give the block:
   hw-shm *(unsigned long *)&shm_block
+OpenSIPS: shm_block and mem_allocator_shm.
 end
 
 define hw-layout
@@ -706,6 +757,8 @@ tlsf (tlsf_status):           status of pool (BLOCK): / heap size= / used= ...,
                               fragments=... / max used (+overhead)=..., max fragments=...
 The numbers are the block's own counters, as Kamailio prints them; compare
 with 'heapwalk stats --format kamailio' or with the log of a memory dump.
+OpenSIPS: the status lines of qm_status, fm_status or hp_status, as
+'heapwalk stats --format opensips' prints them.
 end
 
 define hw-internal range
@@ -808,6 +861,8 @@ q_malloc: the whole qm_status body (the stats lines, every used fragment
 with its site and check words, the free list stats); with ALL = 1 also the
 free fragments, as with mem_status_mode=1. f_malloc: fm_status (stats and
 free lists). tlsf: tlsf_status (stats and the free-list matrix).
+OpenSIPS: the status lines and the free lists of qm_status, fm_status or
+hp_status, as 'heapwalk stats --format opensips' prints them.
 Compare with 'heapwalk frags --format kamailio' or a Kamailio log.
 end
 

@@ -122,6 +122,82 @@ document hw-internal dwarf-fm
 (internal) Read the f_malloc layout from gdb's debug info: struct offsets once; ROUNDTO from the hash size.
 end
 
+# OpenSIPS's f_malloc from gdb's debug info: free when prev is set; 3.4+ has
+# pf; 2.4's debug build a check word (and an is_free char that is not the
+# free state); 3.0.0's block large_space.
+define hw-internal dwarf-fm-os
+  set $hw_mgr = 2
+  set $hw_w = (int)sizeof(unsigned long)
+  set $hw_fm_word = $hw_w
+  set $hw_fm_frag_size = (int)sizeof(struct fm_frag)
+  set $hw_fm_block_size = (int)sizeof(struct fm_block)
+  set $hw_fm_lnk_size = (int)sizeof(struct fm_frag_lnk)
+  set $hw_fm_f_size = (int)&((struct fm_frag *)0)->size
+  set $hw_fm_f_u = (int)&((struct fm_frag *)0)->u
+  set $hw_fm_f_link = $hw_fm_f_u
+  set $hw_fm_f_prv_free = (int)&((struct fm_frag *)0)->prev
+  set $hw_fm_f_is_free = -1
+  set $hw_fm_f_is_free_size = 0
+  set $hw_fm_f_next_free = -1
+  set $hw_fm_f_prev_free = -1
+  set $hw_fm_f_mname = -1
+  hw-internal member-off fm_frag pf
+  set $hw_fm_era = $hw_mo >= 0 ? 6 : 5
+  hw-internal member-off fm_frag file
+  set $hw_fm_f_file = $hw_mo
+  set $hw_fm_debug = $hw_mo >= 0
+  hw-internal member-off fm_frag func
+  set $hw_fm_f_func = $hw_mo
+  hw-internal member-off fm_frag line
+  set $hw_fm_f_line = $hw_mo
+  hw-internal member-off fm_frag check
+  set $hw_fm_f_check = $hw_mo
+  set $hw_fm_f_check_size = 0
+  if $hw_fm_f_check >= 0
+    set $hw_fm_f_check_size = (int)sizeof(((struct fm_frag *)0)->check)
+  end
+  set $hw_fm_b_type = -1
+  set $hw_fm_b_ffrags = -1
+  set $hw_fm_b_free_bitmap = -1
+  set $hw_fm_bitmap_words = 0
+  set $hw_fm_b_size = (int)&((struct fm_block *)0)->size
+  hw-internal member-off fm_block used
+  set $hw_fm_b_used = $hw_mo
+  set $hw_fm_stats = $hw_mo >= 0
+  hw-internal member-off fm_block real_used
+  set $hw_fm_b_real_used = $hw_mo
+  hw-internal member-off fm_block max_real_used
+  set $hw_fm_b_max_real_used = $hw_mo
+  hw-internal member-off fm_block large_space
+  set $hw_fm_b_large_space = $hw_mo
+  set $hw_fm_b_first_frag = (int)&((struct fm_block *)0)->first_frag
+  set $hw_fm_b_last_frag = (int)&((struct fm_block *)0)->last_frag
+  set $hw_fm_b_free_hash = (int)&((struct fm_block *)0)->free_hash
+  set $hw_fm_l_first = (int)&((struct fm_frag_lnk *)0)->first
+  set $hw_fm_l_no = (int)&((struct fm_frag_lnk *)0)->no
+  set $hw_fm_hash_size = (int)(sizeof(((struct fm_block *)0)->free_hash) / $hw_fm_lnk_size)
+  # ROUNDTO is a macro: hash_size = 16384 / ROUNDTO + (bits - 14) + 1
+  set $hw_fm_optimize = 16384
+  set $hw_fm_optimize_factor = 14
+  set $hw_fm_roundto = 0
+  set $hw_r = 4
+  while $hw_r <= 16 && $hw_fm_roundto == 0
+    if 16384 / $hw_r + 8 * $hw_w - 14 + 1 == $hw_fm_hash_size
+      set $hw_fm_roundto = $hw_r
+    end
+    set $hw_r = $hw_r * 2
+  end
+  if $hw_fm_roundto == 0
+    printf "hw: warning: %d hash buckets match no known ROUNDTO; assuming the word\n", $hw_fm_hash_size
+    set $hw_fm_roundto = $hw_w
+  end
+  set $hw_fm_first_off = ($hw_fm_block_size + $hw_fm_roundto - 1) / $hw_fm_roundto * $hw_fm_roundto
+  set $hw_fm_init_headers = 2
+end
+document hw-internal dwarf-fm-os
+(internal) Read OpenSIPS's f_malloc layout from gdb's debug info.
+end
+
 define hw-internal fm-hdr
   hw-internal init
   set $hw_b = $hw_block

@@ -6,8 +6,57 @@
 # free lists are NULL-terminated, HP_HASH_SIZE buckets and, for optimized
 # sizes, extra buckets after them (the shm "shards").
 #
-# Layout variables ($hw_hp_*) come from a profile (profiles.gdb) or from
-# 'heapwalk layout --format gdb'; gdb's debug info is not read for them.
+# Layout variables ($hw_hp_*) come from a profile (profiles.gdb), from
+# 'heapwalk layout --format gdb', or from gdb's debug info (below).
+
+# From gdb's debug info: 3.0.0-3.0.2 kept nxt_free in a union u; 2.4's
+# bucket heads count their fragments (no). ROUNDTO is 8, the optimize
+# constants 16384 and 14; the buckets past HP_HASH_SIZE are the extra ones.
+define hw-internal dwarf-hp
+  set $hw_mgr = 4
+  set $hw_hp_era = 0
+  set $hw_hp_word = (int)sizeof(unsigned long)
+  set $hw_hp_roundto = 8
+  set $hw_hp_optimize = 16384
+  set $hw_hp_optimize_factor = 14
+  set $hw_hp_frag_size = (int)sizeof(struct hp_frag)
+  set $hw_hp_block_size = (int)sizeof(struct hp_block)
+  set $hw_hp_lnk_size = (int)sizeof(struct hp_frag_lnk)
+  set $hw_hp_f_size = (int)&((struct hp_frag *)0)->size
+  set $hw_hp_f_prev = (int)&((struct hp_frag *)0)->prev
+  hw-internal member-off hp_frag nxt_free
+  if $hw_mo < 0
+    hw-internal member-off hp_frag u.nxt_free
+  end
+  set $hw_hp_f_nxt_free = $hw_mo
+  hw-internal member-off hp_frag file
+  set $hw_hp_f_file = $hw_mo
+  set $hw_hp_debug = $hw_mo >= 0
+  hw-internal member-off hp_frag func
+  set $hw_hp_f_func = $hw_mo
+  hw-internal member-off hp_frag line
+  set $hw_hp_f_line = $hw_mo
+  hw-internal member-off hp_frag statistic_index
+  set $hw_hp_f_stat = $hw_mo
+  set $hw_hp_b_size = (int)&((struct hp_block *)0)->size
+  set $hw_hp_b_used = (int)&((struct hp_block *)0)->used
+  set $hw_hp_b_real_used = (int)&((struct hp_block *)0)->real_used
+  set $hw_hp_b_max_real_used = (int)&((struct hp_block *)0)->max_real_used
+  set $hw_hp_b_frags = (int)&((struct hp_block *)0)->total_fragments
+  set $hw_hp_b_first_frag = (int)&((struct hp_block *)0)->first_frag
+  set $hw_hp_b_last_frag = (int)&((struct hp_block *)0)->last_frag
+  set $hw_hp_b_free_hash = (int)&((struct hp_block *)0)->free_hash
+  set $hw_hp_l_optimized = (int)&((struct hp_frag_lnk *)0)->is_optimized
+  set $hw_hp_l_first = (int)&((struct hp_frag_lnk *)0)->first
+  hw-internal member-off hp_frag_lnk no
+  set $hw_hp_l_no = $hw_mo
+  set $hw_hp_hash_size = 16384 / 8 + 8 * $hw_hp_word - 14 + 1
+  set $hw_hp_extra_hash_size = (int)(sizeof(((struct hp_block *)0)->free_hash) / $hw_hp_lnk_size) - $hw_hp_hash_size
+  set $hw_hp_first_off = ($hw_hp_block_size + 7) / 8 * 8
+end
+document hw-internal dwarf-hp
+(internal) Read the hp_malloc layout from gdb's debug info.
+end
 
 define hw-internal hp-hdr
   hw-internal init

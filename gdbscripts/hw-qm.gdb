@@ -97,6 +97,77 @@ document hw-internal dwarf-qm
 (internal) Read the q_malloc layout from gdb's debug info: struct offsets once; ROUNDTO from the hash size.
 end
 
+# OpenSIPS's q_malloc from gdb's debug info: its site in dbg[0] (3.4+; the
+# history of QM_DBG_MALLOC_HIST) or in the fragment; patterns fill the word.
+define hw-internal dwarf-qm-os
+  set $hw_mgr = 1
+  set $hw_qm_word = (int)sizeof(unsigned long)
+  set $hw_qm_frag_size = (int)sizeof(struct qm_frag)
+  set $hw_qm_end_size = (int)sizeof(struct qm_frag_end)
+  set $hw_qm_block_size = (int)sizeof(struct qm_block)
+  set $hw_qm_lnk_size = (int)sizeof(struct qm_frag_lnk)
+  set $hw_qm_f_size = (int)&((struct qm_frag *)0)->size
+  set $hw_qm_f_u = (int)&((struct qm_frag *)0)->u
+  hw-internal member-off qm_frag check
+  set $hw_qm_f_check = $hw_mo
+  set $hw_qm_debug = $hw_qm_f_check >= 0
+  hw-internal member-off qm_frag dbg[0].file
+  if $hw_mo < 0
+    hw-internal member-off qm_frag file
+  end
+  set $hw_qm_f_file = $hw_mo
+  hw-internal member-off qm_frag dbg[0].func
+  if $hw_mo < 0
+    hw-internal member-off qm_frag func
+  end
+  set $hw_qm_f_func = $hw_mo
+  hw-internal member-off qm_frag dbg[0].line
+  if $hw_mo < 0
+    hw-internal member-off qm_frag line
+  end
+  set $hw_qm_f_line = $hw_mo
+  set $hw_qm_f_mname = -1
+  set $hw_qm_f_backtrace = -1
+  set $hw_qm_bt_depth = 0
+  hw-internal member-off qm_frag_end check1
+  set $hw_qm_e_check1 = $hw_mo
+  hw-internal member-off qm_frag_end check2
+  set $hw_qm_e_check2 = $hw_mo
+  set $hw_qm_e_size = (int)&((struct qm_frag_end *)0)->size
+  set $hw_qm_e_prev_free = (int)&((struct qm_frag_end *)0)->prev_free
+  set $hw_qm_b_type = -1
+  set $hw_qm_b_ffrags = -1
+  set $hw_qm_b_size = (int)&((struct qm_block *)0)->size
+  set $hw_qm_b_used = (int)&((struct qm_block *)0)->used
+  set $hw_qm_b_real_used = (int)&((struct qm_block *)0)->real_used
+  set $hw_qm_b_max_real_used = (int)&((struct qm_block *)0)->max_real_used
+  set $hw_qm_b_first_frag = (int)&((struct qm_block *)0)->first_frag
+  set $hw_qm_b_last_frag_end = (int)&((struct qm_block *)0)->last_frag_end
+  set $hw_qm_b_free_hash = (int)&((struct qm_block *)0)->free_hash
+  set $hw_qm_l_no = (int)&((struct qm_frag_lnk *)0)->no
+  set $hw_qm_hash_size = (int)(sizeof(((struct qm_block *)0)->free_hash) / $hw_qm_lnk_size)
+  # ROUNDTO is a macro: hash_size = 16384 / ROUNDTO + (bits - 14) + 1
+  set $hw_qm_roundto = 0
+  set $hw_qm_optimize = 16384
+  set $hw_qm_optimize_factor = 14
+  set $hw_r = 4
+  while $hw_r <= 16 && $hw_qm_roundto == 0
+    if 16384 / $hw_r + 8 * $hw_qm_word - 14 + 1 == $hw_qm_hash_size
+      set $hw_qm_roundto = $hw_r
+    end
+    set $hw_r = $hw_r * 2
+  end
+  if $hw_qm_roundto == 0
+    printf "hw: warning: %d hash buckets match no known ROUNDTO; assuming the word\n", $hw_qm_hash_size
+    set $hw_qm_roundto = $hw_qm_word
+  end
+  set $hw_qm_first_off = ($hw_qm_block_size + $hw_qm_roundto - 1) / $hw_qm_roundto * $hw_qm_roundto
+  set $hw_qm_era = 6
+end
+document hw-internal dwarf-qm-os
+(internal) Read OpenSIPS's q_malloc layout from gdb's debug info.
+end
+
 # Read the block header; $hw_hdr_ok = 0 (and a message) if it is implausible.
 # OpenSIPS's check patterns fill the word; Kamailio's are 32-bit values.
 define hw-internal qm-hdr

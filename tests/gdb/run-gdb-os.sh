@@ -9,8 +9,10 @@
 # lists), hw-frags the fragments of 'heapwalk frags', hw-sums counted with
 # uniq -c the counts of 'heapwalk summary --format opensips' per site (or,
 # on a plain flavour, that there are no sites), and hw-check finds the heap
-# intact. The layout is recognised from the block; then the same with the
-# output of 'heapwalk layout --format gdb' sourced (hw-stats, hw-frags).
+# intact, with the layout gdb reads from the fixture's debug info (equal to
+# the one heapwalk read). Then, on a copy without debug info, hw-stats,
+# hw-frags and hw-check with the layout recognised from the block, and with
+# the output of 'heapwalk layout --format gdb' sourced.
 # Exit 0 pass, 1 fail, 77 skip (no gdb/gcore or no ptrace).
 
 HW=$1
@@ -31,6 +33,9 @@ os_sums() {
 	sed -n 's/^ *[0-9]* : \([0-9]*\) x \[\(.*\), line \([0-9]*\)\]$/\1 \2(\3)/p' | sum_by_site
 }
 
+STRIPPED=$TMP/$(basename "$FX")-nodebug
+objcopy --strip-debug "$FX" "$STRIPPED" || die "objcopy --strip-debug failed"
+
 seed=21
 for s in "$@"; do
 	# shellcheck disable=SC2086 # the setting is split into its options on purpose
@@ -41,11 +46,22 @@ for s in "$@"; do
 	"$HW" layout --core "$CORE" --exe "$FX" --format gdb >"$TMP/layout.gdb" 2>/dev/null
 	for pool in pkg shm; do
 		tag="${s// /_}.$pool"
+		mgr=$(sed -n "s/^${pool}_manager=//p" "$FX_OUT/info.txt")
+		case $mgr in
+		q_malloc) key=qm ;;
+		f_malloc) key=fm ;;
+		hp_malloc) key=hp ;;
+		*) bad "$s: $pool: the fixture names no manager ('$mgr')" && continue ;;
+		esac
 		CMDS=("@@$tag.select" "hw-$pool" "@@$tag.stats" hw-stats "@@$tag.status" hw-status
 			"@@$tag.frags" hw-frags "@@$tag.sums" hw-sums "@@$tag.check" hw-check
+			"@@$tag.dump" "hw-internal dump-$key")
+		gdb_run "G$seed" "$FX" "$CORE" "${CMDS[@]}"
+		CMDS=("@@$tag.fselect" "hw-$pool" "@@$tag.fstats" hw-stats "@@$tag.ffrags" hw-frags
+			"@@$tag.fcheck" hw-check
 			"source $TMP/layout.gdb" "@@$tag.cselect" "hw-$pool" "@@$tag.cstats" hw-stats
 			"@@$tag.cfrags" hw-frags "hw-layout auto")
-		gdb_run "G$seed" "$FX" "$CORE" "${CMDS[@]}"
+		gdb_run "G$seed" "$STRIPPED" "$CORE" "${CMDS[@]}"
 		p="$TMP/G$seed.$tag"
 		"$HW" stats --core "$CORE" --exe "$FX" --pool "$pool" --format opensips 2>/dev/null |
 			sed 1d >"$p.c-status"
@@ -53,11 +69,14 @@ for s in "$@"; do
 		"$HW" frags --core "$CORE" --exe "$FX" --pool "$pool" 2>/dev/null | frag_lines >"$p.c-frags"
 		"$HW" summary --core "$CORE" --exe "$FX" --pool "$pool" --format opensips 2>/dev/null |
 			os_sums >"$p.c-sums"
-		if grep -q "^hw: $pool pool.*, layout .*(recognised from the block)" "$p.select"; then
-			ok "$s: $pool: $(grep -o 'q_malloc\|f_malloc\|hp_malloc' "$p.select" | head -1), $(sed 's/.*, layout //' "$p.select")"
+		if grep -q "^hw: $pool pool.*, layout dwarf (from gdb's debug info)" "$p.select"; then
+			ok "$s: $pool: $(grep -o 'q_malloc\|f_malloc\|hp_malloc' "$p.select" | head -1) from gdb's debug info"
 		else
 			bad "$s: $pool: the selection: $(head -2 "$p.select" | tr '\n' ' ')"
 		fi
+		"$HW" layout --core "$CORE" --exe "$FX" --pool "$pool" --format gdb 2>/dev/null |
+			sed 's/^ *//' | grep "^set \$hw_${key}_" >"$p.c-dump"
+		same "$p.c-dump" "$p.dump" "$s: $pool: the layout gdb read from DWARF = heapwalk layout's"
 		[ -s "$p.c-stats" ] || bad "$s: $pool: the CLI printed no status"
 		same "$p.c-stats" "$p.stats" "$s: $pool: hw-stats = stats --format opensips (its status)"
 		same "$p.c-status" "$p.status" "$s: $pool: hw-status = stats --format opensips"
@@ -77,6 +96,16 @@ for s in "$@"; do
 		else
 			bad "$s: $pool: hw-check: $(head -3 "$p.check" | tr '\n' ' ')"
 		fi
+		if grep -q "^hw: $pool pool.*, layout .*(recognised from the block)" "$p.fselect"; then
+			ok "$s: $pool: without debug info: $(sed 's/.*, layout //' "$p.fselect")"
+		else
+			bad "$s: $pool: without debug info: $(head -2 "$p.fselect" | tr '\n' ' ')"
+		fi
+		same "$p.c-stats" "$p.fstats" "$s: $pool: without debug info: hw-stats"
+		frag_lines <"$p.ffrags" >"$p.g-ffrags"
+		same "$p.c-frags" "$p.g-ffrags" "$s: $pool: without debug info: hw-frags"
+		grep -q '^hw-check: [0-9]* fragments OK' "$p.fcheck" && ! grep -q 'BAD' "$p.fcheck" ||
+			bad "$s: $pool: without debug info: hw-check: $(head -3 "$p.fcheck" | tr '\n' ' ')"
 		grep -q "^hw: $pool pool.*heapwalk layout: " "$p.cselect" ||
 			bad "$s: $pool: with the CLI's layout file: $(head -1 "$p.cselect")"
 		same "$p.c-stats" "$p.cstats" "$s: $pool: with the CLI's layout: hw-stats"
