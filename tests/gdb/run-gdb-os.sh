@@ -23,10 +23,7 @@ shift 3
 . "$(dirname "$0")/../fixtures/lib.sh"
 . "$(dirname "$0")/lib-gdb.sh"
 
-[ -x "$HW" ] || die "heapwalk not found: $HW"
-[ -r "$GDBSCRIPT" ] || die "heapwalk.gdb not found: $GDBSCRIPT"
-[ -x "$FX" ] || die "fixture not found: $FX"
-command -v gdb >/dev/null 2>&1 || skip "gdb not installed"
+need_fixture
 
 # the site lines of summary --format opensips as "count file: func(line)", summed by text
 os_sums() {
