@@ -6,7 +6,8 @@
 # One core per SETTING (the fixture's allocator options, e.g. "-k Q_MALLOC_DBG
 # -s HP_MALLOC_DBG"); for each pool: hw-stats and hw-status print what
 # 'heapwalk stats --format opensips' prints (the status, then the free
-# lists), hw-frags the fragments of 'heapwalk frags', hw-sums counted with
+# lists; hw-free the lists), hw-frags and hw-used 3 17 the fragments
+# of 'heapwalk frags', hw-addr the fragment of an address, hw-sums counted with
 # uniq -c the counts of 'heapwalk summary --format opensips' per site (or,
 # on a plain flavour, that there are no sites), and hw-check finds the heap
 # intact, with the layout gdb reads from the fixture's debug info (equal to
@@ -52,7 +53,8 @@ for s in "$@"; do
 		esac
 		CMDS=("@@$tag.select" "hw-$pool" "@@$tag.stats" hw-stats "@@$tag.status" hw-status
 			"@@$tag.frags" hw-frags "@@$tag.sums" hw-sums "@@$tag.check" hw-check
-			"@@$tag.dump" "hw-internal dump-$key")
+			"@@$tag.range" "hw-used 3 17" "@@$tag.free" hw-free "@@$tag.three" "hw-frags 3 3"
+			"@@$tag.addr" 'hw-addr $hw_u + 1' "@@$tag.dump" "hw-internal dump-$key")
 		gdb_run "G$seed" "$FX" "$CORE" "${CMDS[@]}"
 		CMDS=("@@$tag.fselect" "hw-$pool" "@@$tag.fstats" hw-stats "@@$tag.ffrags" hw-frags
 			"@@$tag.fcheck" hw-check
@@ -80,6 +82,16 @@ for s in "$@"; do
 		frag_lines <"$p.frags" >"$p.g-frags"
 		[ -s "$p.c-frags" ] || bad "$s: $pool: the CLI listed no fragments"
 		same "$p.c-frags" "$p.g-frags" "$s: $pool: hw-frags = frags"
+		"$HW" frags --core "$CORE" --exe "$FX" --pool "$pool" --used --from 3 --to 17 2>/dev/null |
+			frag_lines >"$p.c-range"
+		frag_lines <"$p.range" >"$p.g-range"
+		same "$p.c-range" "$p.g-range" "$s: $pool: hw-used 3 17 = frags --used --from 3 --to 17"
+		# the status, the free lists' title, then what hw-free prints
+		tail -n +"$(($(wc -l <"$p.stats") + 2))" "$p.c-status" | head -n "$(wc -l <"$p.free")" >"$p.c-free"
+		same "$p.c-free" "$p.free" "$s: $pool: hw-free = the free lists of stats --format opensips"
+		grep -q "^hw: 0x[0-9a-f]* is in the payload of fragment 3:" "$p.addr" &&
+			ok "$s: $pool: hw-addr: $(head -1 "$p.addr" | cut -c5-)" ||
+			bad "$s: $pool: hw-addr: $(head -2 "$p.addr" | tr '\n' ' ')"
 		if [ -s "$p.c-sums" ]; then
 			sort "$p.sums" | uniq -c | sum_by_site >"$p.g-sums"
 			same "$p.c-sums" "$p.g-sums" "$s: $pool: pipe hw-sums | sort | uniq -c = the summary's counts"
