@@ -13,7 +13,9 @@
 # intact, with the layout gdb reads from the fixture's debug info (equal to
 # the one heapwalk read). Then, on a copy without debug info, hw-stats,
 # hw-frags and hw-check with the layout recognised from the block, and with
-# the output of 'heapwalk layout --format gdb' sourced.
+# the output of 'heapwalk layout --format gdb' sourced. On copies of the
+# core with fragment 3's size (and a q_malloc debug build's start pattern)
+# overwritten, hw-check names fragment 3.
 # Exit 0 pass, 1 fail, 77 skip (no gdb/gcore or no ptrace).
 
 HW=$1
@@ -21,8 +23,9 @@ GDBSCRIPT=$2
 FX=$3
 shift 3
 
-. "$(dirname "$0")/../fixtures/lib.sh"
-. "$(dirname "$0")/lib-gdb.sh"
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+. "$HERE/../fixtures/lib.sh"
+. "$HERE/lib-gdb.sh"
 
 need_fixture
 
@@ -30,6 +33,9 @@ need_fixture
 os_sums() {
 	sed -n 's/^ *[0-9]* : \([0-9]*\) x \[\(.*\), line \([0-9]*\)\]$/\1 \2(\3)/p' | sum_by_site
 }
+
+# var FIELD: a layout variable of the pool's manager ($key) as gdb read it ($p.dump)
+var() { sed -n "s/^set \\\$hw_${key}_$1 = //p" "$p.dump"; }
 
 STRIPPED=$TMP/$(basename "$FX")-nodebug
 objcopy --strip-debug "$FX" "$STRIPPED" || die "objcopy --strip-debug failed"
@@ -92,6 +98,31 @@ for s in "$@"; do
 		grep -q "^hw: 0x[0-9a-f]* is in the payload of fragment 3:" "$p.addr" &&
 			ok "$s: $pool: hw-addr: $(head -1 "$p.addr" | cut -c5-)" ||
 			bad "$s: $pool: hw-addr: $(head -2 "$p.addr" | tr '\n' ' ')"
+		# damage: fragment 3's size runs past the heap; a q_malloc debug
+		# build's fragment 3 loses its start pattern (a whole word)
+		user=$(frag_lines <"$p.three" | awk '{ print $2 }')
+		hdr=$(printf '0x%x' $((user - $(var frag_size))))
+		python3 "$HERE/patch-core.py" "$CORE" "$TMP/size.core" "$hdr" 0x7ffffff0 "$(var word)" ||
+			die "cannot patch the core"
+		CMDS=("@@$tag.dsize" "hw-$pool" hw-check)
+		if [ "$key" = qm ] && [ "$(var debug)" = 1 ]; then
+			python3 "$HERE/patch-core.py" "$CORE" "$TMP/check.core" \
+				"$(printf '0x%x' $((hdr + $(var f_check))))" 0 "$(var word)" || die "cannot patch the core"
+		fi
+		gdb_run "D$seed" "$FX" "$TMP/size.core" "${CMDS[@]}"
+		grep -q "^hw-check: BAD fragment 3 at $hdr: size 2147483632 runs past the heap end" "$TMP/D$seed.$tag.dsize" &&
+			ok "$s: $pool: a damaged size: $(grep -m1 BAD "$TMP/D$seed.$tag.dsize" | cut -c11-)" ||
+			bad "$s: $pool: a damaged size: $(head -3 "$TMP/D$seed.$tag.dsize" | tr '\n' ' ')"
+		if [ -e "$TMP/check.core" ]; then
+			gdb_run "E$seed" "$FX" "$TMP/check.core" "@@$tag.dcheck" "hw-$pool" hw-check
+			want=f0f0f0f0
+			[ "$(var word)" = 8 ] && want=f0f0f0f0f0f0f0f0
+			grep -q "^hw-check: BAD fragment 3 at $hdr: start pattern 0, expected $want" "$TMP/E$seed.$tag.dcheck" &&
+				ok "$s: $pool: a damaged start pattern: $(grep -m1 BAD "$TMP/E$seed.$tag.dcheck" | cut -c11-)" ||
+				bad "$s: $pool: a damaged start pattern: $(head -3 "$TMP/E$seed.$tag.dcheck" | tr '\n' ' ')"
+			rm -f "$TMP/check.core"
+		fi
+		rm -f "$TMP/size.core"
 		if [ -s "$p.c-sums" ]; then
 			sort "$p.sums" | uniq -c | sum_by_site >"$p.g-sums"
 			same "$p.c-sums" "$p.g-sums" "$s: $pool: pipe hw-sums | sort | uniq -c = the summary's counts"
