@@ -513,8 +513,11 @@ define hw-internal fm-show
   if $hw_fm_f_is_free >= 0
     printf ", is_free %lu", $hw_fm_f_is_free_size == 4 ? *(unsigned int *)($hw_sf + $hw_fm_f_is_free) : *(unsigned long *)($hw_sf + $hw_fm_f_is_free)
   end
-  if $hw_fm_f_prv_free >= 0
+  if $hw_fm_f_prv_free >= 0 && $hw_fm_era < 5
     printf ", prv_free 0x%lx", *(unsigned long *)($hw_sf + $hw_fm_f_prv_free)
+  end
+  if $hw_fm_f_prv_free >= 0 && $hw_fm_era >= 5
+    printf ", %s, prev 0x%lx", *(unsigned long *)($hw_sf + $hw_fm_f_prv_free) == 0 ? $hw_s_used : $hw_s_free, *(unsigned long *)($hw_sf + $hw_fm_f_prv_free)
   end
   if $hw_fm_f_u >= 0
     printf ", nxt_free 0x%lx", *(unsigned long *)($hw_sf + $hw_fm_f_u)
