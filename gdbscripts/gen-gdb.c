@@ -154,8 +154,7 @@ static void qm_fingerprint(const void *profiles, size_t n)
 			continue;
 		}
 		printf("  if $hw_found == 0 && $hw_os == 0 && $hw_ptr == %u && *(unsigned long "
-		       "*)($hw_block "
-		       "+ %u) - $hw_block == %u",
+		       "*)($hw_block + %u) - $hw_block == %u",
 		       l->word, l->b_first_frag, l->first_off);
 		if (l->debug)
 			printf(" && *(unsigned long *)($hw_block + %u + %u) == 0xf0f0f0f0",
@@ -206,8 +205,8 @@ static void fm_fingerprint(const void *profiles, size_t n)
 				else if (l->f_pf != HW_NO_OFF)
 					snprintf(more, sizeof(more),
 						 " && *(unsigned long *)($hw_block + %u + %u + "
-						 "*(unsigned "
-						 "long *)($hw_block + %u) + %u) == $hw_block + %u",
+						 "*(unsigned long *)($hw_block + %u) + %u) == "
+						 "$hw_block + %u",
 						 l->first_off, l->frag_size, l->first_off, l->f_pf,
 						 l->first_off);
 				os_fingerprint(&l->head, l->b_first_frag, l->b_last_frag,
@@ -251,13 +250,13 @@ static void tlsf_fingerprint(const void *profiles, size_t n)
 	printf("define hw-internal fp-tlsf\n  set $hw_found = 0\n");
 	for (size_t k = n < CAP ? n : CAP; k-- > 0;) {
 		const struct hw_tlsf_layout *l = &all[k];
-		printf(
-		    "  if $hw_found == 0 && $hw_os == 0 && $hw_ptr == %u && *(unsigned long "
-		    "*)($hw_block + %u) > "
-		    "%u && *(unsigned long *)($hw_block + %u) < %s && *(unsigned long *)($hw_block "
-		    "+ %u) <= *(unsigned long *)($hw_block + %u)",
-		    l->word, l->c_total_size, l->control_size, l->c_total_size,
-		    l->word == 8 ? "0x10000000000" : "0xffffffff", l->c_real_used, l->c_total_size);
+		printf("  if $hw_found == 0 && $hw_os == 0 && $hw_ptr == %u && *(unsigned long "
+		       "*)($hw_block + %u) > %u && *(unsigned long *)($hw_block + %u) < %s && "
+		       "*(unsigned long *)($hw_block "
+		       "+ %u) <= *(unsigned long *)($hw_block + %u)",
+		       l->word, l->c_total_size, l->control_size, l->c_total_size,
+		       l->word == 8 ? "0x10000000000" : "0xffffffff", l->c_real_used,
+		       l->c_total_size);
 		printf(
 		    " && (*(unsigned long *)($hw_block + %u + %u) & ~3) >= %u && (*(unsigned long "
 		    "*)($hw_block + %u + %u) & ~3) <= *(unsigned long *)($hw_block + %u)",
