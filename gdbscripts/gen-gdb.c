@@ -111,6 +111,31 @@ static void qm_doc(const struct hw_layout_head *h, char *doc, size_t cap)
 		 l->frag_size, l->end_size, l->roundto, l->first_off);
 }
 
+/*
+ * An OpenSIPS profile fits when the first fragment is where it puts it and
+ * its header size tiles the heap's first fragments (hw-internal fp-tile):
+ * a packaged build has the debug fields in its headers whichever flavour
+ * runs, so no start pattern can tell debug headers from plain ones.
+ */
+static void os_fingerprint(const struct hw_layout_head *l, uint32_t b_first, uint32_t b_last,
+			   uint32_t first_off, uint32_t hs, uint32_t es, const char *more)
+{
+	unsigned a = l->roundto, b = hs;
+
+	while (b) {
+		unsigned t = a % b;
+		a = b;
+		b = t;
+	}
+	printf(
+	    "  if $hw_found == 0 && $hw_os == 1 && $hw_ptr == %u && *(unsigned long *)($hw_block "
+	    "+ %u) - $hw_block == %u%s\n",
+	    l->word, b_first, first_off, more);
+	printf("    hw-internal fp-tile %u %u %u %u %u\n    if $hw_tile\n      hw-profile %s\n"
+	       "      set $hw_found = 1\n    end\n  end\n",
+	       hs, es, b_first, b_last, a, cmd_name(l->name));
+}
+
 static void qm_fingerprint(const void *profiles, size_t n)
 {
 	const struct hw_qm_layout *all = profiles;
@@ -123,10 +148,14 @@ static void qm_fingerprint(const void *profiles, size_t n)
 	printf("define hw-internal fp-qm\n  set $hw_found = 0\n");
 	for (size_t k = n < CAP ? n : CAP; k-- > 0;) {
 		const struct hw_qm_layout *l = &all[k];
-		printf(
-		    "  if $hw_found == 0 && $hw_ptr == %u && *(unsigned long *)($hw_block + %u) - "
-		    "$hw_block == %u",
-		    l->word, l->b_first_frag, l->first_off);
+		if (l->product == HW_PRODUCT_OPENSIPS) {
+			os_fingerprint(&l->head, l->b_first_frag, l->b_last_frag_end, l->first_off,
+				       l->frag_size, l->end_size, "");
+			continue;
+		}
+		printf("  if $hw_found == 0 && $hw_os == 0 && $hw_ptr == %u && *(unsigned long "
+		       "*)($hw_block + %u) - $hw_block == %u",
+		       l->word, l->b_first_frag, l->first_off);
 		if (l->debug)
 			printf(" && *(unsigned long *)($hw_block + %u + %u) == 0xf0f0f0f0",
 			       l->first_off, l->f_check);
@@ -162,11 +191,30 @@ static void fm_fingerprint(const void *profiles, size_t n)
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t k = n < CAP ? n : CAP; k-- > 0;) {
 			const struct hw_fm_layout *l = &all[k];
-			if ((l->f_check != HW_NO_OFF) != (pass == 0))
+			if ((l->f_check != HW_NO_OFF || l->f_pf != HW_NO_OFF) != (pass == 0))
 				continue;
-			printf("  if $hw_found == 0 && $hw_ptr == %u && *(unsigned long "
-			       "*)($hw_block + %u) - "
-			       "$hw_block == %u",
+			if (l->product == HW_PRODUCT_OPENSIPS) {
+				/* 2.4's debug start pattern; 3.4+: the second fragment's pf
+				 * points back at the first */
+				char more[256] = "";
+				if (l->f_check != HW_NO_OFF)
+					snprintf(more, sizeof(more),
+						 " && *(%s *)($hw_block + %u + %u) == 0xf0f0f0f0",
+						 int_type(l->f_check_size), l->first_off,
+						 l->f_check);
+				else if (l->f_pf != HW_NO_OFF)
+					snprintf(more, sizeof(more),
+						 " && *(unsigned long *)($hw_block + %u + %u + "
+						 "*(unsigned long *)($hw_block + %u) + %u) == "
+						 "$hw_block + %u",
+						 l->first_off, l->frag_size, l->first_off, l->f_pf,
+						 l->first_off);
+				os_fingerprint(&l->head, l->b_first_frag, l->b_last_frag,
+					       l->first_off, l->frag_size, 0, more);
+				continue;
+			}
+			printf("  if $hw_found == 0 && $hw_os == 0 && $hw_ptr == %u && *(unsigned "
+			       "long *)($hw_block + %u) - $hw_block == %u",
 			       l->word, l->b_first_frag, l->first_off);
 			if (l->f_check != HW_NO_OFF)
 				printf(" && *(%s *)($hw_block + %u + %u) == 0xf0f0f0f0",
@@ -202,12 +250,13 @@ static void tlsf_fingerprint(const void *profiles, size_t n)
 	printf("define hw-internal fp-tlsf\n  set $hw_found = 0\n");
 	for (size_t k = n < CAP ? n : CAP; k-- > 0;) {
 		const struct hw_tlsf_layout *l = &all[k];
-		printf(
-		    "  if $hw_found == 0 && $hw_ptr == %u && *(unsigned long *)($hw_block + %u) > "
-		    "%u && *(unsigned long *)($hw_block + %u) < %s && *(unsigned long *)($hw_block "
-		    "+ %u) <= *(unsigned long *)($hw_block + %u)",
-		    l->word, l->c_total_size, l->control_size, l->c_total_size,
-		    l->word == 8 ? "0x10000000000" : "0xffffffff", l->c_real_used, l->c_total_size);
+		printf("  if $hw_found == 0 && $hw_os == 0 && $hw_ptr == %u && *(unsigned long "
+		       "*)($hw_block + %u) > %u && *(unsigned long *)($hw_block + %u) < %s && "
+		       "*(unsigned long *)($hw_block "
+		       "+ %u) <= *(unsigned long *)($hw_block + %u)",
+		       l->word, l->c_total_size, l->control_size, l->c_total_size,
+		       l->word == 8 ? "0x10000000000" : "0xffffffff", l->c_real_used,
+		       l->c_total_size);
 		printf(
 		    " && (*(unsigned long *)($hw_block + %u + %u) & ~3) >= %u && (*(unsigned long "
 		    "*)($hw_block + %u + %u) & ~3) <= *(unsigned long *)($hw_block + %u)",
@@ -218,6 +267,30 @@ static void tlsf_fingerprint(const void *profiles, size_t n)
 	printf(
 	    "end\ndocument hw-internal fp-tlsf\n(internal) Pick the TLSF profile under which "
 	    "the control block at $hw_block reads plausibly; $hw_found = 1 if one fits.\nend\n\n");
+}
+
+static void hp_doc(const struct hw_layout_head *h, char *doc, size_t cap)
+{
+	const struct hw_hp_layout *l = (const void *)h;
+
+	snprintf(doc, cap,
+		 "hp_malloc (OpenSIPS), %s, %u-bit: header %u bytes, %u + %u hash buckets, "
+		 "first fragment at block + %u.",
+		 l->debug ? "debug build" : "non-debug build", l->word * 8, l->frag_size,
+		 l->hash_size, l->extra_hash_size, l->first_off);
+}
+
+static void hp_fingerprint(const void *profiles, size_t n)
+{
+	const struct hw_hp_layout *all = profiles;
+
+	printf("define hw-internal fp-hp\n  set $hw_found = 0\n");
+	for (size_t k = 0; k < n && k < CAP; k++)
+		os_fingerprint(&all[k].head, all[k].b_first_frag, all[k].b_last_frag,
+			       all[k].first_off, all[k].frag_size, 0, "");
+	printf(
+	    "end\ndocument hw-internal fp-hp\n(internal) Pick the hp_malloc profile whose "
+	    "first_frag offset the block at $hw_block shows; $hw_found = 1 if one fits.\nend\n\n");
 }
 
 /* ---- loops.gdb ---- */
@@ -288,7 +361,8 @@ struct flavour {
 static const struct flavour flavours[] = {
     /* q_malloc (u word), f_malloc 4.2-4.3 (prv_free), <= 4.1 (u.nxt_free), 5.8+ (is_free) */
     {"word", step_frag, "*(unsigned long *)($hw_f + $hw_ou) == 0",
-     "*(unsigned long *)($hw_f + $hw_oline)", "*(unsigned long *)($hw_f + $hw_ock) == 0xf0f0f0f0"},
+     "*(unsigned long *)($hw_f + $hw_oline)",
+     "$hw_ock < 0 || *(unsigned long *)($hw_f + $hw_ock) == $hw_ckv"},
     /*
      * f_malloc <= 4.1: no free flag; u.nxt_free is set in every free fragment
      * but the last of its list. hw-fm.gdb collects those list tails, sorted,
@@ -297,10 +371,12 @@ static const struct flavour flavours[] = {
     {"fmold", step_frag,
      "(*(unsigned long *)($hw_f + $hw_ou) != 0 ? 0 : $hw_ti < $hw_tn ? ($hw_tl[$hw_ti] == $hw_f ? "
      "($hw_ti = $hw_ti + 1, 0) : 1) : 1)",
-     "*(unsigned long *)($hw_f + $hw_oline)", "*(unsigned long *)($hw_f + $hw_ock) == 0xf0f0f0f0"},
+     "*(unsigned long *)($hw_f + $hw_oline)",
+     "$hw_ock < 0 || *(unsigned long *)($hw_f + $hw_ock) == $hw_ckv"},
     /* f_malloc 4.4-5.7: unsigned int is_free */
     {"int", step_frag, "*(unsigned int *)($hw_f + $hw_ou) == 0",
-     "*(unsigned long *)($hw_f + $hw_oline)", "*(unsigned int *)($hw_f + $hw_ock) == 0xf0f0f0f0"},
+     "*(unsigned long *)($hw_f + $hw_oline)",
+     "$hw_ock < 0 || *(unsigned int *)($hw_f + $hw_ock) == $hw_ckv"},
     /* TLSF 4.4+: bit 0 of size is "free"; unsigned int line */
     {"tlsf", step_tlsf, "(*(unsigned long *)($hw_f + $hw_osz) & 1) == 0",
      "*(unsigned int *)($hw_f + $hw_oline)", "1"},
@@ -522,6 +598,7 @@ static const struct gdb_mgr {
     {&hw_allocator_qm, qm_doc, qm_fingerprint},
     {&hw_allocator_fm, fm_doc, fm_fingerprint},
     {&hw_allocator_tlsf, tlsf_doc, tlsf_fingerprint},
+    {&hw_allocator_hp, hp_doc, hp_fingerprint},
 };
 #define NMGRS (sizeof(gdb_mgrs) / sizeof(gdb_mgrs[0]))
 
@@ -534,8 +611,8 @@ static const struct gdb_op {
 	const char *name;
 	int nargs;
 } gdb_ops[] = {
-    {"verify", 0}, {"old-era", 0}, {"stats", 0}, {"list", 1},
-    {"status", 0}, {"free", 0},	   {"check", 0}, {"addr", 0},
+    {"verify", 0}, {"old-era", 0}, {"stats", 0}, {"list", 1},	  {"status", 0},
+    {"free", 0},   {"check", 0},   {"addr", 0},	 {"unfilled", 0},
 };
 
 static void dispatch_cmd(int id, const char *op, const char *body, const char *doc)

@@ -1,6 +1,6 @@
 # hw-core.gdb - heapwalk's gdb commands: pool selection, layouts, and the
 # hw-* commands, which hand over to the manager's walker (hw-qm.gdb,
-# hw-fm.gdb, hw-tlsf.gdb). Sourced by heapwalk.gdb.
+# hw-fm.gdb, hw-tlsf.gdb, hw-hp.gdb). Sourced by heapwalk.gdb.
 #
 # gdb CLI only: no Python, no Guile, no convenience functions written in
 # them ($_streq, $_strlen, ... are Python). Works in gdb 10 and later, on a
@@ -20,7 +20,8 @@
 #   $hw_ok        a pool is selected and its layout known
 #   $hw_pool      0 pkg, 1 shm; $hw_explicit: the block was given by address
 #   $hw_block     the manager's block (qm_block, fm_block, tlsf control_t)
-#   $hw_mgr       1 q_malloc, 2 f_malloc, 3 tlsf (0 none); the hw-* commands
+#   $hw_os        1 OpenSIPS (no _pkg_root; counted_max_processes), 0 Kamailio
+#   $hw_mgr       1 q_malloc, 2 f_malloc, 3 tlsf, 4 hp_malloc (0 none); the hw-* commands
 #                 ask the manager with eval "hw-internal m%d-OP", $hw_mgr, a
 #                 table of commands gen-gdb writes into profiles.gdb
 #   $hw_forced    0 detect, 1 the profile hw-layout chose, 2 DWARF
@@ -40,6 +41,9 @@ if $_isvoid($hw_ok)
   set $hw_explicit = 0
   set $hw_layout_name = "none"
   set $hw_layout_src = "none"
+end
+if $_isvoid($hw_os)
+  set $hw_os = 0
 end
 if $_isvoid($hw_strings)
   set $hw_strings = 1
@@ -207,10 +211,52 @@ document hw-internal mgr-from-name
 (internal) Set $hw_sel_mgr from the manager name string at $hw_name.
 end
 
+# hw-internal member-off STRUCT MEMBER: $hw_mo = the offset of MEMBER (a
+# member expression: dbg[0].file) in struct STRUCT, -1 if gdb's debug info
+# has no such member (or no such struct).
+define hw-internal member-off
+  set $hw_mo = -1
+  if $_thread != 0
+    frame apply 1 -q -s set $hw_mo = (int)&((struct $arg0 *)0)->$arg1
+  end
+end
+document hw-internal member-off
+(internal) Set $hw_mo to the offset of member $arg1 of struct $arg0, or -1.
+end
+
 # DWARF probe: `info line` sets $_ only when the function has line info,
 # i.e. when gdb has the debug info of the manager's source file. It prints
 # one line either way, which is left visible as the evidence.
 define hw-internal dwarf-probe
+  if $hw_os
+    hw-internal dwarf-probe-os
+  else
+    hw-internal dwarf-probe-kam
+  end
+end
+document hw-internal dwarf-probe
+(internal) Set $hw_has_dwarf to 1 if gdb has the debug info of manager $hw_sel_mgr.
+end
+
+# OpenSIPS: does gdb know the manager's fragment struct?
+define hw-internal dwarf-probe-os
+  set $hw_mo = -1
+  if $hw_sel_mgr == 1
+    hw-internal member-off qm_frag size
+  end
+  if $hw_sel_mgr == 2
+    hw-internal member-off fm_frag size
+  end
+  if $hw_sel_mgr == 4
+    hw-internal member-off hp_frag size
+  end
+  set $hw_has_dwarf = $hw_mo >= 0
+end
+document hw-internal dwarf-probe-os
+(internal) Set $hw_has_dwarf to 1 if gdb knows the fragment struct of OpenSIPS's manager $hw_sel_mgr.
+end
+
+define hw-internal dwarf-probe-kam
   set $_ = 0
   printf "hw: debug info? "
   if $hw_sel_mgr == 1
@@ -224,16 +270,25 @@ define hw-internal dwarf-probe
   end
   set $hw_has_dwarf = (unsigned long)$_ != 0
 end
-document hw-internal dwarf-probe
+document hw-internal dwarf-probe-kam
 (internal) Set $hw_has_dwarf to 1 if gdb has line info for the manager of $hw_sel_mgr.
 end
 
 define hw-internal dwarf
-  if $hw_sel_mgr == 1
+  if $hw_sel_mgr == 1 && !$hw_os
     hw-internal dwarf-qm
   end
-  if $hw_sel_mgr == 2
+  if $hw_sel_mgr == 2 && !$hw_os
     hw-internal dwarf-fm
+  end
+  if $hw_sel_mgr == 1 && $hw_os
+    hw-internal dwarf-qm-os
+  end
+  if $hw_sel_mgr == 2 && $hw_os
+    hw-internal dwarf-fm-os
+  end
+  if $hw_sel_mgr == 4
+    hw-internal dwarf-hp
   end
   if $hw_sel_mgr == 3
     hw-internal dwarf-tlsf
@@ -256,9 +311,105 @@ define hw-internal fingerprint
   if $hw_found == 0 && ($hw_sel_mgr == 3 || $hw_sel_mgr == 0)
     hw-internal fp-tlsf
   end
+  if $hw_found == 0 && ($hw_sel_mgr == 4 || $hw_sel_mgr == 0)
+    hw-internal fp-hp
+  end
 end
 document hw-internal fingerprint
 (internal) Pick a built-in profile from the block's own fingerprint; $hw_found = 1 if one fits.
+end
+
+# hw-internal fp-tile HEADER TRAILER FIRST LAST GRAIN: do fragments of
+# HEADER + size + TRAILER bytes tile the heap from the block's first_frag
+# (at block + FIRST) to the pointer at block + LAST, for their first 64
+# steps, with sizes that are multiples of GRAIN and not 0 (a header size
+# that is wrong reads zeros in payloads)? $hw_tile = 1 if they do.
+define hw-internal fp-tile
+  set $hw_t_f = *(unsigned long *)($hw_block + $arg2)
+  set $hw_t_l = *(unsigned long *)($hw_block + $arg3)
+  set $hw_t_n = 0
+  set $hw_t_bad = $hw_t_l < $hw_t_f
+  set $hw_t_sz = (unsigned long)0
+  while $hw_t_bad == 0 && $hw_t_n < 64 && $hw_t_f < $hw_t_l && ($hw_t_sz = *(unsigned long *)$hw_t_f, $hw_t_sz != 0 && $hw_t_sz % $arg4 == 0 && $hw_t_l - $hw_t_f >= $arg0 && $hw_t_sz <= $hw_t_l - $hw_t_f - $arg0 ? ($hw_t_f = $hw_t_f + $arg0 + $hw_t_sz + $arg1, $hw_t_n = $hw_t_n + 1) : ($hw_t_bad = 1, 0))
+  end
+  set $hw_tile = $hw_t_bad == 0 && ($hw_t_f == $hw_t_l || $hw_t_n == 64)
+end
+document hw-internal fp-tile
+(internal) $hw_tile = 1 if fragments of header $arg0 and trailer $arg1 tile the start of the heap of $hw_block.
+end
+
+# hw-internal sym-addr NAME: $hw_x = the address of global NAME, 0 if there
+# is none ('frame apply -s' drops gdb's error; it needs a frame).
+define hw-internal sym-addr
+  set $hw_x = (unsigned long)0
+  if $_thread != 0
+    frame apply 1 -q -s set $hw_x = (unsigned long)&$arg0
+  end
+end
+document hw-internal sym-addr
+(internal) Set $hw_x to the address of the global $arg0, or 0 if there is none.
+end
+
+# OpenSIPS has no _pkg_root; its process table count tells it from a
+# Kamailio before 4.4.
+define hw-internal os-detect
+  hw-internal sym-addr _pkg_root
+  set $hw_os = 0
+  if $hw_x == 0
+    hw-internal sym-addr counted_max_processes
+    set $hw_os = $hw_x != 0
+  end
+end
+document hw-internal os-detect
+(internal) Set $hw_os to 1 for an OpenSIPS image (no _pkg_root, counted_max_processes).
+end
+
+# OpenSIPS pool KIND (0 pkg, 1 shm): the block from mem_block / shm_block,
+# the manager from mem_allocator_pkg / mem_allocator_shm (3.0+: enum
+# osips_mm, 3.6 inserted F_PARALLEL at 4 and shifted the _DBG ones) or
+# from the one allocator compiled in (2.4). $hw_os_fdbg: 1 a _DBG flavour,
+# 0 a plain one (its debug fields are never written), -1 not known.
+define hw-internal os-select
+  set $hw_os_fdbg = -1
+  set $hw_os_par = 0
+  if $arg0 == 0
+    hw-internal sym-addr mem_block
+  else
+    hw-internal sym-addr shm_block
+  end
+  if $hw_x != 0
+    set $hw_block = *(unsigned long *)$hw_x
+  end
+  if $arg0 == 0
+    hw-internal sym-addr mem_allocator_pkg
+  else
+    hw-internal sym-addr mem_allocator_shm
+  end
+  if $hw_x != 0
+    set $hw_mmv = (int)(*(unsigned int *)$hw_x & 0x7fffffff)
+    hw-internal sym-addr shm_blocks
+    set $hw_fd = $hw_x != 0 ? 5 : 4
+    set $hw_kind = $hw_mmv > 0 && $hw_mmv < $hw_fd ? $hw_mmv : $hw_mmv >= $hw_fd && $hw_mmv < 2 * $hw_fd - 1 ? $hw_mmv - $hw_fd + 1 : 0
+    set $hw_os_fdbg = $hw_kind == 0 ? -1 : $hw_mmv >= $hw_fd
+    set $hw_sel_mgr = $hw_kind == 1 ? 2 : $hw_kind == 2 ? 1 : $hw_kind == 3 ? 4 : 0
+    set $hw_os_par = $hw_kind == 4
+  else
+    hw-internal sym-addr qm_malloc
+    if $hw_x != 0
+      set $hw_sel_mgr = 1
+    end
+    hw-internal sym-addr fm_malloc
+    if $hw_x != 0
+      set $hw_sel_mgr = 2
+    end
+    hw-internal sym-addr hp_pkg_malloc
+    if $hw_x != 0
+      set $hw_sel_mgr = 4
+    end
+  end
+end
+document hw-internal os-select
+(internal) OpenSIPS: the block of pool $arg0 (0 pkg, 1 shm) and its manager, from OpenSIPS's globals.
 end
 
 # hw-internal select KIND HAS_BLOCK [BLOCK]
@@ -272,6 +423,9 @@ define hw-internal select
   set $hw_cli = 0
   set $hw_found = 0
   set $hw_explicit = $arg1
+  set $hw_os_fdbg = -1
+  set $hw_os_par = 0
+  hw-internal os-detect
   if $arg0 == 0 && !$_isvoid($hw_cli_pkg)
     set $hw_cli = $hw_cli_pkg
   end
@@ -294,7 +448,14 @@ define hw-internal select
       set $hw_how = 4
     end
   end
-  if !$arg1 && $hw_how == 0
+  if $hw_os && $hw_how != 4
+    set $hw_ob = $hw_block
+    hw-internal os-select $arg0
+    if $arg1
+      set $hw_block = $hw_ob
+    end
+  end
+  if !$arg1 && $hw_how == 0 && !$hw_os
     if $arg0 == 0
       set $hw_root = (unsigned long)&_pkg_root
     else
@@ -306,8 +467,14 @@ define hw-internal select
       hw-internal mgr-from-name
     end
   end
+  if $hw_os_par
+    printf "hw: this pool runs f_parallel_malloc (OpenSIPS 3.6+), which the hw-* commands do not walk: use heapwalk\n"
+    set $hw_block = 0
+  end
   if $hw_block == 0
-    printf "hw: the pool has no block yet (not initialised?)\n"
+    if !$hw_os_par
+      printf "hw: the pool has no block yet (not initialised?)\n"
+    end
   else
     if $hw_how == 0 && $hw_forced == 1
       set $hw_how = 1
@@ -344,6 +511,10 @@ define hw-internal select
     end
     if $hw_explicit && ($hw_how == 2 || $hw_how == 3)
       hw-internal old-era
+    end
+    # OpenSIPS's plain flavours leave a debug build's site fields unwritten
+    if $hw_how != 0 && $hw_how != 4 && $hw_os_fdbg == 0
+      eval "hw-internal m%d-unfilled", $hw_mgr
     end
     if $hw_how == 0
       printf "hw: block 0x%lx matches no built-in layout; choose one: hw-layout NAME (help hw-profile), or source the output of 'heapwalk layout --format gdb'\n", $hw_block
@@ -442,6 +613,8 @@ offsets read once); the block's own fingerprint (first_frag - block).
 BLOCK: an address (an expression, up to 8 words), for versions before
 4.4, which have no _pkg_root, e.g.
   hw-pkg *(unsigned long *)&mem_block
+OpenSIPS: the block is mem_block's, the manager mem_allocator_pkg's (or,
+in 2.4, the one compiled in); a plain flavour records no sites.
 Each process has its own pkg pool: select the process (core) first.
 end
 
@@ -481,6 +654,7 @@ Select the shared memory (shm) pool for the other hw-* commands.
 Usage: hw-shm [BLOCK]
 Like hw-pkg, through _shm_root; for versions before 4.4 give the block:
   hw-shm *(unsigned long *)&shm_block
+OpenSIPS: shm_block and mem_allocator_shm.
 end
 
 define hw-layout
@@ -583,6 +757,8 @@ tlsf (tlsf_status):           status of pool (BLOCK): / heap size= / used= ...,
                               fragments=... / max used (+overhead)=..., max fragments=...
 The numbers are the block's own counters, as Kamailio prints them; compare
 with 'heapwalk stats --format kamailio' or with the log of a memory dump.
+OpenSIPS: the status lines of qm_status, fm_status or hp_status, as
+'heapwalk stats --format opensips' prints them.
 end
 
 define hw-internal range
@@ -685,6 +861,8 @@ q_malloc: the whole qm_status body (the stats lines, every used fragment
 with its site and check words, the free list stats); with ALL = 1 also the
 free fragments, as with mem_status_mode=1. f_malloc: fm_status (stats and
 free lists). tlsf: tlsf_status (stats and the free-list matrix).
+OpenSIPS: the status lines and the free lists of qm_status, fm_status or
+hp_status, as 'heapwalk stats --format opensips' prints them.
 Compare with 'heapwalk frags --format kamailio' or a Kamailio log.
 end
 

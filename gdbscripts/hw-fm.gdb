@@ -9,7 +9,8 @@
 # collected first (hw-internal fm-tails). Free lists are NULL-terminated,
 # one per hash bucket.
 #
-# $hw_fm_era: 0 SER 0.9/OpenSER, 1 3.0-4.1, 2 4.2-4.3, 3 4.4-5.7, 4 5.8+.
+# $hw_fm_era: 0 SER 0.9/OpenSER, 1 3.0-4.1, 2 4.2-4.3, 3 4.4-5.7, 4 5.8+;
+# OpenSIPS 5 2.4-3.3, 6 3.4+: free when prev (as 4.2's prv_free) is set.
 
 define hw-internal dwarf-fm
   set $hw_mgr = 2
@@ -115,9 +116,86 @@ define hw-internal dwarf-fm
   end
   set $hw_fm_first_off = ($hw_fm_block_size + $hw_fm_roundto - 1) / $hw_fm_roundto * $hw_fm_roundto
   set $hw_fm_init_headers = $hw_fm_era >= 2 ? 2 : 1
+  set $hw_fm_b_large_space = -1
 end
 document hw-internal dwarf-fm
 (internal) Read the f_malloc layout from gdb's debug info: struct offsets once; ROUNDTO from the hash size.
+end
+
+# OpenSIPS's f_malloc from gdb's debug info: free when prev is set; 3.4+ has
+# pf; 2.4's debug build a check word (and an is_free char that is not the
+# free state); 3.0.0's block large_space.
+define hw-internal dwarf-fm-os
+  set $hw_mgr = 2
+  set $hw_w = (int)sizeof(unsigned long)
+  set $hw_fm_word = $hw_w
+  set $hw_fm_frag_size = (int)sizeof(struct fm_frag)
+  set $hw_fm_block_size = (int)sizeof(struct fm_block)
+  set $hw_fm_lnk_size = (int)sizeof(struct fm_frag_lnk)
+  set $hw_fm_f_size = (int)&((struct fm_frag *)0)->size
+  set $hw_fm_f_u = (int)&((struct fm_frag *)0)->u
+  set $hw_fm_f_link = $hw_fm_f_u
+  set $hw_fm_f_prv_free = (int)&((struct fm_frag *)0)->prev
+  set $hw_fm_f_is_free = -1
+  set $hw_fm_f_is_free_size = 0
+  set $hw_fm_f_next_free = -1
+  set $hw_fm_f_prev_free = -1
+  set $hw_fm_f_mname = -1
+  hw-internal member-off fm_frag pf
+  set $hw_fm_era = $hw_mo >= 0 ? 6 : 5
+  hw-internal member-off fm_frag file
+  set $hw_fm_f_file = $hw_mo
+  set $hw_fm_debug = $hw_mo >= 0
+  hw-internal member-off fm_frag func
+  set $hw_fm_f_func = $hw_mo
+  hw-internal member-off fm_frag line
+  set $hw_fm_f_line = $hw_mo
+  hw-internal member-off fm_frag check
+  set $hw_fm_f_check = $hw_mo
+  set $hw_fm_f_check_size = 0
+  if $hw_fm_f_check >= 0
+    set $hw_fm_f_check_size = (int)sizeof(((struct fm_frag *)0)->check)
+  end
+  set $hw_fm_b_type = -1
+  set $hw_fm_b_ffrags = -1
+  set $hw_fm_b_free_bitmap = -1
+  set $hw_fm_bitmap_words = 0
+  set $hw_fm_b_size = (int)&((struct fm_block *)0)->size
+  hw-internal member-off fm_block used
+  set $hw_fm_b_used = $hw_mo
+  set $hw_fm_stats = $hw_mo >= 0
+  hw-internal member-off fm_block real_used
+  set $hw_fm_b_real_used = $hw_mo
+  hw-internal member-off fm_block max_real_used
+  set $hw_fm_b_max_real_used = $hw_mo
+  hw-internal member-off fm_block large_space
+  set $hw_fm_b_large_space = $hw_mo
+  set $hw_fm_b_first_frag = (int)&((struct fm_block *)0)->first_frag
+  set $hw_fm_b_last_frag = (int)&((struct fm_block *)0)->last_frag
+  set $hw_fm_b_free_hash = (int)&((struct fm_block *)0)->free_hash
+  set $hw_fm_l_first = (int)&((struct fm_frag_lnk *)0)->first
+  set $hw_fm_l_no = (int)&((struct fm_frag_lnk *)0)->no
+  set $hw_fm_hash_size = (int)(sizeof(((struct fm_block *)0)->free_hash) / $hw_fm_lnk_size)
+  # ROUNDTO is a macro: hash_size = 16384 / ROUNDTO + (bits - 14) + 1
+  set $hw_fm_optimize = 16384
+  set $hw_fm_optimize_factor = 14
+  set $hw_fm_roundto = 0
+  set $hw_r = 4
+  while $hw_r <= 16 && $hw_fm_roundto == 0
+    if 16384 / $hw_r + 8 * $hw_w - 14 + 1 == $hw_fm_hash_size
+      set $hw_fm_roundto = $hw_r
+    end
+    set $hw_r = $hw_r * 2
+  end
+  if $hw_fm_roundto == 0
+    printf "hw: warning: %d hash buckets match no known ROUNDTO; assuming the word\n", $hw_fm_hash_size
+    set $hw_fm_roundto = $hw_w
+  end
+  set $hw_fm_first_off = ($hw_fm_block_size + $hw_fm_roundto - 1) / $hw_fm_roundto * $hw_fm_roundto
+  set $hw_fm_init_headers = 2
+end
+document hw-internal dwarf-fm-os
+(internal) Read OpenSIPS's f_malloc layout from gdb's debug info.
 end
 
 define hw-internal fm-hdr
@@ -175,12 +253,26 @@ define hw-internal fm-stats
   printf "fm_status (0x%lx):\n", $hw_b
   printf " heap size= %ld\n", $hw_h_size
   if $hw_h_counters
-    printf " used= %lu, used+overhead=%lu, free=%lu\n", $hw_h_used, $hw_h_real, $hw_h_size - $hw_h_real
+    # OpenSIPS counts free as size - used
+    printf " used= %lu, used+overhead=%lu, free=%lu\n", $hw_h_used, $hw_h_real, $hw_h_size - ($hw_fm_era >= 5 ? $hw_h_used : $hw_h_real)
     printf " max used (+overhead)= %lu\n", $hw_h_max
   end
 end
 document hw-internal fm-stats
 (internal) hw-stats for f_malloc: fm_status's first lines.
+end
+
+# OpenSIPS's plain F_MALLOC on a DBG_MALLOC build: the debug fields are never written.
+define hw-internal fm-unfilled
+  set $hw_fm_debug = 0
+  set $hw_fm_f_file = -1
+  set $hw_fm_f_func = -1
+  set $hw_fm_f_line = -1
+  set $hw_fm_f_check = -1
+  set $hw_fm_f_check_size = 0
+end
+document hw-internal fm-unfilled
+(internal) Walk an f_malloc layout with debug fields that are never written as a non-debug one.
 end
 
 # Up to 4.1: the last fragment of each free list, sorted by address, into
@@ -235,11 +327,12 @@ define hw-internal fm-setup
   set $hw_he = $hw_fm_frag_size
   set $hw_hsz = $hw_h_size
   set $hw_osz = 0
-  set $hw_ou = $hw_fm_era >= 3 ? $hw_fm_f_is_free : $hw_fm_era == 2 ? $hw_fm_f_prv_free : $hw_fm_f_u
+  set $hw_ou = $hw_fm_era >= 5 || $hw_fm_era == 2 ? $hw_fm_f_prv_free : $hw_fm_era >= 3 ? $hw_fm_f_is_free : $hw_fm_f_u
   set $hw_ofile = $hw_fm_f_file
   set $hw_ofunc = $hw_fm_f_func
   set $hw_oline = $hw_fm_f_line
   set $hw_ock = $hw_fm_f_check
+  set $hw_ckv = 0xf0f0f0f0
   set $hw_nx = $hw_first
   set $hw_i = (long long)-1
   set $hw_fin = 0
@@ -399,6 +492,13 @@ define hw-internal fm-status
   if $hw_hdr_ok
     printf "dumping free list:\n"
     hw-internal fm-free
+    if $hw_fm_era >= 5
+      # OpenSIPS 3.0.0: the free bytes in big fragments
+      if $hw_fm_b_large_space >= 0
+        printf "TOTAL: %lu large bytes\n", *(unsigned long *)($hw_b + $hw_fm_b_large_space)
+      end
+      printf "TOTAL: %u overhead\n", $hw_fm_frag_size
+    end
     printf "-----------------------------\n"
   end
 end
@@ -413,8 +513,11 @@ define hw-internal fm-show
   if $hw_fm_f_is_free >= 0
     printf ", is_free %lu", $hw_fm_f_is_free_size == 4 ? *(unsigned int *)($hw_sf + $hw_fm_f_is_free) : *(unsigned long *)($hw_sf + $hw_fm_f_is_free)
   end
-  if $hw_fm_f_prv_free >= 0
+  if $hw_fm_f_prv_free >= 0 && $hw_fm_era < 5
     printf ", prv_free 0x%lx", *(unsigned long *)($hw_sf + $hw_fm_f_prv_free)
+  end
+  if $hw_fm_f_prv_free >= 0 && $hw_fm_era >= 5
+    printf ", %s, prev 0x%lx", *(unsigned long *)($hw_sf + $hw_fm_f_prv_free) == 0 ? $hw_s_used : $hw_s_free, *(unsigned long *)($hw_sf + $hw_fm_f_prv_free)
   end
   if $hw_fm_f_u >= 0
     printf ", nxt_free 0x%lx", *(unsigned long *)($hw_sf + $hw_fm_f_u)

@@ -97,9 +97,84 @@ document hw-internal dwarf-qm
 (internal) Read the q_malloc layout from gdb's debug info: struct offsets once; ROUNDTO from the hash size.
 end
 
+# OpenSIPS's q_malloc from gdb's debug info: its site in dbg[0] (3.4+; the
+# history of QM_DBG_MALLOC_HIST) or in the fragment; patterns fill the word.
+define hw-internal dwarf-qm-os
+  set $hw_mgr = 1
+  set $hw_qm_word = (int)sizeof(unsigned long)
+  set $hw_qm_frag_size = (int)sizeof(struct qm_frag)
+  set $hw_qm_end_size = (int)sizeof(struct qm_frag_end)
+  set $hw_qm_block_size = (int)sizeof(struct qm_block)
+  set $hw_qm_lnk_size = (int)sizeof(struct qm_frag_lnk)
+  set $hw_qm_f_size = (int)&((struct qm_frag *)0)->size
+  set $hw_qm_f_u = (int)&((struct qm_frag *)0)->u
+  hw-internal member-off qm_frag check
+  set $hw_qm_f_check = $hw_mo
+  set $hw_qm_debug = $hw_qm_f_check >= 0
+  hw-internal member-off qm_frag dbg[0].file
+  if $hw_mo < 0
+    hw-internal member-off qm_frag file
+  end
+  set $hw_qm_f_file = $hw_mo
+  hw-internal member-off qm_frag dbg[0].func
+  if $hw_mo < 0
+    hw-internal member-off qm_frag func
+  end
+  set $hw_qm_f_func = $hw_mo
+  hw-internal member-off qm_frag dbg[0].line
+  if $hw_mo < 0
+    hw-internal member-off qm_frag line
+  end
+  set $hw_qm_f_line = $hw_mo
+  set $hw_qm_f_mname = -1
+  set $hw_qm_f_backtrace = -1
+  set $hw_qm_bt_depth = 0
+  hw-internal member-off qm_frag_end check1
+  set $hw_qm_e_check1 = $hw_mo
+  hw-internal member-off qm_frag_end check2
+  set $hw_qm_e_check2 = $hw_mo
+  set $hw_qm_e_size = (int)&((struct qm_frag_end *)0)->size
+  set $hw_qm_e_prev_free = (int)&((struct qm_frag_end *)0)->prev_free
+  set $hw_qm_b_type = -1
+  set $hw_qm_b_ffrags = -1
+  set $hw_qm_b_size = (int)&((struct qm_block *)0)->size
+  set $hw_qm_b_used = (int)&((struct qm_block *)0)->used
+  set $hw_qm_b_real_used = (int)&((struct qm_block *)0)->real_used
+  set $hw_qm_b_max_real_used = (int)&((struct qm_block *)0)->max_real_used
+  set $hw_qm_b_first_frag = (int)&((struct qm_block *)0)->first_frag
+  set $hw_qm_b_last_frag_end = (int)&((struct qm_block *)0)->last_frag_end
+  set $hw_qm_b_free_hash = (int)&((struct qm_block *)0)->free_hash
+  set $hw_qm_l_no = (int)&((struct qm_frag_lnk *)0)->no
+  set $hw_qm_hash_size = (int)(sizeof(((struct qm_block *)0)->free_hash) / $hw_qm_lnk_size)
+  # ROUNDTO is a macro: hash_size = 16384 / ROUNDTO + (bits - 14) + 1
+  set $hw_qm_roundto = 0
+  set $hw_qm_optimize = 16384
+  set $hw_qm_optimize_factor = 14
+  set $hw_r = 4
+  while $hw_r <= 16 && $hw_qm_roundto == 0
+    if 16384 / $hw_r + 8 * $hw_qm_word - 14 + 1 == $hw_qm_hash_size
+      set $hw_qm_roundto = $hw_r
+    end
+    set $hw_r = $hw_r * 2
+  end
+  if $hw_qm_roundto == 0
+    printf "hw: warning: %d hash buckets match no known ROUNDTO; assuming the word\n", $hw_qm_hash_size
+    set $hw_qm_roundto = $hw_qm_word
+  end
+  set $hw_qm_first_off = ($hw_qm_block_size + $hw_qm_roundto - 1) / $hw_qm_roundto * $hw_qm_roundto
+  set $hw_qm_era = 6
+end
+document hw-internal dwarf-qm-os
+(internal) Read OpenSIPS's q_malloc layout from gdb's debug info.
+end
+
 # Read the block header; $hw_hdr_ok = 0 (and a message) if it is implausible.
+# OpenSIPS's check patterns fill the word; Kamailio's are 32-bit values.
 define hw-internal qm-hdr
   hw-internal init
+  set $hw_qm_st = $hw_qm_era == 6 && $hw_qm_word == 8 ? 0xf0f0f0f0f0f0f0f0 : 0xf0f0f0f0
+  set $hw_qm_e1 = $hw_qm_era == 6 && $hw_qm_word == 8 ? 0xc0c0c0c0c0c0c0c0 : 0xc0c0c0c0
+  set $hw_qm_e2 = $hw_qm_era == 6 && $hw_qm_word == 8 ? 0xabcdefedabcdefed : 0xabcdefed
   set $hw_b = $hw_block
   set $hw_h_size = *(unsigned long *)($hw_b + $hw_qm_b_size)
   set $hw_h_used = *(unsigned long *)($hw_b + $hw_qm_b_used)
@@ -151,13 +226,34 @@ end
 
 define hw-internal qm-stats
   hw-internal qm-hdr
-  printf "(0x%lx):\n", $hw_b
-  printf "heap size= %lu\n", $hw_h_size
-  printf "used= %lu, used+overhead=%lu, free=%lu\n", $hw_h_used, $hw_h_real, $hw_h_size - $hw_h_real
-  printf "max used (+overhead)= %lu\n", $hw_h_max
+  if $hw_qm_era == 6
+    printf "qm_status (0x%lx):\n", $hw_b
+    printf " heap size= %lu\n", $hw_h_size
+    printf " used= %lu, used+overhead=%lu, free=%lu\n", $hw_h_used, $hw_h_real, $hw_h_size - $hw_h_real
+    printf " max used (+overhead)= %lu\n", $hw_h_max
+  else
+    printf "(0x%lx):\n", $hw_b
+    printf "heap size= %lu\n", $hw_h_size
+    printf "used= %lu, used+overhead=%lu, free=%lu\n", $hw_h_used, $hw_h_real, $hw_h_size - $hw_h_real
+    printf "max used (+overhead)= %lu\n", $hw_h_max
+  end
 end
 document hw-internal qm-stats
 (internal) hw-stats for q_malloc: qm_status's first four lines.
+end
+
+# OpenSIPS's plain Q_MALLOC on a DBG_MALLOC build: the debug fields are never written.
+define hw-internal qm-unfilled
+  set $hw_qm_debug = 0
+  set $hw_qm_f_file = -1
+  set $hw_qm_f_func = -1
+  set $hw_qm_f_line = -1
+  set $hw_qm_f_check = -1
+  set $hw_qm_e_check1 = -1
+  set $hw_qm_e_check2 = -1
+end
+document hw-internal qm-unfilled
+(internal) Walk a q_malloc layout with debug fields that are never written as a non-debug one.
 end
 
 # The generic walk variables for the loops of loops.gdb (see gen-gdb.c),
@@ -172,6 +268,7 @@ define hw-internal qm-setup
   set $hw_ofunc = $hw_qm_f_func
   set $hw_oline = $hw_qm_f_line
   set $hw_ock = $hw_qm_f_check
+  set $hw_ckv = $hw_qm_st
   set $hw_nx = $hw_first
   set $hw_i = (long long)-1
   set $hw_fin = 0
@@ -222,12 +319,17 @@ end
 # $hw_status_all), the free list stats.
 define hw-internal qm-status
   hw-internal qm-stats
-  if $hw_hdr_ok
+  if $hw_hdr_ok && $hw_qm_era == 6
+    printf " dumping free list stats :\n"
+    hw-internal qm-free
+    printf "-----------------------------\n"
+  end
+  if $hw_hdr_ok && $hw_qm_era != 6
     printf "dumping all alloc'ed. fragments:\n"
     set $hw_to = (long long)0x7fffffffffffffff
     hw-internal qm-setup
     if $hw_qm_debug
-      while $hw_bad == 0 && $hw_nx < $hw_lfe && ($hw_f = $hw_nx, $hw_i = $hw_i + 1, $hw_sz = *(unsigned long *)$hw_f, $hw_lfe - $hw_f >= $hw_qm_frag_size && $hw_sz <= $hw_lfe - $hw_f - $hw_qm_frag_size ? ($hw_nx = $hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_end_size, $hw_p = *(unsigned long *)($hw_f + $hw_qm_f_u) == 0, $hw_u = $hw_f + $hw_qm_frag_size, $hw_fi = *(char **)($hw_f + $hw_qm_f_file), $hw_fu = *(char **)($hw_f + $hw_qm_f_func), $hw_ln = *(long *)($hw_f + $hw_qm_f_line), $hw_ck = *(unsigned long *)($hw_f + $hw_qm_f_check), $hw_c1 = *(unsigned long *)($hw_u + $hw_sz + $hw_qm_e_check1), $hw_c2 = *(unsigned long *)($hw_u + $hw_sz + $hw_qm_e_check2), $hw_ow = ($hw_ck != 0xf0f0f0f0) + 2 * ($hw_c1 != 0xc0c0c0c0 || $hw_c2 != 0xabcdefed), 1) : ($hw_bad = 1, 0))
+      while $hw_bad == 0 && $hw_nx < $hw_lfe && ($hw_f = $hw_nx, $hw_i = $hw_i + 1, $hw_sz = *(unsigned long *)$hw_f, $hw_lfe - $hw_f >= $hw_qm_frag_size && $hw_sz <= $hw_lfe - $hw_f - $hw_qm_frag_size ? ($hw_nx = $hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_end_size, $hw_p = *(unsigned long *)($hw_f + $hw_qm_f_u) == 0, $hw_u = $hw_f + $hw_qm_frag_size, $hw_fi = *(char **)($hw_f + $hw_qm_f_file), $hw_fu = *(char **)($hw_f + $hw_qm_f_func), $hw_ln = *(long *)($hw_f + $hw_qm_f_line), $hw_ck = *(unsigned long *)($hw_f + $hw_qm_f_check), $hw_c1 = *(unsigned long *)($hw_u + $hw_sz + $hw_qm_e_check1), $hw_c2 = *(unsigned long *)($hw_u + $hw_sz + $hw_qm_e_check2), $hw_ow = ($hw_ck != $hw_qm_st) + 2 * ($hw_c1 != $hw_qm_e1 || $hw_c2 != $hw_qm_e2), 1) : ($hw_bad = 1, 0))
         if $hw_p || $hw_status_all
           if $hw_strings
             printf "   %3lld. %c  address=0x%lx frag=0x%lx size=%lu used=1\n          %s from %s: %s(%ld)\n         start check=%lx, end check= %lx, %lx\n", $hw_i, $hw_p ? 'N' : 'A', $hw_u, $hw_f, $hw_sz, $hw_p ? $hw_s_allocd : $hw_s_freed, $hw_fi, $hw_fu, $hw_ln, $hw_ck, $hw_c1, $hw_c2
@@ -319,7 +421,7 @@ define hw-internal qm-show
   set $hw_sok = $hw_lfe - $hw_sf >= $hw_qm_frag_size && $hw_ssz <= $hw_lfe - $hw_sf - $hw_qm_frag_size
   printf "  fragment %lld at 0x%lx: user pointer 0x%lx, size %lu, %s\n", $hw_si, $hw_sf, $hw_sf + $hw_qm_frag_size, $hw_ssz, $hw_sused ? $hw_s_used : $hw_s_free
   if $hw_qm_debug
-    if *(unsigned long *)($hw_sf + $hw_qm_f_check) != 0xf0f0f0f0
+    if *(unsigned long *)($hw_sf + $hw_qm_f_check) != $hw_qm_st
       printf "    the header is damaged: its site is not read"
     else
       if $hw_strings
@@ -388,7 +490,7 @@ define hw-internal qm-check
     set $hw_bu = (unsigned long long)0
     set $hw_bf = (unsigned long long)0
     if $hw_qm_debug
-      while $hw_nx < $hw_lfe && ($hw_pf = $hw_f, $hw_f = $hw_nx, $hw_i = $hw_i + 1, $hw_sz = *(unsigned long *)$hw_f, $hw_bad = !($hw_lfe - $hw_f >= $hw_qm_frag_size && $hw_sz <= $hw_lfe - $hw_f - $hw_qm_frag_size) ? 1 : *(unsigned long *)($hw_f + $hw_qm_f_check) != 0xf0f0f0f0 ? 2 : *(unsigned long *)($hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_e_size) != $hw_sz ? 3 : *(unsigned long *)($hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_e_check1) != 0xc0c0c0c0 || *(unsigned long *)($hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_e_check2) != 0xabcdefed ? 4 : 0, $hw_bad == 0) && ($hw_nx = $hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_end_size, *(unsigned long *)($hw_f + $hw_qm_f_u) == 0 ? ($hw_nu = $hw_nu + 1, $hw_bu = $hw_bu + $hw_sz) : ($hw_nf = $hw_nf + 1, $hw_bf = $hw_bf + $hw_sz), 1)
+      while $hw_nx < $hw_lfe && ($hw_pf = $hw_f, $hw_f = $hw_nx, $hw_i = $hw_i + 1, $hw_sz = *(unsigned long *)$hw_f, $hw_bad = !($hw_lfe - $hw_f >= $hw_qm_frag_size && $hw_sz <= $hw_lfe - $hw_f - $hw_qm_frag_size) ? 1 : *(unsigned long *)($hw_f + $hw_qm_f_check) != $hw_qm_st ? 2 : *(unsigned long *)($hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_e_size) != $hw_sz ? 3 : *(unsigned long *)($hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_e_check1) != $hw_qm_e1 || *(unsigned long *)($hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_e_check2) != $hw_qm_e2 ? 4 : 0, $hw_bad == 0) && ($hw_nx = $hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_end_size, *(unsigned long *)($hw_f + $hw_qm_f_u) == 0 ? ($hw_nu = $hw_nu + 1, $hw_bu = $hw_bu + $hw_sz) : ($hw_nf = $hw_nf + 1, $hw_bf = $hw_bf + $hw_sz), 1)
       end
     else
       while $hw_nx < $hw_lfe && ($hw_pf = $hw_f, $hw_f = $hw_nx, $hw_i = $hw_i + 1, $hw_sz = *(unsigned long *)$hw_f, $hw_bad = !($hw_lfe - $hw_f >= $hw_qm_frag_size && $hw_sz <= $hw_lfe - $hw_f - $hw_qm_frag_size) ? 1 : *(unsigned long *)($hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_e_size) != $hw_sz ? 3 : 0, $hw_bad == 0) && ($hw_nx = $hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_end_size, *(unsigned long *)($hw_f + $hw_qm_f_u) == 0 ? ($hw_nu = $hw_nu + 1, $hw_bu = $hw_bu + $hw_sz) : ($hw_nf = $hw_nf + 1, $hw_bf = $hw_bf + $hw_sz), 1)
@@ -400,13 +502,13 @@ define hw-internal qm-check
         printf "size %lu runs past the heap end 0x%lx\n", $hw_sz, $hw_end
       end
       if $hw_bad == 2
-        printf "start pattern %lx, expected f0f0f0f0 (beginning overwritten)\n", *(unsigned long *)($hw_f + $hw_qm_f_check)
+        printf "start pattern %lx, expected %lx (beginning overwritten)\n", *(unsigned long *)($hw_f + $hw_qm_f_check), $hw_qm_st
       end
       if $hw_bad == 3
         printf "trailer size %lu differs from the header size %lu\n", *(unsigned long *)($hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_e_size), $hw_sz
       end
       if $hw_bad == 4
-        printf "end patterns %lx, %lx, expected c0c0c0c0, abcdefed (end overwritten)\n", *(unsigned long *)($hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_e_check1), *(unsigned long *)($hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_e_check2)
+        printf "end patterns %lx, %lx, expected %lx, %lx (end overwritten)\n", *(unsigned long *)($hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_e_check1), *(unsigned long *)($hw_f + $hw_qm_frag_size + $hw_sz + $hw_qm_e_check2), $hw_qm_e1, $hw_qm_e2
       end
       if $hw_pf
         printf "previous:\n"
@@ -432,7 +534,7 @@ define hw-internal qm-check
         printf "hw-check: %lld fragments OK (%lld used, %lld free), tiling exactly 0x%lx..0x%lx\n", $hw_i + 1, $hw_nu, $hw_nf, $hw_first, $hw_end
       end
       printf "hw-check: used bytes %llu (block says %lu), free bytes %llu (size - used+overhead = %lu)\n", $hw_bu, $hw_h_used, $hw_bf, $hw_h_size - $hw_h_real
-      if $hw_bu != $hw_h_used
+      if $hw_bu != $hw_h_used && $hw_qm_era != 6
         printf "hw-check: note: used differs by %lld (Kamailio before 5.8.8/6.0.6 leaves it too high after an in-place shrinking realloc)\n", (long long)($hw_h_used - $hw_bu)
       end
       if $hw_h_ffrags >= 0 && $hw_h_ffrags != $hw_nf

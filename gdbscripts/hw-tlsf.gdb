@@ -432,3 +432,10 @@ end
 document hw-internal tlsf-addr
 (internal) hw-addr for TLSF: the block holding $hw_a.
 end
+
+# TLSF is Kamailio's only: no OpenSIPS flavour leaves its fields unwritten.
+define hw-internal tlsf-unfilled
+end
+document hw-internal tlsf-unfilled
+(internal) Nothing: no TLSF build has debug fields that stay unwritten.
+end

@@ -5,7 +5,7 @@
  * variable the same way the scripts read it.
  *
  * Variables: $hw_mgr (the allocator's gdb_id: 1 q_malloc, 2 f_malloc, 3
- * tlsf), $hw_layout_name, $hw_layout_src, and one $hw_<key>_<field> per
+ * tlsf, 4 hp_malloc), $hw_layout_name, $hw_layout_src, and one $hw_<key>_<field> per
  * field of the allocator's layout table, an absent offset (HW_NO_OFF)
  * written as -1.
  */

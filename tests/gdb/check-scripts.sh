@@ -10,8 +10,7 @@
 #   - help hw-stats shows it; hw-help lists the commands
 #   - sourcing twice is silent (no "Redefine command" questions)
 #   - a walking command without a selected pool says so
-#   - the profile names are those of 'heapwalk profiles' (+ spelt _), but for
-#     OpenSIPS's hp_malloc, which the scripts cannot walk yet
+#   - the profile names are those of 'heapwalk profiles' (+ spelt _)
 # Exit 0 pass, 1 fail, 77 skip (no gdb).
 
 GDBSCRIPT=$1
@@ -79,7 +78,8 @@ fi
 
 # 5. the profiles are the CLI's
 if [ -n "$HW" ] && [ -x "$HW" ]; then
-	"$HW" profiles | awk 'NR > 1 && $2 != "hp" && $2 != "par" { gsub(/\+/, "_", $1); print $1 }' | sort >"$TMP/cli-profiles"
+	# the parallel pools are not walked by the gdb scripts: their profiles are the CLI's alone
+	"$HW" profiles | awk 'NR > 1 && $2 != "par" { gsub(/\+/, "_", $1); print $1 }' | sort >"$TMP/cli-profiles"
 	sed -n 's/^hw-profile \([^ ]*\) -- .*/\1/p' "$TMP/help" | sort -u >"$TMP/gdb-profiles"
 	same "$TMP/cli-profiles" "$TMP/gdb-profiles" "help hw-profile lists the profiles of 'heapwalk profiles'"
 fi

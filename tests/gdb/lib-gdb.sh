@@ -15,9 +15,18 @@
 #                                compare the sections of session NAME with the
 #                                CLI on CORE; WANT: text the pool's description
 #                                line must show (where the layout came from)
+# need_fixture                   die/skip unless HW, GDBSCRIPT, FX and gdb are there
 # ok / bad MESSAGE, finish        tests/lib/harness.sh
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+
+# need_fixture: HW, GDBSCRIPT and FX are there, and gdb (else skip)
+need_fixture() {
+	[ -x "$HW" ] || die "heapwalk not found: $HW"
+	[ -r "$GDBSCRIPT" ] || die "heapwalk.gdb not found: $GDBSCRIPT"
+	[ -x "$FX" ] || die "fixture not found: $FX"
+	command -v gdb >/dev/null 2>&1 || skip "gdb not installed"
+}
 
 gdb_run() {
 	local name=$1 exe=$2 core=$3

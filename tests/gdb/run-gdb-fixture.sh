@@ -29,10 +29,7 @@ shift 5
 . "$(dirname "$0")/../fixtures/lib.sh"
 . "$(dirname "$0")/lib-gdb.sh"
 
-[ -x "$HW" ] || die "heapwalk not found: $HW"
-[ -r "$GDBSCRIPT" ] || die "heapwalk.gdb not found: $GDBSCRIPT"
-[ -x "$FX" ] || die "fixture not found: $FX"
-command -v gdb >/dev/null 2>&1 || skip "gdb not installed"
+need_fixture
 
 start_fixture "$FX" "$@"
 dump_core "$FX_PID" "$TMP/core"

@@ -20,7 +20,7 @@ static const struct hw_layout_field fm_fields[] = {
 	FM(b_first_frag),    FM(b_last_frag),  FM(b_free_bitmap), FM(b_free_hash),
 	FM(bitmap_words),    FM(lnk_size),     FM(l_first),	  FM(l_no),
 	FM(hash_size),	     FM(optimize),     FM(optimize_factor), FM(first_off),
-	FM(init_headers),
+	FM(init_headers),    FM(b_large_space),
 };
 static const struct hw_layout_field fm_flags[] = {
 	{"stats", offsetof(struct hw_fm_layout, stats)},

@@ -194,7 +194,7 @@ static void hp_os_free_lists(struct hw_sbuf *sb, const struct hw_layout_head *hd
 const struct hw_allocator hw_allocator_hp = {
     .name = "hp_malloc",
     .key = "hp",
-    .gdb_id = 0,
+    .gdb_id = 4,
     .sym_pkg = "hp_pkg_malloc",
     .sym_shm = "hp_shm_malloc",
     HW_ALLOC_OPS_INIT(hp),
