@@ -33,7 +33,7 @@ const struct hw_command hw_commands[] = {
      .all_formats = HW_FMT_BIT(HW_FMT_TEXT) | HW_FMT_BIT(HW_FMT_KAMAILIO),
      .all_format_error = "--all lists fragments as text or kamailio only; use --pid PID for one "
 			 "process in %s"},
-    {"snapshot", "stop a running Kamailio briefly and save it as a core file (gdb reads it too)",
+    {"snapshot", "stop a running server briefly and save it as a core file (gdb reads it too)",
      "--pid PID [--all] -o FILE [--no-stop] [--format text|json]",
      OPT_LIVE | OPT_OUTPUT | OPT_FORMAT, TJ, .run = hw_cmd_snapshot},
     {"diff", "which allocation sites grew between two snapshots, cores or JSON summaries",

@@ -31,7 +31,7 @@ const struct hw_option hw_options[] = {
     {{"exe", required_argument, NULL, O_EXE},
      OPT_TARGET,
      "FILE",
-     "the Kamailio executable (default: the one the core names)",
+     "the server's executable (default: the one the core names)",
      0,
      NULL},
     {{"sysroot", required_argument, NULL, O_SYSROOT},
@@ -174,7 +174,7 @@ const struct hw_option hw_options[] = {
     {{"pid", required_argument, NULL, O_PID},
      OPT_LIVE,
      "PID",
-     "a running Kamailio process: stopped for a few milliseconds\n"
+     "a running Kamailio or OpenSIPS process: stopped for a few ms\n"
      "while its memory is copied (with --core: that process of\n"
      "a snapshot file)",
      0,

@@ -53,9 +53,9 @@ static void print_option(FILE *out, const struct hw_option *o)
 void hw_fmt_help(FILE *out, const struct hw_cmdtab *t)
 {
 	fputs("usage: heapwalk COMMAND [options]\n\n"
-	      "Walks the memory pools of a Kamailio process (q_malloc, f_malloc or TLSF) from a "
-	      "core\n"
-	      "file.\n\n"
+	      "Walks the memory pools of a Kamailio process (q_malloc, f_malloc or TLSF) or an\n"
+	      "OpenSIPS one (q_malloc, f_malloc, hp_malloc, the parallel pools) from a core file\n"
+	      "or a running process.\n\n"
 	      "Commands:\n",
 	      out);
 	for (size_t i = 0; i < t->ncommands; i++)

@@ -8,9 +8,12 @@
 
 static const char description[] =
     "heapwalk reads the memory pools of Kamailio processes (pkg and shm, managed by "
-    "q_malloc, f_malloc or tlsf) from core files, as gcore or systemd-coredump write them, "
+    "q_malloc, f_malloc or tlsf) and of OpenSIPS processes (q_malloc, f_malloc, hp_malloc, "
+    "the parallel shm pools, rpm and the shm debug pool) from core files, as gcore or "
+    "systemd-coredump write them, or from running processes, "
     "and reports what is in them: totals, the memory used per allocation site, the "
-    "fragment list, damage. It understands the pool layouts of every Kamailio release, "
+    "fragment list, damage. It understands the pool layouts of every Kamailio release "
+    "and of OpenSIPS 2.4 to 4.0, "
     "from DWARF when there is debug info and from built-in profiles otherwise. Compressed "
     "cores (zstd, xz, lz4) are read directly. 'heapwalk host' looks at the running host "
     "instead: kernel caches against programs' memory and each Kamailio instance's pools.";
@@ -96,7 +99,8 @@ void hw_fmt_man(FILE *out, const struct hw_cmdtab *t)
 	fprintf(out, ".TH HEAPWALK 1 \"\" \"heapwalk %s\" \"User Commands\"\n", t->version);
 	/* no hyphenation: option names must stay whole for readers and for grep */
 	fputs(".nh\n.ad l\n", out);
-	fputs(".SH NAME\nheapwalk \\- walk the memory pools of Kamailio processes from core files\n"
+	fputs(".SH NAME\nheapwalk \\- walk the memory pools of Kamailio and OpenSIPS processes "
+	      "from core files\n"
 	      ".SH SYNOPSIS\n.B heapwalk\n.I command\n.RI [ options ]\n.br\n"
 	      ".B heapwalk\n.BR \\-\\-help \" | \" \\-\\-version\n"
 	      ".SH DESCRIPTION\n",
