@@ -367,25 +367,25 @@ struct hw_error *hw_fm_walk(const struct hw_target *t, const struct hw_fm_layout
 	return hw_fm_walk_opts(t, l, h, NULL, fn, arg, ck, ret);
 }
 
-/* Where fm_fast stands: the walk's loop variables it advances. */
+/* What fm_fast walks, and the walk's loop variables it advances (in the caller's frame). */
 struct fm_fast {
 	const uint8_t *base;
-	uint64_t start, stop, end, meet, limit, pf;
-	uint64_t addr, i, before;
-	bool know_before;
+	uint64_t start, stop, end, meet, limit;
+	uint64_t *addr, *i, *pf, *before;
+	bool *know_before;
 };
 
 /*
  * The 4.2+ walk over a heap mapped in one piece, while every fragment is
  * as it should be, with the word size @W a constant: the steps and
  * figures of hw_fm_walk_opts's loop, which it returns to at the first
- * fragment that would give a finding (left unconsumed at v->addr, so that
+ * fragment that would give a finding (left unconsumed at *v->addr, so that
  * the loop reports it the same way) or at the heap's end. True when the
  * walk is over (the end, @meet, or @fn asked to stop).
  */
 static inline __attribute__((always_inline)) bool
-fm_fast(const struct hw_fm_layout *l, struct fm_fast *v, uint64_t grain, hw_frag_fn fn, void *arg,
-	struct hw_walk_stats *st, struct hw_frag *f, unsigned W)
+fm_fast(const struct hw_fm_layout *l, const struct fm_fast *v, uint64_t grain, hw_frag_fn fn,
+	void *arg, struct hw_walk_stats *st, struct hw_frag *f, unsigned W)
 {
 	/* everything in locals: the stores through @f and @st could alias the layout's words */
 	const uint32_t hs = l->frag_size, o_size = l->f_size, o_link = l->f_link;
@@ -400,8 +400,8 @@ fm_fast(const struct hw_fm_layout *l, struct fm_fast *v, uint64_t grain, hw_frag
 	const uint8_t *const base = v->base;
 	const uint64_t start = v->start, stop = v->stop, end = v->end, meet = v->meet;
 	const uint64_t limit = v->limit;
-	uint64_t addr = v->addr, i = v->i, pf = v->pf, before = v->before;
-	bool know_before = v->know_before, done = false;
+	uint64_t addr = *v->addr, i = *v->i, pf = *v->pf, before = *v->before;
+	bool know_before = *v->know_before, done = false;
 
 	while (addr < stop) {
 		const uint8_t *hp;
@@ -455,12 +455,19 @@ fm_fast(const struct hw_fm_layout *l, struct fm_fast *v, uint64_t grain, hw_frag
 			break;
 		}
 	}
-	v->addr = addr;
-	v->i = i;
-	v->pf = pf;
-	v->before = before;
-	v->know_before = know_before;
+	*v->addr = addr;
+	*v->i = i;
+	*v->pf = pf;
+	*v->before = before;
+	*v->know_before = know_before;
 	return done || addr >= stop;
+}
+
+static bool fm_fast_w(const struct hw_fm_layout *l, const struct fm_fast *v, uint64_t grain,
+		      hw_frag_fn fn, void *arg, struct hw_walk_stats *st, struct hw_frag *f)
+{
+	return l->word == 8 ? fm_fast(l, v, grain, fn, arg, st, f, 8)
+			    : fm_fast(l, v, grain, fn, arg, st, f, 4);
 }
 
 struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_layout *l,
@@ -545,36 +552,26 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 	pfth = base && !from && !meet ? hw_mem_prefault_start(t->mem, addr, end - addr) : NULL;
 
 	/* the common case, while nothing is wrong; resynchronising walks take the loop */
-	struct fm_fast fast = {.base = base,
-			       .start = start,
-			       .stop = stop,
-			       .end = end,
-			       .meet = meet,
-			       .limit = limit,
-			       .know_before = know_before};
+	uint64_t i = 0;
+	const struct fm_fast fast = {.base = base,
+				     .start = start,
+				     .stop = stop,
+				     .end = end,
+				     .meet = meet,
+				     .limit = limit,
+				     .addr = &addr,
+				     .i = &i,
+				     .pf = &pf,
+				     .before = &before,
+				     .know_before = &know_before};
 	const bool use_fast = base && !resync && l->era >= HW_FM_ERA_42 && (w == 8 || w == 4);
 
-	for (uint64_t i = 0; addr < stop; i++) {
+	for (; addr < stop; i++) {
 		const uint8_t *hp;
 		uint64_t size;
 
-		if (use_fast && addr >= start) {
-			bool over;
-			fast.addr = addr;
-			fast.i = i;
-			fast.pf = pf;
-			fast.before = before;
-			fast.know_before = know_before;
-			over = w == 8 ? fm_fast(l, &fast, grain, fn, arg, &st, &f, 8)
-				      : fm_fast(l, &fast, grain, fn, arg, &st, &f, 4);
-			addr = fast.addr;
-			i = fast.i;
-			pf = fast.pf;
-			before = fast.before;
-			know_before = fast.know_before;
-			if (over)
-				break;
-		}
+		if (use_fast && addr >= start && fm_fast_w(l, &fast, grain, fn, arg, &st, &f))
+			break;
 		if (__builtin_expect(addr == meet, 0)) {
 			st.met = true;
 			break;

@@ -153,12 +153,12 @@ struct hw_error *hw_tlsf_walk(const struct hw_target *t, const struct hw_tlsf_la
 	return hw_tlsf_walk_opts(t, l, h, NULL, fn, arg, ck, ret);
 }
 
-/* Where tlsf_fast stands: the walk's loop variables it advances. */
+/* What tlsf_fast walks, and the walk's loop variables it advances (in the caller's frame). */
 struct tlsf_fast {
 	const uint8_t *base;
-	uint64_t start, end, mapped_end, meet, limit, pf;
-	uint64_t addr, i;
-	bool prev_free;
+	uint64_t start, end, mapped_end, meet, limit;
+	uint64_t *addr, *i, *pf;
+	bool *prev_free;
 };
 
 /*
@@ -166,13 +166,12 @@ struct tlsf_fast {
  * should be, with the word size @W a constant: the steps and figures of
  * hw_tlsf_walk_opts's loop, which it returns to at the first block that
  * would give a finding, at the sentinel or at the split's meeting point
- * (each left unconsumed at v->addr, for the loop to handle as before).
+ * (each left unconsumed at *v->addr, for the loop to handle as before).
  * True when @fn asked to stop.
  */
-static inline __attribute__((always_inline)) bool tlsf_fast(const struct hw_tlsf_layout *l,
-							    struct tlsf_fast *v, hw_frag_fn fn,
-							    void *arg, struct hw_walk_stats *st,
-							    struct hw_frag *f, unsigned W)
+static inline __attribute__((always_inline)) bool
+tlsf_fast(const struct hw_tlsf_layout *l, const struct tlsf_fast *v, hw_frag_fn fn, void *arg,
+	  struct hw_walk_stats *st, struct hw_frag *f, unsigned W)
 {
 	/* everything in locals: the stores through @f and @st could alias the layout's words */
 	const uint32_t so = l->start_offset, o_size = l->h_size, o_file = l->h_file;
@@ -183,8 +182,8 @@ static inline __attribute__((always_inline)) bool tlsf_fast(const struct hw_tlsf
 	const uint8_t *const base = v->base;
 	const uint64_t start = v->start, end = v->end, mapped_end = v->mapped_end;
 	const uint64_t meet = v->meet, limit = v->limit;
-	uint64_t addr = v->addr, i = v->i, pf = v->pf;
-	bool prev_free = v->prev_free, stopped = false;
+	uint64_t addr = *v->addr, i = *v->i, pf = *v->pf;
+	bool prev_free = *v->prev_free, stopped = false;
 
 	while (addr < end && addr != meet && i < limit) {
 		const uint8_t *hp;
@@ -229,11 +228,18 @@ static inline __attribute__((always_inline)) bool tlsf_fast(const struct hw_tlsf
 			break;
 		}
 	}
-	v->addr = addr;
-	v->i = i;
-	v->pf = pf;
-	v->prev_free = prev_free;
+	*v->addr = addr;
+	*v->i = i;
+	*v->pf = pf;
+	*v->prev_free = prev_free;
 	return stopped;
+}
+
+static bool tlsf_fast_w(const struct hw_tlsf_layout *l, const struct tlsf_fast *v, hw_frag_fn fn,
+			void *arg, struct hw_walk_stats *st, struct hw_frag *f)
+{
+	return l->word == 8 ? tlsf_fast(l, v, fn, arg, st, f, 8)
+			    : tlsf_fast(l, v, fn, arg, st, f, 4);
 }
 
 struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tlsf_layout *l,
@@ -307,34 +313,27 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 	pfth = base && !from && !meet ? hw_mem_prefault_start(t->mem, addr, end - addr) : NULL;
 
 	/* the common case, while nothing is wrong; resynchronising walks take the loop */
-	struct tlsf_fast fast = {.base = base,
-				 .start = start,
-				 .end = end,
-				 .mapped_end = mapped_end,
-				 .meet = meet,
-				 .limit = limit};
+	uint64_t i = 0;
+	const struct tlsf_fast fast = {.base = base,
+				       .start = start,
+				       .end = end,
+				       .mapped_end = mapped_end,
+				       .meet = meet,
+				       .limit = limit,
+				       .addr = &addr,
+				       .i = &i,
+				       .pf = &pf,
+				       .prev_free = &prev_free};
 	const bool use_fast = base && !resync && (w == 8 || w == 4);
 
-	for (uint64_t i = 0; addr <= end; i++) {
+	for (; addr <= end; i++) {
 		const uint8_t *hp;
 		struct hw_error *err;
 		uint64_t raw, size, next;
 
-		if (use_fast && !after_gap && addr >= start) {
-			bool over;
-			fast.addr = addr;
-			fast.i = i;
-			fast.pf = pf;
-			fast.prev_free = prev_free;
-			over = w == 8 ? tlsf_fast(l, &fast, fn, arg, &st, &f, 8)
-				      : tlsf_fast(l, &fast, fn, arg, &st, &f, 4);
-			addr = fast.addr;
-			i = fast.i;
-			pf = fast.pf;
-			prev_free = fast.prev_free;
-			if (over)
-				break;
-		}
+		if (use_fast && !after_gap && addr >= start &&
+		    tlsf_fast_w(l, &fast, fn, arg, &st, &f))
+			break;
 		if (__builtin_expect(addr == meet, 0)) {
 			/* the second half starts after a used block: met only if so */
 			st.met = !prev_free;
