@@ -293,6 +293,42 @@ static void hp_fingerprint(const void *profiles, size_t n)
 	    "first_frag offset the block at $hw_block shows; $hw_found = 1 if one fits.\nend\n\n");
 }
 
+static void par_doc(const struct hw_layout_head *h, char *doc, size_t cap)
+{
+	const struct hw_par_layout *p = (const void *)h;
+
+	snprintf(doc, cap,
+		 "f_parallel_malloc (OpenSIPS 3.6+), %s, %u-bit: header %u bytes, %u pools of "
+		 "%u hash buckets, first fragment at block + %u.",
+		 p->fm.debug ? "debug build" : "non-debug build", p->fm.word * 8, p->fm.frag_size,
+		 p->pools, p->fm.hash_size, p->fm.first_off);
+}
+
+/*
+ * The parallel pools: the block is one pool's, or the array shm_blocks
+ * points at, whose first pool is then tested.
+ */
+static void par_fingerprint(const void *profiles, size_t n)
+{
+	const struct hw_par_layout *all = profiles;
+
+	printf("define hw-internal fp-par\n  set $hw_found = 0\n  set $hw_fpb = $hw_block\n");
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass)
+			puts("  if $hw_found == 0\n    set $hw_block = *(unsigned long *)$hw_fpb");
+		if (pass)
+			puts("  end");
+		for (size_t k = 0; k < n && k < CAP; k++) {
+			const struct hw_fm_layout *l = &all[k].fm;
+			os_fingerprint(&l->head, l->b_first_frag, l->b_last_frag, l->first_off,
+				       l->frag_size, 0, "");
+		}
+	}
+	printf("  set $hw_block = $hw_fpb\nend\ndocument hw-internal fp-par\n(internal) Pick the "
+	       "parallel-pool profile whose first_frag offset the pool at $hw_block (or the first "
+	       "of the array there) shows; $hw_found = 1 if one fits.\nend\n\n");
+}
+
 /* ---- loops.gdb ---- */
 
 /*
@@ -595,10 +631,13 @@ static const struct gdb_mgr {
 	void (*doc)(const struct hw_layout_head *l, char *doc, size_t cap);
 	void (*fingerprint)(const void *profiles, size_t n);
 } gdb_mgrs[] = {
+    /* clang-format off */
     {&hw_allocator_qm, qm_doc, qm_fingerprint},
     {&hw_allocator_fm, fm_doc, fm_fingerprint},
     {&hw_allocator_tlsf, tlsf_doc, tlsf_fingerprint},
     {&hw_allocator_hp, hp_doc, hp_fingerprint},
+    {&hw_allocator_par, par_doc, par_fingerprint},
+    /* clang-format on */
 };
 #define NMGRS (sizeof(gdb_mgrs) / sizeof(gdb_mgrs[0]))
 

@@ -21,7 +21,8 @@
 #   $hw_pool      0 pkg, 1 shm; $hw_explicit: the block was given by address
 #   $hw_block     the manager's block (qm_block, fm_block, tlsf control_t)
 #   $hw_os        1 OpenSIPS (no _pkg_root; counted_max_processes), 0 Kamailio
-#   $hw_mgr       1 q_malloc, 2 f_malloc, 3 tlsf, 4 hp_malloc (0 none); the hw-* commands
+#   $hw_mgr       1 q_malloc, 2 f_malloc, 3 tlsf, 4 hp_malloc, 5 OpenSIPS's
+#                 parallel pools (0 none); the hw-* commands
 #                 ask the manager with eval "hw-internal m%d-OP", $hw_mgr, a
 #                 table of commands gen-gdb writes into profiles.gdb
 #   $hw_forced    0 detect, 1 the profile hw-layout chose, 2 DWARF
@@ -250,6 +251,9 @@ define hw-internal dwarf-probe-os
   if $hw_sel_mgr == 4
     hw-internal member-off hp_frag size
   end
+  if $hw_sel_mgr == 5
+    hw-internal member-off parallel_frag size
+  end
   set $hw_has_dwarf = $hw_mo >= 0
 end
 document hw-internal dwarf-probe-os
@@ -290,6 +294,9 @@ define hw-internal dwarf
   if $hw_sel_mgr == 4
     hw-internal dwarf-hp
   end
+  if $hw_sel_mgr == 5
+    hw-internal dwarf-par
+  end
   if $hw_sel_mgr == 3
     hw-internal dwarf-tlsf
   end
@@ -313,6 +320,9 @@ define hw-internal fingerprint
   end
   if $hw_found == 0 && ($hw_sel_mgr == 4 || $hw_sel_mgr == 0)
     hw-internal fp-hp
+  end
+  if $hw_found == 0 && $hw_sel_mgr == 5
+    hw-internal fp-par
   end
 end
 document hw-internal fingerprint
@@ -367,7 +377,8 @@ end
 # OpenSIPS pool KIND (0 pkg, 1 shm): the block from mem_block / shm_block,
 # the manager from mem_allocator_pkg / mem_allocator_shm (3.0+: enum
 # osips_mm, 3.6 inserted F_PARALLEL at 4 and shifted the _DBG ones) or
-# from the one allocator compiled in (2.4). $hw_os_fdbg: 1 a _DBG flavour,
+# from the one allocator compiled in (2.4); F_PARALLEL's block is the
+# array shm_blocks points at (hw-par.gdb). $hw_os_fdbg: 1 a _DBG flavour,
 # 0 a plain one (its debug fields are never written), -1 not known.
 define hw-internal os-select
   set $hw_os_fdbg = -1
@@ -393,6 +404,13 @@ define hw-internal os-select
     set $hw_os_fdbg = $hw_kind == 0 ? -1 : $hw_mmv >= $hw_fd
     set $hw_sel_mgr = $hw_kind == 1 ? 2 : $hw_kind == 2 ? 1 : $hw_kind == 3 ? 4 : 0
     set $hw_os_par = $hw_kind == 4
+    if $hw_os_par && $arg0 == 1
+      # F_PARALLEL_MALLOC_DBG installs the plain functions: no sites either
+      set $hw_os_fdbg = 0
+      set $hw_sel_mgr = 5
+      hw-internal sym-addr shm_blocks
+      set $hw_block = *(unsigned long *)$hw_x
+    end
   else
     hw-internal sym-addr qm_malloc
     if $hw_x != 0
@@ -425,6 +443,7 @@ define hw-internal select
   set $hw_explicit = $arg1
   set $hw_os_fdbg = -1
   set $hw_os_par = 0
+  set $hw_fm_ibase = (long long)0
   hw-internal os-detect
   if $arg0 == 0 && !$_isvoid($hw_cli_pkg)
     set $hw_cli = $hw_cli_pkg
@@ -467,14 +486,8 @@ define hw-internal select
       hw-internal mgr-from-name
     end
   end
-  if $hw_os_par
-    printf "hw: this pool runs f_parallel_malloc (OpenSIPS 3.6+), which the hw-* commands do not walk: use heapwalk\n"
-    set $hw_block = 0
-  end
   if $hw_block == 0
-    if !$hw_os_par
-      printf "hw: the pool has no block yet (not initialised?)\n"
-    end
+    printf "hw: the pool has no block yet (not initialised?)\n"
   else
     if $hw_how == 0 && $hw_forced == 1
       set $hw_how = 1

@@ -11,6 +11,12 @@
 #
 # $hw_fm_era: 0 SER 0.9/OpenSER, 1 3.0-4.1, 2 4.2-4.3, 3 4.4-5.7, 4 5.8+;
 # OpenSIPS 5 2.4-3.3, 6 3.4+: free when prev (as 4.2's prv_free) is set.
+# $hw_fm_ibase: the index of the heap's first fragment (0; hw-par.gdb walks
+# several heaps as one).
+
+if $_isvoid($hw_fm_ibase)
+  set $hw_fm_ibase = (long long)0
+end
 
 define hw-internal dwarf-fm
   set $hw_mgr = 2
@@ -334,7 +340,7 @@ define hw-internal fm-setup
   set $hw_ock = $hw_fm_f_check
   set $hw_ckv = 0xf0f0f0f0
   set $hw_nx = $hw_first
-  set $hw_i = (long long)-1
+  set $hw_i = (long long)$hw_fm_ibase - 1
   set $hw_fin = 0
   set $hw_bad = 0
   set $hw_stop = $hw_end
@@ -602,7 +608,7 @@ define hw-internal fm-check
       if $hw_nx != $hw_end
         printf "hw-check: BAD: the fragments end at 0x%lx, the heap at 0x%lx\n", $hw_nx, $hw_end
       else
-        printf "hw-check: %lld fragments OK (%lld used, %lld free), tiling exactly 0x%lx..0x%lx\n", $hw_i + 1, $hw_nu, $hw_nf, $hw_first, $hw_end
+        printf "hw-check: %lld fragments OK (%lld used, %lld free), tiling exactly 0x%lx..0x%lx\n", $hw_i + 1 - $hw_fm_ibase, $hw_nu, $hw_nf, $hw_first, $hw_end
       end
       if $hw_fm_era >= 2 && *(unsigned long *)$hw_lfe != 0
         printf "hw-check: BAD: the sentinel at 0x%lx has size %lu, not 0\n", $hw_lfe, *(unsigned long *)$hw_lfe

@@ -5,9 +5,9 @@
  * variable the same way the scripts read it.
  *
  * Variables: $hw_mgr (the allocator's gdb_id: 1 q_malloc, 2 f_malloc, 3
- * tlsf, 4 hp_malloc), $hw_layout_name, $hw_layout_src, and one $hw_<key>_<field> per
- * field of the allocator's layout table, an absent offset (HW_NO_OFF)
- * written as -1.
+ * tlsf, 4 hp_malloc, 5 f_parallel_malloc), $hw_layout_name, $hw_layout_src,
+ * and one $hw_<key>_<field> per field of the allocator's layout table, an
+ * absent offset (HW_NO_OFF) written as -1.
  */
 #ifndef HEAPWALK_GDB_EMIT_H
 #define HEAPWALK_GDB_EMIT_H

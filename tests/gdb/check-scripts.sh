@@ -78,8 +78,7 @@ fi
 
 # 5. the profiles are the CLI's
 if [ -n "$HW" ] && [ -x "$HW" ]; then
-	# the parallel pools are not walked by the gdb scripts: their profiles are the CLI's alone
-	"$HW" profiles | awk 'NR > 1 && $2 != "par" { gsub(/\+/, "_", $1); print $1 }' | sort >"$TMP/cli-profiles"
+	"$HW" profiles | awk 'NR > 1 { gsub(/\+/, "_", $1); print $1 }' | sort >"$TMP/cli-profiles"
 	sed -n 's/^hw-profile \([^ ]*\) -- .*/\1/p' "$TMP/help" | sort -u >"$TMP/gdb-profiles"
 	same "$TMP/cli-profiles" "$TMP/gdb-profiles" "help hw-profile lists the profiles of 'heapwalk profiles'"
 fi

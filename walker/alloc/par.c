@@ -437,7 +437,7 @@ static void par_os_free_lists(struct hw_sbuf *sb, const struct hw_layout_head *h
 const struct hw_allocator hw_allocator_par = {
     .name = "f_parallel_malloc",
     .key = "par",
-    .gdb_id = 0,
+    .gdb_id = 5,
     .layout_size = sizeof(struct hw_par_layout),
     .profiles = par_op_profiles,
     .profile_by_name = par_op_profile_by_name,
