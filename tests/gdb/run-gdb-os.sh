@@ -13,7 +13,9 @@
 # intact, with the layout gdb reads from the fixture's debug info (equal to
 # the one heapwalk read). Then, on a copy without debug info, hw-stats,
 # hw-frags and hw-check with the layout recognised from the block, and with
-# the output of 'heapwalk layout --format gdb' sourced. On copies of the
+# the output of 'heapwalk layout --format gdb' sourced. OpenSIPS 3.6+'s
+# parallel shm pools: all 32 walked as one, hw-stats the 32 fm_status blocks,
+# hw-free each pool's lists. On copies of the
 # core with fragment 3's size (and a q_malloc debug build's start pattern)
 # overwritten, hw-check names fragment 3.
 # Exit 0 pass, 1 fail, 77 skip (no gdb/gcore or no ptrace).
@@ -55,12 +57,15 @@ for s in "$@"; do
 		q_malloc) key=qm ;;
 		f_malloc) key=fm ;;
 		hp_malloc) key=hp ;;
+		f_parallel_malloc) key=par ;;
 		*) bad "$s: $pool: the fixture names no manager ('$mgr')" && continue ;;
 		esac
 		CMDS=("@@$tag.select" "hw-$pool" "@@$tag.stats" hw-stats "@@$tag.status" hw-status
 			"@@$tag.frags" hw-frags "@@$tag.sums" hw-sums "@@$tag.check" hw-check
 			"@@$tag.range" "hw-used 3 17" "@@$tag.free" hw-free "@@$tag.three" "hw-frags 3 3"
 			"@@$tag.addr" 'hw-addr $hw_u + 1' "@@$tag.dump" "hw-internal dump-$key")
+		# the parallel pools: the second lowest pool alone
+		[ "$key" = par ] && CMDS+=("@@$tag.one" 'hw-shm $hw_par_a[1]' hw-stats "@@$tag.onefrags" hw-frags)
 		gdb_run "G$seed" "$FX" "$CORE" "${CMDS[@]}"
 		CMDS=("@@$tag.fselect" "hw-$pool" "@@$tag.fstats" hw-stats "@@$tag.ffrags" hw-frags
 			"@@$tag.fcheck" hw-check
@@ -75,7 +80,7 @@ for s in "$@"; do
 		"$HW" summary --core "$CORE" --exe "$FX" --pool "$pool" --format opensips 2>/dev/null |
 			os_sums >"$p.c-sums"
 		if grep -q "^hw: $pool pool.*, layout dwarf (from gdb's debug info)" "$p.select"; then
-			ok "$s: $pool: $(grep -o 'q_malloc\|f_malloc\|hp_malloc' "$p.select" | head -1) from gdb's debug info"
+			ok "$s: $pool: $(grep -o 'q_malloc\|f_malloc\|hp_malloc\|f_parallel_malloc' "$p.select" | head -1) from gdb's debug info"
 		else
 			bad "$s: $pool: the selection: $(head -2 "$p.select" | tr '\n' ' ')"
 		fi
@@ -92,11 +97,17 @@ for s in "$@"; do
 			frag_lines >"$p.c-range"
 		frag_lines <"$p.range" >"$p.g-range"
 		same "$p.c-range" "$p.g-range" "$s: $pool: hw-used 3 17 = frags --used --from 3 --to 17"
-		# the status, the free lists' title, then what hw-free prints
-		tail -n +"$(($(wc -l <"$p.stats") + 2))" "$p.c-status" | head -n "$(wc -l <"$p.free")" >"$p.c-free"
+		if [ "$key" = par ]; then
+			# per pool (shm_blocks' order): its name, then its lists and their total
+			awk '/^fm_status / { sub(/^fm_status/, "pool " n++); print }
+				/^hash = |bucket size:|^TOTAL: .* free bytes$/' "$p.c-status" >"$p.c-free"
+		else
+			# the status, the free lists' title, then what hw-free prints
+			tail -n +"$(($(wc -l <"$p.stats") + 2))" "$p.c-status" | head -n "$(wc -l <"$p.free")" >"$p.c-free"
+		fi
 		same "$p.c-free" "$p.free" "$s: $pool: hw-free = the free lists of stats --format opensips"
 		grep -q "^hw: 0x[0-9a-f]* is in the payload of fragment 3:" "$p.addr" &&
-			ok "$s: $pool: hw-addr: $(head -1 "$p.addr" | cut -c5-)" ||
+			ok "$s: $pool: hw-addr: $(grep -m1 ' is in the payload' "$p.addr" | cut -c5-)" ||
 			bad "$s: $pool: hw-addr: $(head -2 "$p.addr" | tr '\n' ' ')"
 		# damage: fragment 3's size runs past the heap; a q_malloc debug
 		# build's fragment 3 loses its start pattern (a whole word)
@@ -131,8 +142,24 @@ for s in "$@"; do
 		else
 			bad "$s: $pool: hw-sums on a heap without sites: $(head -1 "$p.sums")"
 		fi
+		if [ "$key" = par ]; then
+			# the walk's figures: the CLI's check, and one pool alone
+			walk=$("$HW" check --core "$CORE" --exe "$FX" --pool shm 2>/dev/null |
+				sed -n 's/^ *walk: *\([0-9]*\) fragments (\([0-9]*\) used, \([0-9]*\) free).*/\1 \2 \3/p')
+			[ "$(sed -n 's/^hw-check: \([0-9]*\) fragments OK in 32 pools (\([0-9]*\) used, \([0-9]*\) free)$/\1 \2 \3/p' "$p.check")" = "$walk" ] &&
+				ok "$s: $pool: hw-check's totals = check's walk ($walk)" ||
+				bad "$s: $pool: hw-check's totals: $(tail -1 "$p.check"), check's walk: '$walk'"
+			one=$(sed -n '2s/^fm_status (\(0x[0-9a-f]*\)):$/\1/p' "$p.one")
+			"$HW" stats --core "$CORE" --exe "$FX" --pool shm --block "$one" --format opensips 2>/dev/null |
+				sed 1d >"$p.c-one"
+			sed 1d "$p.one" >"$p.g-one"
+			same "$p.c-one" "$p.g-one" "$s: $pool: hw-shm $one (one pool): hw-stats = stats --block"
+			"$HW" frags --core "$CORE" --exe "$FX" --pool shm --block "$one" 2>/dev/null | frag_lines >"$p.c-onefrags"
+			frag_lines <"$p.onefrags" >"$p.g-onefrags"
+			same "$p.c-onefrags" "$p.g-onefrags" "$s: $pool: hw-shm $one (one pool): hw-frags = frags --block"
+		fi
 		if grep -q '^hw-check: [0-9]* fragments OK' "$p.check" && ! grep -q 'BAD' "$p.check"; then
-			ok "$s: $pool: hw-check: $(head -1 "$p.check" | cut -c11-)"
+			ok "$s: $pool: hw-check: $(grep '^hw-check: [0-9]* fragments OK' "$p.check" | tail -1 | cut -c11-)"
 		else
 			bad "$s: $pool: hw-check: $(head -3 "$p.check" | tr '\n' ' ')"
 		fi
