@@ -667,7 +667,9 @@ Select the shared memory (shm) pool for the other hw-* commands.
 Usage: hw-shm [BLOCK]
 Like hw-pkg, through _shm_root; for versions before 4.4 give the block:
   hw-shm *(unsigned long *)&shm_block
-OpenSIPS: shm_block and mem_allocator_shm.
+OpenSIPS: shm_block and mem_allocator_shm. On 3.6+'s parallel pools
+(F_PARALLEL_MALLOC) the 32 pools of shm_blocks, walked as one in address
+order; BLOCK: one pool's block, walked alone.
 end
 
 define hw-layout
@@ -771,7 +773,8 @@ tlsf (tlsf_status):           status of pool (BLOCK): / heap size= / used= ...,
 The numbers are the block's own counters, as Kamailio prints them; compare
 with 'heapwalk stats --format kamailio' or with the log of a memory dump.
 OpenSIPS: the status lines of qm_status, fm_status or hp_status, as
-'heapwalk stats --format opensips' prints them.
+'heapwalk stats --format opensips' prints them; on the parallel pools
+every pool's fm_status with its free lists.
 end
 
 define hw-internal range
