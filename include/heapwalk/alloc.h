@@ -169,7 +169,7 @@ struct hw_walk_opts {
 	 */
 	struct hw_addr_sum *elem_sum;
 	/*
-	 * A split walk (hw_alloc_split_point; not with resync). from: start at
+	 * A split walk (hw_alloc_split_points; not with resync). from: start at
 	 * this header instead of the first fragment; indices count from 0
 	 * there, the block's counters are not checked (hw_alloc_walk_join
 	 * does). meet: stop on reaching exactly this address and set
@@ -179,8 +179,9 @@ struct hw_walk_opts {
 };
 
 /* q_malloc's split point and end-of-walk counter checks (see hw_alloc_split_point). */
-struct hw_error *hw_qm_split_point(const struct hw_target *t, const struct hw_qm_layout *l,
-				   const struct hw_heap_header *h, uint64_t *ret);
+struct hw_error *hw_qm_split_points(const struct hw_target *t, const struct hw_qm_layout *l,
+				    const struct hw_heap_header *h, unsigned n, uint64_t *pts,
+				    unsigned *np);
 void hw_qm_check_counters(const struct hw_heap_header *h, const struct hw_walk_stats *st,
 			  struct hw_check *ck);
 /* The return addresses stored in the fragment at @frag (see hw_allocator.backtrace). */
@@ -194,12 +195,14 @@ struct hw_error *hw_qm_walk_free_opts(const struct hw_target *t, const struct hw
 				      const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				      hw_bucket_fn fn, void *arg, struct hw_check *ck);
 /* f_malloc's (4.2+) and TLSF's split points and end-of-walk counter checks, as q_malloc's. */
-struct hw_error *hw_fm_split_point(const struct hw_target *t, const struct hw_fm_layout *l,
-				   const struct hw_heap_header *h, uint64_t *ret);
+struct hw_error *hw_fm_split_points(const struct hw_target *t, const struct hw_fm_layout *l,
+				    const struct hw_heap_header *h, unsigned n, uint64_t *pts,
+				    unsigned *np);
 void hw_fm_check_counters(const struct hw_fm_layout *l, const struct hw_heap_header *h,
 			  const struct hw_walk_stats *st, struct hw_check *ck);
-struct hw_error *hw_tlsf_split_point(const struct hw_target *t, const struct hw_tlsf_layout *l,
-				     const struct hw_heap_header *h, uint64_t *ret);
+struct hw_error *hw_tlsf_split_points(const struct hw_target *t, const struct hw_tlsf_layout *l,
+				      const struct hw_heap_header *h, unsigned n, uint64_t *pts,
+				      unsigned *np);
 void hw_tlsf_check_counters(const struct hw_tlsf_layout *l, const struct hw_heap_header *h,
 			    const struct hw_walk_stats *st, struct hw_check *ck);
 struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_layout *l,
@@ -239,6 +242,18 @@ struct hw_error *hw_tlsf_walk_free_opts(const struct hw_target *t, const struct 
  */
 struct hw_error *hw_alloc_split_point(const struct hw_target *t, const struct hw_pool *p,
 				      const struct hw_heap_header *h, uint64_t *ret);
+/* At most this many pieces of one walk. */
+#define HW_SPLIT_MAX 64
+/*
+ * The same for a walk in @n pieces (2 <= @n <= HW_SPLIT_MAX): up to @n - 1
+ * headers, each near k/@n of the work, rising strictly, into @pts; *@np:
+ * how many were found (fewer where pieces would coincide). Piece k is
+ * walked from pts[k - 1] to pts[k]; each boundary counts only if the piece
+ * before it meets it.
+ */
+struct hw_error *hw_alloc_split_points(const struct hw_target *t, const struct hw_pool *p,
+				       const struct hw_heap_header *h, unsigned n, uint64_t *pts,
+				       unsigned *np);
 /*
  * @a += @b, the halves of a split walk (@a met @b's start); then the
  * checks a whole walk makes at its end (the block's counters) into @ck.
@@ -338,9 +353,10 @@ struct hw_allocator {
 				      const struct hw_heap_header *h, const struct hw_walk_opts *o,
 				      hw_bucket_fn fn, void *arg, struct hw_check *ck);
 	uint64_t (*heap_end)(const struct hw_layout_head *l, const struct hw_heap_header *h);
-	/* NULL: no split walk (HW_ERR_UNSUPPORTED). */
-	struct hw_error *(*split_point)(const struct hw_target *t, const struct hw_layout_head *l,
-					const struct hw_heap_header *h, uint64_t *ret);
+	/* NULL: no split walk (HW_ERR_UNSUPPORTED). See hw_alloc_split_points. */
+	struct hw_error *(*split_points)(const struct hw_target *t, const struct hw_layout_head *l,
+					 const struct hw_heap_header *h, unsigned n, uint64_t *pts,
+					 unsigned *np);
 	/* The block's counters against a whole walk (NULL: nothing the walk did not check). */
 	void (*check_counters)(const struct hw_layout_head *l, const struct hw_heap_header *h,
 			       const struct hw_walk_stats *st, struct hw_check *ck);

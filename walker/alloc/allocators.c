@@ -99,13 +99,25 @@ struct hw_error *hw_alloc_walk_free(const struct hw_target *t, const struct hw_p
 	return p->alloc->walk_free(t, p->layout, h, o, fn, arg, ck);
 }
 
+struct hw_error *hw_alloc_split_points(const struct hw_target *t, const struct hw_pool *p,
+				       const struct hw_heap_header *h, unsigned n, uint64_t *pts,
+				       unsigned *np)
+{
+	*np = 0;
+	if (!p->alloc || !p->layout || !p->alloc->split_points)
+		return hw_error_create(HW_ERR_UNSUPPORTED, "no split walk for %s",
+				       p->manager[0] ? p->manager : "this memory manager");
+	if (n < 2 || n > HW_SPLIT_MAX)
+		return hw_error_create(HW_ERR_INVALID_ARG, "a walk in %u pieces", n);
+	return p->alloc->split_points(t, p->layout, h, n, pts, np);
+}
+
 struct hw_error *hw_alloc_split_point(const struct hw_target *t, const struct hw_pool *p,
 				      const struct hw_heap_header *h, uint64_t *ret)
 {
-	if (!p->alloc || !p->layout || !p->alloc->split_point)
-		return hw_error_create(HW_ERR_UNSUPPORTED, "no split walk for %s",
-				       p->manager[0] ? p->manager : "this memory manager");
-	return p->alloc->split_point(t, p->layout, h, ret);
+	unsigned np;
+
+	return hw_alloc_split_points(t, p, h, 2, ret, &np);
 }
 
 void hw_alloc_walk_join(const struct hw_pool *p, const struct hw_heap_header *h,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "heapwalk/alloc.h"
+#include "heapwalk/array.h"
 #include "heapwalk/check.h"
 #include "heapwalk/error.h"
 #include "heapwalk/mem.h"
@@ -758,43 +759,80 @@ static uint64_t tail_free(const struct hw_target *t, const struct hw_fm_layout *
 	return end;
 }
 
-/* The free fragment on the lists nearest @mid (on the grid, plausible) into *ret. */
-static bool free_near(const struct hw_target *t, const struct hw_fm_layout *l,
-		      const struct hw_heap_header *h, uint64_t start, uint64_t end, uint64_t mid,
-		      uint64_t grain, const struct fm_probe *probe, uint64_t *ret)
+/*
+ * The free fragments at the heads of the lists (SPLIT_LISTED of each, on
+ * the grid, inside the heap), sorted: real headers, the split points'
+ * candidates. NULL when there are none (or no memory).
+ */
+static uint64_t *listed_frags(const struct hw_target *t, const struct hw_fm_layout *l,
+			      const struct hw_heap_header *h, uint64_t start, uint64_t end,
+			      uint64_t grain, size_t *ret)
 {
-	uint64_t best = 0, dist = UINT64_MAX;
+	uint64_t *v = NULL;
+	size_t n = 0, cap = 0;
 
 	for (uint64_t b = 0; b < l->hash_size; b++) {
 		uint64_t cur;
 		if (!hw_probe_word(t, h->block + l->b_free_hash + b * l->lnk_size + l->l_first,
 				   &cur))
-			return false;
+			break;
 		for (int k = 0; k < SPLIT_LISTED && cur; k++) {
-			uint64_t d = cur > mid ? cur - mid : mid - cur;
 			if (cur <= start || cur >= end || (cur - start) % grain)
 				break;
-			if (d < dist && fm_plausible_depth(probe, cur, 4)) {
-				best = cur;
-				dist = d;
+			if (!hw_grow(&v, &cap, n + 1, sizeof(*v), 256)) {
+				free(v);
+				return NULL;
 			}
+			v[n++] = cur;
 			if (!hw_probe_word(t, cur + l->f_link, &cur))
 				break;
 		}
+	}
+	if (!n) {
+		free(v);
+		return NULL;
+	}
+	qsort(v, n, sizeof(*v), cmp_u64);
+	*ret = n;
+	return v;
+}
+
+/*
+ * The plausible listed fragment nearest @mid and after @after into *ret;
+ * the candidates it finds implausible are set to 0 (never tried again).
+ */
+static bool listed_near(uint64_t *v, size_t n, uint64_t mid, uint64_t after,
+			const struct fm_probe *probe, uint64_t *ret)
+{
+	uint64_t best = 0, dist = UINT64_MAX;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t d = v[i] > mid ? v[i] - mid : mid - v[i];
+		if (!v[i] || v[i] <= after || d >= dist)
+			continue;
+		if (!fm_plausible_depth(probe, v[i], 4)) {
+			v[i] = 0;
+			continue;
+		}
+		best = v[i];
+		dist = d;
 	}
 	*ret = best;
 	return best != 0;
 }
 
-struct hw_error *hw_fm_split_point(const struct hw_target *t, const struct hw_fm_layout *l,
-				   const struct hw_heap_header *h, uint64_t *ret)
+struct hw_error *hw_fm_split_points(const struct hw_target *t, const struct hw_fm_layout *l,
+				    const struct hw_heap_header *h, unsigned n, uint64_t *pts,
+				    unsigned *np)
 {
 	const uint32_t hs = l->frag_size;
 	const uint64_t grain = hw_gcd(l->roundto, hs);
 	struct hw_check scratch;
-	uint64_t start, end, a, stop;
+	uint64_t start, end, a, stop, work_end, *listed;
+	size_t nlisted = 0;
 	bool ok;
 
+	*np = 0;
 	if (l->era < HW_FM_ERA_42)
 		return hw_error_create(HW_ERR_UNSUPPORTED,
 				       "f_malloc before 4.2 keeps no free flag: no split walk");
@@ -815,22 +853,33 @@ struct hw_error *hw_fm_split_point(const struct hw_target *t, const struct hw_fm
 				 .block = h->block,
 				 .end = end,
 				 .grain = grain};
-	/* every header lies at first_frag + a multiple of the grain */
-	a = start + (tail_free(t, l, h, start, end, grain, &probe) - start) / 2 / grain * grain;
+	work_end = tail_free(t, l, h, start, end, grain, &probe);
 	/*
 	 * Joined free fragments keep the headers they swallowed: a scan can
-	 * land on one, and the halves then never meet. A fragment on a free
-	 * list is a real one: take the listed fragment nearest the middle.
+	 * land on one, and the pieces then never meet. A fragment on a free
+	 * list is a real one: take the listed fragment nearest each point.
 	 */
-	if (free_near(t, l, h, start, end, a, grain, &probe, ret))
-		return NULL;
-	stop = end - a > SPLIT_SCAN ? a + SPLIT_SCAN : end;
-	for (; a < stop; a += grain) {
-		if (a > start && fm_plausible_depth(&probe, a, 4)) {
-			*ret = a;
-			return NULL;
+	listed = listed_frags(t, l, h, start, end, grain, &nlisted);
+	for (unsigned k = 1; k < n; k++) {
+		uint64_t after = *np ? pts[*np - 1] : start;
+
+		a = hw_split_target(start, work_end, k, n, grain, pts, *np);
+		if (listed) {
+			if (listed_near(listed, nlisted, a, after, &probe, &a))
+				pts[(*np)++] = a;
+			continue;
+		}
+		stop = a < end && end - a > SPLIT_SCAN ? a + SPLIT_SCAN : end;
+		for (; a < stop; a += grain) {
+			if (a > start && fm_plausible_depth(&probe, a, 4)) {
+				pts[(*np)++] = a;
+				break;
+			}
 		}
 	}
+	free(listed);
+	if (*np)
+		return NULL;
 	return hw_error_create(HW_ERR_UNSUPPORTED,
 			       "no fragment header found near the middle: no split walk");
 }

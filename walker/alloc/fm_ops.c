@@ -135,9 +135,10 @@ static void fm_misfit_text(uint64_t block, uint64_t got, char *buf, size_t cap)
 }
 
 static struct hw_error *fm_split(const struct hw_target *t, const struct hw_layout_head *l,
-				 const struct hw_heap_header *h, uint64_t *ret)
+				 const struct hw_heap_header *h, unsigned n, uint64_t *pts,
+				 unsigned *np)
 {
-	return hw_fm_split_point(t, fm_of(l), h, ret);
+	return hw_fm_split_points(t, fm_of(l), h, n, pts, np);
 }
 
 static void fm_check_counters(const struct hw_layout_head *l, const struct hw_heap_header *h,
@@ -294,7 +295,7 @@ const struct hw_allocator hw_allocator_fm = {
     .unfilled = fm_unfilled,
     .pool_kind = fm_pool_kind,
     .heap_end = fm_heap_end,
-    .split_point = fm_split,
+    .split_points = fm_split,
     .check_counters = fm_check_counters,
     .free_flag = fm_free_flag,
     .kam = {.stats = fm_kam_stats,

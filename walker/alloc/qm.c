@@ -436,8 +436,9 @@ done:
 /* Scanned for a split point at most this far past the middle. */
 #define SPLIT_SCAN (4u << 20)
 
-struct hw_error *hw_qm_split_point(const struct hw_target *t, const struct hw_qm_layout *l,
-				   const struct hw_heap_header *h, uint64_t *ret)
+struct hw_error *hw_qm_split_points(const struct hw_target *t, const struct hw_qm_layout *l,
+				    const struct hw_heap_header *h, unsigned n, uint64_t *pts,
+				    unsigned *np)
 {
 	const uint32_t hs = l->frag_size, es = l->end_size;
 	struct qm_probe probe = {
@@ -472,14 +473,19 @@ struct hw_error *hw_qm_split_point(const struct hw_target *t, const struct hw_qm
 		if (lh > start && (lh - start) % step == 0 && qm_plausible_depth(&probe, lh, 0))
 			work_end = lh;
 	}
-	a = start + (work_end - start) / 2 / step * step;
-	stop = end - a > SPLIT_SCAN ? a + SPLIT_SCAN : end;
-	for (; a < stop; a += step) {
-		if (a > start && hw_probe_plausible(&probe, a)) {
-			*ret = a;
-			return NULL;
+	*np = 0;
+	for (unsigned k = 1; k < n; k++) {
+		a = hw_split_target(start, work_end, k, n, step, pts, *np);
+		stop = a < end && end - a > SPLIT_SCAN ? a + SPLIT_SCAN : end;
+		for (; a < stop; a += step) {
+			if (a > start && hw_probe_plausible(&probe, a)) {
+				pts[(*np)++] = a;
+				break;
+			}
 		}
 	}
+	if (*np)
+		return NULL;
 	return hw_error_create(HW_ERR_UNSUPPORTED,
 			       "no fragment header found near the middle: no split walk");
 }

@@ -142,9 +142,10 @@ static uint64_t qm_heap_end(const struct hw_layout_head *l, const struct hw_heap
 }
 
 static struct hw_error *qm_split(const struct hw_target *t, const struct hw_layout_head *l,
-				 const struct hw_heap_header *h, uint64_t *ret)
+				 const struct hw_heap_header *h, unsigned n, uint64_t *pts,
+				 unsigned *np)
 {
-	return hw_qm_split_point(t, qm_of(l), h, ret);
+	return hw_qm_split_points(t, qm_of(l), h, n, pts, np);
 }
 
 static void qm_check_counters(const struct hw_layout_head *l, const struct hw_heap_header *h,
@@ -302,7 +303,7 @@ const struct hw_allocator hw_allocator_qm = {
     .unfilled = qm_unfilled,
     .pool_kind = qm_pool_kind,
     .heap_end = qm_heap_end,
-    .split_point = qm_split,
+    .split_points = qm_split,
     .check_counters = qm_check_counters,
     .backtrace_depth = qm_bt_depth,
     .backtrace = qm_bt,

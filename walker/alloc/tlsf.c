@@ -475,8 +475,9 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 /* Scanned for a split point at most this far past the middle. */
 #define SPLIT_SCAN (4u << 20)
 
-struct hw_error *hw_tlsf_split_point(const struct hw_target *t, const struct hw_tlsf_layout *l,
-				     const struct hw_heap_header *h, uint64_t *ret)
+struct hw_error *hw_tlsf_split_points(const struct hw_target *t, const struct hw_tlsf_layout *l,
+				      const struct hw_heap_header *h, unsigned n, uint64_t *pts,
+				      unsigned *np)
 {
 	const uint32_t w = l->word, so = l->start_offset;
 	struct hw_check scratch;
@@ -511,16 +512,21 @@ struct hw_error *hw_tlsf_split_point(const struct hw_target *t, const struct hw_
 	    hw_resync_word(t, end + l->h_prev_phys, w, &last) && last > start && last < end &&
 	    (last - start) % step == 0 && tlsf_plausible_depth(&probe, last, 0))
 		work_end = last;
-	a = start + (work_end - start) / 2 / step * step;
-	stop = end - a > SPLIT_SCAN ? a + SPLIT_SCAN : end;
-	for (; a < stop; a += step) {
-		/* a used block after a used one: the halves then meet without a state to pass */
-		if (a > start && hw_resync_word(t, a + l->h_size, w, &raw) && !(raw & 3) &&
-		    tlsf_plausible_depth(&probe, a, 4)) {
-			*ret = a;
-			return NULL;
+	*np = 0;
+	for (unsigned k = 1; k < n; k++) {
+		a = hw_split_target(start, work_end, k, n, step, pts, *np);
+		stop = a < end && end - a > SPLIT_SCAN ? a + SPLIT_SCAN : end;
+		for (; a < stop; a += step) {
+			/* a used block after a used one: the pieces meet without a state to pass */
+			if (a > start && hw_resync_word(t, a + l->h_size, w, &raw) && !(raw & 3) &&
+			    tlsf_plausible_depth(&probe, a, 4)) {
+				pts[(*np)++] = a;
+				break;
+			}
 		}
 	}
+	if (*np)
+		return NULL;
 	return hw_error_create(HW_ERR_UNSUPPORTED,
 			       "no block header found near the middle: no split walk");
 }

@@ -176,9 +176,10 @@ static const char *tlsf_caveat(const struct hw_layout_head *l, const struct hw_i
 /* ---- walking ---- */
 
 static struct hw_error *tlsf_split(const struct hw_target *t, const struct hw_layout_head *l,
-				   const struct hw_heap_header *h, uint64_t *ret)
+				   const struct hw_heap_header *h, unsigned n, uint64_t *pts,
+				   unsigned *np)
 {
-	return hw_tlsf_split_point(t, tlsf_of(l), h, ret);
+	return hw_tlsf_split_points(t, tlsf_of(l), h, n, pts, np);
 }
 
 static void tlsf_check_counters(const struct hw_layout_head *l, const struct hw_heap_header *h,
@@ -318,7 +319,7 @@ const struct hw_allocator hw_allocator_tlsf = {
     .caveat = tlsf_caveat,
     .got_label = "total_size",
     .heap_end = tlsf_heap_end,
-    .split_point = tlsf_split,
+    .split_points = tlsf_split,
     .check_counters = tlsf_check_counters,
     .tail_back_link = true,
     .stale_free_mname = true,

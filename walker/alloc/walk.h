@@ -53,6 +53,21 @@ static inline const uint8_t *hw_view(const struct hw_target *t, uint64_t addr, u
 	return *err ? NULL : buf;
 }
 
+/*
+ * Where the scan for split point @k of @n begins: k/n of the work
+ * [start, work_end), on the @step grid, and never at or before the point
+ * found last (@pts[*np - 1]): the points rise strictly.
+ */
+static inline uint64_t hw_split_target(uint64_t start, uint64_t work_end, unsigned k, unsigned n,
+				       uint64_t step, const uint64_t *pts, unsigned np)
+{
+	uint64_t a = start + (work_end - start) / n * k / step * step;
+
+	if (np && a <= pts[np - 1])
+		a = pts[np - 1] + step;
+	return a;
+}
+
 /* How far ahead of a walk memory is prefetched (bytes; a few fragments). */
 #define HW_PREFETCH_AHEAD 2048
 

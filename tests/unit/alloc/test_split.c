@@ -324,6 +324,117 @@ static void test_lookalike(void **state)
 	}
 }
 
+/*
+ * The walk in pieces as the CLI folds it: piece k from pts[k - 1] to
+ * pts[k], each walked apart (the pieces' sites in reverse order, as
+ * another thread may finish first), folded while each met the next one's
+ * start. Returns how many boundaries were met.
+ */
+static unsigned walk_pieces(struct fixture *fx, struct result *r, const uint64_t *pts, unsigned np)
+{
+	struct result part[HW_SPLIT_MAX];
+	unsigned met = 0;
+
+	for (unsigned k = 0; k <= np; k++) {
+		struct hw_walk_opts o = {.from = k ? pts[k - 1] : 0, .meet = k < np ? pts[k] : 0};
+
+		res_init(&part[k]);
+		assert_null(hw_alloc_walk(fx->h.t, &fx->pool, &fx->hdr, &o, add_used,
+					  &part[k].sites, &part[k].ck, &part[k].st));
+	}
+	*r = part[0];
+	for (unsigned k = 1; k <= np; k++) {
+		bool chain = met == k - 1 && part[k - 1].st.met;
+
+		if (chain) {
+			met++;
+			hw_check_append(&r->ck, &part[k].ck, r->st.frags);
+			hw_alloc_walk_join(&fx->pool, &fx->hdr, &r->st, &part[k].st, &r->ck);
+		}
+	}
+	for (unsigned k = np; k >= 1; k--) {
+		if (k <= met)
+			assert_null(hw_sites_merge(&r->sites, &part[k].sites));
+		res_deinit(&part[k]);
+	}
+	return met;
+}
+
+/* Many pieces: rising real headers, each near its share; the walk in pieces is the one walk. */
+static void test_pieces(void **state)
+{
+	static const unsigned ns[] = {3, 8, HW_SPLIT_MAX};
+	(void)state;
+	for (unsigned v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+		for (unsigned q = 0; q < sizeof(ns) / sizeof(ns[0]); q++) {
+			struct fixture fx;
+			struct result one, many;
+			uint64_t pts[HW_SPLIT_MAX];
+			unsigned np;
+
+			make(&fx, v, NFRAGS, 0);
+			assert_null(
+			    hw_alloc_split_points(fx.h.t, &fx.pool, &fx.hdr, ns[q], pts, &np));
+			assert_true(np >= 1 && np < ns[q]);
+			for (unsigned k = 0; k < np; k++) {
+				assert_true(is_header(&fx, pts[k]));
+				if (k)
+					assert_true(pts[k] > pts[k - 1]);
+			}
+			walk_one(&fx, &one);
+			assert_int_equal(walk_pieces(&fx, &many, pts, np), np);
+			assert_same(&one, &many);
+			res_deinit(&one);
+			res_deinit(&many);
+			qmh_free(&fx.h);
+		}
+	}
+	/* out of range: refused */
+	{
+		struct fixture fx;
+		uint64_t pts[HW_SPLIT_MAX];
+		unsigned np = 7;
+		struct hw_error *err;
+
+		make(&fx, 0, NFRAGS, 0);
+		err = hw_alloc_split_points(fx.h.t, &fx.pool, &fx.hdr, HW_SPLIT_MAX + 1, pts, &np);
+		assert_non_null(err);
+		assert_int_equal(np, 0);
+		hw_error_destroy(err);
+		qmh_free(&fx.h);
+	}
+}
+
+/* Damage in a middle piece: the boundaries after it are not met, the results the one walk's. */
+static void test_pieces_damage(void **state)
+{
+	(void)state;
+	for (int where = 0; where < 2; where++) {
+		struct fixture fx;
+		struct result one, many;
+		uint64_t pts[HW_SPLIT_MAX], bad;
+		unsigned np, met;
+		size_t k = NFRAGS / 2;
+
+		make(&fx, 0, NFRAGS, 0);
+		assert_null(hw_alloc_split_points(fx.h.t, &fx.pool, &fx.hdr, 8, pts, &np));
+		bad = qmh_frag_addr(&fx.h, k);
+		if (where) /* a finding the walk goes on after */
+			qmh_put_word(&fx.h, bad + fx.l.f_check, 0x1234);
+		else /* a size that stops the walk */
+			qmh_put_word(&fx.h, bad + fx.l.f_size, UINT64_C(1) << 40);
+		walk_one(&fx, &one);
+		met = walk_pieces(&fx, &many, pts, np);
+		assert_true(where ? met == np : met < np);
+		assert_same(&one, &many);
+		assert_int_equal(many.ck.items[0].addr, bad);
+		assert_int_equal(many.ck.items[0].index, k);
+		res_deinit(&one);
+		res_deinit(&many);
+		qmh_free(&fx.h);
+	}
+}
+
 /* Findings moved by hw_check_append keep order, shift indices, respect the cap. */
 static void test_check_append(void **state)
 {
@@ -421,6 +532,7 @@ int main(void)
 	    cmocka_unit_test(test_healthy),	 cmocka_unit_test(test_free_tail),
 	    cmocka_unit_test(test_damage),	 cmocka_unit_test(test_lookalike),
 	    cmocka_unit_test(test_check_append), cmocka_unit_test(test_frag_join),
+	    cmocka_unit_test(test_pieces),	 cmocka_unit_test(test_pieces_damage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

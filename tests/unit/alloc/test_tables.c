@@ -64,10 +64,10 @@ static void test_allocator_ops(void **state)
 		/*
 		 * Deliberately optional (NULL says what the header says it means):
 		 * layout_from_dwarf, prefer, dwarf_era, caveat, debug_evidence,
-		 * pool_kind, split_point, check_counters, check_totals, free_flag,
+		 * pool_kind, split_points, check_counters, check_totals, free_flag,
 		 * sym_pkg/sym_shm. A split walk needs the end-of-walk counter check.
 		 */
-		if (a->split_point)
+		if (a->split_points)
 			assert_non_null(a->check_counters);
 		assert_true(!a->sym_shm || a->sym_pkg);
 		/* the fields lie inside the layout, named once each */
