@@ -78,7 +78,7 @@ static inline uint64_t hw_size_bucket_hi(unsigned k)
 struct hw_site {
 	uint64_t file, func, line, mname; /* key: file, func, line (mname rides along) */
 	uint64_t count, bytes;
-	uint64_t first_seen;		       /* order of first appearance in the walk */
+	uint64_t first_seen; /* its lowest fragment: the walk's order of first appearance */
 	const char *file_s, *func_s, *mname_s; /* after hw_sites_resolve */
 	struct hw_size_hist *hist; /* with hw_sites.sizes: its fragments' sizes (owned) */
 };
@@ -86,7 +86,6 @@ struct hw_site {
 struct hw_sites {
 	struct hw_site *slots;
 	size_t cap, n;
-	uint64_t seq;
 	uint64_t frags, bytes; /* totals over all added fragments */
 	bool sizes;	       /* keep each site's size histogram (set before adding) */
 };
@@ -103,9 +102,8 @@ void hw_sites_deinit(struct hw_sites *s);
 /* Count one fragment (used or free, the caller decides what to add). */
 struct hw_error *hw_sites_add(struct hw_sites *s, const struct hw_frag *f);
 /*
- * Add @src's sites to @dst as if @src's fragments had been added after
- * @dst's (the second half of a split walk): first appearances keep their
- * order.
+ * Add @src's sites to @dst (another part of the same walk, in any order):
+ * a site's first appearance is its lowest fragment, wherever it was seen.
  */
 struct hw_error *hw_sites_merge(struct hw_sites *dst, const struct hw_sites *src);
 /* Resolve the strings of every site through @sc. */

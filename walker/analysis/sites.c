@@ -216,8 +216,12 @@ struct hw_error *hw_sites_add(struct hw_sites *s, const struct hw_frag *f)
 		e->func = f->func;
 		e->line = f->line;
 		e->mname = f->mname;
-		e->first_seen = s->seq++;
+		e->first_seen = f->addr;
 		s->n++;
+	} else if (f->addr < e->first_seen) {
+		/* seen out of order (a split walk): the lowest fragment speaks for the site */
+		e->first_seen = f->addr;
+		e->mname = f->mname;
 	}
 	e->count++;
 	e->bytes += f->size;
@@ -228,8 +232,6 @@ struct hw_error *hw_sites_add(struct hw_sites *s, const struct hw_frag *f)
 
 struct hw_error *hw_sites_merge(struct hw_sites *dst, const struct hw_sites *src)
 {
-	const uint64_t base = dst->seq;
-
 	for (size_t i = 0; i < src->cap; i++) {
 		const struct hw_site *o = &src->slots[i];
 		struct hw_site *e;
@@ -254,13 +256,14 @@ struct hw_error *hw_sites_merge(struct hw_sites *dst, const struct hw_sites *src
 			e->count = 0;
 			e->bytes = 0;
 			e->hist = h;
-			e->first_seen = base + o->first_seen;
 			dst->n++;
+		} else if (o->first_seen < e->first_seen) {
+			e->first_seen = o->first_seen;
+			e->mname = o->mname;
 		}
 		e->count += o->count;
 		e->bytes += o->bytes;
 	}
-	dst->seq = base + src->seq;
 	dst->frags += src->frags;
 	dst->bytes += src->bytes;
 	return NULL;

@@ -44,15 +44,20 @@ static void resolve(struct hw_sites *s)
 	}
 }
 
-/* @n used fragments of @size each from (mname, file, func, line). */
+/* @n used fragments of @size each from (mname, file, func, line), at rising addresses as a walk
+ * meets them (a site's first appearance is its lowest fragment). */
 static void add(struct hw_sites *s, uint64_t mname, uint64_t file, uint64_t func, uint64_t line,
 		uint64_t size, unsigned n)
 {
+	static uint64_t at = 0x10000;
 	struct hw_frag f = {
 	    .used = true, .size = size, .file = file, .func = func, .line = line, .mname = mname};
 
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		f.addr = at;
+		at += 64 + size;
 		assert_null(hw_sites_add(s, &f));
+	}
 }
 
 /*
