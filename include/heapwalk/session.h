@@ -86,22 +86,29 @@ struct hw_walk_ctx {
  */
 void hw_session_walk(struct hw_session *s, hw_frag_fn fn, struct hw_walk_ctx *ctx);
 /*
- * A walk whose callback state can be split in two and joined again: the
- * second half of a large pool is walked on another thread with a context
- * of its own (fork; NULL: walk on one thread), folded into @ctx after the
- * first (join) or dropped when the split was wrong (drop).
+ * A walk whose callback state can be split and joined again: the pieces
+ * of a large pool are walked on several threads, each with a context of
+ * its own (fork; NULL: walk on one thread), folded into @ctx in address
+ * order (join) or dropped when a split was wrong (drop).
  */
 struct hw_split_ops {
 	hw_frag_fn fn;
 	void *(*fork)(struct hw_walk_ctx *ctx);
 	void (*join)(struct hw_walk_ctx *ctx, void *half);
 	void (*drop)(void *half);
+	/*
+	 * The context's result does not depend on the order the fragments
+	 * come in: one fork per thread instead of one per piece.
+	 */
+	bool any_order;
 };
 /*
- * hw_session_walk for such a walk: large q_malloc pools (64 MiB or more,
- * in one piece of memory) are walked on two threads, the results exactly
- * those of one walk (the unit and cli tests compare them); the rest as
- * hw_session_walk does. HEAPWALK_THREADS=1 keeps to one thread.
+ * hw_session_walk for such a walk: large pools (64 MiB or more, in one
+ * piece of memory, of a manager with split points) are walked in pieces
+ * on up to one thread per CPU (at most 8), each thread taking the next
+ * piece as it finishes one; the results exactly those of one walk (the
+ * unit, cli and e2e tests compare them); the rest as hw_session_walk
+ * does. HEAPWALK_THREADS=N sets the threads, 1 keeps to one.
  */
 void hw_session_walk_split(struct hw_session *s, const struct hw_split_ops *ops,
 			   struct hw_walk_ctx *ctx);

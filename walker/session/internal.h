@@ -31,6 +31,12 @@ struct hw_snapshot;
 /* process.c: what the stop met of the shm lock (snapshot quiet_word), if anything. */
 void hw_say_quiet(const struct hw_snapshot *s, hw_session_say_fn warn);
 void hw_session_frag_begin(struct hw_session *s);
+/*
+ * A split walk's fork of @size bytes, zeroed, on cache lines of its own:
+ * the threads update their forks at every fragment, and two forks sharing
+ * a line would pass it back and forth. NULL when out of memory; free().
+ */
+void *hw_split_fork_alloc(size_t size);
 void hw_session_frag_end(struct hw_session *s);
 
 #endif

@@ -16,17 +16,24 @@ struct summary_ctx {
 static int add_used(void *arg, const struct hw_frag *f)
 {
 	struct summary_ctx *c = arg;
+	struct hw_pool_report *pr = c->base.pr;
+	struct hw_error *err;
 
 	if (!f->used)
 		return 0;
-	c->err = hw_sites_add(&c->base.pr->sites, f);
+	/* c->err written only when there is one: the contexts of a split walk's threads may share
+	 * a cache line */
+	err = hw_sites_add(&pr->sites, f);
 	/* --classify: what the fragment holds, counted under its site */
-	if (!c->err && c->base.pr->classify)
-		c->err = hw_classify_add(c->base.pr->classify, c->base.s->t, f);
+	if (!err && pr->classify)
+		err = hw_classify_add(pr->classify, c->base.s->t, f);
 	/* --by stack: the fragment's stored stack, counted under its key frame */
-	if (!c->err && c->base.pr->stacks)
-		c->err = hw_session_stack_add(c->base.s, c->base.pr, f);
-	return c->err != NULL;
+	if (!err && pr->stacks)
+		err = hw_session_stack_add(c->base.s, pr, f);
+	if (!err)
+		return 0;
+	c->err = err;
+	return 1;
 }
 
 /* The second half of a split walk: its own sites (the pool report is only a holder for them). */
@@ -41,7 +48,7 @@ static void *summary_fork(struct hw_walk_ctx *ctx)
 
 	if (ctx->pr->classify || ctx->pr->stacks) /* --classify, --by stack: one thread */
 		return NULL;
-	h = calloc(1, sizeof(*h));
+	h = hw_split_fork_alloc(sizeof(*h));
 	if (!h)
 		return NULL;
 	h->c.base = *ctx;
@@ -74,8 +81,11 @@ static void summary_join(struct hw_walk_ctx *ctx, void *half)
 	summary_drop(h);
 }
 
-static const struct hw_split_ops summary_split = {
-    .fn = add_used, .fork = summary_fork, .join = summary_join, .drop = summary_drop};
+static const struct hw_split_ops summary_split = {.fn = add_used,
+						  .fork = summary_fork,
+						  .join = summary_join,
+						  .drop = summary_drop,
+						  .any_order = true};
 
 struct hw_error *hw_session_want_stacks(struct hw_session *s)
 {

@@ -35,7 +35,7 @@ static void *frag_fork(struct hw_walk_ctx *ctx)
 
 	if (!ctx->pr->frag)
 		return NULL;
-	h = calloc(1, sizeof(*h));
+	h = hw_split_fork_alloc(sizeof(*h));
 	if (!h)
 		return NULL;
 	h->base = *ctx;
