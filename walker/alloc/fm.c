@@ -545,7 +545,8 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 	/* a heap in one piece of mapped memory (a core's PT_LOAD) is read in place, prefetched */
 	base = hw_mem_peek(t->mem, addr, end - addr);
 	start = pf = addr;
-	hw_mem_advise_sequential(t->mem, addr, end - addr);
+	if (!from) /* the pieces of a split walk: the first one advises for all */
+		hw_mem_advise_sequential(t->mem, addr, end - addr);
 	if ((from || meet) && !base)
 		return hw_error_create(HW_ERR_UNSUPPORTED,
 				       "a split walk needs the heap in one piece of memory");

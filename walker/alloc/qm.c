@@ -363,7 +363,8 @@ struct hw_error *hw_qm_walk_opts(const struct hw_target *t, const struct hw_qm_l
 	 */
 	base = hw_mem_peek(t->mem, addr, end - addr);
 	start = pf = addr;
-	hw_mem_advise_sequential(t->mem, addr, end - addr);
+	if (!from) /* the pieces of a split walk: the first one advises for all */
+		hw_mem_advise_sequential(t->mem, addr, end - addr);
 	/* pages mapped ahead on another CPU; a split walk's halves keep both busy already */
 	pfth = base && !from && !meet ? hw_mem_prefault_start(t->mem, addr, end - addr) : NULL;
 	if (base && !resync) {

@@ -305,7 +305,8 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 	start = pf = addr;
 	mapped_end = end + so;
 	base = mapped_end > end ? hw_mem_peek(t->mem, start, mapped_end - start) : NULL;
-	hw_mem_advise_sequential(t->mem, addr, end - addr);
+	if (!from) /* the pieces of a split walk: the first one advises for all */
+		hw_mem_advise_sequential(t->mem, addr, end - addr);
 	if ((from || meet) && !base)
 		return hw_error_create(HW_ERR_UNSUPPORTED,
 				       "a split walk needs the pool in one piece of memory");
