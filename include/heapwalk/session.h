@@ -1,7 +1,7 @@
 /*
  * session.h - one target opened for walking: address space, debug info,
  * pools and the report model they are walked into (like drgn's program
- * object). A session walks its pools (on two threads when a pool is large),
+ * object). A session walks its pools (in pieces on several threads when a pool is large),
  * follows their free lists and fills the report model; it prints nothing
  * itself: what it has to say goes through the warn callback it is given.
  * Not here: option parsing, output formats, exit policy (the CLI).

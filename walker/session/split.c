@@ -72,7 +72,7 @@ struct piece {
 	/* progress (a terminal only) */
 	struct split_shared *sh;
 	hw_frag_fn fn;
-	uint64_t n, next, at;
+	uint64_t n, next, at; /* at: the address counted up to (the piece's start at first) */
 	bool printer;
 };
 
@@ -82,7 +82,7 @@ static int progress_piece(void *arg, const struct hw_frag *f)
 	struct split_shared *sh = p->sh;
 
 	if (++p->n >= p->next) {
-		uint64_t at = p->at ? p->at : p->o.from;
+		uint64_t at = p->at;
 		uint64_t frags = atomic_fetch_add_explicit(
 		    &sh->frags, p->n - (p->next - PROGRESS_EVERY), memory_order_relaxed);
 		uint64_t bytes =
@@ -221,10 +221,16 @@ static struct hw_error *fold_pieces(struct hw_pool_report *pr, const struct hw_s
 
 		chain = chain && j->pieces[i - 1].walk.met;
 		if (chain && p->err) {
-			/* the split was right but the piece failed: walk it here */
+			/*
+			 * The split was right but the piece failed: walk it again here,
+			 * into @ctx itself (the pieces before it are in it already, in
+			 * order), not into its fork, which holds what the failed walk saw.
+			 */
 			hw_error_destroy(p->err);
 			hw_check_deinit(&p->check);
 			hw_check_init(&p->check, pr->check.max);
+			ops->drop(p->arg);
+			p->arg = ctx;
 			p->sh = NULL;
 			walk_piece(w0, p);
 			if (p->err) {
@@ -235,11 +241,13 @@ static struct hw_error *fold_pieces(struct hw_pool_report *pr, const struct hw_s
 		}
 		if (!chain) {
 			hw_error_destroy(p->err);
-			ops->drop(p->arg);
+			if (p->arg != ctx)
+				ops->drop(p->arg);
 			hw_check_deinit(&p->check);
 			continue;
 		}
-		ops->join(ctx, p->arg);
+		if (p->arg != ctx)
+			ops->join(ctx, p->arg);
 		fold_one(pr, p, false);
 	}
 	return err;
@@ -362,6 +370,7 @@ static struct hw_error *walk_split(struct hw_session *s, struct hw_pool_report *
 		for (unsigned i = 0; i < j.n; i++) {
 			pieces[i].sh = &sh;
 			pieces[i].next = PROGRESS_EVERY;
+			pieces[i].at = i ? pieces[i].o.from : pr->hdr.first_frag;
 		}
 	}
 	atomic_init(&j.next, 0);

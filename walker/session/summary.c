@@ -36,7 +36,7 @@ static int add_used(void *arg, const struct hw_frag *f)
 	return 1;
 }
 
-/* The second half of a split walk: its own sites (the pool report is only a holder for them). */
+/* A split walk thread's own sites (the pool report is only a holder for them). */
 struct summary_half {
 	struct summary_ctx c;
 	struct hw_pool_report pr;

@@ -22,7 +22,7 @@ static int count_frag(void *arg, const struct hw_frag *f)
 	return 0;
 }
 
-/* The second half of a split walk: fragmentation figures of its own. */
+/* A piece of a split walk: fragmentation figures of its own. */
 struct frag_half {
 	struct hw_walk_ctx base;
 	struct hw_pool_report pr;
