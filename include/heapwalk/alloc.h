@@ -25,6 +25,7 @@ struct hw_error;
 struct hw_target;
 struct hw_check;
 struct hw_dwarf;
+struct hw_list_tally;
 
 /* The block header's own counters, whatever the manager. */
 struct hw_heap_header {
@@ -67,7 +68,8 @@ struct hw_frag {
 	uint64_t size;	/* payload bytes */
 	uint64_t span;	/* bytes from this header to the next one (header, payload, trailer) */
 	bool used;
-	uint64_t free_link;		  /* u.nxt_free word (0 when used) */
+	uint64_t free_link; /* u.nxt_free word (0 when used) */
+	uint64_t free_prev; /* a free fragment's back link (f_malloc 4.4+, TLSF; else 0) */
 	uint64_t file, func, mname, line; /* debug builds; 0 otherwise */
 	uint64_t check, end_check1, end_check2, end_size;
 	uint64_t gaps; /* resynchronised walks: gaps skipped before this fragment (index relative if
@@ -176,6 +178,12 @@ struct hw_walk_opts {
 	 * hw_walk_stats.met; a walk that steps over it goes on to the end.
 	 */
 	uint64_t from, meet;
+	/*
+	 * walk_free: a complete walk's tally of the lists (tally.h): the
+	 * buckets it accounts for are taken from it instead of followed.
+	 */
+	const struct hw_list_tally *tally;
+	long *tallied; /* walk_free: the non-empty lists taken from it, -1 none (may be NULL) */
 };
 
 /* q_malloc's split point and end-of-walk counter checks (see hw_alloc_split_point). */
@@ -363,6 +371,13 @@ struct hw_allocator {
 	/* check: the bookkeeping the block keeps against a complete walk (NULL: none). */
 	void (*check_totals)(const struct hw_layout_head *l, const struct hw_heap_header *h,
 			     const struct hw_walk_stats *st, struct hw_check *ck);
+	/*
+	 * A tally of the lists (tally.h; NULL: none): its bucket function,
+	 * the link that ends a list, the buckets it keeps; false when @l has
+	 * no back links in the header or no such buckets.
+	 */
+	bool (*tally_setup)(const struct hw_layout_head *l, const struct hw_heap_header *h,
+			    struct hw_list_tally *t);
 	/* Whether a fragment's own header says it is free (NULL: yes; else only the lists tell). */
 	bool (*free_flag)(const struct hw_layout_head *l);
 	/* A used block's last word is the next header's back link (TLSF prev_phys). */

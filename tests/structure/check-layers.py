@@ -33,7 +33,7 @@ HEADERS = {
     'host.h': 'host',
     'debuginfo.h': 'debuginfo',
     'layout.h': 'layout', 'pool.h': 'layout',
-    'alloc.h': 'alloc',
+    'alloc.h': 'alloc', 'tally.h': 'alloc',
     'toy_layout.h': 'layout',
     'classify.h': 'analysis', 'diagnose.h': 'analysis', 'diff.h': 'analysis',
     'frag.h': 'analysis', 'heapmap.h': 'analysis', 'jsonin.h': 'analysis',

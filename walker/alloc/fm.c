@@ -8,6 +8,7 @@
 #include "heapwalk/check.h"
 #include "heapwalk/error.h"
 #include "heapwalk/mem.h"
+#include "heapwalk/tally.h"
 #include "heapwalk/target.h"
 #include "ops.h"
 #include "resync.h"
@@ -406,7 +407,7 @@ fm_fast(const struct hw_fm_layout *l, const struct fm_fast *v, uint64_t grain, h
 
 	while (addr < stop) {
 		const uint8_t *hp;
-		uint64_t size, link, check;
+		uint64_t size, link, check, back = 0;
 		bool used;
 
 		if (addr == meet) {
@@ -424,7 +425,8 @@ fm_fast(const struct hw_fm_layout *l, const struct fm_fast *v, uint64_t grain, h
 		link = hw_field(hp, o_link, W);
 		if (flag) {
 			used = hw_field(hp, o_flag, o_flag_w) == 0;
-			if (used && (link || hw_field(hp, o_prev, W)))
+			back = hw_field(hp, o_prev, W);
+			if (used && (link || back))
 				break;
 		} else {
 			used = hw_field(hp, o_prv, W) == 0;
@@ -441,6 +443,7 @@ fm_fast(const struct hw_fm_layout *l, const struct fm_fast *v, uint64_t grain, h
 		f->span = (uint64_t)hs + size;
 		f->used = used;
 		f->free_link = link;
+		f->free_prev = back;
 		f->check = check;
 		f->file = hw_field(hp, o_file, W);
 		f->func = hw_field(hp, o_func, W);
@@ -618,11 +621,13 @@ struct hw_error *hw_fm_walk_opts(const struct hw_target *t, const struct hw_fm_l
 		f.size = size;
 		f.span = (uint64_t)hs + size;
 		f.free_link = hw_field(hp, l->f_link, w);
+		f.free_prev = 0;
 		switch (l->era) {
 		case HW_FM_ERA_44:
 		case HW_FM_ERA_58:
 			f.used = hw_field(hp, l->f_is_free, l->f_is_free_size) == 0;
-			if (f.used && (f.free_link || hw_field(hp, l->f_prev_free, w)))
+			f.free_prev = hw_field(hp, l->f_prev_free, w);
+			if (f.used && (f.free_link || f.free_prev))
 				hw_check_add(ck, HW_SEV_WARNING, addr, i,
 					     "used fragment still has free-list links");
 			break;
@@ -947,6 +952,33 @@ static const uint8_t *fm_lane_where(void *ctx, uint64_t addr)
 static const struct hw_lanes_ops fm_lanes_ops = {
     .begin = fm_lane_begin, .elem = fm_lane_elem, .end_of = fm_lane_end, .where = fm_lane_where};
 
+/* The buckets a walk's tally @t accounts for, from the heads in @c's mapping. */
+static void fm_tally_lists(const struct fm_lanes *c, const struct hw_list_tally *t,
+			   struct hw_free_bucket *res, bool *ok, long *tallied)
+{
+	const struct hw_fm_layout *l = c->l;
+	uint64_t *first, *no;
+	long taken = -1;
+
+	if (t->covered > l->hash_size || t->end != 0)
+		return;
+	first = malloc(t->covered * sizeof(*first));
+	no = malloc(t->covered * sizeof(*no));
+	if (first && no) {
+		for (uint64_t b = 0; b < t->covered; b++) {
+			const uint8_t *head = c->base + l->b_free_hash + b * l->lnk_size;
+
+			first[b] = hw_field(head, l->l_first, l->word);
+			no[b] = hw_field(head, l->l_no, l->word);
+		}
+		taken = hw_tally_buckets(t, first, no, true, res, ok);
+	}
+	if (tallied)
+		*tallied = taken;
+	free(first);
+	free(no);
+}
+
 /*
  * The fast pass's results (*res, *ok, and with @o->elem_sum *sums: calloc'd,
  * hash_size entries) when it can run: 4.4+ lists (free flag and back
@@ -984,6 +1016,8 @@ static void fm_fast_lists(const struct hw_target *t, const struct hw_fm_layout *
 		*sums = NULL;
 		return;
 	}
+	if (o && o->tally && !*sums) /* the tally keeps no element sums */
+		fm_tally_lists(&c, o->tally, *res, *ok, o->tallied);
 	hw_lanes_run(&fm_lanes_ops, &c, l->hash_size, frag_limit(l, start, end), *res, *ok, *sums);
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "heapwalk/tally.h"
 #include "ops.h"
 
 HW_ALLOC_OPS(fm)
@@ -272,6 +273,37 @@ static void fm_kam_end(struct hw_sbuf *sb, const struct hw_layout_head *hd,
 	hw_sbuf_puts(sb, "-----------------------------\n");
 }
 
+/* stats' tally of the lists (tally.h): the unsorted buckets, up to F_MALLOC_OPTIMIZE. */
+static uint64_t fm_tally_bucket(const struct hw_layout_head *l, uint64_t size)
+{
+	const struct hw_fm_layout *fl = fm_of(l);
+
+	return size <= fl->optimize ? hw_fm_hash(fl, size) : UINT64_MAX;
+}
+
+static bool fm_tally_setup(const struct hw_layout_head *l, const struct hw_heap_header *h,
+			   struct hw_list_tally *t)
+{
+	const struct hw_fm_layout *fl = fm_of(l);
+
+	(void)h;
+	if (!hw_fm_flag_era(fl->era) || !fl->hash_size || fl->f_link == HW_NO_OFF ||
+	    fl->f_prev_free == HW_NO_OFF)
+		return false;
+	t->bucket = fm_tally_bucket;
+	/* the exact buckets: size / ROUNDTO, a power of two */
+	if (fl->roundto && !(fl->roundto & (fl->roundto - 1)) &&
+	    hw_fm_hash(fl, fl->optimize) == fl->optimize / fl->roundto) {
+		t->linear_max = fl->optimize;
+		t->linear_shift = (unsigned)__builtin_ctzll(fl->roundto);
+	}
+	t->end = 0;
+	t->covered = hw_fm_hash(fl, fl->optimize) + 1;
+	if (t->covered > fl->hash_size)
+		t->covered = fl->hash_size;
+	return true;
+}
+
 const struct hw_allocator hw_allocator_fm = {
     .name = "f_malloc",
     .key = "fm",
@@ -298,6 +330,7 @@ const struct hw_allocator hw_allocator_fm = {
     .split_points = fm_split,
     .check_counters = fm_check_counters,
     .free_flag = fm_free_flag,
+    .tally_setup = fm_tally_setup,
     .kam = {.stats = fm_kam_stats,
 	    .sums_head = hw_kam_sums_plain,
 	    .status_begin = fm_kam_header,

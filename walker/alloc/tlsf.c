@@ -8,6 +8,7 @@
 #include "heapwalk/check.h"
 #include "heapwalk/error.h"
 #include "heapwalk/mem.h"
+#include "heapwalk/tally.h"
 #include "heapwalk/target.h"
 #include "resync.h"
 #include "walk.h"
@@ -177,7 +178,7 @@ tlsf_fast(const struct hw_tlsf_layout *l, const struct tlsf_fast *v, hw_frag_fn 
 	const uint32_t so = l->start_offset, o_size = l->h_size, o_file = l->h_file;
 	const uint32_t o_func = l->h_func, o_mname = l->h_mname, o_line = l->h_line;
 	const uint32_t o_line_w = l->h_line_size ? l->h_line_size : W;
-	const uint32_t o_next = l->h_next_free, o_back = l->h_prev_phys;
+	const uint32_t o_next = l->h_next_free, o_prev = l->h_prev_free, o_back = l->h_prev_phys;
 	const uint64_t align = l->align, min = 3ull * W;
 	const uint8_t *const base = v->base;
 	const uint64_t start = v->start, end = v->end, mapped_end = v->mapped_end;
@@ -187,7 +188,7 @@ tlsf_fast(const struct hw_tlsf_layout *l, const struct tlsf_fast *v, hw_frag_fn 
 
 	while (addr < end && addr != meet && i < limit) {
 		const uint8_t *hp;
-		uint64_t raw, size, next, link = 0;
+		uint64_t raw, size, next, link = 0, back = 0;
 		bool used;
 
 		hw_prefetch_ahead(base, start, addr, mapped_end, &pf);
@@ -203,10 +204,11 @@ tlsf_fast(const struct hw_tlsf_layout *l, const struct tlsf_fast *v, hw_frag_fn 
 		used = !(raw & FREE_BIT);
 		if (!used) {
 			if (prev_free || addr + o_next + W > mapped_end ||
-			    next + o_back + W > mapped_end ||
+			    addr + o_prev + W > mapped_end || next + o_back + W > mapped_end ||
 			    hw_field(base + (next - start), o_back, W) != addr)
 				break;
 			link = hw_field(hp, o_next, W);
+			back = hw_field(hp, o_prev, W);
 		}
 		f->index = i;
 		f->addr = addr;
@@ -215,6 +217,7 @@ tlsf_fast(const struct hw_tlsf_layout *l, const struct tlsf_fast *v, hw_frag_fn 
 		f->span = next - addr;
 		f->used = used;
 		f->free_link = link;
+		f->free_prev = back;
 		f->file = hw_field(hp, o_file, W);
 		f->func = hw_field(hp, o_func, W);
 		f->mname = hw_field(hp, o_mname, W);
@@ -403,6 +406,7 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 		f.span = next - addr;
 		f.used = !(raw & FREE_BIT);
 		f.free_link = 0;
+		f.free_prev = 0;
 		f.file = hw_field(hp, l->h_file, w);
 		f.func = hw_field(hp, l->h_func, w);
 		f.mname = hw_field(hp, l->h_mname, w);
@@ -423,14 +427,20 @@ struct hw_error *hw_tlsf_walk_opts(const struct hw_target *t, const struct hw_tl
 					     "two free blocks in a row (TLSF always coalesces)");
 			if (size >= 3ull * w) {
 				if (base && addr + l->h_next_free + w <= mapped_end &&
+				    addr + l->h_prev_free + w <= mapped_end &&
 				    next + l->h_prev_phys + w <= mapped_end) {
 					/* both words lie inside the mapped piece */
 					f.free_link = hw_field(hp, l->h_next_free, w);
+					f.free_prev = hw_field(hp, l->h_prev_free, w);
 					back = hw_field(base + (next - start), l->h_prev_phys, w);
 					err = NULL;
 				} else {
 					err = hw_target_read_word(t, addr + l->h_next_free,
 								  &f.free_link);
+					/* only a tally reads it: no finding of its own */
+					if (!err && !hw_resync_word(t, addr + l->h_prev_free, w,
+								    &f.free_prev))
+						f.free_prev = 0;
 					if (!err)
 						err = hw_target_read_word(t, next + l->h_prev_phys,
 									  &back);
@@ -627,6 +637,21 @@ static void tlsf_fast_lists(const struct hw_target *t, const struct hw_tlsf_layo
 		*ok = NULL;
 		*sums = NULL;
 		return;
+	}
+	/* the tally keeps no element sums */
+	if (o && o->tally && !*sums && o->tally->covered == nheads && o->tally->end == h->block) {
+		uint64_t *first = malloc(nheads * sizeof(*first));
+
+		long taken = -1;
+
+		if (first) {
+			for (size_t b = 0; b < nheads; b++)
+				first[b] = hw_field(heads, (uint32_t)(b * l->word), l->word);
+			taken = hw_tally_buckets(o->tally, first, NULL, false, *res, *ok);
+		}
+		if (o->tallied)
+			*o->tallied = taken;
+		free(first);
 	}
 	hw_lanes_run(&tlsf_lanes_ops, &c, nheads, block_limit(l, start, end), *res, *ok, *sums);
 }

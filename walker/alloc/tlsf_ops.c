@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "heapwalk/mem.h"
+#include "heapwalk/tally.h"
 #include "ops.h"
 
 HW_ALLOC_OPS(tlsf)
@@ -299,6 +300,31 @@ static void tlsf_kam_end(struct hw_sbuf *sb, const struct hw_layout_head *l,
 	tlsf_matrix(sb, tlsf_of(l), b, nb);
 }
 
+/* stats' tally of the lists (tally.h): every list of the matrix. */
+static uint64_t tlsf_tally_bucket(const struct hw_layout_head *l, uint64_t size)
+{
+	const struct hw_tlsf_layout *tl = tlsf_of(l);
+	uint32_t fl, sl;
+
+	hw_tlsf_mapping(tl, size, &fl, &sl);
+	return fl < tl->fl_count && sl < tl->sl_count ? (uint64_t)fl * tl->sl_count + sl
+						      : UINT64_MAX;
+}
+
+static bool tlsf_tally_setup(const struct hw_layout_head *l, const struct hw_heap_header *h,
+			     struct hw_list_tally *t)
+{
+	const struct hw_tlsf_layout *tl = tlsf_of(l);
+
+	if (!tl->fl_count || !tl->sl_count || tl->h_next_free + tl->word > tl->hdr_size ||
+	    tl->h_prev_free + tl->word > tl->hdr_size)
+		return false;
+	t->bucket = tlsf_tally_bucket;
+	t->end = h->block; /* &control->block_null */
+	t->covered = (uint64_t)tl->fl_count * tl->sl_count;
+	return true;
+}
+
 const struct hw_allocator hw_allocator_tlsf = {
     .name = "tlsf_malloc",
     .key = "tlsf",
@@ -322,6 +348,7 @@ const struct hw_allocator hw_allocator_tlsf = {
     .split_points = tlsf_split,
     .check_counters = tlsf_check_counters,
     .tail_back_link = true,
+    .tally_setup = tlsf_tally_setup,
     .stale_free_mname = true,
     .kam = {.stats = tlsf_kam_stats,
 	    .sums_head = tlsf_kam_sums,

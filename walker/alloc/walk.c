@@ -197,6 +197,8 @@ static void lanes_step(struct lanes_run *r, struct hw_lane *ln)
 
 	while (!ln->busy && r->next < r->nb && r->budget) {
 		uint64_t b = r->next++, first;
+		if (r->ok[b])
+			continue; /* accounted for already (a walk's tally) */
 		bk = &r->res[b];
 		if (!r->ops->begin(r->ctx, b, bk, &first))
 			continue;

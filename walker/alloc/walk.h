@@ -245,7 +245,8 @@ struct hw_lanes_ops {
 /*
  * Follow @nb buckets' lists: res[b] and ok[b] (true: intact, bk complete,
  * at most @limit elements). At most @limit steps in all: the lists beyond
- * are left to the manager's own walk. @res and @ok hold @nb entries, zeroed.
+ * are left to the manager's own walk. @res and @ok hold @nb entries,
+ * zeroed but where ok[b] is set already (a walk's tally): those are kept.
  */
 void hw_lanes_run(const struct hw_lanes_ops *ops, void *ctx, uint64_t nb, uint64_t limit,
 		  struct hw_free_bucket *res, bool *ok, struct hw_addr_sum *sums);
