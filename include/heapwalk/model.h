@@ -60,6 +60,8 @@ struct hw_pool_report {
 	size_t nbuckets, bucket_cap;
 	/* stats: fragmentation figures (frag.h; owned), NULL if not computed */
 	struct hw_frag_stats *frag;
+	/* stats: the walk's tally of the free lists (tally.h; owned), NULL if none */
+	struct hw_list_tally *tally;
 	/* summary --classify: what each site's fragments hold (classify.h; owned), or NULL */
 	struct hw_classify *classify;
 	/* summary --by stack: the used fragments by their stack's key frame (owned), or NULL */

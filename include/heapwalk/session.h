@@ -192,6 +192,14 @@ void hw_session_walk_free(struct hw_session *s);
  */
 void hw_session_walk_free_start(struct hw_session *s);
 void hw_session_walk_free_finish(struct hw_session *s);
+/*
+ * stats: hw_session_walk_frag and hw_session_walk_free. Where every walked
+ * pool's manager keeps back links in its headers, the walk tallies the
+ * lists (tally.h) and they are taken from the tally after it, followed
+ * only where it does not add up; else, with @beside, they are followed
+ * beside the walk (hw_session_walk_free_start).
+ */
+void hw_session_walk_stats(struct hw_session *s, bool beside);
 
 /*
  * check: walk the prepared pool cp->pr once more with every check, walking

@@ -510,6 +510,21 @@ for p in pkg shm; do
 	fi
 done
 
+# f_malloc 4.4+ and TLSF: stats takes the lists from the walk's tally of their
+# links instead of following them; the same output, and the tally really taken
+if [ "$MGR" != qm ]; then
+	for p in pkg shm; do
+		HEAPWALK_TRACE_LISTS=1 check "tally-stats-$p" "$ART/expected-$p-stats.txt" \
+			stats --core "$CORE" --exe "$KAMAILIO" --pool $p --format kamailio
+		CHECKS=$((CHECKS + 1))
+		if ! grep -q "$p pool: [1-9][0-9]* lists from the walk's tally" \
+			"$ART/actual-tally-stats-$p.err"; then
+			log "MISMATCH tally-stats-$p: the lists were not taken from the tally: $(cat "$ART/actual-tally-stats-$p.err")"
+			FAILS=$((FAILS + 1))
+		fi
+	done
+fi
+
 if [ $FAILS != 0 ]; then
 	echo "failed $FAILS of $CHECKS" >"$ART/RESULT"
 	fail "$FAILS of $CHECKS heapwalk checks failed"

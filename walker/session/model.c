@@ -4,6 +4,7 @@
 #include "heapwalk/classify.h"
 #include "heapwalk/heapmap.h"
 #include "heapwalk/model.h"
+#include "heapwalk/tally.h"
 
 void hw_pool_report_deinit(struct hw_pool_report *pr)
 {
@@ -15,6 +16,11 @@ void hw_pool_report_deinit(struct hw_pool_report *pr)
 	free(pr->buckets);
 	free(pr->frag);
 	pr->frag = NULL;
+	if (pr->tally) {
+		hw_tally_deinit(pr->tally);
+		free(pr->tally);
+		pr->tally = NULL;
+	}
 	hw_classify_destroy(pr->classify);
 	pr->classify = NULL;
 	hw_stack_groups_destroy(pr->stacks);

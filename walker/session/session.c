@@ -13,6 +13,7 @@
 #include "heapwalk/error.h"
 #include "heapwalk/sbuf.h"
 #include "heapwalk/session.h"
+#include "heapwalk/tally.h"
 #include "internal.h"
 #include "heapwalk/target.h"
 
@@ -328,8 +329,22 @@ static int add_bucket(void *arg, const struct hw_free_bucket *b)
 
 struct hw_error *hw_session_walk_free_pool(struct hw_session *s, struct hw_pool_report *pr)
 {
+	/* a tally counts only if the walk saw every fragment */
+	long taken = -1;
+	const struct hw_walk_opts o = {.tally = pr->tally, .tallied = &taken};
+	const bool tallied = pr->tally && pr->walk.complete && !pr->walk.stopped;
+	struct hw_error *err;
+
 	pr->nbuckets = 0;
-	return hw_alloc_walk_free(s->t, pr->pool, &pr->hdr, NULL, add_bucket, pr, &pr->check);
+	err = hw_alloc_walk_free(s->t, pr->pool, &pr->hdr, tallied ? &o : NULL, add_bucket, pr,
+				 &pr->check);
+	if (tallied && getenv("HEAPWALK_TRACE_LISTS")) { /* the tests' knob: say how */
+		size_t n = taken < 0 ? 0 : (size_t)taken;
+
+		SESSION_TRACE(s, "%s pool: %zu lists from the walk's tally, %zu followed",
+			      pr->pool->name, n, pr->nbuckets > n ? pr->nbuckets - n : 0);
+	}
+	return err;
 }
 
 void hw_session_walk_free(struct hw_session *s)
@@ -434,6 +449,41 @@ void hw_session_walk_free_finish(struct hw_session *s)
 		hw_check_deinit(&job->check[i]);
 	}
 	free(job);
+}
+
+void hw_session_walk_stats(struct hw_session *s, bool beside)
+{
+	bool all = true;
+
+	for (size_t i = 0; i < s->report.npools && all; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
+
+		if (!pr->walked)
+			continue;
+		pr->tally = malloc(sizeof(*pr->tally));
+		if (!pr->tally || !hw_tally_init(pr->tally, pr->pool, &pr->hdr))
+			all = false;
+	}
+	if (all) {
+		hw_session_walk_frag(s);
+		hw_session_walk_free(s);
+		return;
+	}
+	for (size_t i = 0; i < s->report.npools; i++) {
+		struct hw_pool_report *pr = &s->report.pools[i];
+
+		if (pr->tally)
+			hw_tally_deinit(pr->tally);
+		free(pr->tally);
+		pr->tally = NULL;
+	}
+	if (beside)
+		hw_session_walk_free_start(s);
+	hw_session_walk_frag(s);
+	if (beside)
+		hw_session_walk_free_finish(s);
+	else
+		hw_session_walk_free(s);
 }
 
 bool hw_session_walked(const struct hw_session *s, bool *errors)

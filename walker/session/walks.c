@@ -10,6 +10,7 @@
 #include "heapwalk/persist.h"
 #include "heapwalk/session.h"
 #include "heapwalk/sites.h"
+#include "heapwalk/tally.h"
 #include "heapwalk/target.h"
 #include "internal.h"
 
@@ -19,14 +20,17 @@ static int count_frag(void *arg, const struct hw_frag *f)
 
 	if (ctx->pr->frag) /* NULL: no memory for the figures */
 		hw_frag_stats_add(ctx->pr->frag, f);
+	if (ctx->pr->tally)
+		hw_tally_add(ctx->pr->tally, f);
 	return 0;
 }
 
-/* A piece of a split walk: fragmentation figures of its own. */
+/* A piece of a split walk: fragmentation figures (and a tally) of its own. */
 struct frag_half {
 	struct hw_walk_ctx base;
 	struct hw_pool_report pr;
 	struct hw_frag_stats fs;
+	struct hw_list_tally tally;
 };
 
 static void *frag_fork(struct hw_walk_ctx *ctx)
@@ -42,12 +46,22 @@ static void *frag_fork(struct hw_walk_ctx *ctx)
 	h->base.pr = &h->pr;
 	h->pr.frag = &h->fs;
 	hw_frag_stats_init_half(&h->fs);
+	if (ctx->pr->tally) {
+		if (!hw_tally_fork(&h->tally, ctx->pr->tally)) {
+			free(h);
+			return NULL;
+		}
+		h->pr.tally = &h->tally;
+	}
 	return &h->base;
 }
 
 static void frag_drop(void *half)
 {
-	free(half);
+	struct frag_half *h = half;
+
+	hw_tally_deinit(&h->tally);
+	free(h);
 }
 
 static void frag_join(struct hw_walk_ctx *ctx, void *half)
@@ -55,7 +69,9 @@ static void frag_join(struct hw_walk_ctx *ctx, void *half)
 	struct frag_half *h = half;
 
 	hw_frag_stats_join(ctx->pr->frag, &h->fs);
-	free(h);
+	if (ctx->pr->tally)
+		hw_tally_join(ctx->pr->tally, &h->tally);
+	frag_drop(h);
 }
 
 static const struct hw_split_ops frag_split = {
