@@ -66,14 +66,15 @@ bool hw_tally_fork(struct hw_list_tally *t, const struct hw_list_tally *src);
 void hw_tally_join(struct hw_list_tally *t, const struct hw_list_tally *src);
 void hw_tally_deinit(struct hw_list_tally *t);
 
-/* The multiset value of the link @from -> @to in bucket @b. */
+/*
+ * The link @from -> @to in bucket @b folded into one word, which the
+ * multiset mixes twice (struct hw_addr_sum): two links count as one only
+ * when their words agree, which needs differences no damage makes by chance.
+ */
 static inline uint64_t hw_tally_link(uint64_t from, uint64_t to, uint64_t b)
 {
-	uint64_t v =
-	    hw_addr_mix(from ^ 0x243f6a8885a308d3ull, 0x9e3779b97f4a7c15ull, 0xd6e8feb86659fd93ull);
-
-	return hw_addr_mix(v ^ to, 0xa0761d6478bd642full, 0xe7037ed1a0b428dbull) ^
-	       (b * 0x8ebc6af09c88c6e3ull);
+	return from * 0x9e3779b97f4a7c15ull + to * 0xc2b2ae3d27d4eb4full +
+	       b * 0x165667b19e3779f9ull;
 }
 
 /* A fragment the walk stepped over (struct hw_frag.free_prev filled): counted when free. */
