@@ -49,7 +49,6 @@ struct hw_list_tally {
 	const struct hw_layout_head *l;
 	uint64_t end;		   /* the link that ends a list, and a first element's back link */
 	uint64_t covered;	   /* buckets [0, covered) are tallied */
-	uint64_t skipped;	   /* free fragments in buckets the tally does not keep */
 	struct hw_tally_bucket *b; /* covered entries (owned) */
 	struct hw_addr_sum next, prev, first;
 };
@@ -86,10 +85,8 @@ static inline void hw_tally_add(struct hw_list_tally *t, const struct hw_frag *f
 	if (f->used)
 		return;
 	b = f->size <= t->linear_max ? f->size >> t->linear_shift : t->bucket(t->l, f->size);
-	if (b >= t->covered) {
-		t->skipped++;
+	if (b >= t->covered) /* a bucket the list walk follows */
 		return;
-	}
 	tb = &t->b[b];
 	tb->count++;
 	tb->bytes += f->size;

@@ -962,9 +962,9 @@ static void fm_tally_lists(const struct fm_lanes *c, const struct hw_list_tally 
 
 	if (t->covered > l->hash_size || t->end != 0)
 		return;
-	first = malloc(t->covered * sizeof(*first));
-	no = malloc(t->covered * sizeof(*no));
-	if (first && no) {
+	first = malloc(2 * t->covered * sizeof(*first));
+	no = first ? first + t->covered : NULL;
+	if (first) {
 		for (uint64_t b = 0; b < t->covered; b++) {
 			const uint8_t *head = c->base + l->b_free_hash + b * l->lnk_size;
 
@@ -976,7 +976,6 @@ static void fm_tally_lists(const struct fm_lanes *c, const struct hw_list_tally 
 	if (tallied)
 		*tallied = taken;
 	free(first);
-	free(no);
 }
 
 /*

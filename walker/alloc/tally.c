@@ -18,7 +18,6 @@ bool hw_tally_init(struct hw_list_tally *t, const struct hw_pool *p, const struc
 bool hw_tally_fork(struct hw_list_tally *t, const struct hw_list_tally *src)
 {
 	*t = *src;
-	t->skipped = 0;
 	memset(&t->next, 0, sizeof(t->next));
 	memset(&t->prev, 0, sizeof(t->prev));
 	memset(&t->first, 0, sizeof(t->first));
@@ -28,7 +27,6 @@ bool hw_tally_fork(struct hw_list_tally *t, const struct hw_list_tally *src)
 
 void hw_tally_join(struct hw_list_tally *t, const struct hw_list_tally *src)
 {
-	t->skipped += src->skipped;
 	hw_addr_sum_merge(&t->next, &src->next);
 	hw_addr_sum_merge(&t->prev, &src->prev);
 	hw_addr_sum_merge(&t->first, &src->first);
