@@ -34,6 +34,12 @@ struct hw_dwarf;
 struct hw_error *hw_dwarf_find(const struct hw_elf *exe, const char *sysroot,
 			       const char *debug_file, struct hw_dwarf **ret);
 void hw_dwarf_close(struct hw_dwarf *dw);
+/*
+ * Index the names now (the first query does otherwise): before a live
+ * hold, so that the queries under it do not scan the DWARF. An error is
+ * also what the queries will meet.
+ */
+struct hw_error *hw_dwarf_index(struct hw_dwarf *dw);
 /* The file the DWARF was read from. */
 const char *hw_dwarf_path(const struct hw_dwarf *dw);
 

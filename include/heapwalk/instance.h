@@ -71,7 +71,11 @@ struct hw_inst {
 	/* internal: what it was opened with, to open the processes deferred while held */
 	struct hw_inst_opts o;
 	int main_pid;
-	struct hw_dwarf *dw;
+	struct hw_dwarf *dw; /* the sessions share one: found before a hold, or the first's */
+	bool dw_owned;	     /* found before the hold: closed with the instance */
+	char *dw_problem;    /* looked up before the hold and not found: why */
+	/* the files the processes map, opened once for all (live: before they are stopped) */
+	struct hw_target_files *files;
 };
 
 /*

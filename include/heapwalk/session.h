@@ -35,6 +35,7 @@ struct hw_session_opts {
 	bool pool_sel[HW_POOL_KIND_COUNT]; /* the pools to prepare */
 	struct hw_target *target; /* already open: the session takes it (NULL: open core) */
 	struct hw_dwarf *dw;	  /* already open: borrowed (NULL: look it up) */
+	const char *dw_problem;	  /* dw NULL: it was looked up and not found, why (no search) */
 	/* the report model's header */
 	const char *command;
 	enum hw_format format;

@@ -34,6 +34,8 @@
 
 struct hw_error;
 struct hw_target;
+struct hw_elf;
+struct hw_target_files;
 struct hw_target_opts;
 
 struct hw_snapshot_opts {
@@ -172,6 +174,19 @@ void hw_snapshot_withdraw(const struct hw_snapshot *s, struct hw_target *t);
  */
 struct hw_error *hw_snapshot_open(const struct hw_snapshot *s, size_t i,
 				  const struct hw_target_opts *topts, struct hw_target **ret);
+
+/*
+ * The files running process @pid maps, opened into @files now, as
+ * hw_snapshot_open would open them (@sysroot, else the process's root):
+ * before a hold, so that opening the held process's image finds them
+ * open. *exe_ret: its executable among them (/proc/PID/exe), NULL if not
+ * usable; owned by @files. Best effort: what cannot be opened is left for
+ * hw_snapshot_open to report. Only running out of memory is an error.
+ */
+struct hw_error *hw_snapshot_preopen(int pid, const char *sysroot, struct hw_target_files *files,
+				     const struct hw_elf **exe_ret);
+/* The root running process @pid sees, as a sysroot: /proc/PID/root; NULL if it is ours. */
+char *hw_snapshot_root(int pid);
 
 /*
  * Write the snapshot to @path as one ELF core file (see above); zero pages

@@ -34,11 +34,23 @@ struct hw_mapping {
 				 "build-id differs from the core", "not a regular file", ... */
 };
 
+/*
+ * Files opened once for several targets: the processes of one instance map
+ * the same executable and libraries. Each target still checks every file
+ * against what its own core recorded (build-id); the table only saves
+ * opening and reading them again. It must outlive every target opened with
+ * it, and targets sharing it are opened on one thread at a time.
+ */
+struct hw_target_files;
+struct hw_target_files *hw_target_files_create(void); /* NULL: out of memory */
+void hw_target_files_destroy(struct hw_target_files *f);
+
 struct hw_target_opts {
 	const char *core_path;	/* required */
 	const char *exe_path;	/* NULL: the executable the core names (NT_FILE / auxv) */
 	const char *sysroot;	/* NULL or "": none; else prefix for every path the core names */
 	uint64_t max_core_size; /* a compressed core decompressing to more is refused; 0: 32 GiB */
+	struct hw_target_files *files; /* NULL: the target opens its own */
 };
 
 struct hw_target {

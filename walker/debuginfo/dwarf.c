@@ -950,6 +950,11 @@ static struct hw_error *build_index(struct hw_dwarf *dw)
 	return NULL;
 }
 
+struct hw_error *hw_dwarf_index(struct hw_dwarf *dw)
+{
+	return build_index(dw);
+}
+
 /*
  * Start a query for the @what @name: *ret is its index entry, which has
  * one of the kinds @kinds (HAS_*); the error says why there is none.

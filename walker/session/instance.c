@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heapwalk/debuginfo.h"
 #include "heapwalk/diff.h"
 #include "heapwalk/error.h"
 #include "heapwalk/exit.h"
@@ -98,11 +99,42 @@ static void say_snapshot(const struct hw_inst *in, hw_session_say_fn warn)
 		     s->nprocs, hw_inst_max_stop_ms(in), (double)copied / (double)(1 << 20));
 }
 
+/*
+ * The DWARF of running process @pid's executable @exe, found and indexed
+ * before the processes are held, as a session would look for it: the
+ * sessions borrow it, or (not found) say why without searching again.
+ */
+static void find_dwarf(struct hw_inst *in, const struct hw_elf *exe, int pid)
+{
+	const struct hw_session_opts *so = &in->o.session;
+	const bool given = so->sysroot && *so->sysroot;
+	char *root = given ? NULL : hw_snapshot_root(pid);
+	struct hw_error *err;
+
+	/* --exe, --debug-file: as the session's own lookup does */
+	if (!exe || so->no_debuginfo || so->layout || so->debug_file || so->exe)
+		goto out;
+	err = hw_dwarf_find(exe, given ? so->sysroot : root, NULL, &in->dw);
+	if (err && root) { /* a container's own debug files, then the host's */
+		hw_error_destroy(err);
+		err = hw_dwarf_find(exe, NULL, NULL, &in->dw);
+	}
+	if (err) {
+		in->dw_problem = hw_error_steal_message(err);
+		goto out;
+	}
+	in->dw_owned = true;
+	hw_error_destroy(hw_dwarf_index(in->dw)); /* the queries meet it again */
+out:
+	free(root);
+}
+
 /* The snapshot @o names; *only: the one process to open (-1: all), *main_pid: pt[]'s first. */
 static struct hw_error *take(const struct hw_inst_opts *o, struct hw_inst *in, long *only,
 			     int *main_pid)
 {
 	struct hw_snapshot_opts so = o->snap;
+	const struct hw_elf *exe = NULL;
 	struct hw_error *err;
 	int *pids = NULL;
 	size_t npids = 0, nalso = 0;
@@ -120,8 +152,14 @@ static struct hw_error *take(const struct hw_inst_opts *o, struct hw_inst *in, l
 	err = hw_kamailio_check(o->pid, o->session.exe);
 	if (!err)
 		err = hw_instance_find(o->pid, &pids, &npids);
-	if (err)
+	/* files and DWARF now, while the processes run: no part of the stop */
+	if (!err)
+		err = hw_snapshot_preopen(pids[0], o->session.sysroot, in->files, &exe);
+	if (err) {
+		free(pids);
 		return err;
+	}
+	find_dwarf(in, exe, pids[0]);
 	*main_pid = pids[0];
 	if (o->session.pool_sel[HW_POOL_SHM] && !so.no_stop)
 		so.quiet_word = hw_kamailio_shm_lock(pids[0], o->session.exe);
@@ -151,6 +189,7 @@ static void open_proc(struct hw_inst *in, size_t i)
 	    .exe_path = o->session.exe,
 	    .sysroot = o->session.sysroot,
 	    .max_core_size = o->session.max_core_size,
+	    .files = in->files,
 	};
 	struct hw_inst_proc *p = &in->p[i];
 	struct hw_session_opts so = o->session;
@@ -179,6 +218,7 @@ static void open_proc(struct hw_inst *in, size_t i)
 	}
 	so.target = t; /* the session owns it from here */
 	so.dw = in->dw;
+	so.dw_problem = in->dw_problem;
 	so.core = NULL;
 	if ((err = hw_session_open(&so, &p->s))) {
 		if (warn)
@@ -206,6 +246,8 @@ struct hw_error *hw_inst_open(const struct hw_inst_opts *o, struct hw_inst *in)
 
 	memset(in, 0, sizeof(*in));
 	in->o = *o;
+	if (!(in->files = hw_target_files_create()))
+		return hw_error_nomem();
 	if ((err = take(o, in, &only, &main_pid))) {
 		hw_inst_close(in);
 		return err;
@@ -285,6 +327,10 @@ void hw_inst_close(struct hw_inst *in)
 	free(in->pt_missing);
 	free(in->mp);
 	hw_snapshot_destroy(in->snap);
+	if (in->dw_owned)
+		hw_dwarf_close(in->dw);
+	free(in->dw_problem);
+	hw_target_files_destroy(in->files); /* after every target opened with it */
 	memset(in, 0, sizeof(*in));
 }
 

@@ -126,6 +126,11 @@ struct hw_error *hw_session_open(const struct hw_session_opts *o, struct hw_sess
 	if (o->dw && !o->no_debuginfo && !o->layout) {
 		s->dw = o->dw;
 		s->dw_borrowed = true;
+	} else if (o->dw_problem && !o->no_debuginfo && !o->layout) {
+		if (!(s->debuginfo_problem = strdup(o->dw_problem))) {
+			hw_session_close(s);
+			return hw_error_nomem();
+		}
 	} else if (!o->no_debuginfo && !o->layout && (s->t->exe || o->debug_file)) {
 		/* a live process in a container: its own debug files, then the host's */
 		const char *root = o->sysroot ? o->sysroot : s->t->sysroot;

@@ -15,6 +15,7 @@
 
 #include "heapwalk/elfsym.h"
 #include "heapwalk/error.h"
+#include "heapwalk/target.h"
 #include "core.h"
 #include "mapfiles.h"
 
@@ -210,6 +211,82 @@ struct hw_error *hw_mapfiles_open(struct hw_mapfiles *files, const char *sysroot
 	*elf_ret = f->elf;
 	*why_ret = f->why;
 	return NULL;
+}
+
+char *hw_mapfiles_host_path(const char *raw, const char *sysroot, const char **why_ret)
+{
+	size_t rl = strlen(raw), sl;
+	char *out;
+
+	if (raw[0] != '/') {
+		*why_ret = "not an absolute path";
+		return NULL;
+	}
+	if (!sysroot || !*sysroot) {
+		if (rl >= PATH_MAX) {
+			*why_ret = "path too long";
+			return NULL;
+		}
+		out = strdup(raw);
+		if (!out)
+			*why_ret = NULL;
+		return out;
+	}
+	/* No ".." component may climb out of the sysroot. */
+	for (const char *p = raw; *p;) {
+		const char *e = strchr(p, '/');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			*why_ret = "path escapes the sysroot";
+			return NULL;
+		}
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	sl = strlen(sysroot);
+	while (sl > 1 && sysroot[sl - 1] == '/')
+		sl--;
+	if (sl + rl >= PATH_MAX) {
+		*why_ret = "path too long";
+		return NULL;
+	}
+	out = malloc(sl + rl + 1);
+	if (!out) {
+		*why_ret = NULL;
+		return NULL;
+	}
+	memcpy(out, sysroot, sl);
+	memcpy(out + sl, raw, rl + 1);
+	return out;
+}
+
+struct hw_error *hw_mapfiles_preopen(struct hw_mapfiles *files, const char *sysroot,
+				     const char *raw, struct hw_elf **elf_ret)
+{
+	const char *why = NULL;
+	char *path = hw_mapfiles_host_path(raw, sysroot, &why);
+	struct hw_error *err;
+
+	*elf_ret = NULL;
+	if (!path)
+		return why ? NULL : hw_error_nomem();
+	err = hw_mapfiles_open(files, sysroot, raw, path, elf_ret, &why);
+	free(path);
+	return err;
+}
+
+struct hw_target_files *hw_target_files_create(void)
+{
+	return calloc(1, sizeof(struct hw_target_files));
+}
+
+void hw_target_files_destroy(struct hw_target_files *f)
+{
+	if (!f)
+		return;
+	hw_mapfiles_free(&f->m);
+	free(f);
 }
 
 void hw_mapfiles_free(struct hw_mapfiles *files)

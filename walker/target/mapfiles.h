@@ -34,6 +34,11 @@ struct hw_mapfiles {
 	size_t n, cap;
 };
 
+/* target.h's table shared by several targets. */
+struct hw_target_files {
+	struct hw_mapfiles m;
+};
+
 /*
  * The ELF file at @raw (an absolute path the core recorded) under @sysroot
  * (NULL or "": none), which @path spells on the host (for messages and for
@@ -43,6 +48,22 @@ struct hw_mapfiles {
  */
 struct hw_error *hw_mapfiles_open(struct hw_mapfiles *files, const char *sysroot, const char *raw,
 				  const char *path, struct hw_elf **elf_ret, const char **why_ret);
+
+/*
+ * The path to open on the host for @raw, a path a core recorded, with
+ * @sysroot applied; NULL and a status in *why_ret if it must not be opened
+ * (NULL and no status: out of memory).
+ */
+char *hw_mapfiles_host_path(const char *raw, const char *sysroot, const char **why_ret);
+
+/*
+ * @raw opened now, as a core that names it would have it opened, so that
+ * the next lookup of the same file finds it open; *elf_ret: its handle,
+ * NULL if it cannot be used (remembered as such). Only running out of
+ * memory is an error.
+ */
+struct hw_error *hw_mapfiles_preopen(struct hw_mapfiles *files, const char *sysroot,
+				     const char *raw, struct hw_elf **elf_ret);
 
 /* Close every file opened. */
 void hw_mapfiles_free(struct hw_mapfiles *files);

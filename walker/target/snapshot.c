@@ -26,6 +26,7 @@
 #include "heapwalk/snapshot.h"
 #include "heapwalk/target.h"
 #include "live.h"
+#include "mapfiles.h"
 
 #ifndef NT_FILE
 #define NT_FILE 0x46494c45
@@ -2221,7 +2222,7 @@ void hw_snapshot_destroy(struct hw_snapshot *s)
 }
 
 /* /proc/PID/root when the process sees another root than heapwalk, else NULL. */
-static char *process_root(int pid)
+char *hw_snapshot_root(int pid)
 {
 	char path[64];
 	struct stat a, b;
@@ -2232,6 +2233,40 @@ static char *process_root(int pid)
 	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 		return NULL;
 	return strdup(path);
+}
+
+struct hw_error *hw_snapshot_preopen(int pid, const char *sysroot, struct hw_target_files *files,
+				     const struct hw_elf **exe_ret)
+{
+	char *root = sysroot && *sysroot ? NULL : hw_snapshot_root(pid);
+	char link[64], exe[PATH_MAX];
+	struct hw_error *err;
+	struct live_maps m;
+	ssize_t n;
+
+	*exe_ret = NULL;
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	if ((err = live_read_maps(pid, &m))) {
+		free(root);
+		hw_error_destroy(err); /* the snapshot will say it */
+		return NULL;
+	}
+	for (size_t i = 0; i < m.n && !err; i++) {
+		const struct live_map *lm = &m.v[i];
+		struct hw_elf *elf = NULL;
+		/* a file's mappings come together: each file once (a deleted one: never) */
+		if (lm->kind != LM_FILE || (i && !strcmp(m.v[i - 1].path, lm->path)) ||
+		    strstr(lm->path, " (deleted)"))
+			continue;
+		err = hw_mapfiles_preopen(&files->m, root ? root : sysroot, lm->path, &elf);
+		if (!err && exe[0] && !strcmp(lm->path, exe))
+			*exe_ret = elf;
+	}
+	live_maps_free(&m);
+	free(root);
+	return err;
 }
 
 struct hw_error *hw_snapshot_open(const struct hw_snapshot *s, size_t i,
@@ -2257,7 +2292,7 @@ struct hw_error *hw_snapshot_open(const struct hw_snapshot *s, size_t i,
 		return hw_error_create(HW_ERR_INVALID_ARG, "no image for pid %d", p->pid);
 	}
 	if (s->live && (!o.sysroot || !*o.sysroot))
-		o.sysroot = root = process_root(p->pid);
+		o.sysroot = root = hw_snapshot_root(p->pid);
 	err = hw_target_open_core(&o, &t);
 	free(root);
 	if (err) {

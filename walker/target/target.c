@@ -29,8 +29,9 @@ struct hw_target_private {
 	size_t core_size;
 	struct hw_elf **elfs; /* every file opened, closed on destroy */
 	size_t nelfs;
-	struct hw_mapfiles files; /* the files the core names, each opened once */
-	size_t *by_start;	  /* mapping indices sorted by start */
+	struct hw_mapfiles own;	   /* the files the core names, each opened once */
+	struct hw_mapfiles *files; /* &own, or a table shared with other targets */
+	size_t *by_start;	   /* mapping indices sorted by start */
 };
 
 void hw_target_destroy(struct hw_target *t)
@@ -47,7 +48,7 @@ void hw_target_destroy(struct hw_target *t)
 		for (size_t i = 0; i < t->priv->nelfs; i++)
 			hw_elf_close(t->priv->elfs[i]);
 		free(t->priv->elfs);
-		hw_mapfiles_free(&t->priv->files);
+		hw_mapfiles_free(&t->priv->own);
 		free(t->priv->by_start);
 		if (t->priv->core_map)
 			munmap(t->priv->core_map, t->priv->core_size);
@@ -229,58 +230,6 @@ static bool group_ids_agree(const struct hw_target *t, const struct by_path *g, 
 }
 
 /*
- * The path to open for a path recorded in the core, with the sysroot
- * applied; NULL and a status in *why_ret if it must not be opened.
- */
-static char *host_path(const char *raw, const char *sysroot, const char **why_ret)
-{
-	size_t rl = strlen(raw), sl;
-	char *out;
-
-	if (raw[0] != '/') {
-		*why_ret = "not an absolute path";
-		return NULL;
-	}
-	if (!sysroot || !*sysroot) {
-		if (rl >= PATH_MAX) {
-			*why_ret = "path too long";
-			return NULL;
-		}
-		out = strdup(raw);
-		if (!out)
-			*why_ret = NULL;
-		return out;
-	}
-	/* No ".." component may climb out of the sysroot. */
-	for (const char *p = raw; *p;) {
-		const char *e = strchr(p, '/');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len == 2 && p[0] == '.' && p[1] == '.') {
-			*why_ret = "path escapes the sysroot";
-			return NULL;
-		}
-		p += len;
-		if (*p == '/')
-			p++;
-	}
-	sl = strlen(sysroot);
-	while (sl > 1 && sysroot[sl - 1] == '/')
-		sl--;
-	if (sl + rl >= PATH_MAX) {
-		*why_ret = "path too long";
-		return NULL;
-	}
-	out = malloc(sl + rl + 1);
-	if (!out) {
-		*why_ret = NULL;
-		return NULL;
-	}
-	memcpy(out, sysroot, sl);
-	memcpy(out + sl, raw, rl + 1);
-	return out;
-}
-
-/*
  * Open the file of one group of mappings (same recorded path) and attach it
  * to them if its build-id agrees with what the core saved. Only a nomem
  * failure is an error; anything else is a status.
@@ -311,7 +260,7 @@ static struct hw_error *open_group(struct hw_target *t, const struct by_path *g,
 			return hw_error_nomem();
 		raw = stripped;
 	}
-	path = host_path(raw, sysroot, &why);
+	path = hw_mapfiles_host_path(raw, sysroot, &why);
 	if (!path) {
 		free(stripped);
 		if (!why)
@@ -319,7 +268,7 @@ static struct hw_error *open_group(struct hw_target *t, const struct by_path *g,
 		goto status;
 	}
 	/* opened once per file, shared by every spelling of its path */
-	err = hw_mapfiles_open(&t->priv->files, sysroot, raw, path, &elf, &why);
+	err = hw_mapfiles_open(t->priv->files, sysroot, raw, path, &elf, &why);
 	free(stripped);
 	if (err || !elf) {
 		free(path);
@@ -520,8 +469,9 @@ struct hw_error *hw_target_open_core(const struct hw_target_opts *opts, struct h
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return hw_error_nomem();
-	if (!(t->priv = calloc(1, sizeof(*t->priv))) ||
-	    !(t->source_path = strdup(opts->core_path)) ||
+	if ((t->priv = calloc(1, sizeof(*t->priv))))
+		t->priv->files = opts->files ? &opts->files->m : &t->priv->own;
+	if (!t->priv || !(t->source_path = strdup(opts->core_path)) ||
 	    (opts->sysroot && *opts->sysroot && !(t->sysroot = strdup(opts->sysroot)))) {
 		err = hw_error_nomem();
 		goto fail;
