@@ -1533,8 +1533,10 @@ static void finish_image(struct ctx *c, struct sproc *sp)
 		memcpy(sp->nb.buf + sp->procnote_off, sb.buf, len);
 	hw_sbuf_deinit(&sb);
 	img_put_headers(&sp->desc, sp->img_map);
-	munmap(sp->img_map, (size_t)sp->desc.size);
-	sp->img_map = NULL;
+	if (!c->hold) { /* held: unmapped after the release (unplan), not during the stop */
+		munmap(sp->img_map, (size_t)sp->desc.size);
+		sp->img_map = NULL;
+	}
 }
 
 static bool group_stopped(const struct sproc *sp)
