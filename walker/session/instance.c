@@ -114,11 +114,7 @@ static void find_dwarf(struct hw_inst *in, const struct hw_elf *exe, int pid)
 	/* --exe, --debug-file: as the session's own lookup does */
 	if (!exe || so->no_debuginfo || so->layout || so->debug_file || so->exe)
 		goto out;
-	err = hw_dwarf_find(exe, given ? so->sysroot : root, NULL, &in->dw);
-	if (err && root) { /* a container's own debug files, then the host's */
-		hw_error_destroy(err);
-		err = hw_dwarf_find(exe, NULL, NULL, &in->dw);
-	}
+	err = hw_session_find_dwarf(exe, given ? so->sysroot : NULL, root, NULL, &in->dw);
 	if (err) {
 		in->dw_problem = hw_error_steal_message(err);
 		goto out;

@@ -16,6 +16,16 @@
 			(s)->trace(__VA_ARGS__);                                                   \
 	} while (0)
 
+struct hw_elf;
+
+/*
+ * The DWARF of @exe as a session looks for it: beneath @sysroot (given by
+ * the user), else beneath @own_root (a live process's root; NULL: ours) and
+ * then the host's; @debug_file as hw_dwarf_find takes it.
+ */
+struct hw_error *hw_session_find_dwarf(const struct hw_elf *exe, const char *sysroot,
+				       const char *own_root, const char *debug_file,
+				       struct hw_dwarf **ret);
 /* Before a walk by site: each pool keeps its sites' size histograms when s->by is size. */
 void hw_session_want_sizes(struct hw_session *s);
 /* --by stack: each walked pool's stack groups (before the walk; warns of pools without stacks). */

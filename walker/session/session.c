@@ -67,6 +67,21 @@ static void printable_names(struct hw_session *s)
 	}
 }
 
+struct hw_error *hw_session_find_dwarf(const struct hw_elf *exe, const char *sysroot,
+				       const char *own_root, const char *debug_file,
+				       struct hw_dwarf **ret)
+{
+	const char *root = sysroot ? sysroot : own_root;
+	struct hw_error *err = hw_dwarf_find(exe, root, debug_file, ret);
+
+	/* a live process in a container: its own debug files, then the host's */
+	if (err && !sysroot && root && !debug_file) {
+		hw_error_destroy(err);
+		err = hw_dwarf_find(exe, NULL, NULL, ret);
+	}
+	return err;
+}
+
 struct hw_error *hw_session_open(const struct hw_session_opts *o, struct hw_session *s)
 {
 	struct hw_target_opts topts = {
@@ -132,13 +147,8 @@ struct hw_error *hw_session_open(const struct hw_session_opts *o, struct hw_sess
 			return hw_error_nomem();
 		}
 	} else if (!o->no_debuginfo && !o->layout && (s->t->exe || o->debug_file)) {
-		/* a live process in a container: its own debug files, then the host's */
-		const char *root = o->sysroot ? o->sysroot : s->t->sysroot;
-		err = hw_dwarf_find(s->t->exe, root, o->debug_file, &s->dw);
-		if (err && !o->sysroot && root && !o->debug_file) {
-			hw_error_destroy(err);
-			err = hw_dwarf_find(s->t->exe, NULL, NULL, &s->dw);
-		}
+		err = hw_session_find_dwarf(s->t->exe, o->sysroot, s->t->sysroot, o->debug_file,
+					    &s->dw);
 		if (err) {
 			if (o->debug_file) {
 				hw_session_close(s);
